@@ -1,0 +1,150 @@
+"""Command line: ``python -m embeddings build|ask|sources|evaluate|bench``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Iterator
+
+from .config import EngineSettings
+from .errors import EngineError
+from .search import SCOPES, SearchResult
+
+log = logging.getLogger("embeddings")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m embeddings",
+        description="Search official statements and quote the passages that answer a question.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    build = sub.add_parser("build", help="build or update the index from DATA_DIR")
+    build.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+
+    ask = sub.add_parser("ask", help="answer a question (or '-' to read one per line from stdin)")
+    ask.add_argument("question", nargs="+", help="the question, or '-' for standard input")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question, per line")
+    ask.add_argument("-k", type=int, default=None, help="number of passages (default TOP_K, 3)")
+    ask.add_argument("--scope", choices=SCOPES, default="statements",
+                     help="what to search (default: statements)")
+
+    sub.add_parser("sources", help="list the indexed documents")
+
+    evaluate = sub.add_parser("evaluate", help="measure answer quality on the labelled set")
+    evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
+    evaluate.add_argument("--show-misses", action="store_true", help="list wrong answers")
+
+    bench = sub.add_parser("bench", help="measure speed and memory; print a table, write JSON")
+    bench.add_argument("--sizes", default="10000,100000,1000000",
+                       help="generated corpus sizes to measure (comma separated, '' for none)")
+    bench.add_argument("--out", default="benchmarks/results.json", help="where to write JSON")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    try:
+        from dotenv import load_dotenv
+
+        load_dotenv()
+        settings = EngineSettings.from_env()
+        if args.command == "evaluate":
+            from .evaluate import main as evaluate_main
+
+            return evaluate_main(settings, as_json=args.json, show_misses=args.show_misses)
+        if args.command == "bench":
+            from .bench import main as bench_main
+
+            return bench_main(settings, sizes=args.sizes, out=args.out)
+
+        from .service import Engine
+
+        engine = Engine(settings)
+        if args.command == "build":
+            return _build(engine, force=args.force)
+        if args.command == "sources":
+            for s in engine.sources():
+                print(f"{s.date:<10}  {s.kind:<9}  {s.passages:>4} passages  {s.title}  [{s.id}]")
+            for problem in engine.problems():
+                print(f"skipped: {problem}")
+            return 0
+        if args.k is not None and not 1 <= args.k <= 50:
+            print("error: -k must be between 1 and 50", file=sys.stderr)
+            return 2
+        for question in _questions(args.question):
+            result = engine.ask(question, k=args.k, scope=args.scope)
+            if args.json:
+                print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
+            else:
+                print(render_text(result, args.scope), flush=True)
+        return 0
+    except EngineError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _questions(words: list[str]) -> Iterator[str]:
+    if words == ["-"]:
+        for line in sys.stdin:
+            if line.strip():
+                yield line.rstrip("\n")
+    else:
+        yield " ".join(words)
+
+
+def _build(engine, force: bool) -> int:
+    from tqdm import tqdm
+
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None and total >= 200:
+            bar = tqdm(total=total, unit="text", desc="embedding", file=sys.stderr)
+        if bar is not None:
+            bar.n = done
+            bar.refresh()
+
+    summary = engine.rebuild(progress=progress, force=force)
+    if bar is not None:
+        bar.close()
+    print(f"index: {summary.describe()}")
+    for problem in summary.problems:
+        print(f"skipped: {problem}")
+    return 0
+
+
+def render_text(result: SearchResult, scope: str = "statements") -> str:
+    lines = [f"Q: {result.question}"]
+    if not result.answered:
+        if result.reason == "empty":
+            lines.append("  Please ask a question in words.")
+        else:
+            lines.append(f"  Not found: no passage of the {scope if scope != 'all' else 'documents'} "
+                         "answers this question.")
+            if scope == "statements":
+                lines.append("  Try --scope all to search the treaties too.")
+        return "\n".join(lines)
+    for n, hit in enumerate(result.hits, start=1):
+        p = hit.passage
+        quote = p.text.replace("\n", "\n     ")
+        lines.append(f"  {n}. \u201c{quote}\u201d")
+        lines.append(f"     \u2014 {p.title}, {p.label}, {p.date}")
+        lines.append(f"       source: {p.source}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

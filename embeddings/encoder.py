@@ -1,0 +1,92 @@
+"""Text -> normalised embedding vectors, from a local sentence-transformers model folder."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+def model_fingerprint(model_path: str) -> str:
+    """A short, stable identity of a model folder: its name plus a hash of its config files."""
+    folder = Path(model_path)
+    digest = hashlib.sha256()
+    for name in ("config.json", "modules.json", "sentence_bert_config.json", "tokenizer.json"):
+        file = folder / name
+        if file.exists():
+            digest.update(name.encode())
+            digest.update(file.read_bytes())
+    for weights in sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.bin")):
+        digest.update(f"{weights.name}:{weights.stat().st_size}".encode())
+    name = f"{folder.parent.name}/{folder.name}" if folder.name == "model" else folder.name
+    return f"{name}@{digest.hexdigest()[:12]}"
+
+
+class Encoder:
+    """Embeds text with sentence-transformers (PyTorch). Thread-safe; loads lazily."""
+
+    def __init__(self, model_path: str) -> None:
+        if not Path(model_path).is_dir():
+            raise FileNotFoundError(f"embedding model folder not found: {model_path}")
+        self.model_path = model_path
+        self.fingerprint = model_fingerprint(model_path)
+        self._model = None
+        self._lock = threading.Lock()
+
+    def _load(self):
+        with self._lock:
+            if self._model is None:
+                # Never reach for a model hub: the model is a local folder.
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+                os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+                from sentence_transformers import SentenceTransformer  # heavy: import late
+
+                log.info("loading embedding model from %s", self.model_path)
+                self._model = SentenceTransformer(self.model_path, device="cpu")
+            return self._model
+
+    @property
+    def dimension(self) -> int:
+        model = self._load()
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(getter())
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int = 64,
+        progress: Callable[[int], None] | None = None,
+    ) -> np.ndarray:
+        """Return float32 unit vectors, one row per text, in order."""
+        model = self._load()
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        # Sort by length so batches pad little; restore the order afterwards.
+        order = np.argsort([len(t) for t in texts])
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(texts), batch_size):
+            chunk = order[start:start + batch_size]
+            vectors = model.encode(
+                [texts[i] for i in chunk],
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            out[chunk] = vectors.astype(np.float32, copy=False)
+            if progress:
+                progress(len(chunk))
+        return out
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]

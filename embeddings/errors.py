@@ -1,0 +1,35 @@
+"""Domain errors. Each carries a one-line message fit to show a user as it is."""
+
+from __future__ import annotations
+
+
+class EngineError(Exception):
+    """Base class for errors the engine reports to users."""
+
+
+class DocumentError(EngineError):
+    """A document in DATA_DIR cannot be used. The message names the file."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"{name} {problem}")
+        self.name = name
+
+
+class IndexDamaged(EngineError):
+    """The index on disk is missing, damaged or built for another model or schema."""
+
+    def __init__(self, message: str, *, rebuildable: bool = True) -> None:
+        super().__init__(message)
+        self.rebuildable = rebuildable
+
+
+class IndexMismatch(IndexDamaged):
+    """The index was built with another model or schema version."""
+
+
+class BuildInProgress(EngineError):
+    """A rebuild is already running."""
+
+
+class BuildFailed(EngineError):
+    """A rebuild failed; the previous index is still serving."""

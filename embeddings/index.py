@@ -1,0 +1,437 @@
+"""The index on disk: build (incrementally, atomically) and load.
+
+Layout of ``INDEX_DIR``::
+
+    current -> v-20261128T204500-1a2b3c   (symlink, swapped atomically with os.replace)
+    v-.../manifest.json                   schema, model, dimension, counts, build time, sources
+    v-.../passages.jsonl                  the passages, verbatim, in index order
+    v-.../vectors.npy                     one unit vector per row (float32, normalised)
+    v-.../units.npy                       passage number of each unit
+    v-.../unit_hashes.npy                 content hash of each unit's text (the embedding cache)
+    v-.../dense-<kind>.faiss              FAISS index over the units of one kind
+    v-.../bm25-<kind>/                    bm25s index over the passages of one kind
+
+A *unit* is a passage or one of its sentences: a question about one sentence of a long paragraph
+matches that sentence closely, and the passage is quoted whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from .documents import KINDS, Passage, load_corpus
+from .encoder import Encoder
+from .errors import BuildFailed, BuildInProgress, IndexDamaged, IndexMismatch
+from .text import sentences, tokens
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+CURRENT = "current"
+BUILD_RUN = "python -m embeddings build"
+EXACT_SEARCH_LIMIT = 200_000  # units per kind; above it an HNSW graph is built
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    documents: int
+    passages: int
+    added: int
+    removed: int
+    embedded: int  # units whose vectors were computed (the rest came from the cache)
+    seconds: float
+    unchanged: bool
+    problems: list[str] = field(default_factory=list)
+    path: str = ""
+
+    def describe(self) -> str:
+        line = (
+            f"{self.documents} documents, {self.passages} passages, {self.added} added, "
+            f"{self.removed} removed, {self.embedded} embedded, {self.seconds:.1f} s"
+        )
+        if self.unchanged:
+            line += " (unchanged)"
+        return line
+
+
+@dataclass
+class KindIndex:
+    """Dense and lexical indexes over the passages of one kind."""
+
+    kind: str
+    passage_offset: int
+    passage_count: int
+    unit_offset: int
+    dense: object  # faiss.Index over units [unit_offset, unit_offset + ntotal)
+    bm25: object  # bm25s.BM25 over passages [passage_offset, passage_offset + passage_count)
+    vocabulary: frozenset[str]
+
+
+@dataclass
+class LoadedIndex:
+    path: Path
+    manifest: dict
+    passages: list[Passage]
+    unit_passage: np.ndarray
+    kinds: dict[str, KindIndex]
+
+    @property
+    def version(self) -> str:
+        return self.path.name
+
+
+# --------------------------------------------------------------------------- units
+
+
+def passage_units(passage: Passage) -> list[str]:
+    """The texts embedded for a passage: itself and, if it has several, each sentence."""
+    parts = sentences(passage.text)
+    return [passage.text] + (parts if len(parts) > 1 else [])
+
+
+def _hash(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32].encode()
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def current_path(index_dir: Path) -> Path | None:
+    link = index_dir / CURRENT
+    if not link.exists():
+        return None
+    return link.resolve()
+
+
+def read_manifest(path: Path) -> dict:
+    file = path / "manifest.json"
+    try:
+        manifest = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise IndexDamaged(f"index file {file} is missing; run `{BUILD_RUN}`") from exc
+    except (OSError, ValueError) as exc:
+        raise IndexDamaged(f"index file {file} is damaged ({exc}); run `{BUILD_RUN}`") from exc
+    if not isinstance(manifest, dict):
+        raise IndexDamaged(f"index file {file} is damaged; run `{BUILD_RUN}`")
+    return manifest
+
+
+def check_manifest(manifest: dict, path: Path, model_fingerprint: str) -> None:
+    file = path / "manifest.json"
+    if manifest.get("schema_version") != SCHEMA_VERSION:
+        raise IndexMismatch(
+            f"index {path} has schema version {manifest.get('schema_version')!r}, this program "
+            f"reads version {SCHEMA_VERSION}; run `{BUILD_RUN}` to rebuild it"
+        )
+    if manifest.get("model") != model_fingerprint:
+        raise IndexMismatch(
+            f"index {path} was built with model {manifest.get('model')!r}, but the configured "
+            f"model is {model_fingerprint!r}; run `{BUILD_RUN}` to rebuild it "
+            "(or set EMBEDDING_MODEL back)"
+        )
+    for key in ("dimension", "passages", "units", "kinds"):
+        if key not in manifest:
+            raise IndexDamaged(f"index file {file} lacks {key!r}; run `{BUILD_RUN}`")
+
+
+def load_index(index_dir: Path, model_fingerprint: str, *, mmap: bool = True) -> LoadedIndex:
+    """Load the current index. Raises IndexDamaged (naming the file) or IndexMismatch."""
+    import bm25s
+    import faiss
+
+    path = current_path(index_dir)
+    if path is None:
+        raise IndexDamaged(f"no index in {index_dir}; run `{BUILD_RUN}`")
+    manifest = read_manifest(path)
+    check_manifest(manifest, path, model_fingerprint)
+
+    passages_file = path / "passages.jsonl"
+    try:
+        with passages_file.open(encoding="utf-8") as fh:
+            passages = [Passage.from_dict(json.loads(line)) for line in fh if line.strip()]
+    except FileNotFoundError as exc:
+        raise IndexDamaged(f"index file {passages_file} is missing; run `{BUILD_RUN}`") from exc
+    except (OSError, ValueError, TypeError) as exc:
+        raise IndexDamaged(f"index file {passages_file} is damaged; run `{BUILD_RUN}`") from exc
+    if len(passages) != manifest["passages"]:
+        raise IndexDamaged(
+            f"index file {passages_file} holds {len(passages)} passages, the manifest says "
+            f"{manifest['passages']}; run `{BUILD_RUN}`"
+        )
+    units_file = path / "units.npy"
+    try:
+        unit_passage = np.load(units_file, mmap_mode="r" if mmap else None)
+    except (OSError, ValueError) as exc:
+        raise IndexDamaged(f"index file {units_file} is missing or damaged; run `{BUILD_RUN}`") from exc
+    if len(unit_passage) != manifest["units"]:
+        raise IndexDamaged(f"index file {units_file} does not match the manifest; run `{BUILD_RUN}`")
+
+    kinds: dict[str, KindIndex] = {}
+    for kind, info in manifest["kinds"].items():
+        dense_file = path / f"dense-{kind}.faiss"
+        try:
+            flags = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY if mmap else 0
+            dense = faiss.read_index(str(dense_file), flags)
+        except RuntimeError as exc:
+            raise IndexDamaged(
+                f"index file {dense_file} is missing or damaged; run `{BUILD_RUN}`"
+            ) from exc
+        if dense.ntotal != info["units"][1] - info["units"][0] or dense.d != manifest["dimension"]:
+            raise IndexDamaged(f"index file {dense_file} does not match the manifest; run `{BUILD_RUN}`")
+        if hasattr(dense, "hnsw"):
+            dense.hnsw.efSearch = int(info.get("ef_search", 128))
+        bm25_dir = path / f"bm25-{kind}"
+        try:
+            bm25 = bm25s.BM25.load(str(bm25_dir), mmap=mmap, show_progress=False, verbosity=0)
+        except (OSError, ValueError, KeyError) as exc:
+            raise IndexDamaged(f"index folder {bm25_dir} is missing or damaged; run `{BUILD_RUN}`") from exc
+        kinds[kind] = KindIndex(
+            kind=kind,
+            passage_offset=info["passages"][0],
+            passage_count=info["passages"][1] - info["passages"][0],
+            unit_offset=info["units"][0],
+            dense=dense,
+            bm25=bm25,
+            vocabulary=frozenset(bm25.vocab_dict),
+        )
+    return LoadedIndex(path, manifest, passages, np.asarray(unit_passage), kinds)
+
+
+def _load_cache(index_dir: Path, model_fingerprint: str) -> tuple[dict[bytes, np.ndarray], dict | None]:
+    """Vectors of the current index by content hash, if it was built with the same model."""
+    path = current_path(index_dir)
+    if path is None:
+        return {}, None
+    try:
+        manifest = read_manifest(path)
+        check_manifest(manifest, path, model_fingerprint)
+        hashes = np.load(path / "unit_hashes.npy")
+        vectors = np.load(path / "vectors.npy", mmap_mode="r")
+        if len(hashes) != len(vectors):
+            raise ValueError("cache arrays disagree")
+    except (IndexDamaged, OSError, ValueError) as exc:
+        log.info("not reusing the previous index as a cache: %s", exc)
+        return {}, None
+    return dict(zip(hashes.tolist(), vectors)), manifest
+
+
+# --------------------------------------------------------------------------- building
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path):
+    """An exclusive lock across processes (shards) on ``INDEX_DIR``; raises if taken."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".build.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise BuildInProgress("an index build is already running") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _sources(documents) -> dict[str, str]:
+    return {d.path: d.sha256 for d in documents}
+
+
+def build_index(
+    data_dir: Path,
+    index_dir: Path,
+    encoder: Encoder,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    force: bool = False,
+) -> BuildSummary:
+    """Build or update the index from ``data_dir``; swap it in atomically when complete.
+
+    Only units whose text is new are embedded. On any error the current index is untouched
+    and the temporary folder is removed.
+    """
+    started = time.perf_counter()
+    with build_lock(index_dir):
+        _remove_stale(index_dir)
+        report = load_corpus(data_dir)
+        if not report.passages:
+            detail = "; ".join(report.problems) or f"no .txt or .md files in {data_dir}"
+            raise BuildFailed(f"no document could be indexed ({detail})")
+        cache, previous = _load_cache(index_dir, encoder.fingerprint)
+        if (
+            not force
+            and previous is not None
+            and previous.get("sources") == _sources(report.documents)
+            and previous.get("problems", []) == report.problems
+        ):
+            return BuildSummary(
+                documents=len(report.documents), passages=len(report.passages), added=0, removed=0,
+                embedded=0, seconds=time.perf_counter() - started, unchanged=True,
+                problems=report.problems, path=str(current_path(index_dir)),
+            )
+
+        passages = sorted(report.passages, key=lambda p: KINDS.index(p.kind))
+        unit_texts: list[str] = []
+        unit_passage: list[int] = []
+        for number, passage in enumerate(passages):
+            for text in passage_units(passage):
+                unit_texts.append(text)
+                unit_passage.append(number)
+        unit_hashes = [_hash(t) for t in unit_texts]
+        missing = sorted({h: i for i, h in reversed(list(enumerate(unit_hashes))) if h not in cache}.values())
+        log.info("%d units, %d to embed", len(unit_texts), len(missing))
+        done = 0
+
+        def tick(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress:
+                progress(done, len(missing))
+
+        fresh = encoder.encode([unit_texts[i] for i in missing], progress=tick)
+        new_vectors = {unit_hashes[i]: fresh[row] for row, i in enumerate(missing)}
+        dimension = encoder.dimension
+        vectors = np.zeros((len(unit_texts), dimension), dtype=np.float32)
+        for row, h in enumerate(unit_hashes):
+            vectors[row] = new_vectors[h] if h in new_vectors else cache[h]
+
+        old_keys = set()
+        if previous is not None:
+            old_keys = set(map(tuple, previous.get("passage_keys", [])))
+        new_keys = {(p.id, p.text_hash) for p in passages}
+        summary_counts = (len(new_keys - old_keys), len(old_keys - new_keys))
+
+        tmp = index_dir / f".tmp-{uuid.uuid4().hex[:12]}"
+        try:
+            tmp.mkdir(parents=True)
+            manifest = _write(tmp, passages, np.array(unit_passage, dtype=np.int32),
+                              np.array(unit_hashes, dtype="S32"), vectors, dimension)
+            manifest.update(
+                model=encoder.fingerprint,
+                model_path=encoder.model_path,
+                build_time=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                build_seconds=round(time.perf_counter() - started, 3),
+                sources=_sources(report.documents),
+                documents=[
+                    {"id": d.id, "title": d.title, "kind": d.kind, "date": d.date,
+                     "source": d.source, "path": d.path,
+                     "passages": sum(1 for p in passages if p.document == d.id)}
+                    for d in report.documents
+                ],
+                problems=report.problems,
+                passage_keys=sorted(new_keys),
+            )
+            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+            _fsync_tree(tmp)
+            final = index_dir / f"v-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+            os.rename(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        _swap_current(index_dir, final)
+        _remove_old_versions(index_dir, keep={final.name})
+        return BuildSummary(
+            documents=len(report.documents), passages=len(passages), added=summary_counts[0],
+            removed=summary_counts[1], embedded=len(missing),
+            seconds=time.perf_counter() - started, unchanged=False, problems=report.problems,
+            path=str(final),
+        )
+
+
+def _write(folder: Path, passages: list[Passage], unit_passage: np.ndarray, unit_hashes: np.ndarray,
+           vectors: np.ndarray, dimension: int) -> dict:
+    import bm25s
+    import faiss
+
+    with (folder / "passages.jsonl").open("w", encoding="utf-8") as fh:
+        for p in passages:
+            fh.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
+    np.save(folder / "units.npy", unit_passage)
+    np.save(folder / "unit_hashes.npy", unit_hashes)
+    np.save(folder / "vectors.npy", vectors)
+
+    kinds: dict[str, dict] = {}
+    for kind in KINDS:
+        members = [i for i, p in enumerate(passages) if p.kind == kind]
+        if not members:
+            continue
+        p_start, p_end = members[0], members[-1] + 1
+        unit_rows = np.nonzero((unit_passage >= p_start) & (unit_passage < p_end))[0]
+        u_start, u_end = int(unit_rows[0]), int(unit_rows[-1]) + 1
+        dense, params = make_dense_index(vectors[u_start:u_end])
+        faiss.write_index(dense, str(folder / f"dense-{kind}.faiss"))
+        bm25 = bm25s.BM25()
+        bm25.index([tokens(p.text) or [""] for p in passages[p_start:p_end]], show_progress=False)
+        bm25.save(str(folder / f"bm25-{kind}"), show_progress=False)
+        kinds[kind] = {"passages": [p_start, p_end], "units": [u_start, u_end], **params}
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "dimension": dimension,
+        "passages": len(passages),
+        "units": int(len(unit_passage)),
+        "kinds": kinds,
+    }
+
+
+def make_dense_index(vectors: np.ndarray, exact_limit: int = EXACT_SEARCH_LIMIT):
+    """Exact inner-product search for small sets; an HNSW graph above ``exact_limit``."""
+    import faiss
+
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    dimension = vectors.shape[1]
+    if len(vectors) <= exact_limit:
+        index = faiss.IndexFlatIP(dimension)
+        params = {"index_type": "flat"}
+    else:
+        index = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        params = {"index_type": "hnsw", "hnsw_m": 32, "ef_construction": 80, "ef_search": 128}
+    index.add(vectors)
+    return index, params
+
+
+def _fsync_tree(folder: Path) -> None:
+    for file in folder.rglob("*"):
+        if file.is_file():
+            with open(file, "rb") as fh:
+                os.fsync(fh.fileno())
+
+
+def _swap_current(index_dir: Path, target: Path) -> None:
+    link = index_dir / CURRENT
+    tmp_link = index_dir / f".link-{uuid.uuid4().hex[:8]}"
+    os.symlink(target.name, tmp_link)
+    os.replace(tmp_link, link)  # atomic: readers see the old or the new index, never neither
+
+
+def _remove_stale(index_dir: Path) -> None:
+    """Temporary folders of builds that were killed (we hold the build lock, so none is live)."""
+    for entry in index_dir.glob(".tmp-*"):
+        shutil.rmtree(entry, ignore_errors=True)
+    for entry in index_dir.glob(".link-*"):
+        entry.unlink(missing_ok=True)
+
+
+def _remove_old_versions(index_dir: Path, keep: set[str], grace_seconds: float = 600.0) -> None:
+    """Drop versions no longer current. The one just replaced is kept for a grace period, so
+    other processes (shards) that still read it can finish and pick up the new one."""
+    now = time.time()
+    versions = sorted(index_dir.glob("v-*"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for i, version in enumerate(versions):
+        if version.name in keep or (i == 1 and now - version.stat().st_mtime < grace_seconds):
+            continue
+        shutil.rmtree(version, ignore_errors=True)

@@ -1,0 +1,136 @@
+"""The one service the CLI, the Discord bot and the tests all use.
+
+It owns the encoder and the current index, answers questions, and rebuilds the index in the
+caller's thread while other threads keep answering from the old one; the new index replaces
+the old in one assignment once it is complete.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .config import EngineSettings
+from .encoder import Encoder
+from .errors import BuildFailed, BuildInProgress, EngineError, IndexDamaged, IndexMismatch
+from .index import BuildSummary, LoadedIndex, build_index, current_path, load_index
+from .search import SearchParams, Searcher, SearchResult
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    id: str
+    title: str
+    kind: str
+    date: str
+    source: str
+    passages: int
+
+
+class Engine:
+    def __init__(
+        self,
+        settings: EngineSettings,
+        encoder: Encoder | None = None,
+        params: SearchParams | None = None,
+    ) -> None:
+        self.settings = settings
+        self.encoder = encoder or Encoder(settings.model_path)
+        self.params = params or SearchParams()
+        self._searcher: Searcher | None = None
+        self._load_lock = threading.Lock()
+        self._build_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ index life
+
+    @property
+    def searcher(self) -> Searcher:
+        searcher = self._searcher
+        if searcher is None:
+            searcher = self.load()
+        return searcher
+
+    @property
+    def index(self) -> LoadedIndex:
+        return self.searcher.index
+
+    @property
+    def building(self) -> bool:
+        return self._build_lock.locked()
+
+    def load(self) -> Searcher:
+        """Load the index from disk; build it first if there is none or it is damaged.
+
+        An index built with another model or schema is not silently replaced: IndexMismatch
+        tells the user what to run.
+        """
+        with self._load_lock:
+            if self._searcher is not None:
+                return self._searcher
+            try:
+                index = load_index(self.settings.index_dir, self.encoder.fingerprint)
+            except IndexMismatch:
+                raise
+            except IndexDamaged as exc:
+                if current_path(self.settings.index_dir) is None:
+                    log.info("no index yet in %s: building it", self.settings.index_dir)
+                else:
+                    log.warning("%s; rebuilding it from %s", exc, self.settings.data_dir)
+                self._build(force=True)
+                index = load_index(self.settings.index_dir, self.encoder.fingerprint)
+            self._searcher = Searcher(index, self.encoder, self.params)
+            return self._searcher
+
+    def rebuild(
+        self, progress: Callable[[int, int], None] | None = None, *, force: bool = False
+    ) -> BuildSummary:
+        """Rebuild from DATA_DIR and start serving the result. Raises BuildInProgress if a
+        rebuild is running; on failure raises BuildFailed and the old index keeps serving."""
+        summary = self._build(progress=progress, force=force)
+        index = load_index(self.settings.index_dir, self.encoder.fingerprint)
+        self._searcher = Searcher(index, self.encoder, self.params)  # atomic swap
+        return summary
+
+    def _build(self, progress=None, force: bool = False) -> BuildSummary:
+        if not self._build_lock.acquire(blocking=False):
+            raise BuildInProgress("an index rebuild is already running")
+        try:
+            return build_index(
+                self.settings.data_dir, self.settings.index_dir, self.encoder,
+                progress=progress, force=force,
+            )
+        except EngineError:
+            raise
+        except Exception as exc:  # disk full, a broken document parser, ...
+            log.exception("index build failed")
+            raise BuildFailed(f"index build failed: {exc}") from exc
+        finally:
+            self._build_lock.release()
+
+    def refresh_if_changed(self) -> bool:
+        """Pick up an index another process swapped in (shards sharing INDEX_DIR)."""
+        path = current_path(self.settings.index_dir)
+        searcher = self._searcher
+        if path is None or searcher is None or path == searcher.index.path:
+            return False
+        index = load_index(self.settings.index_dir, self.encoder.fingerprint)
+        self._searcher = Searcher(index, self.encoder, self.params)
+        return True
+
+    # ------------------------------------------------------------------ questions
+
+    def ask(self, question: str, *, k: int | None = None, scope: str = "statements") -> SearchResult:
+        return self.searcher.search(question, k=k or self.settings.top_k, scope=scope)
+
+    def sources(self) -> list[SourceInfo]:
+        return [
+            SourceInfo(d["id"], d["title"], d["kind"], d["date"], d["source"], d["passages"])
+            for d in self.index.manifest.get("documents", [])
+        ]
+
+    def problems(self) -> list[str]:
+        return list(self.index.manifest.get("problems", []))

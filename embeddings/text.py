@@ -1,0 +1,59 @@
+"""Text helpers shared by indexing and search: sentence units and lexical tokens."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
+_TOKEN_RE = re.compile(r"\w+", re.UNICODE)
+_ARTICLE_REF_RE = re.compile(r"\barticles?\s+(\d+)", re.IGNORECASE)
+_INVISIBLE_RE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+
+# A small English stop list: words that carry no topic. Kept short on purpose, so that
+# question words such as "who" or "why" do not count as matches.
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each few
+    for from further had has have having he her here hers herself him himself his how i if in
+    into is it its itself just me more most my myself no nor not now of off on once only or
+    other our ours ourselves out over own same she should so some such than that the their
+    theirs them themselves then there these they this those through to too under until up very
+    was we were what when where which while who whom why will with would you your yours
+    yourself yourselves tell say said says please thing things did does done get got abt wat
+    whats s t d ll m re ve""".split()
+)
+
+
+def sentences(text: str) -> list[str]:
+    """Split a passage into sentences (and lines, for treaty paragraphs)."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        out.extend(s.strip() for s in _SENTENCE_END_RE.split(line) if s.strip())
+    return out
+
+
+def normalise(text: str) -> str:
+    """NFKC, invisible characters removed, curly quotes straightened, whitespace collapsed."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE_RE.sub("", text)
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokens(text: str) -> list[str]:
+    """Lexical tokens: lower-cased, stop words dropped, stemmed; "Article 5" also gives "article_5"."""
+    text = normalise(text).lower().replace("'s", "")
+    words = [w for w in _TOKEN_RE.findall(text) if w not in STOPWORDS]
+    stemmed = _stemmer().stemWords(words)
+    stemmed.extend(f"article_{n}" for n in _ARTICLE_REF_RE.findall(text))
+    return stemmed
