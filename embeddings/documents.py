@@ -251,7 +251,7 @@ def _first_line(body: str) -> str:
 
 def split_passages(doc: Document) -> list[Passage]:
     """Split a document into passages: articles for treaties, paragraphs otherwise."""
-    if doc.kind == "treaty" and any(_ARTICLE_RE.match(l.strip()) for l in doc.body.split("\n")):
+    if doc.kind == "treaty" and any(_ARTICLE_RE.match(line.strip()) for line in doc.body.split("\n")):
         units = _treaty_units(doc.body)
     else:
         units = [(None, None, p) for p in _paragraphs(doc.body)]
@@ -298,7 +298,7 @@ def _is_heading(line: str) -> bool:
 
 def _treaty_units(body: str) -> list[tuple[str | None, str | None, str]]:
     """Cut a treaty into (article, section, text): preamble, each article, closing formula."""
-    lines = [l.strip() for l in body.split("\n")]
+    lines = [line.strip() for line in body.split("\n")]
     # Mark structural lines: article headings, chapter headings and the titles around them.
     kinds: list[str] = ["text"] * len(lines)
     for i, line in enumerate(lines):
@@ -314,7 +314,8 @@ def _treaty_units(body: str) -> list[tuple[str | None, str | None, str]]:
     for i in range(len(lines) - 1, -1, -1):
         if kinds[i] == "blank":
             continue
-        if kinds[i] == "text" and next_structural in {"article", "chapter", "heading"} and _is_heading(lines[i]):
+        before_structure = next_structural in {"article", "chapter", "heading"}
+        if kinds[i] == "text" and before_structure and _is_heading(lines[i]):
             kinds[i] = "heading"
         next_structural = kinds[i]
     for i, kind in enumerate(kinds):
@@ -377,8 +378,7 @@ class LoadReport:
 
 
 def iter_document_files(data_dir: Path) -> Iterable[Path]:
-    """Document files directly in ``data_dir``; hidden entries, sidecars and escapes skipped."""
-    root = data_dir.resolve()
+    """Document files directly in ``data_dir``; hidden entries and sidecars skipped."""
     for path in sorted(data_dir.iterdir()):
         if path.name.startswith(".") or path.name.endswith(META_SUFFIX):
             continue

@@ -124,7 +124,7 @@ def evaluate(engine) -> dict:
         {"question": o.row.question, "expected": list(o.row.expected), "got": o.ranked[:3],
          "answered": o.answered, "split": o.row.split}
         for o in results["pipeline"]
-        if (o.row.answerable and (not o.answered or o.ranked[:1] != [x for x in o.ranked[:1] if x in o.row.expected]))
+        if (o.row.answerable and (not o.answered or not o.ranked or o.ranked[0] not in o.row.expected))
         or (not o.row.answerable and o.answered)
     ]
     return report

@@ -40,7 +40,7 @@ from .text import sentences, tokens
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 CURRENT = "current"
 BUILD_RUN = "python -m embeddings build"
 EXACT_SEARCH_LIMIT = 200_000  # units per kind; above it an HNSW graph is built
@@ -98,9 +98,23 @@ class LoadedIndex:
 
 
 def passage_units(passage: Passage) -> list[str]:
-    """The texts embedded for a passage: itself and, if it has several, each sentence."""
+    """The texts embedded for a passage: itself and, if it has several, each sentence.
+
+    A treaty article is embedded with its treaty and article number in front, since its text
+    rarely names either ("Article 51 of the UN Charter" must find Article 51).
+    """
     parts = sentences(passage.text)
-    return [passage.text] + (parts if len(parts) > 1 else [])
+    whole = passage.text
+    if passage.kind == "treaty":
+        whole = f"{passage.title}, {passage.label}: {passage.text}"
+    return [whole] + (parts if len(parts) > 1 else [])
+
+
+def lexical_text(passage: Passage) -> str:
+    """What the BM25 side indexes: the text, and for treaties their name and article too."""
+    if passage.kind == "treaty":
+        return f"{passage.title} {passage.label} {passage.section or ''} {passage.text}"
+    return passage.text
 
 
 def _hash(text: str) -> bytes:
@@ -375,7 +389,7 @@ def _write(folder: Path, passages: list[Passage], unit_passage: np.ndarray, unit
         dense, params = make_dense_index(vectors[u_start:u_end])
         faiss.write_index(dense, str(folder / f"dense-{kind}.faiss"))
         bm25 = bm25s.BM25()
-        bm25.index([tokens(p.text) or [""] for p in passages[p_start:p_end]], show_progress=False)
+        bm25.index([tokens(lexical_text(p)) or [""] for p in passages[p_start:p_end]], show_progress=False)
         bm25.save(str(folder / f"bm25-{kind}"), show_progress=False)
         kinds[kind] = {"passages": [p_start, p_end], "units": [u_start, u_end], **params}
     return {

@@ -16,7 +16,7 @@ from .config import EngineSettings
 from .encoder import Encoder
 from .errors import BuildFailed, BuildInProgress, EngineError, IndexDamaged, IndexMismatch
 from .index import BuildSummary, LoadedIndex, build_index, current_path, load_index
-from .search import SearchParams, Searcher, SearchResult
+from .search import Searcher, SearchParams, SearchResult
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,57 @@
+"""Shared fixtures: the real model, and an index built once from a copy of data/."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from embeddings.config import PROJECT_ROOT, EngineSettings, bundled_model_path
+from embeddings.encoder import Encoder
+from embeddings.service import Engine
+
+DATA = PROJECT_ROOT / "data"
+STATEMENT_FILE = "000_cf6b84a07b3c0ba3.txt"
+
+
+def copy_data(target: Path) -> Path:
+    """Copy the shipped documents (not the index) into ``target``."""
+    target.mkdir(parents=True, exist_ok=True)
+    for file in DATA.iterdir():
+        if file.is_file():
+            shutil.copy2(file, target / file.name)
+    return target
+
+
+@pytest.fixture(scope="session")
+def encoder() -> Encoder:
+    return Encoder(bundled_model_path())
+
+
+@pytest.fixture(scope="session")
+def engine_settings(tmp_path_factory) -> EngineSettings:
+    root = tmp_path_factory.mktemp("corpus")
+    data_dir = copy_data(root / "data")
+    return EngineSettings(data_dir=data_dir, index_dir=root / "index", model="")
+
+
+@pytest.fixture(scope="session")
+def engine(engine_settings, encoder) -> Engine:
+    """The shipped corpus, indexed once for the whole session. Tests must not modify it."""
+    engine = Engine(engine_settings, encoder=encoder)
+    engine.load()
+    return engine
+
+
+@pytest.fixture
+def fresh_settings(tmp_path) -> EngineSettings:
+    """A private copy of data/ and an empty index folder, for tests that change things."""
+    return EngineSettings(data_dir=copy_data(tmp_path / "data"), index_dir=tmp_path / "index", model="")
+
+
+@pytest.fixture
+def fresh_built(fresh_settings, engine) -> EngineSettings:
+    """``fresh_settings`` with a private copy of the session's built index (no re-embedding)."""
+    shutil.copytree(engine.settings.index_dir, fresh_settings.index_dir, symlinks=True)
+    return fresh_settings

@@ -1,0 +1,51 @@
+import json
+import os
+import subprocess
+import sys
+
+from embeddings.config import PROJECT_ROOT
+
+
+def run_cli(args, settings, stdin=None):
+    env = dict(os.environ, DATA_DIR=str(settings.data_dir), INDEX_DIR=str(settings.index_dir))
+    return subprocess.run(
+        [sys.executable, "-m", "embeddings", *args], input=stdin, capture_output=True, text=True,
+        env=env, cwd=PROJECT_ROOT, timeout=300,
+    )
+
+
+def test_ask_json_and_stdin(fresh_built):
+    out = run_cli(["ask", "--json", "-"], fresh_built,
+                  stdin="Which country did the allies condemn for enabling the attack?\n"
+                        "How do I bake sourdough bread?\n")
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(lines) == 2
+    belarus, bread = lines
+    assert belarus["answered"] and belarus["hits"][0]["date"] == "2022-02-24"
+    assert "We also condemn Belarus for enabling this attack." in belarus["hits"][0]["text"]
+    assert bread == {"question": "How do I bake sourdough bread?", "answered": False, "hits": []}
+
+
+def test_ask_text_scope_and_k(fresh_built):
+    out = run_cli(["ask", "-k", "1", "--scope", "treaties", "What does Article 51 of the UN Charter allow?"],
+                  fresh_built)
+    assert out.returncode == 0, out.stderr
+    assert "Charter of the United Nations, Article 51, 1945-06-26" in out.stdout
+    assert out.stdout.count("\u201c") == 1
+
+
+def test_build_prints_summary_and_sources(fresh_built):
+    (fresh_built.data_dir / "broken.txt").write_bytes(b"\xff\xfe\x00\x00")
+    out = run_cli(["build"], fresh_built)
+    assert out.returncode == 0, out.stderr
+    assert "3 documents, 143 passages" in out.stdout and "seconds" not in out.stderr
+    assert "skipped: broken.txt" in out.stdout
+    listing = run_cli(["sources"], fresh_built)
+    assert "2022-02-24" in listing.stdout and "Charter of the United Nations" in listing.stdout
+
+
+def test_bad_arguments_fail_cleanly(fresh_built):
+    out = run_cli(["ask", "-k", "0", "hello"], fresh_built)
+    assert out.returncode == 2 and "-k must be between 1 and 50" in out.stderr
+    assert "Traceback" not in out.stderr

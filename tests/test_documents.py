@@ -1,0 +1,159 @@
+from pathlib import Path
+
+import pytest
+
+from embeddings.documents import load_corpus, parse_date, read_document, split_passages
+from embeddings.errors import DocumentError
+
+from .conftest import DATA, STATEMENT_FILE
+
+
+def statement():
+    return read_document(DATA / STATEMENT_FILE, DATA)
+
+
+def test_statement_file_is_kept_exactly_as_given():
+    raw = (DATA / STATEMENT_FILE).read_text(encoding="utf-8")
+    assert raw.lstrip().startswith("date 2022-02")
+    assert raw.rstrip().endswith("Published on: Thursday, February 24, 2022, 05:40 PM IST")
+
+
+def test_statement_metadata_and_precise_date():
+    doc = statement()
+    assert doc.kind == "statement"
+    assert doc.date == "2022-02-24"  # from "Published on:", more precise than the marker
+    assert doc.id == "nato-2022-02-24"
+    assert "NATO" in doc.title and doc.source
+
+
+def test_statement_passages_exclude_marker_date_line_and_boilerplate():
+    passages = split_passages(statement())
+    assert len(passages) == 14
+    texts = [p.text for p in passages]
+    assert texts[0].startswith("NATO (North Atlantic Treaty Organization) on Thursday condemned")
+    assert not any("Published on" in t for t in texts)
+    assert not any(t.startswith("date ") for t in texts)
+    assert not any("full statement here" in t for t in texts)
+    assert texts[-1] == (
+        "Our commitment to Article 5 of the Washington Treaty is iron-clad. "
+        "We stand united to defend each other."
+    )
+    assert [p.paragraph for p in passages] == list(range(1, 15))
+    assert all(p.date == "2022-02-24" for p in passages)
+
+
+def test_passages_are_verbatim_substrings_of_the_file():
+    raw = (DATA / STATEMENT_FILE).read_text(encoding="utf-8")
+    for p in split_passages(statement()):
+        assert p.text in raw
+
+
+def test_marker_month_is_the_fallback(tmp_path: Path):
+    (tmp_path / "s.txt").write_text("date 2021-06 First paragraph.\n\nSecond one.\n", "utf-8")
+    doc = read_document(tmp_path / "s.txt", tmp_path)
+    assert doc.date == "2021-06"
+    assert [p.text for p in split_passages(doc)] == ["First paragraph.", "Second one."]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Thursday, February 24, 2022, 05:40 PM IST", "2022-02-24"),
+        ("1949-04-04 (signed at Washington, D.C.)", "1949-04-04"),
+        ("24 February 2022", "2022-02-24"),
+        ("2022-02", "2022-02"),
+        ("2022-13-40", ""),
+        ("someday", ""),
+    ],
+)
+def test_parse_date(text, expected):
+    assert parse_date(text) == expected
+
+
+def test_north_atlantic_treaty_split_by_article():
+    doc = read_document(DATA / "north_atlantic_treaty.txt", DATA)
+    assert doc.kind == "treaty" and doc.date == "1949-04-04"
+    assert "statengeneraal/laws-markdown" in doc.source
+    passages = split_passages(doc)
+    articles = [p.article for p in passages if p.article]
+    assert articles == [str(n) for n in range(1, 15)]
+    article5 = next(p for p in passages if p.article == "5")
+    assert article5.text.startswith("The Parties agree that an armed attack against one or more of them")
+    assert article5.text.endswith("restore and maintain international peace and security.")
+    assert article5.label == "Article 5"
+    assert passages[0].label == "Preamble" and "NORTH ATLANTIC TREATY" not in passages[0].text
+
+
+def test_un_charter_articles_and_chapters():
+    doc = read_document(DATA / "un_charter.txt", DATA)
+    passages = split_passages(doc)
+    articles = [p.article for p in passages if p.article]
+    assert articles == [str(n) for n in range(1, 112)]
+    art51 = next(p for p in passages if p.article == "51")
+    assert "inherent right of individual or collective selfdefense" in art51.text
+    assert art51.section.startswith("CHAPTER VII")
+    # Chapter headings are metadata, never glued to the previous article's text.
+    assert not any("CHAPTER" in p.text for p in passages)
+    preamble = passages[0]
+    assert preamble.text.startswith("We the peoples") and "CHAPTER I" not in preamble.text
+
+
+def test_header_format_with_kind_and_id(tmp_path: Path):
+    (tmp_path / "x.md").write_text(
+        "TITLE: Example\nDATE: 2023-07-11\nSOURCE: https://example.org\nKIND: statement\nID: ex\n---\n"
+        "Para one.\n\nPara two.\n",
+        "utf-8",
+    )
+    doc = read_document(tmp_path / "x.md", tmp_path)
+    assert (doc.id, doc.title, doc.kind, doc.date, doc.source) == (
+        "ex", "Example", "statement", "2023-07-11", "https://example.org")
+    assert len(split_passages(doc)) == 2
+
+
+def test_sidecar_overrides(tmp_path: Path):
+    (tmp_path / "a.txt").write_text("date 2020-01 Hello there.\n", "utf-8")
+    (tmp_path / "a.meta.json").write_text('{"title": "T", "id": "my-id", "date": "2020-01-05"}', "utf-8")
+    doc = read_document(tmp_path / "a.txt", tmp_path)
+    assert (doc.title, doc.id, doc.date) == ("T", "my-id", "2020-01-05")
+
+
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        (b"", "is empty"),
+        (b"   \n\n", "is empty"),
+        (b"\x00\x01\x02binary", "binary"),
+        (b"date 2020-01 caf\xe9 au lait", "not valid UTF-8"),
+        (b"No date anywhere in this text.", "has no date"),
+    ],
+)
+def test_bad_documents_are_reported_by_name_and_skipped(tmp_path: Path, content, problem):
+    (tmp_path / "good.txt").write_text("date 2020-01 A fine paragraph.\n", "utf-8")
+    (tmp_path / "bad.txt").write_bytes(content)
+    report = load_corpus(tmp_path)
+    assert [d.path for d in report.documents] == ["good.txt"]
+    assert len(report.problems) == 1
+    assert report.problems[0].startswith("bad.txt") and problem in report.problems[0]
+
+
+def test_duplicate_documents_are_reported(tmp_path: Path):
+    (tmp_path / "a.txt").write_text("date 2020-01 Same text.\n", "utf-8")
+    (tmp_path / "b.txt").write_text("date 2020-01 Same text.\n", "utf-8")
+    report = load_corpus(tmp_path)
+    assert len(report.documents) == 1
+    assert report.problems == ["b.txt duplicates a.txt"]
+
+
+def test_read_document_error_names_file(tmp_path: Path):
+    (tmp_path / "e.txt").write_text("", "utf-8")
+    with pytest.raises(DocumentError, match="^e.txt is empty"):
+        read_document(tmp_path / "e.txt", tmp_path)
+
+
+def test_index_folder_and_sidecars_are_not_documents(tmp_path: Path):
+    (tmp_path / "a.txt").write_text("date 2020-01 Text.\n", "utf-8")
+    (tmp_path / "a.meta.json").write_text("{}", "utf-8")
+    (tmp_path / ".index").mkdir()
+    (tmp_path / ".index" / "x.txt").write_text("date 2020-01 Hidden.\n", "utf-8")
+    report = load_corpus(tmp_path)
+    assert [d.path for d in report.documents] == ["a.txt"] and not report.problems

@@ -1,0 +1,128 @@
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embeddings.errors import BuildFailed, IndexDamaged, IndexMismatch
+from embeddings.index import BUILD_RUN, build_index, current_path, load_index, passage_units
+from embeddings.service import Engine
+
+
+def test_round_trip_and_manifest(engine):
+    index = engine.index
+    manifest = index.manifest
+    assert manifest["schema_version"] == 2
+    assert manifest["model"] == engine.encoder.fingerprint
+    assert manifest["dimension"] == 384
+    assert manifest["passages"] == len(index.passages) == 14 + 16 + 113
+    assert manifest["build_time"] and set(manifest["sources"]) == {
+        "000_cf6b84a07b3c0ba3.txt", "north_atlantic_treaty.txt", "un_charter.txt"}
+    reloaded = load_index(engine.settings.index_dir, engine.encoder.fingerprint)
+    assert [p.to_dict() for p in reloaded.passages] == [p.to_dict() for p in index.passages]
+    # Stored vectors are the model's own, normalised.
+    vectors = np.load(reloaded.path / "vectors.npy")
+    first = passage_units(reloaded.passages[0])[0]
+    assert reloaded.passages[0].kind == "statement" and first == reloaded.passages[0].text
+    assert np.allclose(vectors[0], engine.encoder.encode([first])[0], atol=1e-5)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+
+
+def test_index_is_a_symlinked_version_folder(engine):
+    link = engine.settings.index_dir / "current"
+    assert link.is_symlink() and link.resolve().name.startswith("v-")
+    assert not list(engine.settings.index_dir.glob(".tmp-*"))
+
+
+def test_other_model_is_refused_with_what_to_run(fresh_built, encoder):
+    fresh_settings = fresh_built
+    path = current_path(fresh_settings.index_dir)
+    with pytest.raises(IndexMismatch) as info:
+        load_index(fresh_settings.index_dir, "some-other-model@123")
+    assert BUILD_RUN in str(info.value) and "some-other-model" in str(info.value)
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest["schema_version"] = 99
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatch, match="schema version 99"):
+        load_index(fresh_settings.index_dir, encoder.fingerprint)
+
+
+def test_incremental_rebuild_embeds_only_new_text(fresh_settings, encoder):
+    first = build_index(fresh_settings.data_dir, fresh_settings.index_dir, encoder)
+    assert first.added == first.passages and first.embedded > first.passages
+    new_text = "date 2023-07 The allies met in Vilnius.\n\nThey agreed on new regional plans."
+    (fresh_settings.data_dir / "vilnius.txt").write_text(new_text, "utf-8")
+    second = build_index(fresh_settings.data_dir, fresh_settings.index_dir, encoder)
+    assert (second.documents, second.added, second.removed) == (4, 2, 0)
+    assert second.embedded == 2  # two one-sentence paragraphs; everything else came from the cache
+    (fresh_settings.data_dir / "vilnius.txt").unlink()
+    third = build_index(fresh_settings.data_dir, fresh_settings.index_dir, encoder)
+    assert (third.added, third.removed, third.embedded) == (0, 2, 0)
+    unchanged = build_index(fresh_settings.data_dir, fresh_settings.index_dir, encoder)
+    assert unchanged.unchanged and unchanged.embedded == 0
+
+
+class ExplodingEncoder:
+    """The real encoder, but it fails when asked to embed: a build that dies half way."""
+
+    def __init__(self, real):
+        self.real = real
+        self.fingerprint = real.fingerprint
+        self.model_path = real.model_path
+        self.dimension = real.dimension
+
+    def encode(self, texts, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    def encode_query(self, text):
+        return self.real.encode_query(text)
+
+
+def test_failed_build_leaves_old_index_serving(fresh_built, encoder):
+    fresh_settings = fresh_built
+    engine = Engine(fresh_settings, encoder=encoder)
+    engine.load()
+    old = engine.index.path
+    (fresh_settings.data_dir / "new.txt").write_text("date 2024-01 Something new.\n", "utf-8")
+    broken = Engine(fresh_settings, encoder=ExplodingEncoder(encoder))
+    with pytest.raises(BuildFailed, match="No space left"):
+        broken.rebuild()
+    assert current_path(fresh_settings.index_dir) == old
+    assert not list(fresh_settings.index_dir.glob(".tmp-*"))
+    assert engine.ask("Which country was condemned for enabling the attack?").answered
+
+
+def test_killed_build_leftovers_are_cleaned(fresh_built, encoder):
+    fresh_settings = fresh_built
+    stale = fresh_settings.index_dir / ".tmp-deadbeef"
+    stale.mkdir()
+    (stale / "half.npy").write_bytes(b"partial")
+    build_index(fresh_settings.data_dir, fresh_settings.index_dir, encoder, force=True)
+    assert not stale.exists()
+
+
+def test_damaged_files_name_the_file(fresh_built, encoder):
+    fresh_settings = fresh_built
+    path = current_path(fresh_settings.index_dir)
+    faiss_file = path / "dense-statement.faiss"
+    faiss_file.write_bytes(faiss_file.read_bytes()[:100])
+    with pytest.raises(IndexDamaged) as info:
+        load_index(fresh_settings.index_dir, encoder.fingerprint)
+    assert str(faiss_file) in str(info.value) and BUILD_RUN in str(info.value)
+
+
+def test_engine_rebuilds_a_damaged_index_from_data(fresh_built, encoder):
+    fresh_settings = fresh_built
+    path = current_path(fresh_settings.index_dir)
+    os.remove(path / "passages.jsonl")
+    engine = Engine(fresh_settings, encoder=encoder)
+    assert engine.ask("article 5").answered
+    assert engine.index.path != path
+
+
+def test_index_built_automatically_on_first_use(fresh_settings, encoder):
+    assert not Path(fresh_settings.index_dir, "current").exists()
+    engine = Engine(fresh_settings, encoder=encoder)
+    result = engine.ask("Which country did the allies condemn for enabling the attack?")
+    assert result.answered and "Belarus" in result.hits[0].passage.text

@@ -1,0 +1,90 @@
+import numpy as np
+import pytest
+
+from embeddings.index import passage_units
+
+
+def test_belarus_question_quotes_the_belarus_sentence_with_date(engine):
+    result = engine.ask("Which country did the allies condemn for enabling the attack?")
+    assert result.answered
+    top = result.hits[0]
+    assert "We also condemn Belarus for enabling this attack." in top.passage.text
+    assert top.passage.date == "2022-02-24"
+    as_json = result.to_dict()
+    assert set(as_json) == {"question", "answered", "hits"}
+    assert {"text", "document", "title", "kind", "date", "source", "paragraph", "score"} <= set(
+        as_json["hits"][0])
+
+
+def test_off_topic_is_not_answered(engine):
+    result = engine.ask("How do I bake sourdough bread?")
+    assert not result.answered and result.to_dict()["hits"] == []
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("Article 5", "Our commitment to Article 5"),
+        ("article 4", "consultations under Article 4"),
+        ("Budapest Memorandum", "the Budapest Memorandum"),
+        ("Minsk agreements", "contravenes the Minsk agreements"),
+        ("Helsinki Final Act", "Helsinki Final Act"),
+    ],
+)
+def test_exact_names_are_found(engine, question, expected):
+    result = engine.ask(question)
+    assert result.answered, result.signals
+    assert expected in result.hits[0].passage.text
+
+
+def test_scopes(engine):
+    default = engine.ask("armed attack against one shall be considered an attack against them all", k=5)
+    assert all(h.passage.kind == "statement" for h in default.hits)
+    treaties = engine.ask("an armed attack against one is an attack against them all", scope="treaties")
+    assert treaties.answered
+    shown = [(h.passage.document, h.passage.article) for h in treaties.hits]
+    assert ("north_atlantic_treaty", "5") in shown
+    everything = engine.ask("self-defence if an armed attack occurs against a Member", scope="all", k=10)
+    assert {h.passage.kind for h in everything.hits} >= {"treaty"}
+
+
+def test_dense_side_matches_brute_force(engine):
+    """FAISS returns the same passages and cosines as an exhaustive numpy search."""
+    index = engine.index
+    searcher = engine.searcher
+    vectors = np.load(index.path / "vectors.npy")
+    for question in ["sanctions on Russia", "troops to the east", "UN Charter violation"]:
+        q = engine.encoder.encode_query(question)
+        for kind in index.kinds.values():
+            got = searcher._dense(kind, q)
+            lo, hi = kind.unit_offset, kind.unit_offset + kind.dense.ntotal
+            sims = vectors[lo:hi] @ q
+            expected: dict[int, float] = {}
+            for local, sim in enumerate(sims):
+                number = int(index.unit_passage[lo + local])
+                expected[number] = max(expected.get(number, -1.0), float(sim))
+            best = sorted(expected.values(), reverse=True)[: len(got)]
+            # The same top scores (ties at the cut may swap equal-scoring passages).
+            assert sorted(got.values(), reverse=True) == pytest.approx(best, abs=1e-5)
+            for number in got:
+                assert got[number] == pytest.approx(expected[number], abs=1e-5)
+
+
+def test_units_are_passage_and_sentences(engine):
+    passage = next(p for p in engine.index.passages if p.paragraph == 5 and p.kind == "statement")
+    units = passage_units(passage)
+    assert units[0] == passage.text
+    article = next(p for p in engine.index.passages if p.article == "51")
+    assert passage_units(article)[0].startswith("Charter of the United Nations, Article 51: ")
+    assert "We also condemn Belarus for enabling this attack." in units
+
+
+@pytest.mark.parametrize("question", ["", "   ", "???", "\u200b\u200b", "🙂🙂"])
+def test_empty_questions_are_not_answered(engine, question):
+    result = engine.ask(question)
+    assert not result.answered and result.reason == "empty"
+
+
+def test_k_limits_hits(engine):
+    assert len(engine.ask("Russia", k=1).hits) == 1
+    assert len(engine.ask("Russia", k=7).hits) == 7
