@@ -94,6 +94,13 @@ class LoadedIndex:
         return self.path.name
 
 
+def _import_bm25s():
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on import
+    return bm25s
+
+
 # --------------------------------------------------------------------------- units
 
 
@@ -164,9 +171,9 @@ def check_manifest(manifest: dict, path: Path, model_fingerprint: str) -> None:
 
 def load_index(index_dir: Path, model_fingerprint: str, *, mmap: bool = True) -> LoadedIndex:
     """Load the current index. Raises IndexDamaged (naming the file) or IndexMismatch."""
-    import bm25s
     import faiss
 
+    bm25s = _import_bm25s()
     path = current_path(index_dir)
     if path is None:
         raise IndexDamaged(f"no index in {index_dir}; run `{BUILD_RUN}`")
@@ -342,7 +349,7 @@ def build_index(
                 sources=_sources(report.documents),
                 documents=[
                     {"id": d.id, "title": d.title, "kind": d.kind, "date": d.date,
-                     "source": d.source, "path": d.path,
+                     "source": d.source, "path": d.path, "aliases": d.extra.get("aliases", ""),
                      "passages": sum(1 for p in passages if p.document == d.id)}
                     for d in report.documents
                 ],
@@ -368,9 +375,9 @@ def build_index(
 
 def _write(folder: Path, passages: list[Passage], unit_passage: np.ndarray, unit_hashes: np.ndarray,
            vectors: np.ndarray, dimension: int) -> dict:
-    import bm25s
     import faiss
 
+    bm25s = _import_bm25s()
     with (folder / "passages.jsonl").open("w", encoding="utf-8") as fh:
         for p in passages:
             fh.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")

@@ -17,6 +17,7 @@ from .encoder import Encoder
 from .errors import BuildFailed, BuildInProgress, EngineError, IndexDamaged, IndexMismatch
 from .index import BuildSummary, LoadedIndex, build_index, current_path, load_index
 from .search import Searcher, SearchParams, SearchResult
+from .treaties import TreatyAnswer, TreatyCatalogue
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class Engine:
         self.encoder = encoder or Encoder(settings.model_path)
         self.params = params or SearchParams()
         self._searcher: Searcher | None = None
+        self._catalogue: tuple[LoadedIndex, TreatyCatalogue] | None = None
         self._load_lock = threading.Lock()
         self._build_lock = threading.Lock()
 
@@ -125,6 +127,21 @@ class Engine:
 
     def ask(self, question: str, *, k: int | None = None, scope: str = "statements") -> SearchResult:
         return self.searcher.search(question, k=k or self.settings.top_k, scope=scope)
+
+    @property
+    def catalogue(self) -> TreatyCatalogue:
+        """Treaties the corpus cites, for the index now serving (rebuilt after a reindex)."""
+        index = self.searcher.index
+        cached = self._catalogue
+        if cached is None or cached[0] is not index:
+            cached = (index, TreatyCatalogue(index.passages, index.manifest.get("documents", [])))
+            self._catalogue = cached
+        return cached[1]
+
+    def treaty(self, name: str, article: int | None = None) -> TreatyAnswer | None:
+        """Look a treaty up by name or alias; None if nothing close is known."""
+        treaty = self.catalogue.resolve(name)
+        return None if treaty is None else self.catalogue.lookup(treaty, article)
 
     def sources(self) -> list[SourceInfo]:
         return [

@@ -1,0 +1,1 @@
+"""Discord layer over the statement search engine (embeddings/)."""

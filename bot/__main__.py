@@ -1,0 +1,115 @@
+"""``python -m bot``: run the bot (or, with no DISCORD_TOKEN, a local console).
+``python -m bot sync``: register the slash commands with Discord now, then exit."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+log = logging.getLogger("bot")
+
+
+class _Redact(logging.Filter):
+    """Belt and braces: the token never reaches a log line."""
+
+    def __init__(self, secret: str) -> None:
+        super().__init__()
+        self.secret = secret
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secret and self.secret in record.getMessage():
+            record.msg = record.getMessage().replace(self.secret, "[token]")
+            record.args = ()
+        return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in {"-h", "--help"}:
+        print(__doc__)
+        return 0
+    if argv and argv[0] != "sync":
+        print(f"error: unknown command {argv[0]!r} (use: python -m bot [sync])", file=sys.stderr)
+        return 2
+    from dotenv import load_dotenv
+
+    from .settings import BotSettings, SettingsError
+
+    load_dotenv()
+    try:
+        settings = BotSettings.from_env()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=getattr(logging, settings.log_level, logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_Redact(settings.token))
+    for noisy in ("faiss", "sentence_transformers", "transformers", "httpx", "discord.gateway",
+                  "discord.client", "discord.http"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+
+    from embeddings.errors import EngineError
+    from embeddings.service import Engine
+
+    try:
+        engine = Engine(settings.engine)
+    except (EngineError, RuntimeError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if not settings.token:
+        logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
+        if argv:
+            print("error: DISCORD_TOKEN is not set; `sync` needs it", file=sys.stderr)
+            return 2
+        from . import console
+        from .core import Answerer
+
+        try:
+            engine.load()
+            return asyncio.run(console.run(Answerer(engine, settings)))
+        except EngineError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            return 0
+    try:
+        return asyncio.run(_run(engine, settings, sync_only=bool(argv)))
+    except KeyboardInterrupt:
+        return 0
+
+
+async def _run(engine, settings, *, sync_only: bool) -> int:
+    import aiohttp
+    import discord
+
+    from embeddings.errors import EngineError
+
+    from .client import make_bot
+
+    bot = make_bot(engine, settings, force_sync=sync_only)
+    try:
+        async with bot:
+            if sync_only:
+                await bot.login(settings.token)  # setup_hook syncs (forced)
+                print("slash commands synced")
+                return 0
+            await bot.start(settings.token)
+    except discord.LoginFailure:
+        print("error: Discord refused the token (DISCORD_TOKEN is wrong or was reset)", file=sys.stderr)
+    except discord.PrivilegedIntentsRequired:
+        print("error: Discord requires an intent this bot did not ask for; check the application settings",
+              file=sys.stderr)
+    except (aiohttp.ClientError, OSError, discord.GatewayNotFound, asyncio.TimeoutError) as exc:
+        print(f"error: cannot reach Discord ({type(exc).__name__}: {exc})".replace(settings.token, "[token]"),
+              file=sys.stderr)
+    except discord.HTTPException as exc:
+        print(f"error: Discord answered {exc.status}: {exc.text}", file=sys.stderr)
+    except EngineError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,152 @@
+"""The discord.py client: services passed in, cogs loaded in setup_hook, commands synced only
+when they changed (or when asked with ``python -m bot sync``)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from embeddings.service import Engine
+
+from . import render
+from .core import Answerer
+from .settings import BotSettings
+
+log = logging.getLogger(__name__)
+
+COGS = ("bot.cogs.questions", "bot.cogs.treaties", "bot.cogs.admin")
+
+
+def point_at(settings: BotSettings) -> None:
+    """Send REST calls and the gateway connection to the configured addresses (proxies, tests)."""
+    if settings.api_base:
+        discord.http.Route.BASE = settings.api_base
+    if settings.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+
+
+def intents() -> discord.Intents:
+    # Mentions carry their text without the privileged message-content intent.
+    chosen = discord.Intents.default()
+    chosen.message_content = False
+    chosen.presences = False
+    chosen.members = False
+    return chosen
+
+
+class _Base:
+    """Shared by the plain and the auto-sharded bot."""
+
+    answerer: Answerer
+    settings: BotSettings
+    force_sync: bool
+
+    async def setup_hook(self) -> None:
+        # Loading (or building, the first time) the index runs in a thread.
+        await asyncio.to_thread(self.answerer.engine.load)
+        for cog in COGS:
+            await self.load_extension(cog)
+        self.tree.on_error = self.on_app_command_error
+        await self.sync_commands(force=self.force_sync)
+        self.watch_index.start()
+
+    async def on_message(self, message: discord.Message) -> None:
+        """No prefix commands: the questions cog listens for mentions."""
+
+    async def sync_commands(self, *, force: bool = False) -> bool:
+        """Register slash commands with Discord if they changed since the last sync."""
+        guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        payload = [c.to_dict(self.tree) for c in self.tree.get_commands(guild=guild)]
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+        state = self.state_file()
+        if not force and state.exists() and state.read_text().strip() == digest:
+            log.info("slash commands unchanged; not syncing")
+            return False
+        synced = await self.tree.sync(guild=guild)
+        state.parent.mkdir(parents=True, exist_ok=True)
+        state.write_text(digest)
+        log.info("synced %d slash commands%s", len(synced), f" to guild {guild.id}" if guild else "")
+        return True
+
+    def state_file(self) -> Path:
+        where = f"guild-{self.settings.dev_guild_id}" if self.settings.dev_guild_id else "global"
+        return self.settings.engine.index_dir / f".commands-{self.application_id}-{where}.sha256"
+
+    @tasks.loop(seconds=30)
+    async def watch_index(self) -> None:
+        """Pick up an index another process (shard) rebuilt in the shared INDEX_DIR."""
+        try:
+            if await asyncio.to_thread(self.answerer.engine.refresh_if_changed):
+                log.info("now serving the index rebuilt by another process")
+        except Exception as exc:  # keep serving the old index
+            log.warning("could not load the new index: %s", exc)
+
+    async def on_app_command_error(self, interaction: discord.Interaction,
+                                   error: app_commands.AppCommandError) -> None:
+        """One place turns failures into a short message and one log line."""
+        if isinstance(error, app_commands.CheckFailure):
+            reply = render.error(str(error) or "You can't use this command here.")
+        else:
+            original = getattr(error, "original", error)
+            log.error("/%s failed: %s: %s", interaction.command and interaction.command.name,
+                      type(original).__name__, original)
+            reply = render.error("Sorry, something went wrong answering that. Please try again.")
+        try:
+            await send(interaction, reply)
+        except discord.HTTPException as exc:  # the interaction expired or Discord is away: log, go on
+            log.warning("could not report the error to the user: %s", exc)
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s (%s guilds)", self.user, len(self.guilds))
+
+
+class StatementBot(_Base, commands.Bot):
+    def __init__(self, engine: Engine, settings: BotSettings, *, force_sync: bool = False) -> None:
+        super().__init__(command_prefix=commands.when_mentioned, intents=intents(), help_command=None,
+                         allowed_mentions=discord.AllowedMentions.none())
+        self.answerer = Answerer(engine, settings)
+        self.settings = settings
+        self.force_sync = force_sync
+
+
+class ShardedStatementBot(_Base, commands.AutoShardedBot):
+    def __init__(self, engine: Engine, settings: BotSettings, *, force_sync: bool = False) -> None:
+        super().__init__(command_prefix=commands.when_mentioned, intents=intents(), help_command=None,
+                         allowed_mentions=discord.AllowedMentions.none(),
+                         shard_count=settings.shard_count)
+        self.answerer = Answerer(engine, settings)
+        self.settings = settings
+        self.force_sync = force_sync
+        if settings.gateway_url:  # the shard manager asks REST for the gateway; keep ours
+            real = self.http.get_bot_gateway
+
+            async def get_bot_gateway():
+                shards, _, limits = await real()
+                return shards, settings.gateway_url, limits
+
+            self.http.get_bot_gateway = get_bot_gateway  # type: ignore[method-assign]
+
+
+def make_bot(engine: Engine, settings: BotSettings, *, force_sync: bool = False) -> commands.Bot:
+    point_at(settings)
+    cls = ShardedStatementBot if settings.shard_count else StatementBot
+    return cls(engine, settings, force_sync=force_sync)
+
+
+async def send(interaction: discord.Interaction, reply: render.Reply) -> None:
+    """Answer an interaction whether or not it was deferred; never pings."""
+    kwargs = reply.kwargs()
+    if interaction.response.is_done():
+        await interaction.followup.send(**kwargs, ephemeral=reply.ephemeral)
+    else:
+        await interaction.response.send_message(**kwargs, ephemeral=reply.ephemeral)

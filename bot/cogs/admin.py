@@ -1,0 +1,56 @@
+"""``/reindex``: admins rebuild the index from DATA_DIR while questions keep being answered."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from ..client import send
+from ..core import is_admin
+
+log = logging.getLogger(__name__)
+
+
+def admin_only():
+    """Sets Discord's default-permission hint (Manage Server) and checks at run time, since a
+    server can move the hint: Administrator, Manage Server, or a configured admin role."""
+
+    def predicate(interaction: discord.Interaction) -> bool:
+        settings = interaction.client.settings  # type: ignore[attr-defined]
+        user = interaction.user
+        roles = [(r.id, r.name) for r in getattr(user, "roles", []) if not r.is_default()]
+        perms = interaction.permissions
+        if is_admin(settings.admin_roles, administrator=perms.administrator, manage_guild=perms.manage_guild,
+                    guild_id=interaction.guild_id, roles=roles):
+            return True
+        log.info("refused /%s to %s (%s)", interaction.command and interaction.command.name, user, user.id)
+        raise app_commands.CheckFailure("Only server admins (Manage Server) or the bot's admin role "
+                                        "can rebuild the index.")
+
+    def decorator(func):
+        func = app_commands.default_permissions(manage_guild=True)(func)
+        func = app_commands.guild_only()(func)
+        return app_commands.check(predicate)(func)
+
+    return decorator
+
+
+class Admin(commands.Cog):
+    def __init__(self, bot: commands.Bot) -> None:
+        self.answerer = bot.answerer  # type: ignore[attr-defined]
+
+    @app_commands.command(name="reindex", description="Admins: rebuild the index from the documents folder.")
+    @admin_only()
+    async def reindex(self, interaction: discord.Interaction) -> None:
+        if self.answerer.reindexing:
+            await send(interaction, self.answerer.busy_reply())
+            return
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        await send(interaction, await self.answerer.reindex(f"{interaction.user} ({interaction.user.id})"))
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Admin(bot))

@@ -1,0 +1,66 @@
+"""Questions: a mention (or a reply to the bot) in a channel, and ``/ask``."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from .. import render
+from ..client import send
+
+log = logging.getLogger(__name__)
+
+
+class Questions(commands.Cog):
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+        self.answerer = bot.answerer  # type: ignore[attr-defined]
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        me = self.bot.user
+        if me is None or message.author.bot or message.author.id == me.id:
+            return
+        if not any(user.id == me.id for user in message.mentions):
+            return  # neither a mention nor a pinging reply to one of our answers
+        question = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
+        wait = self.answerer.cooldown.retry_after(message.author.id)
+        if wait:
+            reply = render.error(f"You're asking quickly! Please wait {wait:.0f} s before the next question.",
+                                 ephemeral=False)
+        elif not question:
+            reply = render.help_reply()
+        else:
+            async with message.channel.typing():
+                reply = await self.answerer.ask(question)
+        await message.reply(**reply.kwargs(), mention_author=False)
+
+    @app_commands.command(name="ask", description="Ask about the statements; get the passages word for word, dated.")
+    @app_commands.describe(
+        question="What you want to know, in your own words (e.g. 'Who was condemned for enabling the attack?')",
+        scope="What to search: the statements (default), the treaties, or both",
+    )
+    @app_commands.choices(scope=[
+        app_commands.Choice(name="statements", value="statements"),
+        app_commands.Choice(name="treaties", value="treaties"),
+        app_commands.Choice(name="statements and treaties", value="all"),
+    ])
+    async def ask(self, interaction: discord.Interaction,
+                  question: app_commands.Range[str, 1, 500],
+                  scope: app_commands.Choice[str] | None = None) -> None:
+        wait = self.answerer.cooldown.retry_after(interaction.user.id)
+        if wait:
+            await send(interaction, render.error(
+                f"You're asking quickly! Please wait {wait:.0f} s before the next question."))
+            return
+        await interaction.response.defer(thinking=True)
+        reply = await self.answerer.ask(question, scope=scope.value if scope else "statements")
+        await send(interaction, reply)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Questions(bot))

@@ -1,0 +1,38 @@
+"""Treaty lookups (``/treaty``, with autocomplete) and the document list (``/sources``)."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from ..client import send
+
+
+class Treaties(commands.Cog):
+    def __init__(self, bot: commands.Bot) -> None:
+        self.answerer = bot.answerer  # type: ignore[attr-defined]
+
+    @app_commands.command(name="treaty", description="Look up a treaty the statements cite, or one of its articles.")
+    @app_commands.describe(
+        name="The treaty or agreement, e.g. Washington Treaty, UN Charter, Budapest Memorandum",
+        article="An article number to quote, e.g. 5",
+    )
+    async def treaty(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 200],
+                     article: app_commands.Range[int, 1, 10_000] | None = None) -> None:
+        await interaction.response.defer(thinking=True)
+        await send(interaction, await self.answerer.treaty(name, article))
+
+    @treaty.autocomplete("name")
+    async def treaty_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        names = await self.answerer.suggest(current or "")
+        return [app_commands.Choice(name=n[:100], value=n[:100]) for n in names[:25]]
+
+    @app_commands.command(name="sources", description="List the documents the bot quotes from, with dates.")
+    async def sources(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(thinking=True)
+        await send(interaction, await self.answerer.sources())
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Treaties(bot))

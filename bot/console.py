@@ -1,0 +1,75 @@
+"""A local console that answers like the bot, for running without a Discord token."""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+import sys
+
+from . import render
+from .core import Answerer
+
+HELP = """Type a question, or a command:
+  /ask <question>                 same as typing the question
+  /ask --scope all <question>     search the treaties too (statements|treaties|all)
+  /treaty <name> [article]        e.g. /treaty "North Atlantic Treaty" 5
+  /sources                        the documents in the index
+  /reindex                        rebuild the index from DATA_DIR
+  /help, /quit"""
+
+
+async def handle(answerer: Answerer, line: str) -> str | None:
+    """One console line -> the rendered reply (None to quit)."""
+    line = line.strip()
+    if not line:
+        return ""
+    if not line.startswith("/"):
+        return render.to_text(await answerer.ask(line))
+    try:
+        words = shlex.split(line)
+    except ValueError:
+        words = line.split()
+    command, args = words[0].lower(), words[1:]
+    if command in {"/quit", "/exit"}:
+        return None
+    if command == "/help":
+        return HELP
+    if command == "/ask":
+        scope = "statements"
+        if len(args) >= 2 and args[0] == "--scope" and args[1] in {"statements", "treaties", "all"}:
+            scope, args = args[1], args[2:]
+        return render.to_text(await answerer.ask(" ".join(args), scope=scope))
+    if command == "/treaty":
+        if not args:
+            return "Usage: /treaty <name> [article]. Known: " + ", ".join(await answerer.suggest(""))
+        article = None
+        if len(args) > 1 and args[-1].lstrip("-").isdigit():
+            article, args = int(args[-1]), args[:-1]
+        return render.to_text(await answerer.treaty(" ".join(args), article))
+    if command == "/sources":
+        return render.to_text(await answerer.sources())
+    if command == "/reindex":
+        return render.to_text(await answerer.reindex("console"))
+    return f"Unknown command {command}. " + HELP
+
+
+async def run(answerer: Answerer, stdin=None, stdout=None) -> int:
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    interactive = stdin.isatty()
+    print("No DISCORD_TOKEN set: local console. Answers are rendered as the bot would send them.\n"
+          + HELP, file=stdout, flush=True)
+    while True:
+        if interactive:
+            print("\n> ", end="", file=stdout, flush=True)
+        line = await asyncio.to_thread(stdin.readline)
+        if not line:
+            return 0
+        try:
+            out = await handle(answerer, line)
+        except Exception as exc:  # the console never dies on one bad line
+            out = f"error: {exc}"
+        if out is None:
+            return 0
+        if out:
+            print(out, file=stdout, flush=True)

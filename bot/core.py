@@ -1,0 +1,118 @@
+"""What the cogs and the console share: the engine run off the event loop, cooldowns, admins."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+
+from embeddings.errors import BuildFailed, BuildInProgress, EngineError
+from embeddings.service import Engine
+
+from . import render
+from .settings import AdminRole, BotSettings
+
+log = logging.getLogger(__name__)
+
+
+class Cooldown:
+    """At most ``rate`` questions per ``per`` seconds for each user (a sliding window)."""
+
+    def __init__(self, rate: int, per: float) -> None:
+        self.rate, self.per = rate, per
+        self._seen: dict[int, deque[float]] = defaultdict(deque)
+
+    def retry_after(self, user_id: int, now: float | None = None) -> float:
+        """0 if the user may ask now (and counts the question), else seconds to wait."""
+        now = time.monotonic() if now is None else now
+        window = self._seen[user_id]
+        while window and now - window[0] >= self.per:
+            window.popleft()
+        if len(window) >= self.rate:
+            return self.per - (now - window[0])
+        window.append(now)
+        return 0.0
+
+
+@dataclass
+class ReindexState:
+    started_at: float = 0.0
+    started_by: str = ""
+
+
+class Answerer:
+    """Async front of the engine: every call that encodes, searches or builds runs in a thread."""
+
+    def __init__(self, engine: Engine, settings: BotSettings) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.cooldown = Cooldown(settings.cooldown_rate, settings.cooldown_seconds)
+        self.reindex_state = ReindexState()
+
+    def cut(self, question: str) -> tuple[str, str]:
+        """The question shortened to the configured length, and a note if it was."""
+        limit = self.settings.max_question_chars
+        question = question.strip()
+        if len(question) <= limit:
+            return question, ""
+        return question[:limit], f"Your question was long, so I read only its first {limit} characters."
+
+    async def ask(self, question: str, *, scope: str = "statements") -> render.Reply:
+        question, note = self.cut(question)
+        try:
+            result = await asyncio.to_thread(self.engine.ask, question, scope=scope)
+        except EngineError as exc:
+            log.warning("question failed: %s", exc)
+            return render.error(f"I can't search right now: {exc}", ephemeral=False)
+        return render.answer(result, note=note, scope=scope)
+
+    async def treaty(self, name: str, article: int | None) -> render.Reply:
+        if article is not None and not 1 <= article <= 10_000:
+            return render.error(f"Article numbers start at 1; {article} is not an article number.")
+        name = name.strip()[:200]
+        answer = await asyncio.to_thread(self.engine.treaty, name, article)
+        suggestions = [] if answer else await asyncio.to_thread(self.engine.catalogue.suggest, name, 5, 60)
+        return render.treaty(answer, name, suggestions)
+
+    async def suggest(self, text: str) -> list[str]:
+        return await asyncio.to_thread(self.engine.catalogue.suggest, text[:100], 25)
+
+    async def sources(self) -> render.Reply:
+        items = await asyncio.to_thread(self.engine.sources)
+        return render.sources(items, self.engine.problems())
+
+    @property
+    def reindexing(self) -> bool:
+        return self.engine.building
+
+    async def reindex(self, started_by: str) -> render.Reply:
+        if self.engine.building:
+            return self.busy_reply()
+        self.reindex_state = ReindexState(time.time(), started_by)
+        try:
+            summary = await asyncio.to_thread(self.engine.rebuild)
+        except BuildInProgress:
+            return self.busy_reply()
+        except (BuildFailed, EngineError) as exc:
+            log.warning("reindex failed: %s", exc)
+            return render.error(f"Reindex failed, the previous index is still serving. {exc}")
+        log.info("reindex by %s: %s", started_by, summary.describe())
+        return render.reindex_done(summary)
+
+    def busy_reply(self) -> render.Reply:
+        state = self.reindex_state
+        since = f" (started <t:{int(state.started_at)}:R> by {state.started_by})" if state.started_at else ""
+        return render.error(f"A reindex is already running{since}. Questions are still answered from "
+                            "the current index; try again when it has finished.")
+
+
+def is_admin(settings_roles: tuple[AdminRole, ...], *, administrator: bool, manage_guild: bool,
+             guild_id: int | None, roles: list[tuple[int, str]]) -> bool:
+    """Administrator or Manage Server in this server, or one of the configured admin roles."""
+    if guild_id is None:
+        return False
+    if administrator or manage_guild:
+        return True
+    return any(role.matches(guild_id, roles) for role in settings_roles)

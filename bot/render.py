@@ -1,0 +1,243 @@
+"""Answers as Discord messages: content and embeds, always within Discord's limits.
+
+Pure functions (no network): the cogs, the local console and the tests all render through here.
+Corpus text is quoted word for word, escaped so Discord shows it literally; the caller sends
+every message with ``AllowedMentions.none()``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import discord
+
+from embeddings.index import BuildSummary
+from embeddings.search import SearchResult
+from embeddings.service import SourceInfo
+from embeddings.treaties import TreatyAnswer
+
+# Discord's limits.
+CONTENT_MAX = 2000
+TITLE_MAX = 256
+DESCRIPTION_MAX = 4096
+FIELD_NAME_MAX = 256
+FIELD_VALUE_MAX = 1024
+FIELDS_MAX = 25
+FOOTER_MAX = 2048
+EMBED_TOTAL_MAX = 6000  # across all embeds of one message
+EMBEDS_MAX = 10
+
+COLOUR = discord.Colour(0x004990)  # NATO blue
+EXAMPLES = "“Which country was condemned for enabling the attack?”, “sanctions”, “Article 5”"
+
+
+@dataclass
+class Reply:
+    content: str = ""
+    embeds: list[discord.Embed] = field(default_factory=list)
+    ephemeral: bool = False
+
+    def kwargs(self) -> dict:
+        """Keyword arguments for send/followup: never pings anyone."""
+        out: dict = {"allowed_mentions": discord.AllowedMentions.none()}
+        if self.content:
+            out["content"] = self.content
+        if self.embeds:
+            out["embeds"] = self.embeds
+        return out
+
+
+# --------------------------------------------------------------------------- text helpers
+
+
+def escape(text: str) -> str:
+    """Show text literally in Discord: markdown and mentions neutralised."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
+def clip(text: str, limit: int, marker: str = "…") -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - len(marker), 0)]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut + marker
+
+
+def quote(text: str, limit: int) -> str:
+    """A block quote of verbatim text; shortened visibly (with […]) only if it must be."""
+    note = "\n*[…] passage shortened to fit Discord*"
+    body = "\n".join("> " + escape(line) if line.strip() else ">" for line in text.split("\n"))
+    if len(body) <= limit:
+        return body
+    return clip(body, limit - len(note), " […]") + note
+
+
+def date_line(iso: str) -> str:
+    """ISO date plus a Discord timestamp (rendered in each reader's locale) when it is a full date."""
+    try:
+        day = datetime.strptime(iso, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return iso or "undated"
+    if day.year < 1970:  # Discord timestamps start at the Unix epoch
+        return iso
+    return f"{iso} · <t:{int(day.timestamp())}:D>"
+
+
+def question_line(question: str, limit: int = 300) -> str:
+    return escape(clip(" ".join(question.split()), limit))
+
+
+def embed_size(embed: discord.Embed) -> int:
+    total = len(embed.title or "") + len(embed.description or "")
+    total += len(embed.footer.text or "") if embed.footer else 0
+    total += len(embed.author.name or "") if embed.author else 0
+    total += sum(len(f.name or "") + len(f.value or "") for f in embed.fields)
+    return total
+
+
+def check_limits(reply: Reply) -> None:
+    """Raise AssertionError if the reply would be refused by Discord (used by tests too)."""
+    assert len(reply.content) <= CONTENT_MAX, len(reply.content)
+    assert len(reply.embeds) <= EMBEDS_MAX
+    assert sum(embed_size(e) for e in reply.embeds) <= EMBED_TOTAL_MAX
+    for e in reply.embeds:
+        assert len(e.title or "") <= TITLE_MAX and len(e.description or "") <= DESCRIPTION_MAX
+        assert len(e.fields) <= FIELDS_MAX
+        for f in e.fields:
+            assert 0 < len(f.name) <= FIELD_NAME_MAX and 0 < len(f.value) <= FIELD_VALUE_MAX
+        assert len(e.footer.text or "") <= FOOTER_MAX if e.footer else True
+
+
+def _source_field(embed: discord.Embed, source: str) -> None:
+    if source.startswith(("http://", "https://")) and len(source) <= 2000 and " " not in source:
+        embed.url = source
+    embed.add_field(name="Source", value=escape(clip(source, 300)), inline=False)
+
+
+# --------------------------------------------------------------------------- replies
+
+
+def answer(result: SearchResult, *, note: str = "", scope: str = "statements") -> Reply:
+    """The reply to a question: the passages quoted with title, date, place and source."""
+    if result.reason == "empty":
+        return help_reply(note)
+    if not result.answered or not result.hits:
+        where = {"statements": "the statements", "treaties": "the treaties"}.get(scope, "the documents")
+        text = (f"Sorry, I found nothing in {where} that answers “{question_line(result.question, 200)}”.\n"
+                f"You can ask about what the statements say, for example {EXAMPLES}, "
+                "or look a treaty up with `/treaty`.")
+        return Reply(content=_with_note(text, note))
+    content = _with_note(f"**Q:** {question_line(result.question)}", note)
+    embeds: list[discord.Embed] = []
+    budget = EMBED_TOTAL_MAX - 200
+    per_hit = budget // len(result.hits)
+    for n, hit in enumerate(result.hits, start=1):
+        p = hit.passage
+        embed = discord.Embed(title=clip(f"{n}. {p.title}", TITLE_MAX), colour=COLOUR)
+        embed.add_field(name="Date", value=date_line(p.date), inline=True)
+        where = p.label if not p.section or p.kind != "treaty" or p.section == p.label else \
+            f"{p.label} ({p.section})"
+        embed.add_field(name="Where", value=escape(clip(where, 200)), inline=True)
+        _source_field(embed, p.source)
+        room = min(DESCRIPTION_MAX, per_hit - embed_size(embed))
+        embed.description = quote(p.text, room)
+        embeds.append(embed)
+    return Reply(content=content, embeds=embeds)
+
+
+def _with_note(text: str, note: str) -> str:
+    return clip(f"{text}\n*{note}*" if note else text, CONTENT_MAX)
+
+
+def help_reply(note: str = "") -> Reply:
+    text = ("Ask me about the official statements I hold and I will quote the passages that answer, "
+            f"with their source and date. For example: {EXAMPLES}.\n"
+            "Mention me with your question, or use `/ask`. `/treaty` looks up a treaty or one of its "
+            "articles, `/sources` lists the documents.")
+    return Reply(content=_with_note(text, note))
+
+
+def treaty(answer_: TreatyAnswer | None, name: str, suggestions: list[str]) -> Reply:
+    if answer_ is None:
+        hint = f" Did you mean: {', '.join(suggestions[:5])}?" if suggestions else ""
+        known = "" if suggestions else " Start typing a name and pick one of the suggestions."
+        return Reply(content=f"I don't know a treaty called “{question_line(name, 100)}”.{hint}{known}",
+                     ephemeral=True)
+    t = answer_.treaty
+    title = t.name if answer_.article is None else f"{t.name}, Article {answer_.article}"
+    embed = discord.Embed(title=clip(title, TITLE_MAX), colour=COLOUR)
+    budget = EMBED_TOTAL_MAX - 300
+    if answer_.article_passage is not None:
+        p = answer_.article_passage
+        embed.description = quote(p.text, min(2800, DESCRIPTION_MAX))
+        embed.add_field(name="Text", value=escape(clip(f"{p.title}, {p.label} · {date_line(p.date)}", 1000)),
+                        inline=False)
+        embed.add_field(name="Source", value=escape(clip(p.source, 300)), inline=False)
+    elif answer_.article is None and t.document:
+        arts = answer_.articles_available
+        span = f"Articles {arts[0]}–{arts[-1]}" if arts else "its text"
+        embed.description = (f"The full text is in the library ({span}); add `article:` to quote one. "
+                             f"Dated {date_line(t.date)}.")
+    else:
+        embed.description = "The text of this treaty is not in the library; here is where the statements cite it."
+    if len(t.aliases):
+        embed.add_field(name="Also known as", value=escape(clip(", ".join(t.aliases[:6]), 300)), inline=False)
+    if answer_.citations:
+        for p in answer_.citations[:3]:
+            room = min(FIELD_VALUE_MAX, (budget - embed_size(embed)) // 2)
+            if room < 80:
+                break
+            embed.add_field(name=clip(f"Cited in: {p.title}, {p.label}", FIELD_NAME_MAX),
+                            value=clip(f"{quote(p.text, room - 40)}\n{date_line(p.date)}", FIELD_VALUE_MAX),
+                            inline=False)
+    else:
+        embed.add_field(name="Cited in", value="No statement in the library cites it.", inline=False)
+    content = escape(answer_.problem) if answer_.problem else ""
+    return Reply(content=content, embeds=[embed])
+
+
+def sources(items: list[SourceInfo], problems: list[str]) -> Reply:
+    embed = discord.Embed(title="Documents in the library", colour=COLOUR)
+    lines = [f"`{s.date or 'undated':<10}` **{escape(clip(s.title, 120))}** · {s.kind}, "
+             f"{s.passages} passages" for s in items]
+    embed.description = clip("\n".join(lines) or "No documents.", DESCRIPTION_MAX)
+    if problems:
+        embed.add_field(name="Skipped files", value=escape(clip("\n".join(problems), 1000)), inline=False)
+    return Reply(embeds=[embed])
+
+
+def reindex_done(summary: BuildSummary) -> Reply:
+    text = ("Index rebuilt: " if not summary.unchanged else "Index checked, nothing changed: ") + \
+        f"{summary.documents} documents, {summary.passages} passages, {summary.added} added, " \
+        f"{summary.removed} removed, {summary.seconds:.1f} s."
+    if summary.problems:
+        text += "\nSkipped: " + "; ".join(summary.problems)
+    return Reply(content=escape(clip(text, CONTENT_MAX - 100)), ephemeral=True)
+
+
+def error(message: str, ephemeral: bool = True) -> Reply:
+    return Reply(content=clip(escape(message), CONTENT_MAX), ephemeral=ephemeral)
+
+
+def to_text(reply: Reply) -> str:
+    """Plain-text rendering of a reply, for the local console."""
+    parts = [reply.content] if reply.content else []
+    for embed in reply.embeds:
+        parts.append(f"── {embed.title} ──" if embed.title else "──")
+        if embed.description:
+            parts.append(embed.description)
+        for f in embed.fields:
+            parts.append(f"{f.name}: {f.value}")
+    return _plain("\n".join(parts))
+
+
+def _plain(text: str) -> str:
+    import re
+
+    text = re.sub(r"<t:(\d+):[a-zA-Z]>", lambda m: datetime.fromtimestamp(int(m.group(1)), timezone.utc)
+                  .strftime("%d %B %Y"), text)
+    text = re.sub(r"\\([\\*_~`|>#\-\[\]()])", r"\1", text)  # undo markdown escapes
+    return text.replace("@\u200b", "@")

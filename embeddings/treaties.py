@@ -1,0 +1,183 @@
+"""The treaties and agreements the statements cite: names, aliases, citations and articles.
+
+The catalogue is the curated list below, plus every treaty document in ``DATA_DIR`` (by its
+title and ``ALIASES`` header), plus any "... Treaty / Charter / Act / Memorandum / Agreement(s) /
+Accords / Protocol / Convention" a statement names, so documents added later bring their own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .documents import Passage
+from .text import normalise
+
+# canonical name, aliases. The first alias is the short name shown in lists.
+CURATED: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Washington Treaty", ("North Atlantic Treaty", "NATO Treaty", "Treaty of Washington")),
+    ("UN Charter", ("Charter of the United Nations", "United Nations Charter", "UN-Charter")),
+    ("Helsinki Final Act", ("Helsinki Accords", "Helsinki Declaration", "CSCE Final Act", "Final Act")),
+    ("Charter of Paris", ("Charter of Paris for a New Europe", "Paris Charter")),
+    ("Budapest Memorandum", ("Budapest Memorandum on Security Assurances", "Budapest Memorandum of 1994")),
+    ("NATO-Russia Founding Act", ("Founding Act", "NATO Russia Founding Act",
+                                  "Founding Act on Mutual Relations, Cooperation and Security")),
+    ("Minsk agreements", ("Minsk agreement", "Minsk II", "Minsk 2", "Minsk I", "Minsk Protocol",
+                          "Minsk accords", "Package of Measures")),
+)
+
+# Names a statement may cite that are not in the curated list: "the Treaty of X", "the X Act".
+_CITED_RE = re.compile(
+    r"\b(?:the\s+)?((?:[A-Z][\w'’-]*\s+){1,5}(?:Treaty|Charter|Act|Memorandum|Agreements?|Accords?|"
+    r"Protocol|Convention))\b(?!\s+Organi[sz]ation)"
+)
+_ORGANISATION_GUARD = r"(?!\s+Organi[sz]ation)"
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", normalise(name).lower()).strip()
+
+
+_GENERIC = frozenset("treaty treaties charter act final agreement agreements memorandum accord accords "
+                     "protocol convention declaration of the on for and in a".split())
+
+
+def _distinctive(name: str) -> str:
+    return " ".join(w for w in _key(name).split() if w not in _GENERIC)
+
+
+@dataclass
+class Treaty:
+    name: str
+    aliases: tuple[str, ...] = ()
+    document: str | None = None  # id of the treaty's own text in the index, if present
+    date: str = ""
+    citations: list[Passage] = field(default_factory=list)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+    def pattern(self) -> re.Pattern:
+        alternatives = "|".join(
+            re.escape(n).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]+")
+            for n in sorted(self.names, key=len, reverse=True) if len(n) > 3
+        )
+        return re.compile(rf"\b(?:{alternatives})\b{_ORGANISATION_GUARD}", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TreatyAnswer:
+    treaty: Treaty
+    article: int | None
+    article_passage: Passage | None  # the article's own text, if the treaty is in the index
+    citations: list[Passage]  # statement passages that cite the treaty (the article first)
+    articles_available: tuple[str, ...]  # article numbers of the treaty's text in the index
+    problem: str = ""  # e.g. "Article 99 is not in the North Atlantic Treaty (Articles 1-14)"
+
+
+class TreatyCatalogue:
+    def __init__(self, passages: list[Passage], documents: list[dict]) -> None:
+        self.treaties: list[Treaty] = [Treaty(name, aliases) for name, aliases in CURATED]
+        self._passages = passages
+        for doc in documents:
+            if doc.get("kind") != "treaty":
+                continue
+            treaty = self._match(doc["title"]) or self._match(doc["id"])
+            extra = tuple(a.strip() for a in doc.get("aliases", "").split(",") if a.strip())
+            if treaty is None:
+                title = re.sub(r"\s*\(.*?\)\s*", " ", doc["title"]).strip()
+                treaty = Treaty(title, (doc["title"], *extra) if title != doc["title"] else extra)
+                self.treaties.append(treaty)
+            else:
+                treaty.aliases = tuple(dict.fromkeys((*treaty.aliases, doc["title"], *extra)))
+            treaty.document, treaty.date = doc["id"], doc.get("date", "")
+        for passage in passages:
+            if passage.kind != "statement":
+                continue
+            for match in _CITED_RE.finditer(passage.text):
+                name = match.group(1).strip()
+                if self._match(name) is None and not name.lower().startswith(("we ", "our ", "this ")):
+                    self.treaties.append(Treaty(name))
+        for treaty in self.treaties:
+            pattern = treaty.pattern()
+            treaty.citations = [p for p in passages if p.kind == "statement" and pattern.search(p.text)]
+
+    def _match(self, name: str) -> Treaty | None:
+        key = _key(name)
+        for treaty in self.treaties:
+            for n in treaty.names:
+                nk = _key(n)
+                if key == nk or (len(nk) > 8 and re.search(rf"\b{re.escape(nk)}\b(?! organi[sz]ation)", key)):
+                    return treaty
+        return None
+
+    def resolve(self, name: str) -> Treaty | None:
+        """The treaty a user means: an exact name or alias, else a close fuzzy match."""
+        if not _key(name):
+            return None
+        exact = {(_key(n)): t for t in self.treaties for n in t.names}
+        if _key(name) in exact:
+            return exact[_key(name)]
+        # A close spelling of the distinctive words ("Budapst Memorandum"), not of the generic ones:
+        # "Treaty of Narnia" must not become the "Treaty of Washington".
+        from rapidfuzz import fuzz
+
+        wanted = _distinctive(name)
+        if not wanted:
+            return None
+        best, best_score = None, 0.0
+        for treaty in self.treaties:
+            for n in treaty.names:
+                score = fuzz.ratio(wanted, _distinctive(n))
+                if score > best_score:
+                    best, best_score = treaty, score
+        return best if best_score >= 80 else None
+
+    def get(self, name: str) -> Treaty | None:
+        return next((t for t in self.treaties if t.name == name), None)
+
+    def suggest(self, text: str, limit: int = 25, cutoff: float = 0) -> list[str]:
+        """Canonical names for autocomplete: prefix matches first, then fuzzy matches."""
+        from rapidfuzz import fuzz, process
+
+        text = _key(text[:100])
+        if not text:
+            return [t.name for t in self.treaties][:limit]
+        scored: dict[str, float] = {}
+        for treaty in self.treaties:
+            for n in treaty.names:
+                nk = _key(n)
+                if nk.startswith(text) or any(w.startswith(text) for w in nk.split()):
+                    scored[treaty.name] = max(scored.get(treaty.name, 0), 200 - len(nk))
+        choices = {n: t.name for t in self.treaties for n in t.names}
+        for _key_text, score, alias in process.extract(text, {a: _key(a) for a in choices},
+                                                 scorer=fuzz.WRatio, limit=None,
+                                                 score_cutoff=max(cutoff, 50)):
+            canonical = choices[alias]
+            scored[canonical] = max(scored.get(canonical, 0), score)
+        if cutoff:
+            scored = {n: s for n, s in scored.items() if s >= cutoff}
+        return sorted(scored, key=lambda n: -scored[n])[:limit]
+
+    def lookup(self, treaty: Treaty, article: int | None = None) -> TreatyAnswer:
+        articles: dict[str, Passage] = {}
+        if treaty.document:
+            articles = {p.article: p for p in self._passages
+                        if p.document == treaty.document and p.article}
+        available = tuple(articles)
+        citations = list(treaty.citations)
+        problem = ""
+        article_passage = None
+        if article is not None:
+            article_re = re.compile(rf"\bArticles?\s+(?:\d+\s*(?:,|and)\s*)*{article}\b", re.IGNORECASE)
+            citing = [p for p in citations if article_re.search(p.text)]
+            citations = citing + [p for p in citations if p not in citing]
+            article_passage = articles.get(str(article))
+            if article_passage is None and treaty.document:
+                span = f"Articles {available[0]}-{available[-1]}" if available else "no numbered articles"
+                problem = f"Article {article} is not in the {treaty.name} ({span})."
+            elif article_passage is None and not citing:
+                problem = (f"The text of the {treaty.name} is not in the library, and no statement "
+                           f"cites its Article {article}.")
+        return TreatyAnswer(treaty, article, article_passage, citations, available, problem)

@@ -1,0 +1,3 @@
+from .server import DiscordEmulator, Recorded
+
+__all__ = ["DiscordEmulator", "Recorded"]

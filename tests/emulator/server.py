@@ -1,0 +1,376 @@
+"""A local emulator of Discord's HTTP API and gateway, for end-to-end tests of the real
+discord.py client. It listens on 127.0.0.1 only, speaks gateway v10 JSON (text frames, so the
+client's decompressor is not involved) and records every REST call the bot makes.
+
+What it implements is what the bot uses: login (users/@me, applications/@me), the gateway
+handshake (HELLO, IDENTIFY, READY, GUILD_CREATE, heartbeats, RESUME), sending messages, typing,
+interaction callbacks, follow-ups and edits, and bulk command registration. Tests inject
+gateway events (MESSAGE_CREATE, INTERACTION_CREATE) and 429 rate limits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+_ids = itertools.count(1_100_000_000_000_000_000)
+
+
+def snowflake() -> str:
+    return str(next(_ids))
+
+
+def _json(data: Any, status: int = 200, headers: dict | None = None) -> web.Response:
+    # Exactly "application/json", as Discord sends it (discord.py compares the header literally).
+    return web.Response(body=json.dumps(data).encode(), status=status,
+                        headers={"Content-Type": "application/json", **(headers or {})})
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, str]
+    json: Any
+    at: float = field(default_factory=time.monotonic)
+    status: int = 200
+
+
+class DiscordEmulator:
+    API = "/api/v10"
+
+    def __init__(self) -> None:
+        self.app_id = snowflake()
+        self.bot_user = {
+            "id": self.app_id, "username": "StatementBot", "discriminator": "0",
+            "global_name": "Statement Bot", "avatar": None, "bot": True, "flags": 0,
+        }
+        self.guild_id = snowflake()
+        self.channel_id = snowflake()
+        self.admin_role_id = snowflake()
+        self.helper_role_id = snowflake()
+        self.owner = self.make_user("owner")
+        self.requests: list[Recorded] = []
+        self.identifies: list[dict] = []
+        self.resumes: list[dict] = []
+        self.commands: dict[str, dict] = {}  # name -> registered command
+        self.command_puts = 0
+        self._sockets: list[web.WebSocketResponse] = []
+        self._shard_of: dict[int, tuple[int, int]] = {}  # id(ws) -> (shard id, shard count)
+        self._seq = 0
+        self._changed = asyncio.Condition()
+        self._rate_limits: list[tuple[str, str, int, float]] = []  # method, path part, count, retry
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self.ready = asyncio.Event()
+        self.heartbeats = 0
+        self._interaction_tokens: set[str] = set()
+        self.session_id = "session-" + snowflake()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}{self.API}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    async def start(self) -> DiscordEmulator:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", self.API + "/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def stop(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
+        if self._runner:
+            await self._runner.cleanup()
+
+    # ------------------------------------------------------------------ people and events
+
+    def make_user(self, name: str) -> dict:
+        return {"id": snowflake(), "username": name, "discriminator": "0", "global_name": name,
+                "avatar": None, "bot": False, "flags": 0}
+
+    def member(self, user: dict, roles: list[str] | None = None, permissions: int = 0) -> dict:
+        return {"user": user, "roles": roles or [], "joined_at": now_iso(), "deaf": False,
+                "mute": False, "flags": 0, "permissions": str(permissions), "nick": None}
+
+    def guild_payload(self) -> dict:
+        everyone = {"id": self.guild_id, "name": "@everyone", "permissions": str(0x400 | 0x800 | 0x80000000),
+                    "position": 0, "color": 0, "hoist": False, "managed": False, "mentionable": False,
+                    "flags": 0}
+        role = lambda rid, name, perms: {**everyone, "id": rid, "name": name, "permissions": str(perms),  # noqa: E731
+                                         "position": 1}
+        return {
+            "id": self.guild_id, "name": "Test Server", "icon": None, "owner_id": self.owner["id"],
+            "afk_timeout": 300, "verification_level": 0, "default_message_notifications": 0,
+            "explicit_content_filter": 0, "features": [], "mfa_level": 0, "system_channel_flags": 0,
+            "premium_tier": 0, "nsfw_level": 0, "preferred_locale": "en-US", "unavailable": False,
+            "member_count": 3, "large": False, "joined_at": now_iso(),
+            "roles": [everyone, role(self.admin_role_id, "Bot Admin", 0),
+                      role(self.helper_role_id, "Helper", 0)],
+            "emojis": [], "stickers": [], "voice_states": [], "presences": [], "threads": [],
+            "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
+            "members": [self.member(self.bot_user)],
+            "channels": [{"id": self.channel_id, "type": 0, "name": "general", "position": 0,
+                          "permission_overwrites": [], "nsfw": False, "parent_id": None,
+                          "guild_id": self.guild_id, "topic": None, "last_message_id": None,
+                          "rate_limit_per_user": 0}],
+        }
+
+    async def dispatch(self, event: str, data: dict) -> None:
+        """Send one gateway DISPATCH to the session (shard) that holds the guild."""
+        self._seq += 1
+        frame = json.dumps({"op": 0, "t": event, "s": self._seq, "d": data})
+        for ws in list(self._sockets):
+            if not ws.closed and self._holds_guild(ws):
+                await ws.send_str(frame)
+
+    def _holds_guild(self, ws: web.WebSocketResponse) -> bool:
+        shard_id, count = self._shard_of.get(id(ws), (0, 1))
+        return (int(self.guild_id) >> 22) % count == shard_id
+
+    async def send_message(self, content: str, *, author: dict | None = None, mentions_bot: bool = True,
+                           extra: dict | None = None) -> dict:
+        author = author or self.make_user("asker")
+        mentions = [self.bot_user] if mentions_bot else []
+        message = {
+            "id": snowflake(), "channel_id": self.channel_id, "guild_id": self.guild_id,
+            "author": author, "member": {k: v for k, v in self.member(author).items() if k != "user"},
+            "content": content, "timestamp": now_iso(), "edited_timestamp": None, "tts": False,
+            "mention_everyone": False, "mentions": mentions, "mention_roles": [], "attachments": [],
+            "embeds": [], "pinned": False, "type": 0, "flags": 0, "components": [],
+            **(extra or {}),
+        }
+        await self.dispatch("MESSAGE_CREATE", message)
+        return message
+
+    async def interact(self, name: str, options: list[dict] | None = None, *, user: dict | None = None,
+                       permissions: int = 0, roles: list[str] | None = None, autocomplete: bool = False,
+                       guild_id: str | None = None) -> dict:
+        """Dispatch INTERACTION_CREATE for a registered slash command (or its autocomplete)."""
+        command = self.commands.get(name)
+        if command is None:
+            raise AssertionError(f"command /{name} is not registered: {sorted(self.commands)}")
+        user = user or self.make_user("member")
+        payload = {
+            "id": snowflake(), "application_id": self.app_id, "type": 4 if autocomplete else 2,
+            "token": "itoken-" + snowflake(), "version": 1,
+            "guild_id": guild_id or self.guild_id, "channel_id": self.channel_id,
+            "channel": {"id": self.channel_id, "type": 0, "guild_id": self.guild_id, "name": "general",
+                        "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None},
+            "member": self.member(user, roles, permissions),
+            "data": {"id": command["id"], "name": name, "type": 1, "options": options or [],
+                     "guild_id": self.guild_id},
+            "locale": "en-US", "guild_locale": "en-US", "app_permissions": str((1 << 50) - 1),
+            "entitlements": [], "authorizing_integration_owners": {"0": self.guild_id}, "context": 0,
+            "attachment_size_limit": 8 * 1024 * 1024,
+        }
+        self._interaction_tokens.add(payload["token"])
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return payload
+
+    # ------------------------------------------------------------------ waiting on the bot
+
+    async def wait_for(self, predicate: Callable[[Recorded], bool], timeout: float = 30.0) -> Recorded:
+        """The first recorded request (past or future) for which ``predicate`` holds."""
+        deadline = time.monotonic() + timeout
+        async with self._changed:
+            while True:
+                for req in self.requests:
+                    if predicate(req):
+                        return req
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    seen = [(r.method, r.path) for r in self.requests[-15:]]
+                    raise AssertionError(f"no matching request within {timeout}s; last seen: {seen}")
+                try:
+                    await asyncio.wait_for(self._changed.wait(), remaining)
+                except asyncio.TimeoutError:
+                    pass
+
+    def calls(self, method: str, part: str) -> list[Recorded]:
+        return [r for r in self.requests if r.method == method and part in r.path]
+
+    async def callback(self, interaction: dict, timeout: float = 30.0) -> Recorded:
+        return await self.wait_for(
+            lambda r: r.method == "POST" and r.path.endswith(f"/interactions/{interaction['id']}/"
+                                                             f"{interaction['token']}/callback"), timeout)
+
+    async def followup(self, interaction: dict, timeout: float = 60.0) -> Recorded:
+        """The answer after a defer: a follow-up message or an edit of the original."""
+        token = interaction["token"]
+        return await self.wait_for(
+            lambda r: (r.method in {"POST", "PATCH"} and f"/webhooks/{self.app_id}/{token}" in r.path), timeout)
+
+    async def reply_to(self, message: dict, timeout: float = 60.0) -> Recorded:
+        return await self.wait_for(
+            lambda r: r.method == "POST" and r.path.endswith(f"/channels/{self.channel_id}/messages")
+            and str((r.json or {}).get("message_reference", {}).get("message_id")) == message["id"], timeout)
+
+    def rate_limit(self, method: str, path_part: str, count: int = 1, retry_after: float = 0.3) -> None:
+        """Answer the next ``count`` matching requests with 429 Too Many Requests."""
+        self._rate_limits.append((method, path_part, count, retry_after))
+
+    async def drop_connection(self) -> None:
+        """Close the gateway socket as Discord does before asking a client to resume."""
+        for ws in list(self._sockets):
+            await ws.close(code=4000, message=b"reconnect")
+
+    # ------------------------------------------------------------------ REST
+
+    async def _record(self, req: Recorded) -> None:
+        async with self._changed:
+            self.requests.append(req)
+            self._changed.notify_all()
+
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        path = request.path[len(self.API):]
+        body: Any = None
+        if request.can_read_body:
+            if request.content_type == "application/json":
+                body = await request.json()
+            elif request.content_type.startswith("multipart/"):
+                reader = await request.multipart()
+                async for part in reader:
+                    if part.name == "payload_json":
+                        body = json.loads(await part.text())
+        if path.startswith(("/interactions/", "/webhooks/")):
+            # Interaction endpoints are authorised by the interaction token in the path.
+            authorised = any(t in self._interaction_tokens for t in path.split("/"))
+        else:
+            authorised = request.headers.get("Authorization") == f"Bot {self.token}"
+        if not authorised:
+            await self._record(Recorded(request.method, path, dict(request.query), body, status=401))
+            return _json({"message": "401: Unauthorized", "code": 0}, status=401)
+        for i, (method, part, count, retry) in enumerate(self._rate_limits):
+            if method == request.method and part in path and count > 0:
+                self._rate_limits[i] = (method, part, count - 1, retry)
+                await self._record(Recorded(request.method, path, dict(request.query), body, status=429))
+                return _json(
+                    {"message": "You are being rate limited.", "retry_after": retry, "global": False},
+                    status=429,
+                    headers={"Retry-After": str(retry), "X-RateLimit-Remaining": "0",
+                             "X-RateLimit-Reset-After": str(retry), "X-RateLimit-Limit": "5",
+                             "X-RateLimit-Bucket": "test-bucket", "X-RateLimit-Scope": "user"})
+        await self._record(Recorded(request.method, path, dict(request.query), body))
+        return await self._answer(request.method, path, body)
+
+    token = "test-token"
+
+    async def _answer(self, method: str, path: str, body: Any) -> web.StreamResponse:
+        parts = path.strip("/").split("/")
+        if path == "/users/@me":
+            return _json(self.bot_user)
+        if path == "/oauth2/applications/@me":
+            return _json({
+                "id": self.app_id, "name": "StatementBot", "icon": None, "description": "",
+                "bot_public": True, "bot_require_code_grant": False, "verify_key": "0" * 64,
+                "flags": 0, "owner": self.owner, "team": None, "summary": "",
+                "bot": self.bot_user})
+        if path == "/gateway/bot":
+            return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": {
+                "total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}})
+        if parts[0] == "applications" and parts[-1] == "commands" and method == "PUT":
+            self.command_puts += 1
+            registered = []
+            for command in body or []:
+                entry = {**command, "id": snowflake(), "application_id": self.app_id, "version": snowflake()}
+                self.commands[command["name"]] = entry
+                registered.append(entry)
+            return _json(registered)
+        if parts[0] == "applications" and parts[-1] == "commands" and method == "GET":
+            return _json(list(self.commands.values()))
+        if parts[0] == "channels" and parts[-1] == "typing":
+            return web.Response(status=204)
+        if parts[0] == "channels" and parts[-1] == "messages" and method == "POST":
+            return _json(self._message_from(body or {}, channel_id=parts[1]))
+        if parts[0] == "interactions" and parts[-1] == "callback":
+            kind = (body or {}).get("type")
+            if kind == 8:  # autocomplete result
+                return web.Response(status=204)
+            data = (body or {}).get("data") or {}
+            message = self._message_from(data) if kind in (4, 5) else None
+            return _json({
+                "interaction": {"id": parts[1], "type": 2, "response_message_id": message and message["id"],
+                                "response_message_loading": kind == 5,
+                                "response_message_ephemeral": bool(data.get("flags", 0) & 64)},
+                "resource": {"type": kind, "message": message} if message else None})
+        if parts[0] == "webhooks":
+            return _json(self._message_from(body or {}, webhook=True))
+        return _json({"message": "404: Not Found", "code": 0}, status=404)
+
+    def _message_from(self, body: dict, channel_id: str | None = None, webhook: bool = False) -> dict:
+        return {
+            "id": snowflake(), "channel_id": channel_id or self.channel_id, "author": self.bot_user,
+            "content": body.get("content") or "", "timestamp": now_iso(), "edited_timestamp": None,
+            "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [],
+            "attachments": [], "embeds": body.get("embeds") or [], "pinned": False, "type": 0,
+            "flags": body.get("flags", 0), "components": [],
+            **({"webhook_id": self.app_id, "application_id": self.app_id} if webhook else {}),
+        }
+
+    # ------------------------------------------------------------------ gateway
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}}))
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                frame = json.loads(msg.data)
+                op = frame.get("op")
+                if op == 1:
+                    self.heartbeats += 1
+                    await ws.send_str(json.dumps({"op": 11}))
+                elif op == 2:
+                    self.identifies.append(frame["d"])
+                    await self._send_ready(ws, frame["d"])
+                elif op == 6:
+                    self.resumes.append(frame["d"])
+                    self._seq += 1
+                    await ws.send_str(json.dumps({"op": 0, "t": "RESUMED", "s": self._seq, "d": {}}))
+        finally:
+            self._sockets.remove(ws)
+        return ws
+
+    async def _send_ready(self, ws: web.WebSocketResponse, identify: dict) -> None:
+        shard = identify.get("shard") or [0, 1]
+        self._shard_of[id(ws)] = (shard[0], shard[1])
+        holds = self._holds_guild(ws)
+        self._seq += 1
+        await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": self._seq, "d": {
+            "v": 10, "user": self.bot_user, "guilds": [{"id": self.guild_id, "unavailable": True}] if holds else [],
+            "session_id": self.session_id, "resume_gateway_url": self.gateway_url, "shard": shard,
+            "application": {"id": self.app_id, "flags": 0}, "private_channels": [],
+            "relationships": [], "presences": [], "user_settings": {}, "geo_ordered_rtc_regions": [],
+        }}))
+        if holds:
+            self._seq += 1
+            await ws.send_str(json.dumps({"op": 0, "t": "GUILD_CREATE", "s": self._seq,
+                                          "d": self.guild_payload()}))
+            self.ready.set()

@@ -1,0 +1,302 @@
+"""End to end: the real discord.py client against the local Discord emulator (tests/emulator)."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import threading
+
+import discord
+import pytest
+
+from bot.client import make_bot
+from bot.render import CONTENT_MAX, EMBED_TOTAL_MAX, FIELD_VALUE_MAX
+from bot.settings import BotSettings
+from embeddings.config import EngineSettings
+from embeddings.service import Engine
+
+from .conftest import copy_data
+from .emulator import DiscordEmulator
+
+ADMINISTRATOR = 1 << 3
+MANAGE_GUILD = 1 << 5
+BELARUS = "We also condemn Belarus for enabling this attack."
+
+
+def settings_for(emu: DiscordEmulator, engine_settings: EngineSettings, **env) -> BotSettings:
+    base = {"DISCORD_TOKEN": emu.token, "DISCORD_API_BASE": emu.api_base,
+            "DISCORD_GATEWAY_URL": emu.gateway_url, "DATA_DIR": str(engine_settings.data_dir),
+            "INDEX_DIR": str(engine_settings.index_dir), "USER_COOLDOWN": "1000/60"}
+    return BotSettings.from_env({**base, **env})
+
+
+async def start_bot(emu, settings, encoder):
+    engine = Engine(settings.engine, encoder=encoder)
+    bot = make_bot(engine, settings)
+    task = asyncio.create_task(bot.start(settings.token))
+    for _ in range(600):
+        if bot.is_ready() or task.done():
+            break
+        await asyncio.sleep(0.05)
+    if task.done():
+        task.result()
+    assert bot.is_ready(), "bot did not become ready against the emulator"
+    return bot, task
+
+
+async def stop_bot(bot, task):
+    await bot.close()
+    await asyncio.wait_for(task, 10)
+
+
+@pytest.fixture(scope="module")
+async def world(tmp_path_factory, engine, encoder):
+    """An emulator and a connected bot with its own copy of the data and index."""
+    root = tmp_path_factory.mktemp("bot")
+    data = copy_data(root / "data")
+    shutil.copytree(engine.settings.index_dir, root / "index", symlinks=True)
+    engine_settings = EngineSettings(data_dir=data, index_dir=root / "index", model="")
+    emu = await DiscordEmulator().start()
+    settings = settings_for(emu, engine_settings)
+    bot, task = await start_bot(emu, settings, encoder)
+    yield emu, bot, settings
+    await stop_bot(bot, task)
+    await emu.stop()
+
+
+def question(text: str) -> dict:
+    return {"name": "question", "type": 3, "value": text}
+
+
+def all_text(req) -> str:
+    body = req.json or {}
+    data = body.get("data", body)
+    parts = [data.get("content") or ""]
+    for e in data.get("embeds") or []:
+        parts += [e.get("title", ""), e.get("description", "")]
+        parts += [f"{f['name']} {f['value']}" for f in e.get("fields", [])]
+    return "\n".join(parts)
+
+
+def assert_within_limits(req) -> None:
+    body = req.json or {}
+    data = body.get("data", body)
+    assert len(data.get("content") or "") <= CONTENT_MAX
+    embeds = data.get("embeds") or []
+    total = 0
+    for e in embeds:
+        assert len(e.get("title", "")) <= 256 and len(e.get("description", "")) <= 4096
+        for f in e.get("fields", []):
+            assert len(f["name"]) <= 256 and len(f["value"]) <= FIELD_VALUE_MAX
+            total += len(f["name"]) + len(f["value"])
+        total += len(e.get("title", "")) + len(e.get("description", ""))
+    assert total <= EMBED_TOTAL_MAX
+    assert data.get("allowed_mentions") == {"parse": [], "replied_user": False} or \
+        data.get("allowed_mentions", {}).get("parse") == [], data.get("allowed_mentions")
+
+
+async def test_handshake_and_intents(world):
+    emu, bot, _ = world
+    identify = emu.identifies[0]
+    assert identify["token"] == emu.token
+    intents = discord.Intents._from_value(identify["intents"])
+    assert not intents.message_content and intents.guild_messages
+    assert bot.get_guild(int(emu.guild_id)) is not None
+
+
+async def test_commands_registered_with_descriptions(world):
+    emu, _, _ = world
+    assert {"ask", "treaty", "sources", "reindex"} <= set(emu.commands)
+    for command in emu.commands.values():
+        assert command["description"]
+        for option in command.get("options", []):
+            assert option["description"], (command["name"], option["name"])
+    reindex = emu.commands["reindex"]
+    assert int(reindex["default_member_permissions"]) == MANAGE_GUILD
+    treaty_name = next(o for o in emu.commands["treaty"]["options"] if o["name"] == "name")
+    assert treaty_name["autocomplete"] is True
+
+
+async def test_mention_gets_reply_quoting_belarus_with_date(world):
+    emu, bot, _ = world
+    message = await emu.send_message(f"<@{bot.user.id}> Which country did the allies condemn for enabling the attack?")
+    reply = await emu.reply_to(message)
+    text = all_text(reply)
+    assert BELARUS in text and "2022-02-24" in text and "<t:1645660800:D>" in text
+    assert str(reply.json["message_reference"]["message_id"]) == message["id"]
+    assert reply.json["allowed_mentions"]["parse"] == [] and reply.json["allowed_mentions"]["replied_user"] is False
+    assert_within_limits(reply)
+
+
+async def test_everyone_in_question_pings_nobody(world):
+    emu, bot, _ = world
+    message = await emu.send_message(f"<@{bot.user.id}> @everyone @here <@&{emu.admin_role_id}> what about sanctions?")
+    reply = await emu.reply_to(message)
+    assert reply.json["allowed_mentions"] == {"parse": [], "replied_user": False}
+    assert "@everyone" not in all_text(reply)  # shown as @\u200beveryone
+
+
+async def test_message_without_mention_is_ignored(world):
+    emu, _, _ = world
+    before = len(emu.calls("POST", "/messages"))
+    await emu.send_message("Which country did the allies condemn?", mentions_bot=False)
+    await asyncio.sleep(0.5)
+    assert len(emu.calls("POST", "/messages")) == before
+
+
+async def test_slash_ask_is_deferred_then_answered(world):
+    emu, _, _ = world
+    interaction = await emu.interact("ask", [{"name": "question", "type": 3,
+                                              "value": "Who was condemned for enabling the attack?"}])
+    callback = await emu.callback(interaction)
+    assert callback.json["type"] == 5  # deferred: "thinking"
+    followup = await emu.followup(interaction)
+    assert followup.at >= callback.at
+    assert BELARUS in all_text(followup) and "2022-02-24" in all_text(followup)
+    assert_within_limits(followup)
+
+
+async def test_off_topic_gets_polite_not_found(world):
+    emu, _, _ = world
+    interaction = await emu.interact("ask", [question("How do I bake sourdough bread?")])
+    followup = await emu.followup(interaction)
+    text = all_text(followup)
+    assert "found nothing" in text and "/treaty" in text and not followup.json.get("embeds")
+
+
+async def test_treaty_autocomplete(world):
+    emu, _, _ = world
+    interaction = await emu.interact("treaty", [{"name": "name", "type": 3, "value": "minsk", "focused": True}],
+                                     autocomplete=True)
+    callback = await emu.callback(interaction)
+    assert callback.json["type"] == 8
+    choices = [c["value"] for c in callback.json["data"]["choices"]]
+    assert choices[0] == "Minsk agreements" and len(choices) <= 25
+    empty = await emu.interact("treaty", [{"name": "name", "type": 3, "value": "", "focused": True}],
+                               autocomplete=True)
+    names = [c["value"] for c in (await emu.callback(empty)).json["data"]["choices"]]
+    assert {"Washington Treaty", "UN Charter", "Helsinki Final Act", "Charter of Paris", "Budapest Memorandum",
+            "NATO-Russia Founding Act", "Minsk agreements"} <= set(names)
+    long = await emu.interact("treaty", [{"name": "name", "type": 3, "value": "x" * 3000, "focused": True}],
+                              autocomplete=True)
+    assert (await emu.callback(long)).json["data"]["choices"] == []
+
+
+async def test_treaty_alias_and_article(world):
+    emu, _, _ = world
+    interaction = await emu.interact("treaty", [{"name": "name", "type": 3, "value": "North Atlantic Treaty"},
+                                                {"name": "article", "type": 4, "value": 5}])
+    assert (await emu.callback(interaction)).json["type"] == 5
+    text = all_text(await emu.followup(interaction))
+    assert "The Parties agree that an armed attack against one or more of them" in text
+    assert "Our commitment to Article 5 of the Washington Treaty is iron-clad." in text
+    assert "2022-02-24" in text
+
+
+async def test_unknown_treaty_and_article(world):
+    emu, _, _ = world
+    unknown = await emu.interact("treaty", [{"name": "name", "type": 3, "value": "Treaty of Narnia"}])
+    assert "don't know a treaty" in all_text(await emu.followup(unknown))
+    too_far = await emu.interact("treaty", [{"name": "name", "type": 3, "value": "Washington Treaty"},
+                                            {"name": "article", "type": 4, "value": 99}])
+    assert "Article 99 is not in the Washington Treaty (Articles 1-14)" in all_text(await emu.followup(too_far))
+
+
+async def test_sources(world):
+    emu, _, _ = world
+    interaction = await emu.interact("sources")
+    text = all_text(await emu.followup(interaction))
+    assert "2022-02-24" in text and "14 passages" in text and "Charter of the United Nations" in text
+
+
+async def test_reindex_refused_to_non_admin(world):
+    emu, _, _ = world
+    interaction = await emu.interact("reindex", permissions=0)
+    callback = await emu.callback(interaction)
+    assert callback.json["type"] == 4
+    assert callback.json["data"]["flags"] & 64  # ephemeral
+    assert "Only server admins" in callback.json["data"]["content"]
+
+
+async def test_reindex_as_admin_and_concurrent_second(world, monkeypatch):
+    emu, bot, settings = world
+    (settings.engine.data_dir / "extra.txt").write_text(
+        "date 2022-03 The allies welcomed the sanctions package.\n", "utf-8")
+    # Hold the build at its embedding step (the real model still does the work) so the test
+    # controls when it ends, instead of racing a fast rebuild.
+    encoder = bot.answerer.engine.encoder
+    gate, entered = threading.Event(), threading.Event()
+    real_encode = encoder.encode
+
+    def gated_encode(texts, **kwargs):
+        if "progress" in kwargs:  # the build's batch encoding; questions pass straight through
+            entered.set()
+            gate.wait(60)
+        return real_encode(texts, **kwargs)
+
+    monkeypatch.setattr(encoder, "encode", gated_encode)
+    first = await emu.interact("reindex", permissions=MANAGE_GUILD)
+    await emu.callback(first)
+    assert await asyncio.to_thread(entered.wait, 30)
+    second = await emu.interact("reindex", permissions=ADMINISTRATOR)
+    busy = await emu.wait_for(lambda r: second["token"] in r.path)
+    assert "already running" in all_text(busy)
+    assert busy.json["data"]["flags"] & 64
+    question = await emu.interact("ask", [{"name": "question", "type": 3, "value": "What about Belarus?"}])
+    assert BELARUS in all_text(await emu.followup(question))  # answered from the old index meanwhile
+    gate.set()
+    done = await emu.followup(first, timeout=120)
+    text = all_text(done)
+    assert "4 documents" in text and "1 added" in text and "0 removed" in text
+    after = await emu.interact("ask", [question("Did the allies welcome the sanctions package?")])
+    assert "welcomed the sanctions package" in all_text(await emu.followup(after))
+
+
+async def test_reindex_by_configured_role(world, encoder, tmp_path):
+    emu, _, _ = world
+    # A role with the configured name on another server grants nothing; the role id does.
+    from bot.core import is_admin
+    from bot.settings import BotSettings as S
+
+    roles = S.from_env({"ADMIN_ROLES": f"{emu.admin_role_id},{emu.guild_id}:Helper"}).admin_roles
+    assert is_admin(roles, administrator=False, manage_guild=False, guild_id=int(emu.guild_id),
+                    roles=[(int(emu.admin_role_id), "Bot Admin")])
+    assert is_admin(roles, administrator=False, manage_guild=False, guild_id=int(emu.guild_id),
+                    roles=[(int(emu.helper_role_id), "Helper")])
+    assert not is_admin(roles, administrator=False, manage_guild=False, guild_id=12345,
+                        roles=[(999, "Helper")])
+
+
+async def test_long_answers_stay_within_limits(world):
+    emu, _, _ = world
+    interaction = await emu.interact("ask", [{"name": "question", "type": 3, "value": "Purposes of the United Nations"},
+                                             {"name": "scope", "type": 3, "value": "treaties"}])
+    followup = await emu.followup(interaction)
+    assert_within_limits(followup)
+    mention = await emu.send_message(f"<@{emu.app_id}> " + "what about the sanctions " * 300)
+    reply = await emu.reply_to(mention)
+    assert_within_limits(reply)
+    assert "first 500 characters" in all_text(reply)
+
+
+async def test_commands_not_resynced_when_unchanged(world, encoder):
+    emu, _, settings = world
+    puts = emu.command_puts
+    bot, task = await start_bot(emu, settings, encoder)
+    try:
+        assert emu.command_puts == puts
+    finally:
+        await stop_bot(bot, task)
+
+
+async def test_sharded_bot_answers(world, encoder):
+    _, _, settings = world
+    emu = await DiscordEmulator().start()  # its own emulator: only the sharded bot listens
+    bot, task = await start_bot(emu, settings_for(emu, settings.engine, SHARD_COUNT="2"), encoder)
+    try:
+        assert sorted(tuple(i["shard"]) for i in emu.identifies) == [(0, 2), (1, 2)]
+        message = await emu.send_message(f"<@{bot.user.id}> Which country enabled the attack?")
+        assert BELARUS in all_text(await emu.reply_to(message))
+    finally:
+        await stop_bot(bot, task)
+        await emu.stop()

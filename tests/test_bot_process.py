@@ -1,0 +1,98 @@
+"""``python -m bot`` as a real subprocess: against the emulator, without a token, with bad ones."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+
+import pytest
+
+from embeddings.config import PROJECT_ROOT
+
+from .emulator import DiscordEmulator
+
+BELARUS = "We also condemn Belarus for enabling this attack."
+
+
+def bot_env(settings, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
+    env.update(DATA_DIR=str(settings.data_dir), INDEX_DIR=str(settings.index_dir), LOG_LEVEL="INFO")
+    env.update(extra)
+    return env
+
+
+async def test_python_m_bot_answers_a_mention(fresh_built):
+    emu = await DiscordEmulator().start()
+    env = bot_env(fresh_built, DISCORD_TOKEN=emu.token, DISCORD_API_BASE=emu.api_base,
+                  DISCORD_GATEWAY_URL=emu.gateway_url)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=PROJECT_ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        await asyncio.wait_for(emu.ready.wait(), 120)
+        await emu.wait_for(lambda r: r.method == "PUT" and r.path.endswith("/commands"), 60)
+        message = await emu.send_message(
+            f"<@{emu.app_id}> Which country did the allies condemn for enabling the attack?")
+        reply = await emu.reply_to(message, timeout=60)
+        text = "\n".join(e.get("description", "") + str(e.get("fields")) for e in reply.json["embeds"])
+        assert BELARUS in text and "2022-02-24" in text
+        assert reply.json["allowed_mentions"]["parse"] == []
+    finally:
+        proc.terminate()
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+        await emu.stop()
+    assert emu.token not in err.decode()
+
+
+def run_bot(settings, *args, stdin="", **env):
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=PROJECT_ROOT, input=stdin,
+                          capture_output=True, text=True, timeout=300, env=bot_env(settings, **env))
+
+
+def test_console_without_token(fresh_built):
+    out = run_bot(fresh_built, stdin="Which country did the allies condemn for enabling the attack?\n"
+                                     "/treaty \"North Atlantic Treaty\" 5\n/sources\nHow do I bake sourdough bread?\n")
+    assert out.returncode == 0, out.stderr
+    assert "local console" in out.stdout
+    assert BELARUS in out.stdout and "2022-02-24" in out.stdout
+    assert "iron-clad" in out.stdout and "The Parties agree that an armed attack" in out.stdout
+    assert "Charter of the United Nations" in out.stdout
+    assert "found nothing" in out.stdout
+    assert "Traceback" not in out.stderr
+
+
+async def test_bad_token_is_one_readable_line(fresh_built):
+    emu = await DiscordEmulator().start()
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=PROJECT_ROOT,
+            env=bot_env(fresh_built, DISCORD_TOKEN="wrong-secret-token", DISCORD_API_BASE=emu.api_base,
+                        DISCORD_GATEWAY_URL=emu.gateway_url),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await asyncio.wait_for(proc.communicate(), 120)
+    finally:
+        await emu.stop()
+    assert proc.returncode == 1
+    errors = [line for line in err.decode().splitlines() if line.startswith("error:")]
+    assert errors == ["error: Discord refused the token (DISCORD_TOKEN is wrong or was reset)"]
+    assert "Traceback" not in err.decode() and "wrong-secret-token" not in err.decode() + out.decode()
+
+
+def test_unreachable_discord_is_one_readable_line(fresh_built):
+    out = run_bot(fresh_built, DISCORD_TOKEN="some-secret", DISCORD_API_BASE="http://127.0.0.1:9/api/v10",
+                  DISCORD_GATEWAY_URL="ws://127.0.0.1:9/gateway")
+    assert out.returncode == 1
+    assert "error: cannot reach Discord" in out.stderr
+    assert "Traceback" not in out.stderr and "some-secret" not in out.stderr + out.stdout
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"SHARD_COUNT": "zero"}, "SHARD_COUNT must be a whole number"),
+    ({"ADMIN_ROLES": "Moderators"}, "ADMIN_ROLES entry 'Moderators'"),
+    ({"USER_COOLDOWN": "fast"}, "USER_COOLDOWN must look like 5/60"),
+])
+def test_bad_settings_are_named(fresh_built, env, message):
+    out = run_bot(fresh_built, **env)
+    assert out.returncode == 2 and message in out.stderr and "Traceback" not in out.stderr
