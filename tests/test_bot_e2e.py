@@ -242,8 +242,8 @@ async def test_reindex_as_admin_and_concurrent_second(world, monkeypatch):
     busy = await emu.wait_for(lambda r: second["token"] in r.path)
     assert "already running" in all_text(busy)
     assert busy.json["data"]["flags"] & 64
-    question = await emu.interact("ask", [{"name": "question", "type": 3, "value": "What about Belarus?"}])
-    assert BELARUS in all_text(await emu.followup(question))  # answered from the old index meanwhile
+    during = await emu.interact("ask", [question("What about Belarus?")])
+    assert BELARUS in all_text(await emu.followup(during))  # answered from the old index meanwhile
     gate.set()
     done = await emu.followup(first, timeout=120)
     text = all_text(done)
