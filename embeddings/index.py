@@ -36,11 +36,11 @@ import numpy as np
 from .documents import KINDS, Passage, load_corpus
 from .encoder import Encoder
 from .errors import BuildFailed, BuildInProgress, IndexDamaged, IndexMismatch
-from .text import sentences, tokens
+from .text import sentences, tokens, word_counts
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 CURRENT = "current"
 BUILD_RUN = "python -m embeddings build"
 EXACT_SEARCH_LIMIT = 200_000  # units per kind; above it an HNSW graph is built
@@ -86,7 +86,10 @@ class LoadedIndex:
     path: Path
     manifest: dict
     passages: list[Passage]
-    unit_passage: np.ndarray
+    unit_passage: np.ndarray  # passage number of each unit
+    unit_start: np.ndarray  # first unit of each passage (and one past the last)
+    vectors: np.ndarray  # unit vectors (memory-mapped)
+    words: dict[str, int]  # surface words of the corpus and their counts (spelling, unknown words)
     kinds: dict[str, KindIndex]
 
     @property
@@ -229,7 +232,22 @@ def load_index(index_dir: Path, model_fingerprint: str, *, mmap: bool = True) ->
             bm25=bm25,
             vocabulary=frozenset(bm25.vocab_dict),
         )
-    return LoadedIndex(path, manifest, passages, np.asarray(unit_passage), kinds)
+    arrays = {}
+    for name in ("unit_start", "vectors"):
+        file = path / f"{name}.npy"
+        try:
+            arrays[name] = np.load(file, mmap_mode="r" if mmap else None)
+        except (OSError, ValueError) as exc:
+            raise IndexDamaged(f"index file {file} is missing or damaged; run `{BUILD_RUN}`") from exc
+    if len(arrays["unit_start"]) != len(passages) + 1 or len(arrays["vectors"]) != len(unit_passage):
+        raise IndexDamaged(f"index files in {path} disagree with each other; run `{BUILD_RUN}`")
+    words_file = path / "words.json"
+    try:
+        words = json.loads(words_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexDamaged(f"index file {words_file} is missing or damaged; run `{BUILD_RUN}`") from exc
+    return LoadedIndex(path, manifest, passages, np.asarray(unit_passage), np.asarray(arrays["unit_start"]),
+                       arrays["vectors"], words, kinds)
 
 
 def _load_cache(index_dir: Path, model_fingerprint: str) -> tuple[dict[bytes, np.ndarray], dict | None]:
@@ -384,6 +402,9 @@ def _write(folder: Path, passages: list[Passage], unit_passage: np.ndarray, unit
     np.save(folder / "units.npy", unit_passage)
     np.save(folder / "unit_hashes.npy", unit_hashes)
     np.save(folder / "vectors.npy", vectors)
+    unit_start = np.searchsorted(unit_passage, np.arange(len(passages) + 1)).astype(np.int64)
+    np.save(folder / "unit_start.npy", unit_start)
+    (folder / "words.json").write_text(json.dumps(word_counts(p.text for p in passages)), encoding="utf-8")
 
     kinds: dict[str, dict] = {}
     for kind in KINDS:

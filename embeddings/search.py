@@ -1,22 +1,37 @@
-"""Hybrid search: dense (FAISS, over passages and their sentences) + lexical (BM25), fused,
-with a no-answer decision that combines both signals."""
+"""Hybrid search: dense (FAISS over passages and their sentences) plus lexical (BM25), fused,
+with a no-answer decision that combines several signals instead of one cosine cut-off.
+
+Scoring a candidate passage p for question q (weights in :class:`SearchParams`):
+
+    dense(p)  = a * cos(q, p) + (1 - a) * max cos(q, sentence of p)
+    score(p)  = dense(p) + lexical_weight * bm25 / (bm25 + lexical_saturation)
+
+Words of the question that are misspelt versions of corpus words are corrected first
+("sanktions" -> "sanctions").
+"""
 
 from __future__ import annotations
 
 import logging
+import math
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .documents import Passage
 from .index import LoadedIndex
-from .text import normalise, tokens
+from .text import STOPWORDS, normalise, tokens
 
 log = logging.getLogger(__name__)
 
 SCOPES = ("statements", "treaties", "all")
 _SCOPE_KINDS = {"statements": ("statement",), "treaties": ("treaty",), "all": ("statement", "treaty")}
 MAX_QUERY_CHARS = 1000
+_YEAR_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+# Shorthand people type; expanded before searching.
+_SHORTHAND = {"art": "article", "arts": "articles", "abt": "about", "wat": "what", "wht": "what",
+              "bc": "because", "govt": "government", "intl": "international", "un": "UN"}
 
 
 @dataclass(frozen=True)
@@ -46,7 +61,7 @@ class SearchResult:
     question: str
     answered: bool
     hits: list[Hit]
-    reason: str = ""  # why nothing was answered: "empty", "off-topic"
+    reason: str = ""  # why nothing was answered: "empty", "off-topic", "no-documents"
     signals: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -59,70 +74,140 @@ class SearchResult:
 
 @dataclass(frozen=True)
 class SearchParams:
-    """Fusion weights and no-answer thresholds (tuned on the evaluation set)."""
+    """Fusion weights and the no-answer model, tuned on the tuning part of the labelled set
+    (``python benchmarks/tune.py``); the held-out part never took part."""
 
     candidates: int = 50
-    lexical_weight: float = 0.35  # weight of the saturated BM25 score beside the cosine
-    lexical_saturation: float = 6.0  # BM25 score that counts as half-way to a full match
-    sentence_weight: float = 1.0  # weight of the best sentence cosine against the paragraph's
-    min_dense: float = 0.47  # answer on meaning alone above this cosine
-    min_dense_with_words: float = 0.25  # ... or above this one if topic words also match
-    min_lexical: float = 1.5  # BM25 score that counts as "topic words match"
+    passage_weight: float = 0.5  # a: whole-passage cosine against best-sentence cosine
+    lexical_weight: float = 1.2
+    lexical_saturation: float = 1.0
+    correct_spelling: bool = True
+    # No-answer: logistic model over the signals; answer when its probability >= threshold.
+    answer_bias: float = -0.91
+    answer_weights: tuple[tuple[str, float], ...] = (
+        ("dense", 2.08), ("lexical", 2.08), ("unknown", -1.62), ("unknown_year", -1.95),
+    )
+    answer_threshold: float = 0.475
 
 
 class Searcher:
-    """Answers questions from one loaded index. Thread-safe for concurrent searches."""
+    """Answers questions from one loaded index. Safe for concurrent searches."""
 
     def __init__(self, index: LoadedIndex, encoder, params: SearchParams | None = None) -> None:
         self.index = index
         self.encoder = encoder
         self.params = params or SearchParams()
+        self._vocabulary = sorted(w for w in index.words if len(w) >= 4 and not w.isdigit())
+
+    # ------------------------------------------------------------------ query
+
+    def prepare(self, question: str) -> tuple[str, dict]:
+        """The question as searched (shorthand expanded, misspellings corrected) and word facts."""
+        text = normalise(question)[:MAX_QUERY_CHARS]
+        out: list[str] = []
+        unknown = content = 0
+        for token in re.split(r"(\W+)", text):
+            low = token.lower()
+            if not token or not token[0].isalnum():
+                out.append(token)
+                continue
+            low = _SHORTHAND.get(low, low)
+            if low in STOPWORDS or low.isdigit() or len(low) < 3:
+                out.append(_SHORTHAND.get(token.lower(), token))
+                continue
+            content += 1
+            if low in self.index.words:
+                out.append(_SHORTHAND.get(token.lower(), token))
+                continue
+            fixed = self._correct(low) if self.params.correct_spelling else None
+            if fixed:
+                out.append(fixed)
+            else:
+                unknown += 1
+                out.append(token)
+        years = set(_YEAR_RE.findall(text))
+        facts = {
+            "content_words": content,
+            "unknown": unknown / content if content else 0.0,
+            "unknown_year": float(any(y not in self.index.words for y in years)),
+        }
+        return "".join(out), facts
+
+    def _correct(self, word: str) -> str | None:
+        """A corpus word one or two edits away (by length), if there is exactly one best."""
+        if len(word) < 5:
+            return None
+        from rapidfuzz import process
+        from rapidfuzz.distance import Levenshtein
+
+        limit = 1 if len(word) < 8 else 2
+        found = process.extract(word, self._vocabulary, scorer=Levenshtein.distance,
+                                score_cutoff=limit, limit=3)
+        if not found:
+            return None
+        best = min(d for _, d, _ in found)
+        choices = [w for w, d, _ in found if d == best]
+        return choices[0] if len(choices) == 1 else None
+
+    # ------------------------------------------------------------------ search
 
     def search(self, question: str, *, k: int = 3, scope: str = "statements") -> SearchResult:
         if scope not in _SCOPE_KINDS:
             raise ValueError(f"scope must be one of {', '.join(SCOPES)}")
-        query = normalise(question)[:MAX_QUERY_CHARS]
-        if not any(ch.isalnum() for ch in query):
+        if not any(ch.isalnum() for ch in normalise(question)):
             return SearchResult(question, False, [], reason="empty")
         kinds = [self.index.kinds[k] for k in _SCOPE_KINDS[scope] if k in self.index.kinds]
         if not kinds:
             return SearchResult(question, False, [], reason="no-documents")
+        query, facts = self.prepare(question)
         vector = self.encoder.encode_query(query)
         query_tokens = tokens(query)
         p = self.params
-        dense: dict[int, float] = {}
+        candidates: set[int] = set()
         lexical: dict[int, float] = {}
         for kind in kinds:
-            dense.update(self._dense(kind, vector))
-            lexical.update(self._lexical(kind, query_tokens))
-        scored = []
-        for number in set(dense) | set(lexical):
-            d = dense.get(number, 0.0)
-            lex = lexical.get(number, 0.0)
-            lex_norm = lex / (lex + p.lexical_saturation) if lex > 0 else 0.0
-            scored.append((d + p.lexical_weight * lex_norm, d, lex, number))
-        scored.sort(reverse=True)
-        hits = [Hit(self.index.passages[n], s, d, lex) for s, d, lex, n in scored[:k]]
-        best_dense = max(dense.values(), default=0.0)
-        best_lexical = max(lexical.values(), default=0.0)
-        answered = best_dense >= p.min_dense or (
-            best_dense >= p.min_dense_with_words and best_lexical >= p.min_lexical
-        )
-        signals = {"dense": best_dense, "lexical": best_lexical}
+            candidates.update(self._dense_candidates(kind, vector))
+            found = self._lexical(kind, query_tokens)
+            lexical.update(found)
+            candidates.update(found)
+        numbers = np.fromiter(candidates, dtype=np.int64)
+        dense = self.dense_scores(numbers, vector)
+        lex = np.array([lexical.get(int(n), 0.0) for n in numbers])
+        lex_norm = lex / (lex + p.lexical_saturation)
+        fused = dense + p.lexical_weight * lex_norm
+        order = np.argsort(-fused)[:k]
+        hits = [Hit(self.index.passages[int(numbers[i])], float(fused[i]), float(dense[i]), float(lex[i]))
+                for i in order]
+        signals = {
+            "dense": float(dense.max()) if len(dense) else 0.0,
+            "lexical": float(lex_norm.max()) if len(lex) else 0.0,
+            **facts,
+        }
+        z = p.answer_bias + sum(w * signals[name] for name, w in p.answer_weights)
+        probability = 1 / (1 + math.exp(-max(min(z, 50), -50)))
+        signals["probability"] = probability
+        answered = probability >= p.answer_threshold
         return SearchResult(question, answered, hits, "" if answered else "off-topic", signals)
 
-    def _dense(self, kind, vector: np.ndarray) -> dict[int, float]:
-        """Best unit cosine per passage (a passage scores as well as its best sentence)."""
-        n = min(self.params.candidates * 4, kind.dense.ntotal)
-        scores, ids = kind.dense.search(vector.reshape(1, -1).astype(np.float32), n)
-        out: dict[int, float] = {}
-        for score, local in zip(scores[0], ids[0]):
-            if local < 0:  # FAISS pads missing results with -1
-                continue
-            number = int(self.index.unit_passage[kind.unit_offset + local])
-            if float(score) > out.get(number, -1.0):
-                out[number] = float(score)
+    def dense_scores(self, numbers: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        """Exact dense score of each candidate passage from its stored unit vectors."""
+        p = self.params
+        index = self.index
+        out = np.empty(len(numbers), dtype=np.float64)
+        for i, n in enumerate(numbers):
+            start, end = int(index.unit_start[n]), int(index.unit_start[n + 1])
+            sims = index.vectors[start:end] @ vector
+            whole = float(sims[0])
+            best_sentence = float(sims[1:].max()) if end - start > 1 else whole
+            out[i] = p.passage_weight * whole + (1 - p.passage_weight) * best_sentence
         return out
+
+    def _dense_candidates(self, kind, vector: np.ndarray) -> set[int]:
+        """Passages of the units nearest to the question (FAISS; -1 pads missing results)."""
+        n = min(self.params.candidates * 4, kind.dense.ntotal)
+        _, ids = kind.dense.search(vector.reshape(1, -1).astype(np.float32), n)
+        offset = kind.unit_offset
+        return {int(self.index.unit_passage[offset + local]) for local in ids[0] if local >= 0}
 
     def _lexical(self, kind, query_tokens: list[str]) -> dict[int, float]:
         known = [t for t in query_tokens if t in kind.vocabulary]
@@ -130,8 +215,4 @@ class Searcher:
             return {}
         n = min(self.params.candidates, kind.passage_count)
         ids, scores = kind.bm25.retrieve([known], k=n, show_progress=False, n_threads=1)
-        return {
-            kind.passage_offset + int(i): float(s)
-            for i, s in zip(ids[0], scores[0])
-            if s > 0
-        }
+        return {kind.passage_offset + int(i): float(s) for i, s in zip(ids[0], scores[0]) if s > 0}

@@ -57,3 +57,21 @@ def tokens(text: str) -> list[str]:
     stemmed = _stemmer().stemWords(words)
     stemmed.extend(f"article_{n}" for n in _ARTICLE_REF_RE.findall(text))
     return stemmed
+
+
+_WORD_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*|\d+", re.UNICODE)
+
+
+def words(text: str) -> list[str]:
+    """Surface words, lower-cased (for spelling correction and unknown-word checks)."""
+    return [w.replace("’", "'") for w in _WORD_RE.findall(normalise(text).lower())]
+
+
+def word_counts(texts) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for text in texts:
+        for w in words(text):
+            for part in {w, *re.split(r"['-]", w)}:
+                if part:
+                    counts[part] = counts.get(part, 0) + 1
+    return counts

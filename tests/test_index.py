@@ -13,7 +13,7 @@ from embeddings.service import Engine
 def test_round_trip_and_manifest(engine):
     index = engine.index
     manifest = index.manifest
-    assert manifest["schema_version"] == 2
+    assert manifest["schema_version"] == 3
     assert manifest["model"] == engine.encoder.fingerprint
     assert manifest["dimension"] == 384
     assert manifest["passages"] == len(index.passages) == 14 + 16 + 113

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from embeddings.index import passage_units
+from embeddings.text import tokens
 
 
 def test_belarus_question_quotes_the_belarus_sentence_with_date(engine):
@@ -48,26 +49,27 @@ def test_scopes(engine):
     assert {h.passage.kind for h in everything.hits} >= {"treaty"}
 
 
-def test_dense_side_matches_brute_force(engine):
-    """FAISS returns the same passages and cosines as an exhaustive numpy search."""
-    index = engine.index
-    searcher = engine.searcher
+def test_search_matches_brute_force(engine):
+    """FAISS + BM25 candidates give the same top passages and scores as scoring every passage."""
+    index, searcher, params = engine.index, engine.searcher, engine.searcher.params
     vectors = np.load(index.path / "vectors.npy")
-    for question in ["sanctions on Russia", "troops to the east", "UN Charter violation"]:
-        q = engine.encoder.encode_query(question)
-        for kind in index.kinds.values():
-            got = searcher._dense(kind, q)
-            lo, hi = kind.unit_offset, kind.unit_offset + kind.dense.ntotal
-            sims = vectors[lo:hi] @ q
-            expected: dict[int, float] = {}
-            for local, sim in enumerate(sims):
-                number = int(index.unit_passage[lo + local])
-                expected[number] = max(expected.get(number, -1.0), float(sim))
-            best = sorted(expected.values(), reverse=True)[: len(got)]
-            # The same top scores (ties at the cut may swap equal-scoring passages).
-            assert sorted(got.values(), reverse=True) == pytest.approx(best, abs=1e-5)
-            for number in got:
-                assert got[number] == pytest.approx(expected[number], abs=1e-5)
+    for question in ["sanctions on Russia", "troops to the east", "UN Charter violation", "Belarus"]:
+        query, _ = searcher.prepare(question)
+        q = engine.encoder.encode_query(query)
+        kind = index.kinds["statement"]
+        numbers = np.arange(kind.passage_offset, kind.passage_offset + kind.passage_count)
+        known = [t for t in tokens(query) if t in kind.vocabulary]
+        bm25 = kind.bm25.get_scores(known) if known else np.zeros(len(numbers))
+        expected = {}
+        for n, lexical in zip(numbers, bm25):
+            sims = vectors[index.unit_start[n]:index.unit_start[n + 1]] @ q
+            best_sentence = sims[1:].max() if len(sims) > 1 else sims[0]
+            dense = params.passage_weight * sims[0] + (1 - params.passage_weight) * best_sentence
+            expected[int(n)] = dense + params.lexical_weight * lexical / (lexical + params.lexical_saturation)
+        best = sorted(expected, key=expected.get, reverse=True)[:3]
+        hits = searcher.search(question, k=3).hits
+        assert [h.passage.paragraph for h in hits] == [index.passages[n].paragraph for n in best]
+        assert [h.score for h in hits] == pytest.approx([expected[n] for n in best], abs=1e-4)
 
 
 def test_units_are_passage_and_sentences(engine):
