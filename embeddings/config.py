@@ -29,6 +29,7 @@ class EngineSettings:
     index_dir: Path
     model: str  # a local folder; "" means the bundled all-MiniLM-L6-v2
     top_k: int = 3
+    encoder: str = "onnx"  # "onnx" (int8 export, fast) or "torch" (sentence-transformers)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> EngineSettings:
@@ -38,11 +39,15 @@ class EngineSettings:
         top_k = int(env.get("TOP_K") or 3)
         if not 1 <= top_k <= 10:
             raise ValueError("TOP_K must be between 1 and 10")
+        encoder = (env.get("ENCODER") or "onnx").strip().lower()
+        if encoder not in ("onnx", "torch"):
+            raise ValueError(f"ENCODER must be onnx or torch, not {encoder!r}")
         return cls(
             data_dir=data_dir,
             index_dir=index_dir,
             model=env.get("EMBEDDING_MODEL", "").strip(),
             top_k=top_k,
+            encoder=encoder,
         )
 
     @property

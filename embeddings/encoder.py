@@ -8,10 +8,28 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
 log = logging.getLogger(__name__)
+
+
+class TextEncoder(Protocol):
+    """What the index and the search need from an encoder."""
+
+    backend: str
+    fingerprint: str  # recorded in the manifest: an index only serves the encoder that built it
+    model_path: str
+
+    @property
+    def dimension(self) -> int: ...
+
+    def encode(self, texts: Sequence[str], *, progress: Callable[[int], None] | None = None) -> np.ndarray: ...
+
+    def encode_query(self, text: str) -> np.ndarray: ...
+
+    def warm(self) -> None: ...
 
 
 def model_fingerprint(model_path: str) -> str:
@@ -30,7 +48,12 @@ def model_fingerprint(model_path: str) -> str:
 
 
 class Encoder:
-    """Embeds text with sentence-transformers (PyTorch). Thread-safe; loads lazily."""
+    """Embeds text with sentence-transformers (PyTorch). Thread-safe; loads lazily.
+
+    The reference implementation; the default is the faster int8 ONNX export of the same model
+    (``onnx_encoder.OnnxEncoder``), checked against this one."""
+
+    backend = "torch"
 
     def __init__(self, model_path: str) -> None:
         if not Path(model_path).is_dir():
@@ -90,3 +113,17 @@ class Encoder:
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
+
+    def warm(self) -> None:
+        self.encode_query("warm up")
+
+
+def make_encoder(model_path: str, backend: str, cache_dir: Path) -> TextEncoder:
+    """The encoder for a backend: "onnx" (int8, the default) or "torch"."""
+    if backend == "torch":
+        return Encoder(model_path)
+    if backend == "onnx":
+        from .onnx_encoder import OnnxEncoder
+
+        return OnnxEncoder(model_path, cache_dir)
+    raise ValueError(f"ENCODER must be onnx or torch, not {backend!r}")

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from .documents import KINDS, Passage, load_corpus
-from .encoder import Encoder
+from .encoder import TextEncoder
 from .errors import BuildFailed, BuildInProgress, IndexDamaged, IndexMismatch
 from .text import sentences, tokens, word_counts
 
@@ -293,7 +293,7 @@ def _sources(documents) -> dict[str, str]:
 def build_index(
     data_dir: Path,
     index_dir: Path,
-    encoder: Encoder,
+    encoder: TextEncoder,
     *,
     progress: Callable[[int, int], None] | None = None,
     force: bool = False,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .config import EngineSettings
-from .encoder import Encoder
+from .encoder import make_encoder
 from .errors import BuildFailed, BuildInProgress, EngineError, IndexDamaged, IndexMismatch
 from .index import BuildSummary, LoadedIndex, build_index, current_path, load_index
 from .search import Searcher, SearchParams, SearchResult
@@ -36,11 +36,12 @@ class Engine:
     def __init__(
         self,
         settings: EngineSettings,
-        encoder: Encoder | None = None,
+        encoder=None,
         params: SearchParams | None = None,
     ) -> None:
         self.settings = settings
-        self.encoder = encoder or Encoder(settings.model_path)
+        self.encoder = encoder or make_encoder(settings.model_path, settings.encoder,
+                                               settings.index_dir / ".models")
         self.params = params or SearchParams()
         self._searcher: Searcher | None = None
         self._catalogue: tuple[LoadedIndex, TreatyCatalogue] | None = None
@@ -85,6 +86,7 @@ class Engine:
                 self._build(force=True)
                 index = load_index(self.settings.index_dir, self.encoder.fingerprint)
             self._searcher = Searcher(index, self.encoder, self.params)
+            self.encoder.warm()  # the first question should not pay for loading the model
             return self._searcher
 
     def rebuild(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from embeddings.config import PROJECT_ROOT, EngineSettings, bundled_model_path
-from embeddings.encoder import Encoder
+from embeddings.encoder import Encoder, make_encoder
 from embeddings.service import Engine
 
 DATA = PROJECT_ROOT / "data"
@@ -25,15 +25,22 @@ def copy_data(target: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def encoder() -> Encoder:
-    return Encoder(bundled_model_path())
-
-
-@pytest.fixture(scope="session")
 def engine_settings(tmp_path_factory) -> EngineSettings:
     root = tmp_path_factory.mktemp("corpus")
     data_dir = copy_data(root / "data")
     return EngineSettings(data_dir=data_dir, index_dir=root / "index", model="")
+
+
+@pytest.fixture(scope="session")
+def encoder(engine_settings):
+    """The shipped default: the int8 ONNX export of the bundled model (exported once here, into
+    the index folder, so copies of that folder carry it)."""
+    return make_encoder(bundled_model_path(), "onnx", engine_settings.index_dir / ".models")
+
+
+@pytest.fixture(scope="session")
+def torch_encoder() -> Encoder:
+    return Encoder(bundled_model_path())
 
 
 @pytest.fixture(scope="session")

@@ -71,12 +71,16 @@ class ExplodingEncoder:
         self.fingerprint = real.fingerprint
         self.model_path = real.model_path
         self.dimension = real.dimension
+        self.backend = real.backend
 
     def encode(self, texts, **kwargs):
         raise OSError(28, "No space left on device")
 
     def encode_query(self, text):
         return self.real.encode_query(text)
+
+    def warm(self):
+        self.real.warm()
 
 
 def test_failed_build_leaves_old_index_serving(fresh_built, encoder):
