@@ -156,7 +156,7 @@ def read_document(path: Path, data_dir: Path) -> Document:
     except OSError as exc:
         raise DocumentError(name, f"cannot be read ({exc.strerror or exc})") from exc
     if len(raw) > MAX_DOCUMENT_BYTES:
-        raise DocumentError(name, f"is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB")
+        raise DocumentError(name, f"is {_size(len(raw))}, over the {_size(MAX_DOCUMENT_BYTES)} limit")
     if b"\x00" in raw[:8192]:
         raise DocumentError(name, "looks like a binary file, not text")
     try:
@@ -208,6 +208,10 @@ def read_document(path: Path, data_dir: Path) -> Document:
         body=body,
         extra=extra,
     )
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n:,} bytes"
 
 
 def _read_sidecar(path: Path, name: str) -> dict:
@@ -415,6 +419,10 @@ def load_corpus(data_dir: Path) -> LoadReport:
         except DocumentError as exc:
             log.warning("skipped %s", exc)
             problems.append(str(exc))
+            continue
+        except Exception as exc:  # a parser bug on one odd file must not stop the whole build
+            log.exception("skipped %s: unexpected error", name)
+            problems.append(f"{name} could not be read ({type(exc).__name__}: {exc})")
             continue
         seen_ids[doc.id] = name
         seen_hashes[body_hash] = name

@@ -11,6 +11,9 @@ from embeddings.config import PROJECT_ROOT, EngineSettings, bundled_model_path
 from embeddings.encoder import Encoder, make_encoder
 from embeddings.service import Engine
 
+from . import botkit
+from .emulator import DiscordEmulator
+
 DATA = PROJECT_ROOT / "data"
 STATEMENT_FILE = "000_cf6b84a07b3c0ba3.txt"
 
@@ -62,3 +65,20 @@ def fresh_built(fresh_settings, engine) -> EngineSettings:
     """``fresh_settings`` with a private copy of the session's built index (no re-embedding)."""
     shutil.copytree(engine.settings.index_dir, fresh_settings.index_dir, symlinks=True)
     return fresh_settings
+
+
+@pytest.fixture(scope="module")
+async def world(tmp_path_factory, engine, encoder):
+    """An emulator and a connected bot with its own copy of the data and index."""
+    root = tmp_path_factory.mktemp("bot")
+    data = copy_data(root / "data")
+    shutil.copytree(engine.settings.index_dir, root / "index", symlinks=True)
+    engine_settings = EngineSettings(data_dir=data, index_dir=root / "index", model="")
+    emu = await DiscordEmulator().start()
+    settings = botkit.settings_for(emu, engine_settings)
+    bot, task = await botkit.start_bot(emu, settings, encoder)
+    yield emu, bot, settings
+    await botkit.stop_bot(bot, task)
+    await emu.stop()
+
+

@@ -3,96 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import threading
 
 import discord
-import pytest
 
-from bot.client import make_bot
-from bot.render import CONTENT_MAX, EMBED_TOTAL_MAX, FIELD_VALUE_MAX
-from bot.settings import BotSettings
-from embeddings.config import EngineSettings
-from embeddings.service import Engine
-
-from .conftest import copy_data
+from .botkit import (
+    ADMINISTRATOR,
+    BELARUS,
+    MANAGE_GUILD,
+    all_text,
+    assert_within_limits,
+    question,
+    settings_for,
+    start_bot,
+    stop_bot,
+)
 from .emulator import DiscordEmulator
-
-ADMINISTRATOR = 1 << 3
-MANAGE_GUILD = 1 << 5
-BELARUS = "We also condemn Belarus for enabling this attack."
-
-
-def settings_for(emu: DiscordEmulator, engine_settings: EngineSettings, **env) -> BotSettings:
-    base = {"DISCORD_TOKEN": emu.token, "DISCORD_API_BASE": emu.api_base,
-            "DISCORD_GATEWAY_URL": emu.gateway_url, "DATA_DIR": str(engine_settings.data_dir),
-            "INDEX_DIR": str(engine_settings.index_dir), "USER_COOLDOWN": "1000/60"}
-    return BotSettings.from_env({**base, **env})
-
-
-async def start_bot(emu, settings, encoder):
-    engine = Engine(settings.engine, encoder=encoder)
-    bot = make_bot(engine, settings)
-    task = asyncio.create_task(bot.start(settings.token))
-    for _ in range(600):
-        if bot.is_ready() or task.done():
-            break
-        await asyncio.sleep(0.05)
-    if task.done():
-        task.result()
-    assert bot.is_ready(), "bot did not become ready against the emulator"
-    return bot, task
-
-
-async def stop_bot(bot, task):
-    await bot.close()
-    await asyncio.wait_for(task, 10)
-
-
-@pytest.fixture(scope="module")
-async def world(tmp_path_factory, engine, encoder):
-    """An emulator and a connected bot with its own copy of the data and index."""
-    root = tmp_path_factory.mktemp("bot")
-    data = copy_data(root / "data")
-    shutil.copytree(engine.settings.index_dir, root / "index", symlinks=True)
-    engine_settings = EngineSettings(data_dir=data, index_dir=root / "index", model="")
-    emu = await DiscordEmulator().start()
-    settings = settings_for(emu, engine_settings)
-    bot, task = await start_bot(emu, settings, encoder)
-    yield emu, bot, settings
-    await stop_bot(bot, task)
-    await emu.stop()
-
-
-def question(text: str) -> dict:
-    return {"name": "question", "type": 3, "value": text}
-
-
-def all_text(req) -> str:
-    body = req.json or {}
-    data = body.get("data", body)
-    parts = [data.get("content") or ""]
-    for e in data.get("embeds") or []:
-        parts += [e.get("title", ""), e.get("description", "")]
-        parts += [f"{f['name']} {f['value']}" for f in e.get("fields", [])]
-    return "\n".join(parts)
-
-
-def assert_within_limits(req) -> None:
-    body = req.json or {}
-    data = body.get("data", body)
-    assert len(data.get("content") or "") <= CONTENT_MAX
-    embeds = data.get("embeds") or []
-    total = 0
-    for e in embeds:
-        assert len(e.get("title", "")) <= 256 and len(e.get("description", "")) <= 4096
-        for f in e.get("fields", []):
-            assert len(f["name"]) <= 256 and len(f["value"]) <= FIELD_VALUE_MAX
-            total += len(f["name"]) + len(f["value"])
-        total += len(e.get("title", "")) + len(e.get("description", ""))
-    assert total <= EMBED_TOTAL_MAX
-    assert data.get("allowed_mentions") == {"parse": [], "replied_user": False} or \
-        data.get("allowed_mentions", {}).get("parse") == [], data.get("allowed_mentions")
 
 
 async def test_handshake_and_intents(world):

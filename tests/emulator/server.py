@@ -77,6 +77,7 @@ class DiscordEmulator:
         self.ready = asyncio.Event()
         self.heartbeats = 0
         self._interaction_tokens: set[str] = set()
+        self._expired_tokens: set[str] = set()
         self.session_id = "session-" + snowflake()
 
     # ------------------------------------------------------------------ lifecycle
@@ -168,7 +169,7 @@ class DiscordEmulator:
 
     async def interact(self, name: str, options: list[dict] | None = None, *, user: dict | None = None,
                        permissions: int = 0, roles: list[str] | None = None, autocomplete: bool = False,
-                       guild_id: str | None = None) -> dict:
+                       guild_id: str | None = None, expired: bool = False) -> dict:
         """Dispatch INTERACTION_CREATE for a registered slash command (or its autocomplete)."""
         command = self.commands.get(name)
         if command is None:
@@ -188,6 +189,8 @@ class DiscordEmulator:
             "attachment_size_limit": 8 * 1024 * 1024,
         }
         self._interaction_tokens.add(payload["token"])
+        if expired:  # Discord's answer when the 3-second window has passed
+            self._expired_tokens.add(payload["token"])
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload
 
@@ -274,6 +277,9 @@ class DiscordEmulator:
                     headers={"Retry-After": str(retry), "X-RateLimit-Remaining": "0",
                              "X-RateLimit-Reset-After": str(retry), "X-RateLimit-Limit": "5",
                              "X-RateLimit-Bucket": "test-bucket", "X-RateLimit-Scope": "user"})
+        if any(t in self._expired_tokens for t in path.split("/")):
+            await self._record(Recorded(request.method, path, dict(request.query), body, status=404))
+            return _json({"message": "Unknown interaction", "code": 10062}, status=404)
         await self._record(Recorded(request.method, path, dict(request.query), body))
         return await self._answer(request.method, path, body)
 

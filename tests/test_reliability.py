@@ -1,0 +1,344 @@
+"""Bad input, faults and abuse: the bot answers clearly, pings nobody, loses nothing, stays up."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from bot import render
+from bot.core import Answerer, Cooldown
+from bot.settings import BotSettings
+from embeddings.config import PROJECT_ROOT
+from embeddings.documents import load_corpus
+from embeddings.errors import IndexMismatch
+from embeddings.index import current_path
+from embeddings.service import Engine
+
+from .botkit import ADMINISTRATOR, BELARUS, all_text, assert_within_limits, question, settings_for, start_bot, stop_bot
+from .emulator import DiscordEmulator
+
+# --------------------------------------------------------------------------- bad questions
+
+@pytest.fixture(scope="module")
+def answerer(engine):
+    return Answerer(engine, BotSettings.from_env({"USER_COOLDOWN": "1000/60"}))
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t ", "🙂🙂🙂", "\u200b\u200b\u200d", "\x00\x07\x1b"])
+async def test_empty_like_questions_get_help(answerer, text):
+    reply = await answerer.ask(text)
+    assert "Ask me about" in reply.content and not reply.embeds
+    render.check_limits(reply)
+
+
+async def test_ten_thousand_characters_are_cut_with_a_note(answerer):
+    reply = await answerer.ask("What did NATO say about Belarus? " * 300)
+    assert "first 500 characters" in reply.content
+    render.check_limits(reply)
+
+
+@pytest.mark.parametrize("text", [
+    "¿Qué dijo la OTAN sobre Bielorrusia?",
+    "Что НАТО сказало о Беларуси?",
+    "**bold** _it_ `code` ```py\nprint('x')\n``` > quote ||spoiler|| ~~strike~~ [link](https://x.y)",
+    "@everyone @here <@123456789012345678> <@&123456789012345678> what about sanctions?",
+    "Belarus\u200b enabling\u202e the attack\x00?",
+])
+async def test_odd_questions_get_a_sensible_reply(answerer, text):
+    reply = await answerer.ask(text)
+    render.check_limits(reply)
+    shown = reply.content + "".join(e.description or "" for e in reply.embeds)
+    assert "@everyone" not in shown and "@here" not in shown  # escaped: @\u200beveryone
+    assert "```" not in reply.content.replace("\\`", "")  # markdown from the question is escaped
+    assert reply.content  # either the answer's heading or a polite not-found
+
+
+async def test_zero_width_characters_do_not_hide_the_answer(answerer):
+    reply = await answerer.ask("Which coun\u200btry did the allies con\u200bdemn for enabling the attack?")
+    assert BELARUS in "".join(e.description for e in reply.embeds)
+
+
+@pytest.mark.parametrize("article", [0, -1, 10**9])
+async def test_treaty_article_out_of_range(answerer, article):
+    reply = await answerer.treaty("Washington Treaty", article)
+    assert "not an article number" in reply.content and reply.ephemeral
+
+
+async def test_treaty_unknown_and_huge_names(answerer):
+    assert "don't know a treaty" in (await answerer.treaty("Treaty of Narnia", None)).content
+    reply = await answerer.treaty("x" * 10_000, 5)
+    render.check_limits(reply)
+    assert "don't know a treaty" in reply.content
+    assert await answerer.suggest("") and await answerer.suggest("z" * 5000) == []
+
+
+def test_cooldown_window():
+    cooldown = Cooldown(2, 60)
+    assert cooldown.retry_after(1, now=0) == 0 and cooldown.retry_after(1, now=1) == 0
+    assert cooldown.retry_after(1, now=2) == pytest.approx(58)
+    assert cooldown.retry_after(2, now=2) == 0  # other users unaffected
+    assert cooldown.retry_after(1, now=60.5) == 0
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def test_bad_documents_are_named_and_the_rest_indexed(tmp_path, monkeypatch):
+    (tmp_path / "a-good.txt").write_text("date 2020-01 A good paragraph.\n", "utf-8")
+    (tmp_path / "b-copy.txt").write_text("date 2020-01 A good paragraph.\n", "utf-8")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "latin1.txt").write_bytes("date 2020-01 café".encode("latin-1"))
+    (tmp_path / "nodate.txt").write_text("No date here.", "utf-8")
+    (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 4)
+    monkeypatch.setattr("embeddings.documents.MAX_DOCUMENT_BYTES", 2000)
+    (tmp_path / "huge.txt").write_text("date 2020-01 " + "word " * 1000, "utf-8")
+    report = load_corpus(tmp_path)
+    assert [d.path for d in report.documents] == ["a-good.txt"]
+    assert sorted(report.problems) == [
+        "b-copy.txt duplicates a-good.txt",
+        "binary.txt looks like a binary file, not text",
+        "empty.txt is empty",
+        "huge.txt is 5,013 bytes, over the 2,000 bytes limit",
+        "latin1.txt is not valid UTF-8 (byte 16)",
+        "nodate.txt has no date: add a 'DATE: YYYY-MM-DD' header line or a .meta.json sidecar",
+    ]
+
+
+def test_a_document_that_raises_is_skipped(tmp_path, monkeypatch):
+    (tmp_path / "a.txt").write_text("date 2020-01 Fine.\n", "utf-8")
+    (tmp_path / "b.txt").write_text("date 2020-01 Trouble.\n", "utf-8")
+    import embeddings.documents as documents
+
+    real = documents.split_passages
+
+    def flaky(doc):
+        if doc.path == "b.txt":
+            raise RecursionError("parser blew up")
+        return real(doc)
+
+    monkeypatch.setattr(documents, "split_passages", flaky)
+    report = load_corpus(tmp_path)
+    assert [d.path for d in report.documents] == ["a.txt"]
+    assert report.problems == ["b.txt could not be read (RecursionError: parser blew up)"]
+
+
+def test_symlink_out_of_data_dir_is_refused(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    outside = tmp_path / "secret.txt"
+    outside.write_text("date 2020-01 Not for the bot.\n", "utf-8")
+    (data / "link.txt").symlink_to(outside)
+    (data / "ok.txt").write_text("date 2020-01 Fine.\n", "utf-8")
+    report = load_corpus(data)
+    assert [d.path for d in report.documents] == ["ok.txt"]
+    assert report.problems == ["link.txt points outside DATA_DIR or is not a file; refused"]
+
+
+# --------------------------------------------------------------------------- index faults
+
+
+@pytest.mark.parametrize("damage", ["truncate-faiss", "edit-manifest", "remove-passages", "garbage-units"])
+def test_damaged_index_is_rebuilt_at_start(fresh_built, encoder, damage, caplog):
+    path = current_path(fresh_built.index_dir)
+    if damage == "truncate-faiss":
+        file = path / "dense-statement.faiss"
+        file.write_bytes(file.read_bytes()[:50])
+    elif damage == "edit-manifest":
+        (path / "manifest.json").write_text('{"schema_version": 3, "model": ', "utf-8")
+    elif damage == "remove-passages":
+        (path / "passages.jsonl").unlink()
+    else:
+        (path / "units.npy").write_bytes(b"not numpy")
+    caplog.set_level(logging.WARNING)
+    engine = Engine(fresh_built, encoder=encoder)
+    assert BELARUS in engine.ask("Which country did the allies condemn for enabling the attack?").hits[0].passage.text
+    assert engine.index.path != path
+    warning = " ".join(r.getMessage() for r in caplog.records)
+    assert "rebuilding it from" in warning and str(path) in warning
+
+
+def test_index_of_another_model_says_what_to_run(fresh_built, encoder):
+    import json
+
+    path = current_path(fresh_built.index_dir)
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest["model"] = "someone-else@1"
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatch, match="python -m embeddings build"):
+        Engine(fresh_built, encoder=encoder).load()
+
+
+def test_disk_full_during_write_keeps_old_index(fresh_built, encoder, monkeypatch):
+    engine = Engine(fresh_built, encoder=encoder)
+    engine.load()
+    old = engine.index.path
+    (fresh_built.data_dir / "new.txt").write_text("date 2024-01 A new paragraph.\n", "utf-8")
+    import embeddings.index as index_module
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(index_module, "_fsync_tree", full)
+    from embeddings.errors import BuildFailed
+
+    with pytest.raises(BuildFailed, match="No space left on device"):
+        engine.rebuild()
+    assert current_path(fresh_built.index_dir) == old == engine.index.path
+    assert not list(fresh_built.index_dir.glob(".tmp-*"))
+    assert engine.ask("article 5").answered
+
+
+def test_killed_build_leaves_old_index_and_no_leftovers(fresh_built, encoder):
+    """A real `python -m embeddings build` killed part way: old index intact, temp folder gone next time."""
+    import subprocess
+    import sys
+
+    old = current_path(fresh_built.index_dir)
+    paragraphs = "\n\n".join(f"Paragraph {i} about allied defence planning and readiness." for i in range(3000))
+    (fresh_built.data_dir / "big.txt").write_text("date 2024-01\n\n" + paragraphs, "utf-8")
+    env = dict(os.environ, DATA_DIR=str(fresh_built.data_dir), INDEX_DIR=str(fresh_built.index_dir))
+    proc = subprocess.Popen([sys.executable, "-m", "embeddings", "build"], env=env, cwd=PROJECT_ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and not list(fresh_built.index_dir.glob(".build.lock")):
+        time.sleep(0.1)
+    time.sleep(3)  # well into embedding 3000 paragraphs
+    proc.kill()
+    proc.wait()
+    assert current_path(fresh_built.index_dir) == old
+    (fresh_built.data_dir / "big.txt").unlink()
+    engine = Engine(fresh_built, encoder=encoder)
+    engine.rebuild()
+    assert not list(fresh_built.index_dir.glob(".tmp-*"))
+    assert engine.ask("article 5").answered
+
+
+# --------------------------------------------------------------------------- Discord side
+
+
+async def test_rate_limited_reply_is_retried(world):
+    emu, bot, _ = world
+    emu.rate_limit("POST", f"/channels/{emu.channel_id}/messages", count=1, retry_after=0.3)
+    message = await emu.send_message(f"<@{bot.user.id}> What about sanctions?")
+    reply = await emu.reply_to(message)
+    assert any(r.status == 429 for r in emu.calls("POST", f"/channels/{emu.channel_id}/messages"))
+    assert "sanctions" in all_text(reply)
+
+
+async def test_gateway_reconnect_resumes_and_keeps_answering(world):
+    emu, bot, _ = world
+    await emu.drop_connection()
+    for _ in range(200):
+        if emu.resumes or len(emu.identifies) > 1:
+            break
+        await asyncio.sleep(0.05)
+    assert emu.resumes and emu.resumes[-1]["session_id"] == emu.session_id
+    await asyncio.sleep(0.2)
+    message = await emu.send_message(f"<@{bot.user.id}> Which country did the allies condemn for enabling the attack?")
+    assert BELARUS in all_text(await emu.reply_to(message))
+
+
+async def test_expired_interaction_logs_one_line(world, caplog):
+    emu, _, _ = world
+    caplog.set_level(logging.WARNING)
+    late = await emu.interact("ask", [question("sanctions")], expired=True)
+    await emu.callback(late)
+    await asyncio.sleep(0.5)
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR and r.name.startswith("bot")]
+    assert len(errors) == 1 and "Unknown interaction" in errors[0].getMessage()
+    assert errors[0].exc_info is None  # one line, no traceback
+    later = await emu.interact("ask", [question("Which country was condemned for enabling the attack?")])
+    assert BELARUS in all_text(await emu.followup(later))
+
+
+async def test_fifty_questions_at_once(world):
+    emu, _, _ = world
+    sent = []
+    for i in range(50):
+        user = emu.make_user(f"user{i}")
+        sent.append((time.monotonic(), await emu.interact("ask", [question(f"What about sanctions, part {i}?")],
+                                                          user=user)))
+    for at, interaction in sent:
+        callback = await emu.callback(interaction)
+        assert callback.json["type"] == 5
+        assert callback.at - at < 3.0  # deferred within Discord's deadline
+    for _, interaction in sent:
+        followup = await emu.followup(interaction, timeout=120)
+        assert "sanctions" in all_text(followup).lower()
+        assert_within_limits(followup)
+
+
+async def test_per_user_cooldown(tmp_path, engine, encoder):
+    import shutil
+
+    from .conftest import copy_data
+
+    shutil.copytree(engine.settings.index_dir, tmp_path / "index", symlinks=True)
+    data = copy_data(tmp_path / "data")
+    emu = await DiscordEmulator().start()
+    from embeddings.config import EngineSettings
+
+    settings = settings_for(emu, EngineSettings(data_dir=data, index_dir=tmp_path / "index", model=""),
+                            USER_COOLDOWN="2/60")
+    bot, task = await start_bot(emu, settings, encoder)
+    try:
+        user = emu.make_user("flooder")
+        replies = []
+        for _ in range(3):
+            message = await emu.send_message(f"<@{bot.user.id}> sanctions?", author=user)
+            replies.append(all_text(await emu.reply_to(message)))
+        assert "sanctions" in replies[0] and "sanctions" in replies[1]
+        assert "asking quickly" in replies[2] and "wait" in replies[2]
+        other = await emu.send_message(f"<@{bot.user.id}> sanctions?", author=emu.make_user("someone"))
+        assert "asking quickly" not in all_text(await emu.reply_to(other))
+        interaction = await emu.interact("ask", [question("sanctions")], user=user)
+        callback = await emu.callback(interaction)
+        assert "asking quickly" in callback.json["data"]["content"] and callback.json["data"]["flags"] & 64
+    finally:
+        await stop_bot(bot, task)
+        await emu.stop()
+
+
+# --------------------------------------------------------------------------- security
+
+
+async def test_reindex_refused_when_permission_hint_is_moved(world):
+    """A server may let everyone see /reindex; the run-time check still refuses non-admins."""
+    emu, _, _ = world
+    interaction = await emu.interact("reindex", permissions=0x800, roles=[emu.helper_role_id])
+    callback = await emu.callback(interaction)
+    assert "Only server admins" in callback.json["data"]["content"]
+    admin = await emu.interact("reindex", permissions=ADMINISTRATOR)
+    assert "Index" in all_text(await emu.followup(admin, timeout=120))
+
+
+async def test_admin_role_by_name_only_counts_on_its_own_server(world, tmp_path, engine, encoder):
+    emu, _, settings = world
+    # ADMIN_ROLES names "Helper" on *another* server: the member's Helper role here grants nothing.
+    other = settings_for(emu, settings.engine, ADMIN_ROLES="999999999999999999:Helper")
+    from bot.core import is_admin
+
+    assert not is_admin(other.admin_roles, administrator=False, manage_guild=False,
+                        guild_id=int(emu.guild_id), roles=[(int(emu.helper_role_id), "Helper")])
+    same = settings_for(emu, settings.engine, ADMIN_ROLES=f"{emu.guild_id}:Helper")
+    assert is_admin(same.admin_roles, administrator=False, manage_guild=False,
+                    guild_id=int(emu.guild_id), roles=[(int(emu.helper_role_id), "Helper")])
+
+
+def test_token_never_shown():
+    settings = BotSettings.from_env({"DISCORD_TOKEN": "MTIz.secret.token"})
+    assert "secret" not in repr(settings) and "secret" not in str(settings)
+
+
+def test_env_is_ignored_and_example_has_placeholders_only():
+    ignored = (PROJECT_ROOT / ".gitignore").read_text().splitlines()
+    assert ".env" in ignored
+    example = Path(PROJECT_ROOT / ".env.example").read_text()
+    values = dict(line.split("=", 1) for line in example.splitlines() if line and not line.startswith("#"))
+    assert values["DISCORD_TOKEN"] == ""
+    assert all(len(v) < 40 for v in values.values())  # nothing that looks like a real secret
