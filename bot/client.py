@@ -123,7 +123,8 @@ class ShardedStatementBot(_Base, commands.AutoShardedBot):
     def __init__(self, engine: Engine, settings: BotSettings, *, force_sync: bool = False) -> None:
         super().__init__(command_prefix=commands.when_mentioned, intents=intents(), help_command=None,
                          allowed_mentions=discord.AllowedMentions.none(),
-                         shard_count=settings.shard_count)
+                         shard_count=settings.shard_count,
+                         shard_ids=list(settings.shard_ids) if settings.shard_ids else None)
         self.answerer = Answerer(engine, settings)
         self.settings = settings
         self.force_sync = force_sync

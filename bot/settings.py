@@ -38,6 +38,7 @@ class BotSettings:
     api_base: str = ""
     gateway_url: str = ""
     shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None  # this process's shards, when shards span processes
     admin_roles: tuple[AdminRole, ...] = ()
     dev_guild_id: int | None = None
     cooldown_rate: int = 5
@@ -56,6 +57,7 @@ class BotSettings:
         except ValueError as exc:
             raise SettingsError(str(exc)) from exc
         shard_count = _int(env, "SHARD_COUNT", minimum=1)
+        shard_ids = _shard_ids(env.get("SHARD_IDS", ""), shard_count)
         rate, per = _cooldown(env.get("USER_COOLDOWN", "").strip() or "5/60")
         return cls(
             token=env.get("DISCORD_TOKEN", "").strip(),
@@ -63,6 +65,7 @@ class BotSettings:
             api_base=env.get("DISCORD_API_BASE", "").strip().rstrip("/"),
             gateway_url=env.get("DISCORD_GATEWAY_URL", "").strip(),
             shard_count=shard_count,
+            shard_ids=shard_ids,
             admin_roles=_admin_roles(env.get("ADMIN_ROLES", "")),
             dev_guild_id=_int(env, "DEV_GUILD_ID", minimum=1),
             cooldown_rate=rate,
@@ -79,6 +82,16 @@ def _int(env: dict[str, str], key: str, minimum: int) -> int | None:
     if not raw.isdigit() or int(raw) < minimum:
         raise SettingsError(f"{key} must be a whole number >= {minimum}, not {raw!r}")
     return int(raw)
+
+
+def _shard_ids(raw: str, count: int | None) -> tuple[int, ...] | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    parts = [p.strip() for p in raw.split(",") if p.strip()]
+    if count is None or not all(p.isdigit() and int(p) < count for p in parts):
+        raise SettingsError(f"SHARD_IDS must list shard numbers below SHARD_COUNT (e.g. 0,1), not {raw!r}")
+    return tuple(int(p) for p in parts)
 
 
 def _cooldown(raw: str) -> tuple[int, float]:

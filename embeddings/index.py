@@ -43,7 +43,8 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 3
 CURRENT = "current"
 BUILD_RUN = "python -m embeddings build"
-EXACT_SEARCH_LIMIT = 200_000  # units per kind; above it an HNSW graph is built
+# Units per kind up to which search is exact (flat, about 4 ms at 20k); above it an HNSW graph.
+EXACT_SEARCH_LIMIT = 20_000
 
 
 @dataclass(frozen=True)
@@ -217,7 +218,7 @@ def load_index(index_dir: Path, model_fingerprint: str, *, mmap: bool = True) ->
         if dense.ntotal != info["units"][1] - info["units"][0] or dense.d != manifest["dimension"]:
             raise IndexDamaged(f"index file {dense_file} does not match the manifest; run `{BUILD_RUN}`")
         if hasattr(dense, "hnsw"):
-            dense.hnsw.efSearch = int(info.get("ef_search", 128))
+            dense.hnsw.efSearch = int(info.get("ef_search", 1024))
         bm25_dir = path / f"bm25-{kind}"
         try:
             bm25 = bm25s.BM25.load(str(bm25_dir), mmap=mmap, show_progress=False, verbosity=0)
@@ -439,9 +440,10 @@ def make_dense_index(vectors: np.ndarray, exact_limit: int = EXACT_SEARCH_LIMIT)
         index = faiss.IndexFlatIP(dimension)
         params = {"index_type": "flat"}
     else:
+        # Measured on 1M generated vectors (benchmarks/bench.py): efSearch trades recall for time.
         index = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-        params = {"index_type": "hnsw", "hnsw_m": 32, "ef_construction": 80, "ef_search": 128}
+        index.hnsw.efConstruction = 200
+        params = {"index_type": "hnsw", "hnsw_m": 32, "ef_construction": 200, "ef_search": 1024}
     index.add(vectors)
     return index, params
 

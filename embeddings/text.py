@@ -34,12 +34,18 @@ def sentences(text: str) -> list[str]:
     return out
 
 
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+# Control characters and other non-printing code points (categories Cc, Cf, Zl, Zp, Co, Cn are
+# what str.isprintable rejects; the ranges below cover what occurs in practice).
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ue000-\uf8ff]")
+
+
 def normalise(text: str) -> str:
     """NFKC, invisible characters removed, curly quotes straightened, whitespace collapsed."""
     text = unicodedata.normalize("NFKC", text)
-    text = _INVISIBLE_RE.sub("", text)
-    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
+    text = _INVISIBLE_RE.sub("", text).translate(_QUOTES)
+    if not text.isprintable():
+        text = _CONTROL_RE.sub(" ", text)
     return re.sub(r"\s+", " ", text).strip()
 
 
