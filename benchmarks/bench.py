@@ -221,8 +221,8 @@ def generated(size: int, questions: list[str], base) -> dict:
     retriever.index([tokens(" ".join(row)) for row in words], show_progress=False)
     out["bm25_build_s"] = time.perf_counter() - start
     out["bm25_mb"] = sum(a.nbytes for a in retriever.scores.values() if hasattr(a, "nbytes")) / 2**20
-    if hasattr(dense, "hnsw"):
-        dense.hnsw.efSearch = params["ef_search"]
+    if params["index_type"] == "ivf":
+        dense.nprobe = params["nprobe"]
 
     passages = [Passage(id=f"g#{i}", document="g", title="generated", kind="statement", date="2024-01",
                         source="generated", paragraph=i + 1, text="") for i in range(size)]
@@ -244,16 +244,16 @@ def generated(size: int, questions: list[str], base) -> dict:
     _, truth = exact.search(query_vectors, 10)
     _, got = dense.search(query_vectors, 10)
     out["recall@10_vs_exact"] = float(np.mean([len(set(t) & set(g)) / 10 for t, g in zip(truth, got)]))
-    if hasattr(dense, "hnsw"):  # how recall and time trade at other efSearch values
-        out["ef_search_sweep"] = []
-        for ef in (128, 256, 512, 1024, 2048):
-            dense.hnsw.efSearch = ef
+    if params["index_type"] == "ivf":  # how recall and time trade at other nprobe values
+        out["nprobe_sweep"] = []
+        for nprobe in (16, 32, 64, 128):
+            dense.nprobe = nprobe
             start = time.perf_counter()
             for q in query_vectors:
                 dense.search(q.reshape(1, -1), 10)
             per_query = (time.perf_counter() - start) / len(query_vectors) * 1000
             _, got = dense.search(query_vectors, 10)
-            out["ef_search_sweep"].append({"ef_search": ef, "dense_ms": per_query, "recall@10": float(
+            out["nprobe_sweep"].append({"nprobe": nprobe, "dense_ms": per_query, "recall@10": float(
                 np.mean([len(set(t) & set(g)) / 10 for t, g in zip(truth, got)]))})
     del exact, dense, vectors, retriever, index, passages
     gc.collect()
@@ -294,8 +294,8 @@ def table(results: dict) -> str:
             f" {g['recall@10_vs_exact']:10.3f} {g['rss_mb']:7.0f}"
         )
     for g in results["generated"]:
-        for row in g.get("ef_search_sweep", []):
-            lines.append(f"    {g['passages']:,} passages, efSearch {row['ef_search']:>4}: dense search "
+        for row in g.get("nprobe_sweep", []):
+            lines.append(f"    {g['passages']:,} passages, nprobe {row['nprobe']:>4}: dense search "
                          f"{row['dense_ms']:.2f} ms, recall@10 {row['recall@10']:.3f}")
     return "\n".join(lines)
 

@@ -96,3 +96,20 @@ def test_unreachable_discord_is_one_readable_line(fresh_built):
 def test_bad_settings_are_named(fresh_built, env, message):
     out = run_bot(fresh_built, **env)
     assert out.returncode == 2 and message in out.stderr and "Traceback" not in out.stderr
+
+
+async def test_python_m_bot_sync_registers_and_exits(fresh_built):
+    emu = await DiscordEmulator().start()
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "sync", cwd=PROJECT_ROOT,
+            env=bot_env(fresh_built, DISCORD_TOKEN=emu.token, DISCORD_API_BASE=emu.api_base,
+                        DISCORD_GATEWAY_URL=emu.gateway_url),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await asyncio.wait_for(proc.communicate(), 120)
+    finally:
+        await emu.stop()
+    assert proc.returncode == 0, err.decode()
+    assert "slash commands synced" in out.decode()
+    assert emu.command_puts == 1 and {"ask", "treaty", "sources", "reindex"} <= set(emu.commands)
+    assert not emu.identifies  # sync needs no gateway connection

@@ -130,3 +130,39 @@ def test_index_built_automatically_on_first_use(fresh_settings, encoder):
     engine = Engine(fresh_settings, encoder=encoder)
     result = engine.ask("Which country did the allies condemn for enabling the attack?")
     assert result.answered and "Belarus" in result.hits[0].passage.text
+
+
+def test_large_kinds_get_an_inverted_file_index(fresh_settings, encoder, monkeypatch):
+    """Above EXACT_SEARCH_LIMIT units a kind is searched through IVF; answers stay the same."""
+    import embeddings.index as index_module
+
+    monkeypatch.setattr(index_module, "EXACT_SEARCH_LIMIT", 50)
+    engine = Engine(fresh_settings, encoder=encoder)
+    engine.load()
+    kinds = engine.index.manifest["kinds"]
+    assert kinds["treaty"]["index_type"] == "ivf" and kinds["treaty"]["nprobe"] == index_module.IVF_NPROBE
+    assert kinds["statement"]["index_type"] == "ivf"
+    top = engine.ask("Which country did the allies condemn for enabling the attack?").hits[0].passage
+    assert "Belarus" in top.text
+    treaty = engine.ask("an armed attack against one is an attack against them all", scope="treaties")
+    assert "5" in [h.passage.article for h in treaty.hits]
+
+
+def test_ivf_recall_against_exact_search():
+    import faiss
+
+    from embeddings.index import make_dense_index
+
+    rng = np.random.default_rng(0)
+    vectors = rng.standard_normal((5000, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index, params = make_dense_index(vectors, exact_limit=1000)
+    assert params == {"index_type": "ivf", "nlist": 282, "nprobe": 64}
+    index.nprobe = params["nprobe"]
+    queries = vectors[:100] + 0.1 * rng.standard_normal((100, 32)).astype(np.float32)
+    exact = faiss.IndexFlatIP(32)
+    exact.add(vectors)
+    _, truth = exact.search(queries, 10)
+    _, got = index.search(queries, 10)
+    recall = np.mean([len(set(t) & set(g)) / 10 for t, g in zip(truth, got)])
+    assert recall >= 0.9
