@@ -33,7 +33,7 @@ evaluate: $(STAMP)
 	$(PY) -m embeddings evaluate
 
 bench: $(STAMP)
-	$(PY) -m embeddings bench
+	$(PY) benchmarks/bench.py
 
 clean:
 	rm -rf $(VENV) data/.index .pytest_cache

@@ -1,4 +1,6 @@
-"""Command line: ``python -m embeddings build|ask|sources|evaluate|bench``."""
+"""Command line: ``python -m embeddings build|ask|sources|evaluate``.
+
+(The speed benchmark is ``benchmarks/bench.py``: it also times the Discord reply rendering.)"""
 
 from __future__ import annotations
 
@@ -39,10 +41,6 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
     evaluate.add_argument("--show-misses", action="store_true", help="list wrong answers")
 
-    bench = sub.add_parser("bench", help="measure speed and memory; print a table, write JSON")
-    bench.add_argument("--sizes", default="10000,100000,1000000",
-                       help="generated corpus sizes to measure (comma separated, '' for none)")
-    bench.add_argument("--out", default="benchmarks/results.json", help="where to write JSON")
     return parser
 
 
@@ -61,10 +59,6 @@ def main(argv: list[str] | None = None) -> int:
             from .evaluate import main as evaluate_main
 
             return evaluate_main(settings, as_json=args.json, show_misses=args.show_misses)
-        if args.command == "bench":
-            from .bench import main as bench_main
-
-            return bench_main(settings, sizes=args.sizes, out=args.out)
 
         from .service import Engine
 
