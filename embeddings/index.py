@@ -26,6 +26,7 @@ import os
 import shutil
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -333,7 +334,11 @@ def build_index(
                 unit_texts.append(text)
                 unit_passage.append(number)
         unit_hashes = [_hash(t) for t in unit_texts]
-        missing = sorted({h: i for i, h in reversed(list(enumerate(unit_hashes))) if h not in cache}.values())
+        first_new: dict[bytes, int] = {}  # each new text once, however often it occurs
+        for i, h in enumerate(unit_hashes):
+            if h not in cache:
+                first_new.setdefault(h, i)
+        missing = list(first_new.values())
         log.info("%d units, %d to embed", len(unit_texts), len(missing))
         done = 0
 
@@ -356,6 +361,7 @@ def build_index(
         new_keys = {(p.id, p.text_hash) for p in passages}
         summary_counts = (len(new_keys - old_keys), len(old_keys - new_keys))
 
+        per_document = Counter(p.document for p in passages)
         tmp = index_dir / f".tmp-{uuid.uuid4().hex[:12]}"
         try:
             tmp.mkdir(parents=True)
@@ -370,7 +376,7 @@ def build_index(
                 documents=[
                     {"id": d.id, "title": d.title, "kind": d.kind, "date": d.date,
                      "source": d.source, "path": d.path, "aliases": d.extra.get("aliases", ""),
-                     "passages": sum(1 for p in passages if p.document == d.id)}
+                     "passages": per_document[d.id]}
                     for d in report.documents
                 ],
                 problems=report.problems,

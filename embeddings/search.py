@@ -115,17 +115,17 @@ class Searcher:
         out: list[str] = []
         unknown = content = 0
         for token in re.split(r"(\W+)", text):
-            low = token.lower()
             if not token or not token[0].isalnum():
                 out.append(token)
                 continue
-            low = _SHORTHAND.get(low, low)
+            expanded = _SHORTHAND.get(token.lower(), token)
+            low = expanded.lower()
             if low in STOPWORDS or low.isdigit() or len(low) < 3:
-                out.append(_SHORTHAND.get(token.lower(), token))
+                out.append(expanded)
                 continue
             content += 1
             if low in self.index.words:
-                out.append(_SHORTHAND.get(token.lower(), token))
+                out.append(expanded)
                 continue
             fixed = self._correct(low) if self.params.correct_spelling else None
             if fixed:
