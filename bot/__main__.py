@@ -101,7 +101,7 @@ async def _run(engine, settings, *, sync_only: bool) -> int:
     except discord.PrivilegedIntentsRequired:
         print("error: Discord requires an intent this bot did not ask for; check the application settings",
               file=sys.stderr)
-    except (aiohttp.ClientError, OSError, discord.GatewayNotFound, asyncio.TimeoutError) as exc:
+    except (TimeoutError, aiohttp.ClientError, OSError, discord.GatewayNotFound) as exc:
         print(f"error: cannot reach Discord ({type(exc).__name__}: {exc})".replace(settings.token, "[token]"),
               file=sys.stderr)
     except discord.HTTPException as exc:

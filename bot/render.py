@@ -8,7 +8,7 @@ every message with ``AllowedMentions.none()``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import discord
 
@@ -78,7 +78,7 @@ def quote(text: str, limit: int) -> str:
 def date_line(iso: str) -> str:
     """ISO date plus a Discord timestamp (rendered in each reader's locale) when it is a full date."""
     try:
-        day = datetime.strptime(iso, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+        day = datetime.strptime(iso, "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
         return iso or "undated"
     if day.year < 1970:  # Discord timestamps start at the Unix epoch
@@ -237,7 +237,7 @@ def to_text(reply: Reply) -> str:
 def _plain(text: str) -> str:
     import re
 
-    text = re.sub(r"<t:(\d+):[a-zA-Z]>", lambda m: datetime.fromtimestamp(int(m.group(1)), timezone.utc)
+    text = re.sub(r"<t:(\d+):[a-zA-Z]>", lambda m: datetime.fromtimestamp(int(m.group(1)), UTC)
                   .strftime("%d %B %Y"), text)
     text = re.sub(r"\\([\\*_~`|>#\-\[\]()])", r"\1", text)  # undo markdown escapes
     return text.replace("@\u200b", "@")

@@ -29,7 +29,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -370,7 +370,7 @@ def build_index(
             manifest.update(
                 model=encoder.fingerprint,
                 model_path=encoder.model_path,
-                build_time=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                build_time=datetime.now(UTC).isoformat(timespec="seconds"),
                 build_seconds=round(time.perf_counter() - started, 3),
                 sources=_sources(report.documents),
                 documents=[
@@ -384,7 +384,7 @@ def build_index(
             )
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
             _fsync_tree(tmp)
-            final = index_dir / f"v-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+            final = index_dir / f"v-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
             os.rename(tmp, final)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -16,7 +16,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -35,7 +35,7 @@ def _json(data: Any, status: int = 200, headers: dict | None = None) -> web.Resp
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 @dataclass
@@ -210,7 +210,7 @@ class DiscordEmulator:
                     raise AssertionError(f"no matching request within {timeout}s; last seen: {seen}")
                 try:
                     await asyncio.wait_for(self._changed.wait(), remaining)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
 
     def calls(self, method: str, part: str) -> list[Recorded]:
