@@ -226,3 +226,18 @@ async def test_sharded_bot_answers(world, encoder):
     finally:
         await stop_bot(bot, task)
         await emu.stop()
+
+
+async def test_mention_alone_gets_help_and_reply_to_an_answer_is_answered(world):
+    emu, bot, _ = world
+    alone = await emu.send_message(f"<@{bot.user.id}>")
+    assert "Ask me about" in all_text(await emu.reply_to(alone))
+    first = await emu.send_message(f"<@{bot.user.id}> sanctions?")
+    answer = await emu.reply_to(first)
+    # A reply to the bot's answer (with the reply's mention on) has the bot in its mentions but
+    # no <@id> in its text.
+    follow = await emu.send_message(
+        "and which country enabled the attack?",
+        extra={"message_reference": {"message_id": str(answer.json.get("id", "0")),
+                                     "channel_id": emu.channel_id, "guild_id": emu.guild_id}})
+    assert BELARUS in all_text(await emu.reply_to(follow))
