@@ -230,6 +230,22 @@ async def test_rate_limited_reply_is_retried(world):
     assert "sanctions" in all_text(reply)
 
 
+async def test_no_permission_to_reply_logs_one_line(world, caplog):
+    emu, bot, _ = world
+    caplog.set_level(logging.WARNING)
+    emu.fail("POST", f"/channels/{emu.channel_id}/messages", 403, 50013, "Missing Permissions")
+    message = await emu.send_message(f"<@{bot.user.id}> sanctions?")
+    await emu.wait_for(lambda r: r.status == 403)
+    await asyncio.sleep(0.3)
+    lines = [r for r in caplog.records if r.name.startswith(("bot", "discord")) and r.levelno >= logging.WARNING
+             and "could not reply" in r.getMessage()]
+    assert len(lines) == 1 and "403" in lines[0].getMessage() and lines[0].exc_info is None
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    again = await emu.send_message(f"<@{bot.user.id}> Which country enabled the attack?")
+    assert BELARUS in all_text(await emu.reply_to(again))
+    assert message  # the first message simply got no reply
+
+
 async def test_gateway_reconnect_resumes_and_keeps_answering(world):
     emu, bot, _ = world
     await emu.drop_connection()

@@ -35,9 +35,11 @@ class Questions(commands.Cog):
         elif not question:
             reply = render.help_reply()
         else:
-            async with message.channel.typing():
-                reply = await self.answerer.ask(question)
-        await message.reply(**reply.kwargs(), mention_author=False)
+            reply = await self.answerer.ask(question)
+        try:
+            await message.reply(**reply.kwargs(), mention_author=False)
+        except discord.HTTPException as exc:  # e.g. no permission to send here: one line, go on
+            log.warning("could not reply in channel %s: %s %s", message.channel.id, exc.status, exc.text)
 
     @app_commands.command(name="ask", description="Ask about the statements; get the passages word for word, dated.")
     @app_commands.describe(

@@ -78,6 +78,7 @@ class DiscordEmulator:
         self.heartbeats = 0
         self._interaction_tokens: set[str] = set()
         self._expired_tokens: set[str] = set()
+        self._failures: list[list] = []
         self.session_id = "session-" + snowflake()
 
     # ------------------------------------------------------------------ lifecycle
@@ -232,6 +233,10 @@ class DiscordEmulator:
             lambda r: r.method == "POST" and r.path.endswith(f"/channels/{self.channel_id}/messages")
             and str((r.json or {}).get("message_reference", {}).get("message_id")) == message["id"], timeout)
 
+    def fail(self, method: str, path_part: str, status: int, code: int, message: str, count: int = 1) -> None:
+        """Answer the next ``count`` matching requests with an error, as Discord would."""
+        self._failures.append([method, path_part, status, code, message, count])
+
     def rate_limit(self, method: str, path_part: str, count: int = 1, retry_after: float = 0.3) -> None:
         """Answer the next ``count`` matching requests with 429 Too Many Requests."""
         self._rate_limits.append((method, path_part, count, retry_after))
@@ -277,6 +282,12 @@ class DiscordEmulator:
                     headers={"Retry-After": str(retry), "X-RateLimit-Remaining": "0",
                              "X-RateLimit-Reset-After": str(retry), "X-RateLimit-Limit": "5",
                              "X-RateLimit-Bucket": "test-bucket", "X-RateLimit-Scope": "user"})
+        for failure in self._failures:
+            method, part, status, code, message, count = failure
+            if method == request.method and part in path and count > 0:
+                failure[5] -= 1
+                await self._record(Recorded(request.method, path, dict(request.query), body, status=status))
+                return _json({"message": message, "code": code}, status=status)
         if any(t in self._expired_tokens for t in path.split("/")):
             await self._record(Recorded(request.method, path, dict(request.query), body, status=404))
             return _json({"message": "Unknown interaction", "code": 10062}, status=404)
