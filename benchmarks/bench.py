@@ -230,8 +230,7 @@ def generated(size: int, questions: list[str], base) -> dict:
         path=Path("/nonexistent"), manifest={}, passages=passages,
         unit_passage=np.arange(size), unit_start=np.arange(size + 1), vectors=vectors,
         words=word_counts([" ".join(vocab)]),
-        kinds={"statement": KindIndex("statement", 0, size, 0, dense, retriever,
-                                      frozenset(retriever.vocab_dict))},
+        kinds={"statement": KindIndex("statement", 0, size, 0, dense, retriever)},
     )
     searcher = Searcher(index, base.encoder, cache_size=0)
     out["question_to_hits"] = latency(lambda q: searcher.search(q, k=3), questions, repeat=2)

@@ -111,23 +111,18 @@ class _Base:
 
 
 class StatementBot(_Base, commands.Bot):
-    def __init__(self, engine: Engine, settings: BotSettings, *, force_sync: bool = False) -> None:
+    def __init__(self, engine: Engine, settings: BotSettings, *, force_sync: bool = False, **options) -> None:
         super().__init__(command_prefix=commands.when_mentioned, intents=intents(), help_command=None,
-                         allowed_mentions=discord.AllowedMentions.none())
+                         allowed_mentions=discord.AllowedMentions.none(), **options)
         self.answerer = Answerer(engine, settings)
         self.settings = settings
         self.force_sync = force_sync
 
 
-class ShardedStatementBot(_Base, commands.AutoShardedBot):
+class ShardedStatementBot(StatementBot, commands.AutoShardedBot):
     def __init__(self, engine: Engine, settings: BotSettings, *, force_sync: bool = False) -> None:
-        super().__init__(command_prefix=commands.when_mentioned, intents=intents(), help_command=None,
-                         allowed_mentions=discord.AllowedMentions.none(),
-                         shard_count=settings.shard_count,
+        super().__init__(engine, settings, force_sync=force_sync, shard_count=settings.shard_count,
                          shard_ids=list(settings.shard_ids) if settings.shard_ids else None)
-        self.answerer = Answerer(engine, settings)
-        self.settings = settings
-        self.force_sync = force_sync
         if settings.gateway_url:  # the shard manager asks REST for the gateway; keep ours
             real = self.http.get_bot_gateway
 

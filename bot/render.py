@@ -7,6 +7,7 @@ every message with ``AllowedMentions.none()``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -235,8 +236,6 @@ def to_text(reply: Reply) -> str:
 
 
 def _plain(text: str) -> str:
-    import re
-
     text = re.sub(r"<t:(\d+):[a-zA-Z]>", lambda m: datetime.fromtimestamp(int(m.group(1)), UTC)
                   .strftime("%d %B %Y"), text)
     text = re.sub(r"\\([\\*_~`|>#\-\[\]()])", r"\1", text)  # undo markdown escapes

@@ -32,6 +32,14 @@ class TextEncoder(Protocol):
     def warm(self) -> None: ...
 
 
+def offline() -> None:
+    """Never reach for a model hub (the model is a local folder); keep its loaders quiet."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
 def model_fingerprint(model_path: str) -> str:
     """A short, stable identity of a model folder: its name plus a hash of its config files."""
     folder = Path(model_path)
@@ -66,11 +74,7 @@ class Encoder:
     def _load(self):
         with self._lock:
             if self._model is None:
-                # Never reach for a model hub: the model is a local folder.
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-                os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+                offline()
                 from sentence_transformers import SentenceTransformer  # heavy: import late
 
                 log.info("loading embedding model from %s", self.model_path)

@@ -81,7 +81,6 @@ class KindIndex:
     unit_offset: int
     dense: object  # faiss.Index over units [unit_offset, unit_offset + ntotal)
     bm25: object  # bm25s.BM25 over passages [passage_offset, passage_offset + passage_count)
-    vocabulary: frozenset[str]
 
 
 @dataclass
@@ -199,13 +198,18 @@ def load_index(index_dir: Path, model_fingerprint: str, *, mmap: bool = True) ->
             f"index file {passages_file} holds {len(passages)} passages, the manifest says "
             f"{manifest['passages']}; run `{BUILD_RUN}`"
         )
-    units_file = path / "units.npy"
-    try:
-        unit_passage = np.load(units_file, mmap_mode="r" if mmap else None)
-    except (OSError, ValueError) as exc:
-        raise IndexDamaged(f"index file {units_file} is missing or damaged; run `{BUILD_RUN}`") from exc
+    arrays = {}
+    for name in ("units", "unit_start", "vectors"):
+        file = path / f"{name}.npy"
+        try:
+            arrays[name] = np.load(file, mmap_mode="r" if mmap else None)
+        except (OSError, ValueError) as exc:
+            raise IndexDamaged(f"index file {file} is missing or damaged; run `{BUILD_RUN}`") from exc
+    unit_passage = arrays["units"]
     if len(unit_passage) != manifest["units"]:
-        raise IndexDamaged(f"index file {units_file} does not match the manifest; run `{BUILD_RUN}`")
+        raise IndexDamaged(f"index file {path / 'units.npy'} does not match the manifest; run `{BUILD_RUN}`")
+    if len(arrays["unit_start"]) != len(passages) + 1 or len(arrays["vectors"]) != len(unit_passage):
+        raise IndexDamaged(f"index files in {path} disagree with each other; run `{BUILD_RUN}`")
 
     kinds: dict[str, KindIndex] = {}
     for kind, info in manifest["kinds"].items():
@@ -233,17 +237,7 @@ def load_index(index_dir: Path, model_fingerprint: str, *, mmap: bool = True) ->
             unit_offset=info["units"][0],
             dense=dense,
             bm25=bm25,
-            vocabulary=frozenset(bm25.vocab_dict),
         )
-    arrays = {}
-    for name in ("unit_start", "vectors"):
-        file = path / f"{name}.npy"
-        try:
-            arrays[name] = np.load(file, mmap_mode="r" if mmap else None)
-        except (OSError, ValueError) as exc:
-            raise IndexDamaged(f"index file {file} is missing or damaged; run `{BUILD_RUN}`") from exc
-    if len(arrays["unit_start"]) != len(passages) + 1 or len(arrays["vectors"]) != len(unit_passage):
-        raise IndexDamaged(f"index files in {path} disagree with each other; run `{BUILD_RUN}`")
     words_file = path / "words.json"
     try:
         words = json.loads(words_file.read_text(encoding="utf-8"))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .encoder import model_fingerprint
+from .encoder import model_fingerprint, offline
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +50,9 @@ class OnnxEncoder:
         if not Path(model_path).is_dir():
             raise FileNotFoundError(f"embedding model folder not found: {model_path}")
         self.model_path = model_path
-        self.fingerprint = f"{model_fingerprint(model_path)}+{self.backend}"
-        self.cache_dir = cache_dir / model_fingerprint(model_path).replace("/", "_").replace("@", "-")
+        model_id = model_fingerprint(model_path)
+        self.fingerprint = f"{model_id}+{self.backend}"
+        self.cache_dir = cache_dir / model_id.replace("/", "_").replace("@", "-")
         self.threads = threads
         self.build_workers = os.cpu_count() or 2
         self._session = None
@@ -154,8 +155,7 @@ def export(model_path: str, target: Path) -> Path:
     work.mkdir()
     try:
         log.info("exporting %s to ONNX (once; takes a few seconds)", model_path)
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        offline()
         import torch
         from onnxruntime.quantization import QuantType, quantize_dynamic
         from transformers import AutoModel
@@ -213,8 +213,7 @@ def _agreement(model_path: str, folder: Path) -> float:
     from .encoder import Encoder
 
     reference = Encoder(model_path).encode(list(CHECK_TEXTS))
-    candidate = OnnxEncoder.__new__(OnnxEncoder)
-    OnnxEncoder.__init__(candidate, model_path, folder.parent)
-    candidate.cache_dir = folder
+    candidate = OnnxEncoder(model_path, folder.parent)
+    candidate.cache_dir = folder  # the export not yet published
     got = candidate.encode(list(CHECK_TEXTS))
     return float(np.mean(np.sum(reference * got, axis=1)))

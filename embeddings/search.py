@@ -111,7 +111,10 @@ class Searcher:
 
     def prepare(self, question: str) -> tuple[str, dict]:
         """The question as searched (shorthand expanded, misspellings corrected) and word facts."""
-        text = normalise(question)[:MAX_QUERY_CHARS]
+        return self._prepare(normalise(question))
+
+    def _prepare(self, text: str) -> tuple[str, dict]:
+        text = text[:MAX_QUERY_CHARS]
         out: list[str] = []
         unknown = content = 0
         for token in re.split(r"(\W+)", text):
@@ -162,14 +165,15 @@ class Searcher:
     def search(self, question: str, *, k: int = 3, scope: str = "statements") -> SearchResult:
         if scope not in _SCOPE_KINDS:
             raise ValueError(f"scope must be one of {', '.join(SCOPES)}")
-        key = (" ".join(normalise(question).lower().split()), k, scope)
+        text = normalise(question)  # once per question; the cache key and the search share it
+        key = (text.lower(), k, scope)
         with self._cache_lock:
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
         if cached is not None:
             return replace(cached, question=question)
-        result = self._search(question, k=k, scope=scope)
+        result = self._search(question, text, k=k, scope=scope)
         if self._cache_size:
             with self._cache_lock:
                 self._cache[key] = result
@@ -177,13 +181,13 @@ class Searcher:
                     self._cache.popitem(last=False)
         return result
 
-    def _search(self, question: str, *, k: int, scope: str) -> SearchResult:
-        if not any(ch.isalnum() for ch in normalise(question)):
+    def _search(self, question: str, text: str, *, k: int, scope: str) -> SearchResult:
+        if not any(ch.isalnum() for ch in text):
             return SearchResult(question, False, [], reason="empty")
         kinds = [self.index.kinds[k] for k in _SCOPE_KINDS[scope] if k in self.index.kinds]
         if not kinds:
             return SearchResult(question, False, [], reason="no-documents")
-        query, facts = self.prepare(question)
+        query, facts = self._prepare(text)
         vector = self.encoder.encode_query(query)
         query_tokens = tokens(query)
         p = self.params

@@ -243,7 +243,9 @@ async def test_no_permission_to_reply_logs_one_line(world, caplog):
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     again = await emu.send_message(f"<@{bot.user.id}> Which country enabled the attack?")
     assert BELARUS in all_text(await emu.reply_to(again))
-    assert message  # the first message simply got no reply
+    refused = [r for r in emu.calls("POST", f"/channels/{emu.channel_id}/messages")
+               if str((r.json or {}).get("message_reference", {}).get("message_id")) == message["id"]]
+    assert [r.status for r in refused] == [403]  # tried once, refused, not retried
 
 
 async def test_gateway_reconnect_resumes_and_keeps_answering(world):

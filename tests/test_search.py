@@ -58,7 +58,7 @@ def test_search_matches_brute_force(engine):
         q = engine.encoder.encode_query(query)
         kind = index.kinds["statement"]
         numbers = np.arange(kind.passage_offset, kind.passage_offset + kind.passage_count)
-        known = [t for t in tokens(query) if t in kind.vocabulary]
+        known = [t for t in tokens(query) if t in kind.bm25.vocab_dict]
         bm25 = kind.bm25.get_scores(known) if known else np.zeros(len(numbers))
         expected = {}
         for n, lexical in zip(numbers, bm25):
