@@ -40,19 +40,38 @@ def offline() -> None:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
+_FINGERPRINTS: dict[tuple, str] = {}
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def model_fingerprint(model_path: str) -> str:
-    """A short, stable identity of a model folder: its name plus a hash of its config files."""
+    """A short, stable identity of a model folder: its name plus a hash of its config files and
+    of its weights' bytes (two fine-tuned models of the same size differ). Computed once per
+    process for a folder that has not changed."""
     folder = Path(model_path)
+    weights = sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.bin"))
+    stamp = (str(folder.resolve()), *((w.name, w.stat().st_size, w.stat().st_mtime_ns) for w in weights))
+    cached = _FINGERPRINTS.get(stamp)
+    if cached:
+        return cached
     digest = hashlib.sha256()
     for name in ("config.json", "modules.json", "sentence_bert_config.json", "tokenizer.json"):
         file = folder / name
         if file.exists():
             digest.update(name.encode())
             digest.update(file.read_bytes())
-    for weights in sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.bin")):
-        digest.update(f"{weights.name}:{weights.stat().st_size}".encode())
+    for file in weights:
+        digest.update(f"{file.name}:{file_sha256(file)}".encode())
     name = f"{folder.parent.name}/{folder.name}" if folder.name == "model" else folder.name
-    return f"{name}@{digest.hexdigest()[:12]}"
+    _FINGERPRINTS[stamp] = fingerprint = f"{name}@{digest.hexdigest()[:12]}"
+    return fingerprint
 
 
 class Encoder:
@@ -70,6 +89,16 @@ class Encoder:
         self.fingerprint = model_fingerprint(model_path)
         self._model = None
         self._lock = threading.Lock()
+
+    @classmethod
+    def from_model(cls, model, name: str) -> Encoder:
+        """An encoder around a model already in memory (cross-validation folds)."""
+        encoder = cls.__new__(cls)
+        encoder.model_path = name
+        encoder.fingerprint = f"in-memory/{name}@{id(model):x}"
+        encoder._model = model
+        encoder._lock = threading.Lock()
+        return encoder
 
     def _load(self):
         with self._lock:

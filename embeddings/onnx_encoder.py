@@ -25,6 +25,9 @@ from .encoder import model_fingerprint, offline
 log = logging.getLogger(__name__)
 
 ONNX_FILE = "model-int8.onnx"
+# The export recipe: part of the fingerprint and the cache folder, so vectors of an older recipe
+# are never mixed with new ones (2: per-channel uint8 weights).
+RECIPE = 2
 # A guard against a broken export; the corpus-wide agreement (>= 0.99) is checked by the tests.
 MIN_AGREEMENT = 0.985
 # Texts to check the exported model against PyTorch: varied lengths and vocabulary.
@@ -51,8 +54,8 @@ class OnnxEncoder:
             raise FileNotFoundError(f"embedding model folder not found: {model_path}")
         self.model_path = model_path
         model_id = model_fingerprint(model_path)
-        self.fingerprint = f"{model_id}+{self.backend}"
-        self.cache_dir = cache_dir / model_id.replace("/", "_").replace("@", "-")
+        self.fingerprint = f"{model_id}+{self.backend}.r{RECIPE}"
+        self.cache_dir = cache_dir / f"{model_id.replace('/', '_').replace('@', '-')}-r{RECIPE}"
         self.threads = threads
         self.build_workers = os.cpu_count() or 2
         self._session = None
@@ -188,12 +191,13 @@ def export(model_path: str, target: Path) -> Path:
                               "last_hidden_state": axes},
                 opset_version=17, dynamo=False,
             )
-        # Per-channel weights on the unfused graph: cosine ~0.993 to PyTorch. (Quantising the graph
-        # after onnxruntime's BERT fusion, or per-tensor, gives ~0.95.) onnxruntime still applies
-        # its own graph optimisations when the session loads.
+        # Per-channel uint8 weights on the unfused graph. Measured on the corpus (561 texts), mean
+        # cosine to PyTorch: base model 0.9914, fine-tuned 0.9916 (int8 weights: 0.9888 / 0.9894;
+        # quantising after onnxruntime's BERT fusion, or per tensor: ~0.95). onnxruntime still
+        # applies its own graph optimisations when the session loads.
         import onnx
 
-        quantize_dynamic(str(fp32), str(work / ONNX_FILE), weight_type=QuantType.QInt8, per_channel=True,
+        quantize_dynamic(str(fp32), str(work / ONNX_FILE), weight_type=QuantType.QUInt8, per_channel=True,
                          extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
         fp32.unlink()
         agreement = _agreement(model_path, work)
