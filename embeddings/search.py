@@ -12,12 +12,14 @@ Words of the question that are misspelt versions of corpus words are corrected f
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -76,8 +78,11 @@ class SearchResult:
 
 @dataclass(frozen=True)
 class SearchParams:
-    """Fusion weights and the no-answer model, tuned on the tuning part of the labelled set
-    (``python benchmarks/tune.py``); the held-out part never took part."""
+    """Fusion weights and the no-answer model.
+
+    The defaults were fitted for the base all-MiniLM-L6-v2; a fine-tuned model carries its own,
+    refitted on out-of-fold questions (``embeddings/train.py``), in ``search_params.json`` in
+    its folder, which :meth:`load` reads."""
 
     candidates: int = 50
     passage_weight: float = 0.5  # a: whole-passage cosine against best-sentence cosine
@@ -90,6 +95,63 @@ class SearchParams:
         ("dense", 2.08), ("lexical", 2.08), ("unknown", -1.62), ("unknown_year", -1.95),
     )
     answer_threshold: float = 0.475
+
+    FILE = "search_params.json"
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["answer_weights"] = dict(self.answer_weights)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SearchParams:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        if "answer_weights" in known:
+            known["answer_weights"] = tuple((str(k), float(v)) for k, v in dict(known["answer_weights"]).items())
+        return cls(**known)
+
+    @classmethod
+    def load(cls, model_path: str | Path) -> SearchParams:
+        """The parameters fitted for the model in ``model_path``; the defaults if it has none."""
+        file = Path(model_path) / cls.FILE
+        if not file.exists():
+            return cls()
+        try:
+            return cls.from_dict(json.loads(file.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError) as exc:
+            log.warning("ignoring %s (%s); using the default search parameters", file, exc)
+            return cls()
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The passages scored for one question: passage numbers and, per passage, the whole-passage
+    cosine, the best sentence's cosine and the raw BM25 score; plus facts about the words."""
+
+    numbers: np.ndarray
+    whole: np.ndarray
+    best: np.ndarray
+    lexical: np.ndarray
+    facts: dict
+
+
+def fuse(found: Candidates, params: SearchParams, k: int):
+    """Rank candidates and decide whether to answer: (order of the top k, fused scores, dense
+    scores, answered, signals). Shared by search and by tuning, so both score alike."""
+    a = params.passage_weight
+    dense = a * found.whole + (1 - a) * found.best
+    lex_norm = found.lexical / (found.lexical + params.lexical_saturation)
+    fused = dense + params.lexical_weight * lex_norm
+    order = np.argsort(-fused, kind="stable")[:k]
+    signals = {
+        "dense": float(dense.max()) if len(dense) else 0.0,
+        "lexical": float(lex_norm.max()) if len(lex_norm) else 0.0,
+        **found.facts,
+    }
+    z = params.answer_bias + sum(w * signals[name] for name, w in params.answer_weights)
+    probability = 1 / (1 + math.exp(-max(min(z, 50), -50)))
+    signals["probability"] = probability
+    return order, fused, dense, probability >= params.answer_threshold, signals
 
 
 class Searcher:
@@ -184,43 +246,40 @@ class Searcher:
     def _search(self, question: str, text: str, *, k: int, scope: str) -> SearchResult:
         if not any(ch.isalnum() for ch in text):
             return SearchResult(question, False, [], reason="empty")
+        found = self.candidates(text, scope)
+        if found is None:
+            return SearchResult(question, False, [], reason="no-documents")
+        order, fused, dense, answered, signals = fuse(found, self.params, k)
+        hits = [Hit(self.index.passages[int(found.numbers[i])], float(fused[i]), float(dense[i]),
+                    float(found.lexical[i])) for i in order]
+        return SearchResult(question, answered, hits, "" if answered else "off-topic", signals)
+
+    def candidates(self, text: str, scope: str = "statements") -> Candidates | None:
+        """The passages worth scoring for a (normalised) question, with every score the fusion
+        needs; None if the scope holds no documents."""
         kinds = [self.index.kinds[k] for k in _SCOPE_KINDS[scope] if k in self.index.kinds]
         if not kinds:
-            return SearchResult(question, False, [], reason="no-documents")
+            return None
         query, facts = self._prepare(text)
         vector = self.encoder.encode_query(query)
         query_tokens = tokens(query)
-        p = self.params
-        candidates: set[int] = set()
+        numbers_found: set[int] = set()
         lexical: dict[int, float] = {}
         for kind in kinds:
-            candidates.update(self._dense_candidates(kind, vector))
+            numbers_found.update(self._dense_candidates(kind, vector))
             found = self._lexical(kind, query_tokens)
             lexical.update(found)
-            candidates.update(found)
-        numbers = np.fromiter(candidates, dtype=np.int64)
-        dense = self.dense_scores(numbers, vector)
+            numbers_found.update(found)
+        numbers = np.fromiter(numbers_found, dtype=np.int64)
+        whole, best = self.unit_scores(numbers, vector)
         lex = np.array([lexical.get(int(n), 0.0) for n in numbers])
-        lex_norm = lex / (lex + p.lexical_saturation)
-        fused = dense + p.lexical_weight * lex_norm
-        order = np.argsort(-fused)[:k]
-        hits = [Hit(self.index.passages[int(numbers[i])], float(fused[i]), float(dense[i]), float(lex[i]))
-                for i in order]
-        signals = {
-            "dense": float(dense.max()) if len(dense) else 0.0,
-            "lexical": float(lex_norm.max()) if len(lex) else 0.0,
-            **facts,
-        }
-        z = p.answer_bias + sum(w * signals[name] for name, w in p.answer_weights)
-        probability = 1 / (1 + math.exp(-max(min(z, 50), -50)))
-        signals["probability"] = probability
-        answered = probability >= p.answer_threshold
-        return SearchResult(question, answered, hits, "" if answered else "off-topic", signals)
+        return Candidates(numbers, whole, best, lex, facts)
 
-    def dense_scores(self, numbers: np.ndarray, vector: np.ndarray) -> np.ndarray:
-        """Exact dense score of each candidate passage from its stored unit vectors."""
+    def unit_scores(self, numbers: np.ndarray, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cosine of each candidate passage as a whole, and of its best sentence, from the stored
+        unit vectors (a passage of one sentence scores the same on both)."""
         if not len(numbers):
-            return np.zeros(0)
+            return np.zeros(0), np.zeros(0)
         starts = self.index.unit_start[numbers]
         counts = self.index.unit_start[numbers + 1] - starts
         firsts = np.cumsum(counts) - counts  # where each passage's units begin in ``sims``
@@ -230,8 +289,7 @@ class Searcher:
         sentences = sims.copy()
         sentences[firsts] = -np.inf  # the first unit is the whole passage
         best = np.where(counts > 1, np.maximum.reduceat(sentences, firsts), whole)
-        a = self.params.passage_weight
-        return a * whole + (1 - a) * best
+        return whole, best
 
     def _dense_candidates(self, kind, vector: np.ndarray) -> set[int]:
         """Passages of the units nearest to the question (FAISS; -1 pads missing results)."""
