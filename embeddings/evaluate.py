@@ -1,24 +1,36 @@
-"""Answer quality on the labelled set: ``python -m embeddings evaluate``.
+"""Answer quality on labelled questions: ``python -m embeddings evaluate``.
 
-The set (``eval/questions.jsonl``) holds paraphrased questions about the statement, each with the
-passage(s) that answer it, plus off-topic and near-topic questions the corpus cannot answer.
-Rows marked ``heldout`` were kept out of all tuning; their figures are the honest ones.
+The shipped set (``eval/questions.jsonl``) holds paraphrased questions about the documents, each
+with the passage(s) that answer it (``scope`` says whether the treaties are searched too), plus
+off-topic and near-topic questions the corpus cannot answer. More rows can come from files
+(``--questions FILE``, same format: one JSON object per line).
 
-Every figure is printed for the product pipeline and, beside it, for the plain dense baseline:
-one vector per paragraph, cosine ranking, and a single cosine cut-off (the best one on the
-tuning rows, so the baseline is not set up to lose).
+Two kinds of figure are printed:
+
+* **held-out**: from the cross-validation of fine-tuning (``embeddings/train.py``): every row is
+  scored by a model, and with search parameters, that never saw it. Base and trained model side
+  by side, mean and spread over the folds. These are the honest figures.
+* **all rows, current model**: the model now configured, through the pipeline, beside the plain
+  dense baseline (one vector per paragraph, cosine ranking, the best single cosine cut-off). For
+  a fine-tuned model these rows were its training data, so these figures are not held-out.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 
-SPLITS = ("tune", "heldout", "all")
+SCOPES = ("statements", "treaties", "all")
+
+
+class LabelError(ValueError):
+    """A labelled-questions file cannot be read; the message names the file and line."""
 
 
 @dataclass(frozen=True)
@@ -26,21 +38,52 @@ class Row:
     question: str
     expected: tuple[str, ...]
     type: str
-    split: str
+    scope: str = "statements"
 
     @property
     def answerable(self) -> bool:
         return bool(self.expected)
 
 
-def load_rows() -> list[Row]:
-    text = resources.files("embeddings").joinpath("eval/questions.jsonl").read_text("utf-8")
+def parse_rows(text: str, source: str) -> list[Row]:
     rows = []
-    for line in text.splitlines():
-        if line.strip():
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
             d = json.loads(line)
-            rows.append(Row(d["question"], tuple(d["expected"]), d["type"], d["split"]))
+            question = str(d["question"]).strip()
+            expected = tuple(str(e) for e in d.get("expected", []))
+            kind = str(d.get("type") or ("labelled" if expected else "off-topic"))
+            scope = str(d.get("scope") or "statements")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise LabelError(f"{source} line {number}: not a labelled question ({exc})") from exc
+        if not question or scope not in SCOPES:
+            raise LabelError(f"{source} line {number}: needs a question and a scope of {', '.join(SCOPES)}")
+        rows.append(Row(question, expected, kind, scope))
     return rows
+
+
+def load_rows(files: Iterable[str | Path] = (), *, shipped: bool = True) -> list[Row]:
+    """The shipped rows (unless ``shipped`` is false) and those of ``files``; a question that
+    occurs twice is kept once (the first)."""
+    rows: list[Row] = []
+    if shipped:
+        text = resources.files("embeddings").joinpath("eval/questions.jsonl").read_text("utf-8")
+        rows += parse_rows(text, "embeddings/eval/questions.jsonl")
+    for file in files:
+        try:
+            text = Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise LabelError(f"{file}: cannot be read ({exc})") from exc
+        rows += parse_rows(text, str(file))
+    seen: set[str] = set()
+    unique = []
+    for row in rows:
+        if row.question.lower() not in seen:
+            seen.add(row.question.lower())
+            unique.append(row)
+    return unique
 
 
 @dataclass(frozen=True)
@@ -75,55 +118,84 @@ def metrics(outcomes: list[Outcome]) -> dict:
     }
 
 
+def assign_folds(rows: list[Row], folds: int) -> list[int]:
+    """A fold per row: stratified by gold passage (or by type for unanswerable rows), each
+    group dealt round-robin in an order fixed by a hash of the question."""
+    import hashlib
+    from collections import defaultdict
+
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        groups[row.expected[0] if row.expected else f"none:{row.type}"].append(i)
+    out = [0] * len(rows)
+    start = 0
+    for key in sorted(groups):
+        members = sorted(groups[key], key=lambda i: hashlib.sha256(rows[i].question.encode()).hexdigest())
+        for n, i in enumerate(members):
+            out[i] = (start + n) % folds
+        start += len(members)  # the next group starts where this one stopped: folds stay even
+    return out
+
+
 def run_pipeline(engine, rows: list[Row]) -> list[Outcome]:
     outcomes = []
     for row in rows:
-        result = engine.ask(row.question, k=10, scope="statements")
+        result = engine.ask(row.question, k=10, scope=row.scope)
         outcomes.append(Outcome(row, [h.passage.id for h in result.hits], result.answered))
     return outcomes
 
 
-def run_baseline(engine, rows: list[Row]) -> list[Outcome]:
-    """Plain dense search over whole paragraphs with one cosine cut-off."""
+def run_baseline(engine, rows: list[Row], folds: int = 5) -> list[Outcome]:
+    """Plain dense search over whole passages with one cosine cut-off (for each fold, the one
+    that best separates answerable from unanswerable rows of the other folds)."""
     index = engine.index
-    statement = index.kinds["statement"]
-    vectors = np.load(index.path / "vectors.npy", mmap_mode="r")
-    first_unit: dict[int, int] = {}
-    for unit, number in enumerate(index.unit_passage.tolist()):
-        first_unit.setdefault(number, unit)
-    numbers = list(range(statement.passage_offset, statement.passage_offset + statement.passage_count))
-    matrix = np.stack([vectors[first_unit[n]] for n in numbers])
+    wanted = {"statements": ("statement",), "treaties": ("treaty",), "all": ("statement", "treaty")}
+    numbers = np.asarray(index.unit_start[:-1])  # the first unit of each passage is the passage
+    matrix = np.asarray(index.vectors[numbers])
+    kinds = np.array([p.kind for p in index.passages])
     scored = []
     for row in rows:
-        q = engine.encoder.encode_query(row.question)
-        sims = matrix @ q
-        order = np.argsort(-sims)
-        scored.append((row, [index.passages[numbers[i]].id for i in order[:10]], float(sims[order[0]])))
-    # The cut-off that best separates answerable from unanswerable tuning rows.
-    tune = [(r, top) for r, _, top in scored if r.split == "tune"]
-    best_cut, best_gain = 0.0, -1.0
-    for cut in np.arange(0.0, 0.8, 0.01):
-        ans = [top >= cut for r, top in tune if r.answerable]
-        rej = [top < cut for r, top in tune if not r.answerable]
-        gain = sum(rej) / max(len(rej), 1) - (1 - sum(ans) / max(len(ans), 1))
-        if gain > best_gain:
-            best_cut, best_gain = float(cut), gain
-    return [Outcome(r, ranked, top >= best_cut) for r, ranked, top in scored]
+        sims = matrix @ engine.encoder.encode_query(row.question)
+        sims = np.where(np.isin(kinds, wanted[row.scope]), sims, -np.inf)
+        order = np.argsort(-sims)[:10]
+        scored.append((row, [index.passages[i].id for i in order], float(sims[order[0]])))
+    fold_of = assign_folds(rows, folds)
+    out = []
+    for fold in range(folds):
+        others = [(r, top) for (r, _, top), f in zip(scored, fold_of) if f != fold]
+        best_cut, best_gain = 0.0, -1.0
+        for cut in np.arange(0.0, 0.8, 0.01):
+            ans = [top >= cut for r, top in others if r.answerable]
+            rej = [top < cut for r, top in others if not r.answerable]
+            gain = sum(rej) / max(len(rej), 1) - (1 - sum(ans) / max(len(ans), 1))
+            if gain > best_gain:
+                best_cut, best_gain = float(cut), gain
+        out += [Outcome(r, ranked, top >= best_cut) for (r, ranked, top), f in zip(scored, fold_of) if f == fold]
+    return out
 
 
-def evaluate(engine) -> dict:
-    rows = load_rows()
-    results = {"pipeline": run_pipeline(engine, rows), "baseline": run_baseline(engine, rows)}
-    report: dict = {}
-    for name, outcomes in results.items():
-        report[name] = {
-            split: metrics([o for o in outcomes if split == "all" or o.row.split == split])
-            for split in SPLITS
+def evaluate(engine, rows: list[Row] | None = None, record: dict | None = None) -> dict:
+    """Figures of the engine's current model on all rows, and the held-out figures of the
+    cross-validation ``record`` (if given)."""
+    rows = load_rows() if rows is None else rows
+    pipeline = run_pipeline(engine, rows)
+    report: dict = {
+        "model": engine.encoder.fingerprint,
+        "trained_on_these_rows": engine.model_info.get("trained", False),
+        "current": {"pipeline": metrics(pipeline), "baseline": metrics(run_baseline(engine, rows))},
+        "heldout": None,
+    }
+    if record is not None:
+        report["heldout"] = {
+            "folds": record["config"]["folds"],
+            "base": record["base"],
+            "trained": record["trained"],
+            "accepted": record["accepted"],
+            "reason": record["reason"],
         }
     report["misses"] = [
-        {"question": o.row.question, "expected": list(o.row.expected), "got": o.ranked[:3],
-         "answered": o.answered, "split": o.row.split}
-        for o in results["pipeline"]
+        {"question": o.row.question, "expected": list(o.row.expected), "got": o.ranked[:3], "answered": o.answered}
+        for o in pipeline
         if (o.row.answerable and (not o.answered or not o.ranked or o.ranked[0] not in o.row.expected))
         or (not o.row.answerable and o.answered)
     ]
@@ -135,29 +207,40 @@ FIGURES = ("recall@1", "recall@3", "mrr", "off_topic_rejected", "near_topic_reje
 
 def format_report(report: dict) -> str:
     lines = []
-    for split in SPLITS:
-        n = report["pipeline"][split]["questions"]
-        lines.append(f"{split} ({n} answerable questions)")
-        lines.append(f"  {'figure':<22}{'pipeline':>10}{'baseline':>10}")
+    held = report.get("heldout")
+    if held:
+        n = held["trained"]["pooled"]["questions"]
+        lines.append(f"held-out ({held['folds']}-fold cross-validation, {n} answerable questions; "
+                     "mean ± spread over folds)")
+        lines.append(f"  {'figure':<22}{'base model':>16}{'fine-tuned':>16}")
         for key in FIGURES:
-            lines.append(
-                f"  {key:<22}{report['pipeline'][split][key]:>10.3f}{report['baseline'][split][key]:>10.3f}"
-            )
+            cells = [f"{held[m]['mean'][key]:.3f} ± {held[m]['std'][key]:.3f}" for m in ("base", "trained")]
+            lines.append(f"  {key:<22}{cells[0]:>16}{cells[1]:>16}")
+        lines.append(f"  fine-tuned model {held['reason']}")
+        lines.append("")
+    current = report["current"]
+    n = current["pipeline"]["questions"]
+    note = " (the model trained on these rows: not held-out)" if report["trained_on_these_rows"] else ""
+    lines.append(f"all rows, current model {report['model']} ({n} answerable questions){note}")
+    lines.append(f"  {'figure':<22}{'pipeline':>10}{'baseline':>10}")
+    for key in FIGURES:
+        lines.append(f"  {key:<22}{current['pipeline'][key]:>10.3f}{current['baseline'][key]:>10.3f}")
     return "\n".join(lines)
 
 
-def main(settings, *, as_json: bool = False, show_misses: bool = False) -> int:
+def main(settings, *, as_json: bool = False, show_misses: bool = False, questions: tuple[str, ...] = ()) -> int:
     from .service import Engine
 
-    report = evaluate(Engine(settings))
+    engine = Engine(settings)
+    rows = load_rows(questions)
+    report = evaluate(engine, rows, engine.training_record(rows))
     if as_json:
         print(json.dumps(report if show_misses else {k: v for k, v in report.items() if k != "misses"}))
         return 0
     print(format_report(report))
     if show_misses:
-        print("\nmisses (pipeline):")
+        print("\nmisses (pipeline, current model):")
         for m in report["misses"]:
-            print(f"  [{m['split']}] {m['question']!r} expected {m['expected']} got {m['got']} "
-                  f"answered={m['answered']}")
+            print(f"  {m['question']!r} expected {m['expected']} got {m['got']} answered={m['answered']}")
     sys.stdout.flush()
     return 0
