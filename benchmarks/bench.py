@@ -93,8 +93,11 @@ def shipped(tmp: Path, questions: list[str]) -> dict:
 
     engine = Engine(settings)
     start = time.perf_counter()
+    out["first_start_model"] = engine.model_info["reason"]  # fine-tunes the model, once
+    out["first_start_training_s"] = time.perf_counter() - start  # training and its ONNX export
+    start = time.perf_counter()
     first = engine.rebuild()
-    out["first_build_s"] = time.perf_counter() - start  # includes the one-off ONNX export
+    out["first_build_s"] = time.perf_counter() - start
     out["first_build_units"] = first.embedded
 
     # Build throughput on new text: 300 new paragraphs of about 80 words (the statement's own run

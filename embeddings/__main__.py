@@ -1,4 +1,4 @@
-"""Command line: ``python -m embeddings build|ask|sources|evaluate``.
+"""Command line: ``python -m embeddings build|ask|sources|evaluate|train``.
 
 (The speed benchmark is ``benchmarks/bench.py``: it also times the Discord reply rendering.)"""
 
@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from .config import EngineSettings
 from .errors import EngineError
+from .evaluate import LabelError
 from .search import SCOPES, SearchResult
 
 log = logging.getLogger("embeddings")
@@ -40,6 +41,18 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("evaluate", help="measure answer quality on the labelled set")
     evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
     evaluate.add_argument("--show-misses", action="store_true", help="list wrong answers")
+    evaluate.add_argument("--questions", action="append", default=[], metavar="FILE",
+                          help="more labelled questions (JSON lines), beside the shipped set")
+
+    train = sub.add_parser(
+        "train", help="fine-tune the model on the labelled questions (if not done yet for this data)",
+        description="Fine-tune the base model on labelled question -> passage rows, cross-validated; the "
+                    "trained model serves (and the next build re-embeds) only if its held-out figures are "
+                    "not worse than the model serving now.")
+    train.add_argument("--questions", action="append", default=[], metavar="FILE",
+                       help="more labelled questions (JSON lines), beside the shipped set")
+    train.add_argument("--cross-validate", action="store_true",
+                       help="run the cross-validation again even if a record for this data exists")
 
     return parser
 
@@ -58,7 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "evaluate":
             from .evaluate import main as evaluate_main
 
-            return evaluate_main(settings, as_json=args.json, show_misses=args.show_misses)
+            return evaluate_main(settings, as_json=args.json, show_misses=args.show_misses,
+                                 questions=tuple(args.questions))
+        if args.command == "train":
+            return _train(settings, args.questions, args.cross_validate)
 
         from .service import Engine
 
@@ -81,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 print(render_text(result, args.scope), flush=True)
         return 0
-    except EngineError as exc:
+    except (EngineError, LabelError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -95,6 +111,28 @@ def _questions(words: list[str]) -> Iterator[str]:
                 yield line.rstrip("\n")
     else:
         yield " ".join(words)
+
+
+def _train(settings: EngineSettings, files: list[str], again: bool) -> int:
+    from .evaluate import load_rows
+    from .models import select_model
+
+    def say(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    if settings.fine_tune == "off":
+        print("error: FINE_TUNE=off; set FINE_TUNE=auto to train", file=sys.stderr)
+        return 2
+    choice = select_model(settings, load_rows(files), report=say, cross_validate_again=again)
+    print(f"model: {choice.path}")
+    print(f"  {choice.reason}")
+    if choice.card:
+        held = choice.card["heldout"]
+        for key in ("recall@1", "recall@3", "false_rejection", "off_topic_rejected"):
+            print(f"  held-out {key:<20} base {held['base']['mean'][key]:.3f}  "
+                  f"fine-tuned {held['trained']['mean'][key]:.3f} ± {held['trained']['std'][key]:.3f}")
+    print("the next `python -m embeddings build` (or start) embeds with this model")
+    return 0
 
 
 def _build(engine, force: bool) -> int:

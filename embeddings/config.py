@@ -30,6 +30,12 @@ class EngineSettings:
     model: str  # a local folder; "" means the bundled all-MiniLM-L6-v2
     top_k: int = 3
     encoder: str = "onnx"  # "onnx" (int8 export, fast) or "torch" (sentence-transformers)
+    fine_tune: str = "auto"  # "auto": serve the model fine-tuned on the labelled questions; "off"
+    model_dir: Path | None = None  # trained models and ONNX exports; default INDEX_DIR/.models
+
+    def __post_init__(self) -> None:
+        if self.model_dir is None:
+            object.__setattr__(self, "model_dir", self.index_dir / ".models")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> EngineSettings:
@@ -42,12 +48,18 @@ class EngineSettings:
         encoder = (env.get("ENCODER") or "onnx").strip().lower()
         if encoder not in ("onnx", "torch"):
             raise ValueError(f"ENCODER must be onnx or torch, not {encoder!r}")
+        fine_tune = (env.get("FINE_TUNE") or "auto").strip().lower()
+        if fine_tune not in ("auto", "off"):
+            raise ValueError(f"FINE_TUNE must be auto or off, not {fine_tune!r}")
+        model_dir = env.get("MODEL_DIR", "").strip()
         return cls(
             data_dir=data_dir,
             index_dir=index_dir,
             model=env.get("EMBEDDING_MODEL", "").strip(),
             top_k=top_k,
             encoder=encoder,
+            fine_tune=fine_tune,
+            model_dir=Path(model_dir).expanduser() if model_dir else None,
         )
 
     @property

@@ -294,11 +294,13 @@ def build_index(
     *,
     progress: Callable[[int, int], None] | None = None,
     force: bool = False,
+    base_model: str = "",
 ) -> BuildSummary:
     """Build or update the index from ``data_dir``; swap it in atomically when complete.
 
     Only units whose text is new are embedded. On any error the current index is untouched
-    and the temporary folder is removed.
+    and the temporary folder is removed. ``base_model`` (recorded in the manifest) names the
+    model the encoder's model was fine-tuned from.
     """
     started = time.perf_counter()
     with build_lock(index_dir):
@@ -364,6 +366,7 @@ def build_index(
             manifest.update(
                 model=encoder.fingerprint,
                 model_path=encoder.model_path,
+                base_model=base_model,  # the model this one was fine-tuned from (or itself)
                 build_time=datetime.now(UTC).isoformat(timespec="seconds"),
                 build_seconds=round(time.perf_counter() - started, 3),
                 sources=_sources(report.documents),

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from .config import EngineSettings
 from .encoder import make_encoder
 from .errors import BuildFailed, BuildInProgress, EngineError, IndexDamaged, IndexMismatch
-from .index import BuildSummary, LoadedIndex, build_index, current_path, load_index
+from .index import BuildSummary, LoadedIndex, build_index, current_path, load_index, read_manifest
+from .models import ModelChoice, is_trained, select_model
 from .search import Searcher, SearchParams, SearchResult
 from .treaties import TreatyAnswer, TreatyCatalogue
 
@@ -40,13 +41,65 @@ class Engine:
         params: SearchParams | None = None,
     ) -> None:
         self.settings = settings
-        self.encoder = encoder or make_encoder(settings.model_path, settings.encoder,
-                                               settings.index_dir / ".models")
-        self.params = params or SearchParams()
+        self._encoder = encoder
+        self._params = params
+        self._model: ModelChoice | None = None
+        self._model_lock = threading.Lock()
         self._searcher: Searcher | None = None
         self._catalogue: tuple[LoadedIndex, TreatyCatalogue] | None = None
         self._load_lock = threading.Lock()
         self._build_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ model
+
+    def _resolve_model(self) -> None:
+        """Choose the model (training it on first start, see embeddings.models) and its search
+        parameters. An encoder passed in is used as it is, with the parameters fitted for it."""
+        with self._model_lock:
+            if self._model is not None:
+                return
+            if self._encoder is None:
+                choice = select_model(self.settings)
+                log.info("embedding model: %s (%s)", choice.path, choice.reason)
+                self._encoder = make_encoder(choice.path, self.settings.encoder, self.settings.model_dir)
+            else:
+                path = self._encoder.model_path
+                choice = ModelChoice(path, is_trained(path), "given")
+            if self._params is None:
+                self._params = SearchParams.load(choice.path)
+            self._model = choice
+
+    @property
+    def encoder(self):
+        self._resolve_model()
+        return self._encoder
+
+    @property
+    def params(self) -> SearchParams:
+        self._resolve_model()
+        return self._params
+
+    @property
+    def model_info(self) -> dict:
+        self._resolve_model()
+        return {"path": self._model.path, "trained": self._model.trained, "reason": self._model.reason}
+
+    def training_record(self, rows) -> dict | None:
+        """The cross-validation record (held-out figures) for these labelled rows, computing it
+        if needed; None when fine-tuning is off or there are too few rows."""
+        from .documents import load_corpus
+        from .encoder import model_fingerprint
+        from .models import MIN_QUESTIONS, cv_record
+        from .train import TrainConfig, data_key, usable_rows
+
+        if self.settings.fine_tune == "off":
+            return None
+        corpus = {p.id: p for p in load_corpus(self.settings.data_dir).passages}
+        rows, _ = usable_rows(rows, corpus)
+        if sum(r.answerable for r in rows) < MIN_QUESTIONS:
+            return None
+        key = data_key(model_fingerprint(self.settings.model_path), rows, corpus, TrainConfig())
+        return cv_record(self.settings, rows, key)
 
     # ------------------------------------------------------------------ index life
 
@@ -76,8 +129,12 @@ class Engine:
                 return self._searcher
             try:
                 index = load_index(self.settings.index_dir, self.encoder.fingerprint)
-            except IndexMismatch:
-                raise
+            except IndexMismatch as exc:
+                if not self._model_changed_by_training():
+                    raise
+                log.info("%s; the model changed by fine-tuning, so rebuilding the index", exc)
+                self._build(force=True)
+                index = load_index(self.settings.index_dir, self.encoder.fingerprint)
             except IndexDamaged as exc:
                 if current_path(self.settings.index_dir) is None:
                     log.info("no index yet in %s: building it", self.settings.index_dir)
@@ -88,6 +145,22 @@ class Engine:
             self._searcher = Searcher(index, self.encoder, self.params)
             self.encoder.warm()  # the first question should not pay for loading the model
             return self._searcher
+
+    def _model_changed_by_training(self) -> bool:
+        """True if the index was built from the same base model as the one configured now, so
+        the model changed by fine-tuning, a change this program made itself: it may rebuild
+        without asking. An index of another base model is still refused with what to run."""
+        path = current_path(self.settings.index_dir)
+        try:
+            old = read_manifest(path).get("base_model", "") if path else ""
+        except IndexDamaged:
+            return False
+        return bool(old) and old == self._base_fingerprint()
+
+    def _base_fingerprint(self) -> str:
+        from .encoder import model_fingerprint
+
+        return model_fingerprint(self.settings.model_path)
 
     def rebuild(
         self, progress: Callable[[int, int], None] | None = None, *, force: bool = False
@@ -105,7 +178,7 @@ class Engine:
         try:
             return build_index(
                 self.settings.data_dir, self.settings.index_dir, self.encoder,
-                progress=progress, force=force,
+                progress=progress, force=force, base_model=self._base_fingerprint(),
             )
         except EngineError:
             raise

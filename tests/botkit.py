@@ -20,7 +20,8 @@ BELARUS = "We also condemn Belarus for enabling this attack."
 def settings_for(emu: DiscordEmulator, engine_settings: EngineSettings, **env) -> BotSettings:
     base = {"DISCORD_TOKEN": emu.token, "DISCORD_API_BASE": emu.api_base,
             "DISCORD_GATEWAY_URL": emu.gateway_url, "DATA_DIR": str(engine_settings.data_dir),
-            "INDEX_DIR": str(engine_settings.index_dir), "USER_COOLDOWN": "1000/60"}
+            "INDEX_DIR": str(engine_settings.index_dir), "MODEL_DIR": str(engine_settings.model_dir),
+            "USER_COOLDOWN": "1000/60"}
     return BotSettings.from_env({**base, **env})
 
 

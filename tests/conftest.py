@@ -9,6 +9,7 @@ import pytest
 
 from embeddings.config import PROJECT_ROOT, EngineSettings, bundled_model_path
 from embeddings.encoder import Encoder, make_encoder
+from embeddings.models import ModelChoice, select_model
 from embeddings.service import Engine
 
 from . import botkit
@@ -27,23 +28,48 @@ def copy_data(target: Path) -> Path:
     return target
 
 
+def settings_env(settings: EngineSettings) -> dict[str, str]:
+    """The environment that points a subprocess at these settings' data, index and models."""
+    return {"DATA_DIR": str(settings.data_dir), "INDEX_DIR": str(settings.index_dir),
+            "MODEL_DIR": str(settings.model_dir)}
+
+
 @pytest.fixture(scope="session")
-def engine_settings(tmp_path_factory) -> EngineSettings:
+def model_dir(tmp_path_factory) -> Path:
+    """One folder of trained models and ONNX exports for the whole session: the product model
+    is fine-tuned once, as on a first start, and every test shares it."""
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def engine_settings(tmp_path_factory, model_dir) -> EngineSettings:
     root = tmp_path_factory.mktemp("corpus")
     data_dir = copy_data(root / "data")
-    return EngineSettings(data_dir=data_dir, index_dir=root / "index", model="")
+    return EngineSettings(data_dir=data_dir, index_dir=root / "index", model="", model_dir=model_dir)
 
 
 @pytest.fixture(scope="session")
-def encoder(engine_settings):
-    """The shipped default: the int8 ONNX export of the bundled model (exported once here, into
-    the index folder, so copies of that folder carry it)."""
-    return make_encoder(bundled_model_path(), "onnx", engine_settings.index_dir / ".models")
+def model_choice(engine_settings) -> ModelChoice:
+    """What a first start chooses: the bundled model fine-tuned on the shipped labelled set."""
+    return select_model(engine_settings)
 
 
 @pytest.fixture(scope="session")
-def torch_encoder() -> Encoder:
-    return Encoder(bundled_model_path())
+def encoder(engine_settings, model_choice):
+    """The shipped default: the int8 ONNX export of the fine-tuned model."""
+    return make_encoder(model_choice.path, "onnx", engine_settings.model_dir)
+
+
+@pytest.fixture(scope="session")
+def base_encoder(engine_settings):
+    """The bundled model as it ships, int8 ONNX (FINE_TUNE=off)."""
+    return make_encoder(bundled_model_path(), "onnx", engine_settings.model_dir)
+
+
+@pytest.fixture(scope="session")
+def torch_encoder(model_choice) -> Encoder:
+    """The served model through PyTorch: the reference its ONNX export is checked against."""
+    return Encoder(model_choice.path)
 
 
 @pytest.fixture(scope="session")
@@ -55,9 +81,10 @@ def engine(engine_settings, encoder) -> Engine:
 
 
 @pytest.fixture
-def fresh_settings(tmp_path) -> EngineSettings:
+def fresh_settings(tmp_path, model_dir) -> EngineSettings:
     """A private copy of data/ and an empty index folder, for tests that change things."""
-    return EngineSettings(data_dir=copy_data(tmp_path / "data"), index_dir=tmp_path / "index", model="")
+    return EngineSettings(data_dir=copy_data(tmp_path / "data"), index_dir=tmp_path / "index", model="",
+                          model_dir=model_dir)
 
 
 @pytest.fixture
@@ -73,7 +100,8 @@ async def world(tmp_path_factory, engine, encoder):
     root = tmp_path_factory.mktemp("bot")
     data = copy_data(root / "data")
     shutil.copytree(engine.settings.index_dir, root / "index", symlinks=True)
-    engine_settings = EngineSettings(data_dir=data, index_dir=root / "index", model="")
+    engine_settings = EngineSettings(data_dir=data, index_dir=root / "index", model="",
+                                     model_dir=engine.settings.model_dir)
     emu = await DiscordEmulator().start()
     settings = botkit.settings_for(emu, engine_settings)
     bot, task = await botkit.start_bot(emu, settings, encoder)

@@ -11,6 +11,7 @@ import pytest
 
 from embeddings.config import PROJECT_ROOT
 
+from .conftest import settings_env
 from .emulator import DiscordEmulator
 
 BELARUS = "We also condemn Belarus for enabling this attack."
@@ -18,7 +19,7 @@ BELARUS = "We also condemn Belarus for enabling this attack."
 
 def bot_env(settings, **extra) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
-    env.update(DATA_DIR=str(settings.data_dir), INDEX_DIR=str(settings.index_dir), LOG_LEVEL="INFO")
+    env.update(settings_env(settings), LOG_LEVEL="INFO")
     env.update(extra)
     return env
 

@@ -5,9 +5,11 @@ import sys
 
 from embeddings.config import PROJECT_ROOT
 
+from .conftest import settings_env
+
 
 def run_cli(args, settings, stdin=None):
-    env = dict(os.environ, DATA_DIR=str(settings.data_dir), INDEX_DIR=str(settings.index_dir))
+    env = dict(os.environ, **settings_env(settings))
     return subprocess.run(
         [sys.executable, "-m", "embeddings", *args], input=stdin, capture_output=True, text=True,
         env=env, cwd=PROJECT_ROOT, timeout=300,

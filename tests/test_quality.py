@@ -1,40 +1,61 @@
 """Answer quality on the labelled set (embeddings/eval/questions.jsonl).
 
-Floors are the figures measured on this pipeline minus a small margin, so a change that makes
-answers worse fails here instead of slipping through.
+The held-out figures come from the cross-validation record (tests/test_training.py checks that it
+belongs to the shipped data and meets the bar). Here the model actually served is run through the
+whole pipeline on every labelled row: it trained on these rows, so it must do at least as well as
+the held-out figures; doing worse means serving is broken (the wrong model, the wrong search
+parameters, a bad ONNX export), which no record would show.
 """
 
-from embeddings.evaluate import evaluate, format_report, load_rows
+from collections import Counter
 
-# Measured: see README "Answer quality". Held-out rows were never used for tuning.
-# Measured 2026-11-28 (docs/quality.md): held-out recall@1 0.800, recall@3 0.867, off-topic
-# rejected 1.00, false rejection 0.100; all rows 0.822 / 0.878 / 1.00 / 0.067.
-# Margin: one or two questions (0.033 each on the held-out rows).
-FLOORS = {
-    "heldout": {"recall@1": 0.76, "recall@3": 0.83, "off_topic_rejected": 0.95, "false_rejection_max": 0.14},
-    "all": {"recall@1": 0.79, "recall@3": 0.85, "off_topic_rejected": 0.95, "false_rejection_max": 0.09},
-}
+from embeddings.evaluate import evaluate, format_report, load_rows
+from embeddings.train import shipped_record
 
 
 def test_labelled_set_shape():
     rows = load_rows()
     answerable = [r for r in rows if r.answerable]
-    assert len(answerable) >= 80
+    assert len(answerable) >= 150
     assert sum(r.type == "off-topic" for r in rows) >= 20
     assert sum(r.type == "near-topic" for r in rows) >= 10
-    assert sum(r.split == "heldout" for r in answerable) >= len(answerable) // 3
+    types = Counter(r.type for r in answerable)
+    for kind in ("yesno", "short", "sloppy", "what", "who", "treaty"):
+        assert types[kind] >= 8, (kind, types)
+    assert len({r.question.lower() for r in rows}) == len(rows)
 
 
-def test_quality_floors(engine, capsys):
-    report = evaluate(engine)
+def test_served_model_on_all_rows(engine, capsys):
+    record = shipped_record()
+    report = evaluate(engine, load_rows(), record)
     with capsys.disabled():
         print("\n" + format_report(report))
-    for split, floors in FLOORS.items():
-        got = report["pipeline"][split]
-        for key, floor in floors.items():
-            if key.endswith("_max"):
-                assert got[key[:-4]] <= floor, (split, key, got)
-            else:
-                assert got[key] >= floor, (split, key, got)
-    # The pipeline must not be worse than the plain dense baseline it replaces.
-    assert report["pipeline"]["all"]["recall@1"] >= report["baseline"]["all"]["recall@1"]
+    assert report["trained_on_these_rows"]
+    got, held = report["current"]["pipeline"], record["trained"]["pooled"]
+    assert got["recall@1"] >= held["recall@1"] and got["recall@3"] >= held["recall@3"], (got, held)
+    assert got["off_topic_rejected"] >= 0.95 and got["false_rejection"] <= 0.05, got
+    # (No pipeline-against-baseline check here: on its own training rows a fine-tuned model's
+    # plain dense ranking is nearly perfect. Held out, BM25 fusion still helps it: docs/quality.md.)
+
+
+def test_base_model_pipeline_still_answers(base_encoder, engine_settings, tmp_path):
+    """FINE_TUNE=off serves the bundled model with its own search parameters."""
+
+    from embeddings.config import EngineSettings
+    from embeddings.search import SearchParams
+    from embeddings.service import Engine
+
+    from .conftest import copy_data
+
+    settings = EngineSettings(copy_data(tmp_path / "data"), tmp_path / "index", "", fine_tune="off",
+                              model_dir=engine_settings.model_dir)
+    engine = Engine(settings, encoder=base_encoder)
+    assert engine.params == SearchParams()
+    result = engine.ask("Which country did the allies condemn for enabling the attack?")
+    assert result.answered and "Belarus" in result.hits[0].passage.text
+    report = evaluate(engine, load_rows(), None)
+    assert not report["trained_on_these_rows"] and report["heldout"] is None
+    # Measured 2026-11-29: 0.741 on all rows (base pipeline; its parameters were fitted on a third
+    # of the older set, so this is neither a training nor a held-out figure).
+    pipeline, baseline = report["current"]["pipeline"], report["current"]["baseline"]
+    assert pipeline["recall@1"] >= 0.70 and pipeline["recall@1"] >= baseline["recall@1"], (pipeline, baseline)

@@ -15,8 +15,9 @@ from bot.core import Answerer, Cooldown
 from bot.settings import BotSettings
 from embeddings.config import PROJECT_ROOT
 from embeddings.documents import load_corpus
+from embeddings.encoder import model_fingerprint
 from embeddings.errors import IndexMismatch
-from embeddings.index import current_path
+from embeddings.index import build_index, current_path
 from embeddings.service import Engine
 
 from .botkit import ADMINISTRATOR, BELARUS, all_text, assert_within_limits, question, settings_for, start_bot, stop_bot
@@ -167,10 +168,21 @@ def test_index_of_another_model_says_what_to_run(fresh_built, encoder):
 
     path = current_path(fresh_built.index_dir)
     manifest = json.loads((path / "manifest.json").read_text())
-    manifest["model"] = "someone-else@1"
+    manifest["model"] = manifest["base_model"] = "someone-else@1"
     (path / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(IndexMismatch, match="python -m embeddings build"):
         Engine(fresh_built, encoder=encoder).load()
+
+
+def test_index_of_the_base_model_is_rebuilt_for_the_fine_tuned_one(fresh_built, encoder, base_encoder, caplog):
+    """Fine-tuning changed the model (same base): the index is rebuilt without asking."""
+    build_index(fresh_built.data_dir, fresh_built.index_dir, base_encoder, force=True,
+                base_model=model_fingerprint(fresh_built.model_path))
+    engine = Engine(fresh_built, encoder=encoder)
+    with caplog.at_level(logging.INFO, logger="embeddings.service"):
+        engine.load()
+    assert engine.index.manifest["model"] == encoder.fingerprint
+    assert "the model changed by fine-tuning" in caplog.text
 
 
 def test_disk_full_during_write_keeps_old_index(fresh_built, encoder, monkeypatch):

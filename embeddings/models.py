@@ -1,0 +1,274 @@
+"""Which encoder model serves: the base model, or one fine-tuned on the labelled questions.
+
+Fine-tuned models live in ``MODEL_DIR`` (default ``INDEX_DIR/.models``)::
+
+    trained-<key>/            one folder per training run; <key> names base model, labelled
+                              data and settings (embeddings.train.data_key)
+        model.safetensors ... the sentence-transformers model (weights, tokenizer, config)
+        search_params.json    fusion weights and no-answer rule fitted for this model
+        card.json             the model card: base model, data key, epochs, seed, held-out
+                              figures before and after, the gate's verdict, weights' sha256
+        README.md             the same card for people
+    cv-<key>.json             a cross-validation record computed here (not the shipped one)
+    active.json               the fine-tuned model now chosen
+    <fingerprint>/            the int8 ONNX export of a model (embeddings.onnx_encoder)
+
+A start with labelled data that has no model yet trains one (about a minute here), once; later
+starts find its folder and do not retrain. A folder whose card or weights do not check out is
+named in the log and trained again. A model refused by the gate keeps a card saying why, so it
+is not retrained at every start; the model that served before keeps serving.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .config import EngineSettings
+from .encoder import file_sha256, model_fingerprint
+from .errors import EngineError
+from .evaluate import Row, load_rows
+
+log = logging.getLogger(__name__)
+
+TRAINED_PREFIX = "trained-"
+CARD = "card.json"
+ACTIVE = "active.json"
+WEIGHTS = "model.safetensors"
+MIN_QUESTIONS = 20  # fewer answerable labelled questions than this: no fine-tuning
+
+
+class ModelDamaged(EngineError):
+    """A fine-tuned model folder is incomplete or altered; the message names it."""
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    path: str
+    trained: bool
+    reason: str  # one line: why this model serves
+    card: dict | None = None
+
+
+def is_trained(model_path: str | Path) -> bool:
+    return (Path(model_path) / CARD).exists()
+
+
+def read_card(folder: Path) -> dict:
+    """The card of a fine-tuned model folder, after checking the folder is whole."""
+    file = folder / CARD
+    try:
+        card = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ModelDamaged(f"model folder {folder} has no {CARD} (an interrupted training?)") from exc
+    except (OSError, ValueError) as exc:
+        raise ModelDamaged(f"model folder {folder}: {CARD} is unreadable ({exc})") from exc
+    if not isinstance(card, dict) or "accepted" not in card:
+        raise ModelDamaged(f"model folder {folder}: {CARD} is not a model card")
+    if not card["accepted"]:
+        return card  # a refused model keeps only its card
+    weights = folder / WEIGHTS
+    if not weights.exists():
+        raise ModelDamaged(f"model folder {folder}: {WEIGHTS} is missing")
+    if file_sha256(weights) != card.get("weights_sha256"):
+        raise ModelDamaged(f"model folder {folder}: {WEIGHTS} does not match the sha256 in its card")
+    for name in ("config.json", "tokenizer.json", "search_params.json"):
+        if not (folder / name).exists():
+            raise ModelDamaged(f"model folder {folder}: {name} is missing")
+    return card
+
+
+@contextlib.contextmanager
+def _lock(root: Path):
+    """One training at a time across processes; a second process waits for the first."""
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".train.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.info("another process is training the model; waiting for it")
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _write_json(file: Path, data: dict) -> None:
+    tmp = file.with_name(f".{file.name}.{uuid.uuid4().hex[:6]}")
+    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, file)
+
+
+def _active(root: Path) -> tuple[Path, dict] | None:
+    """The fine-tuned model that served last, if it is still whole and accepted."""
+    try:
+        name = json.loads((root / ACTIVE).read_text(encoding="utf-8"))["model"]
+        folder = root / name
+        card = read_card(folder)
+    except (OSError, ValueError, KeyError, TypeError, ModelDamaged):
+        return None
+    return (folder, card) if card.get("accepted") else None
+
+
+def select_model(
+    settings: EngineSettings,
+    rows: list[Row] | None = None,
+    *,
+    report=None,
+    cross_validate_again: bool = False,
+    config=None,
+) -> ModelChoice:
+    """The model to serve, training one first if the labelled data has none yet. ``config``
+    (a TrainConfig) defaults to the shipped settings."""
+    base = settings.model_path
+    if settings.fine_tune == "off":
+        return ModelChoice(base, False, "FINE_TUNE=off: the base model serves")
+    from .documents import load_corpus
+    from .train import TrainConfig, data_key, usable_rows
+
+    config = config or TrainConfig()
+    corpus = {p.id: p for p in load_corpus(settings.data_dir).passages}
+    rows, dropped = usable_rows(load_rows() if rows is None else rows, corpus)
+    for line in dropped:
+        log.warning("labelled question skipped: %s", line)
+    if sum(r.answerable for r in rows) < MIN_QUESTIONS:
+        return ModelChoice(base, False, f"fewer than {MIN_QUESTIONS} labelled questions: the base model serves")
+    key = data_key(model_fingerprint(base), rows, corpus, config)
+    root = settings.model_dir
+    folder = root / f"{TRAINED_PREFIX}{key}"
+    with _lock(root):
+        if folder.exists() and not cross_validate_again:
+            try:
+                card = read_card(folder)
+            except ModelDamaged as exc:
+                log.warning("%s; training it again", exc)
+                shutil.rmtree(folder, ignore_errors=True)
+            else:
+                return _chosen(root, folder, card)
+        card = _train(settings, rows, corpus, config, key, folder, report, cross_validate_again)
+        return _chosen(root, folder, card)
+
+
+def _chosen(root: Path, folder: Path, card: dict) -> ModelChoice:
+    if card["accepted"]:
+        _write_json(root / ACTIVE, {"model": folder.name, "since": datetime.now(UTC).isoformat(timespec="seconds")})
+        return ModelChoice(str(folder), True, card["reason"], card)
+    previous = _active(root)
+    if previous is not None:
+        return ModelChoice(str(previous[0]), True, f"kept {previous[0].name}: the new model was {card['reason']}",
+                           previous[1])
+    return ModelChoice(card["base_path"], False, f"kept the base model: the fine-tuned one was {card['reason']}")
+
+
+def cv_record(settings: EngineSettings, rows: list[Row], key: str, *, again: bool = False, report=None,
+              config=None) -> dict:
+    """The cross-validation record for these rows: the shipped one if it is for exactly this
+    data, one computed here before, or a new run (minutes)."""
+    from .train import TrainConfig, cross_validate, shipped_record
+
+    file = settings.model_dir / f"cv-{key}.json"
+    if not again:
+        shipped = shipped_record()
+        if shipped and shipped.get("key") == key:
+            return shipped
+        try:
+            return json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
+    log.info("cross-validating fine-tuning on %d labelled questions (a few minutes)", len(rows))
+    record = cross_validate(settings.model_path, rows, settings.data_dir, config or TrainConfig(), report=report)
+    settings.model_dir.mkdir(parents=True, exist_ok=True)
+    _write_json(file, record)
+    return record
+
+
+def _train(settings, rows, corpus, config, key, folder: Path, report, again: bool) -> dict:
+    from .search import SearchParams
+    from .train import fit, gate, save_model
+
+    say = report or log.info
+    record = cv_record(settings, rows, key, again=again, report=report, config=config)
+    card = {
+        "key": key,
+        "base_model": record["base_model"],
+        "base_path": settings.model_path,
+        "questions": record["answerable"],
+        "seed": config.seed,
+        "config": record["config"],
+        "epochs": record["final_epochs"],
+        "heldout": {"base": record["base"], "trained": record["trained"], "folds": config.folds},
+        "accepted": record["accepted"],
+        "reason": record["reason"],
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    previous = _active(settings.model_dir)
+    if card["accepted"] and previous is not None and previous[0] != folder:
+        ok, why = gate(record["trained"]["pooled"], previous[1]["heldout"]["trained"]["pooled"], previous[0].name)
+        card["accepted"], card["reason"] = ok, why
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    if not card["accepted"]:
+        log.warning("fine-tuned model %s", card["reason"])
+        folder.mkdir(exist_ok=True)
+        _write_json(folder / CARD, card)
+        return card
+    started = time.perf_counter()
+    say(f"fine-tuning {Path(settings.model_path).name} on {record['answerable']} labelled questions, "
+        f"{record['final_epochs']} epochs (about a minute; once)")
+    model, _, history = fit(settings.model_path, [r for r in rows if r.answerable], corpus, config,
+                            epochs=record["final_epochs"], report=say)
+    tmp = folder.with_name(f".tmp-{folder.name}-{uuid.uuid4().hex[:6]}")
+    try:
+        save_model(model, tmp)
+        _write_json(tmp / SearchParams.FILE, record["params"])
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.rename(tmp, folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    card.update(history=history, train_seconds=round(time.perf_counter() - started, 1),
+                weights_sha256=file_sha256(folder / WEIGHTS))
+    if settings.encoder == "onnx":
+        from .onnx_encoder import OnnxEncoder
+
+        onnx = OnnxEncoder(str(folder), settings.model_dir)
+        onnx.warm()  # exports once, refusing an export that disagrees with PyTorch
+        card["onnx_agreement"] = json.loads((onnx.cache_dir / "agreement.json").read_text())["mean_cosine"]
+    (folder / "README.md").write_text(model_card_text(card), encoding="utf-8")
+    _write_json(folder / CARD, card)  # written last: a folder with a card is complete
+    say(f"fine-tuned model ready in {card['train_seconds']:.0f} s: {folder}")
+    return card
+
+
+def model_card_text(card: dict) -> str:
+    held = card["heldout"]
+    lines = [
+        f"# Fine-tuned {card['base_model']}",
+        "",
+        f"- base model: `{card['base_model']}` ({card['base_path']})",
+        f"- labelled data key: `{card['key']}` ({card['questions']} answerable questions)",
+        f"- epochs: {card['epochs']}, seed: {card['seed']}, settings: `{json.dumps(card['config'])}`",
+        f"- trained: {card['trained_at']}, weights sha256 `{card.get('weights_sha256', '')[:16]}…`",
+        f"- verdict: {card['reason']}",
+        "",
+        f"Held-out figures ({held['folds']}-fold cross-validation: each question scored by a model, and with search "
+        "parameters, that never saw it; mean ± spread over folds):",
+        "",
+        "| figure | base | fine-tuned |",
+        "|---|---|---|",
+    ]
+    for key in ("recall@1", "recall@3", "mrr", "off_topic_rejected", "false_rejection"):
+        b, t = held["base"], held["trained"]
+        lines.append(f"| {key} | {b['mean'][key]:.3f} ± {b['std'][key]:.3f} | {t['mean'][key]:.3f} ± "
+                     f"{t['std'][key]:.3f} |")
+    lines += ["", "This model then trained on all the labelled questions; its figures on them are not held-out."]
+    return "\n".join(lines) + "\n"
