@@ -33,6 +33,7 @@ SCOPES = ("statements", "treaties", "all")
 _SCOPE_KINDS = {"statements": ("statement",), "treaties": ("treaty",), "all": ("statement", "treaty")}
 MAX_QUERY_CHARS = 1000
 _YEAR_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_NAMED_ARTICLE_RE = re.compile(r"\barticles?\s+(\d{1,3}[a-z]?)\b", re.IGNORECASE)
 # Shorthand people type; expanded before searching.
 _SHORTHAND = {"art": "article", "arts": "articles", "abt": "about", "wat": "what", "wht": "what",
               "bc": "because", "govt": "government", "intl": "international", "un": "UN"}
@@ -95,6 +96,13 @@ class SearchParams:
         ("dense", 2.08), ("lexical", 2.08), ("unknown", -1.62), ("unknown_year", -1.95),
     )
     answer_threshold: float = 0.475
+    # And answer only if the best dense score reaches this floor: unlike the word-based signals
+    # it does not drift as the library's vocabulary grows (embeddings/train.py fits it).
+    dense_floor: float = 0.0
+    # A passage whose article number the question names ("Article 51 of the UN Charter") gets
+    # this much added: such a question is a look-up, and similarity alone can rank a neighbour
+    # first. Set by hand, not fitted (few labelled rows name an article); 0 turns it off.
+    article_weight: float = 0.3
 
     FILE = "search_params.json"
 
@@ -133,6 +141,7 @@ class Candidates:
     best: np.ndarray
     lexical: np.ndarray
     facts: dict
+    named_article: np.ndarray | None = None  # 1.0 where the question names the passage's article
 
 
 def fuse(found: Candidates, params: SearchParams, k: int):
@@ -142,6 +151,8 @@ def fuse(found: Candidates, params: SearchParams, k: int):
     dense = a * found.whole + (1 - a) * found.best
     lex_norm = found.lexical / (found.lexical + params.lexical_saturation)
     fused = dense + params.lexical_weight * lex_norm
+    if found.named_article is not None:
+        fused = fused + params.article_weight * found.named_article
     order = np.argsort(-fused, kind="stable")[:k]
     signals = {
         "dense": float(dense.max()) if len(dense) else 0.0,
@@ -151,7 +162,8 @@ def fuse(found: Candidates, params: SearchParams, k: int):
     z = params.answer_bias + sum(w * signals[name] for name, w in params.answer_weights)
     probability = 1 / (1 + math.exp(-max(min(z, 50), -50)))
     signals["probability"] = probability
-    return order, fused, dense, probability >= params.answer_threshold, signals
+    answered = probability >= params.answer_threshold and signals["dense"] >= params.dense_floor
+    return order, fused, dense, answered, signals
 
 
 class Searcher:
@@ -163,6 +175,11 @@ class Searcher:
         self.encoder = encoder
         self.params = params or SearchParams()
         self._vocabulary = sorted(w for w in index.words if len(w) >= 4 and not w.isdigit())
+        # Passages by their "Article N" number (not numbered clauses), for questions naming one.
+        self._by_article: dict[str, list[int]] = {}
+        for number, passage in enumerate(index.passages):
+            if passage.article and not passage.clause:
+                self._by_article.setdefault(passage.article.lower(), []).append(number)
         # Repeated questions ("article 5", "sanctions") are common in a channel: answer them from
         # memory. One cache per searcher, so a new index starts empty.
         self._cache: OrderedDict[tuple, SearchResult] = OrderedDict()
@@ -270,10 +287,14 @@ class Searcher:
             found = self._lexical(kind, query_tokens)
             lexical.update(found)
             numbers_found.update(found)
+        named = {n for a in _NAMED_ARTICLE_RE.findall(query) for n in self._by_article.get(a.lower(), ())
+                 if self.index.passages[n].kind in _SCOPE_KINDS[scope]}
+        numbers_found |= named
         numbers = np.fromiter(numbers_found, dtype=np.int64)
         whole, best = self.unit_scores(numbers, vector)
         lex = np.array([lexical.get(int(n), 0.0) for n in numbers])
-        return Candidates(numbers, whole, best, lex, facts)
+        named_article = np.array([float(int(n) in named) for n in numbers]) if named else None
+        return Candidates(numbers, whole, best, lex, facts, named_article)
 
     def unit_scores(self, numbers: np.ndarray, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Cosine of each candidate passage as a whole, and of its best sentence, from the stored
