@@ -7,6 +7,7 @@ every message with ``AllowedMentions.none()``.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,6 +39,7 @@ class Reply:
     content: str = ""
     embeds: list[discord.Embed] = field(default_factory=list)
     ephemeral: bool = False
+    files: list[tuple[str, bytes]] = field(default_factory=list)  # attachments: (filename, content)
 
     def kwargs(self) -> dict:
         """Keyword arguments for send/followup: never pings anyone."""
@@ -46,6 +48,8 @@ class Reply:
             out["content"] = self.content
         if self.embeds:
             out["embeds"] = self.embeds
+        if self.files:
+            out["files"] = [discord.File(io.BytesIO(data), filename=name) for name, data in self.files]
         return out
 
 
@@ -139,14 +143,26 @@ def answer(result: SearchResult, *, note: str = "", scope: str = "statements") -
         p = hit.passage
         embed = discord.Embed(title=clip(f"{n}. {p.title}", TITLE_MAX), colour=COLOUR)
         embed.add_field(name="Date", value=date_line(p.date), inline=True)
-        where = p.label if not p.section or p.kind != "treaty" or p.section == p.label else \
-            f"{p.label} ({p.section})"
-        embed.add_field(name="Where", value=escape(clip(where, 200)), inline=True)
+        embed.add_field(name="Where", value=escape(clip(where_line(p), 200)), inline=True)
         _source_field(embed, p.source)
         room = min(DESCRIPTION_MAX, per_hit - embed_size(embed))
         embed.description = quote(p.text, room)
         embeds.append(embed)
     return Reply(content=content, embeds=embeds)
+
+
+def where_line(p) -> str:
+    """Where a passage sits, who speaks it, and whether its document is only part of the text:
+    "section X, paragraph N", "Article 5 (CHAPTER I)", "paragraph 3 · THE PRESIDENT · partial text"."""
+    if p.section and p.section != p.label:
+        where = f"{p.label} ({p.section})" if p.kind == "treaty" else f"section {p.section}, {p.label}"
+    else:
+        where = p.label
+    if p.speaker:
+        where += f" · {p.speaker}"
+    if p.partial:
+        where += " · partial text"
+    return where
 
 
 def _with_note(text: str, note: str) -> str:
@@ -168,20 +184,30 @@ def treaty(answer_: TreatyAnswer | None, name: str, suggestions: list[str]) -> R
         return Reply(content=f"I don't know a treaty called “{question_line(name, 100)}”.{hint}{known}",
                      ephemeral=True)
     t = answer_.treaty
-    title = t.name if answer_.article is None else f"{t.name}, Article {answer_.article}"
+    if answer_.article_passage is not None:
+        title = f"{t.name}, {answer_.article_passage.label}"
+    else:
+        title = t.name if answer_.article is None else f"{t.name}, Article {answer_.article}"
     embed = discord.Embed(title=clip(title, TITLE_MAX), colour=COLOUR)
     budget = EMBED_TOTAL_MAX - 300
     if answer_.article_passage is not None:
         p = answer_.article_passage
         embed.description = quote(p.text, min(2800, DESCRIPTION_MAX))
-        embed.add_field(name="Text", value=escape(clip(f"{p.title}, {p.label} · {date_line(p.date)}", 1000)),
+        partial = " · partial text: only part of this agreement is in the library" if p.partial else ""
+        embed.add_field(name="Text", value=escape(clip(f"{p.title}, {p.label} · {date_line(p.date)}{partial}", 1000)),
                         inline=False)
         embed.add_field(name="Source", value=escape(clip(p.source, 300)), inline=False)
     elif answer_.article is None and t.document:
         arts = answer_.articles_available
-        span = f"Articles {arts[0]}–{arts[-1]}" if arts else "its text"
-        embed.description = (f"The full text is in the library ({span}); add `article:` to quote one. "
-                             f"Dated {date_line(t.date)}.")
+        span = f"{', '.join(arts[:12])}{'…' if len(arts) > 12 else ''}" if arts else ""
+        have = "Only part of the text is in the library" if t.partial else "The full text is in the library"
+        ask = f" (numbered parts: {span}); add `article:` to quote one" if span else ""
+        embed.description = clip(f"{have}{ask}. Dated {date_line(t.date)}."
+                                 + (f"\n*{escape(clip(t.completeness, 300))}*" if t.partial else ""), DESCRIPTION_MAX)
+    elif answer_.members:
+        embed.description = "This name stands for several agreements:\n" + "\n".join(
+            f"• **{escape(m.name)}**, {date_line(m.date) if m.date else 'text not in the library'}"
+            for m in answer_.members)
     else:
         embed.description = "The text of this treaty is not in the library; here is where the statements cite it."
     if len(t.aliases):
@@ -201,13 +227,44 @@ def treaty(answer_: TreatyAnswer | None, name: str, suggestions: list[str]) -> R
 
 
 def sources(items: list[SourceInfo], problems: list[str]) -> Reply:
-    embed = discord.Embed(title="Documents in the library", colour=COLOUR)
-    lines = [f"`{s.date or 'undated':<10}` **{escape(clip(s.title, 120))}** · {s.kind}, "
-             f"{s.passages} passages" for s in items]
-    embed.description = clip("\n".join(lines) or "No documents.", DESCRIPTION_MAX)
-    if problems:
-        embed.add_field(name="Skipped files", value=escape(clip("\n".join(problems), 1000)), inline=False)
-    return Reply(embeds=[embed])
+    """Every document, with kind, date, passages and a partial mark, and every skipped file with
+    its reason: in embeds while they fit Discord's limits, else in an attached text file."""
+    def line(s: SourceInfo) -> str:
+        partial = " · **partial**" if s.partial else ""
+        return (f"`{s.date or 'undated':<10}` **{escape(clip(s.title, 120))}** · {s.kind}"
+                f"{' (inferred)' if s.kind_source == 'inferred' else ''}, {s.passages} passages{partial}")
+
+    lines = [line(s) for s in items] or ["No documents."]
+    skipped = [escape(clip(p, 300)) for p in problems]
+    embeds: list[discord.Embed] = []
+    chunk: list[str] = []
+    total = 0
+    fits = True
+    for text in lines:
+        if len("\n".join([*chunk, text])) > DESCRIPTION_MAX - 100:
+            embeds.append(discord.Embed(description="\n".join(chunk), colour=COLOUR))
+            chunk = []
+        chunk.append(text)
+        total += len(text) + 1
+    embeds.append(discord.Embed(description="\n".join(chunk), colour=COLOUR))
+    skipped_text = "\n".join(skipped)
+    if skipped_text:
+        if len(skipped_text) <= FIELD_VALUE_MAX:
+            embeds[-1].add_field(name="Skipped files", value=skipped_text, inline=False)
+        else:
+            fits = False
+    embeds[0].title = f"Documents in the library ({len(items)})"
+    fits = fits and len(embeds) <= 10 and sum(embed_size(e) for e in embeds) <= EMBED_TOTAL_MAX
+    if fits:
+        return Reply(embeds=embeds)
+    listing = "\n".join(
+        [f"{s.date or 'undated'}\t{s.kind} ({s.kind_source})\t{s.passages} passages\t"
+         f"{'partial' if s.partial else 'complete'}\t{s.title}\t[{s.id}]" for s in items]
+        + [f"skipped\t{p}" for p in problems]
+    )
+    summary = (f"{len(items)} documents ({sum(s.partial for s in items)} partial) and {len(problems)} skipped "
+               "files: too many to show here, so the full list is attached.")
+    return Reply(content=summary, files=[("sources.txt", listing.encode("utf-8"))])
 
 
 def reindex_done(summary: BuildSummary) -> Reply:

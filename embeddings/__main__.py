@@ -36,7 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--scope", choices=SCOPES, default="statements",
                      help="what to search (default: statements)")
 
-    sub.add_parser("sources", help="list the indexed documents")
+    sources = sub.add_parser("sources", help="list the indexed documents and the skipped files")
+    sources.add_argument("--json", action="store_true",
+                         help="one JSON object per document, then one {file, skipped} per skipped file")
 
     evaluate = sub.add_parser("evaluate", help="measure answer quality on the labelled set")
     evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -82,8 +84,17 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "build":
             return _build(engine, force=args.force)
         if args.command == "sources":
+            if args.json:
+                for s in engine.sources():
+                    print(json.dumps(s.to_dict(), ensure_ascii=False))
+                for problem in engine.problems():
+                    file, _, reason = problem.partition(" ")
+                    print(json.dumps({"file": file, "skipped": reason}, ensure_ascii=False))
+                return 0
             for s in engine.sources():
-                print(f"{s.date:<10}  {s.kind:<9}  {s.passages:>4} passages  {s.title}  [{s.id}]")
+                kind = f"{s.kind} ({s.kind_source})"
+                mark = "  [partial]" if s.partial else ""
+                print(f"{s.date:<10}  {kind:<20}  {s.passages:>4} passages  {s.title}  [{s.id}]{mark}")
             for problem in engine.problems():
                 print(f"skipped: {problem}")
             return 0
@@ -152,6 +163,9 @@ def _build(engine, force: bool) -> int:
     if bar is not None:
         bar.close()
     print(f"index: {summary.describe()}")
+    for s in engine.sources():
+        mark = ", partial" if s.partial else ""
+        print(f"  {s.kind} ({s.kind_source}{mark}), {s.date}, {s.passages} passages: {s.title}")
     for problem in summary.problems:
         print(f"skipped: {problem}")
     return 0

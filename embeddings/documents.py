@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from .cleaning import clean_blocks, is_junk, paragraphs_of, unescape
 from .errors import DocumentError
 
 log = logging.getLogger(__name__)
@@ -39,16 +40,16 @@ _MARKER_RE = re.compile(r"^\s*date\s+(\d{4})-(\d{2})(?:-(\d{2}))?\b\s*", re.IGNO
 _PUBLISHED_RE = re.compile(r"^\s*Published on:\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
 _HEADER_KEY_RE = re.compile(r"^([A-Z][A-Z _-]{1,30}):\s*(.*)$")
 _ISO_DATE_RE = re.compile(r"\b(\d{4})-(\d{2})(?:-(\d{2}))?\b")
-# Link boilerplate of news pages: a short line pointing elsewhere ("Read NATO's full statement
-# here:", "Click here to read more", "Also read: ...").
-_BOILERPLATE_RE = re.compile(
-    r"^(?:(?:read|see|click|view|download)\b.{0,80}\b(?:here|below|link)\b\s*[:.]?"
-    r"|also read\s*:.*|advertisement|story continues below.*)$",
-    re.IGNORECASE,
-)
 _ARTICLE_RE = re.compile(r"^Article\s+(\d+[a-z]?)\s*$", re.IGNORECASE)
 _CHAPTER_RE = re.compile(r"^(CHAPTER|PART|SECTION)\s+([IVXLC]+|\d+)\s*$", re.IGNORECASE)
 _CLOSING_RE = re.compile(r"^(IN (FAITH|WITNESS) WHEREOF|DONE at)\b", re.IGNORECASE)
+# A numbered clause: "4. Launch a dialogue ...", "IV. Territorial integrity of States".
+_CLAUSE_RE = re.compile(r"^(\d{1,2}|[IVX]{1,5})\.\s+(\S.*)$")
+# What a title says when the document is an agreement rather than a statement.
+_AGREEMENT_TITLE_RE = re.compile(
+    r"\b(?:treaty|treaties|charter|act|memorandum|protocol|agreements?|accords?|convention)\b", re.IGNORECASE)
+# Of a document's passages, this share equal to another document's makes it a duplicate.
+DUPLICATE_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,17 @@ class Document:
     sha256: str
     body: str = field(repr=False)
     extra: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    kind_source: str = "given"  # "given" (KIND header or sidecar) or "inferred"
+    title_given: bool = True  # False when the title is the text's first line (no TITLE anywhere)
+
+    @property
+    def completeness(self) -> str:
+        return self.extra.get("completeness", "")
+
+    @property
+    def partial(self) -> bool:
+        """The file says it holds only part of the text (``COMPLETENESS: PARTIAL ...``)."""
+        return self.completeness.strip().upper().startswith("PARTIAL")
 
 
 @dataclass(frozen=True)
@@ -78,8 +90,11 @@ class Passage:
     source: str
     paragraph: int  # 1-based position among the document's passages
     text: str  # verbatim
-    article: str | None = None  # treaty article number, "5"
+    article: str | None = None  # treaty article or clause number, "5" or "IV"
     section: str | None = None  # chapter / heading the passage sits under
+    speaker: str | None = None  # who speaks, in a transcript ("THE PRESIDENT")
+    partial: bool = False  # the document holds only part of its text
+    clause: bool = False  # ``article`` numbers a clause ("4.") rather than an "Article 4" heading
 
     @property
     def text_hash(self) -> str:
@@ -89,7 +104,7 @@ class Passage:
     def label(self) -> str:
         """Where the passage sits: "Article 5" or "paragraph 3"."""
         if self.article:
-            return f"Article {self.article}"
+            return f"{'point' if self.clause else 'Article'} {self.article}"
         if self.kind == "treaty":
             return self.section or ("Preamble" if self.paragraph == 1 else f"part {self.paragraph}")
         return f"paragraph {self.paragraph}"
@@ -106,11 +121,14 @@ class Passage:
             "text": self.text,
             "article": self.article,
             "section": self.section,
+            "speaker": self.speaker,
+            "partial": self.partial,
+            "clause": self.clause,
         }
 
     @classmethod
     def from_dict(cls, data: dict) -> Passage:
-        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 
 # --------------------------------------------------------------------------- dates
@@ -190,11 +208,15 @@ def read_document(path: Path, data_dir: Path) -> Document:
             name, "has no date: add a 'DATE: YYYY-MM-DD' header line or a .meta.json sidecar"
         )
 
-    kind = fields.get("KIND", "").strip().lower() or ("treaty" if header else "statement")
+    title_given = bool(fields.get("TITLE", "").strip())
+    title = fields.get("TITLE", "").strip() or _first_line(body) or path.name.rsplit(".", 1)[0]
+    kind = fields.get("KIND", "").strip().lower()
+    kind_source = "given"
+    if not kind:
+        kind, kind_source = infer_kind(title, body), "inferred"
     if kind not in KINDS:
         raise DocumentError(name, f"has unknown kind {kind!r} (use one of {', '.join(KINDS)})")
     doc_id = fields.get("ID", "").strip() or path.name.rsplit(".", 1)[0]
-    title = fields.get("TITLE", "").strip() or _first_line(body) or doc_id
     source = fields.get("SOURCE", "").strip() or name
     extra = {k.lower(): v for k, v in fields.items() if k not in {"ID", "TITLE", "KIND", "SOURCE", "DATE"}}
     return Document(
@@ -207,7 +229,21 @@ def read_document(path: Path, data_dir: Path) -> Document:
         sha256=hashlib.sha256(raw + json.dumps(meta, sort_keys=True).encode()).hexdigest(),
         body=body,
         extra=extra,
+        kind_source=kind_source,
+        title_given=title_given,
     )
+
+
+def infer_kind(title: str, body: str) -> str:
+    """A document without ``KIND`` is a statement, unless its text is organised in ``Article N``
+    headings or numbered clauses and its title names a treaty, charter, act, memorandum,
+    protocol, agreement, accord or convention."""
+    if not _AGREEMENT_TITLE_RE.search(title):
+        return "statement"
+    lines = [line.strip() for line in body.split("\n")]
+    articles = sum(bool(_ARTICLE_RE.match(line)) for line in lines)
+    clauses = sum(bool(_CLAUSE_RE.match(line)) for line in lines)
+    return "treaty" if articles or clauses >= 2 or (clauses and len(lines) < 80) else "statement"
 
 
 def _size(n: int) -> str:
@@ -254,11 +290,17 @@ def _first_line(body: str) -> str:
 
 
 def split_passages(doc: Document) -> list[Passage]:
-    """Split a document into passages: articles for treaties, paragraphs otherwise."""
-    if doc.kind == "treaty" and any(_ARTICLE_RE.match(line.strip()) for line in doc.body.split("\n")):
-        units = _treaty_units(doc.body)
+    """Split a document into passages: a treaty into its articles (or numbered clauses, where it
+    has no ``Article`` headings), a statement into the paragraphs that are content."""
+    lines = doc.body.split("\n")
+    title = doc.title if doc.title_given else ""  # a title taken from the first line is that line
+    clause = False
+    if doc.kind == "treaty" and any(_ARTICLE_RE.match(line.strip()) for line in lines):
+        units = [(article, section, text, None) for article, section, text in _treaty_units(doc.body)]
+    elif doc.kind == "treaty" and any(_CLAUSE_RE.match(line.strip()) for line in lines):
+        units, clause = _clause_units(doc.body, title), True
     else:
-        units = [(None, None, p) for p in _paragraphs(doc.body)]
+        units = [(None, b.section, b.text, b.speaker) for b in clean_blocks(doc.body, title)]
     return [
         Passage(
             id=f"{doc.id}#{n}",
@@ -271,24 +313,47 @@ def split_passages(doc: Document) -> list[Passage]:
             text=text,
             article=article,
             section=section,
+            speaker=speaker,
+            partial=doc.partial,
+            clause=clause and article is not None,
         )
-        for n, (article, section, text) in enumerate(units, start=1)
+        for n, (article, section, text, speaker) in enumerate(units, start=1)
     ]
 
 
-def _paragraphs(body: str) -> list[str]:
-    paragraphs = []
-    for block in re.split(r"\n\s*\n", body):
-        text = block.strip()
-        if not text or is_boilerplate(text):
+def _clause_units(body: str, title: str) -> list[tuple[str | None, str | None, str, None]]:
+    """(clause number, section, text, speaker) for an agreement written as numbered clauses:
+    each clause runs to the next one (its sub-items and follow-on paragraphs with it), or to an
+    editorial label; text outside clauses is split into paragraphs as a statement's would be."""
+    segments: list[tuple[str | None, list[str]]] = []
+    current: tuple[str | None, list[str]] | None = None
+    for raw in body.split("\n"):
+        line = raw.strip()
+        if line.startswith("[") or (line and is_junk(line)):
+            if line.startswith("["):
+                current = None  # an editorial label ends the clause before it
             continue
-        paragraphs.append(text)
-    return paragraphs
-
-
-def is_boilerplate(text: str) -> bool:
-    """True for link lines and other page furniture that is no part of the statement."""
-    return "\n" not in text and len(text) < 120 and bool(_BOILERPLATE_RE.match(text.strip()))
+        match = _CLAUSE_RE.match(line)
+        if match:
+            current = (match.group(1), [line])
+            segments.append(current)
+        elif current is not None:
+            current[1].append(line)
+        else:
+            if not segments or segments[-1][0] is not None:
+                segments.append((None, []))
+            segments[-1][1].append(line)
+    units: list[tuple[str | None, str | None, str, None]] = []
+    for number, seg_lines in segments:
+        if number is None:
+            units += [(None, b.section, b.text, None) for b in clean_blocks("\n".join(seg_lines), title)]
+            continue
+        paragraphs = [" ".join(unescape(p).split()) for block in re.split(r"\n\s*\n", "\n".join(seg_lines))
+                      for p in paragraphs_of([x.strip() for x in block.split("\n") if x.strip()])]
+        text = "\n".join(p for p in paragraphs if p)
+        if text:
+            units.append((number, None, text, None))
+    return units
 
 
 def _is_heading(line: str) -> bool:
@@ -391,6 +456,12 @@ def iter_document_files(data_dir: Path) -> Iterable[Path]:
         yield path
 
 
+def _same_text_key(text: str) -> str:
+    """Text compared for duplicates: case, quotes, punctuation and spacing do not count."""
+    text = text.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return " ".join(re.sub(r"[^\w']+", " ", text).split())
+
+
 def load_corpus(data_dir: Path) -> LoadReport:
     """Read every document in ``data_dir``; a bad file is reported by name and skipped."""
     if not data_dir.is_dir():
@@ -400,6 +471,7 @@ def load_corpus(data_dir: Path) -> LoadReport:
     problems: list[str] = []
     seen_ids: dict[str, str] = {}
     seen_hashes: dict[str, str] = {}
+    texts_of: dict[str, set[str]] = {}  # document file -> its passages, normalised
     root = data_dir.resolve()
     for path in iter_document_files(data_dir):
         name = path.name
@@ -416,6 +488,12 @@ def load_corpus(data_dir: Path) -> LoadReport:
             doc_passages = split_passages(doc)
             if not doc_passages:
                 raise DocumentError(name, "has no text passages")
+            mine = {_same_text_key(p.text) for p in doc_passages}
+            for other, theirs in texts_of.items():
+                shared = len(mine & theirs)
+                if shared >= DUPLICATE_SHARE * len(mine):
+                    raise DocumentError(name, f"duplicates {other} ({shared} of its {len(mine)} passages "
+                                              "are the same text); indexed once, as that file")
         except DocumentError as exc:
             log.warning("skipped %s", exc)
             problems.append(str(exc))
@@ -426,6 +504,7 @@ def load_corpus(data_dir: Path) -> LoadReport:
             continue
         seen_ids[doc.id] = name
         seen_hashes[body_hash] = name
+        texts_of[name] = mine
         documents.append(doc)
         passages.extend(doc_passages)
     return LoadReport(documents, passages, problems)

@@ -41,7 +41,7 @@ from .text import sentences, tokens, word_counts
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: passages carry speaker, partial and clause
 CURRENT = "current"
 BUILD_RUN = "python -m embeddings build"
 # Units per kind up to which search is exact (flat, about 4 ms at 20k); above it an inverted file.
@@ -371,9 +371,9 @@ def build_index(
                 build_seconds=round(time.perf_counter() - started, 3),
                 sources=_sources(report.documents),
                 documents=[
-                    {"id": d.id, "title": d.title, "kind": d.kind, "date": d.date,
-                     "source": d.source, "path": d.path, "aliases": d.extra.get("aliases", ""),
-                     "passages": per_document[d.id]}
+                    {"id": d.id, "title": d.title, "kind": d.kind, "kind_source": d.kind_source,
+                     "date": d.date, "source": d.source, "path": d.path, "aliases": d.extra.get("aliases", ""),
+                     "completeness": d.completeness, "passages": per_document[d.id]}
                     for d in report.documents
                 ],
                 problems=report.problems,

@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from .config import EngineSettings
 from .encoder import make_encoder
 from .errors import BuildFailed, BuildInProgress, EngineError, IndexDamaged, IndexMismatch
-from .index import BuildSummary, LoadedIndex, build_index, current_path, load_index, read_manifest
+from .index import (
+    SCHEMA_VERSION,
+    BuildSummary,
+    LoadedIndex,
+    build_index,
+    current_path,
+    load_index,
+    read_manifest,
+)
 from .models import ModelChoice, is_trained, select_model
 from .search import Searcher, SearchParams, SearchResult
 from .treaties import TreatyAnswer, TreatyCatalogue
@@ -31,6 +39,17 @@ class SourceInfo:
     date: str
     source: str
     passages: int
+    kind_source: str = "given"  # "given" by the file, or "inferred" from its text
+    completeness: str = ""
+
+    @property
+    def partial(self) -> bool:
+        return self.completeness.strip().upper().startswith("PARTIAL")
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "title": self.title, "kind": self.kind, "kind_source": self.kind_source,
+                "date": self.date, "source": self.source, "passages": self.passages,
+                "completeness": self.completeness, "partial": self.partial}
 
 
 class Engine:
@@ -130,9 +149,9 @@ class Engine:
             try:
                 index = load_index(self.settings.index_dir, self.encoder.fingerprint)
             except IndexMismatch as exc:
-                if not self._model_changed_by_training():
+                if not self._rebuild_allowed():
                     raise
-                log.info("%s; the model changed by fine-tuning, so rebuilding the index", exc)
+                log.info("%s; the index format or the fine-tuned model changed, so rebuilding the index", exc)
                 self._build(force=True)
                 index = load_index(self.settings.index_dir, self.encoder.fingerprint)
             except IndexDamaged as exc:
@@ -146,15 +165,18 @@ class Engine:
             self.encoder.warm()  # the first question should not pay for loading the model
             return self._searcher
 
-    def _model_changed_by_training(self) -> bool:
-        """True if the index was built from the same base model as the one configured now, so
-        the model changed by fine-tuning, a change this program made itself: it may rebuild
-        without asking. An index of another base model is still refused with what to run."""
+    def _rebuild_allowed(self) -> bool:
+        """True for a mismatch this program caused itself, so it may rebuild without asking:
+        an index of an older format, or one built from the same base model before fine-tuning
+        changed the model. An index of another base model is still refused with what to run."""
         path = current_path(self.settings.index_dir)
         try:
-            old = read_manifest(path).get("base_model", "") if path else ""
+            manifest = read_manifest(path) if path else {}
         except IndexDamaged:
             return False
+        if manifest.get("schema_version") != SCHEMA_VERSION:
+            return True
+        old = manifest.get("base_model", "")
         return bool(old) and old == self._base_fingerprint()
 
     def _base_fingerprint(self) -> str:
@@ -220,7 +242,8 @@ class Engine:
 
     def sources(self) -> list[SourceInfo]:
         return [
-            SourceInfo(d["id"], d["title"], d["kind"], d["date"], d["source"], d["passages"])
+            SourceInfo(d["id"], d["title"], d["kind"], d["date"], d["source"], d["passages"],
+                       d.get("kind_source", "given"), d.get("completeness", ""))
             for d in self.index.manifest.get("documents", [])
         ]
 

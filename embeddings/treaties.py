@@ -22,8 +22,13 @@ CURATED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Budapest Memorandum", ("Budapest Memorandum on Security Assurances", "Budapest Memorandum of 1994")),
     ("NATO-Russia Founding Act", ("Founding Act", "NATO Russia Founding Act",
                                   "Founding Act on Mutual Relations, Cooperation and Security")),
-    ("Minsk agreements", ("Minsk agreement", "Minsk II", "Minsk 2", "Minsk I", "Minsk Protocol",
-                          "Minsk accords", "Package of Measures")),
+    ("Minsk Protocol", ("Minsk I", "Minsk 1", "first Minsk agreement", "Minsk Protocol of 2014")),
+    ("Minsk II", ("Minsk 2", "Package of Measures", "second Minsk agreement",
+                  "Package of Measures for the Implementation of the Minsk Agreements")),
+)
+# Names that stand for several agreements at once: "the Minsk agreements" are both of them.
+GROUPS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("Minsk agreements", ("Minsk agreement", "Minsk accords"), ("Minsk Protocol", "Minsk II")),
 )
 
 # Names a statement may cite that are not in the curated list: "the Treaty of X", "the X Act".
@@ -32,6 +37,15 @@ _CITED_RE = re.compile(
     r"Protocol|Convention))\b(?!\s+Organi[sz]ation)"
 )
 _ORGANISATION_GUARD = r"(?!\s+Organi[sz]ation)"
+
+
+def _roman(number: int) -> str:
+    out = ""
+    for value, letters in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"),
+                           (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while number >= value:
+            out, number = out + letters, number - value
+    return out
 
 
 def _key(name: str) -> str:
@@ -53,6 +67,12 @@ class Treaty:
     document: str | None = None  # id of the treaty's own text in the index, if present
     date: str = ""
     citations: list[Passage] = field(default_factory=list)
+    members: tuple[str, ...] = ()  # for a name that stands for several agreements
+    completeness: str = ""  # what the document says of itself ("PARTIAL - ...")
+
+    @property
+    def partial(self) -> bool:
+        return self.completeness.strip().upper().startswith("PARTIAL")
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -74,11 +94,13 @@ class TreatyAnswer:
     citations: list[Passage]  # statement passages that cite the treaty (the article first)
     articles_available: tuple[str, ...]  # article numbers of the treaty's text in the index
     problem: str = ""  # e.g. "Article 99 is not in the North Atlantic Treaty (Articles 1-14)"
+    members: tuple[Treaty, ...] = ()  # the agreements a group name stands for
 
 
 class TreatyCatalogue:
     def __init__(self, passages: list[Passage], documents: list[dict]) -> None:
         self.treaties: list[Treaty] = [Treaty(name, aliases) for name, aliases in CURATED]
+        self.treaties += [Treaty(name, aliases, members=members) for name, aliases, members in GROUPS]
         self._passages = passages
         for doc in documents:
             if doc.get("kind") != "treaty":
@@ -92,6 +114,7 @@ class TreatyCatalogue:
             else:
                 treaty.aliases = tuple(dict.fromkeys((*treaty.aliases, doc["title"], *extra)))
             treaty.document, treaty.date = doc["id"], doc.get("date", "")
+            treaty.completeness = doc.get("completeness", "")
         for passage in passages:
             if passage.kind != "statement":
                 continue
@@ -102,23 +125,35 @@ class TreatyCatalogue:
         for treaty in self.treaties:
             pattern = treaty.pattern()
             treaty.citations = [p for p in passages if p.kind == "statement" and pattern.search(p.text)]
+        # A statement naming a group ("the Minsk agreements") cites each member too; newest first.
+        for group in (t for t in self.treaties if t.members):
+            for member in filter(None, map(self.get, group.members)):
+                member.citations += [p for p in group.citations if p not in member.citations]
+        for treaty in self.treaties:
+            treaty.citations.sort(key=lambda p: p.date, reverse=True)
 
     def _match(self, name: str) -> Treaty | None:
+        """The treaty whose name or alias the text names; the longest name wins, so a title
+        naming "the Minsk Agreements" inside a longer alias goes to that alias's treaty."""
         key = _key(name)
+        best, best_len = None, 0
         for treaty in self.treaties:
             for n in treaty.names:
                 nk = _key(n)
-                if key == nk or (len(nk) > 8 and re.search(rf"\b{re.escape(nk)}\b(?! organi[sz]ation)", key)):
-                    return treaty
-        return None
+                if (key == nk or (len(nk) > 8 and re.search(rf"\b{re.escape(nk)}\b(?! organi[sz]ation)", key))) \
+                        and len(nk) > best_len:
+                    best, best_len = treaty, len(nk)
+        return best
 
     def resolve(self, name: str) -> Treaty | None:
         """The treaty a user means: an exact name or alias, else a close fuzzy match."""
         if not _key(name):
             return None
         exact = {(_key(n)): t for t in self.treaties for n in t.names}
-        if _key(name) in exact:
-            return exact[_key(name)]
+        key = _key(name)
+        for candidate in (key, re.sub(r"^the ", "", key)):  # "the Minsk agreements"
+            if candidate in exact:
+                return exact[candidate]
         # A close spelling of the distinctive words ("Budapst Memorandum"), not of the generic ones:
         # "Treaty of Narnia" must not become the "Treaty of Washington".
         from rapidfuzz import fuzz
@@ -163,8 +198,9 @@ class TreatyCatalogue:
     def lookup(self, treaty: Treaty, article: int | None = None) -> TreatyAnswer:
         articles: dict[str, Passage] = {}
         if treaty.document:
-            articles = {p.article: p for p in self._passages
-                        if p.document == treaty.document and p.article}
+            for p in self._passages:  # the first of a number wins (an official text before a later copy)
+                if p.document == treaty.document and p.article:
+                    articles.setdefault(p.article, p)
         available = tuple(articles)
         citations = list(treaty.citations)
         problem = ""
@@ -173,11 +209,12 @@ class TreatyCatalogue:
             article_re = re.compile(rf"\bArticles?\s+(?:\d+\s*(?:,|and)\s*)*{article}\b", re.IGNORECASE)
             citing = [p for p in citations if article_re.search(p.text)]
             citations = citing + [p for p in citations if p not in citing]
-            article_passage = articles.get(str(article))
+            article_passage = articles.get(str(article)) or articles.get(_roman(article))
             if article_passage is None and treaty.document:
                 span = f"Articles {available[0]}-{available[-1]}" if available else "no numbered articles"
                 problem = f"Article {article} is not in the {treaty.name} ({span})."
             elif article_passage is None and not citing:
                 problem = (f"The text of the {treaty.name} is not in the library, and no statement "
                            f"cites its Article {article}.")
-        return TreatyAnswer(treaty, article, article_passage, citations, available, problem)
+        members = tuple(filter(None, map(self.get, treaty.members)))
+        return TreatyAnswer(treaty, article, article_passage, citations, available, problem, members)

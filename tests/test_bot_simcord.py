@@ -46,7 +46,7 @@ async def test_reindex_visible_and_allowed_only_by_permission(fresh_built, encod
 
         result = await manager.slash(channel, "reindex")
         assert result.acknowledged and result.ephemeral
-        assert "3 documents, 143 passages" in text_of(result)
+        assert "9 documents, 228 passages" in text_of(result)
 
         asked = await member.slash(channel, "ask", question="Which country was condemned for enabling the attack?")
         assert asked.acknowledged and BELARUS in text_of(asked)

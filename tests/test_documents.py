@@ -151,9 +151,9 @@ def test_read_document_error_names_file(tmp_path: Path):
 
 
 def test_index_folder_and_sidecars_are_not_documents(tmp_path: Path):
-    (tmp_path / "a.txt").write_text("date 2020-01 Text.\n", "utf-8")
+    (tmp_path / "a.txt").write_text("date 2020-01 Some text.\n", "utf-8")
     (tmp_path / "a.meta.json").write_text("{}", "utf-8")
     (tmp_path / ".index").mkdir()
-    (tmp_path / ".index" / "x.txt").write_text("date 2020-01 Hidden.\n", "utf-8")
+    (tmp_path / ".index" / "x.txt").write_text("date 2020-01 Hidden text.\n", "utf-8")
     report = load_corpus(tmp_path)
     assert [d.path for d in report.documents] == ["a.txt"] and not report.problems

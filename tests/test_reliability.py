@@ -111,8 +111,8 @@ def test_bad_documents_are_named_and_the_rest_indexed(tmp_path, monkeypatch):
 
 
 def test_a_document_that_raises_is_skipped(tmp_path, monkeypatch):
-    (tmp_path / "a.txt").write_text("date 2020-01 Fine.\n", "utf-8")
-    (tmp_path / "b.txt").write_text("date 2020-01 Trouble.\n", "utf-8")
+    (tmp_path / "a.txt").write_text("date 2020-01 All fine.\n", "utf-8")
+    (tmp_path / "b.txt").write_text("date 2020-01 Some trouble.\n", "utf-8")
     import embeddings.documents as documents
 
     real = documents.split_passages
@@ -134,7 +134,7 @@ def test_symlink_out_of_data_dir_is_refused(tmp_path):
     outside = tmp_path / "secret.txt"
     outside.write_text("date 2020-01 Not for the bot.\n", "utf-8")
     (data / "link.txt").symlink_to(outside)
-    (data / "ok.txt").write_text("date 2020-01 Fine.\n", "utf-8")
+    (data / "ok.txt").write_text("date 2020-01 All fine.\n", "utf-8")
     report = load_corpus(data)
     assert [d.path for d in report.documents] == ["ok.txt"]
     assert report.problems == ["link.txt points outside DATA_DIR or is not a file; refused"]
@@ -182,7 +182,7 @@ def test_index_of_the_base_model_is_rebuilt_for_the_fine_tuned_one(fresh_built, 
     with caplog.at_level(logging.INFO, logger="embeddings.service"):
         engine.load()
     assert engine.index.manifest["model"] == encoder.fingerprint
-    assert "the model changed by fine-tuning" in caplog.text
+    assert "the fine-tuned model changed" in caplog.text
 
 
 def test_disk_full_during_write_keeps_old_index(fresh_built, encoder, monkeypatch):

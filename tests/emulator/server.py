@@ -38,6 +38,9 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat()
 
 
+ATTACHMENT_LIMIT = 8 * 1024 * 1024  # Discord's per-message upload limit for a server without boosts
+
+
 @dataclass
 class Recorded:
     method: str
@@ -46,6 +49,7 @@ class Recorded:
     json: Any
     at: float = field(default_factory=time.monotonic)
     status: int = 200
+    files: list[tuple[str, bytes]] = field(default_factory=list)  # attachments: (filename, content)
 
 
 class DiscordEmulator:
@@ -256,6 +260,7 @@ class DiscordEmulator:
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = request.path[len(self.API):]
         body: Any = None
+        files: list[tuple[str, bytes]] = []
         if request.can_read_body:
             if request.content_type == "application/json":
                 body = await request.json()
@@ -264,6 +269,11 @@ class DiscordEmulator:
                 async for part in reader:
                     if part.name == "payload_json":
                         body = json.loads(await part.text())
+                    elif part.filename:
+                        files.append((part.filename, bytes(await part.read())))
+        if sum(len(data) for _, data in files) > ATTACHMENT_LIMIT:
+            await self._record(Recorded(request.method, path, dict(request.query), body, status=413, files=files))
+            return _json({"message": "Request entity too large", "code": 40005}, status=413)
         if path.startswith(("/interactions/", "/webhooks/")):
             # Interaction endpoints are authorised by the interaction token in the path.
             authorised = any(t in self._interaction_tokens for t in path.split("/"))
@@ -291,7 +301,7 @@ class DiscordEmulator:
         if any(t in self._expired_tokens for t in path.split("/")):
             await self._record(Recorded(request.method, path, dict(request.query), body, status=404))
             return _json({"message": "Unknown interaction", "code": 10062}, status=404)
-        await self._record(Recorded(request.method, path, dict(request.query), body))
+        await self._record(Recorded(request.method, path, dict(request.query), body, files=files))
         return await self._answer(request.method, path, body)
 
     token = "test-token"

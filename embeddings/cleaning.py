@@ -1,0 +1,208 @@
+"""From a document's raw body to quotable paragraphs: what is content, and what is not.
+
+General rules, none tied to one document (tests run them on files they were not written for):
+
+* **Not content** (dropped): end markers (``###``, ``***``), lines wholly in square brackets
+  (editorial labels) and trailing bracketed notes that say an excerpt ends or a part is missing,
+  short lines wholly in parentheses (``(As delivered)``, ``(Cross-talk by reporters.)``),
+  time stamps (``1:43 P.M. EST``), italic place lines (``*East Room*``), short lines that are
+  only a place and a date, and page furniture (``Last updated ...``, ``Press Release``,
+  ``PR (2022) 061``, ``Transcript``, navigation bullets).
+* **Headings** (a short line without closing punctuation before text) are not passages; they
+  become the ``section`` of the passages under them. A heading that repeats the title is dropped.
+* **Layout.** Blocks are separated by blank lines. A block of long lines is one paragraph per
+  line; a block of wrapped lines is joined, and split again where a line ends a sentence although
+  the next line's first word would have fitted on it (PDF text with no blank lines between
+  paragraphs).
+* **Transcripts.** ``THE PRESIDENT:`` starts a speaker's turn: the label becomes the passage's
+  ``speaker``; a reporter's question (``Q``) is never a passage.
+* **Quoting.** Markdown escapes (``\\[``) and emphasis markers (``*word*``) are undone, and
+  whitespace inside a paragraph becomes single spaces. Nothing else changes: no word is added,
+  dropped or altered (README: "word for word").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>~|])")
+_EMPHASIS_RE = re.compile(r"(?<![\w*])(\*{1,2}|_{1,2})(?=\S)(.+?)(?<=\S)\1(?![\w*])")
+_MARKER_RE = re.compile(r"^(?:[#*=_~•·\-–—]\s*){3,}$|^#{1,6}$|^-?\s*(?:end|30)\s*-?$", re.IGNORECASE)
+_BRACKETED_RE = re.compile(r"^\[[^\]]*\]?$|^\[.*\]$")
+_EDITORIAL_WORDS = r"excerpt|segment|ends? here|not found|missing|omitted|truncated|continued|remainder|cut off"
+_TRAILING_NOTE_RE = re.compile(rf"\s*\[[^\]]*(?:{_EDITORIAL_WORDS})[^\]]*\]\s*$", re.IGNORECASE)
+_STAGE_RE = re.compile(r"^\((?:[^()]|\([^()]*\)){0,80}\)$")
+_TIME_RE = re.compile(r"^\d{1,2}[:.]\d{2}\s*(?:[AaPp]\.?\s*[Mm]\.?)?(?:\s+[A-Z]{2,4})?$")
+_PLACE_RE = re.compile(r"^(\*{1,2}|_)[^*_]{1,60}\1$")
+_FURNITURE_RE = re.compile(
+    r"^(?:last\s+updated|updated|published|posted|share|print|tweet|email|e-mail|press release|transcript"
+    r"|speech|statement|remarks|page \d+(?: of \d+)?|advertisement|read more|related|tags?:.*"
+    r"|[A-Z]{2,5}\s*\(\d{4}\)\s*\d{1,4})\b.{0,60}$",
+    re.IGNORECASE,
+)
+_MONTHS = ("january february march april may june july august september october november december "
+           "jan feb mar apr jun jul aug sep sept oct nov dec")
+_DATE_WORD_RE = re.compile(rf"\b(?:{'|'.join(_MONTHS.split())})\b\.?", re.IGNORECASE)
+_YEAR_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_SPEAKER_RE = re.compile(r"^((?:[A-Z][A-Z.'’\-]*\s){0,4}[A-Z][A-Z.'’\-]+):\s+(\S.*)$")
+_QUESTION_RE = re.compile(r"^Q(?::|\s{2,}|\s*$)\s*(.*)$")
+_SENTENCE_END = tuple('.!?:;"”’)…')
+# Link boilerplate of news pages: a short line pointing elsewhere ("Read NATO's full statement
+# here:", "Click here to read more", "Also read: ...").
+_BOILERPLATE_RE = re.compile(
+    r"^(?:(?:read|see|click|view|download)\b.{0,80}\b(?:here|below|link)\b\s*[:.]?"
+    r"|also read\s*:.*|advertisement|story continues below.*)$",
+    re.IGNORECASE,
+)
+MIN_WORDS = 2  # a one-word paragraph ("Transcript", "Thanks.") is a fragment, not something to quote
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph of content, with the heading it sits under and who says it."""
+
+    text: str
+    section: str | None = None
+    speaker: str | None = None
+
+
+def unescape(text: str) -> str:
+    """Markdown escapes and emphasis markers undone; the words untouched."""
+    return _EMPHASIS_RE.sub(r"\2", _ESCAPE_RE.sub(r"\1", text))
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower().replace("’", "'")).strip()
+
+
+def is_date_line(line: str) -> bool:
+    """A short line that is only a place and/or a date ("Brussels, 24 March 2022")."""
+    words = line.split()
+    if not words or len(words) > 8 or line.rstrip().endswith((".", "?", "!")):
+        return False
+    iso = re.search(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b", line)
+    return bool(iso or (_DATE_WORD_RE.search(line) and _YEAR_RE.search(line)))
+
+
+def is_boilerplate(text: str) -> bool:
+    """True for link lines and other page furniture that is no part of the statement."""
+    return "\n" not in text and len(text) < 120 and bool(_BOILERPLATE_RE.match(text.strip()))
+
+
+def is_junk(raw: str) -> bool:
+    """True for a line that is no part of the text (see the module docstring)."""
+    line = raw.strip()
+    if not line:
+        return False
+    if _PLACE_RE.match(line):  # tested before unescaping: the emphasis is what marks it
+        return True
+    line = unescape(line)
+    return bool(
+        _MARKER_RE.match(line)
+        or (line[0] in "•·▪►" and not line.endswith(_SENTENCE_END))  # navigation bullets
+        or _BRACKETED_RE.match(line)
+        or _STAGE_RE.match(line)
+        or _TIME_RE.match(line)
+        or _FURNITURE_RE.match(line)
+        or is_date_line(line)
+        or is_boilerplate(line)
+    )
+
+
+def _is_heading(line: str, following: str, blank_after: bool) -> bool:
+    """A short unpunctuated line before text: followed by a blank line, or much shorter than the
+    line after it (the first line of a wrapped paragraph is about as long as the next)."""
+    words = line.split()
+    return (
+        0 < len(words) <= 12 and len(line) < 100 and not line.endswith(_SENTENCE_END) and line[0].isupper()
+        and bool(following) and (blank_after or len(line) < 0.6 * len(following))
+    )
+
+
+def _is_title_line(line: str, title_words: set[str]) -> bool:
+    """A line that mostly repeats the document's title (with a date or a place at most)."""
+    words = _key(line).split()
+    return len(words) >= 5 and sum(w in title_words for w in words) >= 0.8 * len(words)
+
+
+def paragraphs_of(lines: list[str]) -> list[str]:
+    """Lines of one block -> paragraphs (see "Layout")."""
+    if len(lines) == 1:
+        return lines
+    width = max(len(line) for line in lines)
+    if width > 120 or all(line.endswith(_SENTENCE_END) for line in lines):
+        return lines  # one paragraph per line
+    out: list[str] = []
+    current: list[str] = []
+    for line, after in zip(lines, [*lines[1:], ""]):
+        current.append(line)
+        # A sentence's end where the next word would still have fitted: the writer broke here.
+        next_word = after.split()[0] if after.split() else ""
+        if next_word and line.endswith(_SENTENCE_END) and len(line) + 1 + len(next_word) <= width - 2:
+            out.append(" ".join(current))
+            current = []
+    if current:
+        out.append(" ".join(current))
+    return out
+
+
+def clean_blocks(body: str, title: str = "") -> list[Block]:
+    """The paragraphs of a statement's body that are content, in order."""
+    title_key = _key(title)
+    title_words = set(title_key.split())
+    blocks: list[Block] = []
+    section: str | None = None
+    speaker: str | None = None
+    in_question = False
+    pending: list[str] = []
+
+    def flush() -> None:
+        nonlocal pending
+        lines, pending = pending, []
+        if in_question or not lines:
+            return
+        for paragraph in paragraphs_of(lines):
+            text = re.sub(r"\s+", " ", _TRAILING_NOTE_RE.sub("", unescape(paragraph))).strip()
+            if len(text.split()) >= MIN_WORDS:
+                blocks.append(Block(text, section, speaker))
+
+    raw_lines = body.split("\n")
+    for i, raw in enumerate(raw_lines):
+        line = raw.strip()
+        if not line:
+            flush()
+            continue
+        if is_junk(line):
+            continue
+        question = _QUESTION_RE.match(line)
+        turn = _SPEAKER_RE.match(line)
+        if question:
+            flush()
+            in_question = True
+            continue
+        if turn:
+            flush()
+            in_question = False
+            speaker = turn.group(1).strip()
+            pending.append(turn.group(2).strip())
+            continue
+        text = _TRAILING_NOTE_RE.sub("", unescape(line)).strip()
+        if not text:
+            continue
+        if not pending and _is_title_line(text, title_words):
+            continue  # the title again, perhaps with a date or place
+        following = next((raw_lines[j].strip() for j in range(i + 1, len(raw_lines))
+                          if raw_lines[j].strip() and not is_junk(raw_lines[j])), "")
+        blank_after = i + 1 < len(raw_lines) and not raw_lines[i + 1].strip()
+        if not pending and _is_heading(text, following, blank_after) and not _QUESTION_RE.match(following):
+            key = _key(text)
+            if key and (key in title_key or title_key in key):
+                continue  # the title again
+            flush()
+            if not in_question:
+                section = text
+            continue
+        pending.append(text)
+    flush()
+    return blocks
