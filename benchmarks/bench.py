@@ -280,6 +280,8 @@ def table(results: dict) -> str:
         f"{s['question_to_hits']['p95_ms']:5.2f} / {s['question_to_hits']['p99_ms']:5.2f} ms",
         f"  repeated question (cached) p50      {s['question_to_reply_cached']['p50_ms']:5.3f} ms",
         f"  questions/s, 2 threads              {s['questions_per_s_2_threads']:.0f}",
+        f"  first start: fine-tuning + export   {s['first_start_training_s']:.0f} s (once; {s['first_start_model']})",
+        f"  first start: building the index     {s['first_build_s']:.1f} s",
         f"  start to ready                      {s['start_to_ready_s']:.2f} s",
         f"  build, new text                     {s['build_passages_per_s']:.0f} passages/s "
         f"({s['build_new_passages']} passages of {s['build_words_per_passage']:.0f} words, "
