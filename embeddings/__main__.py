@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--show-misses", action="store_true", help="list wrong answers")
     evaluate.add_argument("--questions", action="append", default=[], metavar="FILE",
                           help="more labelled questions (JSON lines), beside the shipped set")
+    evaluate.add_argument("--only", action="store_true",
+                          help="score the --questions files alone (e.g. embeddings/eval/library_questions.jsonl "
+                               "with DATA_DIR holding the library); no held-out figures then")
 
     train = sub.add_parser(
         "train", help="fine-tune the model on the labelled questions (if not done yet for this data)",
@@ -74,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             from .evaluate import main as evaluate_main
 
             return evaluate_main(settings, as_json=args.json, show_misses=args.show_misses,
-                                 questions=tuple(args.questions))
+                                 questions=tuple(args.questions), only=args.only)
         if args.command == "train":
             return _train(settings, args.questions, args.cross_validate)
 
