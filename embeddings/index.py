@@ -269,18 +269,27 @@ def _load_cache(index_dir: Path, model_fingerprint: str) -> tuple[dict[bytes, np
 
 
 @contextlib.contextmanager
-def build_lock(index_dir: Path):
-    """An exclusive lock across processes (shards) on ``INDEX_DIR``; raises if taken."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".build.lock", "w") as fh:
+def file_lock(path: Path, *, wait: bool, busy: str):
+    """An exclusive lock across processes on the file ``path``. If another process holds it:
+    with ``wait``, log ``busy`` and wait for it; otherwise raise BuildInProgress(``busy``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise BuildInProgress("an index build is already running") from exc
+            if not wait:
+                raise BuildInProgress(busy) from exc
+            log.info("%s", busy)
+            fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def build_lock(index_dir: Path):
+    """One build at a time across processes (shards) on ``INDEX_DIR``; raises if taken."""
+    return file_lock(index_dir / ".build.lock", wait=False, busy="an index build is already running")
 
 
 def _sources(documents) -> dict[str, str]:

@@ -21,8 +21,6 @@ is not retrained at every start; the model that served before keeps serving.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import logging
 import os
@@ -37,6 +35,7 @@ from .config import EngineSettings
 from .encoder import file_sha256, model_fingerprint
 from .errors import EngineError
 from .evaluate import Row, load_rows
+from .index import file_lock
 
 log = logging.getLogger(__name__)
 
@@ -87,20 +86,9 @@ def read_card(folder: Path) -> dict:
     return card
 
 
-@contextlib.contextmanager
 def _lock(root: Path):
     """One training at a time across processes; a second process waits for the first."""
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".train.lock", "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            log.info("another process is training the model; waiting for it")
-            fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    return file_lock(root / ".train.lock", wait=True, busy="another process is training the model; waiting for it")
 
 
 def _write_json(file: Path, data: dict) -> None:

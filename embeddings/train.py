@@ -328,13 +328,11 @@ def fit_params(scored: Sequence[Scored], base: SearchParams | None = None) -> Se
     probability = 1 / (1 + np.exp(-np.clip(z, -50, 50)))
     chosen = None
     for threshold in np.arange(0.05, 0.951, 0.01):
-        answered = probability >= threshold
-        false_rejection = float(np.mean(~answered[y == 1]))
-        rejected = float(np.mean(~answered[y == 0]))
+        false_rejection = float(np.mean(probability[y == 1] < threshold))
         if false_rejection <= FALSE_REFUSAL_BUDGET:
-            chosen = (float(threshold), rejected)
+            chosen = float(threshold)
     # The strictest threshold within the false-refusal budget; then the dense floor.
-    best = replace(best, answer_threshold=round(chosen[0], 3) if chosen else 0.5)
+    best = replace(best, answer_threshold=round(chosen, 3) if chosen is not None else 0.5)
     dense = [fuse(s.found, best, 1)[4]["dense"] for s in scored
              if s.row.answerable and s.found is not None and len(s.ids)]
     floor = float(np.percentile(dense, DENSE_FLOOR_PERCENTILE)) if dense else 0.0
