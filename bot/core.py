@@ -40,10 +40,21 @@ class Cooldown:
 class ReindexState:
     started_at: float = 0.0
     started_by: str = ""
+    embedded: tuple[int, int] | None = None  # texts embedded so far, of how many
+
+    def progress_line(self) -> str:
+        """One line for the admin while a reindex runs."""
+        elapsed = int(time.time() - self.started_at)
+        if self.embedded is None or not self.embedded[1]:
+            return f"Reindexing: reading the documents ({elapsed} s so far)…"
+        done, total = self.embedded
+        return f"Reindexing: embedded {done:,} of {total:,} new texts ({100 * done // total}%, {elapsed} s so far)…"
 
 
 class Answerer:
     """Async front of the engine: every call that encodes, searches or builds runs in a thread."""
+
+    progress_every = 5.0  # seconds between progress lines of a running reindex
 
     def __init__(self, engine: Engine, settings: BotSettings) -> None:
         self.engine = engine
@@ -87,12 +98,24 @@ class Answerer:
     def reindexing(self) -> bool:
         return self.engine.building
 
-    async def reindex(self, started_by: str) -> render.Reply:
+    async def reindex(self, started_by: str, on_progress=None) -> render.Reply:
+        """Rebuild in a thread. ``on_progress`` (an async callable taking one line) hears every
+        ``progress_every`` seconds how far the build is, if it runs that long."""
         if self.engine.building:
             return self.busy_reply()
-        self.reindex_state = ReindexState(time.time(), started_by)
+        state = self.reindex_state = ReindexState(time.time(), started_by)
+
+        def progress(done: int, total: int) -> None:  # called from the build thread
+            state.embedded = (done, total)
+
+        build = asyncio.ensure_future(asyncio.to_thread(self.engine.rebuild, progress))
         try:
-            summary = await asyncio.to_thread(self.engine.rebuild)
+            while on_progress is not None:
+                finished, _ = await asyncio.wait({build}, timeout=self.progress_every)
+                if finished:
+                    break
+                await on_progress(state.progress_line())
+            summary = await build
         except BuildInProgress:
             return self.busy_reply()
         except (BuildFailed, EngineError) as exc:

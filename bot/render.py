@@ -238,14 +238,12 @@ def sources(items: list[SourceInfo], problems: list[str]) -> Reply:
     skipped = [escape(clip(p, 300)) for p in problems]
     embeds: list[discord.Embed] = []
     chunk: list[str] = []
-    total = 0
     fits = True
     for text in lines:
         if len("\n".join([*chunk, text])) > DESCRIPTION_MAX - 100:
             embeds.append(discord.Embed(description="\n".join(chunk), colour=COLOUR))
             chunk = []
         chunk.append(text)
-        total += len(text) + 1
     embeds.append(discord.Embed(description="\n".join(chunk), colour=COLOUR))
     skipped_text = "\n".join(skipped)
     if skipped_text:

@@ -161,6 +161,7 @@ async def test_reindex_as_admin_and_concurrent_second(world, monkeypatch):
         return real_encode(texts, **kwargs)
 
     monkeypatch.setattr(encoder, "encode", gated_encode)
+    monkeypatch.setattr(bot.answerer, "progress_every", 0.2)  # a long build shows where it is
     first = await emu.interact("reindex", permissions=MANAGE_GUILD)
     await emu.callback(first)
     assert await asyncio.to_thread(entered.wait, 30)
@@ -170,8 +171,12 @@ async def test_reindex_as_admin_and_concurrent_second(world, monkeypatch):
     assert busy.json["data"]["flags"] & 64
     during = await emu.interact("ask", [question("What about Belarus?")])
     assert BELARUS in all_text(await emu.followup(during))  # answered from the old index meanwhile
+    progress = await emu.wait_for(lambda r: r.method == "PATCH" and first["token"] in r.path
+                                  and r.path.endswith("/messages/@original"))
+    assert progress.json["content"].startswith("Reindexing: ") and progress.json["allowed_mentions"]["parse"] == []
     gate.set()
-    done = await emu.followup(first, timeout=120)
+    done = await emu.wait_for(lambda r: first["token"] in r.path and " added" in all_text(r), 120)
+    assert done.method == "PATCH" and done.path.endswith("/messages/@original")  # replaces the progress line
     text = all_text(done)
     assert "10 documents" in text and "1 added" in text and "0 removed" in text
     after = await emu.interact("ask", [question("Did the allies welcome the sanctions package?")])

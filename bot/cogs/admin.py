@@ -49,7 +49,22 @@ class Admin(commands.Cog):
             await send(interaction, self.answerer.busy_reply())
             return
         await interaction.response.defer(thinking=True, ephemeral=True)
-        await send(interaction, await self.answerer.reindex(f"{interaction.user} ({interaction.user.id})"))
+        shown = False
+
+        async def show(line: str) -> None:  # progress is a courtesy: a failed edit changes nothing
+            nonlocal shown
+            try:
+                await interaction.edit_original_response(content=line, allowed_mentions=discord.AllowedMentions.none())
+                shown = True
+            except discord.HTTPException as exc:
+                log.info("could not show reindex progress: %s", exc)
+
+        reply = await self.answerer.reindex(f"{interaction.user} ({interaction.user.id})", show)
+        if shown:  # the summary replaces the progress line, in the same private reply
+            await interaction.edit_original_response(content=reply.content or None, embeds=reply.embeds,
+                                                     allowed_mentions=discord.AllowedMentions.none())
+        else:
+            await send(interaction, reply)
 
 
 async def setup(bot: commands.Bot) -> None:
