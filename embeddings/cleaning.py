@@ -104,7 +104,7 @@ def is_junk(raw: str) -> bool:
         or _BRACKETED_RE.match(line)
         or _STAGE_RE.match(line)
         or _TIME_RE.match(line)
-        or _FURNITURE_RE.match(line)
+        or (_FURNITURE_RE.match(line) and not line.endswith((".", "!", "?")))  # not a sentence
         or is_date_line(line)
         or is_boilerplate(line)
     )

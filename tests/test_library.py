@@ -110,7 +110,7 @@ def test_awkward_files_of_our_own(tmp_path):
         "\\[monitoring\\] centre opens next week.\n\n"
         "Q:  Will warships escort the convoys?\n\n"
         "MS. LAURENT:  No.  The agreement relies on inspections, not escorts, and\n"
-        "every party has *committed* to it.\n\n"
+        "every party has *committed* to it.\n\nRemarks from either side will not change that.\n\n"
         "Last updated 23 July 2022\n\n\\###\n", encoding="utf-8")
     (data / "accord.txt").write_text(
         "TITLE: Agreement on the Exchange of Detainees\nDATE: 2022-09-21\nSOURCE: https://example.org/accord\n"
@@ -131,6 +131,7 @@ def test_awkward_files_of_our_own(tmp_path):
         "Good morning, everyone. Today the parties agreed on safe passage for ships carrying grain from three "
         "ports, and the [monitoring] centre opens next week.",
         "No. The agreement relies on inspections, not escorts, and every party has committed to it.",
+        "Remarks from either side will not change that.",  # starts like page furniture, but is a sentence
     ]
     assert {p.speaker for p in briefing} == {"MS. LAURENT"}
     accord = [p for p in report.passages if p.document == "accord"]
