@@ -72,8 +72,10 @@ def unescape(text: str) -> str:
     return _EMPHASIS_RE.sub(r"\2", _ESCAPE_RE.sub(r"\1", text))
 
 
-def _key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", text.lower().replace("’", "'")).strip()
+def comparable(text: str) -> str:
+    """Text as compared with other text: case, quotes, punctuation and spacing do not count."""
+    text = text.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return " ".join(re.sub(r"[^\w']+", " ", text).split())
 
 
 def is_date_line(line: str) -> bool:
@@ -122,7 +124,7 @@ def _is_heading(line: str, following: str, blank_after: bool) -> bool:
 
 def _is_title_line(line: str, title_words: set[str]) -> bool:
     """A line that mostly repeats the document's title (with a date or a place at most)."""
-    words = _key(line).split()
+    words = comparable(line).split()
     return len(words) >= 5 and sum(w in title_words for w in words) >= 0.8 * len(words)
 
 
@@ -149,7 +151,7 @@ def paragraphs_of(lines: list[str]) -> list[str]:
 
 def clean_blocks(body: str, title: str = "") -> list[Block]:
     """The paragraphs of a statement's body that are content, in order."""
-    title_key = _key(title)
+    title_key = comparable(title)
     title_words = set(title_key.split())
     blocks: list[Block] = []
     section: str | None = None
@@ -196,7 +198,7 @@ def clean_blocks(body: str, title: str = "") -> list[Block]:
                           if raw_lines[j].strip() and not is_junk(raw_lines[j])), "")
         blank_after = i + 1 < len(raw_lines) and not raw_lines[i + 1].strip()
         if not pending and _is_heading(text, following, blank_after) and not _QUESTION_RE.match(following):
-            key = _key(text)
+            key = comparable(text)
             if key and (key in title_key or title_key in key):
                 continue  # the title again
             flush()

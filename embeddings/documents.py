@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .cleaning import clean_blocks, is_junk, paragraphs_of, unescape
+from .cleaning import clean_blocks, comparable, is_junk, paragraphs_of, unescape
 from .errors import DocumentError
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,11 @@ _AGREEMENT_TITLE_RE = re.compile(
 DUPLICATE_SHARE = 0.8
 
 
+def is_partial(completeness: str) -> bool:
+    """The file says it holds only part of the text (``COMPLETENESS: PARTIAL ...``)."""
+    return completeness.strip().upper().startswith("PARTIAL")
+
+
 @dataclass(frozen=True)
 class Document:
     """One file of ``DATA_DIR``: metadata and the raw text it was read from."""
@@ -74,8 +79,7 @@ class Document:
 
     @property
     def partial(self) -> bool:
-        """The file says it holds only part of the text (``COMPLETENESS: PARTIAL ...``)."""
-        return self.completeness.strip().upper().startswith("PARTIAL")
+        return is_partial(self.completeness)
 
 
 @dataclass(frozen=True)
@@ -456,12 +460,6 @@ def iter_document_files(data_dir: Path) -> Iterable[Path]:
         yield path
 
 
-def _same_text_key(text: str) -> str:
-    """Text compared for duplicates: case, quotes, punctuation and spacing do not count."""
-    text = text.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    return " ".join(re.sub(r"[^\w']+", " ", text).split())
-
-
 def load_corpus(data_dir: Path) -> LoadReport:
     """Read every document in ``data_dir``; a bad file is reported by name and skipped."""
     if not data_dir.is_dir():
@@ -488,7 +486,7 @@ def load_corpus(data_dir: Path) -> LoadReport:
             doc_passages = split_passages(doc)
             if not doc_passages:
                 raise DocumentError(name, "has no text passages")
-            mine = {_same_text_key(p.text) for p in doc_passages}
+            mine = {comparable(p.text) for p in doc_passages}
             for other, theirs in texts_of.items():
                 shared = len(mine & theirs)
                 if shared >= DUPLICATE_SHARE * len(mine):

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-SCOPES = ("statements", "treaties", "all")
+from .search import SCOPE_KINDS, SCOPES
 
 
 class LabelError(ValueError):
@@ -149,14 +149,13 @@ def run_baseline(engine, rows: list[Row], folds: int = 5) -> list[Outcome]:
     """Plain dense search over whole passages with one cosine cut-off (for each fold, the one
     that best separates answerable from unanswerable rows of the other folds)."""
     index = engine.index
-    wanted = {"statements": ("statement",), "treaties": ("treaty",), "all": ("statement", "treaty")}
     numbers = np.asarray(index.unit_start[:-1])  # the first unit of each passage is the passage
     matrix = np.asarray(index.vectors[numbers])
     kinds = np.array([p.kind for p in index.passages])
     scored = []
     for row in rows:
         sims = matrix @ engine.encoder.encode_query(row.question)
-        sims = np.where(np.isin(kinds, wanted[row.scope]), sims, -np.inf)
+        sims = np.where(np.isin(kinds, SCOPE_KINDS[row.scope]), sims, -np.inf)
         order = np.argsort(-sims)[:10]
         scored.append((row, [index.passages[i].id for i in order], float(sims[order[0]])))
     fold_of = assign_folds(rows, folds)

@@ -118,20 +118,13 @@ def select_model(
 ) -> ModelChoice:
     """The model to serve, training one first if the labelled data has none yet. ``config``
     (a TrainConfig) defaults to the shipped settings."""
-    base = settings.model_path
-    if settings.fine_tune == "off":
-        return ModelChoice(base, False, "FINE_TUNE=off: the base model serves")
-    from .documents import load_corpus
-    from .train import TrainConfig, data_key, usable_rows
+    from .train import TrainConfig
 
     config = config or TrainConfig()
-    corpus = {p.id: p for p in load_corpus(settings.data_dir).passages}
-    rows, dropped = usable_rows(load_rows() if rows is None else rows, corpus)
-    for line in dropped:
-        log.warning("labelled question skipped: %s", line)
-    if sum(r.answerable for r in rows) < MIN_QUESTIONS:
-        return ModelChoice(base, False, f"fewer than {MIN_QUESTIONS} labelled questions: the base model serves")
-    key = data_key(model_fingerprint(base), rows, corpus, config)
+    data, why = training_data(settings, rows, config)
+    if data is None:
+        return ModelChoice(settings.model_path, False, why)
+    rows, corpus, key = data
     root = settings.model_dir
     folder = root / f"{TRAINED_PREFIX}{key}"
     with _lock(root):
@@ -145,6 +138,23 @@ def select_model(
                 return _chosen(root, folder, card)
         card = _train(settings, rows, corpus, config, key, folder, report, cross_validate_again)
         return _chosen(root, folder, card)
+
+
+def training_data(settings: EngineSettings, rows: list[Row] | None, config) -> tuple[tuple | None, str]:
+    """(rows usable with this corpus, the corpus's passages by id, the data key), or None and
+    why there is nothing to fine-tune on (FINE_TUNE=off, too few labelled questions)."""
+    if settings.fine_tune == "off":
+        return None, "FINE_TUNE=off: the base model serves"
+    from .documents import load_corpus
+    from .train import data_key, usable_rows
+
+    corpus = {p.id: p for p in load_corpus(settings.data_dir).passages}
+    rows, dropped = usable_rows(load_rows() if rows is None else rows, corpus)
+    for line in dropped:
+        log.warning("labelled question skipped: %s", line)
+    if sum(r.answerable for r in rows) < MIN_QUESTIONS:
+        return None, f"fewer than {MIN_QUESTIONS} labelled questions: the base model serves"
+    return (rows, corpus, data_key(model_fingerprint(settings.model_path), rows, corpus, config)), ""
 
 
 def _chosen(root: Path, folder: Path, card: dict) -> ModelChoice:

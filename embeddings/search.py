@@ -30,7 +30,7 @@ from .text import STOPWORDS, normalise, tokens
 log = logging.getLogger(__name__)
 
 SCOPES = ("statements", "treaties", "all")
-_SCOPE_KINDS = {"statements": ("statement",), "treaties": ("treaty",), "all": ("statement", "treaty")}
+SCOPE_KINDS = {"statements": ("statement",), "treaties": ("treaty",), "all": ("statement", "treaty")}
 MAX_QUERY_CHARS = 1000
 _YEAR_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _NAMED_ARTICLE_RE = re.compile(r"\barticles?\s+(\d{1,3}[a-z]?)\b", re.IGNORECASE)
@@ -242,7 +242,7 @@ class Searcher:
     # ------------------------------------------------------------------ search
 
     def search(self, question: str, *, k: int = 3, scope: str = "statements") -> SearchResult:
-        if scope not in _SCOPE_KINDS:
+        if scope not in SCOPE_KINDS:
             raise ValueError(f"scope must be one of {', '.join(SCOPES)}")
         text = normalise(question)  # once per question; the cache key and the search share it
         key = (text.lower(), k, scope)
@@ -274,7 +274,7 @@ class Searcher:
     def candidates(self, text: str, scope: str = "statements") -> Candidates | None:
         """The passages worth scoring for a (normalised) question, with every score the fusion
         needs; None if the scope holds no documents."""
-        kinds = [self.index.kinds[k] for k in _SCOPE_KINDS[scope] if k in self.index.kinds]
+        kinds = [self.index.kinds[k] for k in SCOPE_KINDS[scope] if k in self.index.kinds]
         if not kinds:
             return None
         query, facts = self._prepare(text)
@@ -288,7 +288,7 @@ class Searcher:
             lexical.update(found)
             numbers_found.update(found)
         named = {n for a in _NAMED_ARTICLE_RE.findall(query) for n in self._by_article.get(a.lower(), ())
-                 if self.index.passages[n].kind in _SCOPE_KINDS[scope]}
+                 if self.index.passages[n].kind in SCOPE_KINDS[scope]}
         numbers_found |= named
         numbers = np.fromiter(numbers_found, dtype=np.int64)
         whole, best = self.unit_scores(numbers, vector)

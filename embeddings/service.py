@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .config import EngineSettings
+from .documents import is_partial
 from .encoder import make_encoder
 from .errors import BuildFailed, BuildInProgress, EngineError, IndexDamaged, IndexMismatch
 from .index import (
@@ -44,7 +45,7 @@ class SourceInfo:
 
     @property
     def partial(self) -> bool:
-        return self.completeness.strip().upper().startswith("PARTIAL")
+        return is_partial(self.completeness)
 
     def to_dict(self) -> dict:
         return {"id": self.id, "title": self.title, "kind": self.kind, "kind_source": self.kind_source,
@@ -106,19 +107,15 @@ class Engine:
     def training_record(self, rows) -> dict | None:
         """The cross-validation record (held-out figures) for these labelled rows, computing it
         if needed; None when fine-tuning is off or there are too few rows."""
-        from .documents import load_corpus
-        from .encoder import model_fingerprint
-        from .models import MIN_QUESTIONS, cv_record
-        from .train import TrainConfig, data_key, usable_rows
+        from .models import cv_record, training_data
+        from .train import TrainConfig
 
-        if self.settings.fine_tune == "off":
+        config = TrainConfig()
+        data, _ = training_data(self.settings, rows, config)
+        if data is None:
             return None
-        corpus = {p.id: p for p in load_corpus(self.settings.data_dir).passages}
-        rows, _ = usable_rows(rows, corpus)
-        if sum(r.answerable for r in rows) < MIN_QUESTIONS:
-            return None
-        key = data_key(model_fingerprint(self.settings.model_path), rows, corpus, TrainConfig())
-        return cv_record(self.settings, rows, key)
+        rows, _, key = data
+        return cv_record(self.settings, rows, key, config=config)
 
     # ------------------------------------------------------------------ index life
 

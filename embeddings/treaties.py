@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .documents import Passage
+from .documents import Passage, is_partial
 from .text import normalise
 
 # canonical name, aliases. The first alias is the short name shown in lists.
@@ -72,7 +72,7 @@ class Treaty:
 
     @property
     def partial(self) -> bool:
-        return self.completeness.strip().upper().startswith("PARTIAL")
+        return is_partial(self.completeness)
 
     @property
     def names(self) -> tuple[str, ...]:
