@@ -16,6 +16,11 @@ General rules, none tied to one document (tests run them on files they were not 
   paragraphs).
 * **Transcripts.** ``THE PRESIDENT:`` starts a speaker's turn: the label becomes the passage's
   ``speaker``; a reporter's question (``Q``) is never a passage.
+* **Fragments.** In a statement, a paragraph of fewer than ``MIN_QUOTE_WORDS`` words, not
+  counting stage directions and editorial brackets ("Good afternoon.", "Yes, I am.",
+  "(Points to reporter.) Yes.") is no answer by itself: it joins the next paragraph of the same
+  turn and section, or else the previous one; alone in a speaker's turn (a reporter called on,
+  a reply to a question that is not quoted) it is not a passage.
 * **Quoting.** Markdown escapes (``\\[``) and emphasis markers (``*word*``) are undone, and
   whitespace inside a paragraph becomes single spaces. Nothing else changes: no word is added,
   dropped or altered (README: "word for word").
@@ -24,7 +29,7 @@ General rules, none tied to one document (tests run them on files they were not 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 _ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>~|])")
 _EMPHASIS_RE = re.compile(r"(?<![\w*])(\*{1,2}|_{1,2})(?=\S)(.+?)(?<=\S)\1(?![\w*])")
@@ -56,6 +61,7 @@ _BOILERPLATE_RE = re.compile(
     re.IGNORECASE,
 )
 MIN_WORDS = 2  # a one-word paragraph ("Transcript", "Thanks.") is a fragment, not something to quote
+MIN_QUOTE_WORDS = 5  # shorter paragraphs of a statement join a neighbour (see "Fragments")
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,7 @@ class Block:
     text: str
     section: str | None = None
     speaker: str | None = None
+    turn: int = 0  # counts speaker labels and questions: blocks of one turn share it
 
 
 def unescape(text: str) -> str:
@@ -157,6 +164,7 @@ def clean_blocks(body: str, title: str = "") -> list[Block]:
     section: str | None = None
     speaker: str | None = None
     in_question = False
+    turn = 0
     pending: list[str] = []
 
     def flush() -> None:
@@ -167,7 +175,7 @@ def clean_blocks(body: str, title: str = "") -> list[Block]:
         for paragraph in paragraphs_of(lines):
             text = re.sub(r"\s+", " ", _TRAILING_NOTE_RE.sub("", unescape(paragraph))).strip()
             if len(text.split()) >= MIN_WORDS:
-                blocks.append(Block(text, section, speaker))
+                blocks.append(Block(text, section, speaker, turn))
 
     raw_lines = body.split("\n")
     for i, raw in enumerate(raw_lines):
@@ -178,16 +186,18 @@ def clean_blocks(body: str, title: str = "") -> list[Block]:
         if is_junk(line):
             continue
         question = _QUESTION_RE.match(line)
-        turn = _SPEAKER_RE.match(line)
+        label = _SPEAKER_RE.match(line)
         if question:
             flush()
             in_question = True
+            turn += 1
             continue
-        if turn:
+        if label:
             flush()
             in_question = False
-            speaker = turn.group(1).strip()
-            pending.append(turn.group(2).strip())
+            turn += 1
+            speaker = label.group(1).strip()
+            pending.append(label.group(2).strip())
             continue
         text = _TRAILING_NOTE_RE.sub("", unescape(line)).strip()
         if not text:
@@ -208,3 +218,31 @@ def clean_blocks(body: str, title: str = "") -> list[Block]:
         pending.append(text)
     flush()
     return blocks
+
+
+def spoken_words(text: str) -> int:
+    """Words of a paragraph outside parentheses and square brackets."""
+    bare = re.sub(r"\([^()]*\)|\[[^\]]*\]", " ", text)
+    return sum(any(ch.isalnum() for ch in word) for word in bare.split())
+
+
+def merge_fragments(blocks: list[Block]) -> list[Block]:
+    """A statement's paragraphs with the short ones joined to a neighbour (see "Fragments")."""
+    out = list(blocks)
+    i = 0
+    while i < len(out):
+        block = out[i]
+        if spoken_words(block.text) >= MIN_QUOTE_WORDS:
+            i += 1
+            continue
+
+        place = (block.turn, block.speaker, block.section)
+        if i + 1 < len(out) and (out[i + 1].turn, out[i + 1].speaker, out[i + 1].section) == place:
+            out[i + 1] = replace(out[i + 1], text=f"{block.text} {out[i + 1].text}")
+        elif i > 0 and (out[i - 1].turn, out[i - 1].speaker, out[i - 1].section) == place:
+            out[i - 1] = replace(out[i - 1], text=f"{out[i - 1].text} {block.text}")
+        elif block.speaker is None:
+            i += 1  # a short text with nothing to join: kept as it is
+            continue
+        del out[i]
+    return out

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .cleaning import clean_blocks, comparable, is_junk, paragraphs_of, unescape
+from .cleaning import clean_blocks, comparable, is_junk, merge_fragments, paragraphs_of, unescape
 from .errors import DocumentError
 
 log = logging.getLogger(__name__)
@@ -304,7 +304,10 @@ def split_passages(doc: Document) -> list[Passage]:
     elif doc.kind == "treaty" and any(_CLAUSE_RE.match(line.strip()) for line in lines):
         units, clause = _clause_units(doc.body, title), True
     else:
-        units = [(None, b.section, b.text, b.speaker) for b in clean_blocks(doc.body, title)]
+        blocks = clean_blocks(doc.body, title)
+        if doc.kind == "statement":
+            blocks = merge_fragments(blocks)
+        units = [(None, b.section, b.text, b.speaker) for b in blocks]
     return [
         Passage(
             id=f"{doc.id}#{n}",

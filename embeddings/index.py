@@ -41,7 +41,7 @@ from .text import sentences, tokens, word_counts
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4  # 4: passages carry speaker, partial and clause
+SCHEMA_VERSION = 5  # 4: passages carry speaker, partial and clause; 5: short paragraphs joined
 CURRENT = "current"
 BUILD_RUN = "python -m embeddings build"
 # Units per kind up to which search is exact (flat, about 4 ms at 20k); above it an inverted file.

@@ -49,10 +49,11 @@ def test_passages_are_verbatim_substrings_of_the_file():
 
 
 def test_marker_month_is_the_fallback(tmp_path: Path):
-    (tmp_path / "s.txt").write_text("date 2021-06 First paragraph.\n\nSecond one.\n", "utf-8")
+    (tmp_path / "s.txt").write_text("date 2021-06 The first paragraph of the text.\n\nThe second one, as long.\n",
+                                    "utf-8")
     doc = read_document(tmp_path / "s.txt", tmp_path)
     assert doc.date == "2021-06"
-    assert [p.text for p in split_passages(doc)] == ["First paragraph.", "Second one."]
+    assert [p.text for p in split_passages(doc)] == ["The first paragraph of the text.", "The second one, as long."]
 
 
 @pytest.mark.parametrize(
@@ -101,7 +102,7 @@ def test_un_charter_articles_and_chapters():
 def test_header_format_with_kind_and_id(tmp_path: Path):
     (tmp_path / "x.md").write_text(
         "TITLE: Example\nDATE: 2023-07-11\nSOURCE: https://example.org\nKIND: statement\nID: ex\n---\n"
-        "Para one.\n\nPara two.\n",
+        "The first paragraph is here.\n\nThe second paragraph follows it.\n",
         "utf-8",
     )
     doc = read_document(tmp_path / "x.md", tmp_path)
@@ -157,3 +158,10 @@ def test_index_folder_and_sidecars_are_not_documents(tmp_path: Path):
     (tmp_path / ".index" / "x.txt").write_text("date 2020-01 Hidden text.\n", "utf-8")
     report = load_corpus(tmp_path)
     assert [d.path for d in report.documents] == ["a.txt"] and not report.problems
+
+
+def test_short_paragraphs_join_a_neighbour_and_a_short_text_alone_is_kept(tmp_path: Path):
+    (tmp_path / "s.txt").write_text("date 2021-06 Thank you.\n\nThe allies met today in Brussels.\n", "utf-8")
+    (tmp_path / "t.txt").write_text("date 2021-07 We agree.\n", "utf-8")
+    report = load_corpus(tmp_path)
+    assert [p.text for p in report.passages] == ["Thank you. The allies met today in Brussels.", "We agree."]

@@ -78,7 +78,11 @@ def test_transcript_turns_have_speakers_and_no_reporter_is_quoted(library):
     remarks = [p for p in library.passages if p.document.startswith("us_whitehouse_biden")]
     assert remarks and all(p.speaker == "THE PRESIDENT" for p in remarks)
     assert not any("Chris Megerian" in p.text or "Is India fully in sync" in p.text for p in remarks)
-    assert any("Associated Press, Zeke." in p.text for p in remarks)  # the President's answer stays
+    # Fragments: calling on a reporter is no passage; a short reply joins the rest of its turn.
+    assert not any("Associated Press, Zeke." in p.text for p in remarks)
+    assert any(p.text.endswith("missiles, and tanks in Ukraine. Yes, I am.") for p in remarks)
+    opening = next(p for p in library.passages if p.document.startswith("nato_sg_press_conference"))
+    assert opening.text.startswith("Good afternoon. We have just finished")
 
 
 def test_the_same_statement_typed_again_is_indexed_once(library):
@@ -178,6 +182,35 @@ def engine_with_library(tmp_path_factory, encoder, engine):
     built = Engine(settings, encoder=encoder)
     built.load()
     return built
+
+
+def test_short_paragraphs_join_their_turn_or_are_dropped(tmp_path):
+    """Written for this test: greetings, thanks and calls on reporters are not passages of their
+    own; nothing is joined across speakers or sections; treaties are left as they are."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "remarks.txt").write_text(
+        "TITLE: Remarks by the Minister on the Harbour Agreement\nDATE: 2022-06-01\nSOURCE: x\n---\n"
+        "THE MINISTER:  Thank you.\n\nThe harbour will reopen to ships next month under the agreement.\n\n"
+        "We owe this to patient work by both delegations.  Thanks again.\n\n"
+        "Q  Minister, will the navy patrol it?\n\n"
+        "THE MINISTER:  Next question, please.\n\n"
+        "Q  When do the first ships arrive?\n\n"
+        "THE MINISTER:  (Laughs.)  Early July.\n\nAnd the fishing fleet the week after that.\n\n"
+        "Closing remarks\n\nThat is all.\n\n",
+        encoding="utf-8")
+    (data / "pact.txt").write_text(
+        "TITLE: Treaty on Harbour Access\nDATE: 2022-05-01\nSOURCE: x\n---\n"
+        "Article 1\nShips may enter.\n\nArticle 2\nFees apply to all vessels entering.\n", encoding="utf-8")
+    report = load_corpus(data)
+    remarks = [p.text for p in report.passages if p.document == "remarks"]
+    assert remarks == [
+        "Thank you. The harbour will reopen to ships next month under the agreement.",
+        "We owe this to patient work by both delegations. Thanks again.",
+        "(Laughs.) Early July. And the fishing fleet the week after that.",
+    ]  # "Next question, please." and "That is all." (alone in their turn or section) are gone
+    assert [p.text for p in report.passages if p.document == "pact"] == [
+        "Ships may enter.", "Fees apply to all vessels entering."]
 
 
 def test_library_questions_are_answered(engine_with_library):
