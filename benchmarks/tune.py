@@ -2,39 +2,78 @@
 loads: ``embeddings/eval/training.json`` (held-out figures of the base and the fine-tuned model,
 the gate's verdict, the epochs for the final model, and the search parameters fitted for each).
 
-    .venv/bin/python benchmarks/tune.py
+    .venv/bin/python benchmarks/tune.py [--scores FILE]
+
+``--scores FILE`` keeps the expensive part (every fold's fine-tuning and index, as scored
+questions) in FILE, and reuses it when FILE exists: a change to how search parameters are fitted
+is then re-measured in seconds. Delete FILE after changing the data, the model or the training.
 
 Takes several minutes on two cores (five folds, each a fine-tuning and an index build). The
 record is stamped with the key of the data, base model and settings it belongs to; a first start
 with exactly that data reuses it and only trains the final model. The fusion weights are chosen
 by grid (best recall@1, then recall@3, then MRR; on a tie the first in grid order), the no-answer
-rule is a logistic model with the strictest threshold that refuses at most 5% of the answerable
+rule is a logistic model with the strictest threshold that refuses at most 3% of the answerable
 questions; see ``embeddings/train.py``.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import pickle
 import sys
+import time
 from pathlib import Path
 
+from embeddings import train
 from embeddings.config import EngineSettings
 from embeddings.evaluate import load_rows
-from embeddings.train import SHIPPED_RECORD, TrainConfig, cross_validate
+from embeddings.models import training_data
+from embeddings.train import SHIPPED_RECORD, TrainConfig, score_folds, summarise
+
+SIGNALS = ("dense", "lexical", "unknown", "unknown_year")
 
 OUT = Path(__file__).resolve().parent.parent / "embeddings" / SHIPPED_RECORD
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scores", type=Path, help="keep (or reuse) the fold scores in this file")
+    parser.add_argument("--features", help="compare: the no-answer model's signals, comma-separated "
+                        f"(of {', '.join(SIGNALS)}); prints the figures and writes nothing")
+    args = parser.parse_args()
     settings = EngineSettings.from_env()
-    record = cross_validate(settings.model_path, load_rows(), settings.data_dir, TrainConfig(),
-                            report=lambda m: print(m, file=sys.stderr, flush=True))
-    OUT.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    config = TrainConfig()
+    started = time.perf_counter()
+    reused = bool(args.scores and args.scores.exists())
+    if reused:
+        scores = pickle.loads(args.scores.read_bytes())
+        scores.key = training_data(settings, None, config)[0][2]  # the rule may have changed
+        print(f"reusing the fold scores in {args.scores}", file=sys.stderr)
+    else:
+        scores = score_folds(settings.model_path, load_rows(), settings.data_dir, config,
+                             report=lambda m: print(m, file=sys.stderr, flush=True))
+        if args.scores:
+            args.scores.write_bytes(pickle.dumps(scores))
+    if args.features:
+        train.ANSWER_FEATURES = tuple(f.strip() for f in args.features.split(","))
+        if not set(train.ANSWER_FEATURES) <= set(SIGNALS):
+            parser.error(f"--features: choose from {', '.join(SIGNALS)}")
+    record = summarise(scores, config)
+    record["seconds"] = round(time.perf_counter() - started, 1)
+    if args.scores and reused:
+        record["fold_scores"] = "reused from an earlier run of benchmarks/tune.py --scores (same data and training)"
+    if not args.features:
+        OUT.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     for name in ("base", "trained"):
         figures = record[name]
         print(name, {k: f"{figures['mean'][k]:.3f} ± {figures['std'][k]:.3f}" for k in figures["mean"]})
     print(record["reason"])
-    print(f"written {OUT}")
+    if args.features:
+        print(f"features {', '.join(train.ANSWER_FEATURES)}; pooled:",
+              {k: record[n]["pooled"][k] for n in ("trained",) for k in ("near_topic_rejected", "false_rejection")})
+    else:
+        print(f"written {OUT}")
 
 
 if __name__ == "__main__":

@@ -108,6 +108,21 @@ def _active(root: Path) -> tuple[Path, dict] | None:
     return (folder, card) if card.get("accepted") else None
 
 
+def search_params_for(model_path: str):
+    """The search parameters fitted for a model: its own file (a fine-tuned model); for the
+    bundled base model, those the committed cross-validation record fitted for it
+    (``benchmarks/tune.py``); otherwise the defaults."""
+    from .search import SearchParams
+    from .train import shipped_record
+
+    if (Path(model_path) / SearchParams.FILE).exists():
+        return SearchParams.load(model_path)
+    record = shipped_record()
+    if record and record.get("base_model") == model_fingerprint(model_path) and record.get("base_params"):
+        return SearchParams.from_dict(record["base_params"])
+    return SearchParams()
+
+
 def select_model(
     settings: EngineSettings,
     rows: list[Row] | None = None,

@@ -18,7 +18,10 @@ import math
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
+from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -103,19 +106,24 @@ class SearchParams:
     # this much added: such a question is a look-up, and similarity alone can rank a neighbour
     # first. Set by hand, not fitted (few labelled rows name an article); 0 turns it off.
     article_weight: float = 0.3
+    # Per scope, the probes' level on the corpus the rule was fitted on (see PROBE_QUANTILE);
+    # none: the threshold is not corrected for the library's growth.
+    probe_levels: tuple[tuple[str, float], ...] = ()
 
     FILE = "search_params.json"
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["answer_weights"] = dict(self.answer_weights)
+        data["probe_levels"] = dict(self.probe_levels)
         return data
 
     @classmethod
     def from_dict(cls, data: dict) -> SearchParams:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        if "answer_weights" in known:
-            known["answer_weights"] = tuple((str(k), float(v)) for k, v in dict(known["answer_weights"]).items())
+        for name in ("answer_weights", "probe_levels"):
+            if name in known:
+                known[name] = tuple((str(k), float(v)) for k, v in dict(known[name]).items())
         return cls(**known)
 
     @classmethod
@@ -131,6 +139,35 @@ class SearchParams:
             return cls()
 
 
+# The no-answer rule is fitted on one corpus; a larger library brings more words and more
+# passages, and off-topic questions then score higher. So fixed off-topic probe questions are
+# scored when the rule is fitted (SearchParams.probe_levels) and again on each index when it is
+# loaded; where they now score higher, the threshold rises by as much. Probes are not labelled
+# rows: refusal is measured on other questions.
+PROBE_FILE = "calibration/off_topic_probes.txt"
+PROBE_QUANTILE = 0.90  # the probes' level: the probability 90% of them stay under
+
+
+@cache
+def probe_questions() -> tuple[str, ...]:
+    text = resources.files("embeddings").joinpath(PROBE_FILE).read_text("utf-8")
+    return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def probe_level(probabilities: Sequence[float]) -> float:
+    """The answer probability PROBE_QUANTILE of the probes stay under."""
+    ranked = sorted(probabilities)
+    return round(ranked[min(len(ranked) - 1, math.ceil(PROBE_QUANTILE * len(ranked)) - 1)], 4)
+
+
+def calibrated_threshold(probabilities: Sequence[float], fitted: float, reference: float | None) -> float:
+    """The fitted threshold, raised by as much as the probes' level rose above ``reference``
+    (their level where the rule was fitted); unchanged without a reference."""
+    if reference is None or not len(probabilities):
+        return fitted
+    return round(fitted + max(0.0, probe_level(probabilities) - reference), 4)
+
+
 @dataclass(frozen=True)
 class Candidates:
     """The passages scored for one question: passage numbers and, per passage, the whole-passage
@@ -144,9 +181,10 @@ class Candidates:
     named_article: np.ndarray | None = None  # 1.0 where the question names the passage's article
 
 
-def fuse(found: Candidates, params: SearchParams, k: int):
+def fuse(found: Candidates, params: SearchParams, k: int, threshold: float | None = None):
     """Rank candidates and decide whether to answer: (order of the top k, fused scores, dense
-    scores, answered, signals). Shared by search and by tuning, so both score alike."""
+    scores, answered, signals). Shared by search and by tuning, so both score alike.
+    ``threshold`` replaces the fitted one (an index's calibrated threshold)."""
     a = params.passage_weight
     dense = a * found.whole + (1 - a) * found.best
     lex_norm = found.lexical / (found.lexical + params.lexical_saturation)
@@ -162,7 +200,8 @@ def fuse(found: Candidates, params: SearchParams, k: int):
     z = params.answer_bias + sum(w * signals[name] for name, w in params.answer_weights)
     probability = 1 / (1 + math.exp(-max(min(z, 50), -50)))
     signals["probability"] = probability
-    answered = probability >= params.answer_threshold and signals["dense"] >= params.dense_floor
+    threshold = params.answer_threshold if threshold is None else threshold
+    answered = probability >= threshold and signals["dense"] >= params.dense_floor
     return order, fused, dense, answered, signals
 
 
@@ -170,10 +209,11 @@ class Searcher:
     """Answers questions from one loaded index. Safe for concurrent searches."""
 
     def __init__(self, index: LoadedIndex, encoder, params: SearchParams | None = None,
-                 cache_size: int = 1024) -> None:
+                 cache_size: int = 1024, calibrate: bool = True) -> None:
         self.index = index
         self.encoder = encoder
         self.params = params or SearchParams()
+        self.thresholds: dict[str, float] = {}  # per scope, calibrated; the fitted threshold where absent
         self._vocabulary = sorted(w for w in index.words if len(w) >= 4 and not w.isdigit())
         # Passages by their "Article N" number (not numbered clauses), for questions naming one.
         self._by_article: dict[str, list[int]] = {}
@@ -185,6 +225,33 @@ class Searcher:
         self._cache: OrderedDict[tuple, SearchResult] = OrderedDict()
         self._cache_size = cache_size
         self._cache_lock = threading.Lock()
+        if calibrate:
+            self.calibrate()
+
+    def calibrate(self) -> dict[str, float]:
+        """Set each scope's no-answer threshold for this index: the fitted one, raised by as much
+        as the off-topic probes score higher here than where the rule was fitted. About 150
+        questions: half a second here. Returns the thresholds."""
+        references = dict(self.params.probe_levels)
+        if not references:
+            return self.thresholds
+        probabilities: dict[str, list[float]] = {scope: [] for scope in references if scope in SCOPES}
+        for question in probe_questions():
+            query, facts = self._prepare(normalise(question))
+            vector = self.encoder.encode_query(query)
+            for scope in probabilities:
+                found = self._candidates(query, facts, vector, scope)
+                if found is not None and len(found.numbers):
+                    probabilities[scope].append(fuse(found, self.params, 1)[4]["probability"])
+        fitted = self.params.answer_threshold
+        self.thresholds = {scope: calibrated_threshold(p, fitted, references[scope])
+                           for scope, p in probabilities.items()}
+        raised = {scope: t for scope, t in self.thresholds.items() if t > fitted}
+        if raised:
+            log.info("no-answer threshold raised from %.3f to %s: off-topic probe questions score higher "
+                     "on this library than where the rule was fitted", fitted,
+                     ", ".join(f"{t:.3f} ({scope})" for scope, t in raised.items()))
+        return self.thresholds
 
     # ------------------------------------------------------------------ query
 
@@ -266,7 +333,7 @@ class Searcher:
         found = self.candidates(text, scope)
         if found is None:
             return SearchResult(question, False, [], reason="no-documents")
-        order, fused, dense, answered, signals = fuse(found, self.params, k)
+        order, fused, dense, answered, signals = fuse(found, self.params, k, self.thresholds.get(scope))
         hits = [Hit(self.index.passages[int(found.numbers[i])], float(fused[i]), float(dense[i]),
                     float(found.lexical[i])) for i in order]
         return SearchResult(question, answered, hits, "" if answered else "off-topic", signals)
@@ -278,7 +345,12 @@ class Searcher:
         if not kinds:
             return None
         query, facts = self._prepare(text)
-        vector = self.encoder.encode_query(query)
+        return self._candidates(query, facts, self.encoder.encode_query(query), scope)
+
+    def _candidates(self, query: str, facts: dict, vector: np.ndarray, scope: str) -> Candidates | None:
+        kinds = [self.index.kinds[k] for k in SCOPE_KINDS[scope] if k in self.index.kinds]
+        if not kinds:
+            return None
         query_tokens = tokens(query)
         numbers_found: set[int] = set()
         lexical: dict[int, float] = {}

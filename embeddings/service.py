@@ -25,7 +25,7 @@ from .index import (
     load_index,
     read_manifest,
 )
-from .models import ModelChoice, is_trained, select_model
+from .models import ModelChoice, is_trained, search_params_for, select_model
 from .search import Searcher, SearchParams, SearchResult
 from .treaties import TreatyAnswer, TreatyCatalogue
 
@@ -86,7 +86,7 @@ class Engine:
                 path = self._encoder.model_path
                 choice = ModelChoice(path, is_trained(path), "given")
             if self._params is None:
-                self._params = SearchParams.load(choice.path)
+                self._params = search_params_for(choice.path)
             self._model = choice
 
     @property

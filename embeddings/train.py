@@ -49,7 +49,7 @@ from .documents import Passage, load_corpus
 from .encoder import Encoder, model_fingerprint, offline
 from .evaluate import Outcome, Row, assign_folds, metrics
 from .index import build_index, load_index, passage_units
-from .search import Candidates, Searcher, SearchParams, fuse
+from .search import Candidates, Searcher, SearchParams, calibrated_threshold, fuse, probe_level, probe_questions
 from .text import normalise
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,11 @@ Report = Callable[[str], None]
 SHIPPED_RECORD = "eval/training.json"
 # The figures the gate compares: higher is better except false refusal.
 GATE = (("recall@1", 1), ("recall@3", 1), ("false_rejection", -1))
-ANSWER_FEATURES = ("dense", "lexical", "unknown", "unknown_year")
+# The no-answer model's signals. The share of unknown words was one too, and dropped: it refused
+# paraphrases the fine-tuned model answers well, and it drifts most as the library grows
+# (docs/quality.md compares the feature sets on the cross-validation).
+ANSWER_FEATURES = ("dense", "lexical", "unknown_year")
+RULE_VERSION = 2  # of how search parameters are fitted: part of the data key, so a change refits
 FALSE_REFUSAL_BUDGET = 0.03
 # The dense floor: the dense score below which this share (in %) of answerable fitting questions fall.
 DENSE_FLOOR_PERCENTILE = 1.0
@@ -110,6 +114,7 @@ def data_key(base_fingerprint: str, rows: Sequence[Row], passages: dict[str, Pas
     digest = hashlib.sha256()
     digest.update(base_fingerprint.encode())
     digest.update(json.dumps(config.to_dict(), sort_keys=True).encode())
+    digest.update(json.dumps([RULE_VERSION, ANSWER_FEATURES, probe_questions()]).encode())
     for row in sorted(rows, key=lambda r: (r.question, r.expected)):
         digest.update(json.dumps([row.question, list(row.expected), row.scope, row.type]).encode())
         for pid in row.expected:
@@ -281,25 +286,50 @@ def score_rows(searcher: Searcher, rows: Sequence[Row]) -> list[Scored]:
     return out
 
 
-def outcomes(scored: Sequence[Scored], params: SearchParams) -> list[Outcome]:
+def probe_rows(scopes: Sequence[str]) -> list[Row]:
+    """The off-topic probe questions (search.PROBE_FILE), once per scope."""
+    return [Row(question, (), "probe", scope) for scope in scopes for question in probe_questions()]
+
+
+def _probe_probabilities(probes: Sequence[Scored], params: SearchParams) -> dict[str, list[float]]:
+    by_scope: dict[str, list[float]] = {}
+    for s in probes:
+        if s.found is not None and len(s.ids):
+            by_scope.setdefault(s.row.scope, []).append(fuse(s.found, params, 1)[4]["probability"])
+    return by_scope
+
+
+def thresholds_for(probes: Sequence[Scored], params: SearchParams) -> dict[str, float]:
+    """Per scope, the no-answer threshold a searcher calibrates for the index that scored the
+    probes (Searcher.calibrate, done here from stored scores)."""
+    references = dict(params.probe_levels)
+    return {scope: calibrated_threshold(p, params.answer_threshold, references.get(scope))
+            for scope, p in _probe_probabilities(probes, params).items()}
+
+
+def outcomes(scored: Sequence[Scored], params: SearchParams,
+             thresholds: dict[str, float] | None = None) -> list[Outcome]:
     out = []
     for s in scored:
         if s.found is None or not len(s.ids):
             out.append(Outcome(s.row, [], False))
             continue
-        order, _, _, answered, _ = fuse(s.found, params, 10)
+        order, _, _, answered, _ = fuse(s.found, params, 10, (thresholds or {}).get(s.row.scope))
         out.append(Outcome(s.row, [s.ids[i] for i in order], answered))
     return out
 
 
-def fit_params(scored: Sequence[Scored], base: SearchParams | None = None) -> SearchParams:
+def fit_params(scored: Sequence[Scored], base: SearchParams | None = None,
+               probes: Sequence[Scored] = ()) -> SearchParams:
     """Fusion weights by grid (best recall@1, then recall@3, then MRR; on a tie the first in
     grid order), then a logistic no-answer model over the search signals, and the strictest
     threshold that refuses at most ``FALSE_REFUSAL_BUDGET`` of the answerable rows it is fitted
     on, and a dense floor under which only ``DENSE_FLOOR_PERCENTILE`` % of them fall. The word
     signals drift as the library's vocabulary grows; the floor does not, so off-topic questions
     stay refused in a larger library (budget and floor chosen on the cross-validation and a
-    library test, see docs/quality.md)."""
+    library test, see docs/quality.md). ``probes`` (the off-topic probe questions scored by the
+    same models) give the rule's reference level per scope, which a larger library's index is
+    compared with when it is loaded (``Searcher.calibrate``); they are not fitted on."""
     from sklearn.linear_model import LogisticRegression
 
     base = base or SearchParams()
@@ -336,7 +366,11 @@ def fit_params(scored: Sequence[Scored], base: SearchParams | None = None) -> Se
     dense = [fuse(s.found, best, 1)[4]["dense"] for s in scored
              if s.row.answerable and s.found is not None and len(s.ids)]
     floor = float(np.percentile(dense, DENSE_FLOOR_PERCENTILE)) if dense else 0.0
-    return replace(best, dense_floor=round(floor, 4))
+    best = replace(best, dense_floor=round(floor, 4))
+    # Where the off-topic probes stand under this rule, on this corpus: the reference a larger
+    # library's index is compared with (Searcher.calibrate).
+    levels = {scope: probe_level(p) for scope, p in _probe_probabilities(probes, best).items()}
+    return replace(best, probe_levels=tuple(sorted(levels.items())))
 
 
 def _summary(per_fold: list[dict], pooled: dict) -> dict:
@@ -349,12 +383,16 @@ def _summary(per_fold: list[dict], pooled: dict) -> dict:
     }
 
 
-def nested_figures(scored: Sequence[Scored], folds: Sequence[int], k: int) -> dict:
-    """Held-out figures: each fold scored with search parameters fitted on the other folds."""
+def nested_figures(scored: Sequence[Scored], folds: Sequence[int], k: int,
+                   probes: Sequence[Sequence[Scored]]) -> dict:
+    """Held-out figures: each fold scored with search parameters fitted on the other folds, and
+    with the thresholds its own model's index calibrates from the probes (``probes[fold]``)."""
     per_fold, pooled = [], []
     for fold in range(k):
-        fitted = fit_params([s for s, f in zip(scored, folds) if f != fold])
-        got = outcomes([s for s, f in zip(scored, folds) if f == fold], fitted)
+        fitted = fit_params([s for s, f in zip(scored, folds) if f != fold],
+                            probes=[p for g in range(k) if g != fold for p in probes[g]])
+        got = outcomes([s for s, f in zip(scored, folds) if f == fold], fitted,
+                       thresholds_for(probes[fold], fitted))
         per_fold.append(metrics(got))
         pooled.extend(got)
     return _summary(per_fold, metrics(pooled))
@@ -368,7 +406,7 @@ def _searcher_for(model, name: str, data_dir: Path, work: Path) -> Searcher:
     encoder = Encoder.from_model(model, name)
     index_dir = work / name
     build_index(data_dir, index_dir, encoder)
-    return Searcher(load_index(index_dir, encoder.fingerprint, mmap=False), encoder, cache_size=0)
+    return Searcher(load_index(index_dir, encoder.fingerprint, mmap=False), encoder, cache_size=0, calibrate=False)
 
 
 @dataclass
@@ -379,6 +417,8 @@ class FoldScores:
     folds: list[int]
     base: list[Scored]
     trained: list[Scored]
+    base_probes: list[Scored]  # the probe questions scored by the base model
+    trained_probes: list[list[Scored]]  # ... and by each fold's model
     best_epochs: list[int]
     dropped: list[str]
     key: str
@@ -398,7 +438,11 @@ def score_folds(base_path: str, rows: Sequence[Row], data_dir: Path, config: Tra
     with tempfile.TemporaryDirectory(prefix="cv-") as tmp:
         work = Path(tmp)
         say("cross-validation: scoring the base model")
-        scored_base = score_rows(_searcher_for(load_base(base_path), "base", data_dir, work), rows)
+        scopes = sorted({r.scope for r in rows})
+        base_searcher = _searcher_for(load_base(base_path), "base", data_dir, work)
+        scored_base = score_rows(base_searcher, rows)
+        base_probes = score_rows(base_searcher, probe_rows(scopes))
+        trained_probes = []
         for fold in range(config.folds):
             others = [r for r, f in zip(rows, folds) if f != fold and r.answerable]
             stopping = set(stop_sample(others, config.stop_share))
@@ -412,8 +456,9 @@ def score_folds(base_path: str, rows: Sequence[Row], data_dir: Path, config: Tra
             held = [i for i, f in enumerate(folds) if f == fold]
             for i, s in zip(held, score_rows(searcher, [rows[i] for i in held])):
                 scored_trained[i] = s
+            trained_probes.append(score_rows(searcher, probe_rows(scopes)))
             shutil.rmtree(work / f"fold{fold}", ignore_errors=True)
-    return FoldScores(rows, folds, scored_base, scored_trained, best_epochs, dropped,
+    return FoldScores(rows, folds, scored_base, scored_trained, base_probes, trained_probes, best_epochs, dropped,
                       data_key(base_fp, rows, corpus, config), base_fp)
 
 
@@ -438,8 +483,8 @@ def cross_validate(
 def summarise(scores: FoldScores, config: TrainConfig) -> dict:
     """The record of a cross-validation: held-out figures, the verdict, the final epochs and
     the search parameters for each model."""
-    base_figures = nested_figures(scores.base, scores.folds, config.folds)
-    trained_figures = nested_figures(scores.trained, scores.folds, config.folds)
+    base_figures = nested_figures(scores.base, scores.folds, config.folds, [scores.base_probes] * config.folds)
+    trained_figures = nested_figures(scores.trained, scores.folds, config.folds, scores.trained_probes)
     accepted, reason = gate(trained_figures["pooled"], base_figures["pooled"], "the base model")
     return {
         "key": scores.key,
@@ -452,8 +497,8 @@ def summarise(scores: FoldScores, config: TrainConfig) -> dict:
         "final_epochs": max(1, math.ceil(statistics.median(scores.best_epochs))),
         "base": base_figures,
         "trained": trained_figures,
-        "base_params": fit_params(scores.base).to_dict(),
-        "params": fit_params(scores.trained).to_dict(),
+        "base_params": fit_params(scores.base, probes=scores.base_probes).to_dict(),
+        "params": fit_params(scores.trained, probes=[p for fold in scores.trained_probes for p in fold]).to_dict(),
         "accepted": accepted,
         "reason": reason,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),

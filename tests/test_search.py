@@ -1,6 +1,8 @@
 import numpy as np
 import pytest
 
+from embeddings.config import PROJECT_ROOT
+from embeddings.evaluate import load_rows
 from embeddings.index import passage_units
 from embeddings.text import tokens
 
@@ -90,3 +92,32 @@ def test_empty_questions_are_not_answered(engine, question):
 def test_k_limits_hits(engine):
     assert len(engine.ask("Russia", k=1).hits) == 1
     assert len(engine.ask("Russia", k=7).hits) == 7
+
+
+def test_calibrated_threshold_rises_with_the_probes_and_never_loosens():
+    from embeddings.search import calibrated_threshold, probe_level
+
+    probes = [i / 100 for i in range(100)]  # answer probabilities 0.00 .. 0.99
+    level = probe_level(probes)
+    assert sum(p <= level for p in probes) >= 90 and level == 0.89  # where 90% stay
+    assert calibrated_threshold(probes, 0.4, None) == 0.4  # a rule without a reference
+    assert calibrated_threshold(probes, 0.4, level) == 0.4  # the corpus it was fitted on
+    assert calibrated_threshold(probes, 0.4, level - 0.2) == 0.6  # off-topic questions score higher here
+    assert calibrated_threshold(probes, 0.4, level + 0.2) == 0.4  # never looser than fitted
+    assert calibrated_threshold([], 0.4, 0.1) == 0.4
+
+
+def test_each_index_calibrates_its_threshold_and_search_uses_it(engine, monkeypatch):
+    from embeddings.search import probe_questions
+
+    searcher = engine.searcher
+    references = dict(searcher.params.probe_levels)
+    assert set(searcher.thresholds) == set(references) and {"statements", "all"} <= set(references)
+    assert all(t >= searcher.params.answer_threshold for t in searcher.thresholds.values())
+    # search applies the index's calibrated threshold, not the fitted one
+    question = "Which country was condemned for enabling the attack?"
+    assert searcher._search(question, question, k=3, scope="statements").answered
+    monkeypatch.setitem(searcher.thresholds, "statements", 1.0)
+    assert not searcher._search(question, question, k=3, scope="statements").answered
+    labelled = {row.question for row in load_rows([PROJECT_ROOT / "embeddings" / "eval" / "library_questions.jsonl"])}
+    assert not labelled & set(probe_questions())  # refusal is measured on other questions
