@@ -7,6 +7,7 @@ import asyncio
 import hashlib
 import json
 import logging
+from collections.abc import Awaitable
 from pathlib import Path
 
 import discord
@@ -139,10 +140,40 @@ def make_bot(engine: Engine, settings: BotSettings, *, force_sync: bool = False)
     return cls(engine, settings, force_sync=force_sync)
 
 
+DEFER_AFTER = 1.0  # seconds: an answer ready by then is sent as the interaction's response itself
+
+
+async def defer(interaction: discord.Interaction, *, private: bool) -> None:
+    """Defer ("thinking"), remembering the visibility Discord will give the first follow-up."""
+    await interaction.response.defer(thinking=True, ephemeral=private)
+    interaction.extras["deferred_private"] = private
+
+
+async def respond(interaction: discord.Interaction, work: Awaitable[render.Reply], *, private: bool = False) -> None:
+    """Answer an interaction with the reply ``work`` produces, seen by whom the reply says.
+
+    Discord fixes a deferred answer's visibility at the defer: the first follow-up keeps it,
+    whatever it asks. So the visibility is decided before deferring: a reply ready within
+    DEFER_AFTER is the response itself, with its own visibility; a slower one is deferred as
+    ``private`` says (what this command usually answers), and :func:`send` handles a reply that
+    turns out to need the other visibility."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
+    if not done:
+        await defer(interaction, private=private)
+    await send(interaction, await task)
+
+
 async def send(interaction: discord.Interaction, reply: render.Reply) -> None:
-    """Answer an interaction whether or not it was deferred; never pings."""
+    """Answer an interaction whether or not it was deferred; never pings. After a defer of the
+    other visibility (a private error after a public defer), the deferred answer says so in one
+    line and the reply follows as a message of its own, so it is seen only by whom it is for."""
     kwargs = reply.kwargs()
-    if interaction.response.is_done():
-        await interaction.followup.send(**kwargs, ephemeral=reply.ephemeral)
-    else:
+    if not interaction.response.is_done():
         await interaction.response.send_message(**kwargs, ephemeral=reply.ephemeral)
+        return
+    deferred = interaction.extras.pop("deferred_private", None)  # only the first follow-up is bound
+    if deferred is not None and deferred != reply.ephemeral:
+        note = "I've answered you privately." if reply.ephemeral else "The answer is posted for everyone."
+        await interaction.followup.send(note, ephemeral=deferred, allowed_mentions=discord.AllowedMentions.none())
+    await interaction.followup.send(**kwargs, ephemeral=reply.ephemeral)

@@ -7,6 +7,8 @@ import threading
 
 import discord
 
+from bot.client import DEFER_AFTER
+
 from .botkit import (
     ADMINISTRATOR,
     BELARUS,
@@ -70,22 +72,33 @@ async def test_message_without_mention_is_ignored(world):
     assert len(emu.calls("POST", "/messages")) == before
 
 
-async def test_slash_ask_is_deferred_then_answered(world):
-    emu, _, _ = world
+async def test_slash_ask_answers_at_once_or_defers_when_slow(world, monkeypatch):
+    emu, bot, _ = world
     interaction = await emu.interact("ask", [{"name": "question", "type": 3,
                                               "value": "Who was condemned for enabling the attack?"}])
     callback = await emu.callback(interaction)
-    assert callback.json["type"] == 5  # deferred: "thinking"
-    followup = await emu.followup(interaction)
-    assert followup.at >= callback.at
-    assert BELARUS in all_text(followup) and "2022-02-24" in all_text(followup)
-    assert_within_limits(followup)
+    assert callback.json["type"] == 4  # a quick answer is the response itself
+    assert BELARUS in all_text(callback) and "2022-02-24" in all_text(callback)
+    assert emu.shown(interaction)[0]["ephemeral"] is False
+    assert_within_limits(callback)
+
+    real_ask = bot.answerer.ask
+
+    async def slow_ask(*args, **kwargs):
+        await asyncio.sleep(DEFER_AFTER + 0.5)
+        return await real_ask(*args, **kwargs)
+
+    monkeypatch.setattr(bot.answerer, "ask", slow_ask)
+    slow = await emu.interact("ask", [question("Who was condemned for enabling the attack?")])
+    assert (await emu.callback(slow)).json["type"] == 5  # deferred: "thinking", within 3 s
+    answer = await emu.answer(slow)
+    assert BELARUS in all_text(answer) and answer.ephemeral is False
 
 
 async def test_off_topic_gets_polite_not_found(world):
     emu, _, _ = world
     interaction = await emu.interact("ask", [question("How do I bake sourdough bread?")])
-    followup = await emu.followup(interaction)
+    followup = await emu.answer(interaction)
     text = all_text(followup)
     assert "found nothing" in text and "/treaty" in text and not followup.json.get("embeds")
 
@@ -112,8 +125,8 @@ async def test_treaty_alias_and_article(world):
     emu, _, _ = world
     interaction = await emu.interact("treaty", [{"name": "name", "type": 3, "value": "North Atlantic Treaty"},
                                                 {"name": "article", "type": 4, "value": 5}])
-    assert (await emu.callback(interaction)).json["type"] == 5
-    text = all_text(await emu.followup(interaction))
+    assert (await emu.callback(interaction)).json["type"] == 4  # answered at once, publicly
+    text = all_text(await emu.answer(interaction))
     assert "The Parties agree that an armed attack against one or more of them" in text
     assert "Our commitment to Article 5 of the Washington Treaty is iron-clad." in text
     assert "2022-02-24" in text
@@ -122,16 +135,48 @@ async def test_treaty_alias_and_article(world):
 async def test_unknown_treaty_and_article(world):
     emu, _, _ = world
     unknown = await emu.interact("treaty", [{"name": "name", "type": 3, "value": "Treaty of Narnia"}])
-    assert "don't know a treaty" in all_text(await emu.followup(unknown))
+    assert "don't know a treaty" in all_text(await emu.answer(unknown))
+    assert [m["ephemeral"] for m in emu.shown(unknown)] == [True]  # only the asker sees the mistake
     too_far = await emu.interact("treaty", [{"name": "name", "type": 3, "value": "Washington Treaty"},
                                             {"name": "article", "type": 4, "value": 99}])
-    assert "Article 99 is not in the Washington Treaty (Articles 1-14)" in all_text(await emu.followup(too_far))
+    assert "Article 99 is not in the Washington Treaty (Articles 1-14)" in all_text(await emu.answer(too_far))
+
+
+async def test_private_replies_stay_private_after_a_public_defer(world, monkeypatch):
+    """Discord gives the first follow-up the defer's visibility, whatever it asks: a slow
+    lookup deferred publicly that ends in a private reply, or in an error, must not show it to
+    the channel (the emulator applies Discord's rule)."""
+    emu, bot, _ = world
+    real_treaty = bot.answerer.treaty
+
+    async def slow_treaty(*args):
+        await asyncio.sleep(DEFER_AFTER + 0.5)
+        return await real_treaty(*args)
+
+    monkeypatch.setattr(bot.answerer, "treaty", slow_treaty)
+    unknown = await emu.interact("treaty", [{"name": "name", "type": 3, "value": "Treaty of Narnia"}])
+    assert (await emu.callback(unknown)).json["type"] == 5
+    await emu.wait_for(lambda r: unknown["token"] in r.path and "don't know a treaty" in all_text(r))
+    shown = emu.shown(unknown)
+    assert [m["ephemeral"] for m in shown] == [False, True]
+    assert "privately" in shown[0]["content"] and "Narnia" not in shown[0]["content"]
+    assert "don't know a treaty" in shown[1]["content"]
+
+    async def failing_treaty(*args):
+        await asyncio.sleep(DEFER_AFTER + 0.5)
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(bot.answerer, "treaty", failing_treaty)
+    broken = await emu.interact("treaty", [{"name": "name", "type": 3, "value": "UN Charter"}])
+    await emu.wait_for(lambda r: broken["token"] in r.path and "went wrong" in all_text(r))
+    assert [m["ephemeral"] for m in emu.shown(broken)] == [False, True]
+    assert not any("disk on fire" in str(m) for m in emu.shown(broken))  # the log has it, not the channel
 
 
 async def test_sources(world):
     emu, _, _ = world
     interaction = await emu.interact("sources")
-    text = all_text(await emu.followup(interaction))
+    text = all_text(await emu.answer(interaction))
     assert "2022-02-24" in text and "14 passages" in text and "Charter of the United Nations" in text
 
 
@@ -170,7 +215,7 @@ async def test_reindex_as_admin_and_concurrent_second(world, monkeypatch):
     assert "already running" in all_text(busy)
     assert busy.json["data"]["flags"] & 64
     during = await emu.interact("ask", [question("What about Belarus?")])
-    assert BELARUS in all_text(await emu.followup(during))  # answered from the old index meanwhile
+    assert BELARUS in all_text(await emu.answer(during))  # answered from the old index meanwhile
     progress = await emu.wait_for(lambda r: r.method == "PATCH" and first["token"] in r.path
                                   and r.path.endswith("/messages/@original"))
     assert progress.json["content"].startswith("Reindexing: ") and progress.json["allowed_mentions"]["parse"] == []
@@ -180,7 +225,7 @@ async def test_reindex_as_admin_and_concurrent_second(world, monkeypatch):
     text = all_text(done)
     assert "10 documents" in text and "1 added" in text and "0 removed" in text
     after = await emu.interact("ask", [question("Did the allies welcome the sanctions package?")])
-    assert "welcomed the sanctions package" in all_text(await emu.followup(after))
+    assert "welcomed the sanctions package" in all_text(await emu.answer(after))
 
 
 async def test_reindex_by_configured_role(world, encoder, tmp_path):
@@ -202,7 +247,7 @@ async def test_long_answers_stay_within_limits(world):
     emu, _, _ = world
     interaction = await emu.interact("ask", [{"name": "question", "type": 3, "value": "Purposes of the United Nations"},
                                              {"name": "scope", "type": 3, "value": "treaties"}])
-    followup = await emu.followup(interaction)
+    followup = await emu.answer(interaction)
     assert_within_limits(followup)
     mention = await emu.send_message(f"<@{emu.app_id}> " + "what about the sanctions " * 300)
     reply = await emu.reply_to(mention)

@@ -283,7 +283,7 @@ async def test_expired_interaction_logs_one_line(world, caplog):
     assert len(errors) == 1 and "Unknown interaction" in errors[0].getMessage()
     assert errors[0].exc_info is None  # one line, no traceback
     later = await emu.interact("ask", [question("Which country was condemned for enabling the attack?")])
-    assert BELARUS in all_text(await emu.followup(later))
+    assert BELARUS in all_text(await emu.answer(later))
 
 
 async def test_fifty_questions_at_once(world):
@@ -295,10 +295,10 @@ async def test_fifty_questions_at_once(world):
                                                           user=user)))
     for at, interaction in sent:
         callback = await emu.callback(interaction)
-        assert callback.json["type"] == 5
-        assert callback.at - at < 3.0  # deferred within Discord's deadline
+        assert callback.status == 200 and callback.json["type"] in (4, 5)  # answered, or deferred
+        assert callback.at - at < 3.0  # within Discord's deadline (the emulator refuses later ones)
     for _, interaction in sent:
-        followup = await emu.followup(interaction, timeout=120)
+        followup = await emu.answer(interaction, timeout=120)
         assert "sanctions" in all_text(followup).lower()
         assert_within_limits(followup)
 
@@ -344,7 +344,7 @@ async def test_reindex_refused_when_permission_hint_is_moved(world):
     callback = await emu.callback(interaction)
     assert "Only server admins" in callback.json["data"]["content"]
     admin = await emu.interact("reindex", permissions=ADMINISTRATOR)
-    assert "Index" in all_text(await emu.followup(admin, timeout=120))
+    assert "Index" in all_text(await emu.answer(admin, timeout=120))
 
 
 async def test_admin_role_by_name_only_counts_on_its_own_server(world, tmp_path, engine, encoder):

@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from ..client import send
+from ..client import defer, send
 from ..core import is_admin
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ class Admin(commands.Cog):
         if self.answerer.reindexing:
             await send(interaction, self.answerer.busy_reply())
             return
-        await interaction.response.defer(thinking=True, ephemeral=True)
+        await defer(interaction, private=True)
         shown = False
 
         async def show(line: str) -> None:  # progress is a courtesy: a failed edit changes nothing
@@ -56,6 +56,7 @@ class Admin(commands.Cog):
             try:
                 await interaction.edit_original_response(content=line, allowed_mentions=discord.AllowedMentions.none())
                 shown = True
+                interaction.extras.pop("deferred_private", None)  # the deferred answer is now this line
             except discord.HTTPException as exc:
                 log.info("could not show reindex progress: %s", exc)
 

@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from .. import render
-from ..client import send
+from ..client import respond, send
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +59,7 @@ class Questions(commands.Cog):
             await send(interaction, render.error(
                 f"You're asking quickly! Please wait {wait:.0f} s before the next question."))
             return
-        await interaction.response.defer(thinking=True)
-        reply = await self.answerer.ask(question, scope=scope.value if scope else "statements")
-        await send(interaction, reply)
+        await respond(interaction, self.answerer.ask(question, scope=scope.value if scope else "statements"))
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -6,7 +6,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from ..client import send
+from ..client import respond
 
 
 class Treaties(commands.Cog):
@@ -20,8 +20,7 @@ class Treaties(commands.Cog):
     )
     async def treaty(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 200],
                      article: app_commands.Range[int, 1, 10_000] | None = None) -> None:
-        await interaction.response.defer(thinking=True)
-        await send(interaction, await self.answerer.treaty(name, article))
+        await respond(interaction, self.answerer.treaty(name, article))
 
     @treaty.autocomplete("name")
     async def treaty_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -30,8 +29,7 @@ class Treaties(commands.Cog):
 
     @app_commands.command(name="sources", description="List the documents the bot quotes from, with dates.")
     async def sources(self, interaction: discord.Interaction) -> None:
-        await interaction.response.defer(thinking=True)
-        await send(interaction, await self.answerer.sources())
+        await respond(interaction, self.answerer.sources())
 
 
 async def setup(bot: commands.Bot) -> None:

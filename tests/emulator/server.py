@@ -6,6 +6,16 @@ What it implements is what the bot uses: login (users/@me, applications/@me), th
 handshake (HELLO, IDENTIFY, READY, GUILD_CREATE, heartbeats, RESUME), sending messages, typing,
 interaction callbacks, follow-ups and edits, and bulk command registration. Tests inject
 gateway events (MESSAGE_CREATE, INTERACTION_CREATE) and 429 rate limits.
+
+Discord's rules the bot relies on are enforced, with Discord's error codes, so a test fails where
+real Discord would (https://discord.com/developers/docs/interactions/receiving-and-responding):
+
+* an interaction is answered once (40060), within 3 seconds of its creation (10062);
+* follow-ups and edits need an answered interaction (10015), and the first follow-up after a
+  deferred answer *is* that answer: it keeps the defer's visibility whatever flags it asks for
+  (``shown`` tells what each user would see);
+* message limits: content 2,000 characters, 10 embeds, title 256, description 4,096, 25 fields,
+  field name 256 and value 1,024, 6,000 characters over all embeds (50035); uploads 8 MB (40005).
 """
 
 from __future__ import annotations
@@ -39,6 +49,48 @@ def now_iso() -> str:
 
 
 ATTACHMENT_LIMIT = 8 * 1024 * 1024  # Discord's per-message upload limit for a server without boosts
+RESPONSE_WINDOW = 3.0  # seconds Discord waits for an interaction's first answer
+EPHEMERAL = 64
+
+
+def form_errors(body: dict) -> list[str]:
+    """What Discord's validation would refuse in a message body (content, embeds)."""
+    errors = []
+    if len(body.get("content") or "") > 2000:
+        errors.append("content: must be 2000 or fewer in length")
+    embeds = body.get("embeds") or []
+    if len(embeds) > 10:
+        errors.append("embeds: must be 10 or fewer in length")
+    total = 0
+    for n, e in enumerate(embeds):
+        title, description, fields = e.get("title") or "", e.get("description") or "", e.get("fields") or []
+        footer = (e.get("footer") or {}).get("text") or ""
+        author = (e.get("author") or {}).get("name") or ""
+        if len(title) > 256:
+            errors.append(f"embeds.{n}.title: must be 256 or fewer in length")
+        if len(description) > 4096:
+            errors.append(f"embeds.{n}.description: must be 4096 or fewer in length")
+        if len(fields) > 25:
+            errors.append(f"embeds.{n}.fields: must be 25 or fewer in length")
+        for f in fields:
+            if len(f.get("name") or "") > 256 or len(f.get("value") or "") > 1024:
+                errors.append(f"embeds.{n}.fields: name 256, value 1024 at most")
+            total += len(f.get("name") or "") + len(f.get("value") or "")
+        total += len(title) + len(description) + len(footer) + len(author)
+    if total > 6000:
+        errors.append("embeds: 6000 characters at most in all embeds of a message")
+    return errors
+
+
+@dataclass
+class InteractionState:
+    """What Discord knows about one interaction: when it came, how it was answered."""
+
+    created: float
+    kind: int | None = None  # the callback type: 4 message, 5 deferred, 8 autocomplete
+    flags: int = 0  # the answer's flags (ephemeral or not); a follow-up cannot change the first
+    answered: bool = False  # a deferred answer's first follow-up (or edit) has come
+    shown: list[dict] = field(default_factory=list)  # messages as users see them
 
 
 @dataclass
@@ -50,6 +102,7 @@ class Recorded:
     at: float = field(default_factory=time.monotonic)
     status: int = 200
     files: list[tuple[str, bytes]] = field(default_factory=list)  # attachments: (filename, content)
+    ephemeral: bool | None = None  # for an interaction's message: whether only its user sees it
 
 
 class DiscordEmulator:
@@ -81,6 +134,7 @@ class DiscordEmulator:
         self.ready = asyncio.Event()
         self.heartbeats = 0
         self._interaction_tokens: set[str] = set()
+        self.interactions: dict[str, InteractionState] = {}  # by token
         self._expired_tokens: set[str] = set()
         self._failures: list[list] = []
         self.session_id = "session-" + snowflake()
@@ -194,6 +248,7 @@ class DiscordEmulator:
             "attachment_size_limit": 8 * 1024 * 1024,
         }
         self._interaction_tokens.add(payload["token"])
+        self.interactions[payload["token"]] = InteractionState(time.monotonic())
         if expired:  # Discord's answer when the 3-second window has passed
             self._expired_tokens.add(payload["token"])
         await self.dispatch("INTERACTION_CREATE", payload)
@@ -217,6 +272,20 @@ class DiscordEmulator:
                     await asyncio.wait_for(self._changed.wait(), remaining)
                 except TimeoutError:
                     pass
+
+    def shown(self, interaction: dict) -> list[dict]:
+        """The messages of an interaction as Discord shows them: ``ephemeral`` (only its user sees
+        it), ``content`` and ``embeds``; an edited message appears once, as last edited."""
+        return self.interactions[interaction["token"]].shown
+
+    async def answer(self, interaction: dict, timeout: float = 60.0) -> Recorded:
+        """The request that carried the answer: the callback if it held a message, else the first
+        follow-up or edit after a defer."""
+        token = interaction["token"]
+        return await self.wait_for(
+            lambda r: r.status == 200 and (
+                (r.method == "POST" and r.path.endswith(f"{token}/callback") and (r.json or {}).get("type") == 4)
+                or (r.method in {"POST", "PATCH"} and f"/webhooks/{self.app_id}/{token}" in r.path)), timeout)
 
     def calls(self, method: str, part: str) -> list[Recorded]:
         return [r for r in self.requests if r.method == method and part in r.path]
@@ -301,8 +370,69 @@ class DiscordEmulator:
         if any(t in self._expired_tokens for t in path.split("/")):
             await self._record(Recorded(request.method, path, dict(request.query), body, status=404))
             return _json({"message": "Unknown interaction", "code": 10062}, status=404)
-        await self._record(Recorded(request.method, path, dict(request.query), body, files=files))
+        refused = self._interaction_rules(request.method, path, body)
+        if refused is not None:
+            status, code, message = refused
+            await self._record(Recorded(request.method, path, dict(request.query), body, status=status))
+            return _json({"message": message, "code": code}, status=status)
+        recorded = Recorded(request.method, path, dict(request.query), body, files=files)
+        self._show(recorded)
+        await self._record(recorded)
         return await self._answer(request.method, path, body)
+
+    def _state(self, path: str) -> InteractionState | None:
+        return next((self.interactions[t] for t in path.split("/") if t in self.interactions), None)
+
+    def _interaction_rules(self, method: str, path: str, body: Any) -> tuple[int, int, str] | None:
+        """Discord's answer to a request that breaks an interaction rule, or None."""
+        state = self._state(path)
+        message = (body or {}).get("data") if path.endswith("/callback") else body
+        if isinstance(message, dict) and (errors := form_errors(message)):
+            return 400, 50035, "Invalid Form Body: " + "; ".join(errors)
+        if state is None:
+            return None
+        if path.endswith("/callback"):
+            if time.monotonic() - state.created > RESPONSE_WINDOW:
+                return 404, 10062, "Unknown interaction"
+            if state.kind is not None:
+                return 400, 40060, "Interaction has already been acknowledged."
+            return None
+        if path.startswith("/webhooks/") and state.kind is None:
+            return 404, 10015, "Unknown Webhook"
+        return None
+
+    def _show(self, req: Recorded) -> None:
+        """Update what users see of an interaction after an accepted request."""
+        state = self._state(req.path)
+        if state is None or req.method not in {"POST", "PATCH"}:
+            return
+        body = req.json or {}
+        if req.path.endswith("/callback"):
+            state.kind = body.get("type")
+            state.flags = int((body.get("data") or {}).get("flags") or 0)
+            if state.kind == 4:
+                req.ephemeral = bool(state.flags & EPHEMERAL)
+                state.answered = True
+                state.shown.append({"ephemeral": req.ephemeral, "content": body["data"].get("content") or "",
+                                    "embeds": body["data"].get("embeds") or []})
+            return
+        original = req.path.endswith("/messages/@original")
+        first = state.kind == 5 and not state.answered
+        if original or (req.method == "POST" and first):
+            # The deferred answer itself: its visibility was fixed by the defer.
+            req.ephemeral = bool(state.flags & EPHEMERAL)
+            shown = {"ephemeral": req.ephemeral, "content": body.get("content") or "",
+                     "embeds": body.get("embeds") or []}
+            if state.answered and state.shown and original:
+                state.shown[0] = shown
+            else:
+                state.shown.insert(0, shown)
+            state.answered = True
+            return
+        if req.method == "POST":
+            req.ephemeral = bool(int(body.get("flags") or 0) & EPHEMERAL)
+            state.shown.append({"ephemeral": req.ephemeral, "content": body.get("content") or "",
+                                "embeds": body.get("embeds") or []})
 
     token = "test-token"
 
