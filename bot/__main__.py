@@ -53,21 +53,29 @@ def main(argv: list[str] | None = None) -> int:
     from embeddings.errors import EngineError
     from embeddings.service import Engine
 
+    if not settings.token and argv:
+        print("error: DISCORD_TOKEN is not set; `sync` needs it", file=sys.stderr)
+        return 2
+    # The model and the index first, before Discord: a problem with them is reported as what it
+    # is, not as a connection failure.
     try:
         engine = Engine(settings.engine)
-    except (EngineError, RuntimeError, FileNotFoundError) as exc:
+        engine.load()
+    except (EngineError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # PermissionError on INDEX_DIR, a full disk, ...
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: cannot use the index or model folder{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
     if not settings.token:
         logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
-        if argv:
-            print("error: DISCORD_TOKEN is not set; `sync` needs it", file=sys.stderr)
-            return 2
         from . import console
         from .core import Answerer
 
         try:
-            engine.load()
             return asyncio.run(console.run(Answerer(engine, settings)))
         except EngineError as exc:
             print(f"error: {exc}", file=sys.stderr)

@@ -84,15 +84,15 @@ class Answerer:
             return render.error(f"Article numbers start at 1; {article} is not an article number.")
         name = name.strip()[:200]
         answer = await asyncio.to_thread(self.engine.treaty, name, article)
-        suggestions = [] if answer else await asyncio.to_thread(self.engine.catalogue.suggest, name, 5, 60)
+        suggestions = [] if answer else await asyncio.to_thread(lambda: self.engine.catalogue.suggest(name, 5, 60))
         return render.treaty(answer, name, suggestions)
 
     async def suggest(self, text: str) -> list[str]:
-        return await asyncio.to_thread(self.engine.catalogue.suggest, text[:100], 25)
+        return await asyncio.to_thread(lambda: self.engine.catalogue.suggest(text[:100], 25))
 
     async def sources(self) -> render.Reply:
-        items = await asyncio.to_thread(self.engine.sources)
-        return render.sources(items, self.engine.problems())
+        items, problems = await asyncio.to_thread(lambda: (self.engine.sources(), self.engine.problems()))
+        return render.sources(items, problems)
 
     @property
     def reindexing(self) -> bool:

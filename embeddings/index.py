@@ -17,8 +17,6 @@ matches that sentence closely, and the passage is quoted whole.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import json
 import logging
@@ -36,13 +34,17 @@ import numpy as np
 
 from .documents import KINDS, Passage, load_corpus
 from .encoder import TextEncoder
-from .errors import BuildFailed, BuildInProgress, IndexDamaged, IndexMismatch
+from .errors import BuildFailed, IndexDamaged, IndexMismatch
+from .locks import file_lock
 from .text import sentences, tokens, word_counts
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 5  # 4: passages carry speaker, partial and clause; 5: short paragraphs joined
 CURRENT = "current"
+REPLACED = ".replaced-at"  # in an old version: when it stopped being current (seconds since the epoch)
+OLD_VERSION_GRACE = 600.0  # seconds a replaced version is kept at least
+OLD_VERSIONS_KEPT = 2  # ... and the last replaced versions are kept however old
 BUILD_RUN = "python -m embeddings build"
 # Units per kind up to which search is exact (flat, about 4 ms at 20k); above it an inverted file.
 EXACT_SEARCH_LIMIT = 20_000
@@ -268,28 +270,12 @@ def _load_cache(index_dir: Path, model_fingerprint: str) -> tuple[dict[bytes, np
 # --------------------------------------------------------------------------- building
 
 
-@contextlib.contextmanager
-def file_lock(path: Path, *, wait: bool, busy: str):
-    """An exclusive lock across processes on the file ``path``. If another process holds it:
-    with ``wait``, log ``busy`` and wait for it; otherwise raise BuildInProgress(``busy``)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            if not wait:
-                raise BuildInProgress(busy) from exc
-            log.info("%s", busy)
-            fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def build_lock(index_dir: Path):
-    """One build at a time across processes (shards) on ``INDEX_DIR``; raises if taken."""
-    return file_lock(index_dir / ".build.lock", wait=False, busy="an index build is already running")
+def build_lock(index_dir: Path, *, wait: bool = False):
+    """One build at a time across processes (shards) on ``INDEX_DIR``: raises BuildInProgress
+    if taken, or with ``wait`` waits for it."""
+    return file_lock(index_dir / ".build.lock", wait=wait,
+                     busy="another process is building the index; waiting for it" if wait
+                     else "an index build is already running")
 
 
 def _sources(documents) -> dict[str, str]:
@@ -476,10 +462,25 @@ def _fsync_tree(folder: Path) -> None:
 
 
 def _swap_current(index_dir: Path, target: Path) -> None:
+    previous = current_path(index_dir)
     link = index_dir / CURRENT
     tmp_link = index_dir / f".link-{uuid.uuid4().hex[:8]}"
     os.symlink(target.name, tmp_link)
     os.replace(tmp_link, link)  # atomic: readers see the old or the new index, never neither
+    if previous is not None and previous.is_dir() and previous.name != target.name:
+        try:  # when it stopped being current: the grace period of old versions runs from here
+            (previous / REPLACED).write_text(f"{time.time():.3f}\n", encoding="utf-8")
+        except OSError as exc:
+            log.warning("could not mark %s as replaced (%s); it is kept as one of the last versions", previous, exc)
+
+
+def replaced_at(version: Path) -> float:
+    """When ``version`` stopped being current (a version from before the marker existed: its
+    folder's time)."""
+    try:
+        return float((version / REPLACED).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return version.stat().st_mtime
 
 
 def _remove_stale(index_dir: Path) -> None:
@@ -490,12 +491,16 @@ def _remove_stale(index_dir: Path) -> None:
         entry.unlink(missing_ok=True)
 
 
-def _remove_old_versions(index_dir: Path, keep: set[str], grace_seconds: float = 600.0) -> None:
-    """Drop versions no longer current. The one just replaced is kept for a grace period, so
-    other processes (shards) that still read it can finish and pick up the new one."""
+def _remove_old_versions(index_dir: Path, keep: set[str], grace_seconds: float = OLD_VERSION_GRACE,
+                         keep_last: int = OLD_VERSIONS_KEPT) -> None:
+    """Drop versions no longer current, except the ``keep_last`` most recently replaced and any
+    replaced less than ``grace_seconds`` ago: other processes (shards) may still be reading
+    them until they notice the new one (they check every 30 s)."""
     now = time.time()
-    versions = sorted(index_dir.glob("v-*"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for i, version in enumerate(versions):
-        if version.name in keep or (i == 1 and now - version.stat().st_mtime < grace_seconds):
+    current = current_path(index_dir)
+    old = sorted(((replaced_at(v), v) for v in index_dir.glob("v-*")
+                  if v.name not in keep and (current is None or v.name != current.name)), reverse=True)
+    for i, (at, version) in enumerate(old):
+        if i < keep_last or now - at < grace_seconds:
             continue
         shutil.rmtree(version, ignore_errors=True)

@@ -35,7 +35,7 @@ from .config import EngineSettings
 from .encoder import file_sha256, model_fingerprint
 from .errors import EngineError
 from .evaluate import Row, load_rows
-from .index import file_lock
+from .locks import file_lock
 
 log = logging.getLogger(__name__)
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .encoder import model_fingerprint, offline
+from .locks import file_lock
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +76,11 @@ class OnnxEncoder:
                 from tokenizers import Tokenizer
 
                 onnx_path = self.cache_dir / ONNX_FILE
-                if not onnx_path.exists():
-                    export(self.model_path, self.cache_dir)
+                if not onnx_path.exists():  # once per model; processes starting together take turns
+                    with file_lock(self.cache_dir.parent / ".export.lock", wait=True,
+                                   busy="another process is exporting the model to ONNX; waiting for it"):
+                        if not onnx_path.exists():
+                            export(self.model_path, self.cache_dir)
                 options = ort.SessionOptions()
                 options.intra_op_num_threads = self.threads or 1
                 options.inter_op_num_threads = 1

@@ -21,6 +21,7 @@ from .index import (
     BuildSummary,
     LoadedIndex,
     build_index,
+    build_lock,
     current_path,
     load_index,
     read_manifest,
@@ -65,8 +66,10 @@ class Engine:
         self._params = params
         self._model: ModelChoice | None = None
         self._model_lock = threading.Lock()
+        # What serves: a searcher and the treaty catalogue of the same index, swapped together
+        # (built in the thread that loads the index, never on a caller's event loop).
         self._searcher: Searcher | None = None
-        self._catalogue: tuple[LoadedIndex, TreatyCatalogue] | None = None
+        self._catalogue: TreatyCatalogue | None = None
         self._load_lock = threading.Lock()
         self._build_lock = threading.Lock()
 
@@ -149,18 +152,32 @@ class Engine:
                 if not self._rebuild_allowed():
                     raise
                 log.info("%s; the index format or the fine-tuned model changed, so rebuilding the index", exc)
-                self._build(force=True)
-                index = load_index(self.settings.index_dir, self.encoder.fingerprint)
+                index = self._build_at_start()
             except IndexDamaged as exc:
                 if current_path(self.settings.index_dir) is None:
                     log.info("no index yet in %s: building it", self.settings.index_dir)
                 else:
                     log.warning("%s; rebuilding it from %s", exc, self.settings.data_dir)
-                self._build(force=True)
-                index = load_index(self.settings.index_dir, self.encoder.fingerprint)
-            self._searcher = Searcher(index, self.encoder, self.params)
+                index = self._build_at_start()
+            self._serve(index)
             self.encoder.warm()  # the first question should not pay for loading the model
             return self._searcher
+
+    def _build_at_start(self) -> LoadedIndex:
+        """Build the index a start needs. Processes (shards) started together on one INDEX_DIR
+        take turns: the first builds; the others wait for it and use its index if it suits them."""
+        for _ in range(5):
+            with build_lock(self.settings.index_dir, wait=True):
+                try:
+                    return load_index(self.settings.index_dir, self.encoder.fingerprint)
+                except (IndexDamaged, IndexMismatch):
+                    pass  # nobody built one meanwhile (or not for this model): build it now
+            try:
+                self._build(force=True)
+                break
+            except BuildInProgress:
+                continue  # another process took the lock first: wait for its build
+        return load_index(self.settings.index_dir, self.encoder.fingerprint)
 
     def _rebuild_allowed(self) -> bool:
         """True for a mismatch this program caused itself, so it may rebuild without asking:
@@ -188,7 +205,7 @@ class Engine:
         rebuild is running; on failure raises BuildFailed and the old index keeps serving."""
         summary = self._build(progress=progress, force=force)
         index = load_index(self.settings.index_dir, self.encoder.fingerprint)
-        self._searcher = Searcher(index, self.encoder, self.params)  # atomic swap
+        self._serve(index)
         return summary
 
     def _build(self, progress=None, force: bool = False) -> BuildSummary:
@@ -213,8 +230,7 @@ class Engine:
         searcher = self._searcher
         if path is None or searcher is None or path == searcher.index.path:
             return False
-        index = load_index(self.settings.index_dir, self.encoder.fingerprint)
-        self._searcher = Searcher(index, self.encoder, self.params)
+        self._serve(load_index(self.settings.index_dir, self.encoder.fingerprint))
         return True
 
     # ------------------------------------------------------------------ questions
@@ -222,15 +238,19 @@ class Engine:
     def ask(self, question: str, *, k: int | None = None, scope: str = "statements") -> SearchResult:
         return self.searcher.search(question, k=k or self.settings.top_k, scope=scope)
 
+    def _serve(self, index: LoadedIndex) -> None:
+        """Start serving ``index``: its searcher (calibrated) and its treaty catalogue are made
+        here, in the loading thread, then swapped in together."""
+        searcher = Searcher(index, self.encoder, self.params)
+        catalogue = TreatyCatalogue(index.passages, index.manifest.get("documents", []))
+        self._catalogue, self._searcher = catalogue, searcher
+
     @property
     def catalogue(self) -> TreatyCatalogue:
-        """Treaties the corpus cites, for the index now serving (rebuilt after a reindex)."""
-        index = self.searcher.index
-        cached = self._catalogue
-        if cached is None or cached[0] is not index:
-            cached = (index, TreatyCatalogue(index.passages, index.manifest.get("documents", [])))
-            self._catalogue = cached
-        return cached[1]
+        """Treaties the corpus cites, for the index now serving (made when it was loaded)."""
+        if self._catalogue is None:
+            self.load()
+        return self._catalogue
 
     def treaty(self, name: str, article: int | None = None) -> TreatyAnswer | None:
         """Look a treaty up by name or alias; None if nothing close is known."""

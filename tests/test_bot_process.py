@@ -114,3 +114,25 @@ async def test_python_m_bot_sync_registers_and_exits(fresh_built):
     assert "slash commands synced" in out.decode()
     assert emu.command_puts == 1 and {"ask", "treaty", "sources", "reindex"} <= set(emu.commands)
     assert not emu.identifies  # sync needs no gateway connection
+
+
+def test_three_processes_starting_together_build_once_and_all_answer(fresh_settings, model_choice):
+    """Shards started together on an empty INDEX_DIR: one builds, the others wait and serve it."""
+    question = "Which country did the allies condemn for enabling the attack?\n"
+    env = bot_env(fresh_settings)
+    procs = [subprocess.Popen([sys.executable, "-m", "bot"], cwd=PROJECT_ROOT, env=env, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    results = [p.communicate(question, timeout=300) for p in procs]
+    for proc, (out, err) in zip(procs, results):
+        assert proc.returncode == 0 and BELARUS in out, err
+        assert "already running" not in err and "Traceback" not in err
+    assert len(list(fresh_settings.index_dir.glob("v-*"))) == 1  # built once
+
+
+def test_unusable_index_folder_is_named_not_blamed_on_discord(fresh_settings, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    out = run_bot(fresh_settings, DISCORD_TOKEN="some-secret", INDEX_DIR=str(blocker / "index"))
+    assert out.returncode == 1
+    assert "error: cannot use the index or model folder" in out.stderr and str(blocker) in out.stderr
+    assert "Discord" not in out.stderr and "Traceback" not in out.stderr

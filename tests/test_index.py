@@ -168,3 +168,59 @@ def test_ivf_recall_against_exact_search():
     _, got = index.search(queries, 10)
     recall = np.mean([len(set(t) & set(g)) / 10 for t, g in zip(truth, got)])
     assert recall >= 0.9
+
+
+_READER = """
+import sys, time
+from pathlib import Path
+import numpy as np
+from embeddings.index import load_index
+index = load_index(Path(sys.argv[1]), sys.argv[2])
+print(index.path.name, flush=True)
+stop, reads = Path(sys.argv[3]), 0
+while not stop.exists():
+    assert np.isfinite(np.asarray(index.vectors).sum()) and index.passages[-1].text  # the old files
+    reads += 1
+    time.sleep(0.02)
+print(reads, flush=True)
+"""
+
+
+def test_replaced_versions_stay_while_another_process_reads_them(fresh_built, encoder):
+    """The grace period runs from when a version was replaced, not from when it was built; the
+    last two replaced versions stay however old; a process serving an old version reads on."""
+    import subprocess
+    import sys
+    import time
+
+    from embeddings.index import REPLACED
+
+    settings = fresh_built
+    first = current_path(settings.index_dir)
+    week_ago = time.time() - 7 * 86400
+    os.utime(first, (week_ago, week_ago))  # built long ago, still current until now
+    stop = settings.index_dir.parent / "stop-reading"
+    reader = subprocess.Popen([sys.executable, "-c", _READER, str(settings.index_dir), encoder.fingerprint, str(stop)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout.readline().strip() == first.name
+        versions = [first]
+        for n in range(3):
+            (settings.data_dir / f"news{n}.txt").write_text(f"date 2024-0{n + 1} The allies met again, round {n}.\n",
+                                                           "utf-8")
+            build_index(settings.data_dir, settings.index_dir, encoder)
+            versions.append(current_path(settings.index_dir))
+            if n == 0:
+                assert first.exists()  # replaced a moment ago: kept, though built a week ago
+        # first, second and third were replaced just now: all kept, within the grace period
+        assert all(v.exists() for v in versions)
+        for old in versions[:3]:  # as if they had been replaced an hour ago
+            (old / REPLACED).write_text(f"{time.time() - 3600}\n")
+        (settings.data_dir / "news9.txt").write_text("date 2024-09 The allies met once more.\n", "utf-8")
+        build_index(settings.data_dir, settings.index_dir, encoder)
+        # replaced long ago: only the last two replaced (third, just now; second) are kept
+        assert [v.exists() for v in versions] == [False, False, True, True]
+    finally:
+        stop.touch()
+        out, _ = reader.communicate(timeout=60)
+    assert reader.returncode == 0 and int(out.split()[-1]) > 0  # it read its version throughout
