@@ -8,11 +8,18 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install run test lint index bench evaluate clean
 
+# PyTorch's own index of CPU-only wheels. On public PyPI torch==2.13.0 is the CUDA build (several
+# GB of nvidia-* wheels); where this index can be reached, pip takes 2.13.0+cpu from it instead.
+# Where it cannot (an offline machine with its own wheel of the CPU build, as here), the install
+# goes on without it. TORCH_INDEX= (empty) turns it off.
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+TORCH_INDEX_REACHABLE = $(shell [ -n "$(TORCH_INDEX)" ] && $(PYTHON) -c "import urllib.request as u; u.urlopen('$(TORCH_INDEX)/torch/', timeout=5)" >/dev/null 2>&1 && echo yes)
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	# torch is pinned to the small CPU build in pyproject.toml
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet $(if $(TORCH_INDEX_REACHABLE),--extra-index-url $(TORCH_INDEX)) -e '.[dev]'
+	$(PY) -c "import torch, sys; sys.exit(torch.version.cuda and 'torch is a CUDA build; see TORCH_INDEX in the Makefile')"
 	touch $(STAMP)
 
 install: $(STAMP)
