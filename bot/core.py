@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import defaultdict, deque
 from dataclasses import dataclass
 
 from embeddings.errors import BuildFailed, BuildInProgress, EngineError
+from discord.ext import commands
+
 from embeddings.service import Engine
 
 from . import render
@@ -18,22 +19,22 @@ log = logging.getLogger(__name__)
 
 
 class Cooldown:
-    """At most ``rate`` questions per ``per`` seconds for each user (a sliding window)."""
+    """At most ``rate`` questions per ``per`` seconds for each user: discord.py's cooldown
+    mapping keyed by user id (a window per user; expired windows are dropped as it goes, so
+    memory does not grow with every user ever seen)."""
 
     def __init__(self, rate: int, per: float) -> None:
         self.rate, self.per = rate, per
-        self._seen: dict[int, deque[float]] = defaultdict(deque)
+        self._mapping = commands.CooldownMapping.from_cooldown(rate, per, lambda user_id: user_id)
 
     def retry_after(self, user_id: int, now: float | None = None) -> float:
         """0 if the user may ask now (and counts the question), else seconds to wait."""
-        now = time.monotonic() if now is None else now
-        window = self._seen[user_id]
-        while window and now - window[0] >= self.per:
-            window.popleft()
-        if len(window) >= self.rate:
-            return self.per - (now - window[0])
-        window.append(now)
-        return 0.0
+        bucket = self._mapping.get_bucket(user_id, now)
+        return bucket.update_rate_limit(now) or 0.0
+
+    def __len__(self) -> int:
+        """Users with a window still open (or not yet dropped)."""
+        return len(self._mapping._cache)
 
 
 @dataclass

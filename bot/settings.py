@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
-from embeddings.config import EngineSettings
+from pydantic import Field, field_validator
 
+from embeddings.config import EngineEnv, EngineSettings, SettingsError
 
-class SettingsError(ValueError):
-    """A setting is malformed. The message names it."""
+MAX_OPTION_CHARS = 6000  # Discord's longest string option
+__all__ = ["AdminRole", "BotSettings", "SettingsError"]
 
 
 @dataclass(frozen=True)
@@ -50,55 +51,61 @@ class BotSettings:
         return f"BotSettings(token={'<set>' if self.token else '<none>'}, api_base={self.api_base!r})"
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> BotSettings:
-        env = dict(os.environ if env is None else env)
-        try:
-            engine = EngineSettings.from_env(env)
-        except ValueError as exc:
-            raise SettingsError(str(exc)) from exc
-        shard_count = _int(env, "SHARD_COUNT", minimum=1)
-        shard_ids = _shard_ids(env.get("SHARD_IDS", ""), shard_count)
-        rate, per = _cooldown(env.get("USER_COOLDOWN", "").strip() or "5/60")
+    def from_env(cls, env: Mapping[str, str] | None = None) -> BotSettings:
+        """Read and validate the environment; raises SettingsError naming a bad variable."""
+        v = BotEnv.read(env)
+        rate, per = (float(x) for x in v.USER_COOLDOWN.split("/"))
         return cls(
-            token=env.get("DISCORD_TOKEN", "").strip(),
-            engine=engine,
-            api_base=env.get("DISCORD_API_BASE", "").strip().rstrip("/"),
-            gateway_url=env.get("DISCORD_GATEWAY_URL", "").strip(),
-            shard_count=shard_count,
-            shard_ids=shard_ids,
-            admin_roles=_admin_roles(env.get("ADMIN_ROLES", "")),
-            dev_guild_id=_int(env, "DEV_GUILD_ID", minimum=1),
-            cooldown_rate=rate,
+            token=v.DISCORD_TOKEN,
+            engine=EngineSettings.from_values(v),
+            api_base=v.DISCORD_API_BASE.rstrip("/"),
+            gateway_url=v.DISCORD_GATEWAY_URL,
+            shard_count=v.SHARD_COUNT,
+            shard_ids=_shard_ids(v.SHARD_IDS, v.SHARD_COUNT),
+            admin_roles=_admin_roles(v.ADMIN_ROLES),
+            dev_guild_id=v.DEV_GUILD_ID,
+            cooldown_rate=int(rate),
             cooldown_seconds=per,
-            max_question_chars=_int(env, "MAX_QUESTION_CHARS", minimum=20) or 500,
-            log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
+            max_question_chars=v.MAX_QUESTION_CHARS,
+            log_level=v.LOG_LEVEL,
         )
 
 
-def _int(env: dict[str, str], key: str, minimum: int) -> int | None:
-    raw = env.get(key, "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit() or int(raw) < minimum:
-        raise SettingsError(f"{key} must be a whole number >= {minimum}, not {raw!r}")
-    return int(raw)
+class BotEnv(EngineEnv):
+    DISCORD_TOKEN: str = ""
+    DISCORD_API_BASE: str = ""
+    DISCORD_GATEWAY_URL: str = ""
+    SHARD_COUNT: int | None = Field(None, ge=1, description="a whole number >= 1")
+    SHARD_IDS: str = ""
+    ADMIN_ROLES: str = ""
+    DEV_GUILD_ID: int | None = Field(None, ge=1, description="a server id (a whole number)")
+    USER_COOLDOWN: str = Field("5/60", pattern=r"^[1-9]\d*\s*/\s*\d+(\.\d+)?$",
+                               description="questions per seconds, like 5/60")
+    MAX_QUESTION_CHARS: int = Field(500, ge=20, le=MAX_OPTION_CHARS,
+                                    description=f"a whole number from 20 to {MAX_OPTION_CHARS}")
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="DEBUG, INFO, WARNING or ERROR")
+
+    @field_validator("LOG_LEVEL", mode="before")
+    @classmethod
+    def _upper(cls, value):
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("USER_COOLDOWN")
+    @classmethod
+    def _positive(cls, value: str) -> str:
+        if float(value.split("/")[1]) <= 0:
+            raise ValueError("the seconds must be more than 0")
+        return value
 
 
 def _shard_ids(raw: str, count: int | None) -> tuple[int, ...] | None:
-    raw = raw.strip()
     if not raw:
         return None
     parts = [p.strip() for p in raw.split(",") if p.strip()]
-    if count is None or not all(p.isdigit() and int(p) < count for p in parts):
-        raise SettingsError(f"SHARD_IDS must list shard numbers below SHARD_COUNT (e.g. 0,1), not {raw!r}")
+    if count is None or not all(p.isdigit() and int(p) < count for p in parts) or len(set(parts)) != len(parts):
+        raise SettingsError(f"SHARD_IDS must list distinct shard numbers below SHARD_COUNT (e.g. 0,1), not {raw!r}")
     return tuple(int(p) for p in parts)
-
-
-def _cooldown(raw: str) -> tuple[int, float]:
-    match = re.fullmatch(r"(\d+)\s*/\s*(\d+(?:\.\d+)?)", raw)
-    if not match or int(match.group(1)) < 1 or float(match.group(2)) <= 0:
-        raise SettingsError(f"USER_COOLDOWN must look like 5/60 (questions per seconds), not {raw!r}")
-    return int(match.group(1)), float(match.group(2))
 
 
 def _admin_roles(raw: str) -> tuple[AdminRole, ...]:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
@@ -23,6 +27,47 @@ def bundled_model_path() -> str:
     return str(Path(list(spec.submodule_search_locations)[0]) / "model")
 
 
+class SettingsError(ValueError):
+    """A setting is malformed. The message names the variable and what it may be."""
+
+
+class EnvModel(BaseModel):
+    """Environment variables, validated by pydantic; each field's description says what it may
+    be, and an empty value counts as unset."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
+
+    @classmethod
+    def read(cls, env: Mapping[str, str] | None = None):
+        env = os.environ if env is None else env
+        values = {name: env[name] for name in cls.model_fields if str(env.get(name, "")).strip()}
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            name = str(error["loc"][0]) if error["loc"] else ""
+            field = cls.model_fields.get(name)
+            if field is None or not field.description:
+                raise SettingsError(str(error["msg"]).removeprefix("Value error, ")) from None
+            raise SettingsError(f"{name} must be {field.description}, not {values.get(name)!r}") from None
+
+
+def _lower(value):
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+class EngineEnv(EnvModel):
+    DATA_DIR: str = ""
+    INDEX_DIR: str = ""
+    MODEL_DIR: str = ""
+    EMBEDDING_MODEL: str = ""
+    TOP_K: int = Field(3, ge=1, le=10, description="a whole number from 1 to 10")
+    ENCODER: Literal["onnx", "torch"] = Field("onnx", description="onnx or torch")
+    FINE_TUNE: Literal["auto", "off"] = Field("auto", description="auto or off")
+
+    _case = field_validator("ENCODER", "FINE_TUNE", mode="before")(_lower)
+
+
 @dataclass(frozen=True)
 class EngineSettings:
     data_dir: Path
@@ -38,28 +83,22 @@ class EngineSettings:
             object.__setattr__(self, "model_dir", self.index_dir / ".models")
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> EngineSettings:
-        env = dict(os.environ if env is None else env)
-        data_dir = Path(env.get("DATA_DIR") or DEFAULT_DATA_DIR).expanduser()
-        index_dir = Path(env.get("INDEX_DIR") or data_dir / ".index").expanduser()
-        top_k = int(env.get("TOP_K") or 3)
-        if not 1 <= top_k <= 10:
-            raise ValueError("TOP_K must be between 1 and 10")
-        encoder = (env.get("ENCODER") or "onnx").strip().lower()
-        if encoder not in ("onnx", "torch"):
-            raise ValueError(f"ENCODER must be onnx or torch, not {encoder!r}")
-        fine_tune = (env.get("FINE_TUNE") or "auto").strip().lower()
-        if fine_tune not in ("auto", "off"):
-            raise ValueError(f"FINE_TUNE must be auto or off, not {fine_tune!r}")
-        model_dir = env.get("MODEL_DIR", "").strip()
+    def from_env(cls, env: Mapping[str, str] | None = None) -> EngineSettings:
+        """Read and validate the environment; raises SettingsError naming a bad variable."""
+        return cls.from_values(EngineEnv.read(env))
+
+    @classmethod
+    def from_values(cls, v: EngineEnv) -> EngineSettings:
+        data_dir = Path(v.DATA_DIR or DEFAULT_DATA_DIR).expanduser()
+        index_dir = Path(v.INDEX_DIR).expanduser() if v.INDEX_DIR else data_dir / ".index"
         return cls(
             data_dir=data_dir,
             index_dir=index_dir,
-            model=env.get("EMBEDDING_MODEL", "").strip(),
-            top_k=top_k,
-            encoder=encoder,
-            fine_tune=fine_tune,
-            model_dir=Path(model_dir).expanduser() if model_dir else None,
+            model=v.EMBEDDING_MODEL,
+            top_k=v.TOP_K,
+            encoder=v.ENCODER,
+            fine_tune=v.FINE_TUNE,
+            model_dir=Path(v.MODEL_DIR).expanduser() if v.MODEL_DIR else None,
         )
 
     @property

@@ -92,7 +92,8 @@ def test_unreachable_discord_is_one_readable_line(fresh_built):
 @pytest.mark.parametrize("env, message", [
     ({"SHARD_COUNT": "zero"}, "SHARD_COUNT must be a whole number"),
     ({"ADMIN_ROLES": "Moderators"}, "ADMIN_ROLES entry 'Moderators'"),
-    ({"USER_COOLDOWN": "fast"}, "USER_COOLDOWN must look like 5/60"),
+    ({"USER_COOLDOWN": "fast"}, "USER_COOLDOWN must be questions per seconds, like 5/60"),
+    ({"LOG_LEVEL": "verbose"}, "LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR"),
 ])
 def test_bad_settings_are_named(fresh_built, env, message):
     out = run_bot(fresh_built, **env)

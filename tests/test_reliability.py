@@ -78,12 +78,37 @@ async def test_treaty_unknown_and_huge_names(answerer):
     assert await answerer.suggest("") and await answerer.suggest("z" * 5000) == []
 
 
-def test_cooldown_window():
-    cooldown = Cooldown(2, 60)
-    assert cooldown.retry_after(1, now=0) == 0 and cooldown.retry_after(1, now=1) == 0
-    assert cooldown.retry_after(1, now=2) == pytest.approx(58)
-    assert cooldown.retry_after(2, now=2) == 0  # other users unaffected
-    assert cooldown.retry_after(1, now=60.5) == 0
+def test_cooldown_window_and_forgotten_users():
+    cooldown = Cooldown(2, 60)  # discord.py's cooldown mapping, keyed by user
+    t = 1000.0
+    assert cooldown.retry_after(1, now=t) == 0 and cooldown.retry_after(1, now=t + 1) == 0
+    assert cooldown.retry_after(1, now=t + 2) == pytest.approx(58)
+    assert cooldown.retry_after(2, now=t + 2) == 0  # other users unaffected
+    assert cooldown.retry_after(1, now=t + 60.5) == 0
+    for user in range(1000):
+        cooldown.retry_after(100 + user, now=t + 100)
+    assert len(cooldown) >= 1000
+    cooldown.retry_after(5, now=t + 500)
+    assert len(cooldown) == 1  # windows that closed are dropped: memory does not grow forever
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"TOP_K": "abc"}, "TOP_K must be a whole number from 1 to 10, not 'abc'"),
+    ({"TOP_K": "11"}, "TOP_K must be a whole number from 1 to 10, not '11'"),
+    ({"LOG_LEVEL": "verbose"}, "LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not 'verbose'"),
+    ({"SHARD_COUNT": "2", "SHARD_IDS": "0,0"}, "SHARD_IDS must list distinct shard numbers below SHARD_COUNT"),
+    ({"SHARD_COUNT": "2", "SHARD_IDS": "2"}, "SHARD_IDS must list distinct shard numbers below SHARD_COUNT"),
+    ({"MAX_QUESTION_CHARS": "9000"}, "MAX_QUESTION_CHARS must be a whole number from 20 to 6000"),
+    ({"USER_COOLDOWN": "3/0"}, "USER_COOLDOWN must be questions per seconds, like 5/60, not '3/0'"),
+    ({"FINE_TUNE": "yes"}, "FINE_TUNE must be auto or off, not 'yes'"),
+    ({"DEV_GUILD_ID": "my-server"}, "DEV_GUILD_ID must be a server id"),
+])
+def test_bad_settings_name_the_variable_and_what_it_may_be(env, message):
+    from bot.settings import BotSettings, SettingsError
+
+    with pytest.raises(SettingsError) as caught:
+        BotSettings.from_env(env)
+    assert str(caught.value).startswith(message), str(caught.value)
 
 
 # --------------------------------------------------------------------------- documents
@@ -314,7 +339,7 @@ async def test_per_user_cooldown(tmp_path, engine, encoder):
     from embeddings.config import EngineSettings
 
     settings = settings_for(emu, EngineSettings(data_dir=data, index_dir=tmp_path / "index", model=""),
-                            USER_COOLDOWN="2/60")
+                            USER_COOLDOWN="2/60", MAX_QUESTION_CHARS="100")
     bot, task = await start_bot(emu, settings, encoder)
     try:
         user = emu.make_user("flooder")
@@ -333,6 +358,9 @@ async def test_per_user_cooldown(tmp_path, engine, encoder):
         await stop_bot(bot, task)
         await emu.stop()
 
+        for _ in range(3):  # bare mentions get help and cost no question
+            bare = await emu.send_message(f"<@{bot.user.id}>", author=user)
+            assert "asking quickly" not in all_text(await emu.reply_to(bare))
 
 # --------------------------------------------------------------------------- security
 
@@ -344,6 +372,11 @@ async def test_reindex_refused_when_permission_hint_is_moved(world):
     callback = await emu.callback(interaction)
     assert "Only server admins" in callback.json["data"]["content"]
     admin = await emu.interact("reindex", permissions=ADMINISTRATOR)
+        # MAX_QUESTION_CHARS is the /ask option's limit, which Discord enforces as people type
+        (option,) = [o for o in emu.commands["ask"]["options"] if o["name"] == "question"]
+        assert option["max_length"] == 100
+        with pytest.raises(AssertionError, match="longer than 100"):
+            await emu.interact("ask", [question("x" * 101)])
     assert "Index" in all_text(await emu.answer(admin, timeout=120))
 
 

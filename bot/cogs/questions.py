@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -12,13 +14,21 @@ from discord.ext import commands
 from .. import render
 from ..client import respond, send
 
+if TYPE_CHECKING:
+    from ..client import StatementBot
+
 log = logging.getLogger(__name__)
 
 
 class Questions(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: StatementBot) -> None:
         self.bot = bot
-        self.answerer = bot.answerer  # type: ignore[attr-defined]
+        self.answerer = bot.answerer
+        # /ask takes at most MAX_QUESTION_CHARS characters: Discord enforces it as the user types.
+        # (This cog's copy of the command gets its own parameter; the class's is shared.)
+        question = copy.copy(self.ask._params["question"])
+        question.max_value = self.answerer.settings.max_question_chars
+        self.ask._params["question"] = question
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -28,12 +38,11 @@ class Questions(commands.Cog):
         if not any(user.id == me.id for user in message.mentions):
             return  # neither a mention nor a pinging reply to one of our answers
         question = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
-        wait = self.answerer.cooldown.retry_after(message.author.id)
-        if wait:
+        if not question:  # a bare mention: help, and it costs no question
+            reply = render.help_reply()
+        elif wait := self.answerer.cooldown.retry_after(message.author.id):
             reply = render.error(f"You're asking quickly! Please wait {wait:.0f} s before the next question.",
                                  ephemeral=False)
-        elif not question:
-            reply = render.help_reply()
         else:
             reply = await self.answerer.ask(question)
         try:
@@ -52,7 +61,7 @@ class Questions(commands.Cog):
         app_commands.Choice(name="statements and treaties", value="all"),
     ])
     async def ask(self, interaction: discord.Interaction,
-                  question: app_commands.Range[str, 1, 500],
+                  question: app_commands.Range[str, 1, 6000],  # MAX_QUESTION_CHARS, set in __init__
                   scope: app_commands.Choice[str] | None = None) -> None:
         wait = self.answerer.cooldown.retry_after(interaction.user.id)
         if wait:
@@ -62,5 +71,5 @@ class Questions(commands.Cog):
         await respond(interaction, self.answerer.ask(question, scope=scope.value if scope else "statements"))
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: StatementBot) -> None:
     await bot.add_cog(Questions(bot))

@@ -233,6 +233,14 @@ class DiscordEmulator:
         command = self.commands.get(name)
         if command is None:
             raise AssertionError(f"command /{name} is not registered: {sorted(self.commands)}")
+        for option in options or []:  # Discord's client does not send what the command refuses
+            spec = next((o for o in command.get("options", []) if o["name"] == option["name"]), None)
+            value = option.get("value")
+            if spec is None:
+                raise AssertionError(f"/{name} has no option {option['name']!r}")
+            if isinstance(value, str) and not autocomplete and len(value) > spec.get("max_length", 6000):
+                raise AssertionError(f"Discord would not send /{name} {option['name']}: longer than "
+                                     f"{spec.get('max_length', 6000)} characters")
         user = user or self.make_user("member")
         payload = {
             "id": snowflake(), "application_id": self.app_id, "type": 4 if autocomplete else 2,
