@@ -23,7 +23,7 @@ from .settings import BotSettings
 
 log = logging.getLogger(__name__)
 
-COGS = ("bot.cogs.questions", "bot.cogs.treaties", "bot.cogs.admin")
+COGS = ("bot.cogs.errors", "bot.cogs.questions", "bot.cogs.treaties", "bot.cogs.admin")
 
 
 def point_at(settings: BotSettings) -> None:
@@ -55,7 +55,6 @@ class _Base:
         await asyncio.to_thread(self.answerer.engine.load)
         for cog in COGS:
             await self.load_extension(cog)
-        self.tree.on_error = self.on_app_command_error
         await self.sync_commands(force=self.force_sync)
         self.watch_index.start()
 
@@ -91,21 +90,6 @@ class _Base:
                 log.info("now serving the index rebuilt by another process")
         except Exception as exc:  # keep serving the old index
             log.warning("could not load the new index: %s", exc)
-
-    async def on_app_command_error(self, interaction: discord.Interaction,
-                                   error: app_commands.AppCommandError) -> None:
-        """One place turns failures into a short message and one log line."""
-        if isinstance(error, app_commands.CheckFailure):
-            reply = render.error(str(error) or "You can't use this command here.")
-        else:
-            original = getattr(error, "original", error)
-            log.error("/%s failed: %s: %s", interaction.command and interaction.command.name,
-                      type(original).__name__, original)
-            reply = render.error("Sorry, something went wrong answering that. Please try again.")
-        try:
-            await send(interaction, reply)
-        except discord.HTTPException as exc:  # the interaction expired or Discord is away: log, go on
-            log.warning("could not report the error to the user: %s", exc)
 
     async def on_ready(self) -> None:
         log.info("connected as %s (%s guilds)", self.user, len(self.guilds))

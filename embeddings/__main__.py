@@ -75,8 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         settings = EngineSettings.from_env()
         if args.command == "evaluate":
             from .evaluate import main as evaluate_main
+            from .service import Engine
 
-            return evaluate_main(settings, as_json=args.json, show_misses=args.show_misses,
+            return evaluate_main(Engine(settings), as_json=args.json, show_misses=args.show_misses,
                                  questions=tuple(args.questions), only=args.only)
         if args.command == "train":
             return _train(settings, args.questions, args.cross_validate)

@@ -231,11 +231,9 @@ def format_report(report: dict) -> str:
     return "\n".join(lines)
 
 
-def main(settings, *, as_json: bool = False, show_misses: bool = False, questions: tuple[str, ...] = (),
+def main(engine, *, as_json: bool = False, show_misses: bool = False, questions: tuple[str, ...] = (),
          only: bool = False) -> int:
-    from .service import Engine
-
-    engine = Engine(settings)
+    """``python -m embeddings evaluate`` on an Engine (the command line makes it)."""
     rows = load_rows(questions, shipped=not only)
     report = evaluate(engine, rows, None if only else engine.training_record(rows), training_rows=not only)
     if as_json:

@@ -33,9 +33,9 @@ from pathlib import Path
 import numpy as np
 
 from .documents import KINDS, Passage, load_corpus
-from .encoder import TextEncoder
 from .errors import BuildFailed, IndexDamaged, IndexMismatch
 from .locks import file_lock
+from .modelfiles import TextEncoder
 from .text import sentences, tokens, word_counts
 
 log = logging.getLogger(__name__)

@@ -32,10 +32,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .config import EngineSettings
-from .encoder import file_sha256, model_fingerprint
 from .errors import EngineError
 from .evaluate import Row, load_rows
 from .locks import file_lock
+from .modelfiles import file_sha256, model_fingerprint
 
 log = logging.getLogger(__name__)
 

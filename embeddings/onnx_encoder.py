@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .encoder import model_fingerprint, offline
 from .locks import file_lock
+from .modelfiles import model_fingerprint, offline
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .backends import make_encoder
 from .config import EngineSettings
 from .documents import is_partial
-from .encoder import make_encoder
 from .errors import BuildFailed, BuildInProgress, EngineError, IndexDamaged, IndexMismatch
 from .index import (
     SCHEMA_VERSION,
@@ -194,7 +194,7 @@ class Engine:
         return bool(old) and old == self._base_fingerprint()
 
     def _base_fingerprint(self) -> str:
-        from .encoder import model_fingerprint
+        from .modelfiles import model_fingerprint
 
         return model_fingerprint(self.settings.model_path)
 

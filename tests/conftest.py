@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from embeddings.backends import make_encoder
 from embeddings.config import PROJECT_ROOT, EngineSettings, bundled_model_path
-from embeddings.encoder import Encoder, make_encoder
+from embeddings.encoder import Encoder
 from embeddings.models import ModelChoice, select_model
 from embeddings.service import Engine
 

@@ -17,6 +17,7 @@ from embeddings.config import PROJECT_ROOT
 from embeddings.documents import load_corpus
 from embeddings.encoder import model_fingerprint
 from embeddings.errors import IndexMismatch
+from embeddings.modelfiles import model_fingerprint
 from embeddings.index import build_index, current_path
 from embeddings.service import Engine
 

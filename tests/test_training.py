@@ -17,6 +17,7 @@ from embeddings import models
 from embeddings.config import EngineSettings
 from embeddings.documents import load_corpus
 from embeddings.encoder import file_sha256, model_fingerprint
+from embeddings.modelfiles import file_sha256, model_fingerprint
 from embeddings.evaluate import Row, load_rows
 from embeddings.models import ModelDamaged, read_card, select_model
 from embeddings.search import SearchParams

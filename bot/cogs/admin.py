@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, cast
 
 import discord
 from discord import app_commands
@@ -10,6 +11,9 @@ from discord.ext import commands
 
 from ..client import defer, send
 from ..core import is_admin
+
+if TYPE_CHECKING:
+    from ..client import StatementBot
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +23,7 @@ def admin_only():
     server can move the hint: Administrator, Manage Server, or a configured admin role."""
 
     def predicate(interaction: discord.Interaction) -> bool:
-        settings = interaction.client.settings  # type: ignore[attr-defined]
+        settings = cast("StatementBot", interaction.client).settings
         user = interaction.user
         roles = [(r.id, r.name) for r in getattr(user, "roles", []) if not r.is_default()]
         perms = interaction.permissions
@@ -39,8 +43,8 @@ def admin_only():
 
 
 class Admin(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
-        self.answerer = bot.answerer  # type: ignore[attr-defined]
+    def __init__(self, bot: StatementBot) -> None:
+        self.answerer = bot.answerer
 
     @app_commands.command(name="reindex", description="Admins: rebuild the index from the documents folder.")
     @admin_only()
@@ -68,5 +72,5 @@ class Admin(commands.Cog):
             await send(interaction, reply)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: StatementBot) -> None:
     await bot.add_cog(Admin(bot))

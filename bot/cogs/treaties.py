@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from ..client import respond
 
+if TYPE_CHECKING:
+    from ..client import StatementBot
+
 
 class Treaties(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
-        self.answerer = bot.answerer  # type: ignore[attr-defined]
+    def __init__(self, bot: StatementBot) -> None:
+        self.answerer = bot.answerer
 
     @app_commands.command(name="treaty", description="Look up a treaty the statements cite, or one of its articles.")
     @app_commands.describe(
@@ -32,5 +37,5 @@ class Treaties(commands.Cog):
         await respond(interaction, self.answerer.sources())
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: StatementBot) -> None:
     await bot.add_cog(Treaties(bot))
