@@ -12,13 +12,12 @@ from pathlib import Path
 
 import discord
 import yarl
-from discord import app_commands
 from discord.ext import commands, tasks
 
 from embeddings.service import Engine
 
 from . import render
-from .core import Answerer
+from .core import Answerer, settle_memory
 from .settings import BotSettings
 
 log = logging.getLogger(__name__)
@@ -53,6 +52,7 @@ class _Base:
     async def setup_hook(self) -> None:
         # Loading (or building, the first time) the index runs in a thread.
         await asyncio.to_thread(self.answerer.engine.load)
+        await asyncio.to_thread(settle_memory)
         for cog in COGS:
             await self.load_extension(cog)
         await self.sync_commands(force=self.force_sync)
@@ -87,6 +87,7 @@ class _Base:
         """Pick up an index another process (shard) rebuilt in the shared INDEX_DIR."""
         try:
             if await asyncio.to_thread(self.answerer.engine.refresh_if_changed):
+                await asyncio.to_thread(settle_memory)
                 log.info("now serving the index rebuilt by another process")
         except Exception as exc:  # keep serving the old index
             log.warning("could not load the new index: %s", exc)

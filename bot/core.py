@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from dataclasses import dataclass
 
-from embeddings.errors import BuildFailed, BuildInProgress, EngineError
 from discord.ext import commands
 
+from embeddings.errors import BuildFailed, BuildInProgress, EngineError
 from embeddings.service import Engine
 
 from . import render
 from .settings import AdminRole, BotSettings
 
 log = logging.getLogger(__name__)
+
+
+def settle_memory() -> None:
+    """After an index is loaded: collect, then move everything alive out of the garbage
+    collector's reach. The index, model and passages live as long as they serve; otherwise each
+    full collection walks all of them, on whichever thread allocates, the event loop's included
+    (pauses of a few hundred milliseconds in a large process). Run in a worker thread."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 class Cooldown:
@@ -123,6 +134,7 @@ class Answerer:
             log.warning("reindex failed: %s", exc)
             return render.error(f"Reindex failed, the previous index is still serving. {exc}")
         log.info("reindex by %s: %s", started_by, summary.describe())
+        await asyncio.to_thread(settle_memory)
         return render.reindex_done(summary)
 
     def busy_reply(self) -> render.Reply:
