@@ -228,19 +228,27 @@ async def test_reindex_as_admin_and_concurrent_second(world, monkeypatch):
     assert "welcomed the sanctions package" in all_text(await emu.answer(after))
 
 
-async def test_reindex_by_configured_role(world, encoder, tmp_path):
-    emu, _, _ = world
-    # A role with the configured name on another server grants nothing; the role id does.
-    from bot.core import is_admin
-    from bot.settings import BotSettings as S
+async def test_reindex_by_configured_role(world, monkeypatch):
+    """ADMIN_ROLES: a role id, or SERVER_ID:Role Name; a role of that name on another server
+    grants nothing. Members without Manage Server run /reindex through their role."""
+    import dataclasses
 
-    roles = S.from_env({"ADMIN_ROLES": f"{emu.admin_role_id},{emu.guild_id}:Helper"}).admin_roles
-    assert is_admin(roles, administrator=False, manage_guild=False, guild_id=int(emu.guild_id),
-                    roles=[(int(emu.admin_role_id), "Bot Admin")])
-    assert is_admin(roles, administrator=False, manage_guild=False, guild_id=int(emu.guild_id),
-                    roles=[(int(emu.helper_role_id), "Helper")])
-    assert not is_admin(roles, administrator=False, manage_guild=False, guild_id=12345,
-                        roles=[(999, "Helper")])
+    from bot.settings import BotSettings
+
+    emu, bot, settings = world
+
+    def admin_roles(value: str) -> None:
+        roles = BotSettings.from_env({"ADMIN_ROLES": value}).admin_roles
+        monkeypatch.setattr(bot, "settings", dataclasses.replace(settings, admin_roles=roles))
+
+    admin_roles(f"{emu.admin_role_id},{emu.guild_id}:Helper")
+    for role in (emu.admin_role_id, emu.helper_role_id):  # by id, and by name on this server
+        interaction = await emu.interact("reindex", permissions=0, roles=[role])
+        assert "Index" in all_text(await emu.answer(interaction, timeout=120))
+    admin_roles("999999999999999999:Helper")  # "Helper" on another server
+    refused = await emu.interact("reindex", permissions=0, roles=[emu.helper_role_id])
+    callback = await emu.callback(refused)
+    assert "Only server admins" in callback.json["data"]["content"] and callback.json["data"]["flags"] & 64
 
 
 async def test_long_answers_stay_within_limits(world):

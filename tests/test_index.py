@@ -99,15 +99,6 @@ def test_failed_build_leaves_old_index_serving(fresh_built, encoder):
     assert engine.ask("Which country was condemned for enabling the attack?").answered
 
 
-def test_killed_build_leftovers_are_cleaned(fresh_built, encoder):
-    fresh_settings = fresh_built
-    stale = fresh_settings.index_dir / ".tmp-deadbeef"
-    stale.mkdir()
-    (stale / "half.npy").write_bytes(b"partial")
-    build_index(fresh_settings.data_dir, fresh_settings.index_dir, encoder, force=True)
-    assert not stale.exists()
-
-
 def test_damaged_files_name_the_file(fresh_built, encoder):
     fresh_settings = fresh_built
     path = current_path(fresh_settings.index_dir)

@@ -16,18 +16,20 @@ import pytest
 from embeddings import models
 from embeddings.config import EngineSettings
 from embeddings.documents import load_corpus
-from embeddings.encoder import file_sha256, model_fingerprint
-from embeddings.modelfiles import file_sha256, model_fingerprint
 from embeddings.evaluate import Row, load_rows
+from embeddings.modelfiles import file_sha256, model_fingerprint
 from embeddings.models import ModelDamaged, read_card, select_model
 from embeddings.search import SearchParams
 from embeddings.train import TrainConfig, _batches, _Pair, data_key, fit, gate, shipped_record, usable_rows
+
+from .conftest import DATA, STATEMENT_FILE
 
 # The issue's bar for held-out figures (five folds, each question scored by a model that never saw it).
 # Measured (docs/quality.md): recall@1 0.839, recall@3 0.960, off-topic 1.000, false refusal 0.029; the
 # issue asked for 0.90 / 0.97 on recall, not reached. Floors: the measured figures less about one question.
 TARGETS = {"recall@1": 0.83, "recall@3": 0.95, "off_topic_rejected": 0.95}
 MAX_FALSE_REJECTION = 0.05
+
 
 
 def corpus_of(settings: EngineSettings) -> dict:
@@ -126,7 +128,13 @@ def test_gate_refuses_any_worse_figure():
 
 def test_worse_model_is_refused_and_not_retrained(tmp_path, engine_settings, monkeypatch, caplog):
     """Labels shuffled to the wrong passages: the fine-tuned model is worse on held-out questions,
-    so it is refused, the base model keeps serving, and the verdict is cached."""
+    so it is refused, the base model keeps serving, and the verdict is cached. (The statement
+    alone as the corpus: its questions need nothing else, and each fold's index builds fast.)"""
+    data = tmp_path / "data"
+    data.mkdir()
+    for file in DATA.glob(STATEMENT_FILE.replace(".txt", ".*")):
+        shutil.copy2(file, data / file.name)
+    engine_settings = EngineSettings(data, tmp_path / "unused", "")
     corpus = corpus_of(engine_settings)
     good = [r for r in load_rows() if r.scope == "statements"]
     answerable = [r for r in good if r.answerable][:36]
