@@ -262,10 +262,68 @@ def generated(size: int, questions: list[str], base) -> dict:
     return out
 
 
+def spelling(real_words: list[str], sizes=(30_000, 100_000, 300_000)) -> list[dict]:
+    """Spelling correction against vocabularies as large libraries have (Heaps' law: about 200k
+    distinct words at a million passages): the corpus's words plus generated word-like strings
+    (pieces of real words glued together). 300 real words misspelt by one edit past the first
+    letter; the bucketed Speller against a scan of the whole vocabulary, time and how often the
+    intended word comes back."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import Levenshtein
+
+    from embeddings.search import Speller
+
+    rng = np.random.default_rng(7)
+    real = sorted({w for w in real_words if len(w) >= 5 and w.isalpha()})
+    targets = [real[i] for i in rng.choice(len(real), size=min(300, len(real)), replace=False)]
+
+    def misspell(w: str) -> str:
+        i = int(rng.integers(1, len(w)))
+        letter = "abcdefghijklmnopqrstuvwxyz"[int(rng.integers(0, 26))]
+        return w[:i] + letter + w[i + 1:] if rng.random() < 0.5 else w[:i] + letter + w[i:]
+
+    typos = [misspell(w) for w in targets]
+    out = []
+    for size in (len(real), *sizes):
+        vocab = set(real)
+        while len(vocab) < size:
+            a, b = real[int(rng.integers(0, len(real)))], real[int(rng.integers(0, len(real)))]
+            vocab.add(a[: int(rng.integers(2, len(a)))] + b[int(rng.integers(1, len(b) - 1)):])
+        words = sorted(vocab)
+        start = time.perf_counter()
+        speller = Speller(words)
+        build_s = time.perf_counter() - start
+        start = time.perf_counter()
+        fixed = [speller.correct(t) for t in typos]
+        bucket_ms = (time.perf_counter() - start) / len(typos) * 1000
+        start = time.perf_counter()
+        scanned = []
+        for t in typos:  # the previous way: every word of the vocabulary
+            limit = 1 if len(t) < 8 else 2
+            found = process.extract(t, words, scorer=Levenshtein.distance, score_cutoff=limit, limit=3)
+            best = [w for w, d, _ in found if d == min(d for _, d, _ in found)] if found else []
+            scanned.append(best[0] if len(best) == 1 else None)
+        scan_ms = (time.perf_counter() - start) / len(typos) * 1000
+        out.append({"vocabulary": len(words), "build_s": build_s, "bucketed_ms": bucket_ms, "full_scan_ms": scan_ms,
+                    "bucketed_right": float(np.mean([f == w for f, w in zip(fixed, targets)])),
+                    "full_scan_right": float(np.mean([f == w for f, w in zip(scanned, targets)]))})
+    return out
+
+
 # --------------------------------------------------------------------------- report
 
 
-def table(results: dict) -> str:
+def _spelling_table(results: dict) -> str:
+    lines = ["spelling correction, vocabulary   bucketed ms  right   full scan ms  right"]
+    for r in results["spelling"]:
+        lines.append(f"  {r['vocabulary']:>29,} {r['bucketed_ms']:13.3f} {r['bucketed_right']:6.2f}"
+                     f" {r['full_scan_ms']:14.3f} {r['full_scan_right']:6.2f}")
+    return "\n".join(lines)
+
+
+def table(results: dict, spelling_only: bool = False) -> str:
+    if spelling_only:
+        return _spelling_table(results)
     s = results["shipped"]
     lines = [
         f"machine: {results['machine']}",
@@ -297,7 +355,9 @@ def table(results: dict) -> str:
             f" {g['bm25_mb']:8.0f} {g['question_to_hits']['p50_ms']:8.2f} {g['question_to_hits']['p95_ms']:7.2f}"
             f" {g['recall@10_vs_exact']:10.3f} {g['rss_mb']:7.0f}"
         )
-    for g in results["generated"]:
+    if results.get("spelling"):
+        lines += ["", _spelling_table(results)]
+    for g in results.get("generated", []):
         for row in g.get("nprobe_sweep", []):
             lines.append(f"    {g['passages']:,} passages, nprobe {row['nprobe']:>4}: dense search "
                          f"{row['dense_ms']:.2f} ms, recall@10 {row['recall@10']:.3f}")
@@ -308,6 +368,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results.json"))
+    parser.add_argument("--spelling-only", action="store_true", help="only the spelling-correction figures")
     args = parser.parse_args()
     questions = [r.question for r in load_rows()]
     results: dict = {
@@ -315,6 +376,14 @@ def main() -> int:
                    f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}",
         "when": time.strftime("%Y-%m-%d %H:%M"),
     }
+    if args.spelling_only:
+        from embeddings.documents import load_corpus
+        from embeddings.text import word_counts
+
+        words = word_counts([p.text for p in load_corpus(ROOT / "data").passages])
+        results["spelling"] = spelling(list(words))
+        print(table(results, spelling_only=True))
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         results["shipped"] = shipped(Path(tmp), questions)
         print("shipped corpus done", flush=True)
@@ -323,6 +392,8 @@ def main() -> int:
         base = Engine(EngineSettings.from_env({"DATA_DIR": str(Path(tmp) / "data"),
                                                "INDEX_DIR": str(Path(tmp) / "index")}))
         base.load()
+        results["spelling"] = spelling(list(base.index.words))
+        print("spelling done", flush=True)
         results["generated"] = []
         for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
             results["generated"].append(generated(size, questions, base))
