@@ -191,6 +191,7 @@ def generated(size: int, questions: list[str], base) -> dict:
     from embeddings.index import KindIndex, LoadedIndex, make_dense_index
     from embeddings.search import Searcher
     from embeddings.text import tokens, word_counts
+    from embeddings.treaties import TreatyCatalogue
 
     rng = np.random.default_rng(size)
     real = np.asarray(base.index.vectors, dtype=np.float32)
@@ -234,6 +235,7 @@ def generated(size: int, questions: list[str], base) -> dict:
         unit_passage=np.arange(size), unit_start=np.arange(size + 1), vectors=vectors,
         words=word_counts([" ".join(vocab)]),
         kinds={"statement": KindIndex("statement", 0, size, 0, dense, retriever)},
+        catalogue=TreatyCatalogue([], []),  # the generated text cites nothing
     )
     searcher = Searcher(index, base.encoder, cache_size=0)
     out["question_to_hits"] = latency(lambda q: searcher.search(q, k=3), questions, repeat=2)

@@ -37,10 +37,11 @@ from .errors import BuildFailed, IndexDamaged, IndexMismatch
 from .locks import file_lock
 from .modelfiles import TextEncoder
 from .text import sentences, tokens, word_counts
+from .treaties import TreatyCatalogue
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 5  # 4: passages carry speaker, partial and clause; 5: short paragraphs joined
+SCHEMA_VERSION = 6  # 4: passages carry speaker, partial and clause; 5: short paragraphs joined; 6: catalogue
 CURRENT = "current"
 REPLACED = ".replaced-at"  # in an old version: when it stopped being current (seconds since the epoch)
 OLD_VERSION_GRACE = 600.0  # seconds a replaced version is kept at least
@@ -95,6 +96,7 @@ class LoadedIndex:
     vectors: np.ndarray  # unit vectors (memory-mapped)
     words: dict[str, int]  # surface words of the corpus and their counts (spelling, unknown words)
     kinds: dict[str, KindIndex]
+    catalogue: TreatyCatalogue  # the agreements and the passages citing them, made at build time
 
     @property
     def version(self) -> str:
@@ -245,8 +247,13 @@ def load_index(index_dir: Path, model_fingerprint: str, *, mmap: bool = True) ->
         words = json.loads(words_file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise IndexDamaged(f"index file {words_file} is missing or damaged; run `{BUILD_RUN}`") from exc
+    catalogue_file = path / TreatyCatalogue.FILE
+    try:
+        catalogue = TreatyCatalogue.from_dict(json.loads(catalogue_file.read_text(encoding="utf-8")), passages)
+    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+        raise IndexDamaged(f"index file {catalogue_file} is missing or damaged; run `{BUILD_RUN}`") from exc
     return LoadedIndex(path, manifest, passages, np.asarray(unit_passage), np.asarray(arrays["unit_start"]),
-                       arrays["vectors"], words, kinds)
+                       arrays["vectors"], words, kinds, catalogue)
 
 
 def _load_cache(index_dir: Path, model_fingerprint: str) -> tuple[dict[bytes, np.ndarray], dict | None]:
@@ -374,6 +381,8 @@ def build_index(
                 problems=report.problems,
                 passage_keys=sorted(new_keys),
             )
+            catalogue = TreatyCatalogue(passages, manifest["documents"])
+            (tmp / TreatyCatalogue.FILE).write_text(json.dumps(catalogue.to_dict(passages)), encoding="utf-8")
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
             _fsync_tree(tmp)
             final = index_dir / f"v-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"

@@ -239,11 +239,10 @@ class Engine:
         return self.searcher.search(question, k=k or self.settings.top_k, scope=scope)
 
     def _serve(self, index: LoadedIndex) -> None:
-        """Start serving ``index``: its searcher (calibrated) and its treaty catalogue are made
-        here, in the loading thread, then swapped in together."""
+        """Start serving ``index``: its searcher (calibrated here, in the loading thread) and its
+        treaty catalogue (made when the index was built) are swapped in together."""
         searcher = Searcher(index, self.encoder, self.params)
-        catalogue = TreatyCatalogue(index.passages, index.manifest.get("documents", []))
-        self._catalogue, self._searcher = catalogue, searcher
+        self._catalogue, self._searcher = index.catalogue, searcher
 
     @property
     def catalogue(self) -> TreatyCatalogue:

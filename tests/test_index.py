@@ -109,6 +109,30 @@ def test_damaged_files_name_the_file(fresh_built, encoder):
     assert str(faiss_file) in str(info.value) and BUILD_RUN in str(info.value)
 
 
+def test_damaged_catalogue_is_named(fresh_built, encoder):
+    path = current_path(fresh_built.index_dir)
+    (path / "catalogue.json").write_text('{"treaties": [{"name": "x"', encoding="utf-8")
+    with pytest.raises(IndexDamaged) as info:
+        load_index(fresh_built.index_dir, encoder.fingerprint)
+    assert str(path / "catalogue.json") in str(info.value)
+
+
+def test_catalogue_is_stored_with_the_index_as_it_would_be_made(engine):
+    """Loading reads the catalogue the build made; it is the one a fresh scan makes."""
+    from embeddings.treaties import TreatyCatalogue
+
+    index = engine.index
+    fresh = TreatyCatalogue(index.passages, index.manifest["documents"])
+    stored = index.catalogue
+
+    def summary(catalogue):
+        return [(t.name, t.aliases, t.document, t.date, t.members, [p.id for p in t.citations])
+                for t in catalogue.treaties]
+
+    assert summary(stored) == summary(fresh) and engine.catalogue is stored
+    assert any(t.citations for t in stored.treaties)
+
+
 def test_engine_rebuilds_a_damaged_index_from_data(fresh_built, encoder):
     fresh_settings = fresh_built
     path = current_path(fresh_settings.index_dir)
