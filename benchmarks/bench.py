@@ -187,8 +187,9 @@ def generated(size: int, questions: list[str], base) -> dict:
     import bm25s
     import faiss
 
-    from embeddings.documents import Passage
-    from embeddings.index import KindIndex, LoadedIndex, make_dense_index
+    from embeddings.build import make_dense_index
+    from embeddings.index import KindIndex, LoadedIndex
+    from embeddings.records import Passage
     from embeddings.search import Searcher
     from embeddings.text import tokens, word_counts
     from embeddings.treaties import TreatyCatalogue

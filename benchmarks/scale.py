@@ -106,7 +106,7 @@ def write_documents(data: Path, passages: int, real_words: list[str], rng: np.ra
 
 def one_size(size: int, tmp: Path, real, model_dir: Path, anchors, real_words: list[str],
              questions: list[str]) -> dict:
-    from embeddings.index import build_index
+    from embeddings.build import build_index
     from embeddings.service import Engine
 
     rng = np.random.default_rng(size)

@@ -1,4 +1,4 @@
-"""The index on disk: build (incrementally, atomically) and load.
+"""The index on disk: its layout, and loading it (build.py builds it).
 
 Layout of ``INDEX_DIR``::
 
@@ -20,23 +20,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import shutil
-import time
-import uuid
-from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
-from .documents import KINDS, Passage, load_corpus
-from .errors import BuildFailed, IndexDamaged, IndexMismatch
-from .locks import file_lock
-from .modelfiles import TextEncoder
-from .text import sentences, tokens, word_counts
+from .errors import IndexDamaged, IndexMismatch
+from .records import Passage
+from .text import sentences
 from .treaties import TreatyCatalogue
 
 log = logging.getLogger(__name__)
@@ -47,8 +38,6 @@ REPLACED = ".replaced-at"  # in an old version: when it stopped being current (s
 OLD_VERSION_GRACE = 600.0  # seconds a replaced version is kept at least
 OLD_VERSIONS_KEPT = 2  # ... and the last replaced versions are kept however old
 BUILD_RUN = "python -m embeddings build"
-# Units per kind up to which search is exact (flat, about 4 ms at 20k); above it an inverted file.
-EXACT_SEARCH_LIMIT = 20_000
 IVF_NPROBE = 64
 
 
@@ -254,262 +243,3 @@ def load_index(index_dir: Path, model_fingerprint: str, *, mmap: bool = True) ->
         raise IndexDamaged(f"index file {catalogue_file} is missing or damaged; run `{BUILD_RUN}`") from exc
     return LoadedIndex(path, manifest, passages, np.asarray(unit_passage), np.asarray(arrays["unit_start"]),
                        arrays["vectors"], words, kinds, catalogue)
-
-
-def _load_cache(index_dir: Path, model_fingerprint: str) -> tuple[dict[bytes, np.ndarray], dict | None]:
-    """Vectors of the current index by content hash, if it was built with the same model."""
-    path = current_path(index_dir)
-    if path is None:
-        return {}, None
-    try:
-        manifest = read_manifest(path)
-        check_manifest(manifest, path, model_fingerprint)
-        hashes = np.load(path / "unit_hashes.npy")
-        vectors = np.load(path / "vectors.npy", mmap_mode="r")
-        if len(hashes) != len(vectors):
-            raise ValueError("cache arrays disagree")
-    except (IndexDamaged, OSError, ValueError) as exc:
-        log.info("not reusing the previous index as a cache: %s", exc)
-        return {}, None
-    return dict(zip(hashes.tolist(), vectors)), manifest
-
-
-# --------------------------------------------------------------------------- building
-
-
-def build_lock(index_dir: Path, *, wait: bool = False):
-    """One build at a time across processes (shards) on ``INDEX_DIR``: raises BuildInProgress
-    if taken, or with ``wait`` waits for it."""
-    return file_lock(index_dir / ".build.lock", wait=wait,
-                     busy="another process is building the index; waiting for it" if wait
-                     else "an index build is already running")
-
-
-def _sources(documents) -> dict[str, str]:
-    return {d.path: d.sha256 for d in documents}
-
-
-def build_index(
-    data_dir: Path,
-    index_dir: Path,
-    encoder: TextEncoder,
-    *,
-    progress: Callable[[int, int], None] | None = None,
-    force: bool = False,
-    base_model: str = "",
-) -> BuildSummary:
-    """Build or update the index from ``data_dir``; swap it in atomically when complete.
-
-    Only units whose text is new are embedded. On any error the current index is untouched
-    and the temporary folder is removed. ``base_model`` (recorded in the manifest) names the
-    model the encoder's model was fine-tuned from.
-    """
-    started = time.perf_counter()
-    with build_lock(index_dir):
-        _remove_stale(index_dir)
-        report = load_corpus(data_dir)
-        if not report.passages:
-            detail = "; ".join(report.problems) or f"no .txt or .md files in {data_dir}"
-            raise BuildFailed(f"no document could be indexed ({detail})")
-        cache, previous = _load_cache(index_dir, encoder.fingerprint)
-        if (
-            not force
-            and previous is not None
-            and previous.get("sources") == _sources(report.documents)
-            and previous.get("problems", []) == report.problems
-        ):
-            return BuildSummary(
-                documents=len(report.documents), passages=len(report.passages), added=0, removed=0,
-                embedded=0, seconds=time.perf_counter() - started, unchanged=True,
-                problems=report.problems, path=str(current_path(index_dir)),
-            )
-
-        passages = sorted(report.passages, key=lambda p: KINDS.index(p.kind))
-        unit_texts: list[str] = []
-        unit_passage: list[int] = []
-        for number, passage in enumerate(passages):
-            for text in passage_units(passage):
-                unit_texts.append(text)
-                unit_passage.append(number)
-        unit_hashes = [_hash(t) for t in unit_texts]
-        first_new: dict[bytes, int] = {}  # each new text once, however often it occurs
-        for i, h in enumerate(unit_hashes):
-            if h not in cache:
-                first_new.setdefault(h, i)
-        missing = list(first_new.values())
-        log.info("%d units, %d to embed", len(unit_texts), len(missing))
-        done = 0
-
-        def tick(n: int) -> None:
-            nonlocal done
-            done += n
-            if progress:
-                progress(done, len(missing))
-
-        fresh = encoder.encode([unit_texts[i] for i in missing], progress=tick)
-        new_vectors = {unit_hashes[i]: fresh[row] for row, i in enumerate(missing)}
-        dimension = encoder.dimension
-        vectors = np.zeros((len(unit_texts), dimension), dtype=np.float32)
-        for row, h in enumerate(unit_hashes):
-            vectors[row] = new_vectors[h] if h in new_vectors else cache[h]
-
-        old_keys = set()
-        if previous is not None:
-            old_keys = set(map(tuple, previous.get("passage_keys", [])))
-        new_keys = {(p.id, p.text_hash) for p in passages}
-        summary_counts = (len(new_keys - old_keys), len(old_keys - new_keys))
-
-        per_document = Counter(p.document for p in passages)
-        tmp = index_dir / f".tmp-{uuid.uuid4().hex[:12]}"
-        try:
-            tmp.mkdir(parents=True)
-            manifest = _write(tmp, passages, np.array(unit_passage, dtype=np.int32),
-                              np.array(unit_hashes, dtype="S32"), vectors, dimension)
-            manifest.update(
-                model=encoder.fingerprint,
-                model_path=encoder.model_path,
-                base_model=base_model,  # the model this one was fine-tuned from (or itself)
-                build_time=datetime.now(UTC).isoformat(timespec="seconds"),
-                build_seconds=round(time.perf_counter() - started, 3),
-                sources=_sources(report.documents),
-                documents=[
-                    {"id": d.id, "title": d.title, "kind": d.kind, "kind_source": d.kind_source,
-                     "date": d.date, "source": d.source, "path": d.path, "aliases": d.extra.get("aliases", ""),
-                     "completeness": d.completeness, "passages": per_document[d.id]}
-                    for d in report.documents
-                ],
-                problems=report.problems,
-                passage_keys=sorted(new_keys),
-            )
-            catalogue = TreatyCatalogue(passages, manifest["documents"])
-            (tmp / TreatyCatalogue.FILE).write_text(json.dumps(catalogue.to_dict(passages)), encoding="utf-8")
-            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-            _fsync_tree(tmp)
-            final = index_dir / f"v-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-            os.rename(tmp, final)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        _swap_current(index_dir, final)
-        _remove_old_versions(index_dir, keep={final.name})
-        return BuildSummary(
-            documents=len(report.documents), passages=len(passages), added=summary_counts[0],
-            removed=summary_counts[1], embedded=len(missing),
-            seconds=time.perf_counter() - started, unchanged=False, problems=report.problems,
-            path=str(final),
-        )
-
-
-def _write(folder: Path, passages: list[Passage], unit_passage: np.ndarray, unit_hashes: np.ndarray,
-           vectors: np.ndarray, dimension: int) -> dict:
-    import faiss
-
-    bm25s = _import_bm25s()
-    with (folder / "passages.jsonl").open("w", encoding="utf-8") as fh:
-        for p in passages:
-            fh.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
-    np.save(folder / "units.npy", unit_passage)
-    np.save(folder / "unit_hashes.npy", unit_hashes)
-    np.save(folder / "vectors.npy", vectors)
-    unit_start = np.searchsorted(unit_passage, np.arange(len(passages) + 1)).astype(np.int64)
-    np.save(folder / "unit_start.npy", unit_start)
-    (folder / "words.json").write_text(json.dumps(word_counts(p.text for p in passages)), encoding="utf-8")
-
-    kinds: dict[str, dict] = {}
-    for kind in KINDS:
-        members = [i for i, p in enumerate(passages) if p.kind == kind]
-        if not members:
-            continue
-        p_start, p_end = members[0], members[-1] + 1
-        unit_rows = np.nonzero((unit_passage >= p_start) & (unit_passage < p_end))[0]
-        u_start, u_end = int(unit_rows[0]), int(unit_rows[-1]) + 1
-        dense, params = make_dense_index(vectors[u_start:u_end], exact_limit=EXACT_SEARCH_LIMIT)
-        faiss.write_index(dense, str(folder / f"dense-{kind}.faiss"))
-        bm25 = bm25s.BM25()
-        bm25.index([tokens(lexical_text(p)) or [""] for p in passages[p_start:p_end]], show_progress=False)
-        bm25.save(str(folder / f"bm25-{kind}"), show_progress=False)
-        kinds[kind] = {"passages": [p_start, p_end], "units": [u_start, u_end], **params}
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "dimension": dimension,
-        "passages": len(passages),
-        "units": int(len(unit_passage)),
-        "kinds": kinds,
-    }
-
-
-def make_dense_index(vectors: np.ndarray, exact_limit: int = EXACT_SEARCH_LIMIT):
-    """Exact inner-product search for small sets; an inverted file (IVF) above ``exact_limit``.
-
-    Measured on 1M generated vectors (benchmarks/bench.py): IVF with 4*sqrt(n) lists and 64
-    probed gives recall@10 0.97 in about 2.3 ms and builds in 4 minutes; HNSW (M=32,
-    efConstruction 200) needed efSearch 2048 (8 ms) for 0.95 and 8 minutes to build.
-    """
-    import faiss
-
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    count, dimension = vectors.shape
-    if count <= exact_limit:
-        index = faiss.IndexFlatIP(dimension)
-        params = {"index_type": "flat"}
-    else:
-        nlist = int(4 * np.sqrt(count))
-        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dimension), dimension, nlist, faiss.METRIC_INNER_PRODUCT)
-        rng = np.random.default_rng(0)
-        sample = vectors[np.sort(rng.choice(count, min(count, nlist * 40), replace=False))]
-        index.train(sample)
-        params = {"index_type": "ivf", "nlist": nlist, "nprobe": IVF_NPROBE}
-    index.add(vectors)
-    return index, params
-
-
-def _fsync_tree(folder: Path) -> None:
-    for file in folder.rglob("*"):
-        if file.is_file():
-            with open(file, "rb") as fh:
-                os.fsync(fh.fileno())
-
-
-def _swap_current(index_dir: Path, target: Path) -> None:
-    previous = current_path(index_dir)
-    link = index_dir / CURRENT
-    tmp_link = index_dir / f".link-{uuid.uuid4().hex[:8]}"
-    os.symlink(target.name, tmp_link)
-    os.replace(tmp_link, link)  # atomic: readers see the old or the new index, never neither
-    if previous is not None and previous.is_dir() and previous.name != target.name:
-        try:  # when it stopped being current: the grace period of old versions runs from here
-            (previous / REPLACED).write_text(f"{time.time():.3f}\n", encoding="utf-8")
-        except OSError as exc:
-            log.warning("could not mark %s as replaced (%s); it is kept as one of the last versions", previous, exc)
-
-
-def replaced_at(version: Path) -> float:
-    """When ``version`` stopped being current (a version from before the marker existed: its
-    folder's time)."""
-    try:
-        return float((version / REPLACED).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return version.stat().st_mtime
-
-
-def _remove_stale(index_dir: Path) -> None:
-    """Temporary folders of builds that were killed (we hold the build lock, so none is live)."""
-    for entry in index_dir.glob(".tmp-*"):
-        shutil.rmtree(entry, ignore_errors=True)
-    for entry in index_dir.glob(".link-*"):
-        entry.unlink(missing_ok=True)
-
-
-def _remove_old_versions(index_dir: Path, keep: set[str], grace_seconds: float = OLD_VERSION_GRACE,
-                         keep_last: int = OLD_VERSIONS_KEPT) -> None:
-    """Drop versions no longer current, except the ``keep_last`` most recently replaced and any
-    replaced less than ``grace_seconds`` ago: other processes (shards) may still be reading
-    them until they notice the new one (they check every 30 s)."""
-    now = time.time()
-    current = current_path(index_dir)
-    old = sorted(((replaced_at(v), v) for v in index_dir.glob("v-*")
-                  if v.name not in keep and (current is None or v.name != current.name)), reverse=True)
-    for i, (at, version) in enumerate(old):
-        if i < keep_last or now - at < grace_seconds:
-            continue
-        shutil.rmtree(version, ignore_errors=True)

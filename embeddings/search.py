@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .documents import Passage
 from .index import LoadedIndex
+from .records import Passage
 from .text import STOPWORDS, normalise, tokens
 
 log = logging.getLogger(__name__)

@@ -13,20 +13,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .backends import make_encoder
+from .build import build_index, build_lock
 from .config import EngineSettings
-from .documents import is_partial
 from .errors import BuildFailed, BuildInProgress, EngineError, IndexDamaged, IndexMismatch
 from .index import (
     SCHEMA_VERSION,
     BuildSummary,
     LoadedIndex,
-    build_index,
-    build_lock,
     current_path,
     load_index,
     read_manifest,
 )
 from .models import ModelChoice, is_trained, search_params_for, select_model
+from .records import is_partial
 from .search import Searcher, SearchParams, SearchResult
 from .treaties import TreatyAnswer, TreatyCatalogue
 

@@ -45,11 +45,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .documents import Passage, load_corpus
+from .build import build_index
+from .documents import load_corpus
 from .encoder import Encoder
 from .evaluate import Outcome, Row, assign_folds, metrics
-from .index import build_index, load_index, passage_units
+from .index import load_index, passage_units
 from .modelfiles import model_fingerprint, offline
+from .records import Passage
 from .search import Candidates, Searcher, SearchParams, calibrated_threshold, fuse, probe_level, probe_questions
 from .text import normalise
 

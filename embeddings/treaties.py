@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .documents import Passage, is_partial
+from .records import Passage, is_partial
 from .text import normalise
 
 # canonical name, aliases. The first alias is the short name shown in lists.

@@ -5,8 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from embeddings.build import build_index
 from embeddings.errors import BuildFailed, IndexDamaged, IndexMismatch
-from embeddings.index import BUILD_RUN, SCHEMA_VERSION, build_index, current_path, load_index, passage_units
+from embeddings.index import BUILD_RUN, SCHEMA_VERSION, current_path, load_index, passage_units
 from embeddings.service import Engine
 
 from .conftest import DATA
@@ -151,9 +152,10 @@ def test_index_built_automatically_on_first_use(fresh_settings, encoder):
 
 def test_large_kinds_get_an_inverted_file_index(fresh_settings, encoder, monkeypatch):
     """Above EXACT_SEARCH_LIMIT units a kind is searched through IVF; answers stay the same."""
+    import embeddings.build as build_module
     import embeddings.index as index_module
 
-    monkeypatch.setattr(index_module, "EXACT_SEARCH_LIMIT", 50)
+    monkeypatch.setattr(build_module, "EXACT_SEARCH_LIMIT", 50)
     engine = Engine(fresh_settings, encoder=encoder)
     engine.load()
     kinds = engine.index.manifest["kinds"]
@@ -168,7 +170,7 @@ def test_large_kinds_get_an_inverted_file_index(fresh_settings, encoder, monkeyp
 def test_ivf_recall_against_exact_search():
     import faiss
 
-    from embeddings.index import make_dense_index
+    from embeddings.build import make_dense_index
 
     rng = np.random.default_rng(0)
     vectors = rng.standard_normal((5000, 32)).astype(np.float32)

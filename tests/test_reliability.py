@@ -13,10 +13,11 @@ import pytest
 from bot import render
 from bot.core import Answerer, Cooldown
 from bot.settings import BotSettings
+from embeddings.build import build_index
 from embeddings.config import PROJECT_ROOT
 from embeddings.documents import load_corpus
 from embeddings.errors import IndexMismatch
-from embeddings.index import build_index, current_path
+from embeddings.index import current_path
 from embeddings.modelfiles import model_fingerprint
 from embeddings.service import Engine
 
@@ -222,12 +223,12 @@ def test_disk_full_during_write_keeps_old_index(fresh_built, encoder, monkeypatc
     engine.load()
     old = engine.index.path
     (fresh_built.data_dir / "new.txt").write_text("date 2024-01 A new paragraph.\n", "utf-8")
-    import embeddings.index as index_module
+    import embeddings.build as build_module
 
     def full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(index_module, "_fsync_tree", full)
+    monkeypatch.setattr(build_module, "_fsync_tree", full)
     from embeddings.errors import BuildFailed
 
     with pytest.raises(BuildFailed, match="No space left on device"):
