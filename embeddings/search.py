@@ -168,6 +168,14 @@ def calibrated_threshold(probabilities: Sequence[float], fitted: float, referenc
     return round(fitted + max(0.0, probe_level(probabilities) - reference), 4)
 
 
+def calibrated_thresholds(probabilities: dict[str, Sequence[float]], params: SearchParams) -> dict[str, float]:
+    """Per scope, the threshold for an index whose probes scored ``probabilities`` (one list per
+    scope): what Searcher.calibrate sets, and what the cross-validation applies to each fold."""
+    references = dict(params.probe_levels)
+    return {scope: calibrated_threshold(p, params.answer_threshold, references.get(scope))
+            for scope, p in probabilities.items()}
+
+
 class Speller:
     """Corrects a misspelt word to a corpus word one or two edits away (by length), if there is
     exactly one best. Candidates share the word's first letter (misspellings rarely change it)
@@ -273,8 +281,7 @@ class Searcher:
                 if found is not None and len(found.numbers):
                     probabilities[scope].append(fuse(found, self.params, 1)[4]["probability"])
         fitted = self.params.answer_threshold
-        self.thresholds = {scope: calibrated_threshold(p, fitted, references[scope])
-                           for scope, p in probabilities.items()}
+        self.thresholds = calibrated_thresholds(probabilities, self.params)
         raised = {scope: t for scope, t in self.thresholds.items() if t > fitted}
         if raised:
             log.info("no-answer threshold raised from %.3f to %s: off-topic probe questions score higher "

@@ -65,10 +65,7 @@ class Engine:
         self._params = params
         self._model: ModelChoice | None = None
         self._model_lock = threading.Lock()
-        # What serves: a searcher and the treaty catalogue of the same index, swapped together
-        # (built in the thread that loads the index, never on a caller's event loop).
-        self._searcher: Searcher | None = None
-        self._catalogue: TreatyCatalogue | None = None
+        self._searcher: Searcher | None = None  # over the serving index, which holds its treaty catalogue
         self._load_lock = threading.Lock()
         self._build_lock = threading.Lock()
 
@@ -238,17 +235,14 @@ class Engine:
         return self.searcher.search(question, k=k or self.settings.top_k, scope=scope)
 
     def _serve(self, index: LoadedIndex) -> None:
-        """Start serving ``index``: its searcher (calibrated here, in the loading thread) and its
-        treaty catalogue (made when the index was built) are swapped in together."""
-        searcher = Searcher(index, self.encoder, self.params)
-        self._catalogue, self._searcher = index.catalogue, searcher
+        """Start serving ``index``: its searcher is made (and calibrated) here, in the loading
+        thread, and swapped in; the treaty catalogue comes with the index (made at build time)."""
+        self._searcher = Searcher(index, self.encoder, self.params)
 
     @property
     def catalogue(self) -> TreatyCatalogue:
-        """Treaties the corpus cites, for the index now serving (made when it was loaded)."""
-        if self._catalogue is None:
-            self.load()
-        return self._catalogue
+        """Treaties the corpus cites, for the index now serving."""
+        return self.searcher.index.catalogue
 
     def treaty(self, name: str, article: int | None = None) -> TreatyAnswer | None:
         """Look a treaty up by name or alias; None if nothing close is known."""

@@ -52,7 +52,7 @@ from .evaluate import Outcome, Row, assign_folds, metrics
 from .index import load_index, passage_units
 from .modelfiles import model_fingerprint, offline
 from .records import Passage
-from .search import Candidates, Searcher, SearchParams, calibrated_threshold, fuse, probe_level, probe_questions
+from .search import Candidates, Searcher, SearchParams, calibrated_thresholds, fuse, probe_level, probe_questions
 from .text import normalise
 
 log = logging.getLogger(__name__)
@@ -305,9 +305,7 @@ def _probe_probabilities(probes: Sequence[Scored], params: SearchParams) -> dict
 def thresholds_for(probes: Sequence[Scored], params: SearchParams) -> dict[str, float]:
     """Per scope, the no-answer threshold a searcher calibrates for the index that scored the
     probes (Searcher.calibrate, done here from stored scores)."""
-    references = dict(params.probe_levels)
-    return {scope: calibrated_threshold(p, params.answer_threshold, references.get(scope))
-            for scope, p in _probe_probabilities(probes, params).items()}
+    return calibrated_thresholds(_probe_probabilities(probes, params), params)
 
 
 def outcomes(scored: Sequence[Scored], params: SearchParams,
