@@ -136,17 +136,21 @@ def current_path(index_dir: Path) -> Path | None:
     return link.resolve()
 
 
-def read_manifest(path: Path) -> dict:
-    file = path / "manifest.json"
+def _read_json(file: Path) -> dict:
+    """A JSON object file of an index version; IndexDamaged names the file if it is not one."""
     try:
-        manifest = json.loads(file.read_text(encoding="utf-8"))
+        data = json.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise IndexDamaged(f"index file {file} is missing; run `{BUILD_RUN}`") from exc
     except (OSError, ValueError) as exc:
         raise IndexDamaged(f"index file {file} is damaged ({exc}); run `{BUILD_RUN}`") from exc
-    if not isinstance(manifest, dict):
+    if not isinstance(data, dict):
         raise IndexDamaged(f"index file {file} is damaged; run `{BUILD_RUN}`")
-    return manifest
+    return data
+
+
+def read_manifest(path: Path) -> dict:
+    return _read_json(path / "manifest.json")
 
 
 def check_manifest(manifest: dict, path: Path, model_fingerprint: str) -> None:
@@ -231,15 +235,11 @@ def load_index(index_dir: Path, model_fingerprint: str, *, mmap: bool = True) ->
             dense=dense,
             bm25=bm25,
         )
-    words_file = path / "words.json"
-    try:
-        words = json.loads(words_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise IndexDamaged(f"index file {words_file} is missing or damaged; run `{BUILD_RUN}`") from exc
+    words = _read_json(path / "words.json")
     catalogue_file = path / TreatyCatalogue.FILE
     try:
-        catalogue = TreatyCatalogue.from_dict(json.loads(catalogue_file.read_text(encoding="utf-8")), passages)
-    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
-        raise IndexDamaged(f"index file {catalogue_file} is missing or damaged; run `{BUILD_RUN}`") from exc
+        catalogue = TreatyCatalogue.from_dict(_read_json(catalogue_file), passages)
+    except (KeyError, IndexError, TypeError) as exc:
+        raise IndexDamaged(f"index file {catalogue_file} is damaged ({exc!r}); run `{BUILD_RUN}`") from exc
     return LoadedIndex(path, manifest, passages, np.asarray(unit_passage), np.asarray(arrays["unit_start"]),
                        arrays["vectors"], words, kinds, catalogue)
