@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint index bench evaluate clean
+.PHONY: install run test test-quick lint index bench evaluate clean
 
 # PyTorch's own index of CPU-only wheels. On public PyPI torch==2.13.0 is the CUDA build (several
 # GB of nvidia-* wheels); where this index can be reached, pip takes 2.13.0+cpu from it instead.
@@ -30,6 +30,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+# The suite without the tests marked slow (over five seconds each): for a quick check while editing.
+test-quick: $(STAMP)
+	$(PY) -m pytest -m "not slow"
+
 lint: $(STAMP)
 	$(PY) -m ruff check embeddings bot tests benchmarks
 
@@ -43,4 +47,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench.py
 
 clean:
-	rm -rf $(VENV) data/.index .pytest_cache
+	rm -rf $(VENV) data/.index .pytest_cache .cache

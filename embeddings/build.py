@@ -24,16 +24,19 @@ from .index import (
     IVF_NPROBE,
     OLD_VERSION_GRACE,
     OLD_VERSIONS_KEPT,
+    PASSAGE_KEYS,
     REPLACED,
     SCHEMA_VERSION,
     BuildSummary,
     _hash,
     _import_bm25s,
+    article_numbers,
     check_manifest,
     current_path,
     lexical_text,
     passage_units,
     read_manifest,
+    write_passages,
 )
 from .locks import file_lock
 from .modelfiles import TextEncoder
@@ -48,7 +51,8 @@ EXACT_SEARCH_LIMIT = 20_000
 
 
 def _load_cache(index_dir: Path, model_fingerprint: str) -> tuple[dict[bytes, np.ndarray], dict | None]:
-    """Vectors of the current index by content hash, if it was built with the same model."""
+    """Vectors of the current index by content hash, if it was built with the same model, and
+    its manifest (with its passage keys added)."""
     path = current_path(index_dir)
     if path is None:
         return {}, None
@@ -59,6 +63,7 @@ def _load_cache(index_dir: Path, model_fingerprint: str) -> tuple[dict[bytes, np
         vectors = np.load(path / "vectors.npy", mmap_mode="r")
         if len(hashes) != len(vectors):
             raise ValueError("cache arrays disagree")
+        manifest["passage_keys"] = json.loads((path / PASSAGE_KEYS).read_text(encoding="utf-8"))
     except (IndexDamaged, OSError, ValueError) as exc:
         log.info("not reusing the previous index as a cache: %s", exc)
         return {}, None
@@ -170,8 +175,8 @@ def build_index(
                     for d in report.documents
                 ],
                 problems=report.problems,
-                passage_keys=sorted(new_keys),
             )
+            (tmp / PASSAGE_KEYS).write_text(json.dumps(sorted(new_keys)), encoding="utf-8")
             catalogue = TreatyCatalogue(passages, manifest["documents"])
             (tmp / TreatyCatalogue.FILE).write_text(json.dumps(catalogue.to_dict(passages)), encoding="utf-8")
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
@@ -196,9 +201,8 @@ def _write(folder: Path, passages: list[Passage], unit_passage: np.ndarray, unit
     import faiss
 
     bm25s = _import_bm25s()
-    with (folder / "passages.jsonl").open("w", encoding="utf-8") as fh:
-        for p in passages:
-            fh.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
+    write_passages(folder, passages)
+    (folder / "articles.json").write_text(json.dumps(article_numbers(passages)), encoding="utf-8")
     np.save(folder / "units.npy", unit_passage)
     np.save(folder / "unit_hashes.npy", unit_hashes)
     np.save(folder / "vectors.npy", vectors)

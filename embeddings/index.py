@@ -4,7 +4,10 @@ Layout of ``INDEX_DIR``::
 
     current -> v-20261128T204500-1a2b3c   (symlink, swapped atomically with os.replace)
     v-.../manifest.json                   schema, model, dimension, counts, build time, sources
-    v-.../passages.jsonl                  the passages, verbatim, in index order
+    v-.../passages.jsonl                  the passages, verbatim, in index order (one JSON object a line)
+    v-.../passage_offsets.npy             where each line starts (and one past the last): read on demand
+    v-.../passage_keys.json               (id, text hash) of each passage: what a rebuild added or removed
+    v-.../articles.json                   passage numbers of each "Article N", for questions naming one
     v-.../vectors.npy                     one unit vector per row (float32, normalised)
     v-.../units.npy                       passage number of each unit
     v-.../unit_hashes.npy                 content hash of each unit's text (the embedding cache)
@@ -20,6 +23,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import mmap
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,12 +37,15 @@ from .treaties import TreatyCatalogue
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 6  # 4: passages carry speaker, partial and clause; 5: short paragraphs joined; 6: catalogue
+# 4: passages carry speaker, partial and clause; 5: short paragraphs joined; 6: catalogue;
+# 7: passages read on demand (offsets), passage keys and articles out of the manifest
+SCHEMA_VERSION = 7
 CURRENT = "current"
 REPLACED = ".replaced-at"  # in an old version: when it stopped being current (seconds since the epoch)
 OLD_VERSION_GRACE = 600.0  # seconds a replaced version is kept at least
 OLD_VERSIONS_KEPT = 2  # ... and the last replaced versions are kept however old
 BUILD_RUN = "python -m embeddings build"
+PASSAGE_KEYS = "passage_keys.json"
 IVF_NPROBE = 64
 
 
@@ -75,17 +83,74 @@ class KindIndex:
     bm25: object  # bm25s.BM25 over passages [passage_offset, passage_offset + passage_count)
 
 
+class PassageStore(Sequence[Passage]):
+    """The passages of an index version, parsed when asked for: a start reads one small array,
+    however many passages there are (a million parsed up front took 12 s and 2 GB)."""
+
+    def __init__(self, file: Path, offsets: np.ndarray) -> None:
+        self.file = file
+        self._offsets = offsets
+        size = file.stat().st_size
+        if len(offsets) == 0 or int(offsets[0]) != 0 or int(offsets[-1]) != size:
+            raise IndexDamaged(f"index file {file} does not match its offsets (edited or truncated?); "
+                               f"run `{BUILD_RUN}`")
+        with file.open("rb") as fh:
+            self._map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def __getitem__(self, number):
+        if isinstance(number, slice):
+            return [self[i] for i in range(*number.indices(len(self)))]
+        number = int(number)
+        if number < 0:
+            number += len(self)
+        if not 0 <= number < len(self):
+            raise IndexError(number)
+        line = self._map[int(self._offsets[number]):int(self._offsets[number + 1])]
+        try:
+            return Passage.from_dict(json.loads(line))
+        except (ValueError, TypeError) as exc:
+            raise IndexDamaged(f"index file {self.file} is damaged at passage {number}; run `{BUILD_RUN}`") from exc
+
+    def __iter__(self) -> Iterator[Passage]:
+        for number in range(len(self)):
+            yield self[number]
+
+
+def write_passages(folder: Path, passages: Sequence[Passage]) -> None:
+    """passages.jsonl and the offsets PassageStore reads it by."""
+    offsets = [0]
+    with (folder / "passages.jsonl").open("wb") as fh:
+        for p in passages:
+            line = (json.dumps(p.to_dict(), ensure_ascii=False) + "\n").encode("utf-8")
+            fh.write(line)
+            offsets.append(offsets[-1] + len(line))
+    np.save(folder / "passage_offsets.npy", np.array(offsets, dtype=np.int64))
+
+
+def article_numbers(passages: Sequence[Passage]) -> dict[str, list[int]]:
+    """Passage numbers by their "Article N" number (not numbered clauses), lower-cased."""
+    found: dict[str, list[int]] = {}
+    for number, passage in enumerate(passages):
+        if passage.article and not passage.clause:
+            found.setdefault(passage.article.lower(), []).append(number)
+    return found
+
+
 @dataclass
 class LoadedIndex:
     path: Path
     manifest: dict
-    passages: list[Passage]
+    passages: Sequence[Passage]  # a PassageStore: parsed on demand
     unit_passage: np.ndarray  # passage number of each unit
     unit_start: np.ndarray  # first unit of each passage (and one past the last)
     vectors: np.ndarray  # unit vectors (memory-mapped)
     words: dict[str, int]  # surface words of the corpus and their counts (spelling, unknown words)
     kinds: dict[str, KindIndex]
     catalogue: TreatyCatalogue  # the agreements and the passages citing them, made at build time
+    articles: dict[str, list[int]] = field(default_factory=dict)  # article_numbers(), made at build time
 
     @property
     def version(self) -> str:
@@ -184,11 +249,11 @@ def load_index(index_dir: Path, model_fingerprint: str, *, mmap: bool = True) ->
 
     passages_file = path / "passages.jsonl"
     try:
-        with passages_file.open(encoding="utf-8") as fh:
-            passages = [Passage.from_dict(json.loads(line)) for line in fh if line.strip()]
+        passages = PassageStore(passages_file, np.load(path / "passage_offsets.npy"))
+        passages[len(passages) - 1] if len(passages) else None  # noqa: B018 (the last line parses)
     except FileNotFoundError as exc:
-        raise IndexDamaged(f"index file {passages_file} is missing; run `{BUILD_RUN}`") from exc
-    except (OSError, ValueError, TypeError) as exc:
+        raise IndexDamaged(f"index file {exc.filename or passages_file} is missing; run `{BUILD_RUN}`") from exc
+    except (OSError, ValueError) as exc:
         raise IndexDamaged(f"index file {passages_file} is damaged; run `{BUILD_RUN}`") from exc
     if len(passages) != manifest["passages"]:
         raise IndexDamaged(
@@ -236,10 +301,11 @@ def load_index(index_dir: Path, model_fingerprint: str, *, mmap: bool = True) ->
             bm25=bm25,
         )
     words = _read_json(path / "words.json")
+    articles = _read_json(path / "articles.json")
     catalogue_file = path / TreatyCatalogue.FILE
     try:
         catalogue = TreatyCatalogue.from_dict(_read_json(catalogue_file), passages)
     except (KeyError, IndexError, TypeError) as exc:
         raise IndexDamaged(f"index file {catalogue_file} is damaged ({exc!r}); run `{BUILD_RUN}`") from exc
     return LoadedIndex(path, manifest, passages, np.asarray(unit_passage), np.asarray(arrays["unit_start"]),
-                       arrays["vectors"], words, kinds, catalogue)
+                       arrays["vectors"], words, kinds, catalogue, articles)

@@ -12,9 +12,11 @@ Words of the question that are misspelt versions of corpus words are corrected f
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
+import os
 import re
 import threading
 from collections import OrderedDict
@@ -253,10 +255,7 @@ class Searcher:
         self.thresholds: dict[str, float] = {}  # per scope, calibrated; the fitted threshold where absent
         self._speller = Speller(index.words)
         # Passages by their "Article N" number (not numbered clauses), for questions naming one.
-        self._by_article: dict[str, list[int]] = {}
-        for number, passage in enumerate(index.passages):
-            if passage.article and not passage.clause:
-                self._by_article.setdefault(passage.article.lower(), []).append(number)
+        self._by_article = index.articles
         # Repeated questions ("article 5", "sanctions") are common in a channel: answer them from
         # memory. One cache per searcher, so a new index starts empty.
         self._cache: OrderedDict[tuple, SearchResult] = OrderedDict()
@@ -272,6 +271,12 @@ class Searcher:
         references = dict(self.params.probe_levels)
         if not references:
             return self.thresholds
+        file = self._calibration_file()
+        try:
+            self.thresholds = {scope: float(t) for scope, t in json.loads(file.read_text(encoding="utf-8")).items()}
+            return self.thresholds
+        except (OSError, ValueError, AttributeError, TypeError):
+            pass  # not calibrated yet with these parameters and this model (or unreadable): do it
         probabilities: dict[str, list[float]] = {scope: [] for scope in references if scope in SCOPES}
         for question in probe_questions():
             query, facts = self._prepare(normalise(question))
@@ -287,7 +292,20 @@ class Searcher:
             log.info("no-answer threshold raised from %.3f to %s: off-topic probe questions score higher "
                      "on this library than where the rule was fitted", fitted,
                      ", ".join(f"{t:.3f} ({scope})" for scope, t in raised.items()))
+        tmp = file.with_name(f".{file.name}.{os.getpid()}-{threading.get_ident()}")
+        try:  # kept with the index version, so the next start need not score the probes again
+            tmp.write_text(json.dumps(self.thresholds), encoding="utf-8")
+            os.replace(tmp, file)
+        except OSError as exc:
+            log.debug("calibration not kept in %s: %s", file.parent, exc)
         return self.thresholds
+
+    def _calibration_file(self) -> Path:
+        """Where this index version keeps its calibration for these parameters, probes and model."""
+        key = hashlib.sha256(json.dumps(
+            [self.params.to_dict(), probe_questions(), getattr(self.encoder, "fingerprint", "")],
+            sort_keys=True).encode()).hexdigest()[:16]
+        return Path(self.index.path) / f"calibration-{key}.json"
 
     # ------------------------------------------------------------------ query
 

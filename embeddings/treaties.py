@@ -8,6 +8,7 @@ Accords / Protocol / Convention" a statement names, so documents added later bri
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .records import Passage, is_partial
@@ -105,7 +106,7 @@ class TreatyCatalogue:
 
     FILE = "catalogue.json"
 
-    def __init__(self, passages: list[Passage], documents: list[dict]) -> None:
+    def __init__(self, passages: Sequence[Passage], documents: list[dict]) -> None:
         self.treaties: list[Treaty] = [Treaty(name, aliases) for name, aliases in CURATED]
         self.treaties += [Treaty(name, aliases, members=members) for name, aliases, members in GROUPS]
         self._passages = passages
@@ -122,6 +123,13 @@ class TreatyCatalogue:
                 treaty.aliases = tuple(dict.fromkeys((*treaty.aliases, doc["title"], *extra)))
             treaty.document, treaty.date = doc["id"], doc.get("date", "")
             treaty.completeness = doc.get("completeness", "")
+        # Each treaty document's passages by article number; the first of a number wins (an
+        # official text before a later copy).
+        treaty_documents = {t.document for t in self.treaties if t.document}
+        self._articles: dict[str, dict[str, int]] = {}
+        for number, passage in enumerate(passages):
+            if passage.document in treaty_documents and passage.article:
+                self._articles.setdefault(passage.document, {}).setdefault(passage.article, number)
         for passage in passages:
             if passage.kind != "statement":
                 continue
@@ -139,19 +147,20 @@ class TreatyCatalogue:
         for treaty in self.treaties:
             treaty.citations.sort(key=lambda p: p.date, reverse=True)
 
-    def to_dict(self, passages: list[Passage]) -> dict:
+    def to_dict(self, passages: Sequence[Passage]) -> dict:
         """The catalogue with citations as positions in ``passages`` (the index's order)."""
         number = {id(p): n for n, p in enumerate(passages)}
         return {"treaties": [
             {"name": t.name, "aliases": list(t.aliases), "document": t.document, "date": t.date,
              "members": list(t.members), "completeness": t.completeness,
              "citations": [number[id(p)] for p in t.citations]}
-            for t in self.treaties]}
+            for t in self.treaties], "articles": self._articles}
 
     @classmethod
-    def from_dict(cls, data: dict, passages: list[Passage]) -> TreatyCatalogue:
+    def from_dict(cls, data: dict, passages: Sequence[Passage]) -> TreatyCatalogue:
         catalogue = cls.__new__(cls)
         catalogue._passages = passages
+        catalogue._articles = data["articles"]
         catalogue.treaties = [
             Treaty(t["name"], tuple(t["aliases"]), t["document"], t["date"],
                    [passages[n] for n in t["citations"]], tuple(t["members"]), t["completeness"])
@@ -222,11 +231,7 @@ class TreatyCatalogue:
         return sorted(scored, key=lambda n: -scored[n])[:limit]
 
     def lookup(self, treaty: Treaty, article: int | None = None) -> TreatyAnswer:
-        articles: dict[str, Passage] = {}
-        if treaty.document:
-            for p in self._passages:  # the first of a number wins (an official text before a later copy)
-                if p.document == treaty.document and p.article:
-                    articles.setdefault(p.article, p)
+        articles = {a: self._passages[n] for a, n in self._articles.get(treaty.document, {}).items()}
         available = tuple(articles)
         citations = list(treaty.citations)
         problem = ""

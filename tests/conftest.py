@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,8 @@ import pytest
 from embeddings.backends import make_encoder
 from embeddings.config import PROJECT_ROOT, EngineSettings, bundled_model_path
 from embeddings.encoder import Encoder
-from embeddings.models import ModelChoice, select_model
+from embeddings.models import ModelChoice, ModelDamaged, read_card, select_model
+from embeddings.onnx_encoder import ONNX_FILE
 from embeddings.service import Engine
 
 from . import botkit
@@ -35,11 +38,60 @@ def settings_env(settings: EngineSettings) -> dict[str, str]:
             "MODEL_DIR": str(settings.model_dir)}
 
 
+# The models a session fine-tunes and exports, kept between runs of the suite on one checkout
+# (gitignored). Their folders are named by what made them (the labelled data key, which covers
+# the base model, the rows, the corpus and the training settings; the weights' hash and the export
+# recipe), so a change to any of those trains afresh. A fresh clone, as in CI, fine-tunes once
+# (about 75 s). TEST_MODEL_CACHE=off turns the cache off.
+MODEL_CACHE = PROJECT_ROOT / ".cache" / "test-models"
+
+
+def _complete(folder: Path) -> bool:
+    """A trained model with a valid card, or a finished ONNX export: never a half-written one."""
+    if (folder / ONNX_FILE).exists() and (folder / "agreement.json").exists():
+        return True
+    try:
+        return bool(read_card(folder).get("accepted"))
+    except ModelDamaged:
+        return False
+
+
+def _restore_models(cache: Path, target: Path) -> None:
+    if cache.is_dir():
+        for folder in cache.iterdir():
+            if folder.is_dir() and _complete(folder):
+                shutil.copytree(folder, target / folder.name)
+
+
+def _keep_models(source: Path, cache: Path) -> None:
+    """Replace the cache with this session's complete model folders (stale ones go)."""
+    staging = cache.with_name(f".{cache.name}-{uuid.uuid4().hex[:6]}")
+    try:
+        staging.mkdir(parents=True)
+        for folder in source.iterdir():
+            if folder.is_dir() and not folder.name.startswith(".") and _complete(folder):
+                shutil.copytree(folder, staging / folder.name)
+        old = cache.with_name(f".{cache.name}-old-{uuid.uuid4().hex[:6]}")
+        if cache.exists():
+            os.rename(cache, old)
+        os.rename(staging, cache)
+        shutil.rmtree(old, ignore_errors=True)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)  # a read-only checkout: no cache, no failure
+
+
 @pytest.fixture(scope="session")
-def model_dir(tmp_path_factory) -> Path:
+def model_dir(tmp_path_factory):
     """One folder of trained models and ONNX exports for the whole session: the product model
-    is fine-tuned once, as on a first start, and every test shares it."""
-    return tmp_path_factory.mktemp("models")
+    is fine-tuned once, as on a first start (or restored from MODEL_CACHE), and every test
+    shares it."""
+    folder = tmp_path_factory.mktemp("models")
+    cache = None if os.environ.get("TEST_MODEL_CACHE", "").lower() in {"off", "0", "no"} else MODEL_CACHE
+    if cache is not None:
+        _restore_models(cache, folder)
+    yield folder
+    if cache is not None:
+        _keep_models(folder, cache)
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ import asyncio
 import threading
 
 import discord
+import pytest
 
 from bot.client import DEFER_AFTER
 
@@ -273,6 +274,7 @@ async def test_commands_not_resynced_when_unchanged(world, encoder):
         await stop_bot(bot, task)
 
 
+@pytest.mark.slow
 async def test_sharded_bot_answers(world, encoder):
     _, _, settings = world
     emu = await DiscordEmulator().start()  # its own emulator: only the sharded bot listens

@@ -117,6 +117,7 @@ async def test_python_m_bot_sync_registers_and_exits(fresh_built):
     assert not emu.identifies  # sync needs no gateway connection
 
 
+@pytest.mark.slow
 def test_three_processes_starting_together_build_once_and_all_answer(fresh_settings, model_choice):
     """Shards started together on an empty INDEX_DIR: one builds, the others wait and serve it."""
     question = "Which country did the allies condemn for enabling the attack?\n"

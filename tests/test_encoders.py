@@ -1,10 +1,12 @@
 """The fast int8 ONNX encoder against the PyTorch reference, on the whole corpus."""
 
 import numpy as np
+import pytest
 
 from embeddings.index import passage_units
 
 
+@pytest.mark.slow
 def test_onnx_agrees_with_torch_on_the_corpus(engine, encoder, torch_encoder):
     texts = [t for p in engine.index.passages for t in passage_units(p)]
     fast = encoder.encode(texts)

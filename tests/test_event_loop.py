@@ -12,6 +12,8 @@ import string
 import threading
 import time
 
+import pytest
+
 from embeddings.config import EngineSettings
 
 from .botkit import ADMINISTRATOR, all_text, question, settings_for, start_bot, stop_bot
@@ -81,6 +83,7 @@ def write_library(data, documents: int = 16, paragraphs: int = 25) -> None:
         (data / f"council_{d:03d}.txt").write_text("\n".join(lines), "utf-8")
 
 
+@pytest.mark.slow
 async def test_no_callback_holds_the_loop(tmp_path, engine, encoder):
     data = copy_data(tmp_path / "data")
     shutil.copytree(engine.settings.index_dir, tmp_path / "index", symlinks=True)

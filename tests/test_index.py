@@ -32,6 +32,30 @@ def test_round_trip_and_manifest(engine):
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
 
 
+def test_a_start_reads_passages_on_demand_and_keeps_its_calibration(fresh_built, encoder, monkeypatch):
+    """What makes a start at a million passages take a second, not a quarter of a minute: the
+    passages are parsed when a reply needs them, and the no-answer rule's calibration on a version
+    (about 150 probe questions) is kept in it for the next start."""
+    from embeddings import records
+    from embeddings.search import Searcher
+
+    parsed = []
+    real = records.Passage.from_dict.__func__
+    monkeypatch.setattr(records.Passage, "from_dict", classmethod(lambda cls, d: parsed.append(1) or real(cls, d)))
+    first = Engine(fresh_built, encoder=encoder)
+    first.load()
+    kept = list(first.index.path.glob("calibration-*.json"))
+    assert len(kept) == 1 and json.loads(kept[0].read_text()) == first.searcher.thresholds
+    citations = sum(len(t.citations) for t in first.catalogue.treaties)
+    assert len(parsed) <= citations + 1 < len(first.index.passages)  # the catalogue's citations, one check
+
+    probed = []
+    monkeypatch.setattr(Searcher, "_candidates", lambda *a: probed.append(1))
+    again = Engine(fresh_built, encoder=encoder)
+    again.load()
+    assert again.searcher.thresholds == first.searcher.thresholds and not probed
+
+
 def test_index_is_a_symlinked_version_folder(engine):
     link = engine.settings.index_dir / "current"
     assert link.is_symlink() and link.resolve().name.startswith("v-")
@@ -150,6 +174,7 @@ def test_index_built_automatically_on_first_use(fresh_settings, encoder):
     assert result.answered and "Belarus" in result.hits[0].passage.text
 
 
+@pytest.mark.slow
 def test_large_kinds_get_an_inverted_file_index(fresh_settings, encoder, monkeypatch):
     """Above EXACT_SEARCH_LIMIT units a kind is searched through IVF; answers stay the same."""
     import embeddings.build as build_module

@@ -9,6 +9,8 @@ parameters, a bad ONNX export), which no record would show.
 
 from collections import Counter
 
+import pytest
+
 from embeddings.evaluate import evaluate, format_report, load_rows
 from embeddings.train import shipped_record
 
@@ -38,6 +40,7 @@ def test_served_model_on_all_rows(engine, capsys):
     # plain dense ranking is nearly perfect. Held out, BM25 fusion still helps it: docs/quality.md.)
 
 
+@pytest.mark.slow
 def test_base_model_pipeline_still_answers(base_encoder, engine_settings, tmp_path):
     """FINE_TUNE=off serves the bundled model with its own search parameters."""
 

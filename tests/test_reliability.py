@@ -176,7 +176,8 @@ def test_symlink_out_of_data_dir_is_refused(tmp_path):
 # --------------------------------------------------------------------------- index faults
 
 
-@pytest.mark.parametrize("damage", ["truncate-faiss", "edit-manifest", "remove-passages", "garbage-units"])
+@pytest.mark.parametrize("damage", ["truncate-faiss", "edit-manifest", "remove-passages", "edit-passages",
+                                    "garbage-units"])
 def test_damaged_index_is_rebuilt_at_start(fresh_built, encoder, damage, caplog):
     path = current_path(fresh_built.index_dir)
     if damage == "truncate-faiss":
@@ -186,6 +187,9 @@ def test_damaged_index_is_rebuilt_at_start(fresh_built, encoder, damage, caplog)
         (path / "manifest.json").write_text('{"schema_version": 3, "model": ', "utf-8")
     elif damage == "remove-passages":
         (path / "passages.jsonl").unlink()
+    elif damage == "edit-passages":  # read on demand: caught by its offsets at load
+        file = path / "passages.jsonl"
+        file.write_text(file.read_text("utf-8").replace("Belarus", "Belarus, and others,", 1), "utf-8")
     else:
         (path / "units.npy").write_bytes(b"not numpy")
     caplog.set_level(logging.WARNING)
@@ -207,6 +211,7 @@ def test_index_of_another_model_says_what_to_run(fresh_built, encoder):
         Engine(fresh_built, encoder=encoder).load()
 
 
+@pytest.mark.slow
 def test_index_of_the_base_model_is_rebuilt_for_the_fine_tuned_one(fresh_built, encoder, base_encoder, caplog):
     """Fine-tuning changed the model (same base): the index is rebuilt without asking."""
     build_index(fresh_built.data_dir, fresh_built.index_dir, base_encoder, force=True,

@@ -107,6 +107,7 @@ def tiny_rows(settings: EngineSettings, n: int = 8) -> list[Row]:
     return [r for r in load_rows() if r.answerable and r.scope == "statements"][:n]
 
 
+@pytest.mark.slow
 def test_training_is_deterministic(engine_settings):
     corpus = corpus_of(engine_settings)
     rows = tiny_rows(engine_settings)
@@ -126,6 +127,7 @@ def test_gate_refuses_any_worse_figure():
     assert not ok and "false_rejection 0.060 against 0.050" in why and "the base model" in why
 
 
+@pytest.mark.slow
 def test_worse_model_is_refused_and_not_retrained(tmp_path, engine_settings, monkeypatch, caplog):
     """Labels shuffled to the wrong passages: the fine-tuned model is worse on held-out questions,
     so it is refused, the base model keeps serving, and the verdict is cached. (The statement
