@@ -175,7 +175,8 @@ def main() -> int:
             results["sizes"].append(row)
             h = row["question_to_hits"]
             print(f"{size:>9,} passages, {row['vocabulary']:,} words: build {row['build_s']:.0f} s, "
-                  f"index {row['index_mb']:.0f} MB, first load {row['first_load_s']:.1f} s, load {row['load_s']:.2f} s, RSS {row['rss_mb']:.0f} MB, "
+                  f"index {row['index_mb']:.0f} MB, first load {row['first_load_s']:.1f} s, "
+                  f"load {row['load_s']:.2f} s, RSS {row['rss_mb']:.0f} MB, "
                   f"question -> hits p50 {h['p50_ms']:.1f} / p95 {h['p95_ms']:.1f} / p99 {h['p99_ms']:.1f} ms",
                   flush=True)
     Path(args.out).write_text(json.dumps(results, indent=1))
