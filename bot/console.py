@@ -12,6 +12,8 @@ from .core import Answerer
 HELP = """Type a question, or a command:
   /ask <question>                 same as typing the question
   /ask --scope all <question>     search the treaties too (statements|treaties|all)
+  /ask --from 2022-03-01 --to 2022-03-31 --document <id or title> <question>
+  /timeline <topic>               one passage per document on the topic, oldest first
   /treaty <name> [article]        e.g. /treaty "North Atlantic Treaty" 5
   /sources                        the documents in the index
   /reindex                        rebuild the index from DATA_DIR
@@ -34,11 +36,17 @@ async def handle(answerer: Answerer, line: str) -> str | None:
         return None
     if command == "/help":
         return HELP
-    if command == "/ask":
-        scope = "statements"
-        if len(args) >= 2 and args[0] == "--scope" and args[1] in {"statements", "treaties", "all"}:
-            scope, args = args[1], args[2:]
-        return render.to_text(await answerer.ask(" ".join(args), scope=scope))
+    if command in {"/ask", "/timeline"}:
+        options = {"--scope": "statements", "--from": "", "--to": "", "--document": ""}
+        while len(args) >= 2 and args[0] in options:
+            options[args[0]], args = args[1], args[2:]
+        if options["--scope"] not in {"statements", "treaties", "all"}:
+            return "--scope is one of statements, treaties, all."
+        if command == "/timeline":
+            return render.to_text(await answerer.timeline(" ".join(args), scope=options["--scope"],
+                                                          start=options["--from"], end=options["--to"]))
+        return render.to_text(await answerer.ask(" ".join(args), scope=options["--scope"], start=options["--from"],
+                                                 end=options["--to"], document=options["--document"]))
     if command == "/treaty":
         if not args:
             return "Usage: /treaty <name> [article]. Known: " + ", ".join(await answerer.suggest(""))

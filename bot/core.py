@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from discord.ext import commands
 
-from embeddings.errors import BuildFailed, BuildInProgress, EngineError
+from embeddings.errors import BadFilter, BuildFailed, BuildInProgress, EngineError
 from embeddings.service import Engine
 
 from . import render
@@ -82,14 +82,32 @@ class Answerer:
             return question, ""
         return question[:limit], f"Your question was long, so I read only its first {limit} characters."
 
-    async def ask(self, question: str, *, scope: str = "statements") -> render.Reply:
+    async def ask(self, question: str, *, scope: str = "statements", start: str = "", end: str = "",
+                  document: str = "") -> render.Reply:
         question, note = self.cut(question)
+        result = await self._search(self.engine.ask, question, scope, start, end, document)
+        return result if isinstance(result, render.Reply) else render.answer(result, note=note, scope=scope)
+
+    async def timeline(self, topic: str, *, scope: str = "statements", start: str = "", end: str = "") -> render.Reply:
+        topic, note = self.cut(topic)
+        result = await self._search(self.engine.timeline, topic, scope, start, end, "")
+        return result if isinstance(result, render.Reply) else render.timeline(result, note=note)
+
+    async def _search(self, search, text: str, scope: str, start: str, end: str, document: str):
+        """``search`` (the engine's ask or timeline) in a thread with the filters typed; an error
+        reply if they cannot be used or the engine fails."""
         try:
-            result = await asyncio.to_thread(self.engine.ask, question, scope=scope)
+            filters = await asyncio.to_thread(self.engine.filters, start, end, document)
+        except BadFilter as exc:
+            return render.error(f"I can't use that filter: {exc}.")
+        try:
+            return await asyncio.to_thread(search, text, scope=scope, filters=filters)
         except EngineError as exc:
-            log.warning("question failed: %s", exc)
+            log.warning("search failed: %s", exc)
             return render.error(f"I can't search right now: {exc}", ephemeral=False)
-        return render.answer(result, note=note, scope=scope)
+
+    async def suggest_documents(self, text: str) -> list[tuple[str, str]]:
+        return await asyncio.to_thread(self.engine.suggest_documents, text[:100], 25)
 
     async def treaty(self, name: str, article: int | None) -> render.Reply:
         if article is not None and not 1 <= article <= 10_000:

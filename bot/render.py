@@ -71,13 +71,32 @@ def clip(text: str, limit: int, marker: str = "…") -> str:
     return cut + marker
 
 
-def quote(text: str, limit: int) -> str:
-    """A block quote of verbatim text; shortened visibly (with […]) only if it must be."""
+def quote(text: str, limit: int, highlight: str = "") -> str:
+    """A block quote of verbatim text, with ``highlight`` (a part of it) in bold; shortened
+    visibly (with […]) only if it must be, keeping the highlight whole where it fits."""
     note = "\n*[…] passage shortened to fit Discord*"
-    body = "\n".join("> " + escape(line) if line.strip() else ">" for line in text.split("\n"))
+    at = text.find(highlight) if highlight and highlight != text else -1
+    if at >= 0:
+        before, after = text[:at], text[at + len(highlight):]
+        body = _quoted(before, highlight, after)
+        if len(body) <= limit:
+            return body
+        body = _quoted("[…] " if before.strip() else "", highlight, " […]" if after.strip() else "")
+        if len(body) + len(note) <= limit:
+            return body + note
+    body = _quoted(text, "", "")
     if len(body) <= limit:
         return body
     return clip(body, limit - len(note), " […]") + note
+
+
+def _quoted(before: str, bold: str, after: str) -> str:
+    """Block-quoted text with ``bold`` set in bold line by line (as Discord needs), all escaped."""
+    pieces = [escape(before)]
+    for i, line in enumerate(bold.split("\n")):
+        pieces.append(("\n" if i else "") + (f"**{escape(line)}**" if line.strip() else line))
+    pieces.append(escape(after))
+    return "\n".join("> " + line if line.strip() else ">" for line in "".join(pieces).split("\n"))
 
 
 def date_line(iso: str) -> str:
@@ -129,13 +148,17 @@ def answer(result: SearchResult, *, note: str = "", scope: str = "statements") -
     """The reply to a question: the passages quoted with title, date, place and source."""
     if result.reason == "empty":
         return help_reply(note)
+    if result.reason in ("no-date", "no-match"):
+        return Reply(content=_with_note(f"{escape(result.note)} Ask without the date or with another one, "
+                                        "or see `/sources` for the documents and their dates.", note))
     if not result.answered or not result.hits:
         where = {"statements": "the statements", "treaties": "the treaties"}.get(scope, "the documents")
         text = (f"Sorry, I found nothing in {where} that answers “{question_line(result.question, 200)}”.\n"
                 f"You can ask about what the statements say, for example {EXAMPLES}, "
                 "or look a treaty up with `/treaty`.")
         return Reply(content=_with_note(text, note))
-    content = _with_note(f"**Q:** {question_line(result.question)}", note)
+    focus = f"\n*{escape(clip(result.note, 400))}*" if result.note else ""
+    content = _with_note(f"**Q:** {question_line(result.question)}{focus}", note)
     embeds: list[discord.Embed] = []
     budget = EMBED_TOTAL_MAX - 200
     per_hit = budget // len(result.hits)
@@ -145,10 +168,41 @@ def answer(result: SearchResult, *, note: str = "", scope: str = "statements") -
         embed.add_field(name="Date", value=date_line(p.date), inline=True)
         embed.add_field(name="Where", value=escape(clip(where_line(p), 200)), inline=True)
         _source_field(embed, p.source)
+        if hit.also:
+            also = "; ".join(f"{a.title}, {a.date}" for a in hit.also)
+            embed.add_field(name="Also in", value=escape(clip(also, 500)), inline=False)
         room = min(DESCRIPTION_MAX, per_hit - embed_size(embed))
-        embed.description = quote(p.text, room)
+        embed.description = quote(p.text, room, hit.highlight)
         embeds.append(embed)
     return Reply(content=content, embeds=embeds)
+
+
+def timeline(result: SearchResult, *, note: str = "") -> Reply:
+    """One passage per document on a topic, oldest first: the sentence that speaks to it, quoted,
+    under the document's date and title."""
+    if result.reason == "empty":
+        return help_reply(note)
+    if not result.answered or not result.hits:
+        why = escape(result.note) if result.reason in ("no-date", "no-match") else \
+            f"No document in the library speaks to “{question_line(result.question, 200)}”."
+        return Reply(content=_with_note(why, note))
+    content = _with_note(f"**Timeline:** {question_line(result.question)}"
+                         + (f"\n*{escape(clip(result.note, 400))}*" if result.note else ""), note)
+    embed = discord.Embed(title=clip(f"{len(result.hits)} documents, oldest first", TITLE_MAX), colour=COLOUR)
+    budget = EMBED_TOTAL_MAX - 300
+    shown = 0
+    for hit in result.hits[:FIELDS_MAX]:
+        p = hit.passage
+        name = clip(f"{p.date or 'undated'} · {p.title}", FIELD_NAME_MAX)
+        room = min(FIELD_VALUE_MAX, budget - embed_size(embed) - len(name)) - 60
+        if room < 120:
+            break
+        value = f"{quote(hit.highlight or p.text, room)}\n{escape(clip(where_line(p), 50))}"
+        embed.add_field(name=name, value=clip(value, FIELD_VALUE_MAX), inline=False)
+        shown += 1
+    if shown < len(result.hits):
+        embed.set_footer(text=f"{len(result.hits) - shown} more documents did not fit; narrow the dates with from/to.")
+    return Reply(content=content, embeds=[embed])
 
 
 def where_line(p) -> str:

@@ -35,6 +35,14 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("-k", type=int, default=None, help="number of passages (default TOP_K, 3)")
     ask.add_argument("--scope", choices=SCOPES, default="statements",
                      help="what to search (default: statements)")
+    _filter_arguments(ask)
+
+    timeline = sub.add_parser("timeline", help="one passage per document on a topic, in date order")
+    timeline.add_argument("topic", nargs="+", help="the topic, e.g. sanctions")
+    timeline.add_argument("--json", action="store_true", help="print the result as JSON")
+    timeline.add_argument("--scope", choices=SCOPES, default="statements",
+                          help="what to search (default: statements)")
+    _filter_arguments(timeline)
 
     sources = sub.add_parser("sources", help="list the indexed documents and the skipped files")
     sources.add_argument("--json", action="store_true",
@@ -60,6 +68,15 @@ def _parser() -> argparse.ArgumentParser:
                        help="run the cross-validation again even if a record for this data exists")
 
     return parser
+
+
+def _filter_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--from", dest="start", default="", metavar="YYYY-MM-DD",
+                        help="only documents dated on or after this day (YYYY-MM or YYYY also work)")
+    parser.add_argument("--to", dest="end", default="", metavar="YYYY-MM-DD",
+                        help="only documents dated on or before this day")
+    parser.add_argument("--document", default="", metavar="ID",
+                        help="only this document (an id as `sources --json` prints it, or its title)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,11 +119,16 @@ def main(argv: list[str] | None = None) -> int:
             for problem in engine.problems():
                 print(f"skipped: {problem}")
             return 0
+        filters = engine.filters(args.start, args.end, args.document)
+        if args.command == "timeline":
+            result = engine.timeline(" ".join(args.topic), scope=args.scope, filters=filters)
+            print(json.dumps(result.to_dict(), ensure_ascii=False) if args.json else render_timeline(result))
+            return 0 if result.answered else 1
         if args.k is not None and not 1 <= args.k <= 50:
             print("error: -k must be between 1 and 50", file=sys.stderr)
             return 2
         for question in _questions(args.question):
-            result = engine.ask(question, k=args.k, scope=args.scope)
+            result = engine.ask(question, k=args.k, scope=args.scope, filters=filters)
             if args.json:
                 print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
             else:
@@ -177,9 +199,13 @@ def _build(engine, force: bool) -> int:
 
 def render_text(result: SearchResult, scope: str = "statements") -> str:
     lines = [f"Q: {result.question}"]
+    if result.note and result.answered:
+        lines.append(f"  ({result.note})")
     if not result.answered:
         if result.reason == "empty":
             lines.append("  Please ask a question in words.")
+        elif result.reason in ("no-date", "no-match"):
+            lines.append(f"  {result.note}")
         else:
             lines.append(f"  Not found: no passage of the {scope if scope != 'all' else 'documents'} "
                          "answers this question.")
@@ -190,8 +216,24 @@ def render_text(result: SearchResult, scope: str = "statements") -> str:
         p = hit.passage
         quote = p.text.replace("\n", "\n     ")
         lines.append(f"  {n}. \u201c{quote}\u201d")
+        if hit.highlight and hit.highlight != p.text:
+            lines.append(f"     answers: \u201c{hit.highlight}\u201d")
         lines.append(f"     \u2014 {p.title}, {p.label}, {p.date}")
         lines.append(f"       source: {p.source}")
+        if hit.also:
+            lines.append("       also in: " + "; ".join(f"{a.title}, {a.date}" for a in hit.also))
+    return "\n".join(lines)
+
+
+def render_timeline(result: SearchResult) -> str:
+    lines = [f"Timeline: {result.question}"]
+    if not result.answered:
+        lines.append(f"  {result.note or 'No document speaks to this topic.'}")
+        return "\n".join(lines)
+    for hit in result.hits:
+        p = hit.passage
+        lines.append(f"  {p.date or 'undated'}  {p.title} ({p.label})")
+        lines.append(f"      \u201c{(hit.highlight or p.text)}\u201d")
     return "\n".join(lines)
 
 

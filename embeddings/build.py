@@ -43,6 +43,7 @@ from .modelfiles import TextEncoder
 from .records import Passage
 from .text import tokens, word_counts
 from .treaties import TreatyCatalogue
+from .voices import library_voices, lowercase_words
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +157,17 @@ def build_index(
         summary_counts = (len(new_keys - old_keys), len(old_keys - new_keys))
 
         per_document = Counter(p.document for p in passages)
+        ranges: dict[str, list[int]] = {}  # a document's passages are consecutive (sorted by kind only)
+        speakers: dict[str, list[str]] = {}
+        for number, p in enumerate(passages):
+            ranges.setdefault(p.document, [number, number])[1] = number + 1
+            if p.speaker:
+                speakers.setdefault(p.document, [])
+                if p.speaker not in speakers[p.document]:
+                    speakers[p.document].append(p.speaker)
+        voices = library_voices([(d.id, d.title, d.source, speakers.get(d.id, [])) for d in report.documents],
+                                [(p.document, p.text) for p in passages if p.kind == "statement"],
+                                lowercase_words(p.text for p in passages))
         tmp = index_dir / f".tmp-{uuid.uuid4().hex[:12]}"
         try:
             tmp.mkdir(parents=True)
@@ -171,7 +183,9 @@ def build_index(
                 documents=[
                     {"id": d.id, "title": d.title, "kind": d.kind, "kind_source": d.kind_source,
                      "date": d.date, "source": d.source, "path": d.path, "aliases": d.extra.get("aliases", ""),
-                     "completeness": d.completeness, "passages": per_document[d.id]}
+                     "completeness": d.completeness, "passages": per_document[d.id],
+                     "range": ranges.get(d.id, [0, 0]), "speakers": speakers.get(d.id, []),
+                     "voices": voices[d.id]}
                     for d in report.documents
                 ],
                 problems=report.problems,

@@ -33,3 +33,7 @@ class BuildInProgress(EngineError):
 
 class BuildFailed(EngineError):
     """A rebuild failed; the previous index is still serving."""
+
+
+class BadFilter(EngineError):
+    """A date or document filter that cannot be used (the message says why)."""

@@ -39,6 +39,7 @@ class Row:
     expected: tuple[str, ...]
     type: str
     scope: str = "statements"
+    documents: tuple[str, ...] = ()  # a question about a date or a voice: every hit must be from these
 
     @property
     def answerable(self) -> bool:
@@ -56,11 +57,12 @@ def parse_rows(text: str, source: str) -> list[Row]:
             expected = tuple(str(e) for e in d.get("expected", []))
             kind = str(d.get("type") or ("labelled" if expected else "off-topic"))
             scope = str(d.get("scope") or "statements")
+            documents = tuple(str(e) for e in d.get("documents", []))
         except (ValueError, KeyError, TypeError) as exc:
             raise LabelError(f"{source} line {number}: not a labelled question ({exc})") from exc
         if not question or scope not in SCOPES:
             raise LabelError(f"{source} line {number}: needs a question and a scope of {', '.join(SCOPES)}")
-        rows.append(Row(question, expected, kind, scope))
+        rows.append(Row(question, expected, kind, scope, documents))
     return rows
 
 
@@ -91,6 +93,8 @@ class Outcome:
     row: Row
     ranked: list[str]  # passage ids, best first
     answered: bool
+    documents: tuple[str, ...] = ()  # of the hits, in order
+    reason: str = ""
 
 
 def metrics(outcomes: list[Outcome]) -> dict:
@@ -115,7 +119,25 @@ def metrics(outcomes: list[Outcome]) -> dict:
         "near_topic_rejected": sum(not o.answered for o in near) / max(len(near), 1),
         "unanswerable_rejected": sum(not o.answered for o in off + near) / max(len(off + near), 1),
         "false_rejection": sum(not o.answered for o in answerable) / n,
+        **focus_metrics(outcomes),
     }
+
+
+def focus_metrics(outcomes: list[Outcome]) -> dict:
+    """For questions naming a date or a voice: the share answered with every one of the top
+    three hits from the right documents, and the share of questions about a date no document
+    has that were told so."""
+    focused = [o for o in outcomes if o.row.documents and o.row.answerable]
+    no_date = [o for o in outcomes if o.row.type == "no-date"]
+    out = {}
+    if focused:
+        out["focus_questions"] = len(focused)
+        out["focus_kept"] = sum(o.answered and bool(o.documents) and set(o.documents[:3]) <= set(o.row.documents)
+                                for o in focused) / len(focused)
+    if no_date:
+        out["no_date_questions"] = len(no_date)
+        out["no_date_explained"] = sum(o.reason == "no-date" for o in no_date) / len(no_date)
+    return out
 
 
 def assign_folds(rows: list[Row], folds: int) -> list[int]:
@@ -141,7 +163,8 @@ def run_pipeline(engine, rows: list[Row]) -> list[Outcome]:
     outcomes = []
     for row in rows:
         result = engine.ask(row.question, k=10, scope=row.scope)
-        outcomes.append(Outcome(row, [h.passage.id for h in result.hits], result.answered))
+        outcomes.append(Outcome(row, [h.passage.id for h in result.hits], result.answered,
+                                tuple(h.passage.document for h in result.hits), result.reason))
     return outcomes
 
 
@@ -228,6 +251,14 @@ def format_report(report: dict) -> str:
     lines.append(f"  {'figure':<22}{'pipeline':>10}{'baseline':>10}")
     for key in FIGURES:
         lines.append(f"  {key:<22}{current['pipeline'][key]:>10.3f}{current['baseline'][key]:>10.3f}")
+    pipeline = current["pipeline"]
+    if "focus_kept" in pipeline:
+        lines.append(f"  {'focus_kept':<22}{pipeline['focus_kept']:>10.3f}"
+                     f"   ({pipeline['focus_questions']} questions naming a date or a speaker: answered, top 3 hits "
+                     "all from the right documents)")
+    if "no_date_explained" in pipeline:
+        lines.append(f"  {'no_date_explained':<22}{pipeline['no_date_explained']:>10.3f}"
+                     f"   ({pipeline['no_date_questions']} questions about a date no document has)")
     return "\n".join(lines)
 
 

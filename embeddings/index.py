@@ -38,8 +38,9 @@ from .treaties import TreatyCatalogue
 log = logging.getLogger(__name__)
 
 # 4: passages carry speaker, partial and clause; 5: short paragraphs joined; 6: catalogue;
-# 7: passages read on demand (offsets), passage keys and articles out of the manifest
-SCHEMA_VERSION = 7
+# 7: passages read on demand (offsets), passage keys and articles out of the manifest;
+# 8: each document's passage range, speakers and voice terms in the manifest
+SCHEMA_VERSION = 8
 CURRENT = "current"
 REPLACED = ".replaced-at"  # in an old version: when it stopped being current (seconds since the epoch)
 OLD_VERSION_GRACE = 600.0  # seconds a replaced version is kept at least

@@ -28,15 +28,34 @@ from pathlib import Path
 
 import numpy as np
 
+from .focus import Filters, Library
 from .index import LoadedIndex
 from .records import Passage
-from .text import STOPWORDS, normalise, tokens
+from .text import STOPWORDS, normalise, sentences, tokens, words
 
 log = logging.getLogger(__name__)
 
 SCOPES = ("statements", "treaties", "all")
 SCOPE_KINDS = {"statements": ("statement",), "treaties": ("treaty",), "all": ("statement", "treaty")}
 MAX_QUERY_CHARS = 1000
+# Filters: up to this many units are scored exactly (about 2 ms); beyond, FAISS is asked for
+# FILTER_WIDENING times as many and the allowed kept.
+EXACT_FILTERED_UNITS = 50_000
+FILTER_WIDENING = 10
+# Fused candidates looked at for k hits, so that near-copies can be set aside.
+SPARE = 4
+# Two passages of different documents whose whole-passage vectors are this close say the same
+# thing: the better is quoted, the other named ("Also in: ...").
+NEAR_COPY_COSINE = 0.92
+# Words that ask what was said, beside those in STOPWORDS ("say", "tell"): general English.
+REPORTING_WORDS = frozenset("""announce announced announcement announcements declare declared state stated
+    statement statements talk talked speak spoke mention mentioned write wrote told saying publish published
+    release released issue issued""".split())
+# A highlighted sentence shorter than this takes the next one with it.
+MIN_HIGHLIGHT_WORDS = 6
+# The highlight: a sentence's cosine to the question plus this times the share of the question's
+# words it contains.
+HIGHLIGHT_WORD_WEIGHT = 0.2
 _YEAR_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _NAMED_ARTICLE_RE = re.compile(r"\barticles?\s+(\d{1,3}[a-z]?)\b", re.IGNORECASE)
 # Shorthand people type; expanded before searching.
@@ -45,16 +64,31 @@ _SHORTHAND = {"art": "article", "arts": "articles", "abt": "about", "wat": "what
 
 
 @dataclass(frozen=True)
+class Also:
+    """Another document that says the same as a hit (a near-copy, named rather than quoted)."""
+
+    document: str
+    title: str
+    date: str
+
+    def to_dict(self) -> dict:
+        return {"document": self.document, "title": self.title, "date": self.date}
+
+
+@dataclass(frozen=True)
 class Hit:
     passage: Passage
     score: float
     dense: float
     lexical: float
+    highlight: str = ""  # the sentence(s) of the passage that answer best: a verbatim substring
+    also: tuple[Also, ...] = ()
 
     def to_dict(self) -> dict:
         p = self.passage
         return {
             "text": p.text,
+            "highlight": self.highlight,
             "document": p.document,
             "title": p.title,
             "kind": p.kind,
@@ -62,7 +96,9 @@ class Hit:
             "source": p.source,
             "paragraph": p.paragraph,
             "article": p.article,
+            "speaker": p.speaker,
             "score": round(self.score, 4),
+            "also_in": [a.to_dict() for a in self.also],
         }
 
 
@@ -71,13 +107,15 @@ class SearchResult:
     question: str
     answered: bool
     hits: list[Hit]
-    reason: str = ""  # why nothing was answered: "empty", "off-topic", "no-documents"
+    reason: str = ""  # why nothing was answered: "empty", "off-topic", "no-documents", "no-date", "no-match"
     signals: dict = field(default_factory=dict)
+    note: str = ""  # for the reader: what the answer was restricted to, or why there is none
 
     def to_dict(self) -> dict:
         return {
             "question": self.question,
             "answered": self.answered,
+            "note": self.note,
             "hits": [h.to_dict() for h in self.hits] if self.answered else [],
         }
 
@@ -208,6 +246,17 @@ class Speller:
 
 
 @dataclass(frozen=True)
+class Allowed:
+    """The passages a filtered search may return: consecutive ranges (documents) and their mask."""
+
+    ranges: list[tuple[int, int]]
+    mask: np.ndarray
+
+    def units(self, unit_start: np.ndarray) -> int:
+        return int(sum(unit_start[b] - unit_start[a] for a, b in self.ranges))
+
+
+@dataclass(frozen=True)
 class Candidates:
     """The passages scored for one question: passage numbers and, per passage, the whole-passage
     cosine, the best sentence's cosine and the raw BM25 score; plus facts about the words."""
@@ -254,6 +303,7 @@ class Searcher:
         self.params = params or SearchParams()
         self.thresholds: dict[str, float] = {}  # per scope, calibrated; the fitted threshold where absent
         self._speller = Speller(index.words)
+        self.library = Library(index.manifest.get("documents", []))
         # Passages by their "Article N" number (not numbered clauses), for questions naming one.
         self._by_article = index.articles
         # Repeated questions ("article 5", "sanctions") are common in a channel: answer them from
@@ -349,18 +399,21 @@ class Searcher:
 
     # ------------------------------------------------------------------ search
 
-    def search(self, question: str, *, k: int = 3, scope: str = "statements") -> SearchResult:
+    def search(self, question: str, *, k: int = 3, scope: str = "statements",
+               filters: Filters | None = None) -> SearchResult:
+        """The best ``k`` passages for a question, within ``filters`` (and any date the question
+        names), or why none answers."""
         if scope not in SCOPE_KINDS:
             raise ValueError(f"scope must be one of {', '.join(SCOPES)}")
         text = normalise(question)  # once per question; the cache key and the search share it
-        key = (text.lower(), k, scope)
+        key = (text.lower(), k, scope, filters.key() if filters else None)
         with self._cache_lock:
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
         if cached is not None:
             return replace(cached, question=question)
-        result = self._search(question, text, k=k, scope=scope)
+        result = self._search(question, text, k=k, scope=scope, filters=filters)
         if self._cache_size:
             with self._cache_lock:
                 self._cache[key] = result
@@ -368,16 +421,148 @@ class Searcher:
                     self._cache.popitem(last=False)
         return result
 
-    def _search(self, question: str, text: str, *, k: int, scope: str) -> SearchResult:
+    def _search(self, question: str, text: str, *, k: int, scope: str, filters: Filters | None = None) -> SearchResult:
         if not any(ch.isalnum() for ch in text):
             return SearchResult(question, False, [], reason="empty")
-        found = self.candidates(text, scope)
-        if found is None:
+        kinds = [kind for kind in SCOPE_KINDS[scope] if kind in self.index.kinds]
+        if not kinds:
             return SearchResult(question, False, [], reason="no-documents")
-        order, fused, dense, answered, signals = fuse(found, self.params, k, self.thresholds.get(scope))
-        hits = [Hit(self.index.passages[int(found.numbers[i])], float(fused[i]), float(dense[i]),
-                    float(found.lexical[i])) for i in order]
-        return SearchResult(question, answered, hits, "" if answered else "off-topic", signals)
+        focus = self.library.focus(text, kinds, filters)
+        if focus.empty_reason:
+            return SearchResult(question, False, [], reason=focus.empty_reason, note=focus.note)
+        query, facts = self._prepare(text)
+        vector = self.encoder.encode_query(query)
+        threshold = self.thresholds.get(scope)
+        overview = self._asks_what_was_said(text, focus)
+        if focus.preferred:  # a named speaker or issuer: their documents first
+            found = self._candidates(query, facts, vector, scope, self._allowed(focus.preferred))
+            if found is not None and len(found.numbers):
+                order, fused, dense, answered, signals = fuse(found, self.params, k * SPARE, threshold)
+                if answered or overview:
+                    note = f"From {self._names(focus.preferred)} (the question names {', '.join(focus.voice_terms)})"
+                    if focus.note:
+                        note = f"{focus.note}. {note}"
+                    hits = self._hits(found, order, fused, dense, vector, k, tokens(query))
+                    return SearchResult(question, True, hits, signals=signals, note=note)
+        found = self._candidates(query, facts, vector, scope,
+                                 None if focus.documents is None else self._allowed(focus.documents))
+        if found is None or not len(found.numbers):
+            return SearchResult(question, False, [], reason="off-topic", note=focus.note)
+        order, fused, dense, answered, signals = fuse(found, self.params, k * SPARE, threshold)
+        answered = answered or (overview and focus.documents is not None)
+        return SearchResult(question, answered, self._hits(found, order, fused, dense, vector, k, tokens(query)),
+                            "" if answered else "off-topic", signals, note=focus.note)
+
+    @staticmethod
+    def _asks_what_was_said(text: str, focus) -> bool:
+        """A question that names only a date or a voice ("What did the G7 say on 11 March?"):
+        once the documents are chosen, their best passages answer it, whatever the no-answer
+        rule makes of a question with no topic."""
+        if focus.span is None and not focus.preferred:
+            return False
+        rest = text.replace(focus.span.text, " ") if focus.span is not None else text
+        left = [w for w in (x.lower() for x in words(rest)) if w not in STOPWORDS and w not in REPORTING_WORDS
+                and w not in focus.voice_terms and not w.isdigit()]
+        return not left
+
+    def _names(self, documents: frozenset[str]) -> str:
+        return "; ".join(f"{self.library.title(d)} ({self.library.date(d)})" for d in sorted(documents))
+
+    def _allowed(self, documents: frozenset[str]) -> Allowed:
+        return Allowed(self.library.ranges(documents), self.library.mask(documents, len(self.index.passages)))
+
+    def _hits(self, found: Candidates, order: np.ndarray, fused: np.ndarray, dense: np.ndarray,
+              vector: np.ndarray, k: int, query_tokens: Sequence[str] = ()) -> list[Hit]:
+        """The top ``k`` of ``order`` with their highlights; a passage that says what a better one
+        of another document already says (a near-copy) is named under it, not quoted again."""
+        kept: list[tuple[int, list[Also]]] = []  # (position in found, also)
+        for i in order:
+            number = int(found.numbers[i])
+            twin = next((entry for entry in kept if self._same_point(int(found.numbers[entry[0]]), number)), None)
+            if twin is not None:
+                passage = self.index.passages[number]
+                first = self.index.passages[int(found.numbers[twin[0]])]
+                if passage.document != first.document and all(a.document != passage.document for a in twin[1]):
+                    twin[1].append(Also(passage.document, self.library.title(passage.document), passage.date))
+                continue
+            if len(kept) < k:
+                kept.append((int(i), []))
+        hits = []
+        for i, also in kept:
+            number = int(found.numbers[i])
+            passage = self.index.passages[number]
+            hits.append(Hit(passage, float(fused[i]), float(dense[i]), float(found.lexical[i]),
+                            self.highlight(number, passage, vector, query_tokens), tuple(also)))
+        return hits
+
+    def _same_point(self, a: int, b: int) -> bool:
+        """Two passages that say the same thing: their whole-passage vectors nearly coincide."""
+        va = self.index.vectors[int(self.index.unit_start[a])]
+        vb = self.index.vectors[int(self.index.unit_start[b])]
+        return float(np.dot(va, vb)) >= NEAR_COPY_COSINE
+
+    def highlight(self, number: int, passage: Passage, vector: np.ndarray, query_tokens: Sequence[str] = ()) -> str:
+        """The sentence of the passage nearest the question (from its stored sentence vectors),
+        with the next one when it is too short to stand alone; a one-sentence passage is its
+        own answer. Always a verbatim substring of the passage."""
+        parts = sentences(passage.text)
+        first, last = int(self.index.unit_start[number]), int(self.index.unit_start[number + 1])
+        if len(parts) < 2 or last - first != len(parts) + 1:
+            return passage.text
+        scores = np.asarray(self.index.vectors[first + 1:last] @ vector, dtype=np.float64)
+        if query_tokens:  # the sentence that shares the question's words, among close ones
+            wanted = set(query_tokens)
+            scores += HIGHLIGHT_WORD_WEIGHT * np.array([len(wanted & set(tokens(part))) / len(wanted)
+                                                         for part in parts])
+        best = int(np.argmax(scores))
+        chosen = parts[best]
+        if len(chosen.split()) < MIN_HIGHLIGHT_WORDS and best + 1 < len(parts):
+            start = passage.text.find(chosen)
+            end = passage.text.find(parts[best + 1], start + len(chosen)) + len(parts[best + 1])
+            if start >= 0 and end > start:
+                return passage.text[start:end]
+        return chosen if chosen in passage.text else passage.text
+
+    def timeline(self, topic: str, *, scope: str = "statements", filters: Filters | None = None,
+                 limit: int = 25) -> SearchResult:
+        """One passage per document that speaks to ``topic``, in date order: how positions moved.
+        A document is in it when its best passage would pass the no-answer rule by itself."""
+        text = normalise(topic)
+        if not any(ch.isalnum() for ch in text):
+            return SearchResult(topic, False, [], reason="empty")
+        kinds = [kind for kind in SCOPE_KINDS[scope] if kind in self.index.kinds]
+        if not kinds:
+            return SearchResult(topic, False, [], reason="no-documents")
+        focus = self.library.focus(text, kinds, filters)
+        if focus.empty_reason:
+            return SearchResult(topic, False, [], reason=focus.empty_reason, note=focus.note)
+        query, facts = self._prepare(text)
+        vector = self.encoder.encode_query(query)
+        documents = focus.documents if focus.documents is not None else frozenset(
+            d for d in self.library.ids() if self.library.kind(d) in kinds)
+        found = self._candidates(query, facts, vector, scope, self._allowed(documents), wide=True)
+        if found is None or not len(found.numbers):
+            return SearchResult(topic, False, [], reason="off-topic", note=focus.note)
+        _, fused, dense, _, _ = fuse(found, self.params, 1)
+        threshold = self.thresholds.get(scope, self.params.answer_threshold)
+        lex_norm = found.lexical / (found.lexical + self.params.lexical_saturation)
+        best: dict[str, int] = {}
+        for i in np.argsort(-fused, kind="stable"):
+            passage_doc = self.index.passages[int(found.numbers[i])].document
+            if passage_doc in best:
+                continue
+            signals = {**found.facts, "dense": float(dense[i]), "lexical": float(lex_norm[i])}
+            z = self.params.answer_bias + sum(w * signals.get(name, 0.0) for name, w in self.params.answer_weights)
+            if 1 / (1 + math.exp(-max(min(z, 50), -50))) >= threshold and dense[i] >= self.params.dense_floor:
+                best[passage_doc] = int(i)
+        picked = sorted(best.values(), key=lambda i: (self.index.passages[int(found.numbers[i])].date, -fused[i]))
+        hits = []
+        for i in picked[:limit]:
+            number = int(found.numbers[i])
+            passage = self.index.passages[number]
+            hits.append(Hit(passage, float(fused[i]), float(dense[i]), float(found.lexical[i]),
+                            self.highlight(number, passage, vector, tokens(query))))
+        return SearchResult(topic, bool(hits), hits, "" if hits else "off-topic", note=focus.note)
 
     def candidates(self, text: str, scope: str = "statements") -> Candidates | None:
         """The passages worth scoring for a (normalised) question, with every score the fusion
@@ -388,26 +573,46 @@ class Searcher:
         query, facts = self._prepare(text)
         return self._candidates(query, facts, self.encoder.encode_query(query), scope)
 
-    def _candidates(self, query: str, facts: dict, vector: np.ndarray, scope: str) -> Candidates | None:
+    def _candidates(self, query: str, facts: dict, vector: np.ndarray, scope: str,
+                    allowed: Allowed | None = None, wide: bool = False) -> Candidates | None:
+        """``allowed``: only these passages. ``wide``: score every allowed passage where that is
+        cheap (a timeline wants each document's best), else many more than a reply needs."""
         kinds = [self.index.kinds[k] for k in SCOPE_KINDS[scope] if k in self.index.kinds]
         if not kinds:
             return None
         query_tokens = tokens(query)
         numbers_found: set[int] = set()
         lexical: dict[int, float] = {}
+        mask = None if allowed is None else allowed.mask
+        if allowed is not None and allowed.units(self.index.unit_start) <= EXACT_FILTERED_UNITS:
+            numbers_found.update(self._dense_exact(allowed, vector, wide))
         for kind in kinds:
-            numbers_found.update(self._dense_candidates(kind, vector))
-            found = self._lexical(kind, query_tokens)
+            if allowed is None or allowed.units(self.index.unit_start) > EXACT_FILTERED_UNITS:
+                numbers_found.update(self._dense_candidates(kind, vector, mask, wide))
+            found = self._lexical(kind, query_tokens, mask)
             lexical.update(found)
             numbers_found.update(found)
         named = {n for a in _NAMED_ARTICLE_RE.findall(query) for n in self._by_article.get(a.lower(), ())
-                 if self.index.passages[n].kind in SCOPE_KINDS[scope]}
+                 if self.index.passages[n].kind in SCOPE_KINDS[scope] and (mask is None or mask[n])}
         numbers_found |= named
+        if mask is not None:
+            numbers_found = {n for n in numbers_found if mask[n]}
         numbers = np.fromiter(numbers_found, dtype=np.int64)
         whole, best = self.unit_scores(numbers, vector)
         lex = np.array([lexical.get(int(n), 0.0) for n in numbers])
         named_article = np.array([float(int(n) in named) for n in numbers]) if named else None
         return Candidates(numbers, whole, best, lex, facts, named_article)
+
+    def _dense_exact(self, allowed: Allowed, vector: np.ndarray, wide: bool) -> set[int]:
+        """The allowed passages nearest the question, scoring every allowed unit (filters)."""
+        rows = np.concatenate([np.arange(self.index.unit_start[a], self.index.unit_start[b])
+                               for a, b in allowed.ranges]) if allowed.ranges else np.zeros(0, dtype=np.int64)
+        if not len(rows):
+            return set()
+        sims = np.asarray(self.index.vectors[rows] @ vector)
+        n = len(rows) if wide else min(self.params.candidates * 2, len(rows))
+        top = np.argpartition(-sims, n - 1)[:n] if n < len(rows) else np.arange(len(rows))
+        return {int(p) for p in self.index.unit_passage[rows[top]]}
 
     def unit_scores(self, numbers: np.ndarray, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Cosine of each candidate passage as a whole, and of its best sentence, from the stored
@@ -425,14 +630,18 @@ class Searcher:
         best = np.where(counts > 1, np.maximum.reduceat(sentences, firsts), whole)
         return whole, best
 
-    def _dense_candidates(self, kind, vector: np.ndarray) -> set[int]:
-        """Passages of the units nearest to the question (FAISS; -1 pads missing results)."""
-        n = min(self.params.candidates * 2, kind.dense.ntotal)
+    def _dense_candidates(self, kind, vector: np.ndarray, mask: np.ndarray | None = None,
+                          wide: bool = False) -> set[int]:
+        """Passages of the units nearest to the question (FAISS; -1 pads missing results). With
+        a mask (filters over a large library), many more are fetched and the allowed kept."""
+        n = self.params.candidates * 2 * (FILTER_WIDENING if mask is not None or wide else 1)
+        n = min(n, kind.dense.ntotal)
         _, ids = kind.dense.search(vector.reshape(1, -1).astype(np.float32), n)
         offset = kind.unit_offset
-        return {int(self.index.unit_passage[offset + local]) for local in ids[0] if local >= 0}
+        found = {int(self.index.unit_passage[offset + local]) for local in ids[0] if local >= 0}
+        return found if mask is None else {p for p in found if mask[p]}
 
-    def _lexical(self, kind, query_tokens: list[str]) -> dict[int, float]:
+    def _lexical(self, kind, query_tokens: list[str], mask: np.ndarray | None = None) -> dict[int, float]:
         """BM25 scores (bm25s's index and weights) of the passages that contain question words.
 
         Sums the postings of the question's words, touching only the passages that contain
@@ -454,6 +663,9 @@ class Searcher:
         weights = np.concatenate([data[a:b] for a, b in spans])
         touched, inverse = np.unique(docs, return_inverse=True)
         scores = np.bincount(inverse, weights=weights)
+        if mask is not None:  # the filters' passages only, before the top are taken
+            keep = mask[kind.passage_offset + touched]
+            touched, scores = touched[keep], scores[keep]
         top = np.argsort(-scores)[: self.params.candidates] if len(scores) > self.params.candidates \
             else np.arange(len(scores))
         return {kind.passage_offset + int(touched[i]): float(scores[i]) for i in top if scores[i] > 0}

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from .backends import make_encoder
 from .build import build_index, build_lock
 from .config import EngineSettings
-from .errors import BuildFailed, BuildInProgress, EngineError, IndexDamaged, IndexMismatch
+from .errors import BadFilter, BuildFailed, BuildInProgress, EngineError, IndexDamaged, IndexMismatch
+from .focus import Filters
 from .index import (
     SCHEMA_VERSION,
     BuildSummary,
@@ -231,8 +232,50 @@ class Engine:
 
     # ------------------------------------------------------------------ questions
 
-    def ask(self, question: str, *, k: int | None = None, scope: str = "statements") -> SearchResult:
-        return self.searcher.search(question, k=k or self.settings.top_k, scope=scope)
+    def ask(self, question: str, *, k: int | None = None, scope: str = "statements",
+            filters: Filters | None = None) -> SearchResult:
+        return self.searcher.search(question, k=k or self.settings.top_k, scope=scope, filters=filters)
+
+    def timeline(self, topic: str, *, scope: str = "statements", filters: Filters | None = None) -> SearchResult:
+        """One passage per document on ``topic``, oldest first."""
+        return self.searcher.timeline(topic, scope=scope, filters=filters)
+
+    def filters(self, start: str = "", end: str = "", document: str = "") -> Filters:
+        """Filters from what a person typed: dates as YYYY-MM-DD (or YYYY-MM, YYYY) and a
+        document's id or title. Raises BadFilter with a message to show them."""
+        from .when import parse_day
+
+        try:
+            first = parse_day(start) if start.strip() else None
+            last = parse_day(end, end=True) if end.strip() else None
+        except ValueError as exc:
+            raise BadFilter(str(exc)) from exc
+        if first and last and last < first:
+            raise BadFilter(f"the end date {end} is before the start date {start}")
+        documents: frozenset[str] = frozenset()
+        if document.strip():
+            found = self.find_document(document)
+            if found is None:
+                raise BadFilter(f"no document called {document.strip()!r}; see /sources (or `sources`) for the list")
+            documents = frozenset({found})
+        return Filters(first, last, documents)
+
+    def find_document(self, text: str) -> str | None:
+        """A document id from its id, its exact title, or the one title that contains the text."""
+        wanted = " ".join(text.split()).lower()
+        docs = self.index.manifest.get("documents", [])
+        for d in docs:
+            if wanted in (d["id"].lower(), d["title"].lower()):
+                return d["id"]
+        close = [d["id"] for d in docs if wanted in d["title"].lower()]
+        return close[0] if len(close) == 1 else None
+
+    def suggest_documents(self, text: str, limit: int = 25) -> list[tuple[str, str]]:
+        """(label, id) pairs for autocomplete: "title (date)", matching words first, newest first."""
+        wanted = " ".join(text.split()).lower()
+        docs = sorted(self.index.manifest.get("documents", []), key=lambda d: d.get("date", ""), reverse=True)
+        ranked = [d for d in docs if not wanted or wanted in f"{d['title']} {d['id']} {d.get('date', '')}".lower()]
+        return [(f"{d['title']} ({d.get('date') or 'undated'})", d["id"]) for d in ranked[:limit]]
 
     def _serve(self, index: LoadedIndex) -> None:
         """Start serving ``index``: its searcher is made (and calibrated) here, in the loading

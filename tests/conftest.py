@@ -20,6 +20,7 @@ from . import botkit
 from .emulator import DiscordEmulator
 
 DATA = PROJECT_ROOT / "data"
+LIBRARY = Path(__file__).parent / "fixtures" / "library"  # statements as admins prepare them
 STATEMENT_FILE = "000_cf6b84a07b3c0ba3.txt"
 
 
@@ -30,6 +31,14 @@ def copy_data(target: Path) -> Path:
         if file.is_file():
             shutil.copy2(file, target / file.name)
     return target
+
+
+def library_dir(tmp_path: Path) -> Path:
+    """data/ and the library statements of tests/fixtures/library in one folder."""
+    data = copy_data(tmp_path / "data")
+    for file in LIBRARY.iterdir():
+        shutil.copy2(file, data / file.name)
+    return data
 
 
 def settings_env(settings: EngineSettings) -> dict[str, str]:
@@ -131,6 +140,16 @@ def engine(engine_settings, encoder) -> Engine:
     engine = Engine(engine_settings, encoder=encoder)
     engine.load()
     return engine
+
+
+@pytest.fixture(scope="session")
+def engine_with_library(tmp_path_factory, encoder, engine) -> Engine:
+    """data/ and the library statements, indexed once for the session. Tests must not modify it."""
+    root = tmp_path_factory.mktemp("library-engine")
+    settings = EngineSettings(library_dir(root), root / "index", "", model_dir=engine.settings.model_dir)
+    built = Engine(settings, encoder=encoder)
+    built.load()
+    return built
 
 
 @pytest.fixture

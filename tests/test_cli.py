@@ -26,7 +26,7 @@ def test_ask_json_and_stdin(fresh_built):
     belarus, bread = lines
     assert belarus["answered"] and belarus["hits"][0]["date"] == "2022-02-24"
     assert "We also condemn Belarus for enabling this attack." in belarus["hits"][0]["text"]
-    assert bread == {"question": "How do I bake sourdough bread?", "answered": False, "hits": []}
+    assert bread == {"question": "How do I bake sourdough bread?", "answered": False, "note": "", "hits": []}
 
 
 def test_ask_text_scope_and_k(fresh_built):
@@ -34,7 +34,7 @@ def test_ask_text_scope_and_k(fresh_built):
                   fresh_built)
     assert out.returncode == 0, out.stderr
     assert "Charter of the United Nations, Article 51, 1945-06-26" in out.stdout
-    assert out.stdout.count("\u201c") == 1
+    assert "  1. \u201c" in out.stdout and "  2. " not in out.stdout
 
 
 def test_build_prints_summary_and_sources(fresh_built):

@@ -6,20 +6,17 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
 from bot import render
 from embeddings.cleaning import unescape
-from embeddings.config import PROJECT_ROOT, EngineSettings
+from embeddings.config import PROJECT_ROOT
 from embeddings.documents import _split_header, load_corpus, read_document, split_passages
-from embeddings.service import Engine, SourceInfo
+from embeddings.service import SourceInfo
 
-from .conftest import DATA, copy_data
+from .conftest import DATA, LIBRARY, library_dir
 
-LIBRARY = Path(__file__).parent / "fixtures" / "library"
 JUNK = re.compile(
     r"^\s*(?:\\?#{2,}|\[.*\]|\(As delivered\)|\d{1,2}:\d{2}\s*[AP]\.?M|Last updated|Press Release|Transcript\b|Q\s)",
     re.IGNORECASE,
@@ -28,13 +25,6 @@ JUNK = re.compile(
 
 def _flat(text: str) -> str:
     return " ".join(unescape(text).split())
-
-
-def library_dir(tmp_path: Path) -> Path:
-    data = copy_data(tmp_path / "data")
-    for file in LIBRARY.iterdir():
-        shutil.copy2(file, data / file.name)
-    return data
 
 
 @pytest.fixture(scope="module")
@@ -173,15 +163,6 @@ def test_numbered_principles_are_fetched_by_number(engine_with_library):
 def test_treaty_list_holds_treaties_only(engine_with_library):
     names = engine_with_library.catalogue.suggest("", 100)
     assert not any(n.startswith(("White House", "Joint statement", "G7", "Press conference")) for n in names)
-
-
-@pytest.fixture(scope="module")
-def engine_with_library(tmp_path_factory, encoder, engine):
-    root = tmp_path_factory.mktemp("library-engine")
-    settings = EngineSettings(library_dir(root), root / "index", "", model_dir=engine.settings.model_dir)
-    built = Engine(settings, encoder=encoder)
-    built.load()
-    return built
 
 
 def test_short_paragraphs_join_their_turn_or_are_dropped(tmp_path):

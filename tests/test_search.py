@@ -14,9 +14,9 @@ def test_belarus_question_quotes_the_belarus_sentence_with_date(engine):
     assert "We also condemn Belarus for enabling this attack." in top.passage.text
     assert top.passage.date == "2022-02-24"
     as_json = result.to_dict()
-    assert set(as_json) == {"question", "answered", "hits"}
-    assert {"text", "document", "title", "kind", "date", "source", "paragraph", "score"} <= set(
-        as_json["hits"][0])
+    assert set(as_json) == {"question", "answered", "note", "hits"}
+    assert {"text", "highlight", "document", "title", "kind", "date", "source", "paragraph", "score",
+            "also_in"} <= set(as_json["hits"][0])
 
 
 def test_off_topic_is_not_answered(engine):

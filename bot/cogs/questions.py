@@ -20,15 +20,23 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+SCOPE_CHOICES = [
+    app_commands.Choice(name="statements", value="statements"),
+    app_commands.Choice(name="treaties", value="treaties"),
+    app_commands.Choice(name="statements and treaties", value="all"),
+]
+
+
 class Questions(commands.Cog):
     def __init__(self, bot: StatementBot) -> None:
         self.bot = bot
         self.answerer = bot.answerer
         # /ask takes at most MAX_QUESTION_CHARS characters: Discord enforces it as the user types.
         # (This cog's copy of the command gets its own parameter; the class's is shared.)
-        question = copy.copy(self.ask._params["question"])
-        question.max_value = self.answerer.settings.max_question_chars
-        self.ask._params["question"] = question
+        for command, name in ((self.ask, "question"), (self.timeline, "topic")):
+            param = copy.copy(command._params[name])
+            param.max_value = self.answerer.settings.max_question_chars
+            command._params[name] = param
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -54,21 +62,53 @@ class Questions(commands.Cog):
     @app_commands.describe(
         question="What you want to know, in your own words (e.g. 'Who was condemned for enabling the attack?')",
         scope="What to search: the statements (default), the treaties, or both",
+        start="Only documents dated on or after this day, as YYYY-MM-DD (e.g. 2022-03-01)",
+        end="Only documents dated on or before this day, as YYYY-MM-DD",
+        document="Only this document: start typing its title",
     )
-    @app_commands.choices(scope=[
-        app_commands.Choice(name="statements", value="statements"),
-        app_commands.Choice(name="treaties", value="treaties"),
-        app_commands.Choice(name="statements and treaties", value="all"),
-    ])
+    @app_commands.rename(start="from", end="to")
+    @app_commands.choices(scope=SCOPE_CHOICES)
     async def ask(self, interaction: discord.Interaction,
                   question: app_commands.Range[str, 1, 6000],  # MAX_QUESTION_CHARS, set in __init__
-                  scope: app_commands.Choice[str] | None = None) -> None:
+                  scope: app_commands.Choice[str] | None = None,
+                  start: app_commands.Range[str, 4, 10] | None = None,
+                  end: app_commands.Range[str, 4, 10] | None = None,
+                  document: app_commands.Range[str, 1, 200] | None = None) -> None:
+        if await self._throttled(interaction):
+            return
+        await respond(interaction, self.answerer.ask(question, scope=scope.value if scope else "statements",
+                                                     start=start or "", end=end or "", document=document or ""))
+
+    @ask.autocomplete("document")
+    async def _documents(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        found = await self.answerer.suggest_documents(current)
+        return [app_commands.Choice(name=render.clip(label, 100), value=doc_id[:100]) for label, doc_id in found]
+
+    @app_commands.command(name="timeline",
+                          description="How the documents spoke to a topic over time: one passage each, by date.")
+    @app_commands.describe(
+        topic="The topic, e.g. 'sanctions' or 'Belarus'",
+        scope="What to search: the statements (default), the treaties, or both",
+        start="Only documents dated on or after this day, as YYYY-MM-DD",
+        end="Only documents dated on or before this day, as YYYY-MM-DD",
+    )
+    @app_commands.rename(start="from", end="to")
+    @app_commands.choices(scope=SCOPE_CHOICES)
+    async def timeline(self, interaction: discord.Interaction, topic: app_commands.Range[str, 1, 6000],
+                       scope: app_commands.Choice[str] | None = None,
+                       start: app_commands.Range[str, 4, 10] | None = None,
+                       end: app_commands.Range[str, 4, 10] | None = None) -> None:
+        if await self._throttled(interaction):
+            return
+        await respond(interaction, self.answerer.timeline(topic, scope=scope.value if scope else "statements",
+                                                          start=start or "", end=end or ""))
+
+    async def _throttled(self, interaction: discord.Interaction) -> bool:
         wait = self.answerer.cooldown.retry_after(interaction.user.id)
         if wait:
             await send(interaction, render.error(
                 f"You're asking quickly! Please wait {wait:.0f} s before the next question."))
-            return
-        await respond(interaction, self.answerer.ask(question, scope=scope.value if scope else "statements"))
+        return bool(wait)
 
 
 async def setup(bot: StatementBot) -> None:

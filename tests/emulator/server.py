@@ -15,7 +15,9 @@ real Discord would (https://discord.com/developers/docs/interactions/receiving-a
   deferred answer *is* that answer: it keeps the defer's visibility whatever flags it asks for
   (``shown`` tells what each user would see);
 * message limits: content 2,000 characters, 10 embeds, title 256, description 4,096, 25 fields,
-  field name 256 and value 1,024, 6,000 characters over all embeds (50035); uploads 8 MB (40005).
+  field name 256 and value 1,024, 6,000 characters over all embeds (50035); uploads 8 MB (40005);
+* autocomplete answers: at most 25 choices, each name and value 1 to 100 characters (50035);
+* Discord's client never sends an option value outside the command's min_length and max_length.
 """
 
 from __future__ import annotations
@@ -79,6 +81,13 @@ def form_errors(body: dict) -> list[str]:
         total += len(title) + len(description) + len(footer) + len(author)
     if total > 6000:
         errors.append("embeds: 6000 characters at most in all embeds of a message")
+    choices = body.get("choices")
+    if choices is not None:  # an autocomplete answer: 25 choices, names and values 1-100 characters
+        if len(choices) > 25:
+            errors.append("choices: must be 25 or fewer in length")
+        for n, c in enumerate(choices):
+            if not 1 <= len(str(c.get("name", ""))) <= 100 or not 1 <= len(str(c.get("value", ""))) <= 100:
+                errors.append(f"choices.{n}: name and value must be 1 to 100 characters")
     return errors
 
 
@@ -241,6 +250,9 @@ class DiscordEmulator:
             if isinstance(value, str) and not autocomplete and len(value) > spec.get("max_length", 6000):
                 raise AssertionError(f"Discord would not send /{name} {option['name']}: longer than "
                                      f"{spec.get('max_length', 6000)} characters")
+            if isinstance(value, str) and not autocomplete and len(value) < spec.get("min_length", 0):
+                raise AssertionError(f"Discord would not send /{name} {option['name']}: shorter than "
+                                     f"{spec['min_length']} characters")
         user = user or self.make_user("member")
         payload = {
             "id": snowflake(), "application_id": self.app_id, "type": 4 if autocomplete else 2,

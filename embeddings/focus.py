@@ -1,0 +1,148 @@
+"""Which documents a question is about: the asker's filters (dates, a document), a date the
+question names, and a speaker or issuer it names. The searcher then scores only their passages.
+
+Filters and a date in the question are strict: every hit is from a document they allow. A named
+speaker or issuer is a preference: the searcher tries their documents first and falls back to
+all of them when nothing there answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from .voices import Voices
+from .when import Span, describe_span, document_span, find_span, nearest
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the asker restricts a question to (``/ask from: to: document:``, ``ask --from``)."""
+
+    start: date | None = None
+    end: date | None = None
+    documents: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return self.start is not None or self.end is not None or bool(self.documents)
+
+    def key(self) -> tuple:
+        return (self.start, self.end, tuple(sorted(self.documents)))
+
+    def describe(self) -> str:
+        parts = []
+        if self.start and self.end:
+            parts.append(f"dated {describe_span(self.start, self.end)}")
+        elif self.start:
+            parts.append(f"dated {describe_span(self.start, self.start)} or later")
+        elif self.end:
+            parts.append(f"dated {describe_span(self.end, self.end)} or earlier")
+        if self.documents:
+            parts.append(f"in {', '.join(sorted(self.documents))}")
+        return " and ".join(parts)
+
+
+@dataclass(frozen=True)
+class Focus:
+    """The documents a search may quote, and why."""
+
+    documents: frozenset[str] | None  # None: all of the scope
+    preferred: frozenset[str] = frozenset()  # a named speaker or issuer's documents, tried first
+    span: Span | None = None  # the date the question names
+    voice_terms: tuple[str, ...] = ()
+    empty_reason: str = ""  # "no-date" or "no-match": nothing can answer
+    note: str = ""  # for the reader: why nothing, or what the answer was restricted to
+
+
+@dataclass
+class _Doc:
+    id: str
+    title: str
+    kind: str
+    date: str
+    span: Span | None
+    first: int
+    last: int  # one past
+
+
+@dataclass
+class Library:
+    """The index's documents, their dates, passage ranges and voices."""
+
+    documents: list[dict]
+    _docs: dict[str, _Doc] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._docs = {}
+        for d in self.documents:
+            first, last = d.get("range", [0, 0])
+            self._docs[d["id"]] = _Doc(d["id"], d.get("title", d["id"]), d.get("kind", ""), d.get("date", ""),
+                                       document_span(d.get("date", "")), int(first), int(last))
+        statements = [d for d in self.documents if d.get("kind") == "statement"]
+        self.voices = Voices(statements)
+        self._statement_spans = [self._docs[d["id"]].span for d in statements if self._docs[d["id"]].span]
+
+    def title(self, document: str) -> str:
+        doc = self._docs.get(document)
+        return doc.title if doc else document
+
+    def date(self, document: str) -> str:
+        doc = self._docs.get(document)
+        return doc.date if doc else ""
+
+    def ids(self) -> list[str]:
+        return list(self._docs)
+
+    def kind(self, document: str) -> str:
+        doc = self._docs.get(document)
+        return doc.kind if doc else ""
+
+    def ranges(self, documents: frozenset[str]) -> list[tuple[int, int]]:
+        return sorted((d.first, d.last) for i in documents if (d := self._docs.get(i)) and d.last > d.first)
+
+    def mask(self, documents: frozenset[str], size: int) -> np.ndarray:
+        allowed = np.zeros(size, dtype=bool)
+        for first, last in self.ranges(documents):
+            allowed[first:last] = True
+        return allowed
+
+    def focus(self, question: str, kinds: Sequence[str], filters: Filters | None = None) -> Focus:
+        filters = filters or Filters()
+        pool = {i for i, d in self._docs.items() if d.kind in kinds}
+        if filters.documents:
+            pool &= set(filters.documents)
+        if filters.start or filters.end:
+            wanted = Span(filters.start or date.min, filters.end or date.max, "")
+            pool = {i for i in pool if self._docs[i].span and self._docs[i].span.overlaps(wanted)}
+        if not pool:
+            return Focus(frozenset(), empty_reason="no-match",
+                         note=f"No document {filters.describe() or 'of this kind'} is in the library.")
+        span = None
+        if not (filters.start or filters.end):
+            span = find_span(question, self._statement_spans)
+        if span is not None:
+            dated = {i for i in pool if self._docs[i].span and self._docs[i].span.overlaps(span)}
+            if not dated:
+                others = [(self._docs[i].span, i) for i in pool if self._docs[i].span]
+                close = nearest(span, others)
+                offer = "; ".join(f"{self._docs[i].title} ({self._docs[i].date})" for i in close)
+                return Focus(frozenset(), span=span, empty_reason="no-date",
+                             note=f"No document in the library is dated {span.describe()}."
+                                  + (f" Nearest: {offer}." if offer else ""))
+            pool = dated
+        preferred: frozenset[str] = frozenset()
+        terms: tuple[str, ...] = ()
+        if not filters.documents:
+            match = self.voices.match(question)
+            if match is not None and match.documents & pool:
+                preferred, terms = frozenset(match.documents & pool), match.terms
+        restricted = bool(filters) or span is not None
+        note = ""
+        if span is not None:
+            note = f"Documents dated {span.describe()}"
+        elif filters:
+            note = f"Documents {filters.describe()}"
+        return Focus(frozenset(pool) if restricted else None, preferred, span, terms, "", note)

@@ -1,0 +1,123 @@
+"""Who speaks or issues a document, read from the library itself: "What did the G7 say",
+"What did Stoltenberg tell ministers", "What did the White House announce".
+
+A document's *voice terms* come from three places, never from a list of names in code:
+
+* the names in its title: acronyms ("G7", "EU") and words the library writes only capitalised
+  ("Stoltenberg", "White House"); "Attack" in a title is no name, since the texts write "attack";
+* the speakers its transcript labels name;
+* the host names of the addresses in its source line ("whitehouse.gov" -> "whitehouse").
+
+A question names a voice when one of its words (or two adjacent words written together: "white
+house" -> "whitehouse") is a voice term of a few documents only: a term most documents share
+("NATO" in a NATO library, "Ukraine"), or that most of their texts use ("Russian"), tells them
+apart from nothing and is ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:['’][A-Za-z]+)?|\d+[A-Za-z]+[A-Za-z0-9]*")
+_URL_RE = re.compile(r"https?://[^\s)>\]]+")
+# Parts of host names that say nothing about who speaks (the structure of addresses).
+_HOST_NOISE = frozenset({"www", "com", "org", "net", "int", "gov", "edu", "eu", "uk", "us", "archives", "archive",
+                         "web", "github", "githubusercontent", "raw", "news", "press", "media"})
+MIN_HOST_PART = 3
+# A term names "a few documents" when it belongs to at most this share of them (and to one at least).
+MAX_SHARE = 1 / 3
+# ... and is written in the texts of at most this share of them.
+MAX_TEXT_SHARE = 1 / 2
+
+
+def _words(text: str) -> list[str]:
+    return _WORD_RE.findall(text or "")
+
+
+def _is_acronym(word: str) -> bool:
+    letters = [c for c in word if c.isalpha()]
+    return len(word) >= 2 and bool(letters) and (all(c.isupper() for c in letters) or any(c.isdigit() for c in word))
+
+
+def lowercase_words(texts: Iterable[str]) -> set[str]:
+    """Words the library writes in lower case somewhere: common words, not names."""
+    found: set[str] = set()
+    for text in texts:
+        found.update(w for w in _words(text) if w[0].islower())
+    return found
+
+
+def voice_terms(title: str, source: str, speakers: Iterable[str], common: set[str]) -> list[str]:
+    """The lower-cased voice terms of one document (see the module docstring)."""
+    terms: list[str] = []
+    for word in _words(title):
+        bare = re.sub(r"['’]s$", "", word)
+        if _is_acronym(bare) or (bare[0].isupper() and bare.lower() not in common and len(bare) > 2):
+            terms.append(bare.lower())
+    for speaker in speakers:
+        terms += [w.lower() for w in _words(speaker) if len(w) > 2 and w.lower() not in common]
+    for url in _URL_RE.findall(source or ""):
+        host = urlparse(url).hostname or ""
+        terms += [part for part in host.lower().split(".") if len(part) >= MIN_HOST_PART and part not in _HOST_NOISE]
+    return list(dict.fromkeys(terms))
+
+
+def library_voices(documents: Sequence[tuple[str, str, str, Sequence[str]]], texts: Sequence[tuple[str, str]],
+                   common: set[str]) -> dict[str, list[str]]:
+    """Voice terms of each document (id, title, source, speakers), less those most of the texts
+    use: "Russian" is capitalised in every title it is in, and says nothing about who speaks.
+    ``texts``: (document id, passage text) of the documents whose words count (the statements)."""
+    terms = {doc_id: voice_terms(title, source, speakers, common) for doc_id, title, source, speakers in documents}
+    wanted = {t for found in terms.values() for t in found}
+    used_in: dict[str, set[str]] = {}
+    for doc_id, text in texts:
+        for word in {w.lower() for w in _words(text)} & wanted:
+            used_in.setdefault(word, set()).add(doc_id)
+    total = max(1, len({doc_id for doc_id, _ in texts}))
+    return {doc_id: [t for t in found if len(used_in.get(t, ())) <= total * MAX_TEXT_SHARE]
+            for doc_id, found in terms.items()}
+
+
+@dataclass(frozen=True)
+class VoiceMatch:
+    documents: frozenset[str]
+    terms: tuple[str, ...]  # the question's words that named them
+
+
+class Voices:
+    """Matches a question's words to the documents whose voice terms they are."""
+
+    def __init__(self, documents: Sequence[dict]) -> None:
+        """``documents``: manifest entries with "id" and "voices" (statements only)."""
+        self._terms: dict[str, set[str]] = {}
+        for doc in documents:
+            for term in doc.get("voices", ()):
+                self._terms.setdefault(term, set()).add(doc["id"])
+        limit = max(1, int(len(documents) * MAX_SHARE))
+        self._terms = {t: ids for t, ids in self._terms.items() if len(ids) <= limit}
+        self._joined = [t for t in self._terms if len(t) >= 6]  # host names: "bidenwhitehouse"
+
+    def match(self, question: str) -> VoiceMatch | None:
+        words = [w.lower() for w in _words(question)]
+        words = [re.sub(r"['’]s$", "", w) for w in words]
+        hits: Counter[str] = Counter()
+        named: list[str] = []
+        for i, word in enumerate(words):
+            ids = self._terms.get(word)
+            if ids and word not in named:
+                named.append(word)
+                hits.update(ids)
+            if i + 1 < len(words):
+                pair = word + words[i + 1]
+                for term in (t for t in self._joined if pair in t):
+                    if pair not in named:
+                        named.append(pair)
+                    hits.update(self._terms[term])
+        if not hits:
+            return None
+        best = max(hits.values())
+        return VoiceMatch(frozenset(d for d, n in hits.items() if n == best), tuple(named))

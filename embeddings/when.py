@@ -1,0 +1,192 @@
+"""Dates in questions: "on 11 March 2022", "in March", "between 1 and 5 March", "March 4".
+
+A question that names a day, a month or a range is answered from the documents of that date.
+Finding the phrase is a small pattern over month names and numbers (cheap enough to run on every
+question: a question without a date costs microseconds); reading it is dateparser's job. A phrase
+without a year takes the year of the library's documents that fall in it, else the latest year
+the library has.
+
+Documents carry dates of varying precision ("2022-02-24", "2022-03", "1975"): a document's date
+is the span it covers, and it matches a question's span when the two overlap.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+
+_MONTHS = {name.lower(): n for n, name in enumerate(calendar.month_name) if name}
+_MONTHS |= {name.lower(): n for n, name in enumerate(calendar.month_abbr) if name}
+_MONTHS["sept"] = 9
+_MONTH = r"(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?:1[89]\d\d|20\d\d)"
+_TO = r"\s*(?:-|–|—|to|and|until|till|through)\s*"
+# The phrases, longest first: each alternative is read by dateparser (ranges end by end).
+_PATTERNS = [
+    ("range", rf"\b(?:between|from)\s+(?P<a>{_DAY}(?:\s+(?:of\s+)?{_MONTH})?(?:,?\s+{_YEAR})?){_TO}"
+              rf"(?P<b>{_DAY}(?:\s+(?:of\s+)?{_MONTH})?(?:,?\s+{_YEAR})?)(?!\w)"),
+    ("range", rf"\b(?:between|from)\s+(?P<a>{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?){_TO}"
+              rf"(?P<b>(?:{_MONTH}\s+)?{_DAY}(?:,?\s+{_YEAR})?)(?!\w)"),
+    ("range", rf"\b(?P<a>{_DAY})\s*(?:-|–)\s*(?P<b>{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?)(?!\w)"),
+    ("range", rf"\b(?P<a>{_MONTH}\s+{_DAY})\s*(?:-|–)\s*(?P<b>{_DAY}(?:,?\s+{_YEAR})?)(?!\w)"),
+    ("day", rf"\b(?P<a>{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?)(?!\w)"),
+    ("day", rf"\b(?P<a>{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?)(?!\w)"),
+    ("day", r"\b(?P<a>(?:1[89]\d\d|20\d\d)-[01]\d-[0-3]\d)\b"),
+    ("month", r"\b(?P<a>(?:1[89]\d\d|20\d\d)-[01]\d)\b"),
+    # A month alone only after a preposition ("in March", "of May 2022"): "May they?" is no date.
+    ("month", rf"\b(?:in|during|of|since|until|by|throughout|early|late|mid)[\s-]+(?:early\s+|late\s+)?"
+              rf"(?P<a>{_MONTH}(?:,?\s+{_YEAR})?)(?!\w)"),
+    ("month", rf"\b(?P<a>{_MONTH}\s+{_YEAR})(?!\w)"),
+]
+_FINDERS = [(kind, re.compile(p, re.IGNORECASE)) for kind, p in _PATTERNS]
+_HAS_YEAR = re.compile(rf"\b{_YEAR}\b")
+_HAS_DAY = re.compile(rf"(?<![\d-]){_DAY}(?![\d-])", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A closed span of days, as the question named it (``text``)."""
+
+    start: date
+    end: date
+    text: str
+
+    def overlaps(self, other: Span) -> bool:
+        return self.start <= other.end and other.start <= self.end
+
+    def describe(self) -> str:
+        return describe_span(self.start, self.end)
+
+
+def describe_span(start: date, end: date) -> str:
+    if start == end:
+        return f"{start.day} {calendar.month_name[start.month]} {start.year}"
+    last = calendar.monthrange(end.year, end.month)[1]
+    if start.day == 1 and end.day == last and (start.year, start.month) == (end.year, end.month):
+        return f"{calendar.month_name[start.month]} {start.year}"
+    return f"{describe_span(start, start)} to {describe_span(end, end)}"
+
+
+def document_span(value: str) -> Span | None:
+    """The days a document's date covers: "2022-02-24" one day, "2022-03" a month, "1975" a year."""
+    parts = (value or "").strip().split("-")
+    try:
+        numbers = [int(p) for p in parts[:3]]
+        if len(numbers) == 3:
+            day = date(*numbers)
+            return Span(day, day, value)
+        if len(numbers) == 2:
+            return Span(date(numbers[0], numbers[1], 1),
+                        date(numbers[0], numbers[1], calendar.monthrange(*numbers)[1]), value)
+        if len(numbers) == 1 and 1000 <= numbers[0] <= 9999:
+            return Span(date(numbers[0], 1, 1), date(numbers[0], 12, 31), value)
+    except ValueError:
+        return None
+    return None
+
+
+@cache
+def _parser():
+    from dateparser.date import DateDataParser
+
+    return DateDataParser(languages=["en"], settings={"PREFER_DAY_OF_MONTH": "first",
+                                                      "DATE_ORDER": "DMY", "REQUIRE_PARTS": ["month"]})
+
+
+def _read(text: str, year: int) -> tuple[date, str] | None:
+    """One date phrase -> (date, precision "day" or "month"), with ``year`` where it names none."""
+    phrase = re.sub(r"(?<=\d)(?:st|nd|rd|th)\b", "", text, flags=re.IGNORECASE)
+    phrase = re.sub(r"\bof\b", " ", phrase, flags=re.IGNORECASE)
+    if not _HAS_YEAR.search(phrase):
+        phrase = f"{phrase} {year}"
+    found = _parser().get_date_data(phrase)
+    if found is None or found.date_obj is None:
+        return None
+    named_day = _HAS_DAY.search(text) or re.fullmatch(r"\d{4}-\d\d-\d\d", text.strip())
+    precision = "day" if found.period == "day" and named_day else "month"
+    return found.date_obj.date(), precision
+
+
+def _span(first: tuple[date, str], last: tuple[date, str] | None, text: str) -> Span:
+    start, precision = first
+    end, end_precision = last or first
+    if precision == "month":
+        start = start.replace(day=1)
+    if end_precision == "month":
+        end = end.replace(day=calendar.monthrange(end.year, end.month)[1])
+    return Span(start, end, text)
+
+
+def find_span(question: str, known: Sequence[Span] = ()) -> Span | None:
+    """The date span a question names, or None. ``known``: the library's document spans, which
+    give a phrase without a year its year."""
+    for kind, finder in _FINDERS:
+        match = finder.search(question)
+        if match is None:
+            continue
+        years = _candidate_years(known)
+        for year in years:
+            span = _parse(kind, match, year)
+            if span is not None and (not known or any(span.overlaps(k) for k in known)
+                                     or _HAS_YEAR.search(match.group(0))):
+                return span
+        return _parse(kind, match, years[0]) if years else None
+    return None
+
+
+def _parse(kind: str, match: re.Match, year: int) -> Span | None:
+    first = _read(match.group("a"), year)
+    if first is None:
+        return None
+    if kind != "range":
+        return _span(first, None, match.group(0).strip())
+    b = match.group("b")
+    a_text = match.group("a")
+    # "between 1 and 5 March": the first end borrows the second's month (and year).
+    month = re.search(_MONTH, b, re.IGNORECASE)
+    if month and not re.search(_MONTH, a_text, re.IGNORECASE):
+        a_text = f"{a_text} {month.group(0)}"
+        first = _read(a_text, year) or first
+    second_text = b
+    if not re.search(_MONTH, b, re.IGNORECASE):  # "from March 1 to 5"
+        month = re.search(_MONTH, a_text, re.IGNORECASE)
+        second_text = f"{month.group(0)} {b}" if month else b
+    second = _read(second_text, year)
+    if second is None:
+        return None
+    if second[0] < first[0]:
+        first, second = second, first
+    return _span(first, second, match.group(0).strip())
+
+
+def _candidate_years(known: Sequence[Span]) -> list[int]:
+    """Years to try for a phrase without one: the library's, latest first; else this year."""
+    years = sorted({k.end.year for k in known} | {k.start.year for k in known}, reverse=True)
+    return years or [date.today().year]
+
+
+def nearest(span: Span, known: Iterable[tuple[Span, object]], limit: int = 3) -> list[object]:
+    """The items whose spans lie closest to ``span`` (by days apart), nearest first."""
+    def distance(other: Span) -> int:
+        if span.overlaps(other):
+            return 0
+        return min(abs((other.start - span.end).days), abs((span.start - other.end).days))
+
+    ordered = sorted(known, key=lambda item: distance(item[0]))
+    return [item for _, item in ordered[:limit]]
+
+
+def parse_day(value: str, *, end: bool = False) -> date:
+    """A --from/--to value: YYYY-MM-DD, YYYY-MM or YYYY (an end takes the last day it covers).
+    Raises ValueError with a readable message."""
+    span = document_span(value)
+    if span is None:
+        raise ValueError(f"{value!r} is not a date: use YYYY-MM-DD (or YYYY-MM, YYYY)")
+    return span.end if end else span.start
+
+

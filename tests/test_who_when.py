@@ -1,0 +1,245 @@
+"""Who said what, and when: dates in questions, speakers and issuers read from the documents,
+filters, one voice per point, the sentence that answers, and the timeline."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from bot import render
+from embeddings.config import PROJECT_ROOT, EngineSettings
+from embeddings.errors import BadFilter
+from embeddings.service import Engine
+from embeddings.when import document_span, find_span
+
+from .botkit import all_text, question
+from .test_cli import run_cli
+
+KNOWN = [document_span(d) for d in ("2022-02-21", "2022-02-24", "2022-03-04", "2022-03-11", "2022-03-24")]
+G7_MARCH = "g7_joint_statement_further_economic_costs_2022-03-11"
+G7_FEBRUARY = "g7_leaders_statement_2022-02-24"
+
+
+@pytest.mark.parametrize("text, start, end", [
+    ("What did the G7 say on 11 March 2022?", "2022-03-11", "2022-03-11"),
+    ("what was said on the 4th of March", "2022-03-04", "2022-03-04"),
+    ("What did they say on March 4, 2022 about ships?", "2022-03-04", "2022-03-04"),
+    ("What did they say 24 Feb?", "2022-02-24", "2022-02-24"),
+    ("What happened in March?", "2022-03-01", "2022-03-31"),
+    ("statements of 2022-02-24 on Belarus", "2022-02-24", "2022-02-24"),
+    ("What was said between 1 and 5 March?", "2022-03-01", "2022-03-05"),
+    ("from March 1 to 5, what did NATO say", "2022-03-01", "2022-03-05"),
+    ("sanctions 1-5 March", "2022-03-01", "2022-03-05"),
+    ("anything in May 2021?", "2021-05-01", "2021-05-31"),
+])
+def test_dates_named_in_questions(text, start, end):
+    span = find_span(text, KNOWN)
+    assert span is not None and (span.start.isoformat(), span.end.isoformat()) == (start, end)
+    assert span.text in text  # the phrase as the question wrote it
+
+
+@pytest.mark.parametrize("text", ["Is NATO sending ships? May they?", "Article 5 of the Washington Treaty",
+                                  "What does the 1975 Final Act say?", "Who was condemned for enabling the attack?",
+                                  "march on", "a second look"])
+def test_no_date_where_none_is_named(text):
+    assert find_span(text, KNOWN) is None
+
+
+def test_a_date_without_a_year_takes_the_librarys_year():
+    assert find_span("What was said on 10 June?", [document_span("2019-06-10")]).start == date(2019, 6, 10)
+    # No document has that day: the library's latest year, so the reply can offer the nearest.
+    assert find_span("on 12 March", KNOWN).start == date(2022, 3, 12)
+
+
+# --------------------------------------------------------------------------- the library
+
+
+def test_a_dated_question_is_answered_from_that_days_documents(engine_with_library):
+    result = engine_with_library.ask("What did the G7 say about sanctions on 11 March 2022?", k=5)
+    assert result.answered and {h.passage.document for h in result.hits} == {G7_MARCH}
+    assert "11 March 2022" in result.note
+    month = engine_with_library.ask("What was said about Belarus in March?", k=5)
+    assert month.answered and all(h.passage.date.startswith("2022-03") for h in month.hits)
+    missing = engine_with_library.ask("What did NATO say on 12 March 2022?")
+    assert not missing.answered and missing.reason == "no-date"
+    assert "12 March 2022" in missing.note and "2022-03-11" in missing.note  # the nearest is offered
+    reply = render.answer(missing)
+    assert "12 March 2022" in reply.content and "/sources" in reply.content
+
+
+def test_speakers_and_issuers_are_preferred(engine_with_library):
+    stoltenberg = engine_with_library.ask("What did Stoltenberg say about the nuclear power plant?")
+    assert stoltenberg.answered
+    assert stoltenberg.hits[0].passage.document == "nato_sg_press_conference_foreign_ministers_2022-03-04_partial"
+    psaki = engine_with_library.ask("What did the White House announce on 21 February?")
+    assert psaki.answered and {h.passage.document for h in psaki.hits} == {
+        "us_whitehouse_psaki_statement_recognition_2022-02-21"}
+    g7 = engine_with_library.ask("What did the G7 say about oligarchs?", k=3)
+    assert {h.passage.document for h in g7.hits} <= {G7_MARCH, G7_FEBRUARY} and "g7" in g7.note
+    # A question naming no one is searched across the library as before.
+    plain = engine_with_library.ask("Who was condemned for enabling the attack?")
+    assert plain.answered and not plain.note
+
+
+def test_who_and_when_questions(engine_with_library):
+    """embeddings/eval/who_when_questions.jsonl: 24 questions naming a date or a speaker on the
+    library, and 3 naming a date no document has (written for this; nothing was fitted on them).
+    Measured 2026-11-29: recall@1 0.917, recall@3 0.958, focus kept 0.958 (docs/quality.md)."""
+    from embeddings.evaluate import evaluate, load_rows
+
+    rows = load_rows([PROJECT_ROOT / "embeddings" / "eval" / "who_when_questions.jsonl"], shipped=False)
+    assert len(rows) >= 20
+    got = evaluate(engine_with_library, rows, None, training_rows=False)["current"]["pipeline"]
+    assert got["recall@1"] >= 0.85 and got["recall@3"] >= 0.9 and got["false_rejection"] <= 0.05, got
+    assert got["focus_kept"] >= 0.9 and got["no_date_explained"] == 1.0, got
+
+
+def test_filters_restrict_every_hit(engine_with_library):
+    engine = engine_with_library
+    march = engine.filters("2022-03-01", "2022-03-31")
+    for text in ("sanctions", "Who was condemned for enabling the attack?", "Article 5"):
+        result = engine.ask(text, k=10, filters=march, scope="all")
+        assert all("2022-03-01" <= h.passage.date <= "2022-03-31" for h in result.hits), text
+    only = engine.filters(document=G7_FEBRUARY)
+    result = engine.ask("Belarus", k=10, filters=only)
+    assert result.hits and {h.passage.document for h in result.hits} == {G7_FEBRUARY}
+    # By title too, as people type it; and what cannot be used says why.
+    assert engine.filters(document="G7 Leaders' Statement on the invasion of Ukraine by armed forces of "
+                                   "the Russian Federation").documents == {G7_FEBRUARY}
+    with pytest.raises(BadFilter, match="YYYY-MM-DD"):
+        engine.filters("11/03/2022")
+    with pytest.raises(BadFilter, match="before"):
+        engine.filters("2022-03-11", "2022-03-01")
+    with pytest.raises(BadFilter, match="sources"):
+        engine.filters(document="no such paper")
+    empty = engine.ask("sanctions", filters=engine.filters("1990-01-01", "1990-02-01"))
+    assert not empty.answered and empty.reason == "no-match"
+
+
+def test_the_sentence_that_answers_is_highlighted(engine_with_library):
+    for text in ("Who was condemned for enabling the attack?", "What did the G7 say about Russian energy?",
+                 "What did Biden say about Article 5?", "Is NATO sending ships?"):
+        for hit in engine_with_library.ask(text, k=3).hits:
+            assert hit.highlight and hit.highlight in hit.passage.text
+            if len([s for s in hit.passage.text.split(". ") if s]) > 1:
+                assert len(hit.highlight) < len(hit.passage.text)
+    hit = engine_with_library.ask("Who was condemned for enabling the attack?").hits[0]
+    assert "Belarus" in hit.highlight and len(hit.highlight) < len(hit.passage.text)
+    embed = render.answer(engine_with_library.ask("Who was condemned for enabling the attack?")).embeds[0]
+    assert "**We also condemn Belarus for enabling this attack.**" in embed.description
+
+
+def test_timeline_is_one_passage_per_document_in_date_order(engine_with_library):
+    result = engine_with_library.timeline("Belarus")
+    documents = [h.passage.document for h in result.hits]
+    dates = [h.passage.date for h in result.hits]
+    assert result.answered and len(documents) == len(set(documents)) >= 3
+    assert dates == sorted(dates)
+    assert {"nato-2022-02-24", "european_council_members_joint_statement_2022-02-24"} <= set(documents)
+    assert all("Belarus" in h.highlight for h in result.hits)
+    render.check_limits(render.timeline(result))
+    nothing = engine_with_library.timeline("sourdough bread recipes")
+    assert not nothing.answered and "speaks to" in render.timeline(nothing).content
+
+
+# --------------------------------------------------------------------------- documents of our own
+
+
+def _write(folder, name: str, text: str) -> None:
+    (folder / name).write_text(text, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def own_library(tmp_path_factory, encoder, engine) -> Engine:
+    """Documents written for these tests, names and all, that no rule was tuned on."""
+    root = tmp_path_factory.mktemp("own-library")
+    data = root / "data"
+    data.mkdir()
+    _write(data, "atlantis.txt", "TITLE: Communique of the Atlantis Council on fishing rights\nDATE: 2031-05-02\n"
+           "SOURCE: https://www.atlantis-council.example/press/2031/05/02\n---\n"
+           "The council agreed that fishing quotas in the northern waters will be halved from next season.\n\n"
+           "Boats registered before 2030 keep their licences; new licences are suspended for two years.\n\n"
+           "The council thanks the coastal communities for their patience during the consultation.\n")
+    _write(data, "quillfeather.txt", "TITLE: Remarks by Chancellor Quillfeather at the harbour opening\n"
+           "DATE: 2031-05-09\nSOURCE: Transcript, Office of the Chancellor\n---\n"
+           "CHANCELLOR QUILLFEATHER:  The new harbour opens to cargo ships on the first of June.\n\n"
+           "The fishing fleet will have its own quay, paid for by the port authority.\n\n"
+           "Q  Chancellor, what about the quotas?\n\n"
+           "CHANCELLOR QUILLFEATHER:  The quotas are for the council to decide, not for me.\n")
+    _write(data, "port.txt", "TITLE: Port authority notice on harbour fees\nDATE: 2031-06-01\nSOURCE: x\n---\n"
+           "Harbour fees for cargo ships rise by four percent from the first of July.\n\n"
+           "The fishing fleet will have its own quay, paid for by the port authority.\n")
+    settings = EngineSettings(data, root / "index", "", model_dir=engine.settings.model_dir)
+    built = Engine(settings, encoder=encoder)
+    built.load()
+    return built
+
+
+def test_voices_come_from_titles_speakers_and_sources(own_library):
+    voices = {d["id"]: d["voices"] for d in own_library.index.manifest["documents"]}
+    assert {"quillfeather"} <= set(voices["quillfeather"]) and "remarks" not in voices["port"]
+    assert {"atlantis"} <= set(voices["atlantis"]) and "fishing" not in voices["atlantis"]  # written lower case
+    result = own_library.ask("What did Quillfeather say about the fishing fleet?", k=2, scope="all")
+    assert result.hits[0].passage.document == "quillfeather" and "quillfeather" in result.note
+    council = own_library.ask("What did Atlantis decide about licences?", k=2, scope="all")
+    assert council.hits[0].passage.document == "atlantis"
+
+
+def test_near_copies_are_named_not_repeated(own_library):
+    result = own_library.ask("Who pays for the fishing fleet's quay?", k=3, scope="all")
+    quay = [h for h in result.hits if "own quay" in h.passage.text]
+    assert len(quay) == 1  # quoted once ...
+    other = {"quillfeather", "port"} - {quay[0].passage.document}
+    assert [a.document for a in quay[0].also] == list(other)  # ... and the other document named
+    embed = render.answer(result).embeds[result.hits.index(quay[0])]
+    assert any(f.name == "Also in" for f in embed.fields)
+    assert json.loads(json.dumps(result.to_dict()))["hits"][result.hits.index(quay[0])]["also_in"]
+
+
+def test_dates_filter_our_own_documents(own_library):
+    may = own_library.ask("fishing", k=5, scope="all", filters=own_library.filters("2031-05", "2031-05"))
+    assert may.hits and all(h.passage.date.startswith("2031-05") for h in may.hits)
+    june = own_library.ask("What was said about harbour fees on 1 June?", scope="all")
+    assert june.answered and {h.passage.document for h in june.hits} == {"port"}
+
+
+# --------------------------------------------------------------------------- command line and Discord
+
+
+def test_cli_filters_and_timeline(engine_with_library):
+    env = engine_with_library.settings
+    out = run_cli(["ask", "--json", "--from", "2022-03-01", "--to", "2022-03-31", "-k", "5", "sanctions"], env)
+    hits = json.loads(out.stdout)["hits"]
+    assert hits and all("2022-03-01" <= h["date"] <= "2022-03-31" and h["highlight"] in h["text"] for h in hits)
+    one = run_cli(["ask", "--json", "--document", G7_FEBRUARY, "Belarus"], env)
+    assert {h["document"] for h in json.loads(one.stdout)["hits"]} == {G7_FEBRUARY}
+    bad = run_cli(["ask", "--from", "March", "sanctions"], env)
+    assert bad.returncode == 1 and "YYYY-MM-DD" in bad.stderr
+    timeline = run_cli(["timeline", "--json", "Belarus"], env)
+    dates = [h["date"] for h in json.loads(timeline.stdout)["hits"]]
+    assert len(dates) >= 3 and dates == sorted(dates)
+
+
+async def test_ask_filters_and_timeline_in_discord(world):
+    emu, _, _ = world
+    ask = emu.commands["ask"]
+    names = {o["name"]: o for o in ask["options"]}
+    assert {"question", "scope", "from", "to", "document"} <= set(names) and names["document"]["autocomplete"]
+    interaction = await emu.interact("ask", [question("sanctions"), {"name": "from", "type": 3, "value": "2022-02-01"},
+                                             {"name": "to", "type": 3, "value": "2022-02-28"}])
+    answer = await emu.answer(interaction)
+    embeds = (answer.json.get("data") or answer.json).get("embeds")
+    assert embeds and all("2022-02" in json.dumps(e) for e in embeds)
+    bad = await emu.interact("ask", [question("sanctions"), {"name": "from", "type": 3, "value": "yesterday"}])
+    shown = await emu.answer(bad)
+    assert "YYYY-MM-DD" in all_text(shown) and emu.shown(bad)[0]["ephemeral"]
+    complete = await emu.interact("ask", [question("x"), {"name": "document", "type": 3, "value": "nato",
+                                                          "focused": True}], autocomplete=True)
+    choices = (await emu.callback(complete)).json["data"]["choices"]
+    assert choices and all(len(c["name"]) <= 100 for c in choices)
+    assert "nato-2022-02-24" in [c["value"] for c in choices]
+    timeline = await emu.interact("timeline", [{"name": "topic", "type": 3, "value": "Belarus"}])
+    shown = all_text(await emu.answer(timeline))
+    assert "Timeline" in shown and "Belarus" in shown
