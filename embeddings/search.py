@@ -405,6 +405,8 @@ class Searcher:
         names), or why none answers."""
         if scope not in SCOPE_KINDS:
             raise ValueError(f"scope must be one of {', '.join(SCOPES)}")
+        if filters is not None and filters.documents:
+            scope = "all"  # a document chosen by name is searched whatever its kind
         text = normalise(question)  # once per question; the cache key and the search share it
         key = (text.lower(), k, scope, filters.key() if filters else None)
         with self._cache_lock:

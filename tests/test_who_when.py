@@ -105,6 +105,8 @@ def test_filters_restrict_every_hit(engine_with_library):
     only = engine.filters(document=G7_FEBRUARY)
     result = engine.ask("Belarus", k=10, filters=only)
     assert result.hits and {h.passage.document for h in result.hits} == {G7_FEBRUARY}
+    treaty = engine.ask("self-defence", filters=engine.filters(document="un_charter"))  # scope statements
+    assert treaty.answered and {h.passage.document for h in treaty.hits} == {"un_charter"}
     # By title too, as people type it; and what cannot be used says why.
     assert engine.filters(document="G7 Leaders' Statement on the invasion of Ukraine by armed forces of "
                                    "the Russian Federation").documents == {G7_FEBRUARY}
