@@ -1,5 +1,7 @@
 """``python -m bot``: run the bot (or, with no DISCORD_TOKEN, a local console).
-``python -m bot sync``: register the slash commands with Discord now, then exit."""
+``python -m bot sync``: register the slash commands with Discord now, then exit.
+``python -m bot feedback export [--since YYYY-MM-DD]``: the readers' votes, one JSON object a line.
+``python -m bot feedback delete [--before YYYY-MM-DD]``: erase stored answers and votes (all, or older)."""
 
 from __future__ import annotations
 
@@ -29,8 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in {"-h", "--help"}:
         print(__doc__)
         return 0
-    if argv and argv[0] != "sync":
-        print(f"error: unknown command {argv[0]!r} (use: python -m bot [sync])", file=sys.stderr)
+    if argv and argv[0] not in {"sync", "feedback"}:
+        print(f"error: unknown command {argv[0]!r} (use: python -m bot [sync | feedback export|delete])",
+              file=sys.stderr)
         return 2
     from dotenv import load_dotenv
 
@@ -49,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("faiss", "sentence_transformers", "transformers", "httpx", "discord.gateway",
                   "discord.client", "discord.http"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+
+    if argv[:1] == ["feedback"]:
+        return _feedback(settings, argv[1:])
 
     from embeddings.errors import EngineError
     from embeddings.service import Engine
@@ -86,6 +92,50 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_run(engine, settings, sync_only=bool(argv)))
     except KeyboardInterrupt:
         return 0
+
+
+def _feedback(settings, args: list[str]) -> int:
+    """``feedback export`` and ``feedback delete``, for admins (privacy, the quality loop)."""
+    import argparse
+    import json
+    from datetime import datetime
+
+    from .store import Store, StoreError
+
+    parser = argparse.ArgumentParser(prog="python -m bot feedback")
+    sub = parser.add_subparsers(dest="action", required=True)
+    export = sub.add_parser("export", help="print every vote as one JSON object per line")
+    export.add_argument("--since", default="", metavar="YYYY-MM-DD", help="only votes cast on or after this day")
+    delete = sub.add_parser("delete", help="erase stored answers and their votes")
+    delete.add_argument("--before", default="", metavar="YYYY-MM-DD", help="only answers asked before this day")
+    try:
+        args = parser.parse_args(args)
+        day = args.since if args.action == "export" else args.before
+        moment = datetime.strptime(day, "%Y-%m-%d").timestamp() if day else None
+    except ValueError:
+        print("error: dates are YYYY-MM-DD", file=sys.stderr)
+        return 2
+    except SystemExit as exc:
+        return int(exc.code or 0)
+
+    async def run() -> int:
+        store = await Store.from_settings(settings.database_url, settings.sqlite_path, settings.feedback_days).open()
+        try:
+            if args.action == "export":
+                for row in await store.export(since=moment):
+                    print(json.dumps(row, ensure_ascii=False))
+            else:
+                removed = await store.delete_feedback(before=moment)
+                print(f"deleted {removed} stored answers and their votes", file=sys.stderr)
+            return 0
+        finally:
+            await store.close()
+
+    try:
+        return asyncio.run(run())
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
 
 
 async def _run(engine, settings, *, sync_only: bool) -> int:

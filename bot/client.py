@@ -19,10 +19,12 @@ from embeddings.service import Engine
 from . import render
 from .core import Answerer, settle_memory
 from .settings import BotSettings
+from .store import Store, StoreError
 
 log = logging.getLogger(__name__)
 
-COGS = ("bot.cogs.errors", "bot.cogs.questions", "bot.cogs.treaties", "bot.cogs.admin")
+COGS = ("bot.cogs.errors", "bot.cogs.questions", "bot.cogs.treaties", "bot.cogs.admin", "bot.cogs.feedback",
+        "bot.cogs.settings")
 
 
 def point_at(settings: BotSettings) -> None:
@@ -53,10 +55,40 @@ class _Base:
         # Loading (or building, the first time) the index runs in a thread.
         await asyncio.to_thread(self.answerer.engine.load)
         await asyncio.to_thread(settle_memory)
+        await self.open_store()
         for cog in COGS:
             await self.load_extension(cog)
         await self.sync_commands(force=self.force_sync)
         self.watch_index.start()
+        self.purge_feedback.start()
+
+    async def open_store(self) -> None:
+        """The database of feedback and settings. Without it the bot still answers (no buttons,
+        default settings) and says so in the log."""
+        s = self.settings
+        store = Store.from_settings(s.database_url, s.sqlite_path, s.feedback_days)
+        try:
+            self.answerer.store = await store.open()
+            log.info("bot database: %s", "PostgreSQL" if s.database_url else s.sqlite_path)
+        except (StoreError, OSError) as exc:
+            log.error("%s; answering without feedback buttons or per-server settings", exc)
+
+    async def close(self) -> None:
+        await super().close()  # type: ignore[misc]
+        if self.answerer.store is not None:
+            await self.answerer.store.close()
+
+    @tasks.loop(hours=1)
+    async def purge_feedback(self) -> None:
+        """Forget answers and votes older than FEEDBACK_DAYS."""
+        if self.answerer.store is None:
+            return
+        try:
+            removed = await self.answerer.store.purge()
+            if removed:
+                log.info("purged %d answers older than %d days", removed, self.settings.feedback_days)
+        except Exception as exc:  # the next hour tries again
+            log.warning("could not purge old feedback: %s", exc)
 
     async def on_message(self, message: discord.Message) -> None:
         """No prefix commands: the questions cog listens for mentions."""

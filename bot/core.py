@@ -6,17 +6,21 @@ import asyncio
 import gc
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from discord.ext import commands
+from sqlalchemy.exc import SQLAlchemyError
 
 from embeddings.errors import BadFilter, BuildFailed, BuildInProgress, EngineError
 from embeddings.service import Engine
 
-from . import render
+from . import feedback, render
 from .settings import AdminRole, BotSettings
+from .store import GuildSettings, ShownPassage, Store, StoredAnswer, StoreError
 
 log = logging.getLogger(__name__)
+
+MORE_PASSAGES = 3  # shown by "More passages"
 
 
 def settle_memory() -> None:
@@ -53,10 +57,13 @@ class ReindexState:
     started_at: float = 0.0
     started_by: str = ""
     embedded: tuple[int, int] | None = None  # texts embedded so far, of how many
+    phase: str = ""  # while retraining: the training's last progress line
 
     def progress_line(self) -> str:
         """One line for the admin while a reindex runs."""
         elapsed = int(time.time() - self.started_at)
+        if self.phase and self.embedded is None:
+            return f"Retraining: {self.phase} ({elapsed} s so far)…"
         if self.embedded is None or not self.embedded[1]:
             return f"Reindexing: reading the documents ({elapsed} s so far)…"
         done, total = self.embedded
@@ -68,9 +75,10 @@ class Answerer:
 
     progress_every = 5.0  # seconds between progress lines of a running reindex
 
-    def __init__(self, engine: Engine, settings: BotSettings) -> None:
+    def __init__(self, engine: Engine, settings: BotSettings, store: Store | None = None) -> None:
         self.engine = engine
         self.settings = settings
+        self.store = store  # None: no feedback buttons, default settings (the console)
         self.cooldown = Cooldown(settings.cooldown_rate, settings.cooldown_seconds)
         self.reindex_state = ReindexState()
 
@@ -82,18 +90,62 @@ class Answerer:
             return question, ""
         return question[:limit], f"Your question was long, so I read only its first {limit} characters."
 
+    async def guild_settings(self, guild_id: int | None) -> GuildSettings:
+        """A server's settings; the defaults without a database or when it cannot be read."""
+        if self.store is None or guild_id is None:
+            return GuildSettings(str(guild_id or ""))
+        try:
+            return await self.store.settings(guild_id)
+        except (StoreError, SQLAlchemyError, OSError) as exc:
+            log.warning("could not read the settings of server %s: %s", guild_id, exc)
+            return GuildSettings(str(guild_id))
+
     async def ask(self, question: str, *, scope: str = "statements", start: str = "", end: str = "",
-                  document: str = "") -> render.Reply:
+                  document: str = "", guild_id: int | None = None, channel_id: int | None = None,
+                  settings: GuildSettings | None = None) -> render.Reply:
+        """The reply to a question; with a database, stored with its feedback buttons (unless the
+        server turned them off), and as many passages as the server chose."""
         question, note = self.cut(question)
-        result = await self._search(self.engine.ask, question, scope, start, end, document)
-        return result if isinstance(result, render.Reply) else render.answer(result, note=note, scope=scope)
+        settings = settings or await self.guild_settings(guild_id)
+        result = await self._search(self.engine.ask, question, scope, start, end, document, k=settings.passages)
+        if isinstance(result, render.Reply):
+            return result
+        reply = render.answer(result, note=note, scope=scope)
+        if result.answered and result.hits and settings.buttons and self.store is not None:
+            filters = {"start": start, "end": end, "document": document}
+            try:
+                answer_id = await self.store.add_answer(
+                    question, scope, [ShownPassage(h.passage.id, h.passage.document, h.passage.paragraph,
+                                                   h.passage.text_hash[:16]) for h in result.hits],
+                    self.engine.index.version, guild_id=guild_id, channel_id=channel_id,
+                    filters={k: v for k, v in filters.items() if v})
+                reply.view = feedback.view(answer_id)
+            except (StoreError, SQLAlchemyError, OSError) as exc:  # the answer goes out without buttons
+                log.warning("could not store an answer for feedback: %s", exc)
+        return reply
+
+    async def more(self, stored: StoredAnswer) -> render.Reply:
+        """The next passages for a stored answer ("More passages"), for whoever clicked."""
+        shown = {p.id for p in stored.passages}
+        f = stored.filters
+        result = await self._search(self.engine.ask, stored.question, stored.scope, f.get("start", ""),
+                                    f.get("end", ""), f.get("document", ""), k=min(len(shown) + MORE_PASSAGES, 50))
+        if isinstance(result, render.Reply):
+            return result
+        extra = [h for h in result.hits if h.passage.id not in shown][:MORE_PASSAGES]
+        if not result.answered or not extra:
+            return render.error("No more passages answer this question.")
+        reply = render.answer(replace(result, hits=extra))
+        reply.content = render.clip(f"More passages for “{render.question_line(stored.question)}”", 2000)
+        reply.ephemeral = True
+        return reply
 
     async def timeline(self, topic: str, *, scope: str = "statements", start: str = "", end: str = "") -> render.Reply:
         topic, note = self.cut(topic)
         result = await self._search(self.engine.timeline, topic, scope, start, end, "")
         return result if isinstance(result, render.Reply) else render.timeline(result, note=note)
 
-    async def _search(self, search, text: str, scope: str, start: str, end: str, document: str):
+    async def _search(self, search, text: str, scope: str, start: str, end: str, document: str, **options):
         """``search`` (the engine's ask or timeline) in a thread with the filters typed; an error
         reply if they cannot be used or the engine fails."""
         try:
@@ -101,7 +153,7 @@ class Answerer:
         except BadFilter as exc:
             return render.error(f"I can't use that filter: {exc}.")
         try:
-            return await asyncio.to_thread(search, text, scope=scope, filters=filters)
+            return await asyncio.to_thread(search, text, scope=scope, filters=filters, **options)
         except EngineError as exc:
             log.warning("search failed: %s", exc)
             return render.error(f"I can't search right now: {exc}", ephemeral=False)
@@ -128,17 +180,41 @@ class Answerer:
     def reindexing(self) -> bool:
         return self.engine.building
 
-    async def reindex(self, started_by: str, on_progress=None) -> render.Reply:
-        """Rebuild in a thread. ``on_progress`` (an async callable taking one line) hears every
-        ``progress_every`` seconds how far the build is, if it runs that long."""
+    async def feedback_rows(self) -> list | render.Reply:
+        """Readers' helpful answers as labelled rows, or why there are none."""
+        from embeddings.evaluate import _feedback_row
+
+        if self.store is None:
+            return render.error("Retraining learns from readers' votes, and the bot's database is not available.")
+        try:
+            votes = await self.store.export()
+        except (StoreError, SQLAlchemyError, OSError) as exc:
+            return render.error(f"I can't read the feedback just now: {exc}")
+        rows = [_feedback_row(v) for v in votes if v["vote"] == "up" and v["passages"]]
+        if not rows:
+            return render.error("No reader has marked an answer helpful yet, so there is nothing new to learn from.")
+        return rows
+
+    async def reindex(self, started_by: str, on_progress=None, *, retrain: bool = False) -> render.Reply:
+        """Rebuild in a thread (with ``retrain``, fine-tune on the readers' helpful answers first,
+        which takes minutes). ``on_progress`` (an async callable taking one line) hears every
+        ``progress_every`` seconds how far it is, if it runs that long."""
         if self.engine.building:
             return self.busy_reply()
+        rows = await self.feedback_rows() if retrain else []
+        if isinstance(rows, render.Reply):
+            return rows
         state = self.reindex_state = ReindexState(time.time(), started_by)
 
         def progress(done: int, total: int) -> None:  # called from the build thread
             state.embedded = (done, total)
 
-        build = asyncio.ensure_future(asyncio.to_thread(self.engine.rebuild, progress))
+        def report(line: str) -> None:  # training progress, from the training thread
+            state.phase = line
+
+        work = (asyncio.to_thread(self.engine.retrain, rows, report, progress) if retrain
+                else asyncio.to_thread(self.engine.rebuild, progress))
+        build = asyncio.ensure_future(work)
         try:
             while on_progress is not None:
                 finished, _ = await asyncio.wait({build}, timeout=self.progress_every)
@@ -151,8 +227,11 @@ class Answerer:
         except (BuildFailed, EngineError) as exc:
             log.warning("reindex failed: %s", exc)
             return render.error(f"Reindex failed, the previous index is still serving. {exc}")
-        log.info("reindex by %s: %s", started_by, summary.describe())
         await asyncio.to_thread(settle_memory)
+        if retrain:
+            log.info("retrain by %s on %d helpful answers: %s", started_by, len(rows), summary.reason)
+            return render.retrained(summary, len(rows))
+        log.info("reindex by %s: %s", started_by, summary.describe())
         return render.reindex_done(summary)
 
     def busy_reply(self) -> render.Reply:

@@ -40,6 +40,7 @@ class Reply:
     embeds: list[discord.Embed] = field(default_factory=list)
     ephemeral: bool = False
     files: list[tuple[str, bytes]] = field(default_factory=list)  # attachments: (filename, content)
+    view: discord.ui.View | None = None  # buttons (feedback), sent with the message
 
     def kwargs(self) -> dict:
         """Keyword arguments for send/followup: never pings anyone."""
@@ -50,6 +51,8 @@ class Reply:
             out["embeds"] = self.embeds
         if self.files:
             out["files"] = [discord.File(io.BytesIO(data), filename=name) for name, data in self.files]
+        if self.view is not None:
+            out["view"] = self.view
         return out
 
 
@@ -203,6 +206,50 @@ def timeline(result: SearchResult, *, note: str = "") -> Reply:
     if shown < len(result.hits):
         embed.set_footer(text=f"{len(result.hits) - shown} more documents did not fit; narrow the dates with from/to.")
     return Reply(content=content, embeds=[embed])
+
+
+def retrained(result, helpful: int) -> Reply:
+    """What /reindex retrain:True did: held-out figures before and after, and the verdict."""
+    def figures(card) -> dict:
+        try:
+            return card["heldout"]["trained"]["pooled"]
+        except (KeyError, TypeError):
+            return {}
+
+    before, after = figures(result.before), figures(result.after)
+    lines = [f"Trained on the labelled questions plus {helpful} answers readers marked helpful "
+             "(held-out figures, cross-validated):"]
+    for key, name in (("recall@1", "right passage first"), ("recall@3", "right passage in the top 3"),
+                      ("false_rejection", "answerable questions refused")):
+        if key in before or key in after:
+            was = f"{before[key]:.3f}" if key in before else "—"
+            now = f"{after[key]:.3f}" if key in after else "—"
+            lines.append(f"• {name} ({key}): {was} → {now}")
+    if result.swapped:
+        lines.append("**The new model serves now**" + (f"; index rebuilt: {result.summary.describe()}"
+                                                       if result.summary else "") + ".")
+    else:
+        lines.append(f"**Kept the model serving now:** {escape(clip(result.reason, 500))}")
+    return Reply(content=clip("\n".join(lines), CONTENT_MAX), ephemeral=True)
+
+
+def settings(current, default_passages: int, *, saved: bool = False) -> Reply:
+    """A server's settings, for its admins (privately)."""
+    channels = current.channels
+    on = [c for c, enabled in channels.items() if enabled]
+    off = [c for c, enabled in channels.items() if not enabled]
+    where = f"only in {', '.join(f'<#{c}>' for c in on)}" if on else "in every channel"
+    if off:
+        where += f", never in {', '.join(f'<#{c}>' for c in off)}"
+    lines = [
+        f"**Passages per answer:** {current.passages or default_passages}"
+        + ("" if current.passages else " (the bot's default)"),
+        f"**Mentions answered:** {where}",
+        f"**Answers to mentions in a thread:** {'on' if current.threads else 'off'}",
+        f"**Feedback buttons:** {'on' if current.buttons else 'off'}",
+    ]
+    head = "Saved. This server's settings now:" if saved else "This server's settings:"
+    return Reply(content=clip("\n".join([head, *lines]), CONTENT_MAX), ephemeral=True)
 
 
 def where_line(p) -> str:

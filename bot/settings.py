@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator
@@ -46,6 +47,13 @@ class BotSettings:
     cooldown_seconds: float = 60.0
     max_question_chars: int = 500
     log_level: str = "INFO"
+    database_url: str = ""  # PostgreSQL for shards on several machines; else the SQLite file bot_db
+    bot_db: Path | None = None
+    feedback_days: int = 90
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.bot_db or self.engine.index_dir / "bot.sqlite3"
 
     def __repr__(self) -> str:  # never show the token
         return f"BotSettings(token={'<set>' if self.token else '<none>'}, api_base={self.api_base!r})"
@@ -68,6 +76,9 @@ class BotSettings:
             cooldown_seconds=per,
             max_question_chars=v.MAX_QUESTION_CHARS,
             log_level=v.LOG_LEVEL,
+            database_url=v.DATABASE_URL,
+            bot_db=Path(v.BOT_DB).expanduser() if v.BOT_DB else None,
+            feedback_days=v.FEEDBACK_DAYS,
         )
 
 
@@ -85,6 +96,10 @@ class BotEnv(EngineEnv):
                                     description=f"a whole number from 20 to {MAX_OPTION_CHARS}")
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="DEBUG, INFO, WARNING or ERROR")
+    BOT_DB: str = ""
+    DATABASE_URL: str = Field("", pattern=r"^(postgres(ql)?(\+asyncpg)?://\S+)?$",
+                              description="a postgresql://user:password@host:port/database address")
+    FEEDBACK_DAYS: int = Field(90, ge=1, le=3650, description="a whole number of days from 1 to 3650")
 
     @field_validator("LOG_LEVEL", mode="before")
     @classmethod

@@ -40,6 +40,7 @@ class Row:
     type: str
     scope: str = "statements"
     documents: tuple[str, ...] = ()  # a question about a date or a voice: every hit must be from these
+    missed: tuple[str, ...] = ()  # passages a reader marked "Not helpful" for this question
 
     @property
     def answerable(self) -> bool:
@@ -53,6 +54,9 @@ def parse_rows(text: str, source: str) -> list[Row]:
             continue
         try:
             d = json.loads(line)
+            if "vote" in d:  # a row of `python -m bot feedback export`
+                rows.append(_feedback_row(d))
+                continue
             question = str(d["question"]).strip()
             expected = tuple(str(e) for e in d.get("expected", []))
             kind = str(d.get("type") or ("labelled" if expected else "off-topic"))
@@ -64,6 +68,18 @@ def parse_rows(text: str, source: str) -> list[Row]:
             raise LabelError(f"{source} line {number}: needs a question and a scope of {', '.join(SCOPES)}")
         rows.append(Row(question, expected, kind, scope, documents))
     return rows
+
+
+def _feedback_row(d: dict) -> Row:
+    """A reader's vote as a labelled row: "up" labels the question with the passages shown;
+    "down" records them as a known miss (not a refusal: the question may well be answerable)."""
+    question = str(d["question"]).strip()
+    shown = tuple(str(p["id"]) for p in d.get("passages", []))
+    if d["vote"] == "up" and shown:
+        return Row(question, shown, "feedback", str(d.get("scope") or "statements"))
+    if d["vote"] not in ("up", "down"):
+        raise ValueError(f"vote must be up or down, not {d['vote']!r}")
+    return Row(question, (), "feedback-miss", str(d.get("scope") or "statements"), missed=shown)
 
 
 def load_rows(files: Iterable[str | Path] = (), *, shipped: bool = True) -> list[Row]:
@@ -137,6 +153,10 @@ def focus_metrics(outcomes: list[Outcome]) -> dict:
     if no_date:
         out["no_date_questions"] = len(no_date)
         out["no_date_explained"] = sum(o.reason == "no-date" for o in no_date) / len(no_date)
+    misses = [o for o in outcomes if o.row.missed]
+    if misses:  # readers' "Not helpful": how many still get a passage they turned down first
+        out["known_misses"] = len(misses)
+        out["misses_repeated"] = sum(bool(o.ranked) and o.ranked[0] in o.row.missed for o in misses) / len(misses)
     return out
 
 
@@ -256,6 +276,9 @@ def format_report(report: dict) -> str:
         lines.append(f"  {'focus_kept':<22}{pipeline['focus_kept']:>10.3f}"
                      f"   ({pipeline['focus_questions']} questions naming a date or a speaker: answered, top 3 hits "
                      "all from the right documents)")
+    if "misses_repeated" in pipeline:
+        lines.append(f"  {'misses_repeated':<22}{pipeline['misses_repeated']:>10.3f}"
+                     f"   ({pipeline['known_misses']} questions readers marked not helpful: the same passage first)")
     if "no_date_explained" in pipeline:
         lines.append(f"  {'no_date_explained':<22}{pipeline['no_date_explained']:>10.3f}"
                      f"   ({pipeline['no_date_questions']} questions about a date no document has)")

@@ -56,6 +56,7 @@ class ModelChoice:
     trained: bool
     reason: str  # one line: why this model serves
     card: dict | None = None
+    candidate: dict | None = None  # the card of a model just trained and refused (its figures, why)
 
 
 def is_trained(model_path: str | Path) -> bool:
@@ -130,19 +131,34 @@ def select_model(
     report=None,
     cross_validate_again: bool = False,
     config=None,
+    feedback: list[Row] | None = None,
 ) -> ModelChoice:
     """The model to serve, training one first if the labelled data has none yet. ``config``
-    (a TrainConfig) defaults to the shipped settings."""
+    (a TrainConfig) defaults to the shipped settings. ``feedback``: readers' helpful answers,
+    trained on beside ``rows`` (``/reindex retrain:True``); the model they made keeps serving
+    after a restart for as long as the labelled data it extends is the same."""
+    from .evaluate import load_rows
     from .train import TrainConfig
 
     config = config or TrainConfig()
-    data, why = training_data(settings, rows, config)
+    base_rows = load_rows() if rows is None else rows
+    data, why = training_data(settings, base_rows, config)
     if data is None:
         return ModelChoice(settings.model_path, False, why)
-    rows, corpus, key = data
     root = settings.model_dir
+    base_key = data[2]
+    if feedback:
+        data, why = training_data(settings, _merged(base_rows, feedback), config)
+        if data is None:
+            return ModelChoice(settings.model_path, False, why)
+    rows, corpus, key = data
     folder = root / f"{TRAINED_PREFIX}{key}"
     with _lock(root):
+        if not feedback:  # a model readers' feedback made on this same labelled data serves on
+            active = _active(root)
+            if active is not None and active[1].get("extends") == base_key and active[1].get("feedback_rows"):
+                return ModelChoice(str(active[0]), True, f"trained with readers' feedback: {active[1]['reason']}",
+                                   active[1])
         if folder.exists() and not cross_validate_again:
             try:
                 card = read_card(folder)
@@ -151,8 +167,20 @@ def select_model(
                 shutil.rmtree(folder, ignore_errors=True)
             else:
                 return _chosen(root, folder, card)
-        card = _train(settings, rows, corpus, config, key, folder, report, cross_validate_again)
+        extra = {"extends": base_key, "feedback_rows": len(rows) - len(base_rows)} if feedback else {}
+        card = _train(settings, rows, corpus, config, key, folder, report, cross_validate_again, extra)
         return _chosen(root, folder, card)
+
+
+def _merged(rows: list[Row], more: list[Row]) -> list[Row]:
+    """``rows`` and the rows of ``more`` whose question is not among them (the first wins)."""
+    seen = {r.question.lower() for r in rows}
+    out = list(rows)
+    for row in more:
+        if row.question.lower() not in seen:
+            seen.add(row.question.lower())
+            out.append(row)
+    return out
 
 
 def training_data(settings: EngineSettings, rows: list[Row] | None, config) -> tuple[tuple | None, str]:
@@ -179,8 +207,9 @@ def _chosen(root: Path, folder: Path, card: dict) -> ModelChoice:
     previous = _active(root)
     if previous is not None:
         return ModelChoice(str(previous[0]), True, f"kept {previous[0].name}: the new model was {card['reason']}",
-                           previous[1])
-    return ModelChoice(card["base_path"], False, f"kept the base model: the fine-tuned one was {card['reason']}")
+                           previous[1], card)
+    return ModelChoice(card["base_path"], False, f"kept the base model: the fine-tuned one was {card['reason']}",
+                       None, card)
 
 
 def cv_record(settings: EngineSettings, rows: list[Row], key: str, *, again: bool = False, report=None,
@@ -205,7 +234,7 @@ def cv_record(settings: EngineSettings, rows: list[Row], key: str, *, again: boo
     return record
 
 
-def _train(settings, rows, corpus, config, key, folder: Path, report, again: bool) -> dict:
+def _train(settings, rows, corpus, config, key, folder: Path, report, again: bool, extra: dict | None = None) -> dict:
     from .search import SearchParams
     from .train import fit, gate, save_model
 
@@ -223,6 +252,7 @@ def _train(settings, rows, corpus, config, key, folder: Path, report, again: boo
         "accepted": record["accepted"],
         "reason": record["reason"],
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        **(extra or {}),
     }
     previous = _active(settings.model_dir)
     if card["accepted"] and previous is not None and previous[0] != folder:

@@ -54,6 +54,18 @@ class SourceInfo:
                 "completeness": self.completeness, "partial": self.partial}
 
 
+@dataclass(frozen=True)
+class Retrained:
+    """What ``/reindex retrain:True`` did: the cards (held-out figures) of the model that served
+    before and of the one trained, whether it now serves, why, and the rebuild if it does."""
+
+    before: dict | None
+    after: dict | None
+    swapped: bool
+    reason: str
+    summary: BuildSummary | None
+
+
 class Engine:
     def __init__(
         self,
@@ -218,6 +230,40 @@ class Engine:
         except Exception as exc:  # disk full, a broken document parser, ...
             log.exception("index build failed")
             raise BuildFailed(f"index build failed: {exc}") from exc
+        finally:
+            self._build_lock.release()
+
+    # Training settings for retrain(); None: the shipped ones (TrainConfig()).
+    retrain_config = None
+
+    def retrain(self, feedback: list, report: Callable[[str], None] | None = None,
+                progress: Callable[[int, int], None] | None = None) -> Retrained:
+        """Fine-tune on the shipped labelled rows plus ``feedback`` (readers' helpful answers as
+        rows), cross-validated. The new model serves, and the index is rebuilt with it, only if
+        its held-out figures are not worse than the model serving now; otherwise nothing
+        changes. Minutes."""
+        if not self._build_lock.acquire(blocking=False):
+            raise BuildInProgress("an index rebuild is already running")
+        try:
+            current = self.encoder.model_path
+            before = self._model.card if self._model else None
+            choice = select_model(self.settings, feedback=feedback, report=report, config=self.retrain_config)
+            if not choice.trained or choice.path == current:
+                return Retrained(before, choice.candidate or choice.card, False, choice.reason, None)
+            encoder = make_encoder(choice.path, self.settings.encoder, self.settings.model_dir)
+            encoder.warm()
+            summary = build_index(self.settings.data_dir, self.settings.index_dir, encoder, progress=progress,
+                                  force=True, base_model=self._base_fingerprint())
+            index = load_index(self.settings.index_dir, encoder.fingerprint)
+            with self._model_lock:
+                self._encoder, self._params, self._model = encoder, search_params_for(choice.path), choice
+            self._serve(index)
+            return Retrained(before, choice.card, True, choice.reason, summary)
+        except EngineError:
+            raise
+        except Exception as exc:
+            log.exception("retraining failed")
+            raise BuildFailed(f"retraining failed: {exc}") from exc
         finally:
             self._build_lock.release()
 

@@ -98,9 +98,13 @@ def embedding_text(passage: Passage) -> str:
 
 
 def usable_rows(rows: Sequence[Row], passages: dict[str, Passage]) -> tuple[list[Row], list[str]]:
-    """Rows whose gold passages all exist in the corpus; the others are named and dropped."""
+    """Rows whose gold passages all exist in the corpus; the others are named and dropped. A
+    reader's "Not helpful" (a known miss) says which passage is wrong, not whether to answer, so
+    it is left to evaluate."""
     kept, dropped = [], []
     for row in rows:
+        if row.missed:
+            continue
         missing = [e for e in row.expected if e not in passages]
         if missing:
             dropped.append(f"{row.question!r}: unknown passage {', '.join(missing)}")

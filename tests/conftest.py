@@ -56,20 +56,31 @@ MODEL_CACHE = PROJECT_ROOT / ".cache" / "test-models"
 
 
 def _complete(folder: Path) -> bool:
-    """A trained model with a valid card, or a finished ONNX export: never a half-written one."""
+    """A trained model with a valid card (or the card of a refused one), a finished ONNX export,
+    or a cross-validation record: never a half-written one."""
+    if folder.is_file():
+        return folder.name.startswith("cv-") and folder.suffix == ".json"
     if (folder / ONNX_FILE).exists() and (folder / "agreement.json").exists():
         return True
     try:
-        return bool(read_card(folder).get("accepted"))
+        read_card(folder)
+        return True
     except ModelDamaged:
         return False
 
 
+def _copy(item: Path, target: Path) -> None:
+    if item.is_dir():
+        shutil.copytree(item, target)
+    else:
+        shutil.copy2(item, target)
+
+
 def _restore_models(cache: Path, target: Path) -> None:
     if cache.is_dir():
-        for folder in cache.iterdir():
-            if folder.is_dir() and _complete(folder):
-                shutil.copytree(folder, target / folder.name)
+        for item in cache.iterdir():
+            if _complete(item):
+                _copy(item, target / item.name)
 
 
 def _keep_models(source: Path, cache: Path) -> None:
@@ -77,9 +88,9 @@ def _keep_models(source: Path, cache: Path) -> None:
     staging = cache.with_name(f".{cache.name}-{uuid.uuid4().hex[:6]}")
     try:
         staging.mkdir(parents=True)
-        for folder in source.iterdir():
-            if folder.is_dir() and not folder.name.startswith(".") and _complete(folder):
-                shutil.copytree(folder, staging / folder.name)
+        for item in source.iterdir():
+            if not item.name.startswith(".") and _complete(item):
+                _copy(item, staging / item.name)
         old = cache.with_name(f".{cache.name}-old-{uuid.uuid4().hex[:6]}")
         if cache.exists():
             os.rename(cache, old)

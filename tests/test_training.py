@@ -169,7 +169,7 @@ def test_changed_labels_train_again(tmp_path, engine_settings, model_choice, mon
     shutil.copytree(model_choice.path, settings.model_dir / f"trained-{model_choice.card['key']}")
     calls = []
 
-    def spy(settings, rows, corpus, config, key, folder, report, again):
+    def spy(settings, rows, corpus, config, key, folder, report, again, extra=None):
         calls.append((len(rows), key, folder.name))
         raise RuntimeError("stop here: training was started")
 
@@ -200,7 +200,7 @@ def test_damaged_model_folder_is_named_and_trained_again(tmp_path, engine_settin
         read_card(folder)
     calls = []
 
-    def spy(settings, rows, corpus, config, key, folder, report, again):
+    def spy(settings, rows, corpus, config, key, folder, report, again, extra=None):
         calls.append(folder)
         return {"accepted": False, "reason": "not trained in this test", "base_path": settings.model_path}
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def admin_only():
+def admin_only(what: str = "rebuild the index"):
     """Sets Discord's default-permission hint (Manage Server) and checks at run time, since a
     server can move the hint: Administrator, Manage Server, or a configured admin role."""
 
@@ -31,8 +31,7 @@ def admin_only():
                     guild_id=interaction.guild_id, roles=roles):
             return True
         log.info("refused /%s to %s (%s)", interaction.command and interaction.command.name, user, user.id)
-        raise app_commands.CheckFailure("Only server admins (Manage Server) or the bot's admin role "
-                                        "can rebuild the index.")
+        raise app_commands.CheckFailure(f"Only server admins (Manage Server) or the bot's admin role can {what}.")
 
     def decorator(func):
         func = app_commands.default_permissions(manage_guild=True)(func)
@@ -47,8 +46,10 @@ class Admin(commands.Cog):
         self.answerer = bot.answerer
 
     @app_commands.command(name="reindex", description="Admins: rebuild the index from the documents folder.")
+    @app_commands.describe(retrain="Also fine-tune the model on the answers readers marked helpful (minutes); "
+                                   "it serves only if its held-out figures are not worse")
     @admin_only()
-    async def reindex(self, interaction: discord.Interaction) -> None:
+    async def reindex(self, interaction: discord.Interaction, retrain: bool = False) -> None:
         if self.answerer.reindexing:
             await send(interaction, self.answerer.busy_reply())
             return
@@ -64,7 +65,7 @@ class Admin(commands.Cog):
             except discord.HTTPException as exc:
                 log.info("could not show reindex progress: %s", exc)
 
-        reply = await self.answerer.reindex(f"{interaction.user} ({interaction.user.id})", show)
+        reply = await self.answerer.reindex(f"{interaction.user} ({interaction.user.id})", show, retrain=retrain)
         if shown:  # the summary replaces the progress line, in the same private reply
             await interaction.edit_original_response(content=reply.content or None, embeds=reply.embeds,
                                                      allowed_mentions=discord.AllowedMentions.none())

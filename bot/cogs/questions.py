@@ -45,6 +45,11 @@ class Questions(commands.Cog):
             return
         if not any(user.id == me.id for user in message.mentions):
             return  # neither a mention nor a pinging reply to one of our answers
+        guild_id = message.guild.id if message.guild else None
+        settings = await self.answerer.guild_settings(guild_id)
+        parent = getattr(message.channel, "parent_id", None)
+        if not settings.answers_in(str(message.channel.id), str(parent) if parent else None):
+            return  # the server's admins switched mentions off here
         question = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
         if not question:  # a bare mention: help, and it costs no question
             reply = render.help_reply()
@@ -52,8 +57,16 @@ class Questions(commands.Cog):
             reply = render.error(f"You're asking quickly! Please wait {wait:.0f} s before the next question.",
                                  ephemeral=False)
         else:
-            reply = await self.answerer.ask(question)
+            reply = await self.answerer.ask(question, guild_id=guild_id, channel_id=message.channel.id,
+                                            settings=settings)
         try:
+            if settings.threads and question and message.guild and not isinstance(message.channel, discord.Thread):
+                try:  # the answer opens a thread on the question
+                    thread = await message.create_thread(name=render.clip(" ".join(question.split()), 100))
+                    await thread.send(**reply.kwargs())
+                    return
+                except discord.HTTPException as exc:  # no permission to start threads: reply in place
+                    log.info("could not answer in a thread in channel %s: %s", message.channel.id, exc)
             await message.reply(**reply.kwargs(), mention_author=False)
         except discord.HTTPException as exc:  # e.g. no permission to send here: one line, go on
             log.warning("could not reply in channel %s: %s %s", message.channel.id, exc.status, exc.text)
@@ -77,7 +90,8 @@ class Questions(commands.Cog):
         if await self._throttled(interaction):
             return
         await respond(interaction, self.answerer.ask(question, scope=scope.value if scope else "statements",
-                                                     start=start or "", end=end or "", document=document or ""))
+                                                     start=start or "", end=end or "", document=document or "",
+                                                     guild_id=interaction.guild_id, channel_id=interaction.channel_id))
 
     @ask.autocomplete("document")
     async def _documents(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

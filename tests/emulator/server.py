@@ -17,7 +17,11 @@ real Discord would (https://discord.com/developers/docs/interactions/receiving-a
 * message limits: content 2,000 characters, 10 embeds, title 256, description 4,096, 25 fields,
   field name 256 and value 1,024, 6,000 characters over all embeds (50035); uploads 8 MB (40005);
 * autocomplete answers: at most 25 choices, each name and value 1 to 100 characters (50035);
-* Discord's client never sends an option value outside the command's min_length and max_length.
+* Discord's client never sends an option value outside the command's min_length and max_length;
+* components: 5 action rows of 5 buttons, labels up to 80 characters, custom ids of 1-100
+  characters unique in the message (50035); an update of the message (callback 6 or 7) answers
+  only a click on a component, and a click is answered within the same 3 seconds;
+* a thread's name is 1-100 characters.
 """
 
 from __future__ import annotations
@@ -81,6 +85,7 @@ def form_errors(body: dict) -> list[str]:
         total += len(title) + len(description) + len(footer) + len(author)
     if total > 6000:
         errors.append("embeds: 6000 characters at most in all embeds of a message")
+    errors += component_errors(body.get("components"))
     choices = body.get("choices")
     if choices is not None:  # an autocomplete answer: 25 choices, names and values 1-100 characters
         if len(choices) > 25:
@@ -91,12 +96,47 @@ def form_errors(body: dict) -> list[str]:
     return errors
 
 
+def _flat_options(options: list[dict]) -> list[dict]:
+    """Options with those of subcommands (and groups) in them."""
+    out = []
+    for option in options:
+        out.append(option)
+        out += _flat_options(option.get("options") or [])
+    return out
+
+
+def component_errors(rows) -> list[str]:
+    """Discord's rules for message components: at most 5 action rows of at most 5 buttons, each
+    button with a label of at most 80 characters and a custom id of 1-100, unique in the message."""
+    if not rows:
+        return []
+    errors = []
+    if len(rows) > 5:
+        errors.append("components: must be 5 or fewer in length")
+    seen: set[str] = set()
+    for n, row in enumerate(rows):
+        items = row.get("components") or []
+        if row.get("type") != 1 or not 1 <= len(items) <= 5:
+            errors.append(f"components.{n}: an action row holds 1 to 5 components")
+        for item in items:
+            custom_id = item.get("custom_id") or ""
+            if item.get("type") == 2 and not (item.get("url") or 1 <= len(custom_id) <= 100):
+                errors.append(f"components.{n}: a button needs a custom_id of 1 to 100 characters")
+            if len(item.get("label") or "") > 80:
+                errors.append(f"components.{n}: a button label must be 80 or fewer in length")
+            if custom_id in seen:
+                errors.append(f"components.{n}: custom_id {custom_id!r} is used twice in the message")
+            seen.add(custom_id)
+    return errors
+
+
 @dataclass
 class InteractionState:
     """What Discord knows about one interaction: when it came, how it was answered."""
 
     created: float
-    kind: int | None = None  # the callback type: 4 message, 5 deferred, 8 autocomplete
+    kind: int | None = None  # the callback type: 4 message, 5 deferred, 6/7 component update, 8 autocomplete
+    component_of: str | None = None  # for a click: the id of the message whose button was clicked
     flags: int = 0  # the answer's flags (ephemeral or not); a follow-up cannot change the first
     answered: bool = False  # a deferred answer's first follow-up (or edit) has come
     shown: list[dict] = field(default_factory=list)  # messages as users see them
@@ -147,6 +187,8 @@ class DiscordEmulator:
         self._expired_tokens: set[str] = set()
         self._failures: list[list] = []
         self.session_id = "session-" + snowflake()
+        self.messages: dict[str, dict] = {}  # every message the bot sent (as last edited), by id
+        self.threads: dict[str, dict] = {}  # threads the bot started, by id
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -254,6 +296,10 @@ class DiscordEmulator:
                 raise AssertionError(f"Discord would not send /{name} {option['name']}: shorter than "
                                      f"{spec['min_length']} characters")
         user = user or self.make_user("member")
+        channels = {o["value"] for o in _flat_options(options or []) if o.get("type") == 7}
+        resolved = {"channels": {cid: {"id": cid, "type": 0, "name": "general" if cid == self.channel_id else
+                                       f"channel-{cid[-4:]}", "guild_id": self.guild_id, "parent_id": None,
+                                       "permissions": str((1 << 50) - 1)} for cid in channels}}
         payload = {
             "id": snowflake(), "application_id": self.app_id, "type": 4 if autocomplete else 2,
             "token": "itoken-" + snowflake(), "version": 1,
@@ -262,7 +308,7 @@ class DiscordEmulator:
                         "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None},
             "member": self.member(user, roles, permissions),
             "data": {"id": command["id"], "name": name, "type": 1, "options": options or [],
-                     "guild_id": self.guild_id},
+                     "guild_id": self.guild_id, **({"resolved": resolved} if channels else {})},
             "locale": "en-US", "guild_locale": "en-US", "app_permissions": str((1 << 50) - 1),
             "entitlements": [], "authorizing_integration_owners": {"0": self.guild_id}, "context": 0,
             "attachment_size_limit": 8 * 1024 * 1024,
@@ -270,6 +316,31 @@ class DiscordEmulator:
         self._interaction_tokens.add(payload["token"])
         self.interactions[payload["token"]] = InteractionState(time.monotonic())
         if expired:  # Discord's answer when the 3-second window has passed
+            self._expired_tokens.add(payload["token"])
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return payload
+
+    async def click(self, message: dict, custom_id: str, *, user: dict | None = None, expired: bool = False) -> dict:
+        """Dispatch INTERACTION_CREATE for a click on a button of a message the bot sent."""
+        message = self.messages.get(message["id"], message)
+        ids = [c.get("custom_id") for row in message.get("components") or [] for c in row.get("components") or []]
+        if custom_id not in ids:
+            raise AssertionError(f"the message has no button {custom_id!r}: {ids}")
+        user = user or self.make_user("clicker")
+        payload = {
+            "id": snowflake(), "application_id": self.app_id, "type": 3, "token": "itoken-" + snowflake(),
+            "version": 1, "guild_id": self.guild_id, "channel_id": message["channel_id"],
+            "channel": {"id": message["channel_id"], "type": 0, "guild_id": self.guild_id, "name": "general",
+                        "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None},
+            "member": self.member(user), "message": message,
+            "data": {"custom_id": custom_id, "component_type": 2},
+            "locale": "en-US", "guild_locale": "en-US", "app_permissions": str((1 << 50) - 1),
+            "entitlements": [], "authorizing_integration_owners": {"0": self.guild_id}, "context": 0,
+            "attachment_size_limit": 8 * 1024 * 1024,
+        }
+        self._interaction_tokens.add(payload["token"])
+        self.interactions[payload["token"]] = InteractionState(time.monotonic(), component_of=message["id"])
+        if expired:
             self._expired_tokens.add(payload["token"])
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload
@@ -416,6 +487,8 @@ class DiscordEmulator:
                 return 404, 10062, "Unknown interaction"
             if state.kind is not None:
                 return 400, 40060, "Interaction has already been acknowledged."
+            if (body or {}).get("type") in (6, 7) and state.component_of is None:
+                return 400, 50035, "Invalid Form Body: type: an update is only for message components"
             return None
         if path.startswith("/webhooks/") and state.kind is None:
             return 404, 10015, "Unknown Webhook"
@@ -435,6 +508,12 @@ class DiscordEmulator:
                 state.answered = True
                 state.shown.append({"ephemeral": req.ephemeral, "content": body["data"].get("content") or "",
                                     "embeds": body["data"].get("embeds") or []})
+            elif state.kind in (6, 7):
+                state.answered = True
+                if state.kind == 7 and state.component_of in self.messages:
+                    data = body.get("data") or {}
+                    self.messages[state.component_of].update(
+                        {k: data[k] for k in ("content", "embeds", "components") if k in data})
             return
         original = req.path.endswith("/messages/@original")
         first = state.kind == 5 and not state.answered
@@ -483,12 +562,25 @@ class DiscordEmulator:
             return web.Response(status=204)
         if parts[0] == "channels" and parts[-1] == "messages" and method == "POST":
             return _json(self._message_from(body or {}, channel_id=parts[1]))
+        if parts[0] == "channels" and parts[-1] == "threads" and method == "POST" and len(parts) == 5:
+            name = (body or {}).get("name") or ""
+            if not 1 <= len(name) <= 100:
+                return _json({"message": "Invalid Form Body: name: 1 to 100 characters", "code": 50035}, status=400)
+            thread = {"id": parts[3], "type": 11, "guild_id": self.guild_id, "parent_id": parts[1], "name": name,
+                      "owner_id": self.app_id, "message_count": 0, "member_count": 1, "rate_limit_per_user": 0,
+                      "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
+                                          "archive_timestamp": now_iso(), "locked": False}}
+            self.threads[thread["id"]] = thread
+            return _json(thread)
         if parts[0] == "interactions" and parts[-1] == "callback":
             kind = (body or {}).get("type")
             if kind == 8:  # autocomplete result
                 return web.Response(status=204)
             data = (body or {}).get("data") or {}
             message = self._message_from(data) if kind in (4, 5) else None
+            if kind == 7:
+                state = self._state(path)
+                message = self.messages.get(state.component_of) if state else None
             return _json({
                 "interaction": {"id": parts[1], "type": 2, "response_message_id": message and message["id"],
                                 "response_message_loading": kind == 5,
@@ -499,14 +591,26 @@ class DiscordEmulator:
         return _json({"message": "404: Not Found", "code": 0}, status=404)
 
     def _message_from(self, body: dict, channel_id: str | None = None, webhook: bool = False) -> dict:
-        return {
+        message = {
             "id": snowflake(), "channel_id": channel_id or self.channel_id, "author": self.bot_user,
             "content": body.get("content") or "", "timestamp": now_iso(), "edited_timestamp": None,
             "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [],
             "attachments": [], "embeds": body.get("embeds") or [], "pinned": False, "type": 0,
-            "flags": body.get("flags", 0), "components": [],
+            "flags": body.get("flags", 0), "components": body.get("components") or [],
             **({"webhook_id": self.app_id, "application_id": self.app_id} if webhook else {}),
         }
+        self.messages[message["id"]] = message
+        return message
+
+    def message_of(self, req: Recorded) -> dict:
+        """The message a recorded request created (the bot's reply, an interaction's answer)."""
+        body = req.json or {}
+        data = body.get("data", body) if req.path.endswith("/callback") else body
+        for message in reversed(self.messages.values()):
+            if message["content"] == (data.get("content") or "") and message["embeds"] == (data.get("embeds") or []) \
+                    and message["components"] == (data.get("components") or []):
+                return message
+        raise AssertionError("no message matches that request")
 
     # ------------------------------------------------------------------ gateway
 
