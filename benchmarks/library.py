@@ -7,6 +7,8 @@ temporary folder) with the served model (fine-tuned on first use, as a start wou
 labelled question (the shipped set, the library set, the dated and speaker set) goes through
 question -> hits and question -> reply (the Discord message rendered), cache off, three times.
 Dated questions are reported apart: their date is found and read (dateparser) on every call.
+So are the translated questions (embeddings/eval/multilingual_questions.jsonl), which the router
+sends to the multilingual path; "routing" is the language check every question pays.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ def main() -> int:
     rows = load_rows([ROOT / "embeddings/eval/library_questions.jsonl",
                       ROOT / "embeddings/eval/who_when_questions.jsonl"])
     questions = [r.question for r in rows]
+    foreign = [r.question for r in load_rows([ROOT / "embeddings/eval/multilingual_questions.jsonl"], shipped=False)]
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         data.mkdir()
@@ -70,8 +73,11 @@ def main() -> int:
             "dated_question_to_reply": timed(lambda q: render.answer(engine.ask(q)).kwargs(), dated),
             "date_finding": timed(lambda q: find_span(q, spans), questions),
             "timeline": timed(lambda q: engine.timeline(q), ["sanctions", "Belarus", "humanitarian aid", "Article 5"]),
+            "routing": timed(lambda q: searcher.router.language(q), questions + foreign),
+            "other_language_question_to_reply": timed(lambda q: render.answer(engine.ask(q)).kwargs(), foreign),
         }
-    for key in ("question_to_hits", "question_to_reply", "dated_question_to_reply", "date_finding", "timeline"):
+    for key in ("question_to_hits", "question_to_reply", "dated_question_to_reply", "date_finding", "timeline",
+                "routing", "other_language_question_to_reply"):
         f = out[key]
         print(f"{key:<26} p50 {f['p50_ms']:6.2f} ms   p95 {f['p95_ms']:6.2f} ms   ({f['n']} calls)")
     print(f"{out['documents']} documents, {out['passages']} passages, {out['questions']} questions "

@@ -20,6 +20,7 @@ from . import render
 from .core import Answerer, settle_memory
 from .settings import BotSettings
 from .store import Store, StoreError
+from .translations import Translator
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ class _Base:
         await asyncio.to_thread(self.answerer.engine.load)
         await asyncio.to_thread(settle_memory)
         await self.open_store()
+        await self.tree.set_translator(Translator())  # the commands in the readers' languages
         for cog in COGS:
             await self.load_extension(cog)
         await self.sync_commands(force=self.force_sync)
@@ -98,7 +100,9 @@ class _Base:
         guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
-        payload = [c.to_dict(self.tree) for c in self.tree.get_commands(guild=guild)]
+        translator = self.tree.translator
+        payload = [await c.get_translated_payload(self.tree, translator) if translator else c.to_dict(self.tree)
+                   for c in self.tree.get_commands(guild=guild)]
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
         state = self.state_file()
         if not force and state.exists() and state.read_text().strip() == digest:

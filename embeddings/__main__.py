@@ -56,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--only", action="store_true",
                           help="score the --questions files alone (e.g. embeddings/eval/library_questions.jsonl "
                                "with DATA_DIR holding the library); no held-out figures then")
+    evaluate.add_argument("--split", choices=("fit", "test"), default="",
+                          help="only the rows of that half of a set split before fitting (e.g. the test half of "
+                               "embeddings/eval/multilingual_questions.jsonl)")
 
     train = sub.add_parser(
         "train", help="fine-tune the model on the labelled questions (if not done yet for this data)",
@@ -95,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             from .service import Engine
 
             return evaluate_main(Engine(settings), as_json=args.json, show_misses=args.show_misses,
-                                 questions=tuple(args.questions), only=args.only)
+                                 questions=tuple(args.questions), only=args.only, split=args.split)
         if args.command == "train":
             return _train(settings, args.questions, args.cross_validate)
 

@@ -94,6 +94,8 @@ def build_index(
     progress: Callable[[int, int], None] | None = None,
     force: bool = False,
     base_model: str = "",
+    multilingual=None,
+    multilingual_cache: Path | None = None,
 ) -> BuildSummary:
     """Build or update the index from ``data_dir``; swap it in atomically when complete.
 
@@ -114,6 +116,7 @@ def build_index(
             and previous is not None
             and previous.get("sources") == _sources(report.documents)
             and previous.get("problems", []) == report.problems
+            and previous.get("multilingual", "") == (multilingual.fingerprint if multilingual else "")
         ):
             return BuildSummary(
                 documents=len(report.documents), passages=len(report.passages), added=0, removed=0,
@@ -191,6 +194,9 @@ def build_index(
                 problems=report.problems,
             )
             (tmp / PASSAGE_KEYS).write_text(json.dumps(sorted(new_keys)), encoding="utf-8")
+            if multilingual is not None:
+                manifest["multilingual"] = _write_multilingual(tmp, passages, multilingual, index_dir,
+                                                               multilingual_cache)
             catalogue = TreatyCatalogue(passages, manifest["documents"])
             (tmp / TreatyCatalogue.FILE).write_text(json.dumps(catalogue.to_dict(passages)), encoding="utf-8")
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
@@ -208,6 +214,45 @@ def build_index(
             seconds=time.perf_counter() - started, unchanged=False, problems=report.problems,
             path=str(final),
         )
+
+
+def _write_multilingual(folder: Path, passages: list[Passage], model, index_dir: Path, cache_file: Path | None) -> str:
+    """One multilingual vector per passage (``e5.npy``, by passage text hash in ``e5_hashes.npy``):
+    reused from the current version, or from ``cache_file`` (shared by the indexes that use one
+    model folder), and computed only for new text. Returns the model's fingerprint."""
+    known: dict[str, np.ndarray] = {}
+    path = current_path(index_dir)
+    try:
+        if path is not None and read_manifest(path).get("multilingual") == model.fingerprint:
+            known.update(zip(np.load(path / "e5_hashes.npy").tolist(), np.load(path / "e5.npy")))
+    except (OSError, ValueError, IndexDamaged):
+        pass
+    cached: dict[str, np.ndarray] = {}
+    if cache_file is not None:
+        try:
+            with np.load(cache_file) as data:
+                cached = dict(zip(data["hashes"].tolist(), data["vectors"]))
+        except (OSError, ValueError, KeyError):
+            pass
+    hashes = [p.text_hash for p in passages]
+    missing = [i for i, h in enumerate(hashes) if h not in known and h not in cached]
+    if missing:
+        log.info("multilingual vectors: %d passages to embed", len(missing))
+    fresh = dict(zip((hashes[i] for i in missing), model.passages([passages[i].text for i in missing])))
+    vectors = np.stack([known.get(h, cached.get(h, fresh.get(h))) for h in hashes]).astype(np.float32) \
+        if hashes else np.zeros((0, 384), dtype=np.float32)
+    np.save(folder / "e5.npy", vectors)
+    np.save(folder / "e5_hashes.npy", np.array(hashes))
+    if cache_file is not None and fresh:
+        cached.update(fresh)
+        try:
+            cache_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache_file.with_name(f".{cache_file.name}.{uuid.uuid4().hex[:6]}.npz")
+            np.savez(tmp, hashes=np.array(list(cached)), vectors=np.stack(list(cached.values())))
+            os.replace(tmp, cache_file)
+        except OSError as exc:
+            log.info("multilingual vectors not cached in %s: %s", cache_file, exc)
+    return model.fingerprint
 
 
 def _write(folder: Path, passages: list[Passage], unit_passage: np.ndarray, unit_hashes: np.ndarray,

@@ -64,8 +64,9 @@ class EngineEnv(EnvModel):
     TOP_K: int = Field(3, ge=1, le=10, description="a whole number from 1 to 10")
     ENCODER: Literal["onnx", "torch"] = Field("onnx", description="onnx or torch")
     FINE_TUNE: Literal["auto", "off"] = Field("auto", description="auto or off")
+    MULTILINGUAL: Literal["on", "off"] = Field("on", description="on or off")
 
-    _case = field_validator("ENCODER", "FINE_TUNE", mode="before")(_lower)
+    _case = field_validator("ENCODER", "FINE_TUNE", "MULTILINGUAL", mode="before")(_lower)
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class EngineSettings:
     encoder: str = "onnx"  # "onnx" (int8 export, fast) or "torch" (sentence-transformers)
     fine_tune: str = "auto"  # "auto": serve the model fine-tuned on the labelled questions; "off"
     model_dir: Path | None = None  # trained models and ONNX exports; default INDEX_DIR/.models
+    multilingual: str = "on"  # "on": questions in other languages go to multilingual-e5 (embeddings.multilingual)
 
     def __post_init__(self) -> None:
         if self.model_dir is None:
@@ -99,6 +101,7 @@ class EngineSettings:
             encoder=v.ENCODER,
             fine_tune=v.FINE_TUNE,
             model_dir=Path(v.MODEL_DIR).expanduser() if v.MODEL_DIR else None,
+            multilingual=v.MULTILINGUAL,
         )
 
     @property

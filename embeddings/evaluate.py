@@ -41,6 +41,8 @@ class Row:
     scope: str = "statements"
     documents: tuple[str, ...] = ()  # a question about a date or a voice: every hit must be from these
     missed: tuple[str, ...] = ()  # passages a reader marked "Not helpful" for this question
+    split: str = ""  # "fit" or "test", where a set was split before anything was fitted on it
+    lang: str = "en"
 
     @property
     def answerable(self) -> bool:
@@ -66,7 +68,8 @@ def parse_rows(text: str, source: str) -> list[Row]:
             raise LabelError(f"{source} line {number}: not a labelled question ({exc})") from exc
         if not question or scope not in SCOPES:
             raise LabelError(f"{source} line {number}: needs a question and a scope of {', '.join(SCOPES)}")
-        rows.append(Row(question, expected, kind, scope, documents))
+        rows.append(Row(question, expected, kind, scope, documents, split=str(d.get("split", "")),
+                        lang=str(d.get("lang") or "en")))
     return rows
 
 
@@ -226,7 +229,9 @@ def evaluate(engine, rows: list[Row] | None = None, record: dict | None = None, 
     report: dict = {
         "model": engine.encoder.fingerprint,
         "trained_on_these_rows": training_rows and engine.model_info.get("trained", False),
-        "current": {"pipeline": metrics(pipeline), "baseline": metrics(run_baseline(engine, rows))},
+        "current": {"pipeline": metrics(pipeline), "baseline": metrics(run_baseline(engine, rows)),
+                    "by_language": {lang: metrics([o for o in pipeline if o.row.lang == lang])
+                                    for lang in sorted({r.lang for r in rows}) if lang != "en"}},
         "heldout": None,
     }
     if record is not None:
@@ -271,6 +276,10 @@ def format_report(report: dict) -> str:
     lines.append(f"  {'figure':<22}{'pipeline':>10}{'baseline':>10}")
     for key in FIGURES:
         lines.append(f"  {key:<22}{current['pipeline'][key]:>10.3f}{current['baseline'][key]:>10.3f}")
+    for language, figures in sorted(current.get("by_language", {}).items()):
+        lines.append(f"  {language}: recall@1 {figures['recall@1']:.3f}, recall@3 {figures['recall@3']:.3f}, "
+                     f"off-topic refused {figures['off_topic_rejected']:.3f}, false refusal "
+                     f"{figures['false_rejection']:.3f} ({figures['questions']} answerable)")
     pipeline = current["pipeline"]
     if "focus_kept" in pipeline:
         lines.append(f"  {'focus_kept':<22}{pipeline['focus_kept']:>10.3f}"
@@ -286,9 +295,11 @@ def format_report(report: dict) -> str:
 
 
 def main(engine, *, as_json: bool = False, show_misses: bool = False, questions: tuple[str, ...] = (),
-         only: bool = False) -> int:
+         only: bool = False, split: str = "") -> int:
     """``python -m embeddings evaluate`` on an Engine (the command line makes it)."""
     rows = load_rows(questions, shipped=not only)
+    if split:
+        rows = [r for r in rows if r.split == split]
     report = evaluate(engine, rows, None if only else engine.training_record(rows), training_rows=not only)
     if as_json:
         print(json.dumps(report if show_misses else {k: v for k, v in report.items() if k != "misses"}))

@@ -152,6 +152,7 @@ class LoadedIndex:
     kinds: dict[str, KindIndex]
     catalogue: TreatyCatalogue  # the agreements and the passages citing them, made at build time
     articles: dict[str, list[int]] = field(default_factory=dict)  # article_numbers(), made at build time
+    e5: np.ndarray | None = None  # one multilingual vector per passage (embeddings.multilingual), if built
 
     @property
     def version(self) -> str:
@@ -237,8 +238,11 @@ def check_manifest(manifest: dict, path: Path, model_fingerprint: str) -> None:
             raise IndexDamaged(f"index file {file} lacks {key!r}; run `{BUILD_RUN}`")
 
 
-def load_index(index_dir: Path, model_fingerprint: str, *, mmap: bool = True) -> LoadedIndex:
-    """Load the current index. Raises IndexDamaged (naming the file) or IndexMismatch."""
+def load_index(index_dir: Path, model_fingerprint: str, *, mmap: bool = True,
+               multilingual: str | None = None) -> LoadedIndex:
+    """Load the current index. Raises IndexDamaged (naming the file) or IndexMismatch (also when
+    ``multilingual``, a model fingerprint, is wanted and not the one its multilingual vectors
+    were made by)."""
     import faiss
 
     bm25s = _import_bm25s()
@@ -301,6 +305,18 @@ def load_index(index_dir: Path, model_fingerprint: str, *, mmap: bool = True) ->
             dense=dense,
             bm25=bm25,
         )
+    if multilingual and manifest.get("multilingual", "") != multilingual:
+        raise IndexMismatch(f"index {path} has no multilingual vectors of {multilingual or 'none'}; "
+                            f"run `{BUILD_RUN}`")
+    e5 = None
+    if manifest.get("multilingual"):
+        file = path / "e5.npy"
+        try:
+            e5 = np.load(file, mmap_mode="r" if mmap else None)
+        except (OSError, ValueError) as exc:
+            raise IndexDamaged(f"index file {file} is missing or damaged; run `{BUILD_RUN}`") from exc
+        if len(e5) != len(passages):
+            raise IndexDamaged(f"index file {file} does not match the passages; run `{BUILD_RUN}`")
     words = _read_json(path / "words.json")
     articles = _read_json(path / "articles.json")
     catalogue_file = path / TreatyCatalogue.FILE
@@ -309,4 +325,4 @@ def load_index(index_dir: Path, model_fingerprint: str, *, mmap: bool = True) ->
     except (KeyError, IndexError, TypeError) as exc:
         raise IndexDamaged(f"index file {catalogue_file} is damaged ({exc!r}); run `{BUILD_RUN}`") from exc
     return LoadedIndex(path, manifest, passages, np.asarray(unit_passage), np.asarray(arrays["unit_start"]),
-                       arrays["vectors"], words, kinds, catalogue, articles)
+                       arrays["vectors"], words, kinds, catalogue, articles, e5)

@@ -30,6 +30,10 @@ import numpy as np
 
 from .focus import Filters, Library
 from .index import LoadedIndex
+from .multilingual import PROBE_LEVEL as MULTILINGUAL_PROBE_LEVEL
+from .multilingual import PROBES as MULTILINGUAL_PROBES
+from .multilingual import THRESHOLD as MULTILINGUAL_THRESHOLD
+from .multilingual import Router, note_for
 from .records import Passage
 from .text import STOPWORDS, normalise, sentences, tokens, words
 
@@ -297,9 +301,13 @@ class Searcher:
     """Answers questions from one loaded index. Safe for concurrent searches."""
 
     def __init__(self, index: LoadedIndex, encoder, params: SearchParams | None = None,
-                 cache_size: int = 1024, calibrate: bool = True) -> None:
+                 cache_size: int = 1024, calibrate: bool = True, multilingual=None) -> None:
         self.index = index
         self.encoder = encoder
+        # Questions in other languages (embeddings.multilingual), where the index has its vectors.
+        self.multilingual = multilingual if index.e5 is not None else None
+        self.router = Router(index.words) if self.multilingual is not None else None
+        self.multilingual_thresholds: dict[str, float] = {}
         self.params = params or SearchParams()
         self.thresholds: dict[str, float] = {}  # per scope, calibrated; the fitted threshold where absent
         self._speller = Speller(index.words)
@@ -313,6 +321,9 @@ class Searcher:
         self._cache_lock = threading.Lock()
         if calibrate:
             self.calibrate()
+            if self.multilingual is not None:
+                self.router.warm()
+                self.calibrate_multilingual()
 
     def calibrate(self) -> dict[str, float]:
         """Set each scope's no-answer threshold for this index: the fitted one, raised by as much
@@ -350,10 +361,65 @@ class Searcher:
             log.debug("calibration not kept in %s: %s", file.parent, exc)
         return self.thresholds
 
-    def _calibration_file(self) -> Path:
+    def calibrate_multilingual(self) -> dict[str, float]:
+        """The multilingual path's threshold per scope: the fitted one, raised by as much as the
+        first probe questions score higher on this index than where it was fitted (kept in the
+        index version like the English calibration)."""
+        file = self._calibration_file("multilingual")
+        try:
+            self.multilingual_thresholds = {k: float(v) for k, v in json.loads(file.read_text("utf-8")).items()}
+            return self.multilingual_thresholds
+        except (OSError, ValueError, AttributeError, TypeError):
+            pass
+        probes = [self.multilingual.query(q) for q in probe_questions()[:MULTILINGUAL_PROBES]]
+        for scope in ("statements", "all"):
+            numbers = self._scope_numbers(scope, None)
+            if not len(numbers):
+                continue
+            matrix = np.asarray(self.index.e5[numbers])
+            level = float(np.quantile([float((matrix @ v).max()) for v in probes], PROBE_QUANTILE))
+            self.multilingual_thresholds[scope] = MULTILINGUAL_THRESHOLD + max(0.0, level - MULTILINGUAL_PROBE_LEVEL)
+        tmp = file.with_name(f".{file.name}.{os.getpid()}-{threading.get_ident()}")
+        try:
+            tmp.write_text(json.dumps(self.multilingual_thresholds), encoding="utf-8")
+            os.replace(tmp, file)
+        except OSError as exc:
+            log.debug("calibration not kept in %s: %s", file.parent, exc)
+        return self.multilingual_thresholds
+
+    def _scope_numbers(self, scope: str, documents: frozenset[str] | None) -> np.ndarray:
+        """Passage numbers of a scope's kinds (and of ``documents``, if given)."""
+        if documents is not None:
+            return np.concatenate([np.arange(a, b) for a, b in self.library.ranges(documents)] or
+                                  [np.zeros(0, dtype=np.int64)])
+        parts = [np.arange(k.passage_offset, k.passage_offset + k.passage_count)
+                 for name, k in self.index.kinds.items() if name in SCOPE_KINDS[scope]]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def _search_multilingual(self, question: str, text: str, language: str, *, k: int, scope: str,
+                             focus) -> SearchResult:
+        """A question in another language: the passages whose multilingual vectors are nearest,
+        quoted in English, with a note in the asker's language."""
+        numbers = self._scope_numbers(scope, focus.documents)
+        note = note_for(language) + (f" ({focus.note})" if focus.note else "")
+        if not len(numbers):
+            return SearchResult(question, False, [], reason="off-topic", note=note)
+        vector = self.multilingual.query(text)
+        sims = np.asarray(self.index.e5[numbers] @ vector, dtype=np.float64)
+        order = np.argsort(-sims, kind="stable")[:k]
+        threshold = self.multilingual_thresholds.get(scope, MULTILINGUAL_THRESHOLD)
+        answered = bool(sims[order[0]] >= threshold)
+        hits = [Hit(self.index.passages[int(numbers[i])], float(sims[i]), float(sims[i]), 0.0,
+                    self.index.passages[int(numbers[i])].text) for i in order]
+        signals = {"dense": float(sims[order[0]]), "language": language, "threshold": threshold}
+        return SearchResult(question, answered, hits, "" if answered else "off-topic", signals, note=note)
+
+    def _calibration_file(self, path: str = "english") -> Path:
         """Where this index version keeps its calibration for these parameters, probes and model."""
+        model = self.multilingual.fingerprint if path == "multilingual" else getattr(self.encoder, "fingerprint", "")
         key = hashlib.sha256(json.dumps(
-            [self.params.to_dict(), probe_questions(), getattr(self.encoder, "fingerprint", "")],
+            [self.params.to_dict(), probe_questions(), model, path,
+             [MULTILINGUAL_THRESHOLD, MULTILINGUAL_PROBE_LEVEL, MULTILINGUAL_PROBES] if path != "english" else []],
             sort_keys=True).encode()).hexdigest()[:16]
         return Path(self.index.path) / f"calibration-{key}.json"
 
@@ -432,6 +498,8 @@ class Searcher:
         focus = self.library.focus(text, kinds, filters)
         if focus.empty_reason:
             return SearchResult(question, False, [], reason=focus.empty_reason, note=focus.note)
+        if self.router is not None and (language := self.router.language(text)) != "en":
+            return self._search_multilingual(question, text, language, k=k, scope=scope, focus=focus)
         query, facts = self._prepare(text)
         vector = self.encoder.encode_query(query)
         threshold = self.thresholds.get(scope)

@@ -79,6 +79,7 @@ class Engine:
         self._model: ModelChoice | None = None
         self._model_lock = threading.Lock()
         self._searcher: Searcher | None = None  # over the serving index, which holds its treaty catalogue
+        self._multilingual = None
         self._load_lock = threading.Lock()
         self._build_lock = threading.Lock()
 
@@ -156,7 +157,7 @@ class Engine:
             if self._searcher is not None:
                 return self._searcher
             try:
-                index = load_index(self.settings.index_dir, self.encoder.fingerprint)
+                index = self._load_index(self.encoder)
             except IndexMismatch as exc:
                 if not self._rebuild_allowed():
                     raise
@@ -178,7 +179,7 @@ class Engine:
         for _ in range(5):
             with build_lock(self.settings.index_dir, wait=True):
                 try:
-                    return load_index(self.settings.index_dir, self.encoder.fingerprint)
+                    return self._load_index(self.encoder)
                 except (IndexDamaged, IndexMismatch):
                     pass  # nobody built one meanwhile (or not for this model): build it now
             try:
@@ -186,7 +187,7 @@ class Engine:
                 break
             except BuildInProgress:
                 continue  # another process took the lock first: wait for its build
-        return load_index(self.settings.index_dir, self.encoder.fingerprint)
+        return self._load_index(self.encoder)
 
     def _rebuild_allowed(self) -> bool:
         """True for a mismatch this program caused itself, so it may rebuild without asking:
@@ -202,6 +203,28 @@ class Engine:
         old = manifest.get("base_model", "")
         return bool(old) and old == self._base_fingerprint()
 
+    @property
+    def multilingual(self):
+        """The multilingual retriever (questions in other languages), or None if MULTILINGUAL=off."""
+        if self.settings.multilingual == "off":
+            return None
+        if self._multilingual is None:
+            from .multilingual import Multilingual
+
+            self._multilingual = Multilingual()
+        return self._multilingual
+
+    def _multilingual_build(self) -> dict:
+        model = self.multilingual
+        if model is None:
+            return {}
+        return {"multilingual": model, "multilingual_cache": self.settings.model_dir / "multilingual-vectors.npz"}
+
+    def _load_index(self, encoder) -> LoadedIndex:
+        model = self.multilingual
+        return load_index(self.settings.index_dir, encoder.fingerprint,
+                          multilingual=model.fingerprint if model is not None else "")
+
     def _base_fingerprint(self) -> str:
         from .modelfiles import model_fingerprint
 
@@ -213,7 +236,7 @@ class Engine:
         """Rebuild from DATA_DIR and start serving the result. Raises BuildInProgress if a
         rebuild is running; on failure raises BuildFailed and the old index keeps serving."""
         summary = self._build(progress=progress, force=force)
-        index = load_index(self.settings.index_dir, self.encoder.fingerprint)
+        index = self._load_index(self.encoder)
         self._serve(index)
         return summary
 
@@ -223,7 +246,7 @@ class Engine:
         try:
             return build_index(
                 self.settings.data_dir, self.settings.index_dir, self.encoder,
-                progress=progress, force=force, base_model=self._base_fingerprint(),
+                progress=progress, force=force, base_model=self._base_fingerprint(), **self._multilingual_build(),
             )
         except EngineError:
             raise
@@ -253,8 +276,8 @@ class Engine:
             encoder = make_encoder(choice.path, self.settings.encoder, self.settings.model_dir)
             encoder.warm()
             summary = build_index(self.settings.data_dir, self.settings.index_dir, encoder, progress=progress,
-                                  force=True, base_model=self._base_fingerprint())
-            index = load_index(self.settings.index_dir, encoder.fingerprint)
+                                  force=True, base_model=self._base_fingerprint(), **self._multilingual_build())
+            index = self._load_index(encoder)
             with self._model_lock:
                 self._encoder, self._params, self._model = encoder, search_params_for(choice.path), choice
             self._serve(index)
@@ -273,7 +296,7 @@ class Engine:
         searcher = self._searcher
         if path is None or searcher is None or path == searcher.index.path:
             return False
-        self._serve(load_index(self.settings.index_dir, self.encoder.fingerprint))
+        self._serve(self._load_index(self.encoder))
         return True
 
     # ------------------------------------------------------------------ questions
@@ -326,7 +349,7 @@ class Engine:
     def _serve(self, index: LoadedIndex) -> None:
         """Start serving ``index``: its searcher is made (and calibrated) here, in the loading
         thread, and swapped in; the treaty catalogue comes with the index (made at build time)."""
-        self._searcher = Searcher(index, self.encoder, self.params)
+        self._searcher = Searcher(index, self.encoder, self.params, multilingual=self.multilingual)
 
     @property
     def catalogue(self) -> TreatyCatalogue:

@@ -59,7 +59,7 @@ def _complete(folder: Path) -> bool:
     """A trained model with a valid card (or the card of a refused one), a finished ONNX export,
     or a cross-validation record: never a half-written one."""
     if folder.is_file():
-        return folder.name.startswith("cv-") and folder.suffix == ".json"
+        return (folder.name.startswith("cv-") and folder.suffix == ".json") or folder.name == "multilingual-vectors.npz"
     if (folder / ONNX_FILE).exists() and (folder / "agreement.json").exists():
         return True
     try:

@@ -89,7 +89,8 @@ async def test_no_callback_holds_the_loop(tmp_path, engine, encoder):
     shutil.copytree(engine.settings.index_dir, tmp_path / "index", symlinks=True)
     emu = await DiscordEmulator().start()
     settings = settings_for(emu, EngineSettings(data_dir=data, index_dir=tmp_path / "index", model="",
-                                                model_dir=engine.settings.model_dir))
+                                                model_dir=engine.settings.model_dir),
+                            MULTILINGUAL="off")  # 400 generated passages: no multilingual vectors needed
     bot, task = await start_bot(emu, settings, encoder)
     try:
         with LoopWatch() as watch:

@@ -44,16 +44,20 @@ def test_a_start_reads_passages_on_demand_and_keeps_its_calibration(fresh_built,
     monkeypatch.setattr(records.Passage, "from_dict", classmethod(lambda cls, d: parsed.append(1) or real(cls, d)))
     first = Engine(fresh_built, encoder=encoder)
     first.load()
-    kept = list(first.index.path.glob("calibration-*.json"))
-    assert len(kept) == 1 and json.loads(kept[0].read_text()) == first.searcher.thresholds
+    kept = first.searcher._calibration_file()
+    assert json.loads(kept.read_text()) == first.searcher.thresholds
+    multilingual = first.searcher._calibration_file("multilingual")
+    assert json.loads(multilingual.read_text()) == first.searcher.multilingual_thresholds
     citations = sum(len(t.citations) for t in first.catalogue.treaties)
     assert len(parsed) <= citations + 1 < len(first.index.passages)  # the catalogue's citations, one check
 
     probed = []
     monkeypatch.setattr(Searcher, "_candidates", lambda *a: probed.append(1))
+    monkeypatch.setattr(Searcher, "_scope_numbers", lambda *a: probed.append(1))
     again = Engine(fresh_built, encoder=encoder)
     again.load()
     assert again.searcher.thresholds == first.searcher.thresholds and not probed
+    assert again.searcher.multilingual_thresholds == first.searcher.multilingual_thresholds
 
 
 def test_index_is_a_symlinked_version_folder(engine):

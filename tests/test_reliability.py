@@ -359,7 +359,8 @@ async def test_per_user_cooldown(tmp_path, engine, encoder):
     emu = await DiscordEmulator().start()
     from embeddings.config import EngineSettings
 
-    settings = settings_for(emu, EngineSettings(data_dir=data, index_dir=tmp_path / "index", model=""),
+    settings = settings_for(emu, EngineSettings(data_dir=data, index_dir=tmp_path / "index", model="",
+                                                model_dir=engine.settings.model_dir),
                             USER_COOLDOWN="2/60", MAX_QUESTION_CHARS="100")
     bot, task = await start_bot(emu, settings, encoder)
     try:

