@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 
 log = logging.getLogger("bot")
@@ -47,6 +48,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=getattr(logging, settings.log_level, logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.captureWarnings(True)  # library warnings go through logging (and its format), not bare stderr
+    if settings.log_format == "json":  # one JSON object a line, for log aggregation
+        from pythonjsonlogger.json import JsonFormatter
+
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
+                                               rename_fields={"asctime": "time", "levelname": "level",
+                                                              "name": "logger"}))
     for handler in logging.getLogger().handlers:
         handler.addFilter(_Redact(settings.token))
     for noisy in ("faiss", "sentence_transformers", "transformers", "httpx", "discord.gateway",
@@ -147,6 +156,9 @@ async def _run(engine, settings, *, sync_only: bool) -> int:
     from .client import make_bot
 
     bot = make_bot(engine, settings, force_sync=sync_only)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):  # a stop finishes the answers in flight, then exits 0
+        loop.add_signal_handler(sig, lambda name=sig.name: asyncio.ensure_future(bot.shutdown(name)))
     try:
         async with bot:
             if sync_only:
@@ -154,6 +166,10 @@ async def _run(engine, settings, *, sync_only: bool) -> int:
                 print("slash commands synced")
                 return 0
             await bot.start(settings.token)
+            if bot.stopping:  # start() returns once the gateway closes; let the rest close too
+                await asyncio.wait_for(bot.stopped.wait(), 30)
+                log.info("stopped")
+                return 0
     except discord.LoginFailure:
         print("error: Discord refused the token (DISCORD_TOKEN is wrong or was reset)", file=sys.stderr)
     except discord.PrivilegedIntentsRequired:

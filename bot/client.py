@@ -4,6 +4,7 @@ when they changed (or when asked with ``python -m bot sync``)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -51,6 +52,31 @@ class _Base:
     answerer: Answerer
     settings: BotSettings
     force_sync: bool
+    stopping: bool = False
+
+    async def shutdown(self, reason: str = "", timeout: float = 25.0) -> None:
+        """A graceful stop (SIGTERM, SIGINT): take no new questions, let those in flight (and a
+        running reindex) finish for up to ``timeout`` seconds, then close the gateway and the
+        database. A reindex still running then is abandoned safely: its half-built folder is
+        never swapped in, and the next start removes it."""
+        if self.stopping:
+            return
+        self.stopping = True
+        log.info("stopping%s: finishing %d answer(s) in flight", f" ({reason})" if reason else "",
+                 self.answerer.in_flight)
+        if not await self.answerer.drain(timeout):
+            log.warning("stopping with %d answer(s) still in flight after %.0f s", self.answerer.in_flight, timeout)
+        try:
+            await self.close()  # type: ignore[attr-defined]
+        finally:
+            self.stopped.set()
+
+    @property
+    def stopped(self) -> asyncio.Event:
+        """Set when a shutdown() has closed everything (the gateway, the database, metrics)."""
+        if not hasattr(self, "_stopped"):
+            self._stopped = asyncio.Event()
+        return self._stopped
 
     async def setup_hook(self) -> None:
         # Loading (or building, the first time) the index runs in a thread.
@@ -63,6 +89,27 @@ class _Base:
         await self.sync_commands(force=self.force_sync)
         self.watch_index.start()
         self.purge_feedback.start()
+        if self.settings.metrics_port is not None:
+            await self.start_metrics()
+
+    async def start_metrics(self) -> None:
+        from .metrics import Metrics
+
+        metrics = Metrics()
+        metrics.gateway_latency.set_function(lambda: self.latency if self.latency == self.latency else 0.0)
+        metrics.passages.set_function(lambda: self.served_passages())
+        self.answerer.metrics = metrics
+        await metrics.start(self.settings.metrics_host, self.settings.metrics_port, self.health)
+
+    def served_passages(self) -> int:
+        searcher = self.answerer.engine._searcher
+        return len(searcher.index.passages) if searcher is not None else 0
+
+    def health(self) -> tuple[bool, dict]:
+        """Ready: connected to the gateway, an index loaded, not stopping."""
+        details = {"gateway": self.is_ready() and not self.is_closed(),  # type: ignore[attr-defined]
+                   "index": self.answerer.engine._searcher is not None, "stopping": self.stopping}
+        return details["gateway"] and details["index"] and not self.stopping, details
 
     async def open_store(self) -> None:
         """The database of feedback and settings. Without it the bot still answers (no buttons,
@@ -79,6 +126,8 @@ class _Base:
         await super().close()  # type: ignore[misc]
         if self.answerer.store is not None:
             await self.answerer.store.close()
+        if self.answerer.metrics is not None:
+            await self.answerer.metrics.stop()
 
     @tasks.loop(hours=1)
     async def purge_feedback(self) -> None:
@@ -178,11 +227,18 @@ async def respond(interaction: discord.Interaction, work: Awaitable[render.Reply
     DEFER_AFTER is the response itself, with its own visibility; a slower one is deferred as
     ``private`` says (what this command usually answers), and :func:`send` handles a reply that
     turns out to need the other visibility."""
-    task = asyncio.ensure_future(work)
-    done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
-    if not done:
-        await defer(interaction, private=private)
-    await send(interaction, await task)
+    answerer = getattr(interaction.client, "answerer", None)
+    if getattr(interaction.client, "stopping", False):
+        if asyncio.iscoroutine(work):
+            work.close()
+        await send(interaction, render.error("I'm restarting; please ask again in a minute."))
+        return
+    async with answerer.working() if answerer else contextlib.nullcontext():  # a stop waits for it
+        task = asyncio.ensure_future(work)
+        done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
+        if not done:
+            await defer(interaction, private=private)
+        await send(interaction, await task)
 
 
 async def send(interaction: discord.Interaction, reply: render.Reply) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import time
@@ -41,11 +42,18 @@ class Cooldown:
     def __init__(self, rate: int, per: float) -> None:
         self.rate, self.per = rate, per
         self._mapping = commands.CooldownMapping.from_cooldown(rate, per, lambda user_id: user_id)
+        # One "please wait" per user per window: a user who keeps asking is not answered with a
+        # bot message for every message (a channel flooded twice over).
+        self._notices = commands.CooldownMapping.from_cooldown(1, per, lambda user_id: user_id)
 
     def retry_after(self, user_id: int, now: float | None = None) -> float:
         """0 if the user may ask now (and counts the question), else seconds to wait."""
         bucket = self._mapping.get_bucket(user_id, now)
         return bucket.update_rate_limit(now) or 0.0
+
+    def notice_due(self, user_id: int, now: float | None = None) -> bool:
+        """True the first time a throttled user is to be told so in this window, then False."""
+        return not self._notices.get_bucket(user_id, now).update_rate_limit(now)
 
     def __len__(self) -> int:
         """Users with a window still open (or not yet dropped)."""
@@ -79,8 +87,36 @@ class Answerer:
         self.engine = engine
         self.settings = settings
         self.store = store  # None: no feedback buttons, default settings (the console)
+        self._in_flight = 0  # answers being made (and a reindex): a stop waits for them
+        self._idle = asyncio.Event()
+        self._idle.set()
         self.cooldown = Cooldown(settings.cooldown_rate, settings.cooldown_seconds)
         self.reindex_state = ReindexState()
+        self.metrics = None  # bot.metrics.Metrics when METRICS_PORT is set
+
+    @contextlib.asynccontextmanager
+    async def working(self):
+        """Counts an answer (or reindex) in flight, so that a stop can wait for it."""
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight:
+                self._idle.set()
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the answers in flight; True if none is left."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+            return True
+        except TimeoutError:
+            return False
 
     def cut(self, question: str) -> tuple[str, str]:
         """The question shortened to the configured length, and a note if it was."""
@@ -102,12 +138,18 @@ class Answerer:
 
     async def ask(self, question: str, *, scope: str = "statements", start: str = "", end: str = "",
                   document: str = "", guild_id: int | None = None, channel_id: int | None = None,
-                  settings: GuildSettings | None = None) -> render.Reply:
+                  settings: GuildSettings | None = None, path: str = "ask") -> render.Reply:
         """The reply to a question; with a database, stored with its feedback buttons (unless the
         server turned them off), and as many passages as the server chose."""
+        started = time.perf_counter()
         question, note = self.cut(question)
         settings = settings or await self.guild_settings(guild_id)
         result = await self._search(self.engine.ask, question, scope, start, end, document, k=settings.passages)
+        outcome = "error" if isinstance(result, render.Reply) else "answered" if result.answered else "refused"
+        if self.metrics is not None:
+            self.metrics.answered(path, outcome, time.perf_counter() - started)
+        # Questions are the users' words: logged only at debug level.
+        log.debug("%s question %s in %.1f ms: %r", path, outcome, (time.perf_counter() - started) * 1000, question)
         if isinstance(result, render.Reply):
             return result
         reply = render.answer(result, note=note, scope=scope)
@@ -228,6 +270,8 @@ class Answerer:
             log.warning("reindex failed: %s", exc)
             return render.error(f"Reindex failed, the previous index is still serving. {exc}")
         await asyncio.to_thread(settle_memory)
+        if self.metrics is not None:
+            self.metrics.reindex_seconds.observe(time.time() - state.started_at)
         if retrain:
             log.info("retrain by %s on %d helpful answers: %s", started_by, len(rows), summary.reason)
             return render.retrained(summary, len(rows))

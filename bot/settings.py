@@ -47,6 +47,9 @@ class BotSettings:
     cooldown_seconds: float = 60.0
     max_question_chars: int = 500
     log_level: str = "INFO"
+    log_format: str = "text"  # or "json"
+    metrics_port: int | None = None  # /healthz and /metrics (bot.metrics); None: off; 0: any free port
+    metrics_host: str = "127.0.0.1"
     database_url: str = ""  # PostgreSQL for shards on several machines; else the SQLite file bot_db
     bot_db: Path | None = None
     feedback_days: int = 90
@@ -76,6 +79,9 @@ class BotSettings:
             cooldown_seconds=per,
             max_question_chars=v.MAX_QUESTION_CHARS,
             log_level=v.LOG_LEVEL,
+            log_format=v.LOG_FORMAT,
+            metrics_port=v.METRICS_PORT,
+            metrics_host=v.METRICS_HOST,
             database_url=v.DATABASE_URL,
             bot_db=Path(v.BOT_DB).expanduser() if v.BOT_DB else None,
             feedback_days=v.FEEDBACK_DAYS,
@@ -96,10 +102,18 @@ class BotEnv(EngineEnv):
                                     description=f"a whole number from 20 to {MAX_OPTION_CHARS}")
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="DEBUG, INFO, WARNING or ERROR")
+    LOG_FORMAT: Literal["text", "json"] = Field("text", description="text or json")
+    METRICS_PORT: int | None = Field(None, ge=0, le=65535, description="a port number (0 for any free port)")
+    METRICS_HOST: str = "127.0.0.1"
     BOT_DB: str = ""
     DATABASE_URL: str = Field("", pattern=r"^(postgres(ql)?(\+asyncpg)?://\S+)?$",
                               description="a postgresql://user:password@host:port/database address")
     FEEDBACK_DAYS: int = Field(90, ge=1, le=3650, description="a whole number of days from 1 to 3650")
+
+    @field_validator("LOG_FORMAT", mode="before")
+    @classmethod
+    def _lower(cls, value):
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("LOG_LEVEL", mode="before")
     @classmethod

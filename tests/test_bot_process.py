@@ -41,10 +41,14 @@ async def test_python_m_bot_answers_a_mention(fresh_built):
         assert BELARUS in text and "2022-02-24" in text
         assert reply.json["allowed_mentions"]["parse"] == []
     finally:
-        proc.terminate()
-        _, err = await asyncio.wait_for(proc.communicate(), 30)
+        proc.terminate()  # SIGTERM, as systemd or Docker stop it: a graceful stop
+        _, err = await asyncio.wait_for(proc.communicate(), 60)
+        sockets = list(emu._sockets)
         await emu.stop()
-    assert emu.token not in err.decode()
+    log = err.decode()
+    assert emu.token not in log
+    assert proc.returncode == 0 and "stopping (SIGTERM)" in log and "Traceback" not in log, log[-2000:]
+    assert not sockets  # the gateway connection was closed by the bot, not dropped
 
 
 def run_bot(settings, *args, stdin="", **env):

@@ -376,6 +376,13 @@ async def test_per_user_cooldown(tmp_path, engine, encoder):
         assert "asking quickly" in replies[2] and "wait" in replies[2]
         other = await emu.send_message(f"<@{bot.user.id}> sanctions?", author=emu.make_user("someone"))
         assert "asking quickly" not in all_text(await emu.reply_to(other))
+        # Told once per window: ten more messages from the flooder get no bot message at all.
+        flood = {(await emu.send_message(f"<@{bot.user.id}> sanctions?", author=user))["id"] for _ in range(10)}
+        another = await emu.send_message(f"<@{bot.user.id}> Article 5", author=emu.make_user("another"))
+        assert "Article 5" in all_text(await emu.reply_to(another))  # others unaffected
+        await asyncio.sleep(1.0)
+        assert not [r for r in emu.calls("POST", "/messages")
+                    if str((r.json or {}).get("message_reference", {}).get("message_id")) in flood]
         interaction = await emu.interact("ask", [question("sanctions")], user=user)
         callback = await emu.callback(interaction)
         assert "asking quickly" in callback.json["data"]["content"] and callback.json["data"]["flags"] & 64
@@ -414,3 +421,44 @@ def test_env_is_ignored_and_example_has_placeholders_only():
     values = dict(line.split("=", 1) for line in example.splitlines() if line and not line.startswith("#"))
     assert values["DISCORD_TOKEN"] == ""
     assert all(len(v) < 40 for v in values.values())  # nothing that looks like a real secret
+
+
+async def test_a_stop_finishes_the_answers_in_flight(tmp_path, engine, encoder, monkeypatch):
+    """What SIGTERM runs (bot.shutdown): no new questions, the one being answered is delivered,
+    then the gateway closes."""
+    import shutil
+
+    from embeddings.config import EngineSettings
+
+    from .conftest import copy_data
+
+    shutil.copytree(engine.settings.index_dir, tmp_path / "index", symlinks=True)
+    settings_engine = EngineSettings(data_dir=copy_data(tmp_path / "data"), index_dir=tmp_path / "index", model="",
+                                     model_dir=engine.settings.model_dir)
+    emu = await DiscordEmulator().start()
+    bot, task = await start_bot(emu, settings_for(emu, settings_engine), encoder)
+    try:
+        real = bot.answerer.engine.ask
+
+        def slow(*args, **kwargs):  # a question that takes a while (the real search, late)
+            time.sleep(1.5)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(bot.answerer.engine, "ask", slow)
+        first = await emu.send_message(f"<@{bot.user.id}> Who was condemned for enabling the attack?")
+        for _ in range(100):
+            if bot.answerer.in_flight:
+                break
+            await asyncio.sleep(0.02)
+        assert bot.answerer.in_flight == 1
+        stopping = asyncio.ensure_future(bot.shutdown("test"))
+        await asyncio.sleep(0.1)
+        late = await emu.send_message(f"<@{bot.user.id}> sanctions")
+        await asyncio.wait_for(stopping, 30)
+        assert "Belarus" in all_text(await emu.reply_to(first, timeout=5))  # delivered before the close
+        assert not [r for r in emu.calls("POST", "/messages")
+                    if str((r.json or {}).get("message_reference", {}).get("message_id")) == late["id"]]
+        await asyncio.wait_for(task, 10)  # bot.start returned: the gateway is closed
+    finally:
+        await stop_bot(bot, task)
+        await emu.stop()

@@ -50,6 +50,10 @@ class Admin(commands.Cog):
                                    "it serves only if its held-out figures are not worse")
     @admin_only()
     async def reindex(self, interaction: discord.Interaction, retrain: bool = False) -> None:
+        async with self.answerer.working():  # a stop waits for it (up to its timeout)
+            await self._reindex(interaction, retrain)
+
+    async def _reindex(self, interaction: discord.Interaction, retrain: bool) -> None:
         if self.answerer.reindexing:
             await send(interaction, self.answerer.busy_reply())
             return

@@ -41,6 +41,8 @@ class Feedback(commands.Cog):
                     await interaction.response.defer()
                 counts = await vote
                 if counts is not None:  # the acknowledgement is the answer's buttons with the new counts
+                    if self.answerer.metrics is not None:
+                        self.answerer.metrics.votes.labels(action).inc()
                     if done:
                         await interaction.response.edit_message(view=feedback.view(answer_id, counts))
                     else:

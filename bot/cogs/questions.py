@@ -41,10 +41,14 @@ class Questions(commands.Cog):
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         me = self.bot.user
-        if me is None or message.author.bot or message.author.id == me.id:
+        if me is None or message.author.bot or message.author.id == me.id or self.bot.stopping:
             return
         if not any(user.id == me.id for user in message.mentions):
             return  # neither a mention nor a pinging reply to one of our answers
+        async with self.answerer.working():  # a stop waits for this answer to be sent
+            await self._answer_mention(message, me)
+
+    async def _answer_mention(self, message: discord.Message, me) -> None:
         guild_id = message.guild.id if message.guild else None
         settings = await self.answerer.guild_settings(guild_id)
         parent = getattr(message.channel, "parent_id", None)
@@ -54,11 +58,13 @@ class Questions(commands.Cog):
         if not question:  # a bare mention: help, and it costs no question
             reply = render.help_reply()
         elif wait := self.answerer.cooldown.retry_after(message.author.id):
+            if not self.answerer.cooldown.notice_due(message.author.id):
+                return  # told once in this window already: no message for every message
             reply = render.error(f"You're asking quickly! Please wait {wait:.0f} s before the next question.",
                                  ephemeral=False)
         else:
             reply = await self.answerer.ask(question, guild_id=guild_id, channel_id=message.channel.id,
-                                            settings=settings)
+                                            settings=settings, path="mention")
         try:
             if settings.threads and question and message.guild and not isinstance(message.channel, discord.Thread):
                 try:  # the answer opens a thread on the question

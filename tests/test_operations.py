@@ -1,0 +1,70 @@
+"""Running it in production: health and metrics for a supervisor, JSON logs, a graceful stop."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import sys
+
+import aiohttp
+
+from embeddings.config import PROJECT_ROOT, EngineSettings
+
+from .botkit import question, settings_for, start_bot, stop_bot
+from .conftest import copy_data
+from .emulator import DiscordEmulator
+from .test_bot_process import bot_env
+
+
+async def test_healthz_and_metrics(tmp_path, engine, encoder):
+    shutil.copytree(engine.settings.index_dir, tmp_path / "index", symlinks=True)
+    settings_engine = EngineSettings(data_dir=copy_data(tmp_path / "data"), index_dir=tmp_path / "index", model="",
+                                     model_dir=engine.settings.model_dir)
+    emu = await DiscordEmulator().start()
+    bot, task = await start_bot(emu, settings_for(emu, settings_engine, METRICS_PORT="0"), encoder)
+    try:
+        base = f"http://127.0.0.1:{bot.answerer.metrics.port}"
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{base}/healthz") as response:
+                assert response.status == 200 and (await response.json())["ready"] is True
+            await emu.answer(await emu.interact("ask", [question("Who was condemned for enabling the attack?")]))
+            await emu.answer(await emu.interact("ask", [question("How do I bake sourdough bread?")]))
+            mention = await emu.send_message(f"<@{bot.user.id}> sanctions")
+            await emu.reply_to(mention)
+            async with http.get(f"{base}/metrics") as response:
+                text = await response.text()
+            assert 'statement_bot_questions_total{outcome="answered",path="ask"} 1.0' in text
+            assert 'statement_bot_questions_total{outcome="refused",path="ask"} 1.0' in text
+            assert 'statement_bot_questions_total{outcome="answered",path="mention"} 1.0' in text
+            assert "statement_bot_answer_seconds_bucket" in text and "statement_bot_passages 228.0" in text
+            assert "statement_bot_gateway_latency_seconds" in text
+            bot.stopping = True  # as during a stop: no longer ready
+            async with http.get(f"{base}/healthz") as response:
+                assert response.status == 503 and (await response.json())["stopping"] is True
+            bot.stopping = False
+    finally:
+        await stop_bot(bot, task)
+        await emu.stop()
+
+
+async def test_json_logs_without_secrets_or_questions(fresh_built):
+    emu = await DiscordEmulator().start()
+    env = bot_env(fresh_built, DISCORD_TOKEN=emu.token, DISCORD_API_BASE=emu.api_base,
+                  DISCORD_GATEWAY_URL=emu.gateway_url, LOG_FORMAT="json")
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", cwd=PROJECT_ROOT, env=env,
+                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        await asyncio.wait_for(emu.ready.wait(), 120)
+        secret_question = "What did NATO say about my private matter number 4711?"
+        await emu.reply_to(await emu.send_message(f"<@{emu.app_id}> {secret_question}"), timeout=60)
+    finally:
+        proc.terminate()
+        _, err = await asyncio.wait_for(proc.communicate(), 60)
+        await emu.stop()
+    lines = [line for line in err.decode().splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines]  # every line is one JSON object
+    assert all({"time", "level", "logger", "message"} <= set(r) for r in records)
+    assert any(r["message"] == "stopping (SIGTERM): finishing 0 answer(s) in flight" for r in records)
+    assert emu.token not in err.decode() and "4711" not in err.decode()  # no secret, no question (INFO)
+    assert proc.returncode == 0
