@@ -60,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
                           help="only the rows of that half of a set split before fitting (e.g. the test half of "
                                "embeddings/eval/multilingual_questions.jsonl)")
 
+    sub.add_parser("prepare", help="fine-tune (if needed) and export the model to ONNX, then exit "
+                                   "(what a first start runs in a child process)")
+
     train = sub.add_parser(
         "train", help="fine-tune the model on the labelled questions (if not done yet for this data)",
         description="Fine-tune the base model on labelled question -> passage rows, cross-validated; the "
@@ -99,6 +102,16 @@ def main(argv: list[str] | None = None) -> int:
 
             return evaluate_main(Engine(settings), as_json=args.json, show_misses=args.show_misses,
                                  questions=tuple(args.questions), only=args.only, split=args.split)
+        if args.command == "prepare":
+            from .backends import make_encoder
+            from .models import select_model
+            from .service import Engine
+
+            choice = select_model(settings)
+            make_encoder(choice.path, settings.encoder, settings.model_dir).warm()  # exports once
+            Engine(settings).load()  # and builds the index, so the serving process only reads it
+            print(f"model ready: {choice.path} ({choice.reason})", file=sys.stderr)
+            return 0
         if args.command == "train":
             return _train(settings, args.questions, args.cross_validate)
 

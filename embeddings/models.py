@@ -132,11 +132,13 @@ def select_model(
     cross_validate_again: bool = False,
     config=None,
     feedback: list[Row] | None = None,
-) -> ModelChoice:
+    train: bool = True,
+) -> ModelChoice | None:
     """The model to serve, training one first if the labelled data has none yet. ``config``
     (a TrainConfig) defaults to the shipped settings. ``feedback``: readers' helpful answers,
     trained on beside ``rows`` (``/reindex retrain:True``); the model they made keeps serving
-    after a restart for as long as the labelled data it extends is the same."""
+    after a restart for as long as the labelled data it extends is the same. ``train=False``:
+    None instead of training when no model for the data exists yet."""
     from .evaluate import load_rows
     from .train import TrainConfig
 
@@ -167,6 +169,8 @@ def select_model(
                 shutil.rmtree(folder, ignore_errors=True)
             else:
                 return _chosen(root, folder, card)
+        if not train:  # the caller trains elsewhere (a child process: see prepare_in_child)
+            return None
         extra = {"extends": base_key, "feedback_rows": len(rows) - len(base_rows)} if feedback else {}
         card = _train(settings, rows, corpus, config, key, folder, report, cross_validate_again, extra)
         return _chosen(root, folder, card)
@@ -315,3 +319,24 @@ def model_card_text(card: dict) -> str:
                      f"{t['std'][key]:.3f} |")
     lines += ["", "This model then trained on all the labelled questions; its figures on them are not held-out."]
     return "\n".join(lines) + "\n"
+
+
+def prepare_in_child(settings: EngineSettings) -> None:
+    """Fine-tune (if needed), export the model to ONNX and build the index in a child process,
+    ``python -m embeddings prepare``: the first two need torch, which then never loads in the
+    serving process (about 850 MB resident for as long as the bot runs, against ~200 MB
+    without), and the build's working memory goes with the child. Its progress goes to this
+    process's output. Raises ModelDamaged if it fails."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATA_DIR": str(settings.data_dir), "INDEX_DIR": str(settings.index_dir),
+           "MODEL_DIR": str(settings.model_dir), "EMBEDDING_MODEL": settings.model, "ENCODER": settings.encoder,
+           "FINE_TUNE": settings.fine_tune, "MULTILINGUAL": settings.multilingual}
+    started = time.perf_counter()
+    log.warning("first start: preparing the model (fine-tuning it once if needed, exporting it to ONNX) and "
+                "the index in a separate process; this takes about two minutes here, once")
+    done = subprocess.run([sys.executable, "-m", "embeddings", "prepare"], env=env, check=False)
+    if done.returncode != 0:
+        raise ModelDamaged(f"preparing the model failed (python -m embeddings prepare exited {done.returncode})")
+    log.warning("model prepared in %.0f s", time.perf_counter() - started)

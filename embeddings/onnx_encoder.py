@@ -9,12 +9,14 @@ embeddings (mean cosine >= 0.99 on sample texts) before it is used.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import shutil
 import threading
 import uuid
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -186,7 +188,9 @@ def export(model_path: str, target: Path) -> Path:
         }
         axes = {0: "batch", 1: "tokens"}
         fp32 = work / "model-fp32.onnx"
-        with torch.no_grad():
+        # The exporter's and the quantiser's advice (TracerWarning, "consider pre-processing") is
+        # not for the operator: kept at debug level.
+        with torch.no_grad(), _quiet_libraries():
             torch.onnx.export(
                 model, (sample["input_ids"], sample["attention_mask"], sample["token_type_ids"]), str(fp32),
                 input_names=["input_ids", "attention_mask", "token_type_ids"],
@@ -201,8 +205,9 @@ def export(model_path: str, target: Path) -> Path:
         # applies its own graph optimisations when the session loads.
         import onnx
 
-        quantize_dynamic(str(fp32), str(work / ONNX_FILE), weight_type=QuantType.QUInt8, per_channel=True,
-                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+        with _quiet_libraries():
+            quantize_dynamic(str(fp32), str(work / ONNX_FILE), weight_type=QuantType.QUInt8, per_channel=True,
+                             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
         fp32.unlink()
         agreement = _agreement(model_path, work)
         log.info("int8 ONNX model agrees with PyTorch: mean cosine %.4f", agreement)
@@ -215,6 +220,22 @@ def export(model_path: str, target: Path) -> Path:
         return target / ONNX_FILE
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _quiet_libraries():
+    """Warnings and root-logger advice of torch.onnx and onnxruntime, logged at debug level."""
+    root = logging.getLogger()
+    level = root.level
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        root.setLevel(logging.ERROR)  # onnxruntime's quantiser advises through the root logger
+        try:
+            yield
+        finally:
+            root.setLevel(level)
+    for warning in caught:
+        log.debug("during the export: %s: %s", warning.category.__name__, warning.message)
 
 
 def _agreement(model_path: str, folder: Path) -> float:

@@ -11,6 +11,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from .backends import make_encoder
 from .build import build_index, build_lock
@@ -25,7 +26,7 @@ from .index import (
     load_index,
     read_manifest,
 )
-from .models import ModelChoice, is_trained, search_params_for, select_model
+from .models import ModelChoice, is_trained, prepare_in_child, search_params_for, select_model
 from .records import is_partial
 from .search import Searcher, SearchParams, SearchResult
 from .treaties import TreatyAnswer, TreatyCatalogue
@@ -52,6 +53,13 @@ class SourceInfo:
         return {"id": self.id, "title": self.title, "kind": self.kind, "kind_source": self.kind_source,
                 "date": self.date, "source": self.source, "passages": self.passages,
                 "completeness": self.completeness, "partial": self.partial}
+
+
+def onnx_exported(model_path: str, model_dir: Path) -> bool:
+    """Whether the model's int8 ONNX export exists already (checked without loading torch)."""
+    from .onnx_encoder import ONNX_FILE, OnnxEncoder
+
+    return (OnnxEncoder(model_path, model_dir).cache_dir / ONNX_FILE).exists()
 
 
 @dataclass(frozen=True)
@@ -92,7 +100,13 @@ class Engine:
             if self._model is not None:
                 return
             if self._encoder is None:
-                choice = select_model(self.settings)
+                choice = select_model(self.settings, train=False)
+                if self.settings.encoder == "onnx" and (choice is None or not onnx_exported(
+                        choice.path, self.settings.model_dir)):
+                    prepare_in_child(self.settings)  # training and the export need torch: not here
+                    choice = select_model(self.settings, train=False)
+                if choice is None:
+                    choice = select_model(self.settings)
                 log.info("embedding model: %s (%s)", choice.path, choice.reason)
                 self._encoder = make_encoder(choice.path, self.settings.encoder, self.settings.model_dir)
             else:
