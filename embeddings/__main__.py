@@ -72,6 +72,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="more labelled questions (JSON lines), beside the shipped set")
     train.add_argument("--cross-validate", action="store_true",
                        help="run the cross-validation again even if a record for this data exists")
+    train.add_argument("--feedback", default="", metavar="FILE",
+                       help="readers' votes (`python -m bot feedback export`): train on the helpful ones beside "
+                            "the shipped set, as `/reindex retrain:True` does; the model they make serves on")
+    train.add_argument("--config", default="", metavar="JSON",
+                       help='training settings to change, e.g. \'{"folds": 2, "max_epochs": 1}\' (a quick run)')
 
     return parser
 
@@ -113,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"model ready: {choice.path} ({choice.reason})", file=sys.stderr)
             return 0
         if args.command == "train":
-            return _train(settings, args.questions, args.cross_validate)
+            return _train(settings, args.questions, args.cross_validate, args.feedback, args.config)
 
         from .service import Engine
 
@@ -166,9 +171,17 @@ def _questions(words: list[str]) -> Iterator[str]:
         yield " ".join(words)
 
 
-def _train(settings: EngineSettings, files: list[str], again: bool) -> int:
+def _train(settings: EngineSettings, files: list[str], again: bool, feedback: str = "", config: str = "") -> int:
     from .evaluate import load_rows
     from .models import select_model
+    from .train import TrainConfig
+
+    try:
+        chosen = TrainConfig(**json.loads(config)) if config else None
+    except (ValueError, TypeError) as exc:
+        print(f"error: --config is not a set of training settings ({exc})", file=sys.stderr)
+        return 2
+    helpful = [r for r in load_rows([feedback], shipped=False) if r.answerable] if feedback else None
 
     def say(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -176,7 +189,8 @@ def _train(settings: EngineSettings, files: list[str], again: bool) -> int:
     if settings.fine_tune == "off":
         print("error: FINE_TUNE=off; set FINE_TUNE=auto to train", file=sys.stderr)
         return 2
-    choice = select_model(settings, load_rows(files), report=say, cross_validate_again=again)
+    choice = select_model(settings, load_rows(files), report=say, cross_validate_again=again, config=chosen,
+                          feedback=helpful)
     print(f"model: {choice.path}")
     print(f"  {choice.reason}")
     if choice.card:

@@ -340,3 +340,35 @@ def prepare_in_child(settings: EngineSettings) -> None:
     if done.returncode != 0:
         raise ModelDamaged(f"preparing the model failed (python -m embeddings prepare exited {done.returncode})")
     log.warning("model prepared in %.0f s", time.perf_counter() - started)
+
+
+def train_in_child(settings: EngineSettings, feedback: list[Row], config, report=None) -> None:
+    """``python -m embeddings train --feedback FILE`` in a child process (torch, minutes), its
+    progress lines passed to ``report``. Raises ModelDamaged if it fails."""
+    import subprocess
+    import sys
+    import tempfile
+    from dataclasses import asdict
+
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = Path(tmp) / "feedback.jsonl"
+        rows.write_text("".join(json.dumps({"question": r.question, "vote": "up", "scope": r.scope,
+                                            "passages": [{"id": e} for e in r.expected]}) + "\n" for r in feedback),
+                        encoding="utf-8")
+        command = [sys.executable, "-m", "embeddings", "train", "--feedback", str(rows)]
+        if config is not None:
+            command += ["--config", json.dumps(asdict(config))]
+        env = {**os.environ, "DATA_DIR": str(settings.data_dir), "INDEX_DIR": str(settings.index_dir),
+               "MODEL_DIR": str(settings.model_dir), "EMBEDDING_MODEL": settings.model,
+               "ENCODER": settings.encoder, "FINE_TUNE": settings.fine_tune, "MULTILINGUAL": settings.multilingual}
+        with subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as child:
+            tail: list[str] = []
+            for line in child.stderr:
+                line = line.rstrip()
+                if line:
+                    tail = (tail + [line])[-5:]
+                    if report:
+                        report(line)
+        if child.returncode != 0:
+            raise ModelDamaged(f"retraining failed (python -m embeddings train exited {child.returncode}): "
+                               + " / ".join(tail))

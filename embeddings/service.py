@@ -26,7 +26,7 @@ from .index import (
     load_index,
     read_manifest,
 )
-from .models import ModelChoice, is_trained, prepare_in_child, search_params_for, select_model
+from .models import ModelChoice, is_trained, prepare_in_child, search_params_for, select_model, train_in_child
 from .records import is_partial
 from .search import Searcher, SearchParams, SearchResult
 from .treaties import TreatyAnswer, TreatyCatalogue
@@ -284,7 +284,10 @@ class Engine:
         try:
             current = self.encoder.model_path
             before = self._model.card if self._model else None
-            choice = select_model(self.settings, feedback=feedback, report=report, config=self.retrain_config)
+            train_in_child(self.settings, feedback, self.retrain_config, report)  # torch stays out of here
+            choice = select_model(self.settings, feedback=feedback, config=self.retrain_config, train=False)
+            if choice is None:
+                raise BuildFailed("retraining did not produce a model")
             if not choice.trained or choice.path == current:
                 return Retrained(before, choice.candidate or choice.card, False, choice.reason, None)
             encoder = make_encoder(choice.path, self.settings.encoder, self.settings.model_dir)
