@@ -79,6 +79,9 @@ class Multilingual:
     def __init__(self) -> None:
         self._model = None
         self._lock = threading.Lock()
+        # One call at a time into the C engine: it is not documented as safe across threads, and
+        # questions are encoded from the bot's worker threads.
+        self._calls = threading.Lock()
 
     @property
     def fingerprint(self) -> str:
@@ -95,14 +98,17 @@ class Multilingual:
             return self._model
 
     def query(self, text: str) -> np.ndarray:
-        return np.asarray(self._get().query(text), dtype=np.float32)
+        model = self._get()
+        with self._calls:
+            return np.asarray(model.query(text), dtype=np.float32)
 
     def passages(self, texts: Sequence[str], progress: Callable[[int], None] | None = None,
                  batch: int = 32) -> np.ndarray:
         model = self._get()
         out = np.zeros((len(texts), 384), dtype=np.float32)
         for start in range(0, len(texts), batch):
-            out[start:start + batch] = model.passage(list(texts[start:start + batch]))
+            with self._calls:
+                out[start:start + batch] = model.passage(list(texts[start:start + batch]))
             if progress:
                 progress(min(batch, len(texts) - start))
         return out
