@@ -489,7 +489,9 @@ class Searcher:
                     self._cache.popitem(last=False)
         return result
 
-    def _search(self, question: str, text: str, *, k: int, scope: str, filters: Filters | None = None) -> SearchResult:
+    def _focus(self, question: str, text: str, scope: str, filters: Filters | None):
+        """The scope's kinds and the documents a question may be answered from, or the result
+        that says why nothing can answer it (empty question, empty scope, no such date)."""
         if not any(ch.isalnum() for ch in text):
             return SearchResult(question, False, [], reason="empty")
         kinds = [kind for kind in SCOPE_KINDS[scope] if kind in self.index.kinds]
@@ -498,6 +500,13 @@ class Searcher:
         focus = self.library.focus(text, kinds, filters)
         if focus.empty_reason:
             return SearchResult(question, False, [], reason=focus.empty_reason, note=focus.note)
+        return kinds, focus
+
+    def _search(self, question: str, text: str, *, k: int, scope: str, filters: Filters | None = None) -> SearchResult:
+        found = self._focus(question, text, scope, filters)
+        if isinstance(found, SearchResult):
+            return found
+        _, focus = found
         if self.router is not None and (language := self.router.language(text)) != "en":
             return self._search_multilingual(question, text, language, k=k, scope=scope, focus=focus)
         query, facts = self._prepare(text)
@@ -598,14 +607,10 @@ class Searcher:
         """One passage per document that speaks to ``topic``, in date order: how positions moved.
         A document is in it when its best passage would pass the no-answer rule by itself."""
         text = normalise(topic)
-        if not any(ch.isalnum() for ch in text):
-            return SearchResult(topic, False, [], reason="empty")
-        kinds = [kind for kind in SCOPE_KINDS[scope] if kind in self.index.kinds]
-        if not kinds:
-            return SearchResult(topic, False, [], reason="no-documents")
-        focus = self.library.focus(text, kinds, filters)
-        if focus.empty_reason:
-            return SearchResult(topic, False, [], reason=focus.empty_reason, note=focus.note)
+        found = self._focus(topic, text, scope, filters)
+        if isinstance(found, SearchResult):
+            return found
+        kinds, focus = found
         query, facts = self._prepare(text)
         vector = self.encoder.encode_query(query)
         documents = focus.documents if focus.documents is not None else frozenset(
