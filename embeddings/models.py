@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import time
 import uuid
@@ -364,7 +365,7 @@ def train_in_child(settings: EngineSettings, feedback: list[Row], config, report
         with subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as child:
             tail: list[str] = []
             for line in child.stderr:
-                line = line.rstrip()
+                line = re.sub(r"^(?:DEBUG|INFO|WARNING|ERROR) [\w.]+: ", "", line.rstrip())  # its log format
                 if line:
                     tail = (tail + [line])[-5:]
                     if report:

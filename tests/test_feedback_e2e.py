@@ -216,7 +216,7 @@ async def test_reindex_retrain_learns_from_helpful_answers(tmp_path, engine, enc
             retrain = await emu.interact("reindex", [{"name": "retrain", "type": 5, "value": True}],
                                          permissions=MANAGE_GUILD)
             shown = await emu.wait_for(lambda r: f"/webhooks/{emu.app_id}/{retrain['token']}" in r.path
-                                       and "held-out" in json.dumps(r.json), timeout=900)
+                                       and "readers marked helpful" in json.dumps(r.json), timeout=900)
             text = json.dumps(shown.json)
             assert "2 answers readers marked helpful" in text and "recall@1" in text
             assert "The new model serves now" in text or "Kept the model serving now" in text
