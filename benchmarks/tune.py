@@ -2,11 +2,14 @@
 loads: ``embeddings/eval/training.json`` (held-out figures of the base and the fine-tuned model,
 the gate's verdict, the epochs for the final model, and the search parameters fitted for each).
 
-    .venv/bin/python benchmarks/tune.py [--scores FILE]
+    .venv/bin/python benchmarks/tune.py [--scores FILE] [--config KEY=VALUE ...]
 
 ``--scores FILE`` keeps the expensive part (every fold's fine-tuning and index, as scored
 questions) in FILE, and reuses it when FILE exists: a change to how search parameters are fitted
 is then re-measured in seconds. Delete FILE after changing the data, the model or the training.
+``--config folds=10`` (any TrainConfig field) measures other training settings: it prints the
+figures and writes nothing. After the figures it prints them by scope (statement questions, and
+questions that search every document), fine-tuned and base.
 
 Takes several minutes on two cores (five folds, each a fine-tuning and an index build). The
 record is stamped with the key of the data, base model and settings it belongs to; a first start
@@ -23,13 +26,14 @@ import json
 import pickle
 import sys
 import time
+from dataclasses import fields, replace
 from pathlib import Path
 
 from embeddings import train
 from embeddings.config import EngineSettings
-from embeddings.evaluate import load_rows
+from embeddings.evaluate import load_rows, metrics
 from embeddings.models import training_data
-from embeddings.train import SHIPPED_RECORD, TrainConfig, score_folds, summarise
+from embeddings.train import SHIPPED_RECORD, TrainConfig, held_out_outcomes, score_folds, summarise
 
 SIGNALS = ("dense", "lexical", "unknown", "unknown_year")
 
@@ -41,9 +45,19 @@ def main() -> None:
     parser.add_argument("--scores", type=Path, help="keep (or reuse) the fold scores in this file")
     parser.add_argument("--features", help="compare: the no-answer model's signals, comma-separated "
                         f"(of {', '.join(SIGNALS)}); prints the figures and writes nothing")
+    parser.add_argument("--config", nargs="+", metavar="KEY=VALUE", default=[],
+                        help="compare: other training settings (TrainConfig fields); prints the figures, "
+                        "writes nothing")
     args = parser.parse_args()
     settings = EngineSettings.from_env()
     config = TrainConfig()
+    names = [f.name for f in fields(TrainConfig)]
+    for item in args.config:
+        key, _, value = item.partition("=")
+        if key not in names:
+            parser.error(f"--config: {key!r} is not one of {', '.join(names)}")
+        config = replace(config, **{key: type(getattr(config, key))(value)})
+    experiment = bool(args.features or args.config)
     started = time.perf_counter()
     reused = bool(args.scores and args.scores.exists())
     if reused:
@@ -63,16 +77,27 @@ def main() -> None:
     record["seconds"] = round(time.perf_counter() - started, 1)
     if args.scores and reused:
         record["fold_scores"] = "reused from an earlier run of benchmarks/tune.py --scores (same data and training)"
-    if not args.features:
+    if not experiment:
         OUT.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     for name in ("base", "trained"):
         figures = record[name]
         print(name, {k: f"{figures['mean'][k]:.3f} ± {figures['std'][k]:.3f}" for k in figures["mean"]})
     print(record["reason"])
+    for name, scored, probes in (("trained", scores.trained, scores.trained_probes),
+                                 ("base", scores.base, [scores.base_probes] * config.folds)):
+        by_scope: dict[str, list] = {}
+        for fold in held_out_outcomes(scored, scores.folds, config.folds, probes):
+            for outcome in fold:
+                if outcome.row.answerable:
+                    by_scope.setdefault(outcome.row.scope, []).append(outcome)
+        for scope, outcomes in sorted(by_scope.items()):
+            m = metrics(outcomes)
+            print(f"{name}, scope {scope}: {len(outcomes)} questions, recall@1 {m['recall@1']:.3f}, "
+                  f"recall@3 {m['recall@3']:.3f}")
     if args.features:
         print(f"features {', '.join(train.ANSWER_FEATURES)}; pooled:",
               {k: record[n]["pooled"][k] for n in ("trained",) for k in ("near_topic_rejected", "false_rejection")})
-    else:
+    elif not experiment:
         print(f"written {OUT}")
 
 

@@ -16,7 +16,10 @@ Fine-tuned models live in ``MODEL_DIR`` (default ``INDEX_DIR/.models``)::
 A start with labelled data that has no model yet trains one (about a minute here), once; later
 starts find its folder and do not retrain. A folder whose card or weights do not check out is
 named in the log and trained again. A model refused by the gate keeps a card saying why, so it
-is not retrained at every start; the model that served before keeps serving.
+is not retrained at every start; the model that served before keeps serving. When the labelled
+data changes, the new model is judged against the base model on the new questions (figures on
+different questions do not compare); a model trained with readers' feedback must also not be
+worse than the model it extends.
 """
 
 from __future__ import annotations
@@ -259,8 +262,14 @@ def _train(settings, rows, corpus, config, key, folder: Path, report, again: boo
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         **(extra or {}),
     }
+    # Readers' feedback extends the labelled data the serving model was trained for: the new
+    # model must also not be worse than that one. A model for other labelled data (the shipped
+    # set grew) is judged against the base model only, on its own questions: held-out figures on
+    # different sets of questions do not compare.
     previous = _active(settings.model_dir)
-    if card["accepted"] and previous is not None and previous[0] != folder:
+    extends = (extra or {}).get("extends")
+    if (card["accepted"] and previous is not None and previous[0] != folder and extends
+            and extends in (previous[1].get("key"), previous[1].get("extends"))):
         ok, why = gate(record["trained"]["pooled"], previous[1]["heldout"]["trained"]["pooled"], previous[0].name)
         card["accepted"], card["reason"] = ok, why
     folder.parent.mkdir(parents=True, exist_ok=True)

@@ -388,19 +388,24 @@ def _summary(per_fold: list[dict], pooled: dict) -> dict:
     }
 
 
-def nested_figures(scored: Sequence[Scored], folds: Sequence[int], k: int,
-                   probes: Sequence[Sequence[Scored]]) -> dict:
-    """Held-out figures: each fold scored with search parameters fitted on the other folds, and
+def held_out_outcomes(scored: Sequence[Scored], folds: Sequence[int], k: int,
+                      probes: Sequence[Sequence[Scored]]) -> list[list[Outcome]]:
+    """Per fold, its rows' outcomes: scored with search parameters fitted on the other folds, and
     with the thresholds its own model's index calibrates from the probes (``probes[fold]``)."""
-    per_fold, pooled = [], []
+    out = []
     for fold in range(k):
         fitted = fit_params([s for s, f in zip(scored, folds) if f != fold],
                             probes=[p for g in range(k) if g != fold for p in probes[g]])
-        got = outcomes([s for s, f in zip(scored, folds) if f == fold], fitted,
-                       thresholds_for(probes[fold], fitted))
-        per_fold.append(metrics(got))
-        pooled.extend(got)
-    return _summary(per_fold, metrics(pooled))
+        out.append(outcomes([s for s, f in zip(scored, folds) if f == fold], fitted,
+                            thresholds_for(probes[fold], fitted)))
+    return out
+
+
+def nested_figures(scored: Sequence[Scored], folds: Sequence[int], k: int,
+                   probes: Sequence[Sequence[Scored]]) -> dict:
+    """Held-out figures, per fold and pooled (``held_out_outcomes``)."""
+    per_fold = held_out_outcomes(scored, folds, k, probes)
+    return _summary([metrics(got) for got in per_fold], metrics([o for got in per_fold for o in got]))
 
 
 # --------------------------------------------------------------------------- cross-validation

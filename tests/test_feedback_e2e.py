@@ -218,6 +218,7 @@ async def test_reindex_retrain_learns_from_helpful_answers(tmp_path, engine, enc
             shown = await emu.wait_for(lambda r: f"/webhooks/{emu.app_id}/{retrain['token']}" in r.path
                                        and "readers marked helpful" in json.dumps(r.json), timeout=900)
             text = json.dumps(shown.json)
+            print(f"\n/reindex retrain:True replied: {shown.json.get('content')}")  # docs/quality.md quotes it
             assert "2 answers readers marked helpful" in text and "recall@1" in text
             assert "The new model serves now" in text or "Kept the model serving now" in text
             assert emu.shown(retrain)[0]["ephemeral"]
