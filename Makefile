@@ -27,12 +27,18 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) -m bot
 
+# The suite runs in two worker processes (pytest-xdist), a test file to each in turn: they share
+# the session's models and indexes as shard processes would (tests/conftest.py), one PyTorch thread
+# each. TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
+PYTEST := $(PY) -m pytest $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile)
+
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PYTEST)
 
 # The suite without the tests marked slow (over five seconds each): for a quick check while editing.
 test-quick: $(STAMP)
-	$(PY) -m pytest -m "not slow"
+	$(PYTEST) -m "not slow"
 
 lint: $(STAMP)
 	$(PY) -m ruff check embeddings bot tests benchmarks

@@ -9,9 +9,17 @@ from pathlib import Path
 
 import pytest
 
+# Under pytest-xdist (``make test`` runs two workers on this 2-core machine) each worker gets one
+# thread for PyTorch and BLAS, set before anything imports them: two workers of two threads each
+# would fight over the cores (training tests ran four times slower). Subprocesses inherit it.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(_name, "1")
+
 from embeddings.backends import make_encoder
 from embeddings.config import PROJECT_ROOT, EngineSettings, bundled_model_path
 from embeddings.encoder import Encoder
+from embeddings.locks import file_lock
 from embeddings.models import ModelChoice, ModelDamaged, read_card, select_model
 from embeddings.onnx_encoder import ONNX_FILE
 from embeddings.service import Engine
@@ -100,25 +108,44 @@ def _keep_models(source: Path, cache: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)  # a read-only checkout: no cache, no failure
 
 
+def _session_folder(tmp_path_factory, name: str, fill=None) -> Path:
+    """A folder for the whole session, filled once by ``fill(folder)``. With pytest-xdist
+    (``make test`` runs two workers) the workers share it, as shard processes share MODEL_DIR
+    and INDEX_DIR: the first fills it, and the product's own locks make one of them train,
+    export or build, and the other wait for it and use the result."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        folder = tmp_path_factory.mktemp(name)
+        if fill:
+            fill(folder)
+        return folder
+    folder = tmp_path_factory.getbasetemp().parent / name
+    with file_lock(folder.with_name(f"{name}.lock"), wait=True, busy=f"another worker prepares {name}"):
+        if not folder.exists():
+            staging = folder.with_name(f".{name}-{uuid.uuid4().hex[:6]}")
+            staging.mkdir()
+            if fill:
+                fill(staging)
+            os.rename(staging, folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory):
     """One folder of trained models and ONNX exports for the whole session: the product model
     is fine-tuned once, as on a first start (or restored from MODEL_CACHE), and every test
     shares it."""
-    folder = tmp_path_factory.mktemp("models")
     cache = None if os.environ.get("TEST_MODEL_CACHE", "").lower() in {"off", "0", "no"} else MODEL_CACHE
-    if cache is not None:
-        _restore_models(cache, folder)
+    folder = _session_folder(tmp_path_factory, "models", cache and (lambda f: _restore_models(cache, f)))
     yield folder
     if cache is not None:
-        _keep_models(folder, cache)
+        with file_lock(cache.with_name(f"{cache.name}.lock"), wait=True, busy="another worker keeps the models"):
+            _keep_models(folder, cache)
 
 
 @pytest.fixture(scope="session")
 def engine_settings(tmp_path_factory, model_dir) -> EngineSettings:
-    root = tmp_path_factory.mktemp("corpus")
-    data_dir = copy_data(root / "data")
-    return EngineSettings(data_dir=data_dir, index_dir=root / "index", model="", model_dir=model_dir)
+    root = _session_folder(tmp_path_factory, "corpus", lambda f: copy_data(f / "data"))
+    return EngineSettings(data_dir=root / "data", index_dir=root / "index", model="", model_dir=model_dir)
 
 
 @pytest.fixture(scope="session")
@@ -156,8 +183,8 @@ def engine(engine_settings, encoder) -> Engine:
 @pytest.fixture(scope="session")
 def engine_with_library(tmp_path_factory, encoder, engine) -> Engine:
     """data/ and the library statements, indexed once for the session. Tests must not modify it."""
-    root = tmp_path_factory.mktemp("library-engine")
-    settings = EngineSettings(library_dir(root), root / "index", "", model_dir=engine.settings.model_dir)
+    root = _session_folder(tmp_path_factory, "library-engine", library_dir)
+    settings = EngineSettings(root / "data", root / "index", "", model_dir=engine.settings.model_dir)
     built = Engine(settings, encoder=encoder)
     built.load()
     return built

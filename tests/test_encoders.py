@@ -8,7 +8,8 @@ from embeddings.index import passage_units
 
 @pytest.mark.slow
 def test_onnx_agrees_with_torch_on_the_corpus(engine, encoder, torch_encoder):
-    texts = [t for p in engine.index.passages for t in passage_units(p)]
+    # Every third text embedded for the corpus (passages and sentences of every document).
+    texts = [t for p in engine.index.passages for t in passage_units(p)][::3]
     fast = encoder.encode(texts)
     reference = torch_encoder.encode(texts)
     cosines = np.sum(fast * reference, axis=1)
