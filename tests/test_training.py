@@ -8,6 +8,7 @@ import json
 import logging
 import random
 import shutil
+import threading
 from collections import Counter
 
 import numpy as np
@@ -186,6 +187,18 @@ def test_a_new_labelled_set_is_judged_against_the_base_model_not_the_last_one(tm
     monkeypatch.setattr(train, "fit", fit)
     with pytest.raises(RuntimeError, match="training started"):
         select_model(settings)
+
+
+def test_a_ready_model_is_chosen_while_another_process_holds_the_training_lock(engine_settings, model_choice):
+    """A /reindex retrain:True in one shard holds the training lock for minutes; a shard starting
+    meanwhile finds its ready model without waiting for the lock."""
+    chosen = []
+    with models._lock(engine_settings.model_dir):
+        worker = threading.Thread(target=lambda: chosen.append(select_model(engine_settings)), daemon=True)
+        worker.start()
+        worker.join(30)
+        assert chosen, "select_model waited for the training lock although its model was ready"
+    assert chosen[0].path == model_choice.path and chosen[0].trained
 
 
 def test_changed_labels_train_again(tmp_path, engine_settings, model_choice, monkeypatch):
