@@ -78,7 +78,7 @@ class TrainConfig:
     max_epochs: int = 8
     patience: int = 2  # epochs without a better validation MRR before stopping
     learning_rate: float = 4e-5
-    batch_size: int = 16
+    batch_size: int = 32
     scale: float = 20.0  # MultipleNegativesRankingLoss: cosine * scale are the logits
     warmup: float = 0.1  # share of steps with a linearly rising learning rate
     seed: int = 13

@@ -27,9 +27,9 @@ from .conftest import DATA, STATEMENT_FILE
 
 # Floors for the held-out figures (five folds, each question scored by a model that never saw it):
 # a guard against regressions, not the bar (0.90 / 0.97 on recall, not reached). Measured on
-# the 260 answerable questions (docs/quality.md): recall@1 0.831, recall@3 0.946, off-topic 1.000,
+# the 260 answerable questions (docs/quality.md): recall@1 0.850, recall@3 0.946, off-topic 1.000,
 # false refusal 0.031. Floors: the measured figures less about one question.
-TARGETS = {"recall@1": 0.825, "recall@3": 0.94, "off_topic_rejected": 0.95}
+TARGETS = {"recall@1": 0.845, "recall@3": 0.94, "off_topic_rejected": 0.95}
 MAX_FALSE_REJECTION = 0.05
 
 
