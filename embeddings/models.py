@@ -159,16 +159,15 @@ def select_model(
             return ModelChoice(settings.model_path, False, why)
     rows, corpus, key = data
     folder = root / f"{TRAINED_PREFIX}{key}"
-    # A model that is ready is found without the training lock: another process may hold it for
-    # minutes (a /reindex retrain:True cross-validating), and a start must not wait for that.
-    # Model folders appear whole (renamed into place, the card written last).
+    # The model that already serves is found without the training lock: another process may hold
+    # it for minutes (a /reindex retrain:True cross-validating), and a start must not wait for that.
     if not cross_validate_again:
-        ready = _ready(root, folder, base_key, feedback, damaged_ok=True)
+        ready = _ready(root, folder, base_key, feedback, locked=False)
         if ready is not None:
             return ready
     with _lock(root):
         if not cross_validate_again:
-            ready = _ready(root, folder, base_key, feedback, damaged_ok=False)
+            ready = _ready(root, folder, base_key, feedback, locked=True)
             if ready is not None:
                 return ready
         if not train:  # the caller trains elsewhere (a child process: see prepare_in_child)
@@ -178,22 +177,24 @@ def select_model(
         return _chosen(root, folder, card)
 
 
-def _ready(root: Path, folder: Path, base_key: str, feedback, *, damaged_ok: bool) -> ModelChoice | None:
+def _ready(root: Path, folder: Path, base_key: str, feedback, *, locked: bool) -> ModelChoice | None:
     """The model to serve if one is ready for this data: a model readers' feedback made on this
-    same labelled data, or the folder of this data's key. A damaged folder is left alone with
-    ``damaged_ok`` (the caller looks again holding the lock), else named and removed."""
-    if not feedback:  # a model readers' feedback made on this same labelled data serves on
-        active = _active(root)
-        if active is not None and active[1].get("extends") == base_key and active[1].get("feedback_rows"):
-            return ModelChoice(str(active[0]), True, f"trained with readers' feedback: {active[1]['reason']}",
-                               active[1])
+    same labelled data, or the folder of this data's key. Without the training lock it only reads,
+    and only the model already active counts: choosing another one writes ``active.json``, and a
+    damaged folder is removed, both under the lock (the caller looks again holding it)."""
+    active = None if feedback else _active(root)
+    if active is not None and active[1].get("extends") == base_key and active[1].get("feedback_rows"):
+        # a model readers' feedback made on this same labelled data serves on
+        return ModelChoice(str(active[0]), True, f"trained with readers' feedback: {active[1]['reason']}",
+                           active[1])
+    if not locked:
+        serving = active is not None and active[0] == folder
+        return ModelChoice(str(folder), True, active[1]["reason"], active[1]) if serving else None
     if not folder.exists():
         return None
     try:
         card = read_card(folder)
     except ModelDamaged as exc:
-        if damaged_ok:
-            return None
         log.warning("%s; training it again", exc)
         shutil.rmtree(folder, ignore_errors=True)
         return None
