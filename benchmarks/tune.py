@@ -45,6 +45,9 @@ def main() -> None:
     parser.add_argument("--scores", type=Path, help="keep (or reuse) the fold scores in this file")
     parser.add_argument("--features", help="compare: the no-answer model's signals, comma-separated "
                         f"(of {', '.join(SIGNALS)}); prints the figures and writes nothing")
+    parser.add_argument("--tentative", type=float, metavar="PERCENT",
+                        help="compare: the share of answered fitting questions under the confident level "
+                        f"(shipped {train.TENTATIVE_PERCENTILE:g}); prints the figures and writes nothing")
     parser.add_argument("--config", nargs="+", metavar="KEY=VALUE", default=[],
                         help="compare: other training settings (TrainConfig fields); prints the figures, "
                         "writes nothing")
@@ -57,7 +60,9 @@ def main() -> None:
         if key not in names:
             parser.error(f"--config: {key!r} is not one of {', '.join(names)}")
         config = replace(config, **{key: type(getattr(config, key))(value)})
-    experiment = bool(args.features or args.config)
+    experiment = bool(args.features or args.config or args.tentative is not None)
+    if args.tentative is not None:
+        train.TENTATIVE_PERCENTILE = args.tentative
     started = time.perf_counter()
     reused = bool(args.scores and args.scores.exists())
     if reused:
@@ -90,6 +95,12 @@ def main() -> None:
             for outcome in fold:
                 if outcome.row.answerable:
                     by_scope.setdefault(outcome.row.scope, []).append(outcome)
+        answered = [o for fold in held_out_outcomes(scored, scores.folds, config.folds, probes) for o in fold
+                    if o.row.answerable and o.answered]
+        for label, group in (("tentative", [o for o in answered if o.tentative]),
+                             ("confident", [o for o in answered if not o.tentative])):
+            right = sum(bool(o.ranked) and o.ranked[0] in o.row.expected for o in group)
+            print(f"{name}, {label} answers: {len(group)}, right passage first {right}")
         for scope, outcomes in sorted(by_scope.items()):
             m = metrics(outcomes)
             print(f"{name}, scope {scope}: {len(outcomes)} questions, recall@1 {m['recall@1']:.3f}, "

@@ -154,20 +154,25 @@ def answer(result: SearchResult, *, note: str = "", scope: str = "statements") -
     if result.reason in ("no-date", "no-match"):
         return Reply(content=_with_note(f"{escape(result.note)} Ask without the date or with another one, "
                                         "or see `/sources` for the documents and their dates.", note))
+    where = {"statements": "the statements", "treaties": "the treaties"}.get(scope, "the documents")
     if not result.answered or not result.hits:
-        where = {"statements": "the statements", "treaties": "the treaties"}.get(scope, "the documents")
-        text = (f"Sorry, I found nothing in {where} that answers “{question_line(result.question, 200)}”.\n"
-                f"You can ask about what the statements say, for example {EXAMPLES}, "
+        text = (f"Sorry, I found nothing in {where} that answers “{question_line(result.question, 200)}”."
+                + (f" {escape(_sentence(never_used(result.unmatched, where)))}." if result.unmatched else "")
+                + f"\nYou can ask about what the statements say, for example {EXAMPLES}, "
                 "or look a treaty up with `/treaty`.")
         return Reply(content=_with_note(text, note))
     focus = f"\n*{escape(clip(result.note, 400))}*" if result.note else ""
+    if result.tentative:  # the nearest passage, said to be only that
+        why = f": {never_used(result.unmatched, where)}" if result.unmatched else ""
+        focus += f"\n*{escape(clip(f'I found no passage that clearly answers this{why}. The nearest ones:', 600))}*"
     content = _with_note(f"**Q:** {question_line(result.question)}{focus}", note)
     embeds: list[discord.Embed] = []
     budget = EMBED_TOTAL_MAX - 200
     per_hit = budget // len(result.hits)
     for n, hit in enumerate(result.hits, start=1):
         p = hit.passage
-        embed = discord.Embed(title=clip(f"{n}. {p.title}", TITLE_MAX), colour=COLOUR)
+        label = f"Nearest {n}." if result.tentative else f"{n}."
+        embed = discord.Embed(title=clip(f"{label} {p.title}", TITLE_MAX), colour=COLOUR)
         embed.add_field(name="Date", value=date_line(p.date), inline=True)
         embed.add_field(name="Where", value=escape(clip(where_line(p), 200)), inline=True)
         _source_field(embed, p.source)
@@ -178,6 +183,17 @@ def answer(result: SearchResult, *, note: str = "", scope: str = "statements") -
         embed.description = quote(p.text, room, hit.highlight)
         embeds.append(embed)
     return Reply(content=content, embeds=embeds)
+
+
+def never_used(words: tuple[str, ...], where: str = "the documents") -> str:
+    """("nuclear", "weapons") -> 'the statements never use the words “nuclear” and “weapons”'."""
+    quoted = [f"“{clip(w, 40)}”" for w in words[:5]]
+    listed = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + f" and {quoted[-1]}"
+    return f"{where} never use the word{'s' if len(quoted) > 1 else ''} {listed}"
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def timeline(result: SearchResult, *, note: str = "") -> Reply:
@@ -270,12 +286,29 @@ def _with_note(text: str, note: str) -> str:
     return clip(f"{text}\n*{note}*" if note else text, CONTENT_MAX)
 
 
+# The commands, as /help (in Discord and in the console) lists them: (command, who, what it does).
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("/ask question: [scope:] [from:] [to:] [document:]", "", "the passages that answer, quoted and dated"),
+    ("/timeline topic:", "", "one passage per document on a topic, oldest first"),
+    ("/treaty name: [article:]", "", "a treaty the statements cite, or one of its articles, word for word"),
+    ("/sources", "", "the documents I quote from, with their dates"),
+    ("/help", "", "this list"),
+    ("/settings", "admins", "this server's passages per answer, channels, threads, buttons"),
+    ("/reindex", "admins", "rebuild the index from the documents folder"),
+)
+
+
+def help_text() -> str:
+    """What the bot does and its commands (``/help`` and a bare mention)."""
+    lines = [f"Ask me about the official statements I hold and I will quote the passages that answer, word for "
+             f"word, with their source and date. For example: {EXAMPLES}.",
+             "Mention me with your question, or use `/ask`:"]
+    lines += [f"`{command}` {what}" + (f" ({who})" if who else "") for command, who, what in COMMANDS]
+    return "\n".join(lines)
+
+
 def help_reply(note: str = "") -> Reply:
-    text = ("Ask me about the official statements I hold and I will quote the passages that answer, "
-            f"with their source and date. For example: {EXAMPLES}.\n"
-            "Mention me with your question, or use `/ask`. `/treaty` looks up a treaty or one of its "
-            "articles, `/sources` lists the documents.")
-    return Reply(content=_with_note(text, note))
+    return Reply(content=_with_note(help_text(), note))
 
 
 def treaty(answer_: TreatyAnswer | None, name: str, suggestions: list[str]) -> Reply:
@@ -288,7 +321,7 @@ def treaty(answer_: TreatyAnswer | None, name: str, suggestions: list[str]) -> R
     if answer_.article_passage is not None:
         title = f"{t.name}, {answer_.article_passage.label}"
     else:
-        title = t.name if answer_.article is None else f"{t.name}, Article {answer_.article}"
+        title = t.name if answer_.article is None or answer_.problem else f"{t.name}, {answer_.part} {answer_.article}"
     embed = discord.Embed(title=clip(title, TITLE_MAX), colour=COLOUR)
     budget = EMBED_TOTAL_MAX - 300
     if answer_.article_passage is not None:
@@ -298,12 +331,11 @@ def treaty(answer_: TreatyAnswer | None, name: str, suggestions: list[str]) -> R
         embed.add_field(name="Text", value=escape(clip(f"{p.title}, {p.label} · {date_line(p.date)}{partial}", 1000)),
                         inline=False)
         embed.add_field(name="Source", value=escape(clip(p.source, 300)), inline=False)
-    elif answer_.article is None and t.document:
-        arts = answer_.articles_available
-        span = f"{', '.join(arts[:12])}{'…' if len(arts) > 12 else ''}" if arts else ""
+    elif t.document:  # the text is here; no article asked, or one it lacks (the reply's first line says so)
         have = "Only part of the text is in the library" if t.partial else "The full text is in the library"
-        ask = f" (numbered parts: {span}); add `article:` to quote one" if span else ""
-        embed.description = clip(f"{have}{ask}. Dated {date_line(t.date)}."
+        ask = f" ({answer_.parts}); add `article:` to quote one" if answer_.articles_available else ""
+        cited = " Below: where the statements cite it." if answer_.citations else ""
+        embed.description = clip(f"{have}{ask}. Dated {date_line(t.date)}.{cited}"
                                  + (f"\n*{escape(clip(t.completeness, 300))}*" if t.partial else ""), DESCRIPTION_MAX)
     elif answer_.members:
         embed.description = "This name stands for several agreements:\n" + "\n".join(

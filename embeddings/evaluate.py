@@ -43,6 +43,11 @@ class Row:
     missed: tuple[str, ...] = ()  # passages a reader marked "Not helpful" for this question
     split: str = ""  # "fit" or "test", where a set was split before anything was fitted on it
     lang: str = "en"
+    # A row labelled by the words of its answer rather than passage ids (held-out sets written
+    # without knowing how documents are split): the document's file and verbatim fragments of the
+    # answering passage(s); resolved to passage ids against an index by resolve_quotes().
+    file: str = ""
+    quotes: tuple[str, ...] = ()
 
     @property
     def answerable(self) -> bool:
@@ -64,12 +69,16 @@ def parse_rows(text: str, source: str) -> list[Row]:
             kind = str(d.get("type") or ("labelled" if expected else "off-topic"))
             scope = str(d.get("scope") or "statements")
             documents = tuple(str(e) for e in d.get("documents", []))
+            quotes = tuple(str(q) for q in [d.get("quote", ""), *d.get("also", [])] if str(q).strip())
+            file = str(d.get("document") or "") if "quote" in d else ""
+            if "quote" in d:  # a quote-labelled row: its type says whether it is answerable
+                kind = {"off_topic": "off-topic", "near_topic": "near-topic"}.get(kind, kind)
         except (ValueError, KeyError, TypeError) as exc:
             raise LabelError(f"{source} line {number}: not a labelled question ({exc})") from exc
         if not question or scope not in SCOPES:
             raise LabelError(f"{source} line {number}: needs a question and a scope of {', '.join(SCOPES)}")
         rows.append(Row(question, expected, kind, scope, documents, split=str(d.get("split", "")),
-                        lang=str(d.get("lang") or "en")))
+                        lang=str(d.get("lang") or "en"), file=file, quotes=quotes))
     return rows
 
 
@@ -107,6 +116,40 @@ def load_rows(files: Iterable[str | Path] = (), *, shipped: bool = True) -> list
     return unique
 
 
+def _squash(text: str) -> str:
+    return " ".join(text.replace("’", "'").replace("“", '"').replace("”", '"').split()).lower()
+
+
+def resolve_quotes(rows: list[Row], index) -> list[Row]:
+    """Quote-labelled rows with their passage ids filled in from ``index`` (a LoadedIndex): the
+    passages of the row's document whose text holds one of its quotes, or, for a row with a
+    document and no quote ("What did NATO say on 24 February 2022?"), every passage of the
+    document, and the row is answered right by any of them. A quote no passage holds raises
+    LabelError (a splitting that cut a quote in two, or a wrong label)."""
+    from dataclasses import replace
+
+    by_file = {d.get("path", ""): d for d in index.manifest.get("documents", [])}
+    out = []
+    for row in rows:
+        if not row.file or row.expected:
+            out.append(row)
+            continue
+        doc = by_file.get(row.file)
+        if doc is None:
+            raise LabelError(f"{row.question!r}: no document {row.file} in the index")
+        first, last = doc["range"]
+        passages = [index.passages[n] for n in range(first, last)]
+        if not row.quotes:
+            expected = tuple(p.id for p in passages)
+        else:
+            expected = tuple(p.id for p in passages if any(_squash(q) in _squash(p.text) for q in row.quotes))
+            if not expected:
+                raise LabelError(f"{row.question!r}: no passage of {row.file} holds its quote {row.quotes[0]!r}")
+        whole_document = () if row.quotes else (doc["id"],)  # every top hit must be from it
+        out.append(replace(row, expected=expected, documents=row.documents or whole_document))
+    return out
+
+
 @dataclass(frozen=True)
 class Outcome:
     row: Row
@@ -114,6 +157,7 @@ class Outcome:
     answered: bool
     documents: tuple[str, ...] = ()  # of the hits, in order
     reason: str = ""
+    tentative: bool = False  # answered with the nearest passage only, said to be only that
 
 
 def metrics(outcomes: list[Outcome]) -> dict:
@@ -136,6 +180,9 @@ def metrics(outcomes: list[Outcome]) -> dict:
         "mrr": sum(1 / r for r in ranks if r) / n,
         "off_topic_rejected": sum(not o.answered for o in off) / max(len(off), 1),
         "near_topic_rejected": sum(not o.answered for o in near) / max(len(near), 1),
+        # refused, or answered with the nearest passage said to be only that
+        "near_topic_told": sum(not o.answered or o.tentative for o in near) / max(len(near), 1),
+        "tentative": sum(o.answered and o.tentative for o in answerable) / n,
         "unanswerable_rejected": sum(not o.answered for o in off + near) / max(len(off + near), 1),
         "false_rejection": sum(not o.answered for o in answerable) / n,
         **focus_metrics(outcomes),
@@ -187,7 +234,8 @@ def run_pipeline(engine, rows: list[Row]) -> list[Outcome]:
     for row in rows:
         result = engine.ask(row.question, k=10, scope=row.scope)
         outcomes.append(Outcome(row, [h.passage.id for h in result.hits], result.answered,
-                                tuple(h.passage.document for h in result.hits), result.reason))
+                                tuple(h.passage.document for h in result.hits), result.reason,
+                                result.tentative))
     return outcomes
 
 
@@ -251,7 +299,8 @@ def evaluate(engine, rows: list[Row] | None = None, record: dict | None = None, 
     return report
 
 
-FIGURES = ("recall@1", "recall@3", "mrr", "off_topic_rejected", "near_topic_rejected", "false_rejection")
+FIGURES = ("recall@1", "recall@3", "mrr", "off_topic_rejected", "near_topic_rejected", "near_topic_told",
+           "tentative", "false_rejection")
 
 
 def format_report(report: dict) -> str:
@@ -297,7 +346,7 @@ def format_report(report: dict) -> str:
 def main(engine, *, as_json: bool = False, show_misses: bool = False, questions: tuple[str, ...] = (),
          only: bool = False, split: str = "") -> int:
     """``python -m embeddings evaluate`` on an Engine (the command line makes it)."""
-    rows = load_rows(questions, shipped=not only)
+    rows = resolve_quotes(load_rows(questions, shipped=not only), engine.index)
     if split:
         rows = [r for r in rows if r.split == split]
     report = evaluate(engine, rows, None if only else engine.training_record(rows), training_rows=not only)

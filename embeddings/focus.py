@@ -93,6 +93,11 @@ class Library:
         doc = self._docs.get(document)
         return doc.date if doc else ""
 
+    def years(self) -> frozenset[str]:
+        """The years the documents' dates fall in ("2022" for 2022-02-24)."""
+        return frozenset(str(y) for d in self._docs.values() if d.span
+                         for y in range(d.span.start.year, d.span.end.year + 1))
+
     def ids(self) -> list[str]:
         return list(self._docs)
 
@@ -125,6 +130,13 @@ class Library:
             span = find_span(question, self._statement_spans)
         if span is not None:
             dated = {i for i in pool if self._docs[i].span and self._docs[i].span.overlaps(span)}
+            if not dated and not filters.documents and span.kind != "year":
+                # A day or month only documents of another kind have ("on 5 September 2014" under
+                # the default scope): the date names those documents, so they are searched.
+                dated = {i for i, d in self._docs.items() if d.span and d.span.overlaps(span)}
+            if not dated and span.kind == "year":
+                span = None  # "What happened in 2014?": a year no document has is the topic, not a date
+        if span is not None:
             if not dated:
                 others = [(self._docs[i].span, i) for i in pool if self._docs[i].span]
                 close = nearest(span, others)

@@ -55,6 +55,10 @@ NEAR_COPY_COSINE = 0.92
 REPORTING_WORDS = frozenset("""announce announced announcement announcements declare declared state stated
     statement statements talk talked speak spoke mention mentioned write wrote told saying publish published
     release released issue issued""".split())
+# Words of a question that are not its topic, beside STOPWORDS and REPORTING_WORDS: never named as
+# words the documents do not use ("anything" in "Did NATO say anything about ...?").
+FILLER_WORDS = frozenset("""anything something everything nothing anybody somebody everybody anyone someone
+    everyone ever yet really actually also still just even like kind sort way lot lots much many please""".split())
 # A highlighted sentence shorter than this takes the next one with it.
 MIN_HIGHLIGHT_WORDS = 6
 # The highlight: a sentence's cosine to the question plus this times the share of the question's
@@ -114,11 +118,17 @@ class SearchResult:
     reason: str = ""  # why nothing was answered: "empty", "off-topic", "no-documents", "no-date", "no-match"
     signals: dict = field(default_factory=dict)
     note: str = ""  # for the reader: what the answer was restricted to, or why there is none
+    # Answered, but weakly: the hit is the nearest passage, which may not answer the question.
+    tentative: bool = False
+    # The question's words that no passage of the scope uses (said when refusing or tentative).
+    unmatched: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         return {
             "question": self.question,
             "answered": self.answered,
+            "tentative": self.tentative,
+            "unmatched": list(self.unmatched),
             "note": self.note,
             "hits": [h.to_dict() for h in self.hits] if self.answered else [],
         }
@@ -150,6 +160,9 @@ class SearchParams:
     # this much added: such a question is a look-up, and similarity alone can rank a neighbour
     # first. Set by hand, not fitted (few labelled rows name an article); 0 turns it off.
     article_weight: float = 0.3
+    # An answer whose probability is under this level is tentative: the reply names the nearest
+    # passage as only that (embeddings/train.py fits it; 0 turns it off).
+    confident_threshold: float = 0.0
     # Per scope, the probes' level on the corpus the rule was fitted on (see PROBE_QUANTILE);
     # none: the threshold is not corrected for the library's growth.
     probe_levels: tuple[tuple[str, float], ...] = ()
@@ -218,6 +231,15 @@ def calibrated_thresholds(probabilities: dict[str, Sequence[float]], params: Sea
     references = dict(params.probe_levels)
     return {scope: calibrated_threshold(p, params.answer_threshold, references.get(scope))
             for scope, p in probabilities.items()}
+
+
+def confident_level(params: SearchParams, threshold: float | None = None) -> float:
+    """The answer probability under which an answer is only tentative: the fitted level, raised
+    as much as an index's calibrated ``threshold`` was raised over the fitted one; 0 when off."""
+    if not params.confident_threshold:
+        return 0.0
+    raised = 0.0 if threshold is None else max(0.0, threshold - params.answer_threshold)
+    return params.confident_threshold + raised
 
 
 class Speller:
@@ -297,6 +319,28 @@ def fuse(found: Candidates, params: SearchParams, k: int, threshold: float | Non
     return order, fused, dense, answered, signals
 
 
+@dataclass(frozen=True)
+class _Answer:
+    """One question as searched: what every set of candidates for it is scored against."""
+
+    question: str  # as asked
+    query: str  # as searched: without a date phrase, shorthand expanded, misspellings corrected
+    vector: np.ndarray
+    k: int
+    scope: str
+    overview: bool  # it asks only what was said (on a date, by someone): no topic to judge
+    article: tuple | None  # (treaty, passage number) of an article it names, if in the library
+
+
+def topic_text(text: str, focus) -> str:
+    """The question without the date phrase that chose its documents: "What did NATO say on 24
+    February 2022?" is searched as "What did NATO say", since the date is the documents', not
+    words their passages must contain."""
+    if focus.span is None or not focus.span.text:
+        return text
+    return " ".join(text.replace(focus.span.text, " ").split())
+
+
 class Searcher:
     """Answers questions from one loaded index. Safe for concurrent searches."""
 
@@ -312,6 +356,7 @@ class Searcher:
         self.thresholds: dict[str, float] = {}  # per scope, calibrated; the fitted threshold where absent
         self._speller = Speller(index.words)
         self.library = Library(index.manifest.get("documents", []))
+        self._years = self.library.years()  # of the documents' dates: a question may name them
         # Passages by their "Article N" number (not numbered clauses), for questions naming one.
         self._by_article = index.articles
         # Repeated questions ("article 5", "sanctions") are common in a channel: answer them from
@@ -456,7 +501,8 @@ class Searcher:
         facts = {
             "content_words": content,
             "unknown": unknown / content if content else 0.0,
-            "unknown_year": float(any(y not in self.index.words for y in years)),
+            # A year neither the texts nor the documents' dates have ("in 2023").
+            "unknown_year": float(any(y not in self.index.words and y not in self._years for y in years)),
         }
         return "".join(out), facts
 
@@ -507,41 +553,97 @@ class Searcher:
         if isinstance(found, SearchResult):
             return found
         _, focus = found
+        scope = self._widened(scope, focus)
         if self.router is not None and (language := self.router.language(text)) != "en":
             return self._search_multilingual(question, text, language, k=k, scope=scope, focus=focus)
-        query, facts = self._prepare(text)
+        query, facts = self._prepare(topic_text(text, focus))
         vector = self.encoder.encode_query(query)
-        threshold = self.thresholds.get(scope)
-        overview = self._asks_what_was_said(text, focus)
+        overview = self._asks_what_was_said(query, focus)
+        answer = _Answer(question, query, vector, k, scope, overview, self.index.catalogue.named_article(query))
         if focus.preferred:  # a named speaker or issuer: their documents first
             found = self._candidates(query, facts, vector, scope, self._allowed(focus.preferred))
             if found is not None and len(found.numbers):
-                order, fused, dense, answered, signals = fuse(found, self.params, k * SPARE, threshold)
-                if answered or overview:
+                result = self._answer(answer, found, focus.preferred)
+                if result.answered or overview:
                     note = f"From {self._names(focus.preferred)} (the question names {', '.join(focus.voice_terms)})"
-                    if focus.note:
-                        note = f"{focus.note}. {note}"
-                    hits = self._hits(found, order, fused, dense, vector, k, tokens(query))
-                    return SearchResult(question, True, hits, signals=signals, note=note)
+                    return replace(result, answered=True, note=f"{focus.note}. {note}" if focus.note else note)
         found = self._candidates(query, facts, vector, scope,
                                  None if focus.documents is None else self._allowed(focus.documents))
         if found is None or not len(found.numbers):
             return SearchResult(question, False, [], reason="off-topic", note=focus.note)
-        order, fused, dense, answered, signals = fuse(found, self.params, k * SPARE, threshold)
-        answered = answered or (overview and focus.documents is not None)
-        return SearchResult(question, answered, self._hits(found, order, fused, dense, vector, k, tokens(query)),
-                            "" if answered else "off-topic", signals, note=focus.note)
+        result = self._answer(answer, found, focus.documents, confined=focus.documents is not None)
+        return replace(result, note=focus.note)
 
-    @staticmethod
-    def _asks_what_was_said(text: str, focus) -> bool:
+    def _answer(self, answer: _Answer, found: Candidates, documents: frozenset[str] | None, *,
+                confined: bool = False) -> SearchResult:
+        """The hits for one set of candidates and whether they answer: confidently, tentatively
+        (the nearest passage, said to be only that), or not at all. An article the question names
+        of a treaty in the library comes first, whatever the scope: that question is a look-up.
+
+        The index's calibration raises the threshold as far as a larger library brings off-topic
+        questions closer to some passage; a search ``confined`` by the asker's dates or filters to
+        some documents is not that library, and keeps the fitted threshold."""
+        threshold = None if confined else self.thresholds.get(answer.scope)
+        order, fused, dense, answered, signals = fuse(found, self.params, answer.k * SPARE, threshold)
+        overview = answer.overview and documents is not None
+        answered = answered or overview
+        hits = self._hits(found, order, fused, dense, answer.vector, answer.k, tokens(answer.query))
+        looked_up = self._article_hit(answer, documents)
+        if looked_up is not None:
+            hits = [looked_up, *[h for h in hits if h.passage.id != looked_up.passage.id]][: answer.k]
+            return SearchResult(answer.question, True, hits, signals=signals)
+        tentative = answered and not overview and signals["probability"] < confident_level(self.params, threshold)
+        unmatched = self.unmatched(answer.query, answer.scope) if documents is None and (
+            tentative or not answered) else ()
+        return SearchResult(answer.question, answered, hits, "" if answered else "off-topic", signals,
+                            tentative=tentative, unmatched=unmatched)
+
+    def _article_hit(self, answer: _Answer, documents: frozenset[str] | None) -> Hit | None:
+        if answer.article is None:
+            return None
+        _, number = answer.article
+        passage = self.index.passages[number]
+        if documents is not None and passage.document not in documents:
+            return None
+        whole, best = self.unit_scores(np.array([number]), answer.vector)
+        score = float(self.params.passage_weight * whole[0] + (1 - self.params.passage_weight) * best[0])
+        return Hit(passage, score + self.params.article_weight, score, 0.0,
+                   self.highlight(number, passage, answer.vector, tokens(answer.query)))
+
+    def confident_level(self, scope: str) -> float:
+        return confident_level(self.params, self.thresholds.get(scope))
+
+    def unmatched(self, query: str, scope: str) -> tuple[str, ...]:
+        """The question's topic words that no passage of the scope uses (in any form: "sanctions"
+        matches "sanction"), as typed: what to tell a reader the documents do not mention."""
+        vocabularies = [self.index.kinds[k].bm25.vocab_dict for k in SCOPE_KINDS[scope] if k in self.index.kinds]
+        out = []
+        for word in words(query):
+            if word in STOPWORDS or word in REPORTING_WORDS or word in FILLER_WORDS or word.isdigit() or len(word) < 3:
+                continue
+            found = tokens(word)
+            if found and not any(t in v for t in found for v in vocabularies):
+                out.append(word)
+        return tuple(dict.fromkeys(out))
+
+    def _widened(self, scope: str, focus) -> str:
+        """A date or a document may name documents of another kind than the scope's (the 1994
+        memorandum under the default scope): then they are searched too."""
+        if focus.documents and any(self.library.kind(d) not in SCOPE_KINDS[scope] for d in focus.documents):
+            return "all"
+        return scope
+
+    def _asks_what_was_said(self, text: str, focus) -> bool:
         """A question that names only a date or a voice ("What did the G7 say on 11 March?"):
         once the documents are chosen, their best passages answer it, whatever the no-answer
-        rule makes of a question with no topic."""
+        rule makes of a question with no topic. ``text`` is without the date phrase; words of
+        the chosen documents' titles ("NATO" for "NATO statement on ...") name them, no topic."""
         if focus.span is None and not focus.preferred:
             return False
-        rest = text.replace(focus.span.text, " ") if focus.span is not None else text
-        left = [w for w in (x.lower() for x in words(rest)) if w not in STOPWORDS and w not in REPORTING_WORDS
-                and w not in focus.voice_terms and not w.isdigit()]
+        chosen = focus.preferred or focus.documents or frozenset()
+        named = {w for d in chosen for w in words(self.library.title(d))}
+        left = [w for w in words(text) if w not in STOPWORDS and w not in REPORTING_WORDS
+                and w not in focus.voice_terms and w not in named and not w.isdigit()]
         return not left
 
     def _names(self, documents: frozenset[str]) -> str:
@@ -611,7 +713,7 @@ class Searcher:
         if isinstance(found, SearchResult):
             return found
         kinds, focus = found
-        query, facts = self._prepare(text)
+        query, facts = self._prepare(topic_text(text, focus))
         vector = self.encoder.encode_query(query)
         documents = focus.documents if focus.documents is not None else frozenset(
             d for d in self.library.ids() if self.library.kind(d) in kinds)
@@ -642,10 +744,10 @@ class Searcher:
     def candidates(self, text: str, scope: str = "statements") -> Candidates | None:
         """The passages worth scoring for a (normalised) question, with every score the fusion
         needs; None if the scope holds no documents."""
-        kinds = [self.index.kinds[k] for k in SCOPE_KINDS[scope] if k in self.index.kinds]
+        kinds = [k for k in SCOPE_KINDS[scope] if k in self.index.kinds]
         if not kinds:
             return None
-        query, facts = self._prepare(text)
+        query, facts = self._prepare(topic_text(text, self.library.focus(text, kinds)))
         return self._candidates(query, facts, self.encoder.encode_query(query), scope)
 
     def _candidates(self, query: str, facts: dict, vector: np.ndarray, scope: str,

@@ -51,8 +51,18 @@ from .encoder import Encoder
 from .evaluate import Outcome, Row, assign_folds, metrics
 from .index import load_index, passage_units
 from .modelfiles import model_fingerprint, offline
+from .progress import Progress
 from .records import Passage
-from .search import Candidates, Searcher, SearchParams, calibrated_thresholds, fuse, probe_level, probe_questions
+from .search import (
+    Candidates,
+    Searcher,
+    SearchParams,
+    calibrated_thresholds,
+    confident_level,
+    fuse,
+    probe_level,
+    probe_questions,
+)
 from .text import normalise
 
 log = logging.getLogger(__name__)
@@ -65,10 +75,13 @@ GATE = (("recall@1", 1), ("recall@3", 1), ("false_rejection", -1))
 # paraphrases the fine-tuned model answers well, and it drifts most as the library grows
 # (docs/quality.md compares the feature sets on the cross-validation).
 ANSWER_FEATURES = ("dense", "lexical", "unknown_year")
-RULE_VERSION = 2  # of how search parameters are fitted: part of the data key, so a change refits
+RULE_VERSION = 3  # of how search parameters are fitted: part of the data key, so a change refits
 FALSE_REFUSAL_BUDGET = 0.03
 # The dense floor: the dense score below which this share (in %) of answerable fitting questions fall.
 DENSE_FLOOR_PERCENTILE = 1.0
+# Tentative answers: the answer probability below which this share (in %) of the answered,
+# answerable fitting questions fall is the confident level (SearchParams.confident_threshold).
+TENTATIVE_PERCENTILE = 10.0
 
 
 @dataclass(frozen=True)
@@ -209,10 +222,13 @@ def fit(
 
     best_state, best_mrr, best_epoch, stale = None, -1.0, total_epochs, 0
     history = []
+    # Steps done of the most this run takes (early stopping may end it sooner), every 10 s.
+    counter = Progress(report, "fine-tuning", steps, "steps", every=10.0)
     for epoch in range(1, total_epochs + 1):
         model.train()
         losses = []
         for batch in _batches(pairs, config.batch_size, rng):
+            counter.add()
             q = embed([p.question for p in batch])
             d = embed([texts[p.passage] for p in batch])
             logits = config.scale * q @ d.T
@@ -319,8 +335,10 @@ def outcomes(scored: Sequence[Scored], params: SearchParams,
         if s.found is None or not len(s.ids):
             out.append(Outcome(s.row, [], False))
             continue
-        order, _, _, answered, _ = fuse(s.found, params, 10, (thresholds or {}).get(s.row.scope))
-        out.append(Outcome(s.row, [s.ids[i] for i in order], answered))
+        threshold = (thresholds or {}).get(s.row.scope)
+        order, _, _, answered, signals = fuse(s.found, params, 10, threshold)
+        tentative = answered and signals["probability"] < confident_level(params, threshold)
+        out.append(Outcome(s.row, [s.ids[i] for i in order], answered, tentative=tentative))
     return out
 
 
@@ -372,6 +390,12 @@ def fit_params(scored: Sequence[Scored], base: SearchParams | None = None,
              if s.row.answerable and s.found is not None and len(s.ids)]
     floor = float(np.percentile(dense, DENSE_FLOOR_PERCENTILE)) if dense else 0.0
     best = replace(best, dense_floor=round(floor, 4))
+    # Answers the fitted rows' answerable questions reach only rarely are tentative: the reply
+    # names the nearest passage as only that (near-topic questions land there: docs/quality.md).
+    answered_probabilities = probability[(y == 1) & (probability >= best.answer_threshold)]
+    if len(answered_probabilities) and TENTATIVE_PERCENTILE:
+        level = float(np.percentile(answered_probabilities, TENTATIVE_PERCENTILE))
+        best = replace(best, confident_threshold=round(max(level, best.answer_threshold), 4))
     # Where the off-topic probes stand under this rule, on this corpus: the reference a larger
     # library's index is compared with (Searcher.calibrate).
     levels = {scope: probe_level(p) for scope, p in _probe_probabilities(probes, best).items()}
@@ -379,7 +403,8 @@ def fit_params(scored: Sequence[Scored], base: SearchParams | None = None,
 
 
 def _summary(per_fold: list[dict], pooled: dict) -> dict:
-    keys = ("recall@1", "recall@3", "mrr", "off_topic_rejected", "near_topic_rejected", "false_rejection")
+    keys = ("recall@1", "recall@3", "mrr", "off_topic_rejected", "near_topic_rejected", "near_topic_told",
+            "tentative", "false_rejection")
     return {
         "pooled": {k: round(pooled[k], 4) for k in (*keys, "questions")},
         "mean": {k: round(statistics.fmean(f[k] for f in per_fold), 4) for k in keys},

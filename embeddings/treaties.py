@@ -38,6 +38,9 @@ _CITED_RE = re.compile(
     r"Protocol|Convention))\b(?!\s+Organi[sz]ation)"
 )
 _ORGANISATION_GUARD = r"(?!\s+Organi[sz]ation)"
+# "Article 51", "art. 5", "point 2", "principle IV": a numbered part of an agreement, as people name it.
+_NAMED_PART_RE = re.compile(r"(?:\b(?:articles?|arts?|points?|principles?|paragraphs?|paras?|items?|clauses?|"
+                            r"sections?)\.?|§)\s*(\d{1,3}|[ivxl]{1,6})\b", re.IGNORECASE)
 
 
 def _roman(number: int) -> str:
@@ -59,6 +62,19 @@ _GENERIC = frozenset("treaty treaties charter act final agreement agreements mem
 
 def _distinctive(name: str) -> str:
     return " ".join(w for w in _key(name).split() if w not in _GENERIC)
+
+
+def _distinctive_patterns(treaty: Treaty) -> list[re.Pattern]:
+    """Each name's distinctive words in order ("budapest", "minsk ii"), to find a treaty named
+    loosely ("the budapest memo"). A lone word that is short or an acronym ("UN", "NATO" of "NATO
+    Treaty") names an organisation more often than a treaty, and gives no pattern."""
+    out = []
+    for name in treaty.names:
+        words = _distinctive(name).split()
+        acronym = bool(words) and any(w.isupper() and w.lower() == words[0] for w in re.split(r"\W+", name))
+        if words and (len(words) > 1 or (len(words[0]) >= 4 and not acronym)):
+            out.append(re.compile(r"\b" + r"\W+".join(map(re.escape, words)) + r"\b", re.IGNORECASE))
+    return out
 
 
 @dataclass
@@ -94,8 +110,25 @@ class TreatyAnswer:
     article_passage: Passage | None  # the article's own text, if the treaty is in the index
     citations: list[Passage]  # statement passages that cite the treaty (the article first)
     articles_available: tuple[str, ...]  # article numbers of the treaty's text in the index
-    problem: str = ""  # e.g. "Article 99 is not in the North Atlantic Treaty (Articles 1-14)"
+    problem: str = ""  # e.g. "The Washington Treaty has no Article 99 (it has Articles 1-14)."
     members: tuple[Treaty, ...] = ()  # the agreements a group name stands for
+    part: str = "Article"  # what its numbered parts are called: "Article", or "point" for numbered clauses
+
+    @property
+    def parts(self) -> str:
+        """The numbered parts the library holds, for people: "Articles 1-14", "points 1-4"."""
+        return describe_parts(self.part, self.articles_available)
+
+
+def describe_parts(part: str, numbers: Sequence[str]) -> str:
+    if not numbers:
+        return f"no numbered {part.lower()}s"
+    if all(n.isdigit() for n in numbers) and [int(n) for n in numbers] == list(
+            range(int(numbers[0]), int(numbers[0]) + len(numbers))):
+        span = numbers[0] if len(numbers) == 1 else f"{numbers[0]}-{numbers[-1]}"
+    else:
+        span = ", ".join(numbers[:12]) + ("…" if len(numbers) > 12 else "")
+    return f"{part}{'s' if len(numbers) > 1 else ''} {span}"
 
 
 class TreatyCatalogue:
@@ -167,6 +200,37 @@ class TreatyCatalogue:
             for t in data["treaties"]]
         return catalogue
 
+    def named_article(self, text: str) -> tuple[Treaty, int] | None:
+        """The article a question names of a treaty whose text is in the library ("What does
+        Article 51 of the UN Charter say?", "point 2 of the Budapest Memorandum"): the treaty and
+        the article's passage number; None when it names none, or an article the text lacks."""
+        numbers = _NAMED_PART_RE.findall(text)
+        if not numbers:
+            return None
+        if not hasattr(self, "_patterns"):  # made once per catalogue (from_dict skips __init__)
+            self._patterns = {t.name: (t.pattern(), _distinctive_patterns(t)) for t in self.treaties
+                              if t.document in self._articles}
+        named: list[tuple[int, Treaty]] = []
+        for treaty in self.treaties:
+            if treaty.name not in self._patterns:
+                continue
+            full, short = self._patterns[treaty.name]
+            found = full.search(text)
+            if found:
+                named.append((found.end() - found.start(), treaty))
+                continue
+            # "budapest memo", "minsk ii": the distinctive words of one of its names, all of them
+            longest = max((m.end() - m.start() for m in (p.search(text) for p in short) if m), default=0)
+            if longest:
+                named.append((longest, treaty))
+        for _, treaty in sorted(named, key=lambda item: -item[0]):  # the longest name wins
+            articles = self._articles[treaty.document]
+            for number in numbers:
+                key = number.upper() if not number.isdigit() else number
+                if key in articles:
+                    return treaty, articles[key]
+        return None
+
     def _match(self, name: str) -> Treaty | None:
         """The treaty whose name or alias the text names; the longest name wins, so a title
         naming "the Minsk Agreements" inside a longer alias goes to that alias's treaty."""
@@ -233,6 +297,7 @@ class TreatyCatalogue:
     def lookup(self, treaty: Treaty, article: int | None = None) -> TreatyAnswer:
         articles = {a: self._passages[n] for a, n in self._articles.get(treaty.document, {}).items()}
         available = tuple(articles)
+        part = "point" if articles and all(p.clause for p in articles.values()) else "Article"
         citations = list(treaty.citations)
         problem = ""
         article_passage = None
@@ -241,11 +306,14 @@ class TreatyCatalogue:
             citing = [p for p in citations if article_re.search(p.text)]
             citations = citing + [p for p in citations if p not in citing]
             article_passage = articles.get(str(article)) or articles.get(_roman(article))
-            if article_passage is None and treaty.document:
-                span = f"Articles {available[0]}-{available[-1]}" if available else "no numbered articles"
-                problem = f"Article {article} is not in the {treaty.name} ({span})."
+            parts = describe_parts(part, available)
+            if article_passage is None and treaty.document and treaty.partial:
+                problem = (f"{part.capitalize()} {article} of the {treaty.name} is not in the library: only part of "
+                           f"its text is ({parts}).")
+            elif article_passage is None and treaty.document:
+                problem = f"The {treaty.name} has no {part} {article} (it has {parts})."
             elif article_passage is None and not citing:
                 problem = (f"The text of the {treaty.name} is not in the library, and no statement "
                            f"cites its Article {article}.")
         members = tuple(filter(None, map(self.get, treaty.members)))
-        return TreatyAnswer(treaty, article, article_passage, citations, available, problem, members)
+        return TreatyAnswer(treaty, article, article_passage, citations, available, problem, members, part)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 
@@ -37,11 +37,16 @@ _PATTERNS = [
     ("day", rf"\b(?P<a>{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?)(?!\w)"),
     ("day", rf"\b(?P<a>{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?)(?!\w)"),
     ("day", r"\b(?P<a>(?:1[89]\d\d|20\d\d)-[01]\d-[0-3]\d)\b"),
+    # 24/2/2022, 24.02.2022, 24-02-22: day first, as most of the world writes it.
+    ("numeric", r"\b(?P<a>[0-3]?\d)[./-](?P<b>[01]?\d)[./-](?P<c>(?:19|20)?\d\d)\b"),
     ("month", r"\b(?P<a>(?:1[89]\d\d|20\d\d)-[01]\d)\b"),
     # A month alone only after a preposition ("in March", "of May 2022"): "May they?" is no date.
     ("month", rf"\b(?:in|during|of|since|until|by|throughout|early|late|mid)[\s-]+(?:early\s+|late\s+)?"
               rf"(?P<a>{_MONTH}(?:,?\s+{_YEAR})?)(?!\w)"),
     ("month", rf"\b(?P<a>{_MONTH}\s+{_YEAR})(?!\w)"),
+    # A year alone after "in" or "during" ("in 2022"): the whole year, if a document is of that year
+    # (otherwise the year is the question's topic, "What happened in 2014?": see focus.py).
+    ("year", rf"\b(?:in|during|throughout)\s+(?:early\s+|late\s+|mid[\s-]+)?(?P<a>{_YEAR})(?!\w)"),
 ]
 _FINDERS = [(kind, re.compile(p, re.IGNORECASE)) for kind, p in _PATTERNS]
 _HAS_YEAR = re.compile(rf"\b{_YEAR}\b")
@@ -55,6 +60,7 @@ class Span:
     start: date
     end: date
     text: str
+    kind: str = ""  # how the question named it: "day", "month", "range" or "year"
 
     def overlaps(self, other: Span) -> bool:
         return self.start <= other.end and other.start <= self.end
@@ -64,6 +70,8 @@ class Span:
 
 
 def describe_span(start: date, end: date) -> str:
+    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
+        return str(start.year)
     if start == end:
         return f"{start.day} {calendar.month_name[start.month]} {start.year}"
     last = calendar.monthrange(end.year, end.month)[1]
@@ -140,11 +148,22 @@ def find_span(question: str, known: Sequence[Span] = ()) -> Span | None:
 
 
 def _parse(kind: str, match: re.Match, year: int) -> Span | None:
+    if kind == "year":
+        named = int(match.group("a"))
+        return Span(date(named, 1, 1), date(named, 12, 31), match.group(0).strip(), kind)
+    if kind == "numeric":
+        year_text = match.group("c")
+        named = int(year_text) + (2000 if len(year_text) == 2 else 0)
+        try:
+            day = date(named, int(match.group("b")), int(match.group("a")))
+        except ValueError:
+            return None
+        return Span(day, day, match.group(0).strip(), "day")
     first = _read(match.group("a"), year)
     if first is None:
         return None
     if kind != "range":
-        return _span(first, None, match.group(0).strip())
+        return replace(_span(first, None, match.group(0).strip()), kind=kind)
     b = match.group("b")
     a_text = match.group("a")
     # "between 1 and 5 March": the first end borrows the second's month (and year).
@@ -161,7 +180,7 @@ def _parse(kind: str, match: re.Match, year: int) -> Span | None:
         return None
     if second[0] < first[0]:
         first, second = second, first
-    return _span(first, second, match.group(0).strip())
+    return replace(_span(first, second, match.group(0).strip()), kind=kind)
 
 
 def _candidate_years(known: Sequence[Span]) -> list[int]:
