@@ -80,8 +80,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:  # PermissionError on INDEX_DIR, a full disk, ...
-        where = f" ({exc.filename})" if exc.filename else ""
-        print(f"error: cannot use the index or model folder{where}: {exc.strerror or exc}", file=sys.stderr)
+        from embeddings.config import folder_error
+
+        print(f"error: {folder_error(exc, settings.engine)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0

@@ -65,6 +65,7 @@ class ReindexState:
     started_at: float = 0.0
     started_by: str = ""
     embedded: tuple[int, int] | None = None  # texts embedded so far, of how many
+    what: str = "texts"  # what is being embedded: "texts", then "multilingual vectors"
     phase: str = ""  # while retraining: the training's last progress line
 
     def progress_line(self) -> str:
@@ -75,7 +76,8 @@ class ReindexState:
         if self.embedded is None or not self.embedded[1]:
             return f"Reindexing: reading the documents ({elapsed} s so far)…"
         done, total = self.embedded
-        return f"Reindexing: embedded {done:,} of {total:,} new texts ({100 * done // total}%, {elapsed} s so far)…"
+        return (f"Reindexing: embedded {done:,} of {total:,} new {self.what} ({100 * done // total}%, "
+                f"{elapsed} s so far)…")
 
 
 class Answerer:
@@ -145,7 +147,8 @@ class Answerer:
         question, note = self.cut(question)
         settings = settings or await self.guild_settings(guild_id)
         result = await self._search(self.engine.ask, question, scope, start, end, document, k=settings.passages)
-        outcome = "error" if isinstance(result, render.Reply) else "answered" if result.answered else "refused"
+        outcome = ("error" if isinstance(result, render.Reply) else "tentative" if result.tentative
+                   else "answered" if result.answered else "refused")
         if self.metrics is not None:
             self.metrics.answered(path, outcome, time.perf_counter() - started)
         # Questions are the users' words: logged only at debug level.
@@ -248,8 +251,8 @@ class Answerer:
             return rows
         state = self.reindex_state = ReindexState(time.time(), started_by)
 
-        def progress(done: int, total: int) -> None:  # called from the build thread
-            state.embedded = (done, total)
+        def progress(done: int, total: int, what: str = "texts") -> None:  # called from the build thread
+            state.embedded, state.what = (done, total), what
 
         def report(line: str) -> None:  # training progress, from the training thread
             state.phase = line

@@ -7,10 +7,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
 from collections.abc import Iterator
 
-from .config import EngineSettings
+from .config import EngineSettings, SettingsError, folder_error
 from .errors import EngineError
 from .evaluate import LabelError
 from .search import SCOPES, SearchResult
@@ -96,7 +97,14 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    signal.signal(signal.SIGTERM, _interrupted)  # a stop runs the cleanups (half-written folders removed)
+    if args.command == "prepare":  # the first start's progress, read by the bot (run_child)
+        logging.getLogger("embeddings").setLevel(logging.INFO)
+    settings = None
     try:
+        from .models import die_with_parent
+
+        die_with_parent()
         from dotenv import load_dotenv
 
         load_dotenv()
@@ -108,15 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             return evaluate_main(Engine(settings), as_json=args.json, show_misses=args.show_misses,
                                  questions=tuple(args.questions), only=args.only, split=args.split)
         if args.command == "prepare":
-            from .backends import make_encoder
-            from .models import select_model
-            from .service import Engine
-
-            choice = select_model(settings)
-            make_encoder(choice.path, settings.encoder, settings.model_dir).warm()  # exports once
-            Engine(settings).load()  # and builds the index, so the serving process only reads it
-            print(f"model ready: {choice.path} ({choice.reason})", file=sys.stderr)
-            return 0
+            return _prepare(settings)
         if args.command == "train":
             return _train(settings, args.questions, args.cross_validate, args.feedback, args.config)
 
@@ -158,8 +158,43 @@ def main(argv: list[str] | None = None) -> int:
     except (EngineError, LabelError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except SettingsError as exc:  # TOP_K=abc: one line naming the variable, as the bot says it
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # an INDEX_DIR that cannot be made, a full disk, ...
+        print(f"error: {folder_error(exc, settings) if settings else exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _prepare(settings: EngineSettings) -> int:
+    """What a first start runs in a child process: the model (fine-tuned once if needed), its ONNX
+    export and the index, saying how far each is (with the time left) on standard error."""
+    from .backends import make_encoder
+    from .models import select_model
+    from .progress import Progress
+    from .service import Engine
+
+    def say(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    choice = select_model(settings, report=say)
+    say(f"model: {choice.reason}")
+    make_encoder(choice.path, settings.encoder, settings.model_dir).warm()  # exports once
+    counters: dict[str, Progress] = {}
+
+    def progress(done: int, total: int, what: str = "texts") -> None:
+        counter = counters.get(what) or counters.setdefault(what, Progress(say, f"embedding {what}", total))
+        counter.set(done)
+
+    Engine(settings).load(progress)  # and builds the index, so the serving process only reads it
+    say(f"model ready: {choice.path}")
+    return 0
+
+
+def _interrupted(signum, _frame) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _questions(words: list[str]) -> Iterator[str]:
@@ -205,18 +240,18 @@ def _train(settings: EngineSettings, files: list[str], again: bool, feedback: st
 def _build(engine, force: bool) -> int:
     from tqdm import tqdm
 
-    bar = None
+    bars: dict[str, tqdm] = {}
 
-    def progress(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None and total >= 200:
-            bar = tqdm(total=total, unit="text", desc="embedding", file=sys.stderr)
+    def progress(done: int, total: int, what: str = "texts") -> None:
+        bar = bars.get(what)
+        if bar is None and total >= 200:  # a bar where it takes a while: texts, then multilingual vectors
+            bar = bars[what] = tqdm(total=total, unit="text", desc=f"embedding {what}", file=sys.stderr)
         if bar is not None:
             bar.n = done
             bar.refresh()
 
     summary = engine.rebuild(progress=progress, force=force)
-    if bar is not None:
+    for bar in bars.values():
         bar.close()
     print(f"index: {summary.describe()}")
     for s in engine.sources():
@@ -239,9 +274,14 @@ def render_text(result: SearchResult, scope: str = "statements") -> str:
         else:
             lines.append(f"  Not found: no passage of the {scope if scope != 'all' else 'documents'} "
                          "answers this question.")
+            if result.unmatched:
+                lines.append(f"  They never use: {', '.join(result.unmatched)}.")
             if scope == "statements":
                 lines.append("  Try --scope all to search the treaties too.")
         return "\n".join(lines)
+    if result.tentative:
+        lines.append("  No passage clearly answers this" + (f" (never used: {', '.join(result.unmatched)})"
+                                                            if result.unmatched else "") + "; the nearest one:")
     for n, hit in enumerate(result.hits, start=1):
         p = hit.passage
         quote = p.text.replace("\n", "\n     ")

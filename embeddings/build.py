@@ -47,6 +47,9 @@ from .voices import library_voices, lowercase_words
 
 log = logging.getLogger(__name__)
 
+# progress(done, total, what): how far a build's embedding is (what: "texts", "multilingual vectors").
+BuildProgress = Callable[[int, int, str], None]
+
 # Units per kind up to which search is exact (flat, about 4 ms at 20k); above it an inverted file.
 EXACT_SEARCH_LIMIT = 20_000
 
@@ -91,7 +94,7 @@ def build_index(
     index_dir: Path,
     encoder: TextEncoder,
     *,
-    progress: Callable[[int, int], None] | None = None,
+    progress: BuildProgress | None = None,
     force: bool = False,
     base_model: str = "",
     multilingual=None,
@@ -101,7 +104,8 @@ def build_index(
 
     Only units whose text is new are embedded. On any error the current index is untouched
     and the temporary folder is removed. ``base_model`` (recorded in the manifest) names the
-    model the encoder's model was fine-tuned from.
+    model the encoder's model was fine-tuned from. ``progress(done, total, what)`` hears how far
+    the embedding is: "texts" (passages and sentences), then "multilingual vectors".
     """
     started = time.perf_counter()
     with build_lock(index_dir):
@@ -138,15 +142,7 @@ def build_index(
                 first_new.setdefault(h, i)
         missing = list(first_new.values())
         log.info("%d units, %d to embed", len(unit_texts), len(missing))
-        done = 0
-
-        def tick(n: int) -> None:
-            nonlocal done
-            done += n
-            if progress:
-                progress(done, len(missing))
-
-        fresh = encoder.encode([unit_texts[i] for i in missing], progress=tick)
+        fresh = encoder.encode([unit_texts[i] for i in missing], progress=_ticker(progress, len(missing), "texts"))
         new_vectors = {unit_hashes[i]: fresh[row] for row, i in enumerate(missing)}
         dimension = encoder.dimension
         vectors = np.zeros((len(unit_texts), dimension), dtype=np.float32)
@@ -196,7 +192,7 @@ def build_index(
             (tmp / PASSAGE_KEYS).write_text(json.dumps(sorted(new_keys)), encoding="utf-8")
             if multilingual is not None:
                 manifest["multilingual"] = _write_multilingual(tmp, passages, multilingual, index_dir,
-                                                               multilingual_cache)
+                                                               multilingual_cache, progress)
             catalogue = TreatyCatalogue(passages, manifest["documents"])
             (tmp / TreatyCatalogue.FILE).write_text(json.dumps(catalogue.to_dict(passages)), encoding="utf-8")
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
@@ -216,7 +212,21 @@ def build_index(
         )
 
 
-def _write_multilingual(folder: Path, passages: list[Passage], model, index_dir: Path, cache_file: Path | None) -> str:
+def _ticker(progress: BuildProgress | None, total: int, what: str) -> Callable[[int], None]:
+    """An encoder's callback (n more done) that tells ``progress`` how many of ``total`` are done."""
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, total, what)
+
+    return tick
+
+
+def _write_multilingual(folder: Path, passages: list[Passage], model, index_dir: Path, cache_file: Path | None,
+                        progress: BuildProgress | None = None) -> str:
     """One multilingual vector per passage (``e5.npy``, by passage text hash in ``e5_hashes.npy``):
     reused from the current version, or from ``cache_file`` (shared by the indexes that use one
     model folder), and computed only for new text. Returns the model's fingerprint."""
@@ -238,7 +248,8 @@ def _write_multilingual(folder: Path, passages: list[Passage], model, index_dir:
     missing = [i for i, h in enumerate(hashes) if h not in known and h not in cached]
     if missing:
         log.info("multilingual vectors: %d passages to embed", len(missing))
-    fresh = dict(zip((hashes[i] for i in missing), model.passages([passages[i].text for i in missing])))
+    tick = _ticker(progress, len(missing), "multilingual vectors")
+    fresh = dict(zip((hashes[i] for i in missing), model.passages([passages[i].text for i in missing], tick)))
     vectors = np.stack([known.get(h, cached.get(h, fresh.get(h))) for h in hashes]).astype(np.float32) \
         if hashes else np.zeros((0, 384), dtype=np.float32)
     np.save(folder / "e5.npy", vectors)

@@ -107,3 +107,18 @@ class EngineSettings:
     @property
     def model_path(self) -> str:
         return self.model or bundled_model_path()
+
+
+def folder_error(exc: OSError, settings: EngineSettings) -> str:
+    """One line for a folder the settings name that cannot be made or used ("cannot use INDEX_DIR
+    (/srv/x/index): Not a directory: /srv/x/index"): which setting, its value, and what the
+    system said about which path."""
+    where = Path(exc.filename) if exc.filename else None
+    names = (("INDEX_DIR", settings.index_dir), ("MODEL_DIR", settings.model_dir), ("DATA_DIR", settings.data_dir))
+    if where is not None:
+        for inside in (True, False):  # the path is the folder or in it; else, one of the folder's parents
+            for name, folder in names:
+                if folder is not None and ((where == folder or folder in where.parents) if inside
+                                           else where in folder.parents):
+                    return f"cannot use {name} ({folder}): {exc.strerror or exc}: {where}"
+    return f"cannot use the data, index or model folder ({where or 'unknown path'}): {exc.strerror or exc}"

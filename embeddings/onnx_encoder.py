@@ -15,6 +15,7 @@ import logging
 import os
 import shutil
 import threading
+import time
 import uuid
 import warnings
 from collections.abc import Callable, Sequence
@@ -82,6 +83,7 @@ class OnnxEncoder:
                     with file_lock(self.cache_dir.parent / ".export.lock", wait=True,
                                    busy="another process is exporting the model to ONNX; waiting for it"):
                         if not onnx_path.exists():
+                            remove_stale_exports(self.cache_dir.parent)
                             export(self.model_path, self.cache_dir)
                 options = ort.SessionOptions()
                 options.intra_op_num_threads = self.threads or 1
@@ -156,6 +158,13 @@ class OnnxEncoder:
         return self._run([text])[0]
 
 
+def remove_stale_exports(root: Path) -> None:
+    """Work folders of exports that never finished (a process killed outright). Called holding the
+    export lock, so no export is running."""
+    for stale in root.glob(".export-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
 def export(model_path: str, target: Path) -> Path:
     """Export the model to ONNX, quantise it to int8, check it against PyTorch, then publish it
     into ``target`` atomically. Raises RuntimeError if the int8 model disagrees."""
@@ -163,7 +172,9 @@ def export(model_path: str, target: Path) -> Path:
     work = target.parent / f".export-{uuid.uuid4().hex[:8]}"
     work.mkdir()
     try:
-        log.info("exporting %s to ONNX (once; takes a few seconds)", model_path)
+        started = time.monotonic()
+        log.info("exporting the model to int8 ONNX and checking it against PyTorch (once per model; "
+                 "about half a minute here)")
         offline()
         import torch
         from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -210,7 +221,8 @@ def export(model_path: str, target: Path) -> Path:
                              extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
         fp32.unlink()
         agreement = _agreement(model_path, work)
-        log.info("int8 ONNX model agrees with PyTorch: mean cosine %.4f", agreement)
+        log.info("int8 ONNX model ready in %.0f s; it agrees with PyTorch: mean cosine %.4f",
+                 time.monotonic() - started, agreement)
         if agreement < MIN_AGREEMENT:
             raise RuntimeError(f"the int8 ONNX export disagrees with the PyTorch model (cosine {agreement:.3f})")
         (work / "agreement.json").write_text(json.dumps({"mean_cosine": agreement}))

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .backends import make_encoder
-from .build import build_index, build_lock
-from .config import EngineSettings
+from .build import BuildProgress, build_index, build_lock
+from .config import EngineSettings, folder_error
 from .errors import BadFilter, BuildFailed, BuildInProgress, EngineError, IndexDamaged, IndexMismatch
 from .focus import Filters
 from .index import (
@@ -161,8 +161,9 @@ class Engine:
     def building(self) -> bool:
         return self._build_lock.locked()
 
-    def load(self) -> Searcher:
-        """Load the index from disk; build it first if there is none or it is damaged.
+    def load(self, progress: BuildProgress | None = None) -> Searcher:
+        """Load the index from disk; build it first if there is none or it is damaged (telling
+        ``progress`` how far the embedding is).
 
         An index built with another model or schema is not silently replaced: IndexMismatch
         tells the user what to run.
@@ -176,18 +177,18 @@ class Engine:
                 if not self._rebuild_allowed():
                     raise
                 log.info("%s; the index format or the fine-tuned model changed, so rebuilding the index", exc)
-                index = self._build_at_start()
+                index = self._build_at_start(progress)
             except IndexDamaged as exc:
                 if current_path(self.settings.index_dir) is None:
                     log.info("no index yet in %s: building it", self.settings.index_dir)
                 else:
                     log.warning("%s; rebuilding it from %s", exc, self.settings.data_dir)
-                index = self._build_at_start()
+                index = self._build_at_start(progress)
             self._serve(index)
             self.encoder.warm()  # the first question should not pay for loading the model
             return self._searcher
 
-    def _build_at_start(self) -> LoadedIndex:
+    def _build_at_start(self, progress: BuildProgress | None = None) -> LoadedIndex:
         """Build the index a start needs. Processes (shards) started together on one INDEX_DIR
         take turns: the first builds; the others wait for it and use its index if it suits them."""
         for _ in range(5):
@@ -197,7 +198,7 @@ class Engine:
                 except (IndexDamaged, IndexMismatch):
                     pass  # nobody built one meanwhile (or not for this model): build it now
             try:
-                self._build(force=True)
+                self._build(progress, force=True)
                 break
             except BuildInProgress:
                 continue  # another process took the lock first: wait for its build
@@ -244,9 +245,7 @@ class Engine:
 
         return model_fingerprint(self.settings.model_path)
 
-    def rebuild(
-        self, progress: Callable[[int, int], None] | None = None, *, force: bool = False
-    ) -> BuildSummary:
+    def rebuild(self, progress: BuildProgress | None = None, *, force: bool = False) -> BuildSummary:
         """Rebuild from DATA_DIR and start serving the result. Raises BuildInProgress if a
         rebuild is running; on failure raises BuildFailed and the old index keeps serving."""
         summary = self._build(progress=progress, force=force)
@@ -264,7 +263,9 @@ class Engine:
             )
         except EngineError:
             raise
-        except Exception as exc:  # disk full, a broken document parser, ...
+        except OSError as exc:  # an INDEX_DIR that cannot be made, a full disk: say which folder
+            raise BuildFailed(f"index build failed: {folder_error(exc, self.settings)}") from exc
+        except Exception as exc:  # a broken document parser, ...
             log.exception("index build failed")
             raise BuildFailed(f"index build failed: {exc}") from exc
         finally:
@@ -274,7 +275,7 @@ class Engine:
     retrain_config = None
 
     def retrain(self, feedback: list, report: Callable[[str], None] | None = None,
-                progress: Callable[[int, int], None] | None = None) -> Retrained:
+                progress: BuildProgress | None = None) -> Retrained:
         """Fine-tune on the shipped labelled rows plus ``feedback`` (readers' helpful answers as
         rows), cross-validated. The new model serves, and the index is rebuilt with it, only if
         its held-out figures are not worse than the model serving now; otherwise nothing

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 
@@ -142,5 +143,49 @@ def test_unusable_index_folder_is_named_not_blamed_on_discord(fresh_settings, tm
     blocker.write_text("not a folder")
     out = run_bot(fresh_settings, DISCORD_TOKEN="some-secret", INDEX_DIR=str(blocker / "index"))
     assert out.returncode == 1
-    assert "error: cannot use the index or model folder" in out.stderr and str(blocker) in out.stderr
+    assert f"error: cannot use INDEX_DIR ({blocker / 'index'})" in out.stderr and str(blocker) in out.stderr
     assert "Discord" not in out.stderr and "Traceback" not in out.stderr
+
+
+@pytest.mark.slow
+def test_a_first_start_shows_its_progress_and_a_stop_ends_its_child(tmp_path):
+    """A first start says what it does and how far it is (in the log, JSON lines here); SIGTERM
+    while its child prepares the model ends the child with it, and the next start begins
+    cleanly. FINE_TUNE=off keeps it short: the child exports the model, then embeds."""
+    import json
+
+    import psutil
+
+    from .conftest import copy_data
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
+    env.update(DATA_DIR=str(copy_data(tmp_path / "data")), INDEX_DIR=str(tmp_path / "index"),
+               MODEL_DIR=str(tmp_path / "models"), FINE_TUNE="off", MULTILINGUAL="off", LOG_FORMAT="json",
+               LOG_LEVEL="INFO")
+    bot = subprocess.Popen([sys.executable, "-m", "bot"], cwd=PROJECT_ROOT, env=env, stdin=subprocess.PIPE,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    messages = []
+    try:
+        for line in bot.stderr:
+            messages.append(json.loads(line)["message"])
+            if "exporting the model" in messages[-1]:
+                break
+        children = psutil.Process(bot.pid).children(recursive=True)
+        assert any("prepare" in " ".join(c.cmdline()) for c in children), messages
+        assert "Later starts take seconds" in messages[0] and messages[0].startswith("first start: preparing")
+        bot.terminate()  # SIGTERM, as systemd stops it
+        bot.wait(30)
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+    gone, alive = psutil.wait_procs(children, timeout=15)
+    assert not alive, [c.cmdline() for c in alive]  # no training or export left running on
+    assert not list((tmp_path / "models").glob(".export-*"))  # its half-written export removed
+    again = subprocess.run([sys.executable, "-m", "bot"], cwd=PROJECT_ROOT, env=env, timeout=300,
+                           input="Which country did the allies condemn for enabling the attack?\n",
+                           capture_output=True, text=True)
+    assert again.returncode == 0 and BELARUS in again.stdout, again.stderr[-2000:]
+    log = [json.loads(line)["message"] for line in again.stderr.splitlines() if line.startswith("{")]
+    progress = [m for m in log if m.startswith("first start: embedding texts: ")]
+    assert progress and re.search(r"^first start: embedding texts: [\d,]+ of [\d,]+, done in \d+ s$", progress[-1]), log
+    assert any(m.startswith("first start: model and index ready in ") for m in log), log

@@ -8,8 +8,8 @@ from embeddings.config import PROJECT_ROOT
 from .conftest import settings_env
 
 
-def run_cli(args, settings, stdin=None):
-    env = dict(os.environ, **settings_env(settings))
+def run_cli(args, settings, stdin=None, **extra):
+    env = {**os.environ, **settings_env(settings), **extra}
     return subprocess.run(
         [sys.executable, "-m", "embeddings", *args], input=stdin, capture_output=True, text=True,
         env=env, cwd=PROJECT_ROOT, timeout=300,
@@ -26,7 +26,8 @@ def test_ask_json_and_stdin(fresh_built):
     belarus, bread = lines
     assert belarus["answered"] and belarus["hits"][0]["date"] == "2022-02-24"
     assert "We also condemn Belarus for enabling this attack." in belarus["hits"][0]["text"]
-    assert bread == {"question": "How do I bake sourdough bread?", "answered": False, "note": "", "hits": []}
+    assert bread["answered"] is False and bread["hits"] == [] and bread["note"] == ""
+    assert {"bake", "sourdough", "bread"} <= set(bread["unmatched"])  # words no passage uses, said as such
 
 
 def test_ask_text_scope_and_k(fresh_built):
@@ -52,3 +53,14 @@ def test_bad_arguments_fail_cleanly(fresh_built):
     out = run_cli(["ask", "-k", "0", "hello"], fresh_built)
     assert out.returncode == 2 and "-k must be between 1 and 50" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_bad_settings_and_folders_are_one_line_naming_the_variable(fresh_built, tmp_path):
+    out = run_cli(["ask", "sanctions"], fresh_built, TOP_K="abc")
+    assert out.returncode == 2 and out.stderr.strip() == "error: TOP_K must be a whole number from 1 to 10, not 'abc'"
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    out = run_cli(["build"], fresh_built, INDEX_DIR=str(blocker / "index"))
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert f"cannot use INDEX_DIR ({blocker / 'index'}): " in out.stderr and len(out.stderr.splitlines()) == 1, \
+        out.stderr
