@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Awaitable
 from pathlib import Path
 
@@ -44,6 +45,12 @@ def intents() -> discord.Intents:
     chosen.presences = False
     chosen.members = False
     return chosen
+
+
+# How long a lost gateway connection may take to come back before /healthz says 503: discord.py
+# reconnects by itself, usually within a second or two.
+GATEWAY_GRACE = 3.0
+RESTARTING = "I'm restarting; please ask again in a minute."
 
 
 class _Base:
@@ -106,10 +113,54 @@ class _Base:
         return len(searcher.index.passages) if searcher is not None else 0
 
     def health(self) -> tuple[bool, dict]:
-        """Ready: connected to the gateway, an index loaded, not stopping."""
-        details = {"gateway": self.is_ready() and not self.is_closed(),  # type: ignore[attr-defined]
+        """Ready: connected to the gateway (a connection lost for more than GATEWAY_GRACE seconds
+        counts as not connected, although discord.py's is_ready() stays true while it retries),
+        an index loaded, not stopping."""
+        lost = self.gateway_lost_for()
+        connected = self.is_ready() and not self.is_closed() and lost <= GATEWAY_GRACE  # type: ignore[attr-defined]
+        details = {"gateway": connected, "gateway_lost_seconds": round(lost, 1),
                    "index": self.answerer.engine._searcher is not None, "stopping": self.stopping}
-        return details["gateway"] and details["index"] and not self.stopping, details
+        return connected and details["index"] and not self.stopping, details
+
+    # The gateway connection's state, per shard (None: the unsharded connection), from discord.py's
+    # events: lost at a disconnect, back at a READY or a RESUMED.
+    @property
+    def _lost_at(self) -> dict:
+        if not hasattr(self, "_lost_at_by_shard"):
+            self._lost_at_by_shard: dict[int | None, float] = {}
+        return self._lost_at_by_shard
+
+    def gateway_lost_for(self) -> float:
+        """Seconds the longest-lost gateway connection has been down; 0 when all are up."""
+        now = time.monotonic()
+        return max((now - since for since in self._lost_at.values()), default=0.0)
+
+    def _gateway_event(self, shard: int | None, up: bool) -> None:
+        if up:
+            self._lost_at.pop(shard, None)
+        else:
+            self._lost_at.setdefault(shard, time.monotonic())
+
+    async def on_disconnect(self) -> None:
+        if self.settings.shard_count is None:
+            self._gateway_event(None, False)
+
+    async def on_connect(self) -> None:
+        if self.settings.shard_count is None:
+            self._gateway_event(None, True)
+
+    async def on_resumed(self) -> None:
+        if self.settings.shard_count is None:
+            self._gateway_event(None, True)
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        self._gateway_event(shard_id, False)
+
+    async def on_shard_connect(self, shard_id: int) -> None:
+        self._gateway_event(shard_id, True)
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        self._gateway_event(shard_id, True)
 
     async def open_store(self) -> None:
         """The database of feedback and settings. Without it the bot still answers (no buttons,
@@ -231,7 +282,7 @@ async def respond(interaction: discord.Interaction, work: Awaitable[render.Reply
     if getattr(interaction.client, "stopping", False):
         if asyncio.iscoroutine(work):
             work.close()
-        await send(interaction, render.error("I'm restarting; please ask again in a minute."))
+        await send(interaction, render.error(RESTARTING))
         return
     async with answerer.working() if answerer else contextlib.nullcontext():  # a stop waits for it
         task = asyncio.ensure_future(work)

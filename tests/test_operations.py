@@ -49,6 +49,46 @@ async def test_healthz_and_metrics(tmp_path, engine, encoder):
         await emu.stop()
 
 
+async def test_healthz_says_503_while_the_gateway_is_lost(tmp_path, engine, encoder):
+    """discord.py keeps is_ready() true while it reconnects; /healthz must not: with the gateway
+    refused for a while (an outage) it answers 503 past a short grace, and 200 once reconnected."""
+    from bot.client import GATEWAY_GRACE
+
+    shutil.copytree(engine.settings.index_dir, tmp_path / "index", symlinks=True)
+    settings_engine = EngineSettings(data_dir=copy_data(tmp_path / "data"), index_dir=tmp_path / "index", model="",
+                                     model_dir=engine.settings.model_dir)
+    emu = await DiscordEmulator().start()
+    bot, task = await start_bot(emu, settings_for(emu, settings_engine, METRICS_PORT="0"), encoder)
+    url = f"http://127.0.0.1:{bot.answerer.metrics.port}/healthz"
+    try:
+        async with aiohttp.ClientSession() as http:
+            async def status() -> tuple[int, dict]:
+                async with http.get(url) as response:
+                    return response.status, await response.json()
+
+            assert (await status())[0] == 200
+            emu.refuse_gateway(GATEWAY_GRACE + 4)
+            await emu.drop_connection()
+            samples = []
+            for _ in range(int((GATEWAY_GRACE + 3) / 0.25)):
+                await asyncio.sleep(0.25)
+                samples.append(await status())
+            assert bot.is_ready()  # what the old check relied on: still true
+            assert emu.gateway_refusals >= 1
+            assert samples[0][0] == 200  # within the grace: a blip is not an outage
+            down = [body for code, body in samples if code == 503]
+            assert down and not down[-1]["gateway"] and down[-1]["gateway_lost_seconds"] > GATEWAY_GRACE, samples
+            for _ in range(240):  # discord.py's backoff brings it back once the gateway accepts again
+                if (await status())[0] == 200:
+                    break
+                await asyncio.sleep(0.25)
+            code, body = await status()
+            assert code == 200 and body["gateway_lost_seconds"] == 0, body
+    finally:
+        await stop_bot(bot, task)
+        await emu.stop()
+
+
 async def test_json_logs_without_secrets_or_questions(fresh_built):
     emu = await DiscordEmulator().start()
     env = bot_env(fresh_built, DISCORD_TOKEN=emu.token, DISCORD_API_BASE=emu.api_base,

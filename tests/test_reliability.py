@@ -424,8 +424,8 @@ def test_env_is_ignored_and_example_has_placeholders_only():
 
 
 async def test_a_stop_finishes_the_answers_in_flight(tmp_path, engine, encoder, monkeypatch):
-    """What SIGTERM runs (bot.shutdown): no new questions, the one being answered is delivered,
-    then the gateway closes."""
+    """What SIGTERM runs (bot.shutdown): no new questions (a mention meanwhile is told "I'm
+    restarting", as /ask is), the one being answered is delivered, then the gateway closes."""
     import shutil
 
     from embeddings.config import EngineSettings
@@ -456,8 +456,9 @@ async def test_a_stop_finishes_the_answers_in_flight(tmp_path, engine, encoder, 
         late = await emu.send_message(f"<@{bot.user.id}> sanctions")
         await asyncio.wait_for(stopping, 30)
         assert "Belarus" in all_text(await emu.reply_to(first, timeout=5))  # delivered before the close
-        assert not [r for r in emu.calls("POST", "/messages")
-                    if str((r.json or {}).get("message_reference", {}).get("message_id")) == late["id"]]
+        told = await emu.reply_to(late, timeout=5)  # a mention meanwhile is told, as /ask is
+        assert "I'm restarting" in all_text(told) and "Belarus" not in all_text(told)
+        assert told.json["allowed_mentions"]["parse"] == []
         await asyncio.wait_for(task, 10)  # bot.start returned: the gateway is closed
     finally:
         await stop_bot(bot, task)

@@ -12,7 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from .. import render
-from ..client import respond, send
+from ..client import RESTARTING, respond, send
 
 if TYPE_CHECKING:
     from ..client import StatementBot
@@ -41,10 +41,16 @@ class Questions(commands.Cog):
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         me = self.bot.user
-        if me is None or message.author.bot or message.author.id == me.id or self.bot.stopping:
+        if me is None or message.author.bot or message.author.id == me.id:
             return
         if not any(user.id == me.id for user in message.mentions):
             return  # neither a mention nor a pinging reply to one of our answers
+        if self.bot.stopping:  # told, as /ask is, rather than left without an answer
+            try:
+                await message.reply(RESTARTING, mention_author=False, allowed_mentions=discord.AllowedMentions.none())
+            except discord.HTTPException as exc:
+                log.info("could not say I'm restarting in channel %s: %s", message.channel.id, exc)
+            return
         async with self.answerer.working():  # a stop waits for this answer to be sent
             await self._answer_mention(message, me)
 

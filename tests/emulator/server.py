@@ -220,6 +220,8 @@ class DiscordEmulator:
         self.session_id = "session-" + snowflake()
         self.messages: dict[str, dict] = {}  # every message the bot sent (as last edited), by id
         self.threads: dict[str, dict] = {}  # threads the bot started, by id
+        self.gateway_refused_until = 0.0  # monotonic time until which gateway connections fail
+        self.gateway_refusals = 0
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -436,6 +438,11 @@ class DiscordEmulator:
         """Answer the next ``count`` matching requests with 429 Too Many Requests."""
         self._rate_limits.append((method, path_part, count, retry_after))
 
+    def refuse_gateway(self, seconds: float) -> None:
+        """Refuse gateway connections (HTTP 503 at the handshake, as during a Discord outage)
+        for the next ``seconds``; the clients' retries fail until then."""
+        self.gateway_refused_until = time.monotonic() + seconds
+
     async def drop_connection(self) -> None:
         """Close the gateway socket as Discord does before asking a client to resume."""
         for ws in list(self._sockets):
@@ -648,7 +655,10 @@ class DiscordEmulator:
 
     # ------------------------------------------------------------------ gateway
 
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        if time.monotonic() < self.gateway_refused_until:
+            self.gateway_refusals += 1
+            return web.Response(status=503, text="gateway unavailable")
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
         self._sockets.append(ws)
