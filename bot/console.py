@@ -9,7 +9,7 @@ import sys
 from . import render
 from .core import Answerer
 
-HELP = """Type a question, or a command:
+HELP = """Type a question, or a command (the same as in Discord):
   /ask <question>                 same as typing the question
   /ask --scope all <question>     search the treaties too (statements|treaties|all)
   /ask --from 2022-03-01 --to 2022-03-31 --document <id or title> <question>
@@ -17,7 +17,11 @@ HELP = """Type a question, or a command:
   /treaty <name> [article]        e.g. /treaty "North Atlantic Treaty" 5
   /sources                        the documents in the index
   /reindex                        rebuild the index from DATA_DIR
-  /help, /quit"""
+  /help, /quit
+/settings is Discord only (a server's own settings); here TOP_K in .env sets the passages per answer."""
+SETTINGS = ("/settings changes one Discord server's settings (passages per answer, channels, threads, buttons), "
+            "so it exists only in Discord. Here the settings come from .env: TOP_K passages per answer "
+            "(now {top_k}).")
 
 
 async def handle(answerer: Answerer, line: str) -> str | None:
@@ -58,6 +62,8 @@ async def handle(answerer: Answerer, line: str) -> str | None:
         return render.to_text(await answerer.sources())
     if command == "/reindex":
         return render.to_text(await answerer.reindex("console"))
+    if command == "/settings":
+        return SETTINGS.format(top_k=answerer.engine.settings.top_k)
     return f"Unknown command {command}. " + HELP
 
 

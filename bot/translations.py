@@ -20,6 +20,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "ru": "Спросите о заявлениях и получите фрагменты дословно, с датой.",
         "uk": "Запитайте про заяви й отримайте уривки дослівно, з датою.",
     },
+    # /help
+    "What this bot does, and its commands.": {
+        "fr": "Ce que fait ce bot, et ses commandes.",
+        "de": "Was dieser Bot tut, und seine Befehle.",
+        "es": "Qué hace este bot y sus comandos.",
+        "pl": "Co robi ten bot i jakie ma polecenia.",
+        "ru": "Что делает этот бот и его команды.",
+        "uk": "Що робить цей бот і його команди.",
+    },
     "question": {"fr": "question", "de": "frage", "es": "pregunta", "pl": "pytanie", "ru": "вопрос",
                  "uk": "питання"},
     "What you want to know, in your own words (e.g. 'Who was condemned for enabling the attack?')": {

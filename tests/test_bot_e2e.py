@@ -140,7 +140,7 @@ async def test_unknown_treaty_and_article(world):
     assert [m["ephemeral"] for m in emu.shown(unknown)] == [True]  # only the asker sees the mistake
     too_far = await emu.interact("treaty", [{"name": "name", "type": 3, "value": "Washington Treaty"},
                                             {"name": "article", "type": 4, "value": 99}])
-    assert "Article 99 is not in the Washington Treaty (Articles 1-14)" in all_text(await emu.answer(too_far))
+    assert "The Washington Treaty has no Article 99 (it has Articles 1-14)." in all_text(await emu.answer(too_far))
 
 
 async def test_private_replies_stay_private_after_a_public_defer(world, monkeypatch):

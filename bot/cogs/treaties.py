@@ -1,4 +1,5 @@
-"""Treaty lookups (``/treaty``, with autocomplete) and the document list (``/sources``)."""
+"""Reference: treaty lookups (``/treaty``, with autocomplete), the document list (``/sources``)
+and what the bot does (``/help``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from ..client import respond
+from .. import render
+from ..client import respond, send
 
 if TYPE_CHECKING:
     from ..client import StatementBot
@@ -35,6 +37,12 @@ class Treaties(commands.Cog):
     @app_commands.command(name="sources", description="List the documents the bot quotes from, with dates.")
     async def sources(self, interaction: discord.Interaction) -> None:
         await respond(interaction, self.answerer.sources())
+
+    @app_commands.command(name="help", description="What this bot does, and its commands.")
+    async def help(self, interaction: discord.Interaction) -> None:
+        reply = render.help_reply()
+        reply.ephemeral = True  # for the asker, not the channel
+        await send(interaction, reply)
 
 
 async def setup(bot: StatementBot) -> None:
