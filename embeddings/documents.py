@@ -222,13 +222,27 @@ def iter_document_files(data_dir: Path) -> Iterable[Path]:
         yield path
 
 
+def unsupported_files(data_dir: Path) -> list[str]:
+    """One line per file in ``data_dir`` in a format not read (yet), so that none is ignored
+    without a word: "statement.pdf is in a format not supported yet (.pdf); ..."."""
+    out = []
+    for path in sorted(data_dir.iterdir()):
+        if path.name.startswith(".") or path.name.endswith(META_SUFFIX) or not path.is_file():
+            continue
+        if path.suffix.lower() not in DOCUMENT_SUFFIXES:
+            kind = path.suffix.lower() or "no file extension"
+            out.append(f"{path.name} is in a format not supported yet ({kind}); add its text as a .txt or .md file")
+    return out
+
+
 def load_corpus(data_dir: Path) -> LoadReport:
-    """Read every document in ``data_dir``; a bad file is reported by name and skipped."""
+    """Read every document in ``data_dir``; a bad file is reported by name and skipped, and so is
+    a file in a format not read."""
     if not data_dir.is_dir():
         raise DocumentError(str(data_dir), "is not a folder (set DATA_DIR)")
     documents: list[Document] = []
     passages: list[Passage] = []
-    problems: list[str] = []
+    problems: list[str] = unsupported_files(data_dir)
     seen_ids: dict[str, str] = {}
     seen_hashes: dict[str, str] = {}
     texts_of: dict[str, set[str]] = {}  # document file -> its passages, normalised

@@ -1,0 +1,102 @@
+"""What a new user meets in the first hour on the shipped data: dated questions, questions the
+statement does not speak to, treaty articles named in a question, /treaty on a partial text,
+the same commands in the console and Discord, and files the library cannot read yet."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot import console, render
+from bot.core import Answerer
+from bot.settings import BotSettings
+from embeddings.documents import load_corpus
+
+from .botkit import all_text
+from .conftest import copy_data
+
+STATEMENT = "nato-2022-02-24"
+BELARUS = "We also condemn Belarus for enabling this attack."
+
+
+def test_a_question_naming_the_statements_date_or_year_is_answered_from_it(engine):
+    for question in ("What did NATO say on 24 February 2022?", "what did nato say on feb 24 2022",
+                     "What did NATO say in 2022?"):
+        result = engine.ask(question)
+        assert result.answered and not result.tentative, (question, result.signals, result.note)
+        assert {h.passage.document for h in result.hits} == {STATEMENT}
+    belarus = engine.ask("What did NATO say in 2022 about Belarus?")
+    assert belarus.answered and BELARUS in belarus.hits[0].passage.text
+    assert "2022" in belarus.note  # said: the answer comes from the documents of that year
+
+
+def test_a_year_no_document_has_is_the_questions_topic_not_a_filter(engine):
+    # The statement speaks of 2014; no document is dated 2014: the year is what is asked about.
+    since = engine.ask("What support has Ukraine had from the allies in 2014?")
+    assert since.answered and not since.note
+    later = engine.ask("How many tanks did Germany send to Ukraine in 2023?")
+    assert not later.answered or later.tentative
+
+
+def test_what_the_statement_does_not_say_is_told_so(engine):
+    for question in ("Did NATO say anything about nuclear weapons?", "What did NATO say about the war in Gaza?"):
+        result = engine.ask(question)
+        assert not result.answered or result.tentative, (question, result.signals)
+        assert result.unmatched, question  # the words no passage uses, to say so
+        reply = render.to_text(render.answer(result))
+        assert "never use" in reply and ("Sorry" in reply or "The nearest ones" in reply), reply
+    nuclear = render.to_text(render.answer(engine.ask("Did NATO say anything about nuclear weapons?")))
+    assert "“nuclear”" in nuclear and "“weapons”" in nuclear
+
+
+def test_a_named_treaty_article_comes_first_whatever_the_scope(engine):
+    for question in ("What does Article 51 of the UN Charter say?", "article 5 of the washington treaty",
+                     "what's in point 2 of the budapest memorandum"):
+        result = engine.ask(question)  # the default scope: the statements
+        assert result.answered
+        top = result.hits[0].passage
+        assert top.kind == "treaty" and top.article in {"51", "5", "2"}, (question, top.id)
+    cited = engine.ask("What does Article 5 of the Washington Treaty say?")
+    assert [h.passage.kind for h in cited.hits][:2] == ["treaty", "statement"]  # then the statement citing it
+    assert "Article 5" in cited.hits[1].passage.text
+
+
+def test_treaty_lookup_of_a_part_a_partial_text_lacks_is_one_true_reply(engine):
+    answer = engine.treaty("Budapest Memorandum", 6)
+    reply = render.to_text(render.treaty(answer, "Budapest Memorandum", []))
+    assert reply.startswith("Point 6 of the Budapest Memorandum is not in the library: only part of its text "
+                            "is (points 1-4).")
+    assert "not in the library;" not in reply and "Only part of the text is in the library" in reply
+    assert "paragraphs 5 and 6" in reply  # what the file itself says is missing
+    complete = engine.treaty("Washington Treaty", 99)
+    assert complete.problem == "The Washington Treaty has no Article 99 (it has Articles 1-14)."
+    unknown_text = engine.treaty("Charter of Paris", None)
+    assert "not in the library" not in render.to_text(render.treaty(unknown_text, "Charter of Paris", []))
+
+
+def test_console_says_settings_are_discord_only_and_help_lists_the_commands(engine):
+    answerer = Answerer(engine, BotSettings.from_env({}))
+    settings = asyncio.run(console.handle(answerer, "/settings"))
+    assert "only in Discord" in settings and "TOP_K" in settings and "Unknown command" not in settings
+    help_text = asyncio.run(console.handle(answerer, "/help"))
+    assert "/settings is Discord only" in help_text
+    for command, _, _ in render.COMMANDS:
+        assert command.split()[0] in help_text or command.startswith("/settings")
+
+
+async def test_help_command_in_discord(world):
+    emu, _, _ = world
+    assert "help" in emu.commands and emu.commands["help"]["description"]
+    interaction = await emu.interact("help", [])
+    reply = await emu.answer(interaction)
+    text = all_text(reply)
+    assert all(command.split()[0] in text for command, _, _ in render.COMMANDS)
+    assert emu.shown(interaction)[0]["ephemeral"]
+
+
+def test_files_in_formats_not_read_yet_are_listed_as_skipped(tmp_path):
+    data = copy_data(tmp_path / "data")
+    for name in ("statement.pdf", "page.html", "memo.docx"):
+        (data / name).write_bytes(b"%PDF-1.4 or <html> or PK\x03\x04")
+    problems = load_corpus(data).problems
+    for name, suffix in (("statement.pdf", ".pdf"), ("page.html", ".html"), ("memo.docx", ".docx")):
+        assert f"{name} is in a format not supported yet ({suffix}); add its text as a .txt or .md file" in problems
