@@ -13,7 +13,7 @@ Fine-tuned models live in ``MODEL_DIR`` (default ``INDEX_DIR/.models``)::
     active.json               the fine-tuned model now chosen
     <fingerprint>/            the int8 ONNX export of a model (embeddings.onnx_encoder)
 
-A start with labelled data that has no model yet trains one (about a minute here), once; later
+A start with labelled data that has no model yet trains one, once; later
 starts find its folder and do not retrain. A folder whose card or weights do not check out is
 named in the log and trained again. A model refused by the gate keeps a card saying why, so it
 is not retrained at every start; the model that served before keeps serving. When the labelled
@@ -303,7 +303,7 @@ def _train(settings, rows, corpus, config, key, folder: Path, report, again: boo
         return card
     started = time.perf_counter()
     say(f"fine-tuning {Path(settings.model_path).name} on {record['answerable']} labelled questions, "
-        f"{record['final_epochs']} epochs (about a minute; once)")
+        f"{record['final_epochs']} epochs (once)")
     model, _, history = fit(settings.model_path, [r for r in rows if r.answerable], corpus, config,
                             epochs=record["final_epochs"], report=say)
     tmp = folder.with_name(f".tmp-{folder.name}-{uuid.uuid4().hex[:6]}")
@@ -449,8 +449,8 @@ def prepare_in_child(settings: EngineSettings) -> None:
 
     started = time.perf_counter()
     log.warning("first start: preparing the model and the index, once (fine-tuning the model on the labelled "
-                "questions if needed, exporting it to ONNX, embedding the documents); about two minutes on two "
-                "idle cores, more on a busy machine. Later starts take seconds. Progress follows.")
+                "questions if needed, exporting it to ONNX, embedding the documents): a few minutes on "
+                "a small machine. Later starts take seconds. Progress follows, with the time left.")
     code, tail = run_child([sys.executable, "-m", "embeddings", "prepare"], _child_env(settings),
                            lambda line: log.info("first start: %s", line))
     if code != 0:

@@ -173,8 +173,7 @@ def export(model_path: str, target: Path) -> Path:
     work.mkdir()
     try:
         started = time.monotonic()
-        log.info("exporting the model to int8 ONNX and checking it against PyTorch (once per model; "
-                 "about half a minute here)")
+        log.info("exporting the model to int8 ONNX and checking it against PyTorch (once per model)")
         offline()
         import torch
         from onnxruntime.quantization import QuantType, quantize_dynamic

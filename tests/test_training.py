@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import shutil
 import threading
 from collections import Counter
@@ -115,7 +116,11 @@ def test_training_is_deterministic(engine_settings):
     rows = tiny_rows(engine_settings)
     config = TrainConfig(max_epochs=1)
     texts = ["Who helped Russia?", "Is NATO sending ships?"]
-    first = fit(engine_settings.model_path, rows, corpus, config, epochs=1)[0].encode(texts)
+    said: list[str] = []
+    first = fit(engine_settings.model_path, rows, corpus, config, epochs=1, report=said.append)[0].encode(texts)
+    # The progress counts the real batches: it ends at its total, never past it ("19 of 18 steps").
+    counts = [tuple(map(int, m.groups())) for m in map(re.compile(r"fine-tuning: (\d+) of (\d+)").match, said) if m]
+    assert counts and counts[-1][0] == counts[-1][1] and all(done <= total for done, total in counts), said
     second = fit(engine_settings.model_path, rows, corpus, config, epochs=1)[0].encode(texts)
     other = fit(engine_settings.model_path, rows, corpus, TrainConfig(max_epochs=1, seed=7), epochs=1)[0].encode(texts)
     assert np.allclose(first, second, atol=1e-5)
