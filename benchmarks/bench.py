@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from embeddings.config import EngineSettings  # noqa: E402
-from embeddings.evaluate import load_rows  # noqa: E402
+from embeddings.labels import load_rows  # noqa: E402
 
 START_SCRIPT = """
 import time, sys
@@ -81,7 +81,7 @@ def rss_mb() -> float:
 
 def shipped(tmp: Path, questions: list[str]) -> dict:
     from bot import render
-    from embeddings.index import passage_units
+    from embeddings.index.load import passage_units
     from embeddings.service import Engine
 
     data = tmp / "data"
@@ -165,7 +165,7 @@ def shipped(tmp: Path, questions: list[str]) -> dict:
     # The plain pipeline, same run: PyTorch encoder + flat index over paragraph vectors.
     import faiss
 
-    from embeddings.encoder import Encoder
+    from embeddings.encoders.pytorch import Encoder
 
     torch_encoder = Encoder(settings.model_path)
     statements = [p for p in engine.index.passages if p.kind == "statement"]
@@ -173,7 +173,7 @@ def shipped(tmp: Path, questions: list[str]) -> dict:
     flat.add(torch_encoder.encode([passage_units(p)[0] for p in statements]))
     torch_encoder.warm()
 
-    from embeddings.search import Hit, SearchResult
+    from embeddings.search.results import Hit, SearchResult
 
     def plain(q: str):
         scores, ids = flat.search(torch_encoder.encode_query(q).reshape(1, -1), 3)
@@ -194,12 +194,12 @@ def generated(size: int, questions: list[str], base) -> dict:
     import bm25s
     import faiss
 
-    from embeddings.build import make_dense_index
-    from embeddings.index import KindIndex, LoadedIndex
-    from embeddings.records import Passage
-    from embeddings.search import Searcher
-    from embeddings.text import tokens, word_counts
-    from embeddings.treaties import TreatyCatalogue
+    from embeddings.corpus.records import Passage
+    from embeddings.corpus.text import tokens, word_counts
+    from embeddings.corpus.treaties import TreatyCatalogue
+    from embeddings.index.build import make_dense_index
+    from embeddings.index.load import KindIndex, LoadedIndex
+    from embeddings.search.searcher import Searcher
 
     rng = np.random.default_rng(size)
     real = np.asarray(base.index.vectors, dtype=np.float32)
@@ -287,7 +287,7 @@ def spelling(real_words: list[str], sizes=(30_000, 100_000, 300_000)) -> list[di
     from rapidfuzz import process
     from rapidfuzz.distance import Levenshtein
 
-    from embeddings.search import Speller
+    from embeddings.search.spelling import Speller
 
     rng = np.random.default_rng(7)
     real = sorted({w for w in real_words if len(w) >= 5 and w.isalpha()})
@@ -394,8 +394,8 @@ def main() -> int:
         "when": time.strftime("%Y-%m-%d %H:%M"),
     }
     if args.spelling_only:
-        from embeddings.documents import load_corpus
-        from embeddings.text import word_counts
+        from embeddings.corpus.documents import load_corpus
+        from embeddings.corpus.text import word_counts
 
         words = word_counts([p.text for p in load_corpus(ROOT / "data").passages])
         results["spelling"] = spelling(list(words))

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench import latency as timed  # noqa: E402
 
 from embeddings.config import EngineSettings  # noqa: E402
-from embeddings.evaluate import load_rows  # noqa: E402
+from embeddings.labels import load_rows  # noqa: E402
 
 
 def main() -> int:
@@ -38,8 +38,8 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results-library.json"))
     args = parser.parse_args()
     from bot import render
+    from embeddings.corpus.dates import find_span
     from embeddings.service import Engine
-    from embeddings.when import find_span
 
     rows = load_rows([ROOT / "embeddings/eval/library_questions.jsonl",
                       ROOT / "embeddings/eval/who_when_questions.jsonl"])

@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from embeddings.config import EngineSettings  # noqa: E402
-from embeddings.evaluate import load_rows  # noqa: E402
+from embeddings.labels import load_rows  # noqa: E402
 
 PASSAGES_PER_FILE = 1000
 
@@ -108,7 +108,7 @@ def write_documents(data: Path, passages: int, real_words: list[str], rng: np.ra
 
 def one_size(size: int, tmp: Path, real, model_dir: Path, anchors, real_words: list[str],
              questions: list[str]) -> dict:
-    from embeddings.build import build_index
+    from embeddings.index.build import build_index
     from embeddings.service import Engine
 
     rng = np.random.default_rng(size)

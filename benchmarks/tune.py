@@ -16,7 +16,7 @@ record is stamped with the key of the data, base model and settings it belongs t
 with exactly that data reuses it and only trains the final model. The fusion weights are chosen
 by grid (best recall@1, then recall@3, then MRR; on a tie the first in grid order), the no-answer
 rule is a logistic model with the strictest threshold that refuses at most 3% of the answerable
-questions; see ``embeddings/train.py``.
+questions; see ``embeddings/training/``.
 """
 
 from __future__ import annotations
@@ -29,11 +29,13 @@ import time
 from dataclasses import fields, replace
 from pathlib import Path
 
-from embeddings import train
+from embeddings import registry
 from embeddings.config import EngineSettings
-from embeddings.evaluate import load_rows, metrics
-from embeddings.models import training_data
-from embeddings.train import SHIPPED_RECORD, TrainConfig, held_out_outcomes, score_folds, summarise
+from embeddings.labels import load_rows
+from embeddings.registry import SHIPPED_RECORD, TrainConfig, training_data
+from embeddings.training import tuning
+from embeddings.training.crossval import held_out_outcomes, score_folds, summarise
+from embeddings.training.evaluate import metrics
 
 SIGNALS = ("dense", "lexical", "unknown", "unknown_year")
 
@@ -47,7 +49,7 @@ def main() -> None:
                         f"(of {', '.join(SIGNALS)}); prints the figures and writes nothing")
     parser.add_argument("--tentative", type=float, metavar="PERCENT",
                         help="compare: the share of answered fitting questions under the confident level "
-                        f"(shipped {train.TENTATIVE_PERCENTILE:g}); prints the figures and writes nothing")
+                        f"(shipped {tuning.TENTATIVE_PERCENTILE:g}); prints the figures and writes nothing")
     parser.add_argument("--config", nargs="+", metavar="KEY=VALUE", default=[],
                         help="compare: other training settings (TrainConfig fields); prints the figures, "
                         "writes nothing")
@@ -62,7 +64,7 @@ def main() -> None:
         config = replace(config, **{key: type(getattr(config, key))(value)})
     experiment = bool(args.features or args.config or args.tentative is not None)
     if args.tentative is not None:
-        train.TENTATIVE_PERCENTILE = args.tentative
+        tuning.TENTATIVE_PERCENTILE = args.tentative
     started = time.perf_counter()
     reused = bool(args.scores and args.scores.exists())
     if reused:
@@ -75,8 +77,8 @@ def main() -> None:
         if args.scores:
             args.scores.write_bytes(pickle.dumps(scores))
     if args.features:
-        train.ANSWER_FEATURES = tuple(f.strip() for f in args.features.split(","))
-        if not set(train.ANSWER_FEATURES) <= set(SIGNALS):
+        registry.ANSWER_FEATURES = tuple(f.strip() for f in args.features.split(","))
+        if not set(registry.ANSWER_FEATURES) <= set(SIGNALS):
             parser.error(f"--features: choose from {', '.join(SIGNALS)}")
     record = summarise(scores, config)
     record["seconds"] = round(time.perf_counter() - started, 1)
@@ -106,7 +108,7 @@ def main() -> None:
             print(f"{name}, scope {scope}: {len(outcomes)} questions, recall@1 {m['recall@1']:.3f}, "
                   f"recall@3 {m['recall@3']:.3f}")
     if args.features:
-        print(f"features {', '.join(train.ANSWER_FEATURES)}; pooled:",
+        print(f"features {', '.join(registry.ANSWER_FEATURES)}; pooled:",
               {k: record[n]["pooled"][k] for n in ("trained",) for k in ("near_topic_rejected", "false_rejection")})
     elif not experiment:
         print(f"written {OUT}")

@@ -29,9 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from embeddings.config import EngineSettings  # noqa: E402
-from embeddings.evaluate import load_rows  # noqa: E402
-from embeddings.multilingual import CALIBRATION_FILE, PROBES  # noqa: E402
-from embeddings.search import PROBE_QUANTILE, probe_questions  # noqa: E402
+from embeddings.encoders.multilingual import CALIBRATION_FILE, PROBES  # noqa: E402
+from embeddings.labels import load_rows  # noqa: E402
+from embeddings.search.params import PROBE_QUANTILE, probe_questions  # noqa: E402
 from embeddings.service import Engine  # noqa: E402
 
 

@@ -227,7 +227,7 @@ class Answerer:
 
     async def feedback_rows(self) -> list | render.Reply:
         """Readers' helpful answers as labelled rows, or why there are none."""
-        from embeddings.evaluate import _feedback_row
+        from embeddings.labels import feedback_row
 
         if self.store is None:
             return render.error("Retraining learns from readers' votes, and the bot's database is not available.")
@@ -235,7 +235,7 @@ class Answerer:
             votes = await self.store.export()
         except (StoreError, SQLAlchemyError, OSError) as exc:
             return render.error(f"I can't read the feedback just now: {exc}")
-        rows = [_feedback_row(v) for v in votes if v["vote"] == "up" and v["passages"]]
+        rows = [feedback_row(v) for v in votes if v["vote"] == "up" and v["passages"]]
         if not rows:
             return render.error("No reader has marked an answer helpful yet, so there is nothing new to learn from.")
         return rows

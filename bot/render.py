@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 
 import discord
 
-from embeddings.index import BuildSummary
-from embeddings.search import SearchResult
+from embeddings.corpus.treaties import TreatyAnswer
+from embeddings.index.load import BuildSummary
+from embeddings.search.results import SearchResult
 from embeddings.service import SourceInfo
-from embeddings.treaties import TreatyAnswer
 
 # Discord's limits.
 CONTENT_MAX = 2000

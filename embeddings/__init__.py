@@ -3,7 +3,7 @@
 This package never imports discord; the bot in ``bot/`` builds on it.
 """
 
-from .errors import BuildFailed, BuildInProgress, DocumentError, EngineError, IndexDamaged, IndexMismatch
+from embeddings.errors import BuildFailed, BuildInProgress, DocumentError, EngineError, IndexDamaged, IndexMismatch
 
 __all__ = [
     "BuildFailed", "BuildInProgress", "DocumentError", "EngineError", "IndexDamaged", "IndexMismatch",

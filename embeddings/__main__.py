@@ -11,10 +11,10 @@ import signal
 import sys
 from collections.abc import Iterator
 
-from .config import EngineSettings, SettingsError, folder_error
-from .errors import EngineError
-from .evaluate import LabelError
-from .search import SCOPES, SearchResult
+from embeddings.config import EngineSettings, SettingsError, folder_error
+from embeddings.errors import EngineError
+from embeddings.labels import LabelError
+from embeddings.search.results import SCOPES, SearchResult
 
 log = logging.getLogger("embeddings")
 
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("embeddings").setLevel(logging.INFO)
     settings = None
     try:
-        from .models import die_with_parent
+        from embeddings.subprocesses import die_with_parent
 
         die_with_parent()
         from dotenv import load_dotenv
@@ -110,8 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         load_dotenv()
         settings = EngineSettings.from_env()
         if args.command == "evaluate":
-            from .evaluate import main as evaluate_main
-            from .service import Engine
+            from embeddings.service import Engine
+            from embeddings.training.evaluate import main as evaluate_main
 
             return evaluate_main(Engine(settings), as_json=args.json, show_misses=args.show_misses,
                                  questions=tuple(args.questions), only=args.only, split=args.split)
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "train":
             return _train(settings, args.questions, args.cross_validate, args.feedback, args.config)
 
-        from .service import Engine
+        from embeddings.service import Engine
 
         engine = Engine(settings)
         if args.command == "build":
@@ -171,15 +171,15 @@ def main(argv: list[str] | None = None) -> int:
 def _prepare(settings: EngineSettings) -> int:
     """What a first start runs in a child process: the model (fine-tuned once if needed), its ONNX
     export and the index, saying how far each is (with the time left) on standard error."""
-    from .backends import make_encoder
-    from .models import select_model
-    from .progress import Progress
-    from .service import Engine
+    from embeddings.encoders.choice import make_encoder
+    from embeddings.progress import Progress
+    from embeddings.service import Engine
+    from embeddings.training.prepare import select_or_train
 
     def say(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
-    choice = select_model(settings, report=say)
+    choice = select_or_train(settings, report=say)
     say(f"model: {choice.reason}")
     make_encoder(choice.path, settings.encoder, settings.model_dir).warm()  # exports once
     counters: dict[str, Progress] = {}
@@ -207,9 +207,9 @@ def _questions(words: list[str]) -> Iterator[str]:
 
 
 def _train(settings: EngineSettings, files: list[str], again: bool, feedback: str = "", config: str = "") -> int:
-    from .evaluate import load_rows
-    from .models import select_model
-    from .train import TrainConfig
+    from embeddings.labels import load_rows
+    from embeddings.registry import TrainConfig
+    from embeddings.training.prepare import select_or_train
 
     try:
         chosen = TrainConfig(**json.loads(config)) if config else None
@@ -224,7 +224,7 @@ def _train(settings: EngineSettings, files: list[str], again: bool, feedback: st
     if settings.fine_tune == "off":
         print("error: FINE_TUNE=off; set FINE_TUNE=auto to train", file=sys.stderr)
         return 2
-    choice = select_model(settings, load_rows(files), report=say, cross_validate_again=again, config=chosen,
+    choice = select_or_train(settings, load_rows(files), report=say, cross_validate_again=again, config=chosen,
                           feedback=helpful)
     print(f"model: {choice.path}")
     print(f"  {choice.reason}")

@@ -7,7 +7,7 @@ import fcntl
 import logging
 from pathlib import Path
 
-from .errors import BuildInProgress
+from embeddings.errors import BuildInProgress
 
 log = logging.getLogger(__name__)
 

@@ -13,12 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .backends import make_encoder
-from .build import BuildProgress, build_index, build_lock
-from .config import EngineSettings, folder_error
-from .errors import BadFilter, BuildFailed, BuildInProgress, EngineError, IndexDamaged, IndexMismatch
-from .focus import Filters
-from .index import (
+from embeddings.config import EngineSettings, folder_error
+from embeddings.corpus.records import is_partial
+from embeddings.corpus.treaties import TreatyAnswer, TreatyCatalogue
+from embeddings.encoders.choice import make_encoder
+from embeddings.errors import BadFilter, BuildFailed, BuildInProgress, EngineError, IndexDamaged, IndexMismatch
+from embeddings.index.build import BuildProgress, build_index, build_lock
+from embeddings.index.load import (
     SCHEMA_VERSION,
     BuildSummary,
     LoadedIndex,
@@ -26,10 +27,12 @@ from .index import (
     load_index,
     read_manifest,
 )
-from .models import ModelChoice, is_trained, prepare_in_child, search_params_for, select_model, train_in_child
-from .records import is_partial
-from .search import Searcher, SearchParams, SearchResult
-from .treaties import TreatyAnswer, TreatyCatalogue
+from embeddings.registry import ModelChoice, is_trained, search_params_for, select_model
+from embeddings.search.focus import Filters
+from embeddings.search.params import SearchParams
+from embeddings.search.results import SearchResult
+from embeddings.search.searcher import Searcher
+from embeddings.subprocesses import prepare_in_child, train_in_child
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +60,7 @@ class SourceInfo:
 
 def onnx_exported(model_path: str, model_dir: Path) -> bool:
     """Whether the model's int8 ONNX export exists already (checked without loading torch)."""
-    from .onnx_encoder import ONNX_FILE, OnnxEncoder
+    from embeddings.encoders.onnx_int8 import ONNX_FILE, OnnxEncoder
 
     return (OnnxEncoder(model_path, model_dir).cache_dir / ONNX_FILE).exists()
 
@@ -100,13 +103,15 @@ class Engine:
             if self._model is not None:
                 return
             if self._encoder is None:
-                choice = select_model(self.settings, train=False)
+                choice = select_model(self.settings)
                 if self.settings.encoder == "onnx" and (choice is None or not onnx_exported(
                         choice.path, self.settings.model_dir)):
                     prepare_in_child(self.settings)  # training and the export need torch: not here
-                    choice = select_model(self.settings, train=False)
-                if choice is None:
                     choice = select_model(self.settings)
+                if choice is None:  # ENCODER=torch: trained here, torch being loaded anyway
+                    from embeddings.training.prepare import select_or_train
+
+                    choice = select_or_train(self.settings)
                 log.info("embedding model: %s (%s)", choice.path, choice.reason)
                 self._encoder = make_encoder(choice.path, self.settings.encoder, self.settings.model_dir)
             else:
@@ -134,8 +139,8 @@ class Engine:
     def training_record(self, rows) -> dict | None:
         """The cross-validation record (held-out figures) for these labelled rows, computing it
         if needed; None when fine-tuning is off or there are too few rows."""
-        from .models import cv_record, training_data
-        from .train import TrainConfig
+        from embeddings.registry import TrainConfig, training_data
+        from embeddings.training.prepare import cv_record
 
         config = TrainConfig()
         data, _ = training_data(self.settings, rows, config)
@@ -224,7 +229,7 @@ class Engine:
         if self.settings.multilingual == "off":
             return None
         if self._multilingual is None:
-            from .multilingual import Multilingual
+            from embeddings.encoders.multilingual import Multilingual
 
             self._multilingual = Multilingual()
         return self._multilingual
@@ -241,7 +246,7 @@ class Engine:
                           multilingual=model.fingerprint if model is not None else "")
 
     def _base_fingerprint(self) -> str:
-        from .modelfiles import model_fingerprint
+        from embeddings.encoders.base import model_fingerprint
 
         return model_fingerprint(self.settings.model_path)
 
@@ -286,7 +291,7 @@ class Engine:
             current = self.encoder.model_path
             before = self._model.card if self._model else None
             train_in_child(self.settings, feedback, self.retrain_config, report)  # torch stays out of here
-            choice = select_model(self.settings, feedback=feedback, config=self.retrain_config, train=False)
+            choice = select_model(self.settings, feedback=feedback, config=self.retrain_config)
             if choice is None:
                 raise BuildFailed("retraining did not produce a model")
             if not choice.trained or choice.path == current:
@@ -330,7 +335,7 @@ class Engine:
     def filters(self, start: str = "", end: str = "", document: str = "") -> Filters:
         """Filters from what a person typed: dates as YYYY-MM-DD (or YYYY-MM, YYYY) and a
         document's id or title. Raises BadFilter with a message to show them."""
-        from .when import parse_day
+        from embeddings.corpus.dates import parse_day
 
         try:
             first = parse_day(start) if start.strip() else None

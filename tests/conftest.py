@@ -16,13 +16,14 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ.setdefault(_name, "1")
 
-from embeddings.backends import make_encoder
 from embeddings.config import PROJECT_ROOT, EngineSettings, bundled_model_path
-from embeddings.encoder import Encoder
+from embeddings.encoders.choice import make_encoder
+from embeddings.encoders.onnx_int8 import ONNX_FILE
+from embeddings.encoders.pytorch import Encoder
 from embeddings.locks import file_lock
-from embeddings.models import ModelChoice, ModelDamaged, read_card, select_model
-from embeddings.onnx_encoder import ONNX_FILE
+from embeddings.registry import ModelChoice, ModelDamaged, read_card
 from embeddings.service import Engine
+from embeddings.training.prepare import select_or_train
 
 from . import botkit
 from .emulator import DiscordEmulator
@@ -151,7 +152,7 @@ def engine_settings(tmp_path_factory, model_dir) -> EngineSettings:
 @pytest.fixture(scope="session")
 def model_choice(engine_settings) -> ModelChoice:
     """What a first start chooses: the bundled model fine-tuned on the shipped labelled set."""
-    return select_model(engine_settings)
+    return select_or_train(engine_settings)
 
 
 @pytest.fixture(scope="session")

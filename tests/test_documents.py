@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from embeddings.documents import load_corpus, parse_date, read_document, split_passages
+from embeddings.corpus.documents import load_corpus, parse_date, read_document
+from embeddings.corpus.splitting import split_passages
 from embeddings.errors import DocumentError
 
 from .conftest import DATA, STATEMENT_FILE

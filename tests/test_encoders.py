@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from embeddings.index import passage_units
+from embeddings.index.load import passage_units
 
 
 @pytest.mark.slow

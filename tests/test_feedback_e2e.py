@@ -192,9 +192,9 @@ async def test_reindex_retrain_learns_from_helpful_answers(tmp_path, engine, enc
     helpful, cross-validated (two folds, one epoch here, to keep the suite short), reported before
     and after, and served only if not worse. The session's model folder is used (so the result
     is cached between runs like the session's model) and its choice of model put back after."""
-    from embeddings.models import select_model
+    from embeddings.registry import TrainConfig
     from embeddings.service import Engine
-    from embeddings.train import TrainConfig
+    from embeddings.training.prepare import select_or_train
 
     data = copy_data(tmp_path / "data")
     shutil.copytree(engine.settings.index_dir, tmp_path / "index", symlinks=True)
@@ -225,7 +225,7 @@ async def test_reindex_retrain_learns_from_helpful_answers(tmp_path, engine, enc
             after = await ask(emu)  # still answering, with whichever model serves
             assert "Belarus" in json.dumps(after["embeds"])
             if "The new model serves now" in text:  # and it serves on after a restart
-                assert select_model(engine_settings).path == bot.answerer.engine.model_info["path"]
+                assert select_or_train(engine_settings).path == bot.answerer.engine.model_info["path"]
         finally:
             await botkit.stop_bot(bot, task)
     finally:
@@ -238,11 +238,11 @@ def test_retrain_swaps_in_the_model_it_chooses(fresh_settings, engine, base_enco
     """An engine serving the base model retrains on the same helpful answers as the test above
     (so on its cached result): the gate keeps the fine-tuned model that served before, which is
     better than the base model, so the index is rebuilt with it and it serves."""
-    from embeddings.evaluate import _feedback_row
+    from embeddings.labels import feedback_row
+    from embeddings.registry import TrainConfig
     from embeddings.service import Engine
-    from embeddings.train import TrainConfig
 
-    rows = [_feedback_row({"question": q, "vote": "up", "scope": "statements",
+    rows = [feedback_row({"question": q, "vote": "up", "scope": "statements",
                            "passages": [{"id": h.passage.id} for h in engine.ask(q).hits]}) for q in HELPFUL]
     monkeypatch.setattr(Engine, "retrain_config", TrainConfig(**RETRAIN_CONFIG))
     active = (fresh_settings.model_dir / "active.json").read_bytes()

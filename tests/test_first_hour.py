@@ -9,7 +9,7 @@ import asyncio
 from bot import console, render
 from bot.core import Answerer
 from bot.settings import BotSettings
-from embeddings.documents import load_corpus
+from embeddings.corpus.documents import load_corpus
 
 from .botkit import all_text
 from .conftest import copy_data

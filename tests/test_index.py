@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings.build import build_index
 from embeddings.errors import BuildFailed, IndexDamaged, IndexMismatch
-from embeddings.index import BUILD_RUN, SCHEMA_VERSION, current_path, load_index, passage_units
+from embeddings.index.build import build_index
+from embeddings.index.load import BUILD_RUN, SCHEMA_VERSION, current_path, load_index, passage_units
 from embeddings.service import Engine
 
 from .conftest import DATA
@@ -36,8 +36,8 @@ def test_a_start_reads_passages_on_demand_and_keeps_its_calibration(fresh_built,
     """What makes a start at a million passages take a second, not a quarter of a minute: the
     passages are parsed when a reply needs them, and the no-answer rule's calibration on a version
     (about 150 probe questions) is kept in it for the next start."""
-    from embeddings import records
-    from embeddings.search import Searcher
+    from embeddings.corpus import records
+    from embeddings.search.searcher import Searcher
 
     parsed = []
     real = records.Passage.from_dict.__func__
@@ -148,7 +148,7 @@ def test_damaged_catalogue_is_named(fresh_built, encoder):
 
 def test_catalogue_is_stored_with_the_index_as_it_would_be_made(engine):
     """Loading reads the catalogue the build made; it is the one a fresh scan makes."""
-    from embeddings.treaties import TreatyCatalogue
+    from embeddings.corpus.treaties import TreatyCatalogue
 
     index = engine.index
     fresh = TreatyCatalogue(index.passages, index.manifest["documents"])
@@ -181,8 +181,9 @@ def test_index_built_automatically_on_first_use(fresh_settings, encoder):
 @pytest.mark.slow
 def test_large_kinds_get_an_inverted_file_index(fresh_settings, encoder, monkeypatch):
     """Above EXACT_SEARCH_LIMIT units a kind is searched through IVF; answers stay the same."""
-    import embeddings.build as build_module
-    import embeddings.index as index_module
+    import embeddings.index.load as index_module
+
+    import embeddings.index.build as build_module
 
     monkeypatch.setattr(build_module, "EXACT_SEARCH_LIMIT", 50)
     engine = Engine(fresh_settings, encoder=encoder)
@@ -199,7 +200,7 @@ def test_large_kinds_get_an_inverted_file_index(fresh_settings, encoder, monkeyp
 def test_ivf_recall_against_exact_search():
     import faiss
 
-    from embeddings.build import make_dense_index
+    from embeddings.index.build import make_dense_index
 
     rng = np.random.default_rng(0)
     vectors = rng.standard_normal((5000, 32)).astype(np.float32)
@@ -220,7 +221,7 @@ _READER = """
 import sys, time
 from pathlib import Path
 import numpy as np
-from embeddings.index import load_index
+from embeddings.index.load import load_index
 index = load_index(Path(sys.argv[1]), sys.argv[2])
 print(index.path.name, flush=True)
 stop, reads = Path(sys.argv[3]), 0
@@ -239,7 +240,7 @@ def test_replaced_versions_stay_while_another_process_reads_them(fresh_built, en
     import sys
     import time
 
-    from embeddings.index import REPLACED
+    from embeddings.index.load import REPLACED
 
     settings = fresh_built
     first = current_path(settings.index_dir)

@@ -1,9 +1,13 @@
 """embeddings/ is a library with no discord import; bot/ builds on it, never the reverse."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 from embeddings.config import PROJECT_ROOT
+
+from .test_bot_process import bot_env
 
 
 def imported_modules(folder: Path) -> dict[str, set[str]]:
@@ -24,15 +28,22 @@ def test_embeddings_never_imports_discord_or_bot():
     assert not {f: n for f, n in offenders.items() if n}
 
 
+def module_name(file: Path) -> str:
+    return ".".join(file.relative_to(PROJECT_ROOT).with_suffix("").parts).removesuffix(".__init__")
+
+
 def local_imports(folder: Path) -> dict[str, set[str]]:
-    """Module -> the modules of the same package it imports (at the top or inside functions)."""
+    """Module -> the modules of the same package tree it imports (at the top or inside functions)."""
+    package = folder.name
     graph: dict[str, set[str]] = {}
-    for file in folder.glob("*.py"):
+    for file in folder.rglob("*.py"):
         names: set[str] = set()
         for node in ast.walk(ast.parse(file.read_text("utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
-                names.add(node.module.split(".")[0])
-        graph[file.stem] = names - {file.stem}
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                if node.module.split(".")[0] == package:
+                    names.add(node.module)
+                    names.update(f"{node.module}.{a.name}" for a in node.names)  # a submodule imported by name
+        graph[module_name(file)] = names - {module_name(file)}
     return graph
 
 
@@ -47,8 +58,55 @@ def test_no_import_cycles_inside_embeddings():
         if module in done:
             return
         for other in graph.get(module, ()):
-            visit(other, (*path, module))
+            if other in graph:
+                visit(other, (*path, module))
         done.add(module)
 
     for module in graph:
         visit(module, ())
+
+
+def test_serving_never_imports_training():
+    """The path of a question (service, search, index, encoders, corpus) stands on nothing of
+    ``embeddings.training``, at the top or inside a function, except the one place that trains
+    in-process when the encoder is PyTorch (``Engine._resolve_model``) and the retraining a
+    ``/reindex retrain:True`` asks for; and the bot never imports it."""
+    graph = local_imports(PROJECT_ROOT / "embeddings")
+    serving = [m for m in graph if not m.startswith(("embeddings.training", "embeddings.__main__"))]
+    for module in serving:
+        reached = {m for m in graph[module] if m.startswith("embeddings.training") and m in graph}
+        allowed = {"embeddings.training.prepare"} if module == "embeddings.service" else set()
+        assert reached <= allowed, (module, reached)
+    for file in (PROJECT_ROOT / "bot").rglob("*.py"):
+        text = file.read_text("utf-8")
+        assert "embeddings.training" not in text, file
+
+
+def test_answering_a_question_loads_nothing_of_training(fresh_built):
+    """Measured, not read: a process that loads the engine and answers has no training module
+    (nor torch) in ``sys.modules``."""
+    code = (
+        "import sys\n"
+        "from embeddings.config import EngineSettings\n"
+        "from embeddings.service import Engine\n"
+        "engine = Engine(EngineSettings.from_env())\n"
+        "assert engine.ask('Which country did the allies condemn?').hits\n"
+        "print(sorted(m for m in sys.modules if m.startswith('embeddings.training') or m == 'torch'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=bot_env(fresh_built), capture_output=True, text=True,
+                         timeout=120, cwd=PROJECT_ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_no_module_imports_another_modules_private_name():
+    """``from x import _name`` couples a reader to another module's insides: give it a public name."""
+    offenders = []
+    for folder in ("embeddings", "bot", "tests", "benchmarks"):
+        for file in (PROJECT_ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(file.read_text("utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in (
+                        "embeddings", "bot", "tests"):
+                    offenders += [f"{file.relative_to(PROJECT_ROOT)}: {a.name}" for a in node.names
+                                  if a.name.startswith("_") and not a.name.startswith("__")]
+    assert not offenders, offenders

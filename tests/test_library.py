@@ -10,9 +10,10 @@ import re
 import pytest
 
 from bot import render
-from embeddings.cleaning import unescape
 from embeddings.config import PROJECT_ROOT
-from embeddings.documents import _split_header, load_corpus, read_document, split_passages
+from embeddings.corpus.cleaning import unescape
+from embeddings.corpus.documents import load_corpus, read_document, split_header
+from embeddings.corpus.splitting import split_passages
 from embeddings.service import SourceInfo
 
 from .conftest import DATA, LIBRARY, library_dir
@@ -199,7 +200,8 @@ def test_library_questions_are_answered(engine_with_library):
     it; no model or rule was fitted on them). Measured 2026-11-29: recall@1 0.853, recall@3 0.912,
     off-topic refused 1.000, false refusal 0.000 (docs/quality.md). Refusal holds as the library
     grows because the index raises its threshold by as much as the off-topic probes rose."""
-    from embeddings.evaluate import evaluate, load_rows
+    from embeddings.labels import load_rows
+    from embeddings.training.evaluate import evaluate
 
     rows = load_rows([PROJECT_ROOT / "embeddings" / "eval" / "library_questions.jsonl"], shipped=False)
     report = evaluate(engine_with_library, rows, None, training_rows=False)
@@ -241,7 +243,7 @@ def test_sources_reply_shows_everything_within_discord_limits():
 
 
 def test_library_header_parsing_keeps_unknown_keys():
-    header, _ = _split_header("TITLE: T\nDATE: 2022-01-01 (approx.)\nREVIEWED BY: someone\nNOTES: n\n---\nbody\n")
+    header, _ = split_header("TITLE: T\nDATE: 2022-01-01 (approx.)\nREVIEWED BY: someone\nNOTES: n\n---\nbody\n")
     assert header["REVIEWED_BY"] == "someone" and header["NOTES"] == "n"
     doc = read_document(LIBRARY / "g7_leaders_statement_2022-02-24.txt", LIBRARY)
     assert split_passages(doc)[0].text == "The Leaders of the Group of Seven (G7) yesterday met virtually."

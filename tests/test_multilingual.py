@@ -9,8 +9,9 @@ import pytest
 
 from bot import render
 from embeddings.config import PROJECT_ROOT
-from embeddings.evaluate import evaluate, load_rows
-from embeddings.multilingual import NOTES
+from embeddings.encoders.multilingual import NOTES
+from embeddings.labels import load_rows
+from embeddings.training.evaluate import evaluate
 
 from .botkit import all_text, question
 
@@ -57,8 +58,8 @@ def test_a_reply_quotes_english_and_says_so_in_the_askers_language(engine):
 def test_multilingual_vectors_are_built_once_and_reused(fresh_settings, encoder, caplog, monkeypatch):
     import logging
 
-    from embeddings.build import build_index
-    from embeddings.multilingual import Multilingual
+    from embeddings.encoders.multilingual import Multilingual
+    from embeddings.index.build import build_index
     from embeddings.service import Engine
 
     engine = Engine(fresh_settings, encoder=encoder)

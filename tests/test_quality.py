@@ -11,8 +11,9 @@ from collections import Counter
 
 import pytest
 
-from embeddings.evaluate import evaluate, format_report, load_rows
-from embeddings.train import shipped_record
+from embeddings.labels import load_rows
+from embeddings.registry import shipped_record
+from embeddings.training.evaluate import evaluate, format_report
 
 
 def test_labelled_set_shape():
@@ -45,7 +46,7 @@ def test_base_model_pipeline_still_answers(base_encoder, engine_settings, tmp_pa
     """FINE_TUNE=off serves the bundled model with its own search parameters."""
 
     from embeddings.config import EngineSettings
-    from embeddings.search import SearchParams
+    from embeddings.search.params import SearchParams
     from embeddings.service import Engine
 
     from .conftest import copy_data

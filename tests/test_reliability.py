@@ -13,12 +13,12 @@ import pytest
 from bot import render
 from bot.core import Answerer, Cooldown
 from bot.settings import BotSettings
-from embeddings.build import build_index
 from embeddings.config import PROJECT_ROOT
-from embeddings.documents import load_corpus
+from embeddings.corpus.documents import load_corpus
+from embeddings.encoders.base import model_fingerprint
 from embeddings.errors import IndexMismatch
-from embeddings.index import current_path
-from embeddings.modelfiles import model_fingerprint
+from embeddings.index.build import build_index
+from embeddings.index.load import current_path
 from embeddings.service import Engine
 
 from .botkit import ADMINISTRATOR, BELARUS, all_text, assert_within_limits, question, settings_for, start_bot, stop_bot
@@ -129,7 +129,7 @@ def test_bad_documents_are_named_and_the_rest_indexed(tmp_path, monkeypatch):
     (tmp_path / "latin1.txt").write_bytes("date 2020-01 café".encode("latin-1"))
     (tmp_path / "nodate.txt").write_text("No date here.", "utf-8")
     (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 4)
-    monkeypatch.setattr("embeddings.documents.MAX_DOCUMENT_BYTES", 2000)
+    monkeypatch.setattr("embeddings.corpus.documents.MAX_DOCUMENT_BYTES", 2000)
     (tmp_path / "huge.txt").write_text("date 2020-01 " + "word " * 1000, "utf-8")
     report = load_corpus(tmp_path)
     assert [d.path for d in report.documents] == ["a-good.txt"]
@@ -146,7 +146,7 @@ def test_bad_documents_are_named_and_the_rest_indexed(tmp_path, monkeypatch):
 def test_a_document_that_raises_is_skipped(tmp_path, monkeypatch):
     (tmp_path / "a.txt").write_text("date 2020-01 All fine.\n", "utf-8")
     (tmp_path / "b.txt").write_text("date 2020-01 Some trouble.\n", "utf-8")
-    import embeddings.documents as documents
+    import embeddings.corpus.documents as documents
 
     real = documents.split_passages
 
@@ -228,7 +228,7 @@ def test_disk_full_during_write_keeps_old_index(fresh_built, encoder, monkeypatc
     engine.load()
     old = engine.index.path
     (fresh_built.data_dir / "new.txt").write_text("date 2024-01 A new paragraph.\n", "utf-8")
-    import embeddings.build as build_module
+    import embeddings.index.build as build_module
 
     def full(*args, **kwargs):
         raise OSError(28, "No space left on device")

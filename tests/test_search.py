@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 
 from embeddings.config import PROJECT_ROOT
-from embeddings.evaluate import load_rows
-from embeddings.index import passage_units
-from embeddings.text import tokens
+from embeddings.corpus.text import tokens
+from embeddings.index.load import passage_units
+from embeddings.labels import load_rows
 
 
 def test_belarus_question_quotes_the_belarus_sentence_with_date(engine):
@@ -95,7 +95,7 @@ def test_k_limits_hits(engine):
 
 
 def test_calibrated_threshold_rises_with_the_probes_and_never_loosens():
-    from embeddings.search import calibrated_threshold, probe_level
+    from embeddings.search.params import calibrated_threshold, probe_level
 
     probes = [i / 100 for i in range(100)]  # answer probabilities 0.00 .. 0.99
     level = probe_level(probes)
@@ -108,7 +108,7 @@ def test_calibrated_threshold_rises_with_the_probes_and_never_loosens():
 
 
 def test_each_index_calibrates_its_threshold_and_search_uses_it(engine, monkeypatch):
-    from embeddings.search import probe_questions
+    from embeddings.search.params import probe_questions
 
     searcher = engine.searcher
     references = dict(searcher.params.probe_levels)

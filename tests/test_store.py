@@ -170,7 +170,7 @@ async def test_shard_processes_write_one_sqlite_file(tmp_path):
 def test_feedback_rows_feed_evaluate(tmp_path):
     """``feedback export`` rows are read by evaluate and train: helpful ones as labelled
     questions, unhelpful ones as known misses."""
-    from embeddings.evaluate import load_rows
+    from embeddings.labels import load_rows
 
     file = tmp_path / "feedback.jsonl"
     file.write_text("\n".join(json.dumps(r) for r in [

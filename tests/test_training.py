@@ -1,4 +1,4 @@
-"""Fine-tuning (embeddings/train.py, embeddings/models.py): the shipped record belongs to the
+"""Fine-tuning (embeddings/training/, embeddings/registry.py): the shipped record belongs to the
 shipped data, the product model is the fine-tuned one, training is deterministic, a worse model
 is refused, changed labels retrain, a damaged model folder is named and trained again."""
 
@@ -15,14 +15,25 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from embeddings import models, train
+from embeddings import registry
 from embeddings.config import EngineSettings
-from embeddings.documents import load_corpus
-from embeddings.evaluate import Row, load_rows
-from embeddings.modelfiles import file_sha256, model_fingerprint
-from embeddings.models import ModelDamaged, read_card, select_model
-from embeddings.search import SearchParams
-from embeddings.train import TrainConfig, _batches, _Pair, data_key, fit, gate, shipped_record, usable_rows
+from embeddings.corpus.documents import load_corpus
+from embeddings.encoders.base import file_sha256, model_fingerprint
+from embeddings.labels import Row, load_rows
+from embeddings.registry import (
+    ModelDamaged,
+    TrainConfig,
+    data_key,
+    read_card,
+    shipped_record,
+    usable_rows,
+)
+from embeddings.search.params import SearchParams
+from embeddings.training import fit as fitting
+from embeddings.training import prepare
+from embeddings.training.crossval import gate
+from embeddings.training.fit import Pair, deal_batches, fit
+from embeddings.training.prepare import select_or_train
 
 from .conftest import DATA, STATEMENT_FILE
 
@@ -68,7 +79,7 @@ def test_first_start_serves_the_fine_tuned_model(model_choice, engine):
     assert model_choice.path == str(folder)
     assert card["key"] == shipped_record()["key"] and card["seed"] == TrainConfig().seed
     assert card["epochs"] == shipped_record()["final_epochs"]
-    assert card["weights_sha256"] == file_sha256(folder / models.WEIGHTS)
+    assert card["weights_sha256"] == file_sha256(folder / registry.WEIGHTS)
     assert card["onnx_agreement"] >= 0.99
     assert "Held-out figures" in (folder / "README.md").read_text()
     # The index names the fine-tuned model; search runs with the parameters fitted for it.
@@ -81,25 +92,25 @@ def test_a_later_start_does_not_retrain(engine_settings, model_choice, monkeypat
     def no_training(*args, **kwargs):
         raise AssertionError("retrained although a model for this data exists")
 
-    monkeypatch.setattr(models, "_train", no_training)
-    again = select_model(engine_settings)
+    monkeypatch.setattr(prepare, "train_model", no_training)
+    again = select_or_train(engine_settings)
     assert again.path == model_choice.path and again.trained
 
 
 def test_base_model_still_selectable(engine_settings):
     off = EngineSettings(engine_settings.data_dir, engine_settings.index_dir, "", fine_tune="off",
                          model_dir=engine_settings.model_dir)
-    choice = select_model(off)
+    choice = select_or_train(off)
     assert choice.path == engine_settings.model_path and not choice.trained
     # ... with the search parameters benchmarks/tune.py fitted for it, not hand-set constants
-    assert models.search_params_for(choice.path) == SearchParams.from_dict(shipped_record()["base_params"])
+    assert registry.search_params_for(choice.path) == SearchParams.from_dict(shipped_record()["base_params"])
     with pytest.raises(ValueError, match="FINE_TUNE must be auto or off"):
         EngineSettings.from_env({"FINE_TUNE": "yes"})
 
 
 def test_batches_never_hold_a_passage_or_question_twice():
-    pairs = [_Pair(f"q{i}", f"p{i % 5}", i // 2) for i in range(40)]
-    batches = _batches(pairs, 8, random.Random(1))
+    pairs = [Pair(f"q{i}", f"p{i % 5}", i // 2) for i in range(40)]
+    batches = deal_batches(pairs, 8, random.Random(1))
     assert Counter(p for b in batches for p in b) == Counter(pairs)  # every pair once
     for batch in batches:
         assert len({p.passage for p in batch}) == len(batch)
@@ -152,22 +163,22 @@ def test_worse_model_is_refused_and_not_retrained(tmp_path, engine_settings, mon
     rows = shuffled + [r for r in good if not r.answerable][:8]
     settings = EngineSettings(engine_settings.data_dir, tmp_path / "index", "", model_dir=tmp_path / "models")
     config = TrainConfig(max_epochs=2, folds=2, learning_rate=1e-4)
-    with caplog.at_level(logging.WARNING, logger="embeddings.models"):
-        choice = select_model(settings, rows, config=config)
+    with caplog.at_level(logging.WARNING, logger="embeddings.training.prepare"):
+        choice = select_or_train(settings, rows, config=config)
     assert not choice.trained and choice.path == settings.model_path
     assert "refused: worse than the base model" in choice.reason
     assert "refused" in caplog.text
     (folder,) = settings.model_dir.glob("trained-*")
     card = read_card(folder)
-    assert card["accepted"] is False and not (folder / models.WEIGHTS).exists()
+    assert card["accepted"] is False and not (folder / registry.WEIGHTS).exists()
     key = data_key(model_fingerprint(settings.model_path), usable_rows(rows, corpus)[0], corpus, config)
     assert folder.name == f"trained-{key}"
 
     def no_training(*args, **kwargs):
         raise AssertionError("a refused model was trained again")
 
-    monkeypatch.setattr(models, "_train", no_training)
-    assert select_model(settings, rows, config=config).reason == choice.reason
+    monkeypatch.setattr(prepare, "train_model", no_training)
+    assert select_or_train(settings, rows, config=config).reason == choice.reason
 
 
 def test_a_new_labelled_set_is_judged_against_the_base_model_not_the_last_one(tmp_path, engine_settings,
@@ -179,27 +190,27 @@ def test_a_new_labelled_set_is_judged_against_the_base_model_not_the_last_one(tm
     settings = EngineSettings(engine_settings.data_dir, tmp_path / "index", "", model_dir=tmp_path / "models")
     old = settings.model_dir / "trained-0123456789abcdef"
     shutil.copytree(model_choice.path, old)
-    card = json.loads((old / models.CARD).read_text())
+    card = json.loads((old / registry.CARD).read_text())
     held = card["heldout"]["trained"]
     better = {**held["pooled"], "recall@1": 0.99, "recall@3": 1.0, "false_rejection": 0.0}
     card.update(key="0123456789abcdef", heldout={**card["heldout"], "trained": {**held, "pooled": better}})
-    (old / models.CARD).write_text(json.dumps(card))
-    (settings.model_dir / models.ACTIVE).write_text(json.dumps({"model": old.name}))
+    (old / registry.CARD).write_text(json.dumps(card))
+    (settings.model_dir / registry.ACTIVE).write_text(json.dumps({"model": old.name}))
 
     def fit(*args, **kwargs):
         raise RuntimeError("stop here: the new model was accepted and training started")
 
-    monkeypatch.setattr(train, "fit", fit)
+    monkeypatch.setattr(fitting, "fit", fit)
     with pytest.raises(RuntimeError, match="training started"):
-        select_model(settings)
+        select_or_train(settings)
 
 
 def test_a_ready_model_is_chosen_while_another_process_holds_the_training_lock(engine_settings, model_choice):
     """A /reindex retrain:True in one shard holds the training lock for minutes; a shard starting
     meanwhile finds its ready model without waiting for the lock."""
     chosen = []
-    with models._lock(engine_settings.model_dir):
-        worker = threading.Thread(target=lambda: chosen.append(select_model(engine_settings)), daemon=True)
+    with registry.training_lock(engine_settings.model_dir):
+        worker = threading.Thread(target=lambda: chosen.append(select_or_train(engine_settings)), daemon=True)
         worker.start()
         worker.join(30)
         assert chosen, "select_model waited for the training lock although its model was ready"
@@ -216,12 +227,12 @@ def test_changed_labels_train_again(tmp_path, engine_settings, model_choice, mon
         calls.append((len(rows), key, folder.name))
         raise RuntimeError("stop here: training was started")
 
-    monkeypatch.setattr(models, "_train", spy)
-    assert select_model(settings).trained and not calls  # same rows: the copied model serves
+    monkeypatch.setattr(prepare, "train_model", spy)
+    assert select_or_train(settings).trained and not calls  # same rows: the copied model serves
     extra = tmp_path / "more.jsonl"
     extra.write_text(json.dumps({"question": "Did NATO blame Minsk?", "expected": ["nato-2022-02-24#5"]}) + "\n")
     with pytest.raises(RuntimeError, match="training was started"):
-        select_model(settings, load_rows([extra]))
+        select_or_train(settings, load_rows([extra]))
     assert calls and calls[0][1] != model_choice.card["key"] and calls[0][0] == len(load_rows()) + 1
 
 
@@ -232,11 +243,11 @@ def test_damaged_model_folder_is_named_and_trained_again(tmp_path, engine_settin
     folder = settings.model_dir / f"trained-{model_choice.card['key']}"
     shutil.copytree(model_choice.path, folder)
     if damage == "weights":
-        with open(folder / models.WEIGHTS, "r+b") as fh:
+        with open(folder / registry.WEIGHTS, "r+b") as fh:
             fh.seek(4096)
             fh.write(b"\x00" * 64)
     elif damage == "card":
-        (folder / models.CARD).write_text("{not json")
+        (folder / registry.CARD).write_text("{not json")
     else:
         (folder / "tokenizer.json").unlink()
     with pytest.raises(ModelDamaged, match=str(folder)):
@@ -247,8 +258,8 @@ def test_damaged_model_folder_is_named_and_trained_again(tmp_path, engine_settin
         calls.append(folder)
         return {"accepted": False, "reason": "not trained in this test", "base_path": settings.model_path}
 
-    monkeypatch.setattr(models, "_train", spy)
-    with caplog.at_level(logging.WARNING, logger="embeddings.models"):
-        select_model(settings)
+    monkeypatch.setattr(prepare, "train_model", spy)
+    with caplog.at_level(logging.WARNING, logger="embeddings.training.prepare"):
+        select_or_train(settings)
     assert f"model folder {folder}" in caplog.text and "training it again" in caplog.text
     assert calls == [folder] and not folder.exists()

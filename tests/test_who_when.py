@@ -10,9 +10,9 @@ import pytest
 
 from bot import render
 from embeddings.config import PROJECT_ROOT, EngineSettings
+from embeddings.corpus.dates import document_span, find_span
 from embeddings.errors import BadFilter
 from embeddings.service import Engine
-from embeddings.when import document_span, find_span
 
 from .botkit import all_text, question
 from .test_cli import run_cli
@@ -87,7 +87,8 @@ def test_who_and_when_questions(engine_with_library):
     """embeddings/eval/who_when_questions.jsonl: 24 questions naming a date or a speaker on the
     library, and 3 naming a date no document has (written for this; nothing was fitted on them).
     Measured 2026-11-29: recall@1 0.917, recall@3 0.958, focus kept 0.958 (docs/quality.md)."""
-    from embeddings.evaluate import evaluate, load_rows
+    from embeddings.labels import load_rows
+    from embeddings.training.evaluate import evaluate
 
     rows = load_rows([PROJECT_ROOT / "embeddings" / "eval" / "who_when_questions.jsonl"], shipped=False)
     assert len(rows) >= 20

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import re
 
-from .cleaning import clean_blocks, is_junk, merge_fragments, paragraphs_of, unescape
-from .records import Document, Passage
+from embeddings.corpus.cleaning import clean_blocks, is_junk, merge_fragments, paragraphs_of, unescape
+from embeddings.corpus.records import Document, Passage
 
-_ARTICLE_RE = re.compile(r"^Article\s+(\d+[a-z]?)\s*$", re.IGNORECASE)
+ARTICLE_RE = re.compile(r"^Article\s+(\d+[a-z]?)\s*$", re.IGNORECASE)
 _CHAPTER_RE = re.compile(r"^(CHAPTER|PART|SECTION)\s+([IVXLC]+|\d+)\s*$", re.IGNORECASE)
 _CLOSING_RE = re.compile(r"^(IN (FAITH|WITNESS) WHEREOF|DONE at)\b", re.IGNORECASE)
 # A numbered clause: "4. Launch a dialogue ...", "IV. Territorial integrity of States".
-_CLAUSE_RE = re.compile(r"^(\d{1,2}|[IVX]{1,5})\.\s+(\S.*)$")
+CLAUSE_RE = re.compile(r"^(\d{1,2}|[IVX]{1,5})\.\s+(\S.*)$")
 
 
 def split_passages(doc: Document) -> list[Passage]:
@@ -22,9 +22,9 @@ def split_passages(doc: Document) -> list[Passage]:
     lines = doc.body.split("\n")
     title = doc.title if doc.title_given else ""  # a title taken from the first line is that line
     clause = False
-    if doc.kind == "treaty" and any(_ARTICLE_RE.match(line.strip()) for line in lines):
+    if doc.kind == "treaty" and any(ARTICLE_RE.match(line.strip()) for line in lines):
         units = [(article, section, text, None) for article, section, text in _treaty_units(doc.body)]
-    elif doc.kind == "treaty" and any(_CLAUSE_RE.match(line.strip()) for line in lines):
+    elif doc.kind == "treaty" and any(CLAUSE_RE.match(line.strip()) for line in lines):
         units, clause = _clause_units(doc.body, title), True
     else:
         blocks = clean_blocks(doc.body, title)
@@ -63,7 +63,7 @@ def _clause_units(body: str, title: str) -> list[tuple[str | None, str | None, s
             if line.startswith("["):
                 current = None  # an editorial label ends the clause before it
             continue
-        match = _CLAUSE_RE.match(line)
+        match = CLAUSE_RE.match(line)
         if match:
             current = (match.group(1), [line])
             segments.append(current)
@@ -91,7 +91,7 @@ def _is_heading(line: str) -> bool:
         0 < len(line) < 100
         and line[0].isupper()
         and line[-1] not in ".:;,"
-        and not _ARTICLE_RE.match(line)
+        and not ARTICLE_RE.match(line)
     )
 
 
@@ -103,7 +103,7 @@ def _treaty_units(body: str) -> list[tuple[str | None, str | None, str]]:
     for i, line in enumerate(lines):
         if not line:
             kinds[i] = "blank"
-        elif _ARTICLE_RE.match(line):
+        elif ARTICLE_RE.match(line):
             kinds[i] = "article"
         elif _CHAPTER_RE.match(line):
             kinds[i] = "chapter"
@@ -145,7 +145,7 @@ def _treaty_units(body: str) -> list[tuple[str | None, str | None, str]]:
             continue  # the treaty's own title line above the preamble
         if kind == "article":
             flush()
-            article = _ARTICLE_RE.match(line).group(1)  # type: ignore[union-attr]
+            article = ARTICLE_RE.match(line).group(1)  # type: ignore[union-attr]
             after_chapter = False
         elif kind == "chapter":
             flush()

@@ -30,10 +30,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import IndexDamaged, IndexMismatch
-from .records import Passage
-from .text import sentences
-from .treaties import TreatyCatalogue
+from embeddings.corpus.records import Passage
+from embeddings.corpus.text import sentences
+from embeddings.corpus.treaties import TreatyCatalogue
+from embeddings.errors import IndexDamaged, IndexMismatch
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ class LoadedIndex:
         return self.path.name
 
 
-def _import_bm25s():
+def import_bm25s():
     import bm25s
 
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on import
@@ -189,7 +189,7 @@ def lexical_text(passage: Passage) -> str:
     return passage.text
 
 
-def _hash(text: str) -> bytes:
+def unit_hash(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32].encode()
 
 
@@ -245,7 +245,7 @@ def load_index(index_dir: Path, model_fingerprint: str, *, mmap: bool = True,
     were made by)."""
     import faiss
 
-    bm25s = _import_bm25s()
+    bm25s = import_bm25s()
     path = current_path(index_dir)
     if path is None:
         raise IndexDamaged(f"no index in {index_dir}; run `{BUILD_RUN}`")

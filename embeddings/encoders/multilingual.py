@@ -29,7 +29,7 @@ from functools import cache
 
 import numpy as np
 
-from .text import words
+from embeddings.corpus.text import words
 
 log = logging.getLogger(__name__)
 

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .cleaning import comparable
-from .errors import DocumentError
-from .records import Document, Passage
-from .splitting import _ARTICLE_RE, _CLAUSE_RE, split_passages
+from embeddings.corpus.cleaning import comparable
+from embeddings.corpus.records import Document, Passage
+from embeddings.corpus.splitting import ARTICLE_RE, CLAUSE_RE, split_passages
+from embeddings.errors import DocumentError
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ def read_document(path: Path, data_dir: Path) -> Document:
         raise DocumentError(name, "is empty")
 
     meta = _read_sidecar(path, name)
-    header, body = _split_header(text)
+    header, body = split_header(text)
     fields = {**header, **{k.upper(): str(v) for k, v in meta.items()}}
 
     date = ""
@@ -157,8 +157,8 @@ def infer_kind(title: str, body: str) -> str:
     if not _AGREEMENT_TITLE_RE.search(title):
         return "statement"
     lines = [line.strip() for line in body.split("\n")]
-    articles = sum(bool(_ARTICLE_RE.match(line)) for line in lines)
-    clauses = sum(bool(_CLAUSE_RE.match(line)) for line in lines)
+    articles = sum(bool(ARTICLE_RE.match(line)) for line in lines)
+    clauses = sum(bool(CLAUSE_RE.match(line)) for line in lines)
     return "treaty" if articles or clauses >= 2 or (clauses and len(lines) < 80) else "statement"
 
 
@@ -179,7 +179,7 @@ def _read_sidecar(path: Path, name: str) -> dict:
     return meta
 
 
-def _split_header(text: str) -> tuple[dict[str, str], str]:
+def split_header(text: str) -> tuple[dict[str, str], str]:
     """Split ``KEY: value`` header lines ending in ``---`` from the body."""
     lines = text.split("\n")
     header: dict[str, str] = {}

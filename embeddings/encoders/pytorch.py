@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .modelfiles import model_fingerprint, offline
+from embeddings.encoders.base import model_fingerprint, offline
 
 log = logging.getLogger(__name__)
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .modelfiles import TextEncoder
+from embeddings.encoders.base import TextEncoder
 
 
 def make_encoder(model_path: str, backend: str, cache_dir: Path) -> TextEncoder:
     """The encoder for a backend: "onnx" (int8, the default) or "torch"."""
     if backend == "torch":
-        from .encoder import Encoder
+        from embeddings.encoders.pytorch import Encoder
 
         return Encoder(model_path)
     if backend == "onnx":
-        from .onnx_encoder import OnnxEncoder
+        from embeddings.encoders.onnx_int8 import OnnxEncoder
 
         return OnnxEncoder(model_path, cache_dir)
     raise ValueError(f"ENCODER must be onnx or torch, not {backend!r}")

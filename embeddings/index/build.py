@@ -17,9 +17,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .documents import KINDS, load_corpus
-from .errors import BuildFailed, IndexDamaged
-from .index import (
+from embeddings import files
+from embeddings.corpus.documents import KINDS, load_corpus
+from embeddings.corpus.records import Passage
+from embeddings.corpus.text import tokens, word_counts
+from embeddings.corpus.treaties import TreatyCatalogue
+from embeddings.corpus.voices import library_voices, lowercase_words
+from embeddings.encoders.base import TextEncoder
+from embeddings.errors import BuildFailed, IndexDamaged
+from embeddings.index.load import (
     CURRENT,
     IVF_NPROBE,
     OLD_VERSION_GRACE,
@@ -28,22 +34,17 @@ from .index import (
     REPLACED,
     SCHEMA_VERSION,
     BuildSummary,
-    _hash,
-    _import_bm25s,
     article_numbers,
     check_manifest,
     current_path,
+    import_bm25s,
     lexical_text,
     passage_units,
     read_manifest,
+    unit_hash,
     write_passages,
 )
-from .locks import file_lock
-from .modelfiles import TextEncoder
-from .records import Passage
-from .text import tokens, word_counts
-from .treaties import TreatyCatalogue
-from .voices import library_voices, lowercase_words
+from embeddings.locks import file_lock
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ def build_index(
             for text in passage_units(passage):
                 unit_texts.append(text)
                 unit_passage.append(number)
-        unit_hashes = [_hash(t) for t in unit_texts]
+        unit_hashes = [unit_hash(t) for t in unit_texts]
         first_new: dict[bytes, int] = {}  # each new text once, however often it occurs
         for i, h in enumerate(unit_hashes):
             if h not in cache:
@@ -258,9 +259,8 @@ def _write_multilingual(folder: Path, passages: list[Passage], model, index_dir:
         cached.update(fresh)
         try:
             cache_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache_file.with_name(f".{cache_file.name}.{uuid.uuid4().hex[:6]}.npz")
-            np.savez(tmp, hashes=np.array(list(cached)), vectors=np.stack(list(cached.values())))
-            os.replace(tmp, cache_file)
+            files.write_with(cache_file, lambda tmp: np.savez(tmp, hashes=np.array(list(cached)),
+                                                             vectors=np.stack(list(cached.values()))), ".npz")
         except OSError as exc:
             log.info("multilingual vectors not cached in %s: %s", cache_file, exc)
     return model.fingerprint
@@ -270,7 +270,7 @@ def _write(folder: Path, passages: list[Passage], unit_passage: np.ndarray, unit
            vectors: np.ndarray, dimension: int) -> dict:
     import faiss
 
-    bm25s = _import_bm25s()
+    bm25s = import_bm25s()
     write_passages(folder, passages)
     (folder / "articles.json").write_text(json.dumps(article_numbers(passages)), encoding="utf-8")
     np.save(folder / "units.npy", unit_passage)

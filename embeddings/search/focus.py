@@ -14,8 +14,8 @@ from datetime import date
 
 import numpy as np
 
-from .voices import Voices
-from .when import Span, describe_span, document_span, find_span, nearest
+from embeddings.corpus.dates import Span, describe_span, document_span, find_span, nearest
+from embeddings.corpus.voices import Voices
 
 
 @dataclass(frozen=True)

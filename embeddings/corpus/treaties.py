@@ -11,8 +11,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .records import Passage, is_partial
-from .text import normalise
+from embeddings.corpus.records import Passage, is_partial
+from embeddings.corpus.text import normalise
 
 # canonical name, aliases. The first alias is the short name shown in lists.
 CURATED: tuple[tuple[str, tuple[str, ...]], ...] = (

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .locks import file_lock
-from .modelfiles import model_fingerprint, offline
+from embeddings.encoders.base import model_fingerprint, offline
+from embeddings.locks import file_lock
 
 log = logging.getLogger(__name__)
 
@@ -250,7 +250,7 @@ def _quiet_libraries():
 
 
 def _agreement(model_path: str, folder: Path) -> float:
-    from .encoder import Encoder
+    from embeddings.encoders.pytorch import Encoder
 
     reference = Encoder(model_path).encode(list(CHECK_TEXTS))
     candidate = OnnxEncoder(model_path, folder.parent)

@@ -1,0 +1,94 @@
+"""Calibrating the no-answer thresholds on each index version (English and multilingual paths)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from embeddings import files
+from embeddings.corpus.text import normalise
+from embeddings.encoders.multilingual import PROBE_LEVEL as MULTILINGUAL_PROBE_LEVEL
+from embeddings.encoders.multilingual import PROBES as MULTILINGUAL_PROBES
+from embeddings.encoders.multilingual import THRESHOLD as MULTILINGUAL_THRESHOLD
+from embeddings.search.fusion import fuse
+from embeddings.search.params import PROBE_QUANTILE, calibrated_thresholds, probe_questions
+from embeddings.search.results import SCOPES
+
+log = logging.getLogger(__name__)
+
+
+class Calibration:
+    """The no-answer thresholds of one index version: the fitted ones, raised as far as off-topic probe
+    questions score higher on this library than where they were fitted; kept in the version so a
+    restart reads them. Mixed into Searcher."""
+
+    def calibrate(self) -> dict[str, float]:
+        """Set each scope's no-answer threshold for this index: the fitted one, raised by as much
+        as the off-topic probes score higher here than where the rule was fitted. About 150
+        questions: half a second here. Returns the thresholds."""
+        references = dict(self.params.probe_levels)
+        if not references:
+            return self.thresholds
+        file = self._calibration_file()
+        try:
+            self.thresholds = {scope: float(t) for scope, t in json.loads(file.read_text(encoding="utf-8")).items()}
+            return self.thresholds
+        except (OSError, ValueError, AttributeError, TypeError):
+            pass  # not calibrated yet with these parameters and this model (or unreadable): do it
+        probabilities: dict[str, list[float]] = {scope: [] for scope in references if scope in SCOPES}
+        for question in probe_questions():
+            query, facts = self._prepare(normalise(question))
+            vector = self.encoder.encode_query(query)
+            for scope in probabilities:
+                found = self._candidates(query, facts, vector, scope)
+                if found is not None and len(found.numbers):
+                    probabilities[scope].append(fuse(found, self.params, 1)[4]["probability"])
+        fitted = self.params.answer_threshold
+        self.thresholds = calibrated_thresholds(probabilities, self.params)
+        raised = {scope: t for scope, t in self.thresholds.items() if t > fitted}
+        if raised:
+            log.info("no-answer threshold raised from %.3f to %s: off-topic probe questions score higher "
+                     "on this library than where the rule was fitted", fitted,
+                     ", ".join(f"{t:.3f} ({scope})" for scope, t in raised.items()))
+        try:  # kept with the index version, so the next start need not score the probes again
+            files.write_json(file, self.thresholds, indent=None)
+        except OSError as exc:
+            log.debug("calibration not kept in %s: %s", file.parent, exc)
+        return self.thresholds
+
+    def calibrate_multilingual(self) -> dict[str, float]:
+        """The multilingual path's threshold per scope: the fitted one, raised by as much as the
+        first probe questions score higher on this index than where it was fitted (kept in the
+        index version like the English calibration)."""
+        file = self._calibration_file("multilingual")
+        try:
+            self.multilingual_thresholds = {k: float(v) for k, v in json.loads(file.read_text("utf-8")).items()}
+            return self.multilingual_thresholds
+        except (OSError, ValueError, AttributeError, TypeError):
+            pass
+        probes = [self.multilingual.query(q) for q in probe_questions()[:MULTILINGUAL_PROBES]]
+        for scope in ("statements", "all"):
+            numbers = self._scope_numbers(scope, None)
+            if not len(numbers):
+                continue
+            matrix = np.asarray(self.index.e5[numbers])
+            level = float(np.quantile([float((matrix @ v).max()) for v in probes], PROBE_QUANTILE))
+            self.multilingual_thresholds[scope] = MULTILINGUAL_THRESHOLD + max(0.0, level - MULTILINGUAL_PROBE_LEVEL)
+        try:
+            files.write_json(file, self.multilingual_thresholds, indent=None)
+        except OSError as exc:
+            log.debug("calibration not kept in %s: %s", file.parent, exc)
+        return self.multilingual_thresholds
+
+    def _calibration_file(self, path: str = "english") -> Path:
+        """Where this index version keeps its calibration for these parameters, probes and model."""
+        model = self.multilingual.fingerprint if path == "multilingual" else getattr(self.encoder, "fingerprint", "")
+        key = hashlib.sha256(json.dumps(
+            [self.params.to_dict(), probe_questions(), model, path,
+             [MULTILINGUAL_THRESHOLD, MULTILINGUAL_PROBE_LEVEL, MULTILINGUAL_PROBES] if path != "english" else []],
+            sort_keys=True).encode()).hexdigest()[:16]
+        return Path(self.index.path) / f"calibration-{key}.json"

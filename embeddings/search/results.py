@@ -1,0 +1,80 @@
+"""What a search is asked (scopes, the longest question) and what it returns: ranked hits, each
+with its passage, scores and highlighted sentence, and whether the answer is only tentative."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from embeddings.corpus.records import Passage
+
+
+@dataclass(frozen=True)
+class Also:
+    """Another document that says the same as a hit (a near-copy, named rather than quoted)."""
+
+    document: str
+    title: str
+    date: str
+
+    def to_dict(self) -> dict:
+        return {"document": self.document, "title": self.title, "date": self.date}
+
+
+@dataclass(frozen=True)
+class Hit:
+    passage: Passage
+    score: float
+    dense: float
+    lexical: float
+    highlight: str = ""  # the sentence(s) of the passage that answer best: a verbatim substring
+    also: tuple[Also, ...] = ()
+
+    def to_dict(self) -> dict:
+        p = self.passage
+        return {
+            "text": p.text,
+            "highlight": self.highlight,
+            "document": p.document,
+            "title": p.title,
+            "kind": p.kind,
+            "date": p.date,
+            "source": p.source,
+            "paragraph": p.paragraph,
+            "article": p.article,
+            "speaker": p.speaker,
+            "score": round(self.score, 4),
+            "also_in": [a.to_dict() for a in self.also],
+        }
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    question: str
+    answered: bool
+    hits: list[Hit]
+    reason: str = ""  # why nothing was answered: "empty", "off-topic", "no-documents", "no-date", "no-match"
+    signals: dict = field(default_factory=dict)
+    note: str = ""  # for the reader: what the answer was restricted to, or why there is none
+    # Answered, but weakly: the hit is the nearest passage, which may not answer the question.
+    tentative: bool = False
+    # The question's words that no passage of the scope uses (said when refusing or tentative).
+    unmatched: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "tentative": self.tentative,
+            "unmatched": list(self.unmatched),
+            "note": self.note,
+            "hits": [h.to_dict() for h in self.hits] if self.answered else [],
+        }
+
+SCOPES = ("statements", "treaties", "all")
+
+SCOPE_KINDS = {"statements": ("statement",), "treaties": ("treaty",), "all": ("statement", "treaty")}
+
+MAX_QUERY_CHARS = 1000
+
+NAMED_ARTICLE_RE = re.compile(r"\barticles?\s+(\d{1,3}[a-z]?)\b", re.IGNORECASE)
