@@ -18,15 +18,10 @@ from embeddings.corpus.records import is_partial
 from embeddings.corpus.treaties import TreatyAnswer, TreatyCatalogue
 from embeddings.encoders.choice import make_encoder
 from embeddings.errors import BadFilter, BuildFailed, BuildInProgress, EngineError, IndexDamaged, IndexMismatch
+from embeddings.index import layout
 from embeddings.index.build import BuildProgress, build_index, build_lock
-from embeddings.index.load import (
-    SCHEMA_VERSION,
-    BuildSummary,
-    LoadedIndex,
-    current_path,
-    load_index,
-    read_manifest,
-)
+from embeddings.index.layout import SCHEMA_VERSION, current_path
+from embeddings.index.load import BuildSummary, LoadedIndex, load_index, read_manifest
 from embeddings.registry import ModelChoice, is_trained, search_params_for, select_model
 from embeddings.search.focus import Filters
 from embeddings.search.params import SearchParams
@@ -238,7 +233,7 @@ class Engine:
         model = self.multilingual
         if model is None:
             return {}
-        return {"multilingual": model, "multilingual_cache": self.settings.model_dir / "multilingual-vectors.npz"}
+        return {"multilingual": model, "multilingual_cache": self.settings.model_dir / layout.MULTILINGUAL_CACHE}
 
     def _load_index(self, encoder) -> LoadedIndex:
         model = self.multilingual

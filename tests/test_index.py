@@ -7,7 +7,8 @@ import pytest
 
 from embeddings.errors import BuildFailed, IndexDamaged, IndexMismatch
 from embeddings.index.build import build_index
-from embeddings.index.load import BUILD_RUN, SCHEMA_VERSION, current_path, load_index, passage_units
+from embeddings.index.layout import SCHEMA_VERSION, current_path
+from embeddings.index.load import BUILD_RUN, load_index, passage_units
 from embeddings.service import Engine
 
 from .conftest import DATA
@@ -181,9 +182,8 @@ def test_index_built_automatically_on_first_use(fresh_settings, encoder):
 @pytest.mark.slow
 def test_large_kinds_get_an_inverted_file_index(fresh_settings, encoder, monkeypatch):
     """Above EXACT_SEARCH_LIMIT units a kind is searched through IVF; answers stay the same."""
-    import embeddings.index.load as index_module
-
     import embeddings.index.build as build_module
+    import embeddings.index.load as index_module
 
     monkeypatch.setattr(build_module, "EXACT_SEARCH_LIMIT", 50)
     engine = Engine(fresh_settings, encoder=encoder)
@@ -240,7 +240,7 @@ def test_replaced_versions_stay_while_another_process_reads_them(fresh_built, en
     import sys
     import time
 
-    from embeddings.index.load import REPLACED
+    from embeddings.index.layout import REPLACED
 
     settings = fresh_built
     first = current_path(settings.index_dir)

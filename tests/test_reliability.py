@@ -18,7 +18,7 @@ from embeddings.corpus.documents import load_corpus
 from embeddings.encoders.base import model_fingerprint
 from embeddings.errors import IndexMismatch
 from embeddings.index.build import build_index
-from embeddings.index.load import current_path
+from embeddings.index.layout import current_path
 from embeddings.service import Engine
 
 from .botkit import ADMINISTRATOR, BELARUS, all_text, assert_within_limits, question, settings_for, start_bot, stop_bot

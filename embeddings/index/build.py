@@ -25,18 +25,15 @@ from embeddings.corpus.treaties import TreatyCatalogue
 from embeddings.corpus.voices import library_voices, lowercase_words
 from embeddings.encoders.base import TextEncoder
 from embeddings.errors import BuildFailed, IndexDamaged
+from embeddings.index import layout
+from embeddings.index.layout import CURRENT, PASSAGE_KEYS, REPLACED, SCHEMA_VERSION, current_path
 from embeddings.index.load import (
-    CURRENT,
     IVF_NPROBE,
     OLD_VERSION_GRACE,
     OLD_VERSIONS_KEPT,
-    PASSAGE_KEYS,
-    REPLACED,
-    SCHEMA_VERSION,
     BuildSummary,
     article_numbers,
     check_manifest,
-    current_path,
     import_bm25s,
     lexical_text,
     passage_units,
@@ -64,8 +61,8 @@ def _load_cache(index_dir: Path, model_fingerprint: str) -> tuple[dict[bytes, np
     try:
         manifest = read_manifest(path)
         check_manifest(manifest, path, model_fingerprint)
-        hashes = np.load(path / "unit_hashes.npy")
-        vectors = np.load(path / "vectors.npy", mmap_mode="r")
+        hashes = np.load(path / layout.UNIT_HASHES)
+        vectors = np.load(path / layout.VECTORS, mmap_mode="r")
         if len(hashes) != len(vectors):
             raise ValueError("cache arrays disagree")
         manifest["passage_keys"] = json.loads((path / PASSAGE_KEYS).read_text(encoding="utf-8"))
@@ -195,10 +192,10 @@ def build_index(
                 manifest["multilingual"] = _write_multilingual(tmp, passages, multilingual, index_dir,
                                                                multilingual_cache, progress)
             catalogue = TreatyCatalogue(passages, manifest["documents"])
-            (tmp / TreatyCatalogue.FILE).write_text(json.dumps(catalogue.to_dict(passages)), encoding="utf-8")
-            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+            (tmp / layout.CATALOGUE).write_text(json.dumps(catalogue.to_dict(passages)), encoding="utf-8")
+            (tmp / layout.MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
             _fsync_tree(tmp)
-            final = index_dir / f"v-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+            final = index_dir / f"{layout.VERSION_PREFIX}{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
             os.rename(tmp, final)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -235,7 +232,7 @@ def _write_multilingual(folder: Path, passages: list[Passage], model, index_dir:
     path = current_path(index_dir)
     try:
         if path is not None and read_manifest(path).get("multilingual") == model.fingerprint:
-            known.update(zip(np.load(path / "e5_hashes.npy").tolist(), np.load(path / "e5.npy")))
+            known.update(zip(np.load(path / layout.E5_HASHES).tolist(), np.load(path / layout.E5)))
     except (OSError, ValueError, IndexDamaged):
         pass
     cached: dict[str, np.ndarray] = {}
@@ -253,8 +250,8 @@ def _write_multilingual(folder: Path, passages: list[Passage], model, index_dir:
     fresh = dict(zip((hashes[i] for i in missing), model.passages([passages[i].text for i in missing], tick)))
     vectors = np.stack([known.get(h, cached.get(h, fresh.get(h))) for h in hashes]).astype(np.float32) \
         if hashes else np.zeros((0, 384), dtype=np.float32)
-    np.save(folder / "e5.npy", vectors)
-    np.save(folder / "e5_hashes.npy", np.array(hashes))
+    np.save(folder / layout.E5, vectors)
+    np.save(folder / layout.E5_HASHES, np.array(hashes))
     if cache_file is not None and fresh:
         cached.update(fresh)
         try:
@@ -272,13 +269,13 @@ def _write(folder: Path, passages: list[Passage], unit_passage: np.ndarray, unit
 
     bm25s = import_bm25s()
     write_passages(folder, passages)
-    (folder / "articles.json").write_text(json.dumps(article_numbers(passages)), encoding="utf-8")
-    np.save(folder / "units.npy", unit_passage)
-    np.save(folder / "unit_hashes.npy", unit_hashes)
-    np.save(folder / "vectors.npy", vectors)
+    (folder / layout.ARTICLES).write_text(json.dumps(article_numbers(passages)), encoding="utf-8")
+    np.save(folder / layout.UNITS, unit_passage)
+    np.save(folder / layout.UNIT_HASHES, unit_hashes)
+    np.save(folder / layout.VECTORS, vectors)
     unit_start = np.searchsorted(unit_passage, np.arange(len(passages) + 1)).astype(np.int64)
-    np.save(folder / "unit_start.npy", unit_start)
-    (folder / "words.json").write_text(json.dumps(word_counts(p.text for p in passages)), encoding="utf-8")
+    np.save(folder / layout.UNIT_START, unit_start)
+    (folder / layout.WORDS).write_text(json.dumps(word_counts(p.text for p in passages)), encoding="utf-8")
 
     kinds: dict[str, dict] = {}
     for kind in KINDS:
@@ -289,10 +286,10 @@ def _write(folder: Path, passages: list[Passage], unit_passage: np.ndarray, unit
         unit_rows = np.nonzero((unit_passage >= p_start) & (unit_passage < p_end))[0]
         u_start, u_end = int(unit_rows[0]), int(unit_rows[-1]) + 1
         dense, params = make_dense_index(vectors[u_start:u_end], exact_limit=EXACT_SEARCH_LIMIT)
-        faiss.write_index(dense, str(folder / f"dense-{kind}.faiss"))
+        faiss.write_index(dense, str(folder / layout.dense_file(kind)))
         bm25 = bm25s.BM25()
         bm25.index([tokens(lexical_text(p)) or [""] for p in passages[p_start:p_end]], show_progress=False)
-        bm25.save(str(folder / f"bm25-{kind}"), show_progress=False)
+        bm25.save(str(folder / layout.bm25_folder(kind)), show_progress=False)
         kinds[kind] = {"passages": [p_start, p_end], "units": [u_start, u_end], **params}
     return {
         "schema_version": SCHEMA_VERSION,
@@ -372,7 +369,7 @@ def _remove_old_versions(index_dir: Path, keep: set[str], grace_seconds: float =
     them until they notice the new one (they check every 30 s)."""
     now = time.time()
     current = current_path(index_dir)
-    old = sorted(((replaced_at(v), v) for v in index_dir.glob("v-*")
+    old = sorted(((replaced_at(v), v) for v in index_dir.glob(f"{layout.VERSION_PREFIX}*")
                   if v.name not in keep and (current is None or v.name != current.name)), reverse=True)
     for i, (at, version) in enumerate(old):
         if i < keep_last or now - at < grace_seconds:

@@ -1,22 +1,5 @@
-"""The index on disk: its layout, and loading it (build.py builds it).
-
-Layout of ``INDEX_DIR``::
-
-    current -> v-20261128T204500-1a2b3c   (symlink, swapped atomically with os.replace)
-    v-.../manifest.json                   schema, model, dimension, counts, build time, sources
-    v-.../passages.jsonl                  the passages, verbatim, in index order (one JSON object a line)
-    v-.../passage_offsets.npy             where each line starts (and one past the last): read on demand
-    v-.../passage_keys.json               (id, text hash) of each passage: what a rebuild added or removed
-    v-.../articles.json                   passage numbers of each "Article N", for questions naming one
-    v-.../vectors.npy                     one unit vector per row (float32, normalised)
-    v-.../units.npy                       passage number of each unit
-    v-.../unit_hashes.npy                 content hash of each unit's text (the embedding cache)
-    v-.../dense-<kind>.faiss              FAISS index over the units of one kind
-    v-.../bm25-<kind>/                    bm25s index over the passages of one kind
-
-A *unit* is a passage or one of its sentences: a question about one sentence of a long paragraph
-matches that sentence closely, and the passage is quoted whole.
-"""
+"""Loading an index version for serving: memory-mapped vectors, passages read on demand, the
+manifest checked against the model (the layout is ``embeddings.index.layout``'s)."""
 
 from __future__ import annotations
 
@@ -34,19 +17,14 @@ from embeddings.corpus.records import Passage
 from embeddings.corpus.text import sentences
 from embeddings.corpus.treaties import TreatyCatalogue
 from embeddings.errors import IndexDamaged, IndexMismatch
+from embeddings.index import layout
+from embeddings.index.layout import SCHEMA_VERSION, current_path
 
 log = logging.getLogger(__name__)
 
-# 4: passages carry speaker, partial and clause; 5: short paragraphs joined; 6: catalogue;
-# 7: passages read on demand (offsets), passage keys and articles out of the manifest;
-# 8: each document's passage range, speakers and voice terms in the manifest
-SCHEMA_VERSION = 8
-CURRENT = "current"
-REPLACED = ".replaced-at"  # in an old version: when it stopped being current (seconds since the epoch)
 OLD_VERSION_GRACE = 600.0  # seconds a replaced version is kept at least
 OLD_VERSIONS_KEPT = 2  # ... and the last replaced versions are kept however old
 BUILD_RUN = "python -m embeddings build"
-PASSAGE_KEYS = "passage_keys.json"
 IVF_NPROBE = 64
 
 
@@ -123,12 +101,12 @@ class PassageStore(Sequence[Passage]):
 def write_passages(folder: Path, passages: Sequence[Passage]) -> None:
     """passages.jsonl and the offsets PassageStore reads it by."""
     offsets = [0]
-    with (folder / "passages.jsonl").open("wb") as fh:
+    with (folder / layout.PASSAGES).open("wb") as fh:
         for p in passages:
             line = (json.dumps(p.to_dict(), ensure_ascii=False) + "\n").encode("utf-8")
             fh.write(line)
             offsets.append(offsets[-1] + len(line))
-    np.save(folder / "passage_offsets.npy", np.array(offsets, dtype=np.int64))
+    np.save(folder / layout.PASSAGE_OFFSETS, np.array(offsets, dtype=np.int64))
 
 
 def article_numbers(passages: Sequence[Passage]) -> dict[str, list[int]]:
@@ -196,12 +174,6 @@ def unit_hash(text: str) -> bytes:
 # --------------------------------------------------------------------------- loading
 
 
-def current_path(index_dir: Path) -> Path | None:
-    link = index_dir / CURRENT
-    if not link.exists():
-        return None
-    return link.resolve()
-
 
 def _read_json(file: Path) -> dict:
     """A JSON object file of an index version; IndexDamaged names the file if it is not one."""
@@ -217,11 +189,11 @@ def _read_json(file: Path) -> dict:
 
 
 def read_manifest(path: Path) -> dict:
-    return _read_json(path / "manifest.json")
+    return _read_json(path / layout.MANIFEST)
 
 
 def check_manifest(manifest: dict, path: Path, model_fingerprint: str) -> None:
-    file = path / "manifest.json"
+    file = path / layout.MANIFEST
     if manifest.get("schema_version") != SCHEMA_VERSION:
         raise IndexMismatch(
             f"index {path} has schema version {manifest.get('schema_version')!r}, this program "
@@ -252,9 +224,9 @@ def load_index(index_dir: Path, model_fingerprint: str, *, mmap: bool = True,
     manifest = read_manifest(path)
     check_manifest(manifest, path, model_fingerprint)
 
-    passages_file = path / "passages.jsonl"
+    passages_file = path / layout.PASSAGES
     try:
-        passages = PassageStore(passages_file, np.load(path / "passage_offsets.npy"))
+        passages = PassageStore(passages_file, np.load(path / layout.PASSAGE_OFFSETS))
         passages[len(passages) - 1] if len(passages) else None  # noqa: B018 (the last line parses)
     except FileNotFoundError as exc:
         raise IndexDamaged(f"index file {exc.filename or passages_file} is missing; run `{BUILD_RUN}`") from exc
@@ -280,7 +252,7 @@ def load_index(index_dir: Path, model_fingerprint: str, *, mmap: bool = True,
 
     kinds: dict[str, KindIndex] = {}
     for kind, info in manifest["kinds"].items():
-        dense_file = path / f"dense-{kind}.faiss"
+        dense_file = path / layout.dense_file(kind)
         try:
             flags = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY if mmap else 0
             dense = faiss.read_index(str(dense_file), flags)
@@ -292,7 +264,7 @@ def load_index(index_dir: Path, model_fingerprint: str, *, mmap: bool = True,
             raise IndexDamaged(f"index file {dense_file} does not match the manifest; run `{BUILD_RUN}`")
         if info.get("index_type") == "ivf":
             faiss.extract_index_ivf(dense).nprobe = int(info.get("nprobe", IVF_NPROBE))
-        bm25_dir = path / f"bm25-{kind}"
+        bm25_dir = path / layout.bm25_folder(kind)
         try:
             bm25 = bm25s.BM25.load(str(bm25_dir), mmap=mmap, show_progress=False, verbosity=0)
         except (OSError, ValueError, KeyError) as exc:
@@ -310,16 +282,16 @@ def load_index(index_dir: Path, model_fingerprint: str, *, mmap: bool = True,
                             f"run `{BUILD_RUN}`")
     e5 = None
     if manifest.get("multilingual"):
-        file = path / "e5.npy"
+        file = path / layout.E5
         try:
             e5 = np.load(file, mmap_mode="r" if mmap else None)
         except (OSError, ValueError) as exc:
             raise IndexDamaged(f"index file {file} is missing or damaged; run `{BUILD_RUN}`") from exc
         if len(e5) != len(passages):
             raise IndexDamaged(f"index file {file} does not match the passages; run `{BUILD_RUN}`")
-    words = _read_json(path / "words.json")
-    articles = _read_json(path / "articles.json")
-    catalogue_file = path / TreatyCatalogue.FILE
+    words = _read_json(path / layout.WORDS)
+    articles = _read_json(path / layout.ARTICLES)
+    catalogue_file = path / layout.CATALOGUE
     try:
         catalogue = TreatyCatalogue.from_dict(_read_json(catalogue_file), passages)
     except (KeyError, IndexError, TypeError) as exc:

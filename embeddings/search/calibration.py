@@ -14,6 +14,7 @@ from embeddings.corpus.text import normalise
 from embeddings.encoders.multilingual import PROBE_LEVEL as MULTILINGUAL_PROBE_LEVEL
 from embeddings.encoders.multilingual import PROBES as MULTILINGUAL_PROBES
 from embeddings.encoders.multilingual import THRESHOLD as MULTILINGUAL_THRESHOLD
+from embeddings.index import layout
 from embeddings.search.fusion import fuse
 from embeddings.search.params import PROBE_QUANTILE, calibrated_thresholds, probe_questions
 from embeddings.search.results import SCOPES
@@ -91,4 +92,4 @@ class Calibration:
             [self.params.to_dict(), probe_questions(), model, path,
              [MULTILINGUAL_THRESHOLD, MULTILINGUAL_PROBE_LEVEL, MULTILINGUAL_PROBES] if path != "english" else []],
             sort_keys=True).encode()).hexdigest()[:16]
-        return Path(self.index.path) / f"calibration-{key}.json"
+        return Path(self.index.path) / layout.calibration_file(key)
