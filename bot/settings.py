@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import field_validator
 
-from embeddings.config import EngineEnv, EngineSettings, SettingsError
+from embeddings.config import EngineEnv, EngineSettings, SettingsError, setting
 
 MAX_OPTION_CHARS = 6000  # Discord's longest string option
 __all__ = ["AdminRole", "BotSettings", "SettingsError"]
@@ -89,26 +89,57 @@ class BotSettings:
 
 
 class BotEnv(EngineEnv):
-    DISCORD_TOKEN: str = ""
-    DISCORD_API_BASE: str = ""
-    DISCORD_GATEWAY_URL: str = ""
-    SHARD_COUNT: int | None = Field(None, ge=1, description="a whole number >= 1")
-    SHARD_IDS: str = ""
-    ADMIN_ROLES: str = ""
-    DEV_GUILD_ID: int | None = Field(None, ge=1, description="a server id (a whole number)")
-    USER_COOLDOWN: str = Field("5/60", pattern=r"^[1-9]\d*\s*/\s*\d+(\.\d+)?$",
-                               description="questions per seconds, like 5/60")
-    MAX_QUESTION_CHARS: int = Field(500, ge=20, le=MAX_OPTION_CHARS,
-                                    description=f"a whole number from 20 to {MAX_OPTION_CHARS}")
-    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
-        "INFO", description="DEBUG, INFO, WARNING or ERROR")
-    LOG_FORMAT: Literal["text", "json"] = Field("text", description="text or json")
-    METRICS_PORT: int | None = Field(None, ge=0, le=65535, description="a port number (0 for any free port)")
-    METRICS_HOST: str = "127.0.0.1"
-    BOT_DB: str = ""
-    DATABASE_URL: str = Field("", pattern=r"^(postgres(ql)?(\+asyncpg)?://\S+)?$",
-                              description="a postgresql://user:password@host:port/database address")
-    FEEDBACK_DAYS: int = Field(90, ge=1, le=3650, description="a whole number of days from 1 to 3650")
+    DISCORD_TOKEN: str = setting(
+        "", "Discord bot token (Developer Portal -> your application -> Bot -> Reset Token). Leave empty to run "
+        "a local console that answers the same way, without Discord.",
+        readme="The bot's token; empty runs the local console.")
+    ADMIN_ROLES: str = setting(
+        "", "Who may run /reindex besides members with Administrator or Manage Server: comma-separated role ids "
+        "(e.g. 123456789012345678) or SERVER_ID:Role Name pairs. A bare role name is refused: it would match a "
+        "role of that name on any server.", readme="Role ids (or `SERVER_ID:Role Name`) that may `/reindex`.")
+    USER_COOLDOWN: str = setting(
+        "5/60", "Per-user limit on questions: COUNT/SECONDS. A bare mention (which gets help) costs nothing.",
+        valid="questions per seconds, like 5/60", pattern=r"^[1-9]\d*\s*/\s*\d+(\.\d+)?$",
+        readme="Questions a user may ask per number of seconds.")
+    MAX_QUESTION_CHARS: int = setting(
+        500, "Longest question, 20-6000 characters: /ask refuses longer ones as they are typed (Discord enforces "
+        "it); longer mentions are cut, with a note in the reply.",
+        valid=f"a whole number from 20 to {MAX_OPTION_CHARS}", ge=20, le=MAX_OPTION_CHARS)
+    DEV_GUILD_ID: int | None = setting(
+        None, "Register the slash commands in this one server only (instant; handy while testing).",
+        valid="a server id (a whole number)", ge=1)
+    SHARD_COUNT: int | None = setting(
+        None, "Run sharded with discord.py's AutoShardedBot with this many shards (large bots only).",
+        valid="a whole number >= 1", ge=1)
+    SHARD_IDS: str = setting(
+        "", "With SHARD_COUNT: the shards this process runs (distinct, below SHARD_COUNT), when shards are spread "
+        "over processes (e.g. 0,1 here and 2,3 in another process sharing DATA_DIR and INDEX_DIR).")
+    DISCORD_API_BASE: str = setting(
+        "", "Override Discord's REST API address (a REST proxy, local tests), e.g. http://127.0.0.1:8080/api/v10.")
+    DISCORD_GATEWAY_URL: str = setting(
+        "", "Override Discord's gateway address (a gateway proxy, local tests), e.g. ws://127.0.0.1:8080/gateway.")
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = setting(
+        "INFO", "DEBUG, INFO, WARNING or ERROR. Questions are logged only at DEBUG.",
+        valid="DEBUG, INFO, WARNING or ERROR")
+    LOG_FORMAT: Literal["text", "json"] = setting(
+        "text", "text or json (one JSON object per line).", valid="text or json",
+        readme="`json`: one JSON object a line.")
+    METRICS_PORT: int | None = setting(
+        None, "Health check and Prometheus metrics: /healthz and /metrics on this port (empty: off; 0: any free "
+        "port).", valid="a port number (0 for any free port)", ge=0, le=65535, shown="off",
+        readme="`/healthz` and Prometheus `/metrics` on this port.")
+    METRICS_HOST: str = setting("127.0.0.1", "The address /healthz and /metrics listen on.")
+    BOT_DB: str = setting(
+        "", "The bot's database (feedback votes and each server's /settings): SQLite, in this file (several shard "
+        "processes on one machine may share it).", shown="INDEX_DIR/bot.sqlite3")
+    DATABASE_URL: str = setting(
+        "", "PostgreSQL instead of SQLite, for shards on several machines: postgresql://user:password@host:5432/db",
+        valid="a postgresql://user:password@host:port/database address",
+        pattern=r"^(postgres(ql)?(\+asyncpg)?://\S+)?$")
+    FEEDBACK_DAYS: int = setting(
+        90, "Days a stored answer and its votes are kept (1-3650); older ones are purged every hour.",
+        valid="a whole number of days from 1 to 3650", ge=1, le=3650,
+        readme="Days the stored answers and votes are kept.")
 
     @field_validator("LOG_FORMAT", mode="before")
     @classmethod
@@ -153,3 +184,48 @@ def _admin_roles(raw: str) -> tuple[AdminRole, ...]:
             )
         roles.append(AdminRole(guild_id=int(guild), name=name.strip()))
     return tuple(roles)
+
+
+def _shown(name: str, field) -> str:
+    extra = field.json_schema_extra or {}
+    if extra.get("shown"):
+        return extra["shown"]
+    return "" if field.default is None else str(field.default)
+
+
+def ordered():
+    """The settings in the order a new user meets them: the token first."""
+    return sorted(BotEnv.model_fields.items(), key=lambda item: item[0] != "DISCORD_TOKEN")
+
+
+def env_example() -> str:
+    """``.env.example``, written from the declarations above (``python -m bot.settings``)."""
+    import textwrap
+
+    out = ["# Copy to .env and fill in. Every setting is optional; the defaults are shown.",
+           "# Written by `.venv/bin/python -m bot.settings > .env.example` from bot/settings.py and",
+           "# embeddings/config.py, where each setting is declared.", ""]
+    for name, field in ordered():
+        extra = field.json_schema_extra or {}
+        out += textwrap.wrap(extra["help"], 96, initial_indent="# ", subsequent_indent="# ", break_on_hyphens=False)
+        shown = extra.get("shown")
+        if shown:
+            out.append(f"# Default: {shown}")
+        out += [f"{name}={'' if shown or field.default is None else field.default}", ""]
+    return "\n".join(out)
+
+
+def readme_table() -> str:
+    """The README's table of the settings most often changed, from the same declarations."""
+    rows = ["| setting | default | meaning |", "|---|---|---|"]
+    for name, field in ordered():
+        extra = field.json_schema_extra or {}
+        if extra.get("readme"):
+            shown = _shown(name, field)
+            default = f"`{shown}`" if shown and shown != "off" else shown or "empty"
+            rows.append(f"| `{name}` | {default} | {extra['readme']} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(env_example(), end="")

