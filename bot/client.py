@@ -9,7 +9,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import discord
@@ -232,6 +232,10 @@ class _Base:
         log.info("connected as %s (%s guilds)", self.user, len(self.guilds))
 
 
+# (interaction, action, answer id) -> handled
+ClickHandler = Callable[[discord.Interaction, str, str], Awaitable[None]]
+
+
 class StatementBot(_Base, commands.Bot):
     def __init__(self, engine: Engine, settings: BotSettings, *, force_sync: bool = False, **options) -> None:
         super().__init__(command_prefix=commands.when_mentioned, intents=intents(), help_command=None,
@@ -239,6 +243,9 @@ class StatementBot(_Base, commands.Bot):
         self.answerer = Answerer(engine, settings)
         self.settings = settings
         self.force_sync = force_sync
+        # Where a click on an answer's buttons goes (bot.feedback.FeedbackButton); the Feedback
+        # cog sets it when it loads. None: the buttons say feedback is off.
+        self.on_feedback_click: ClickHandler | None = None
 
 
 class ShardedStatementBot(StatementBot, commands.AutoShardedBot):

@@ -6,6 +6,9 @@ import asyncio
 import shlex
 import sys
 
+from embeddings.query import Query
+from embeddings.search.results import SCOPES
+
 from . import render
 from .core import Answerer
 
@@ -30,7 +33,7 @@ async def handle(answerer: Answerer, line: str) -> str | None:
     if not line:
         return ""
     if not line.startswith("/"):
-        return render.to_text(await answerer.ask(line))
+        return render.to_text(await answerer.ask(Query(line)))
     try:
         words = shlex.split(line)
     except ValueError:
@@ -38,33 +41,62 @@ async def handle(answerer: Answerer, line: str) -> str | None:
     command, args = words[0].lower(), words[1:]
     if command in {"/quit", "/exit"}:
         return None
-    if command == "/help":
-        return HELP
-    if command in {"/ask", "/timeline"}:
-        options = {"--scope": "statements", "--from": "", "--to": "", "--document": ""}
-        while len(args) >= 2 and args[0] in options:
-            options[args[0]], args = args[1], args[2:]
-        if options["--scope"] not in {"statements", "treaties", "all"}:
-            return "--scope is one of statements, treaties, all."
-        if command == "/timeline":
-            return render.to_text(await answerer.timeline(" ".join(args), scope=options["--scope"],
-                                                          start=options["--from"], end=options["--to"]))
-        return render.to_text(await answerer.ask(" ".join(args), scope=options["--scope"], start=options["--from"],
-                                                 end=options["--to"], document=options["--document"]))
-    if command == "/treaty":
-        if not args:
-            return "Usage: /treaty <name> [article]. Known: " + ", ".join(await answerer.suggest(""))
-        article = None
-        if len(args) > 1 and args[-1].lstrip("-").isdigit():
-            article, args = int(args[-1]), args[:-1]
-        return render.to_text(await answerer.treaty(" ".join(args), article))
-    if command == "/sources":
-        return render.to_text(await answerer.sources())
-    if command == "/reindex":
-        return render.to_text(await answerer.reindex("console"))
-    if command == "/settings":
-        return SETTINGS.format(top_k=answerer.engine.settings.top_k)
-    return f"Unknown command {command}. " + HELP
+    run = COMMANDS.get(command)
+    if run is None:
+        return f"Unknown command {command}. " + HELP
+    try:
+        return await run(answerer, args)
+    except ValueError as exc:  # an option the console cannot use
+        return str(exc)
+
+
+def query_of(args: list[str]) -> Query:
+    """``--scope/--from/--to/--document VALUE`` options, then the question. ValueError says what
+    is wrong."""
+    options = {"--scope": "statements", "--from": "", "--to": "", "--document": ""}
+    while len(args) >= 2 and args[0] in options:
+        options[args[0]], args = args[1], args[2:]
+    if options["--scope"] not in SCOPES:
+        raise ValueError(f"--scope is one of {', '.join(SCOPES)}.")
+    return Query(" ".join(args), options["--scope"], options["--from"], options["--to"], options["--document"])
+
+
+async def ask(answerer: Answerer, args: list[str]) -> str:
+    return render.to_text(await answerer.ask(query_of(args)))
+
+
+async def timeline(answerer: Answerer, args: list[str]) -> str:
+    return render.to_text(await answerer.timeline(query_of(args)))
+
+
+async def treaty(answerer: Answerer, args: list[str]) -> str:
+    if not args:
+        return "Usage: /treaty <name> [article]. Known: " + ", ".join(await answerer.suggest(""))
+    article = None
+    if len(args) > 1 and args[-1].lstrip("-").isdigit():
+        article, args = int(args[-1]), args[:-1]
+    return render.to_text(await answerer.treaty(" ".join(args), article))
+
+
+async def sources(answerer: Answerer, _args: list[str]) -> str:
+    return render.to_text(await answerer.sources())
+
+
+async def reindex(answerer: Answerer, _args: list[str]) -> str:
+    return render.to_text(await answerer.reindex("console"))
+
+
+async def help_text(_answerer: Answerer, _args: list[str]) -> str:
+    return HELP
+
+
+async def settings(answerer: Answerer, _args: list[str]) -> str:
+    return SETTINGS.format(top_k=answerer.engine.settings.top_k)
+
+
+# The console's commands, as in Discord.
+COMMANDS = {"/ask": ask, "/timeline": timeline, "/treaty": treaty, "/sources": sources, "/reindex": reindex,
+            "/help": help_text, "/settings": settings}
 
 
 async def run(answerer: Answerer, stdin=None, stdout=None) -> int:

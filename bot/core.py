@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
 import time
 from dataclasses import dataclass, replace
 
 from discord.ext import commands
-from sqlalchemy.exc import SQLAlchemyError
 
 from embeddings.errors import BadFilter, BuildFailed, BuildInProgress, EngineError
+from embeddings.query import Query
 from embeddings.service import Engine
 
 from . import feedback, render
@@ -22,6 +23,30 @@ from .store import GuildSettings, ShownPassage, Store, StoredAnswer, StoreError
 log = logging.getLogger(__name__)
 
 MORE_PASSAGES = 3  # shown by "More passages"
+
+
+class Refusal(Exception):
+    """A request answered with a short message instead of a result (no more passages, an article
+    number that cannot be, nothing to retrain on). ``public``: the channel sees it, not only the
+    asker."""
+
+    def __init__(self, message: str, *, public: bool = False) -> None:
+        super().__init__(message)
+        self.public = public
+
+
+def replies(method):
+    """An Answerer method whose domain errors (Refusal, BadFilter, BuildInProgress, EngineError)
+    become the reply, worded by ``Answerer.error_reply``: the front ends always get a Reply."""
+
+    @functools.wraps(method)
+    async def wrapper(self, *args, **kwargs) -> render.Reply:
+        try:
+            return await method(self, *args, **kwargs)
+        except (Refusal, BadFilter, BuildInProgress, EngineError) as exc:
+            return self.error_reply(exc)
+
+    return wrapper
 
 
 def settle_memory() -> None:
@@ -120,13 +145,13 @@ class Answerer:
         except TimeoutError:
             return False
 
-    def cut(self, question: str) -> tuple[str, str]:
+    def cut(self, query: Query) -> tuple[Query, str]:
         """The question shortened to the configured length, and a note if it was."""
         limit = self.settings.max_question_chars
-        question = question.strip()
-        if len(question) <= limit:
-            return question, ""
-        return question[:limit], f"Your question was long, so I read only its first {limit} characters."
+        text = query.text.strip()
+        if len(text) <= limit:
+            return query.with_text(text), ""
+        return query.with_text(text[:limit]), f"Your question was long, so I read only its first {limit} characters."
 
     async def guild_settings(self, guild_id: int | None) -> GuildSettings:
         """A server's settings; the defaults without a database or when it cannot be read."""
@@ -134,81 +159,82 @@ class Answerer:
             return GuildSettings(str(guild_id or ""))
         try:
             return await self.store.settings(guild_id)
-        except (StoreError, SQLAlchemyError, OSError) as exc:
+        except StoreError as exc:
             log.warning("could not read the settings of server %s: %s", guild_id, exc)
             return GuildSettings(str(guild_id))
 
-    async def ask(self, question: str, *, scope: str = "statements", start: str = "", end: str = "",
-                  document: str = "", guild_id: int | None = None, channel_id: int | None = None,
+    @replies
+    async def ask(self, query: Query, *, guild_id: int | None = None, channel_id: int | None = None,
                   settings: GuildSettings | None = None, path: str = "ask") -> render.Reply:
         """The reply to a question; with a database, stored with its feedback buttons (unless the
         server turned them off), and as many passages as the server chose."""
         started = time.perf_counter()
-        question, note = self.cut(question)
+        query, note = self.cut(query)
         settings = settings or await self.guild_settings(guild_id)
-        result = await self._search(self.engine.ask, question, scope, start, end, document, k=settings.passages)
-        outcome = ("error" if isinstance(result, render.Reply) else "tentative" if result.tentative
-                   else "answered" if result.answered else "refused")
-        if self.metrics is not None:
-            self.metrics.answered(path, outcome, time.perf_counter() - started)
-        # Questions are the users' words: logged only at debug level.
-        log.debug("%s question %s in %.1f ms: %r", path, outcome, (time.perf_counter() - started) * 1000, question)
-        if isinstance(result, render.Reply):
-            return result
-        reply = render.answer(result, note=note, scope=scope)
+        outcome = "error"
+        try:
+            result = await self._search(self.engine.answer, query, k=settings.passages)
+            outcome = ("tentative" if result.tentative else "answered" if result.answered else "refused")
+        finally:
+            if self.metrics is not None:
+                self.metrics.answered(path, outcome, time.perf_counter() - started)
+            # Questions are the users' words: logged only at debug level.
+            log.debug("%s question %s in %.1f ms: %r", path, outcome, (time.perf_counter() - started) * 1000,
+                      query.text)
+        reply = render.answer(result, note=note, scope=query.scope)
         if result.answered and result.hits and settings.buttons and self.store is not None:
-            filters = {"start": start, "end": end, "document": document}
-            try:
-                answer_id = await self.store.add_answer(
-                    question, scope, [ShownPassage(h.passage.id, h.passage.document, h.passage.paragraph,
-                                                   h.passage.text_hash[:16]) for h in result.hits],
-                    self.engine.index.version, guild_id=guild_id, channel_id=channel_id,
-                    filters={k: v for k, v in filters.items() if v})
-                reply.view = feedback.view(answer_id)
-            except (StoreError, SQLAlchemyError, OSError) as exc:  # the answer goes out without buttons
-                log.warning("could not store an answer for feedback: %s", exc)
+            reply.view = await self._stored_view(query, result, guild_id, channel_id)
         return reply
 
+    async def _stored_view(self, query: Query, result, guild_id: int | None, channel_id: int | None):
+        """The feedback buttons of an answer, once it is stored; None (no buttons) if it cannot be."""
+        try:
+            answer_id = await self.store.add_answer(
+                query.text, query.scope, [ShownPassage(h.passage.id, h.passage.document, h.passage.paragraph,
+                                                       h.passage.text_hash[:16]) for h in result.hits],
+                self.engine.index.version, guild_id=guild_id, channel_id=channel_id, filters=query.filters())
+        except StoreError as exc:  # the answer goes out without buttons
+            log.warning("could not store an answer for feedback: %s", exc)
+            return None
+        return feedback.view(answer_id)
+
+    @replies
     async def more(self, stored: StoredAnswer) -> render.Reply:
         """The next passages for a stored answer ("More passages"), for whoever clicked."""
         shown = {p.id for p in stored.passages}
-        f = stored.filters
-        result = await self._search(self.engine.ask, stored.question, stored.scope, f.get("start", ""),
-                                    f.get("end", ""), f.get("document", ""), k=min(len(shown) + MORE_PASSAGES, 50))
-        if isinstance(result, render.Reply):
-            return result
+        query = Query.stored(stored.question, stored.scope, stored.filters)
+        result = await self._search(self.engine.answer, query, k=min(len(shown) + MORE_PASSAGES, 50))
         extra = [h for h in result.hits if h.passage.id not in shown][:MORE_PASSAGES]
         if not result.answered or not extra:
-            return render.error("No more passages answer this question.")
+            raise Refusal("No more passages answer this question.")
         reply = render.answer(replace(result, hits=extra))
         reply.content = render.clip(f"More passages for “{render.question_line(stored.question)}”", 2000)
         reply.ephemeral = True
         return reply
 
-    async def timeline(self, topic: str, *, scope: str = "statements", start: str = "", end: str = "") -> render.Reply:
-        topic, note = self.cut(topic)
-        result = await self._search(self.engine.timeline, topic, scope, start, end, "")
-        return result if isinstance(result, render.Reply) else render.timeline(result, note=note)
+    @replies
+    async def timeline(self, query: Query) -> render.Reply:
+        query, note = self.cut(query)
+        return render.timeline(await self._search(self.engine.timeline_of, query), note=note)
 
-    async def _search(self, search, text: str, scope: str, start: str, end: str, document: str, **options):
-        """``search`` (the engine's ask or timeline) in a thread with the filters typed; an error
-        reply if they cannot be used or the engine fails."""
+    async def _search(self, search, query: Query, **options):
+        """``search`` (the engine's answer or timeline_of) in a thread. Raises BadFilter for
+        filters that cannot be used, EngineError if the engine fails (``replies`` words them)."""
         try:
-            filters = await asyncio.to_thread(self.engine.filters, start, end, document)
-        except BadFilter as exc:
-            return render.error(f"I can't use that filter: {exc}.")
-        try:
-            return await asyncio.to_thread(search, text, scope=scope, filters=filters, **options)
+            return await asyncio.to_thread(search, query, **options)
+        except BadFilter:
+            raise
         except EngineError as exc:
             log.warning("search failed: %s", exc)
-            return render.error(f"I can't search right now: {exc}", ephemeral=False)
+            raise
 
     async def suggest_documents(self, text: str) -> list[tuple[str, str]]:
         return await asyncio.to_thread(self.engine.suggest_documents, text[:100], 25)
 
+    @replies
     async def treaty(self, name: str, article: int | None) -> render.Reply:
         if article is not None and not 1 <= article <= 10_000:
-            return render.error(f"Article numbers start at 1; {article} is not an article number.")
+            raise Refusal(f"Article numbers start at 1; {article} is not an article number.")
         name = name.strip()[:200]
         answer = await asyncio.to_thread(self.engine.treaty, name, article)
         suggestions = [] if answer else await asyncio.to_thread(lambda: self.engine.catalogue.suggest(name, 5, 60))
@@ -225,30 +251,29 @@ class Answerer:
     def reindexing(self) -> bool:
         return self.engine.building
 
-    async def feedback_rows(self) -> list | render.Reply:
-        """Readers' helpful answers as labelled rows, or why there are none."""
+    async def feedback_rows(self) -> list:
+        """Readers' helpful answers as labelled rows; Refusal saying why there are none."""
         from embeddings.labels import feedback_row
 
         if self.store is None:
-            return render.error("Retraining learns from readers' votes, and the bot's database is not available.")
+            raise Refusal("Retraining learns from readers' votes, and the bot's database is not available.")
         try:
             votes = await self.store.export()
-        except (StoreError, SQLAlchemyError, OSError) as exc:
-            return render.error(f"I can't read the feedback just now: {exc}")
+        except StoreError as exc:
+            raise Refusal(f"I can't read the feedback just now: {exc}") from exc
         rows = [feedback_row(v) for v in votes if v["vote"] == "up" and v["passages"]]
         if not rows:
-            return render.error("No reader has marked an answer helpful yet, so there is nothing new to learn from.")
+            raise Refusal("No reader has marked an answer helpful yet, so there is nothing new to learn from.")
         return rows
 
+    @replies
     async def reindex(self, started_by: str, on_progress=None, *, retrain: bool = False) -> render.Reply:
         """Rebuild in a thread (with ``retrain``, fine-tune on the readers' helpful answers first,
         which takes minutes). ``on_progress`` (an async callable taking one line) hears every
         ``progress_every`` seconds how far it is, if it runs that long."""
         if self.engine.building:
-            return self.busy_reply()
+            raise BuildInProgress("a reindex is already running")
         rows = await self.feedback_rows() if retrain else []
-        if isinstance(rows, render.Reply):
-            return rows
         state = self.reindex_state = ReindexState(time.time(), started_by)
 
         def progress(done: int, total: int, what: str = "texts") -> None:  # called from the build thread
@@ -268,10 +293,10 @@ class Answerer:
                 await on_progress(state.progress_line())
             summary = await build
         except BuildInProgress:
-            return self.busy_reply()
+            raise
         except (BuildFailed, EngineError) as exc:
             log.warning("reindex failed: %s", exc)
-            return render.error(f"Reindex failed, the previous index is still serving. {exc}")
+            raise Refusal(f"Reindex failed, the previous index is still serving. {exc}") from exc
         await asyncio.to_thread(settle_memory)
         if self.metrics is not None:
             self.metrics.reindex_seconds.observe(time.time() - state.started_at)
@@ -286,6 +311,16 @@ class Answerer:
         since = f" (started <t:{int(state.started_at)}:R> by {state.started_by})" if state.started_at else ""
         return render.error(f"A reindex is already running{since}. Questions are still answered from "
                             "the current index; try again when it has finished.")
+
+    def error_reply(self, exc: Exception) -> render.Reply:
+        """The one place a domain error becomes what the user reads."""
+        if isinstance(exc, Refusal):
+            return render.error(str(exc), ephemeral=not exc.public)
+        if isinstance(exc, BadFilter):
+            return render.error(f"I can't use that filter: {exc}.")
+        if isinstance(exc, BuildInProgress):
+            return self.busy_reply()
+        return render.error(f"I can't search right now: {exc}", ephemeral=False)
 
 
 def is_admin(settings_roles: tuple[AdminRole, ...], *, administrator: bool, manage_guild: bool,

@@ -51,5 +51,8 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button], template=TEMPLAT
         return cls(match["action"], match["answer"], item.label)
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = interaction.client.get_cog("Feedback")  # type: ignore[attr-defined]
-        await cog.click(interaction, self.action, self.answer_id)
+        handler = interaction.client.on_feedback_click  # type: ignore[attr-defined]  # StatementBot's
+        if handler is None:
+            await interaction.response.send_message("Feedback is switched off on this bot.", ephemeral=True)
+            return
+        await handler(interaction, self.action, self.answer_id)

@@ -7,9 +7,6 @@ every message with ``AllowedMentions.none()``.
 
 from __future__ import annotations
 
-import io
-import re
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import discord
@@ -19,59 +16,30 @@ from embeddings.index.load import BuildSummary
 from embeddings.search.results import SearchResult
 from embeddings.service import SourceInfo
 
-# Discord's limits.
-CONTENT_MAX = 2000
-TITLE_MAX = 256
-DESCRIPTION_MAX = 4096
-FIELD_NAME_MAX = 256
-FIELD_VALUE_MAX = 1024
-FIELDS_MAX = 25
-FOOTER_MAX = 2048
-EMBED_TOTAL_MAX = 6000  # across all embeds of one message
-EMBEDS_MAX = 10
+from .messages import (  # noqa: F401  (re-exported: the cogs and tests use render.Reply, render.clip, ...)
+    CONTENT_MAX,
+    DESCRIPTION_MAX,
+    EMBED_TOTAL_MAX,
+    EMBEDS_MAX,
+    FIELD_NAME_MAX,
+    FIELD_VALUE_MAX,
+    FIELDS_MAX,
+    FOOTER_MAX,
+    TITLE_MAX,
+    Reply,
+    check_limits,
+    clip,
+    embed_size,
+    error,
+    escape,
+    to_text,
+)
 
 COLOUR = discord.Colour(0x004990)  # NATO blue
 EXAMPLES = "“Which country was condemned for enabling the attack?”, “sanctions”, “Article 5”"
 
 
-@dataclass
-class Reply:
-    content: str = ""
-    embeds: list[discord.Embed] = field(default_factory=list)
-    ephemeral: bool = False
-    files: list[tuple[str, bytes]] = field(default_factory=list)  # attachments: (filename, content)
-    view: discord.ui.View | None = None  # buttons (feedback), sent with the message
-
-    def kwargs(self) -> dict:
-        """Keyword arguments for send/followup: never pings anyone."""
-        out: dict = {"allowed_mentions": discord.AllowedMentions.none()}
-        if self.content:
-            out["content"] = self.content
-        if self.embeds:
-            out["embeds"] = self.embeds
-        if self.files:
-            out["files"] = [discord.File(io.BytesIO(data), filename=name) for name, data in self.files]
-        if self.view is not None:
-            out["view"] = self.view
-        return out
-
-
 # --------------------------------------------------------------------------- text helpers
-
-
-def escape(text: str) -> str:
-    """Show text literally in Discord: markdown and mentions neutralised."""
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
-
-
-def clip(text: str, limit: int, marker: str = "…") -> str:
-    if len(text) <= limit:
-        return text
-    cut = text[: max(limit - len(marker), 0)]
-    space = cut.rfind(" ")
-    if space > limit * 0.6:
-        cut = cut[:space]
-    return cut + marker
 
 
 def quote(text: str, limit: int, highlight: str = "") -> str:
@@ -115,27 +83,6 @@ def date_line(iso: str) -> str:
 
 def question_line(question: str, limit: int = 300) -> str:
     return escape(clip(" ".join(question.split()), limit))
-
-
-def embed_size(embed: discord.Embed) -> int:
-    total = len(embed.title or "") + len(embed.description or "")
-    total += len(embed.footer.text or "") if embed.footer else 0
-    total += len(embed.author.name or "") if embed.author else 0
-    total += sum(len(f.name or "") + len(f.value or "") for f in embed.fields)
-    return total
-
-
-def check_limits(reply: Reply) -> None:
-    """Raise AssertionError if the reply would be refused by Discord (used by tests too)."""
-    assert len(reply.content) <= CONTENT_MAX, len(reply.content)
-    assert len(reply.embeds) <= EMBEDS_MAX
-    assert sum(embed_size(e) for e in reply.embeds) <= EMBED_TOTAL_MAX
-    for e in reply.embeds:
-        assert len(e.title or "") <= TITLE_MAX and len(e.description or "") <= DESCRIPTION_MAX
-        assert len(e.fields) <= FIELDS_MAX
-        for f in e.fields:
-            assert 0 < len(f.name) <= FIELD_NAME_MAX and 0 < len(f.value) <= FIELD_VALUE_MAX
-        assert len(e.footer.text or "") <= FOOTER_MAX if e.footer else True
 
 
 def _source_field(embed: discord.Embed, source: str) -> None:
@@ -407,24 +354,3 @@ def reindex_done(summary: BuildSummary) -> Reply:
     return Reply(content=escape(clip(text, CONTENT_MAX - 100)), ephemeral=True)
 
 
-def error(message: str, ephemeral: bool = True) -> Reply:
-    return Reply(content=clip(escape(message), CONTENT_MAX), ephemeral=ephemeral)
-
-
-def to_text(reply: Reply) -> str:
-    """Plain-text rendering of a reply, for the local console."""
-    parts = [reply.content] if reply.content else []
-    for embed in reply.embeds:
-        parts.append(f"── {embed.title} ──" if embed.title else "──")
-        if embed.description:
-            parts.append(embed.description)
-        for f in embed.fields:
-            parts.append(f"{f.name}: {f.value}")
-    return _plain("\n".join(parts))
-
-
-def _plain(text: str) -> str:
-    text = re.sub(r"<t:(\d+):[a-zA-Z]>", lambda m: datetime.fromtimestamp(int(m.group(1)), UTC)
-                  .strftime("%d %B %Y"), text)
-    text = re.sub(r"\\([\\*_~`|>#\-\[\]()])", r"\1", text)  # undo markdown escapes
-    return text.replace("@\u200b", "@")

@@ -14,6 +14,7 @@ SQLAlchemy 2 core over aiosqlite or asyncpg.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -21,68 +22,45 @@ import os
 import secrets
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from .schema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    answers,
+    channel_settings,
+    guild_settings,
+    meta,
+    version_table,
+    votes,
+)
+
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 5000
-
-metadata = sa.MetaData()
-meta = sa.Table("meta", metadata, sa.Column("key", sa.String(64), primary_key=True),
-                sa.Column("value", sa.Text, nullable=False))
-answers = sa.Table(
-    "answers", metadata,
-    sa.Column("id", sa.String(32), primary_key=True),
-    sa.Column("created_at", sa.Float, nullable=False, index=True),
-    sa.Column("guild_id", sa.String(32), nullable=True),
-    sa.Column("channel_id", sa.String(32), nullable=True),
-    sa.Column("question", sa.Text, nullable=False),
-    sa.Column("scope", sa.String(16), nullable=False),
-    sa.Column("passages", sa.Text, nullable=False),  # JSON: [{id, document, paragraph, hash}]
-    sa.Column("filters", sa.Text, nullable=False),  # JSON: {start, end, document} as the asker typed them
-    sa.Column("index_version", sa.String(80), nullable=False),
-)
-votes = sa.Table(
-    "votes", metadata,
-    sa.Column("answer_id", sa.String(32), sa.ForeignKey("answers.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("user_hash", sa.String(64), primary_key=True),
-    sa.Column("vote", sa.String(4), nullable=False),  # "up" or "down"
-    sa.Column("at", sa.Float, nullable=False),
-)
-guild_settings = sa.Table(
-    "guild_settings", metadata,
-    sa.Column("guild_id", sa.String(32), primary_key=True),
-    sa.Column("passages", sa.Integer, nullable=True),
-    sa.Column("threads", sa.Boolean, nullable=False, default=False),
-    sa.Column("buttons", sa.Boolean, nullable=False, default=True),
-    sa.Column("updated_at", sa.Float, nullable=False),
-)
-channel_settings = sa.Table(
-    "channel_settings", metadata,
-    sa.Column("guild_id", sa.String(32), primary_key=True),
-    sa.Column("channel_id", sa.String(32), primary_key=True),
-    sa.Column("enabled", sa.Boolean, nullable=False),
-)
-version_table = sa.Table("schema_version", metadata, sa.Column("version", sa.Integer, nullable=False))
-
-
-def _v1(sync_conn) -> None:
-    for table in (meta, answers, votes, guild_settings, channel_settings):
-        table.create(sync_conn, checkfirst=True)
-
-
-# Version n is reached by MIGRATIONS[n - 1]; add a function to change the schema, never edit one.
-MIGRATIONS: tuple[Callable, ...] = (_v1,)
 
 
 class StoreError(Exception):
-    """The database cannot be used (the message says which and why)."""
+    """The database cannot be used (the message says which and why). Every method of Store raises
+    this, never the driver's own errors, so a caller handles one type."""
+
+
+def database_errors(method):
+    """A Store method whose database and file errors come out as StoreError."""
+
+    @functools.wraps(method)
+    async def wrapper(self, *args, **kwargs):
+        try:
+            return await method(self, *args, **kwargs)
+        except (sa.exc.SQLAlchemyError, OSError) as exc:
+            raise StoreError(f"{method.__name__}: {_short(exc)}") from exc
+
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -238,6 +216,7 @@ class Store:
             await self.engine.dispose()
             self.engine = None
 
+    @database_errors
     async def schema_version(self) -> int:
         async with self._engine().connect() as conn:
             return (await conn.execute(sa.select(sa.func.max(version_table.c.version)))).scalar() or 0
@@ -252,6 +231,7 @@ class Store:
     def user_hash(self, user_id: int | str) -> str:
         return hashlib.sha256(f"{self._salt}:{user_id}".encode()).hexdigest()
 
+    @database_errors
     async def add_answer(self, question: str, scope: str, passages: Sequence[ShownPassage], index_version: str, *,
                          guild_id: int | str | None = None, channel_id: int | str | None = None,
                          filters: dict | None = None) -> str:
@@ -263,11 +243,13 @@ class Store:
                 filters=json.dumps(filters or {}), index_version=index_version))
         return answer_id
 
+    @database_errors
     async def answer(self, answer_id: str) -> StoredAnswer | None:
         async with self._engine().connect() as conn:
             row = (await conn.execute(sa.select(answers).where(answers.c.id == answer_id))).first()
         return None if row is None else _answer(row)
 
+    @database_errors
     async def vote(self, answer_id: str, user_id: int | str, vote: str) -> dict[str, int] | None:
         """Record (or change) a user's vote; the answer's counts after it, or None if the answer
         is no longer stored."""
@@ -283,6 +265,7 @@ class Store:
                                                            "at": now}, ["answer_id", "user_hash"], ["vote", "at"]))
             return await self._counts(conn, answer_id)
 
+    @database_errors
     async def counts(self, answer_id: str) -> dict[str, int]:
         async with self._engine().connect() as conn:
             return await self._counts(conn, answer_id)
@@ -295,6 +278,7 @@ class Store:
         got.update({vote: int(n) for vote, n in rows})
         return got
 
+    @database_errors
     async def purge(self, days: int | None = None) -> int:
         """Delete answers (and their votes) older than ``days`` (FEEDBACK_DAYS); how many."""
         cutoff = time.time() - 86400 * (self.feedback_days if days is None else days)
@@ -304,6 +288,7 @@ class Store:
             result = await conn.execute(answers.delete().where(answers.c.created_at < cutoff))
             return result.rowcount or 0
 
+    @database_errors
     async def delete_feedback(self, *, before: float | None = None) -> int:
         """Delete every stored answer and vote (or those before a time): an admin's erase."""
         async with self._engine().begin() as conn:
@@ -315,6 +300,7 @@ class Store:
             result = await conn.execute(answers.delete().where(condition))
             return result.rowcount or 0
 
+    @database_errors
     async def export(self, since: float | None = None) -> list[dict]:
         """One row per vote: the question, "up" or "down", the passages shown, and context."""
         query = (sa.select(answers, votes.c.vote, votes.c.at)
@@ -330,6 +316,7 @@ class Store:
 
     # ------------------------------------------------------------------ settings
 
+    @database_errors
     async def settings(self, guild_id: int | str | None) -> GuildSettings:
         if guild_id is None:
             return GuildSettings("")
@@ -343,6 +330,7 @@ class Store:
             return GuildSettings(gid, channels=chosen)
         return GuildSettings(gid, row.passages, bool(row.threads), bool(row.buttons), chosen)
 
+    @database_errors
     async def update_settings(self, guild_id: int | str, **values) -> GuildSettings:
         """Change some of passages, threads, buttons for a server."""
         unknown = set(values) - {"passages", "threads", "buttons"}
@@ -357,6 +345,7 @@ class Store:
                                        ["passages", "threads", "buttons", "updated_at"]))
         return await self.settings(gid)
 
+    @database_errors
     async def set_channel(self, guild_id: int | str, channel_id: int | str, enabled: bool | None) -> GuildSettings:
         """Switch mentions on or off in a channel; None forgets the channel's setting."""
         gid, cid = str(guild_id), str(channel_id)

@@ -23,6 +23,7 @@ from embeddings.index.build import BuildProgress, build_index, build_lock
 from embeddings.index.layout import SCHEMA_VERSION, current_path
 from embeddings.index.load import BuildSummary, LoadedIndex, load_index, read_manifest
 from embeddings.registry import ModelChoice, is_trained, search_params_for, select_model
+from embeddings.query import Query
 from embeddings.search.focus import Filters
 from embeddings.search.params import SearchParams
 from embeddings.search.results import SearchResult
@@ -322,6 +323,16 @@ class Engine:
     def ask(self, question: str, *, k: int | None = None, scope: str = "statements",
             filters: Filters | None = None) -> SearchResult:
         return self.searcher.search(question, k=k or self.settings.top_k, scope=scope, filters=filters)
+
+    def answer(self, query: Query, *, k: int | None = None) -> SearchResult:
+        """A question as a front end built it: its filters read (BadFilter if they cannot be
+        used), then searched."""
+        filters = self.filters(query.start, query.end, query.document)
+        return self.ask(query.text, k=k, scope=query.scope, filters=filters)
+
+    def timeline_of(self, query: Query) -> SearchResult:
+        """``timeline`` for a query built by a front end (its document filter is not used)."""
+        return self.timeline(query.text, scope=query.scope, filters=self.filters(query.start, query.end))
 
     def timeline(self, topic: str, *, scope: str = "statements", filters: Filters | None = None) -> SearchResult:
         """One passage per document on ``topic``, oldest first."""

@@ -19,6 +19,7 @@ from embeddings.encoders.base import model_fingerprint
 from embeddings.errors import IndexMismatch
 from embeddings.index.build import build_index
 from embeddings.index.layout import current_path
+from embeddings.query import Query
 from embeddings.service import Engine
 
 from .botkit import ADMINISTRATOR, BELARUS, all_text, assert_within_limits, question, settings_for, start_bot, stop_bot
@@ -33,13 +34,13 @@ def answerer(engine):
 
 @pytest.mark.parametrize("text", ["", "   \n\t ", "🙂🙂🙂", "\u200b\u200b\u200d", "\x00\x07\x1b"])
 async def test_empty_like_questions_get_help(answerer, text):
-    reply = await answerer.ask(text)
+    reply = await answerer.ask(Query(text))
     assert "Ask me about" in reply.content and not reply.embeds
     render.check_limits(reply)
 
 
 async def test_ten_thousand_characters_are_cut_with_a_note(answerer):
-    reply = await answerer.ask("What did NATO say about Belarus? " * 300)
+    reply = await answerer.ask(Query("What did NATO say about Belarus? " * 300))
     assert "first 500 characters" in reply.content
     render.check_limits(reply)
 
@@ -52,7 +53,7 @@ async def test_ten_thousand_characters_are_cut_with_a_note(answerer):
     "Belarus\u200b enabling\u202e the attack\x00?",
 ])
 async def test_odd_questions_get_a_sensible_reply(answerer, text):
-    reply = await answerer.ask(text)
+    reply = await answerer.ask(Query(text))
     render.check_limits(reply)
     shown = reply.content + "".join(e.description or "" for e in reply.embeds)
     assert "@everyone" not in shown and "@here" not in shown  # escaped: @\u200beveryone
@@ -61,7 +62,7 @@ async def test_odd_questions_get_a_sensible_reply(answerer, text):
 
 
 async def test_zero_width_characters_do_not_hide_the_answer(answerer):
-    reply = await answerer.ask("Which coun\u200btry did the allies con\u200bdemn for enabling the attack?")
+    reply = await answerer.ask(Query("Which coun\u200btry did the allies con\u200bdemn for enabling the attack?"))
     assert BELARUS in "".join(e.description for e in reply.embeds)
 
 

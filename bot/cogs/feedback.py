@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
-from sqlalchemy.exc import SQLAlchemyError
 
 from .. import feedback, render
 from ..client import respond, send
@@ -27,6 +26,10 @@ class Feedback(commands.Cog):
     def __init__(self, bot: StatementBot) -> None:
         self.bot = bot
         self.answerer = bot.answerer
+        bot.on_feedback_click = self.click
+
+    async def cog_unload(self) -> None:
+        self.bot.on_feedback_click = None
 
     async def click(self, interaction: discord.Interaction, action: str, answer_id: str) -> None:
         store = self.answerer.store
@@ -51,7 +54,7 @@ class Feedback(commands.Cog):
                 stored = None
             else:
                 stored = await store.answer(answer_id)
-        except (StoreError, SQLAlchemyError, OSError) as exc:
+        except StoreError as exc:
             log.warning("feedback click not stored: %s", exc)
             await send(interaction, render.error("Sorry, I couldn't record that just now. Please try again later."))
             return

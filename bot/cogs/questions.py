@@ -11,6 +11,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from embeddings.query import Query
+
 from .. import render
 from ..client import RESTARTING, respond, send
 
@@ -69,7 +71,7 @@ class Questions(commands.Cog):
             reply = render.error(f"You're asking quickly! Please wait {wait:.0f} s before the next question.",
                                  ephemeral=False)
         else:
-            reply = await self.answerer.ask(question, guild_id=guild_id, channel_id=message.channel.id,
+            reply = await self.answerer.ask(Query(question), guild_id=guild_id, channel_id=message.channel.id,
                                             settings=settings, path="mention")
         try:
             if settings.threads and question and message.guild and not isinstance(message.channel, discord.Thread):
@@ -101,9 +103,9 @@ class Questions(commands.Cog):
                   document: app_commands.Range[str, 1, 200] | None = None) -> None:
         if await self._throttled(interaction):
             return
-        await respond(interaction, self.answerer.ask(question, scope=scope.value if scope else "statements",
-                                                     start=start or "", end=end or "", document=document or "",
-                                                     guild_id=interaction.guild_id, channel_id=interaction.channel_id))
+        query = Query(question, scope.value if scope else "statements", start or "", end or "", document or "")
+        await respond(interaction, self.answerer.ask(query, guild_id=interaction.guild_id,
+                                                     channel_id=interaction.channel_id))
 
     @ask.autocomplete("document")
     async def _documents(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -126,8 +128,8 @@ class Questions(commands.Cog):
                        end: app_commands.Range[str, 4, 10] | None = None) -> None:
         if await self._throttled(interaction):
             return
-        await respond(interaction, self.answerer.timeline(topic, scope=scope.value if scope else "statements",
-                                                          start=start or "", end=end or ""))
+        query = Query(topic, scope.value if scope else "statements", start or "", end or "")
+        await respond(interaction, self.answerer.timeline(query))
 
     async def _throttled(self, interaction: discord.Interaction) -> bool:
         wait = self.answerer.cooldown.retry_after(interaction.user.id)

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 from discord.ext import commands
-from sqlalchemy.exc import SQLAlchemyError
 
 from .. import render
 from ..client import send
@@ -37,7 +36,7 @@ class Settings(commands.GroupCog, group_name="settings",
             return
         try:
             settings = await change(store, interaction.guild_id)
-        except (StoreError, SQLAlchemyError, OSError) as exc:
+        except StoreError as exc:
             log.warning("settings not saved: %s", exc)
             await send(interaction, render.error("Sorry, I couldn't save that just now. Please try again later."))
             return
