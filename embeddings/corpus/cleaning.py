@@ -144,7 +144,7 @@ def paragraphs_of(lines: list[str]) -> list[str]:
         return lines  # one paragraph per line
     out: list[str] = []
     current: list[str] = []
-    for line, after in zip(lines, [*lines[1:], ""]):
+    for line, after in zip(lines, [*lines[1:], ""], strict=True):
         current.append(line)
         # A sentence's end where the next word would still have fitted: the writer broke here.
         next_word = after.split()[0] if after.split() else ""
@@ -156,68 +156,94 @@ def paragraphs_of(lines: list[str]) -> list[str]:
     return out
 
 
-def clean_blocks(body: str, title: str = "") -> list[Block]:
-    """The paragraphs of a statement's body that are content, in order."""
-    title_key = comparable(title)
-    title_words = set(title_key.split())
-    blocks: list[Block] = []
-    section: str | None = None
-    speaker: str | None = None
-    in_question = False
-    turn = 0
-    pending: list[str] = []
+class _BlockReader:
+    """The walk of :func:`clean_blocks` through a body: the paragraph being gathered, the section
+    and speaker it sits under, and the blocks made so far."""
 
-    def flush() -> None:
-        nonlocal pending
-        lines, pending = pending, []
-        if in_question or not lines:
+    def __init__(self, title: str) -> None:
+        self.title_key = comparable(title)
+        self.title_words = set(self.title_key.split())
+        self.blocks: list[Block] = []
+        self.section: str | None = None
+        self.speaker: str | None = None
+        self.in_question = False
+        self.turn = 0
+        self.pending: list[str] = []
+
+    def flush(self) -> None:
+        """The lines gathered so far become blocks (none in a reporter's question)."""
+        lines, self.pending = self.pending, []
+        if self.in_question or not lines:
             return
         for paragraph in paragraphs_of(lines):
             text = re.sub(r"\s+", " ", _TRAILING_NOTE_RE.sub("", unescape(paragraph))).strip()
             if len(text.split()) >= MIN_WORDS:
-                blocks.append(Block(text, section, speaker, turn))
+                self.blocks.append(Block(text, self.section, self.speaker, self.turn))
 
-    raw_lines = body.split("\n")
-    for i, raw in enumerate(raw_lines):
-        line = raw.strip()
+    def read_line(self, raw_lines: list[str], i: int) -> None:
+        """Take line ``i`` of the body: a break, junk, a new turn, a heading, or text."""
+        line = raw_lines[i].strip()
         if not line:
-            flush()
-            continue
-        if is_junk(line):
-            continue
-        question = _QUESTION_RE.match(line)
-        label = _SPEAKER_RE.match(line)
-        if question:
-            flush()
-            in_question = True
-            turn += 1
-            continue
-        if label:
-            flush()
-            in_question = False
-            turn += 1
-            speaker = label.group(1).strip()
-            pending.append(label.group(2).strip())
-            continue
+            self.flush()
+            return
+        if is_junk(line) or self._new_turn(line):
+            return
         text = _TRAILING_NOTE_RE.sub("", unescape(line)).strip()
         if not text:
-            continue
-        if not pending and _is_title_line(text, title_words):
-            continue  # the title again, perhaps with a date or place
-        following = next((raw_lines[j].strip() for j in range(i + 1, len(raw_lines))
-                          if raw_lines[j].strip() and not is_junk(raw_lines[j])), "")
+            return
+        if not self.pending and _is_title_line(text, self.title_words):
+            return  # the title again, perhaps with a date or place
+        if not self.pending and self._heading(text, raw_lines, i):
+            return
+        self.pending.append(text)
+
+    def _new_turn(self, line: str) -> bool:
+        """A reporter's question or a speaker's label starts a turn; True if ``line`` is one."""
+        if _QUESTION_RE.match(line):
+            self.flush()
+            self.in_question = True
+            self.turn += 1
+            return True
+        label = _SPEAKER_RE.match(line)
+        if label:
+            self.flush()
+            self.in_question = False
+            self.turn += 1
+            self.speaker = label.group(1).strip()
+            self.pending.append(label.group(2).strip())
+            return True
+        return False
+
+    def _heading(self, text: str, raw_lines: list[str], i: int) -> bool:
+        """A heading becomes the section of what follows (one repeating the title is dropped);
+        True if ``text`` is one."""
+        following = _next_content_line(raw_lines, i)
         blank_after = i + 1 < len(raw_lines) and not raw_lines[i + 1].strip()
-        if not pending and _is_heading(text, following, blank_after) and not _QUESTION_RE.match(following):
-            key = comparable(text)
-            if key and (key in title_key or title_key in key):
-                continue  # the title again
-            flush()
-            if not in_question:
-                section = text
-            continue
-        pending.append(text)
-    flush()
-    return blocks
+        if not _is_heading(text, following, blank_after) or _QUESTION_RE.match(following):
+            return False
+        key = comparable(text)
+        if key and (key in self.title_key or self.title_key in key):
+            return True  # the title again
+        self.flush()
+        if not self.in_question:
+            self.section = text
+        return True
+
+
+def _next_content_line(raw_lines: list[str], i: int) -> str:
+    """The first line after line ``i`` that is neither blank nor junk, stripped; "" if none."""
+    return next((raw_lines[j].strip() for j in range(i + 1, len(raw_lines))
+                 if raw_lines[j].strip() and not is_junk(raw_lines[j])), "")
+
+
+def clean_blocks(body: str, title: str = "") -> list[Block]:
+    """The paragraphs of a statement's body that are content, in order."""
+    reader = _BlockReader(title)
+    raw_lines = body.split("\n")
+    for i in range(len(raw_lines)):
+        reader.read_line(raw_lines, i)
+    reader.flush()
+    return reader.blocks
 
 
 def spoken_words(text: str) -> int:

@@ -85,6 +85,36 @@ def _valid_iso(year: str, month: str, day: str | None) -> str:
 def read_document(path: Path, data_dir: Path) -> Document:
     """Read one document file. Raises :class:`DocumentError` naming the file on bad input."""
     name = path.relative_to(data_dir).as_posix()
+    raw, text = _read_text(path, name)
+    meta = _read_sidecar(path, name)
+    header, body = split_header(text)
+    fields = {**header, **{k.upper(): str(v) for k, v in meta.items()}}
+    date, body = _document_date(body, fields, name)
+
+    title_given = bool(fields.get("TITLE", "").strip())
+    title = fields.get("TITLE", "").strip() or _first_line(body) or path.name.rsplit(".", 1)[0]
+    kind, kind_source = _document_kind(fields, title, body, name)
+    doc_id = fields.get("ID", "").strip() or path.name.rsplit(".", 1)[0]
+    source = fields.get("SOURCE", "").strip() or name
+    extra = {k.lower(): v for k, v in fields.items() if k not in {"ID", "TITLE", "KIND", "SOURCE", "DATE"}}
+    return Document(
+        id=doc_id,
+        title=title,
+        kind=kind,
+        source=source,
+        date=date,
+        path=name,
+        sha256=hashlib.sha256(raw + json.dumps(meta, sort_keys=True).encode()).hexdigest(),
+        body=body,
+        extra=extra,
+        kind_source=kind_source,
+        title_given=title_given,
+    )
+
+
+def _read_text(path: Path, name: str) -> tuple[bytes, str]:
+    """The file's bytes and its text with Unix line ends; a file that is unreadable, too big,
+    binary, not UTF-8 or empty raises :class:`DocumentError`."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -100,11 +130,12 @@ def read_document(path: Path, data_dir: Path) -> Document:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise DocumentError(name, "is empty")
+    return raw, text
 
-    meta = _read_sidecar(path, name)
-    header, body = split_header(text)
-    fields = {**header, **{k.upper(): str(v) for k, v in meta.items()}}
 
+def _document_date(body: str, fields: dict[str, str], name: str) -> tuple[str, str]:
+    """The document's date and its body without the date marker and ``Published on:`` line:
+    the ``DATE`` field if it parses, else the most precise of those two; none raises."""
     date = ""
     marker = _MARKER_RE.match(body)
     if marker:
@@ -123,31 +154,18 @@ def read_document(path: Path, data_dir: Path) -> Document:
         raise DocumentError(
             name, "has no date: add a 'DATE: YYYY-MM-DD' header line or a .meta.json sidecar"
         )
+    return date, body
 
-    title_given = bool(fields.get("TITLE", "").strip())
-    title = fields.get("TITLE", "").strip() or _first_line(body) or path.name.rsplit(".", 1)[0]
+
+def _document_kind(fields: dict[str, str], title: str, body: str, name: str) -> tuple[str, str]:
+    """The document's kind and whether it was "given" or "inferred"; an unknown kind raises."""
     kind = fields.get("KIND", "").strip().lower()
     kind_source = "given"
     if not kind:
         kind, kind_source = infer_kind(title, body), "inferred"
     if kind not in KINDS:
         raise DocumentError(name, f"has unknown kind {kind!r} (use one of {', '.join(KINDS)})")
-    doc_id = fields.get("ID", "").strip() or path.name.rsplit(".", 1)[0]
-    source = fields.get("SOURCE", "").strip() or name
-    extra = {k.lower(): v for k, v in fields.items() if k not in {"ID", "TITLE", "KIND", "SOURCE", "DATE"}}
-    return Document(
-        id=doc_id,
-        title=title,
-        kind=kind,
-        source=source,
-        date=date,
-        path=name,
-        sha256=hashlib.sha256(raw + json.dumps(meta, sort_keys=True).encode()).hexdigest(),
-        body=body,
-        extra=extra,
-        kind_source=kind_source,
-        title_given=title_given,
-    )
+    return kind, kind_source
 
 
 def infer_kind(title: str, body: str) -> str:

@@ -98,17 +98,35 @@ def _is_heading(line: str) -> bool:
 def _treaty_units(body: str) -> list[tuple[str | None, str | None, str]]:
     """Cut a treaty into (article, section, text): preamble, each article, closing formula."""
     lines = [line.strip() for line in body.split("\n")]
-    # Mark structural lines: article headings, chapter headings and the titles around them.
-    kinds: list[str] = ["text"] * len(lines)
-    for i, line in enumerate(lines):
-        if not line:
-            kinds[i] = "blank"
-        elif ARTICLE_RE.match(line):
-            kinds[i] = "article"
-        elif _CHAPTER_RE.match(line):
-            kinds[i] = "chapter"
-    # A short unpunctuated line directly before an article/chapter/heading (or right after a
-    # chapter line) is a heading, not text. Walk backwards so headings stack.
+    cutter = _TreatyCutter()
+    for line, kind in zip(lines, _line_kinds(lines), strict=True):
+        cutter.take(line, kind)
+    cutter.flush()
+    return cutter.units
+
+
+def _line_kinds(lines: list[str]) -> list[str]:
+    """Each line of a treaty marked "blank", "article", "chapter", "heading" or "text"."""
+    kinds = [_structural_kind(line) for line in lines]
+    _mark_headings_before_structure(lines, kinds)
+    _mark_headings_after_chapters(lines, kinds)
+    return kinds
+
+
+def _structural_kind(line: str) -> str:
+    """A stripped line's kind before headings are found: "blank", "article", "chapter" or "text"."""
+    if not line:
+        return "blank"
+    if ARTICLE_RE.match(line):
+        return "article"
+    if _CHAPTER_RE.match(line):
+        return "chapter"
+    return "text"
+
+
+def _mark_headings_before_structure(lines: list[str], kinds: list[str]) -> None:
+    """A short unpunctuated line directly before an article/chapter/heading is a heading, not
+    text. Walks backwards so headings stack."""
     next_structural = "end"
     for i in range(len(lines) - 1, -1, -1):
         if kinds[i] == "blank":
@@ -117,6 +135,10 @@ def _treaty_units(body: str) -> list[tuple[str | None, str | None, str]]:
         if kinds[i] == "text" and before_structure and _is_heading(lines[i]):
             kinds[i] = "heading"
         next_structural = kinds[i]
+
+
+def _mark_headings_after_chapters(lines: list[str], kinds: list[str]) -> None:
+    """A short unpunctuated line right after a chapter line is a heading ("Composition")."""
     for i, kind in enumerate(kinds):
         if kind == "chapter":
             for j in range(i + 1, len(lines)):
@@ -125,45 +147,59 @@ def _treaty_units(body: str) -> list[tuple[str | None, str | None, str]]:
                         kinds[j] = "heading"
                     break
 
-    units: list[tuple[str | None, str | None, str]] = []
-    article: str | None = None
-    chapter: str | None = None  # "CHAPTER IV: The General Assembly"
-    heading: str | None = None  # "Composition"
-    after_chapter = False
-    seen_text = False
-    current: list[str] = []
 
-    def flush() -> None:
-        text = "\n".join(current).strip()
+class _TreatyCutter:
+    """The walk of :func:`_treaty_units` through a treaty's marked lines: the article, chapter and
+    heading in force, the text gathered for the current unit, and the units made so far."""
+
+    def __init__(self) -> None:
+        self.units: list[tuple[str | None, str | None, str]] = []
+        self.article: str | None = None
+        self.chapter: str | None = None  # "CHAPTER IV: The General Assembly"
+        self.heading: str | None = None  # "Composition"
+        self.after_chapter = False
+        self.seen_text = False
+        self.current: list[str] = []
+
+    def flush(self) -> None:
+        """The text gathered so far becomes a unit, under the article and section in force."""
+        text = "\n".join(self.current).strip()
         if text:
-            section = ", ".join(part for part in (chapter, heading) if part) or None
-            units.append((article, section, text))
-        current.clear()
+            section = ", ".join(part for part in (self.chapter, self.heading) if part) or None
+            self.units.append((self.article, section, text))
+        self.current.clear()
 
-    for line, kind in zip(lines, kinds):
-        if kind == "text" and not seen_text and not current and _is_heading(line):
-            continue  # the treaty's own title line above the preamble
+    def take(self, line: str, kind: str) -> None:
+        """Take one marked line: a new article, chapter or heading, or text of the current unit."""
+        if kind == "text" and not self.seen_text and not self.current and _is_heading(line):
+            return  # the treaty's own title line above the preamble
         if kind == "article":
-            flush()
-            article = ARTICLE_RE.match(line).group(1)  # type: ignore[union-attr]
-            after_chapter = False
+            self.flush()
+            self.article = ARTICLE_RE.match(line).group(1)  # type: ignore[union-attr]
+            self.after_chapter = False
         elif kind == "chapter":
-            flush()
-            chapter, heading, after_chapter = line, None, True
+            self.flush()
+            self.chapter, self.heading, self.after_chapter = line, None, True
         elif kind == "heading":
-            flush()
-            if after_chapter and chapter and ":" not in chapter:
-                chapter = f"{chapter}: {line}"
-            else:
-                heading = line
+            self._take_heading(line)
         elif kind == "text":
-            seen_text = True
-            if _CLOSING_RE.match(line):
-                flush()
-                article, chapter, heading = None, None, "Closing formula"
-            current.append(line)
-    flush()
-    return units
+            self._take_text(line)
+
+    def _take_heading(self, line: str) -> None:
+        """A heading right after a chapter line names the chapter; any other one is the section."""
+        self.flush()
+        if self.after_chapter and self.chapter and ":" not in self.chapter:
+            self.chapter = f"{self.chapter}: {line}"
+        else:
+            self.heading = line
+
+    def _take_text(self, line: str) -> None:
+        """A line of text; a closing formula ("IN WITNESS WHEREOF") starts a unit of its own."""
+        self.seen_text = True
+        if _CLOSING_RE.match(line):
+            self.flush()
+            self.article, self.chapter, self.heading = None, None, "Closing formula"
+        self.current.append(line)
 
 
 # --------------------------------------------------------------------------- corpus

@@ -144,25 +144,38 @@ class TreatyCatalogue:
         self.treaties += [Treaty(name, aliases, members=members) for name, aliases, members in GROUPS]
         self._passages = passages
         for doc in documents:
-            if doc.get("kind") != "treaty":
-                continue
-            treaty = self._match(doc["title"]) or self._match(doc["id"])
-            extra = tuple(a.strip() for a in doc.get("aliases", "").split(",") if a.strip())
-            if treaty is None:
-                title = re.sub(r"\s*\(.*?\)\s*", " ", doc["title"]).strip()
-                treaty = Treaty(title, (doc["title"], *extra) if title != doc["title"] else extra)
-                self.treaties.append(treaty)
-            else:
-                treaty.aliases = tuple(dict.fromkeys((*treaty.aliases, doc["title"], *extra)))
-            treaty.document, treaty.date = doc["id"], doc.get("date", "")
-            treaty.completeness = doc.get("completeness", "")
-        # Each treaty document's passages by article number; the first of a number wins (an
-        # official text before a later copy).
+            if doc.get("kind") == "treaty":
+                self._add_document(doc)
+        self._articles: dict[str, dict[str, int]] = self._article_positions(passages)
+        self._add_cited_names(passages)
+        self._collect_citations(passages)
+
+    def _add_document(self, doc: dict) -> None:
+        """A treaty document joins the treaty its title or id names (a new one if none), giving
+        it its title and ``aliases`` as aliases, its text, date and completeness."""
+        treaty = self._match(doc["title"]) or self._match(doc["id"])
+        extra = tuple(a.strip() for a in doc.get("aliases", "").split(",") if a.strip())
+        if treaty is None:
+            title = re.sub(r"\s*\(.*?\)\s*", " ", doc["title"]).strip()
+            treaty = Treaty(title, (doc["title"], *extra) if title != doc["title"] else extra)
+            self.treaties.append(treaty)
+        else:
+            treaty.aliases = tuple(dict.fromkeys((*treaty.aliases, doc["title"], *extra)))
+        treaty.document, treaty.date = doc["id"], doc.get("date", "")
+        treaty.completeness = doc.get("completeness", "")
+
+    def _article_positions(self, passages: Sequence[Passage]) -> dict[str, dict[str, int]]:
+        """Each treaty document's passages by article number; the first of a number wins (an
+        official text before a later copy)."""
         treaty_documents = {t.document for t in self.treaties if t.document}
-        self._articles: dict[str, dict[str, int]] = {}
+        articles: dict[str, dict[str, int]] = {}
         for number, passage in enumerate(passages):
             if passage.document in treaty_documents and passage.article:
-                self._articles.setdefault(passage.document, {}).setdefault(passage.article, number)
+                articles.setdefault(passage.document, {}).setdefault(passage.article, number)
+        return articles
+
+    def _add_cited_names(self, passages: Sequence[Passage]) -> None:
+        """Each agreement a statement names that the catalogue does not know becomes a treaty."""
         for passage in passages:
             if passage.kind != "statement":
                 continue
@@ -170,10 +183,13 @@ class TreatyCatalogue:
                 name = match.group(1).strip()
                 if self._match(name) is None and not name.lower().startswith(("we ", "our ", "this ")):
                     self.treaties.append(Treaty(name))
+
+    def _collect_citations(self, passages: Sequence[Passage]) -> None:
+        """Each treaty's citations: the statement passages naming it, newest first. A statement
+        naming a group ("the Minsk agreements") cites each member too."""
         for treaty in self.treaties:
             pattern = treaty.pattern()
             treaty.citations = [p for p in passages if p.kind == "statement" and pattern.search(p.text)]
-        # A statement naming a group ("the Minsk agreements") cites each member too; newest first.
         for group in (t for t in self.treaties if t.members):
             for member in filter(None, map(self.get, group.members)):
                 member.citations += [p for p in group.citations if p not in member.citations]
