@@ -12,13 +12,14 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 from embeddings import files
-from embeddings.corpus.documents import KINDS, load_corpus
+from embeddings.corpus.documents import KINDS, LoadReport, load_corpus
 from embeddings.corpus.records import Passage
 from embeddings.corpus.text import tokens, word_counts
 from embeddings.corpus.treaties import TreatyCatalogue
@@ -87,6 +88,32 @@ def _sources(documents) -> dict[str, str]:
     return {d.path: d.sha256 for d in documents}
 
 
+@dataclass
+class _Units:
+    """The texts embedded for a build's passages (each passage and its sentences, see
+    passage_units), in passage order, and their vectors."""
+
+    passage: list[int]  # passage number of each unit
+    hashes: list[bytes]  # content hash of each unit's text
+    vectors: np.ndarray
+    dimension: int
+    embedded: int  # units whose vectors were computed (the rest came from the cache)
+
+
+@dataclass
+class _Build:
+    """What one build carries from step to step: its settings and what was read."""
+
+    index_dir: Path
+    encoder: TextEncoder
+    report: LoadReport
+    started: float
+    progress: BuildProgress | None
+    base_model: str
+    multilingual: object
+    multilingual_cache: Path | None
+
+
 def build_index(
     data_dir: Path,
     index_dir: Path,
@@ -108,106 +135,148 @@ def build_index(
     started = time.perf_counter()
     with build_lock(index_dir):
         _remove_stale(index_dir)
-        report = load_corpus(data_dir)
-        if not report.passages:
-            detail = "; ".join(report.problems) or f"no .txt or .md files in {data_dir}"
-            raise BuildFailed(f"no document could be indexed ({detail})")
+        report = _read_corpus(data_dir)
         cache, previous = _load_cache(index_dir, encoder.fingerprint)
-        if (
-            not force
-            and previous is not None
-            and previous.get("sources") == _sources(report.documents)
-            and previous.get("problems", []) == report.problems
-            and previous.get("multilingual", "") == (multilingual.fingerprint if multilingual else "")
-        ):
+        if not force and _unchanged(previous, report, multilingual):
             return BuildSummary(
                 documents=len(report.documents), passages=len(report.passages), added=0, removed=0,
                 embedded=0, seconds=time.perf_counter() - started, unchanged=True,
                 problems=report.problems, path=str(current_path(index_dir)),
             )
-
+        build = _Build(index_dir, encoder, report, started, progress, base_model, multilingual, multilingual_cache)
         passages = sorted(report.passages, key=lambda p: KINDS.index(p.kind))
-        unit_texts: list[str] = []
-        unit_passage: list[int] = []
-        for number, passage in enumerate(passages):
-            for text in passage_units(passage):
-                unit_texts.append(text)
-                unit_passage.append(number)
-        unit_hashes = [unit_hash(t) for t in unit_texts]
-        first_new: dict[bytes, int] = {}  # each new text once, however often it occurs
-        for i, h in enumerate(unit_hashes):
-            if h not in cache:
-                first_new.setdefault(h, i)
-        missing = list(first_new.values())
-        log.info("%d units, %d to embed", len(unit_texts), len(missing))
-        fresh = encoder.encode([unit_texts[i] for i in missing], progress=_ticker(progress, len(missing), "texts"))
-        new_vectors = {unit_hashes[i]: fresh[row] for row, i in enumerate(missing)}
-        dimension = encoder.dimension
-        vectors = np.zeros((len(unit_texts), dimension), dtype=np.float32)
-        for row, h in enumerate(unit_hashes):
-            vectors[row] = new_vectors[h] if h in new_vectors else cache[h]
-
-        old_keys = set()
-        if previous is not None:
-            old_keys = set(map(tuple, previous.get("passage_keys", [])))
+        units = _embed_units(passages, encoder, cache, progress)
         new_keys = {(p.id, p.text_hash) for p in passages}
-        summary_counts = (len(new_keys - old_keys), len(old_keys - new_keys))
-
-        per_document = Counter(p.document for p in passages)
-        ranges: dict[str, list[int]] = {}  # a document's passages are consecutive (sorted by kind only)
-        speakers: dict[str, list[str]] = {}
-        for number, p in enumerate(passages):
-            ranges.setdefault(p.document, [number, number])[1] = number + 1
-            if p.speaker:
-                speakers.setdefault(p.document, [])
-                if p.speaker not in speakers[p.document]:
-                    speakers[p.document].append(p.speaker)
-        voices = library_voices([(d.id, d.title, d.source, speakers.get(d.id, [])) for d in report.documents],
-                                [(p.document, p.text) for p in passages if p.kind == "statement"],
-                                lowercase_words(p.text for p in passages))
-        tmp = index_dir / f".tmp-{uuid.uuid4().hex[:12]}"
-        try:
-            tmp.mkdir(parents=True)
-            manifest = _write(tmp, passages, np.array(unit_passage, dtype=np.int32),
-                              np.array(unit_hashes, dtype="S32"), vectors, dimension)
-            manifest.update(
-                model=encoder.fingerprint,
-                model_path=encoder.model_path,
-                base_model=base_model,  # the model this one was fine-tuned from (or itself)
-                build_time=datetime.now(UTC).isoformat(timespec="seconds"),
-                build_seconds=round(time.perf_counter() - started, 3),
-                sources=_sources(report.documents),
-                documents=[
-                    {"id": d.id, "title": d.title, "kind": d.kind, "kind_source": d.kind_source,
-                     "date": d.date, "source": d.source, "path": d.path, "aliases": d.extra.get("aliases", ""),
-                     "completeness": d.completeness, "passages": per_document[d.id],
-                     "range": ranges.get(d.id, [0, 0]), "speakers": speakers.get(d.id, []),
-                     "voices": voices[d.id]}
-                    for d in report.documents
-                ],
-                problems=report.problems,
-            )
-            (tmp / PASSAGE_KEYS).write_text(json.dumps(sorted(new_keys)), encoding="utf-8")
-            if multilingual is not None:
-                manifest["multilingual"] = _write_multilingual(tmp, passages, multilingual, index_dir,
-                                                               multilingual_cache, progress)
-            catalogue = TreatyCatalogue(passages, manifest["documents"])
-            (tmp / layout.CATALOGUE).write_text(json.dumps(catalogue.to_dict(passages)), encoding="utf-8")
-            (tmp / layout.MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-            _fsync_tree(tmp)
-            final = index_dir / f"{layout.VERSION_PREFIX}{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-            os.rename(tmp, final)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        added, removed = _key_changes(previous, new_keys)
+        documents = _document_entries(report.documents, passages)
+        final = _write_version(build, passages, units, documents, new_keys)
         _swap_current(index_dir, final)
         _remove_old_versions(index_dir, keep={final.name})
         return BuildSummary(
-            documents=len(report.documents), passages=len(passages), added=summary_counts[0],
-            removed=summary_counts[1], embedded=len(missing),
+            documents=len(report.documents), passages=len(passages), added=added,
+            removed=removed, embedded=units.embedded,
             seconds=time.perf_counter() - started, unchanged=False, problems=report.problems,
             path=str(final),
         )
+
+
+def _read_corpus(data_dir: Path) -> LoadReport:
+    """The documents of ``data_dir``; BuildFailed if not one passage could be read."""
+    report = load_corpus(data_dir)
+    if not report.passages:
+        detail = "; ".join(report.problems) or f"no .txt or .md files in {data_dir}"
+        raise BuildFailed(f"no document could be indexed ({detail})")
+    return report
+
+
+def _unchanged(previous: dict | None, report: LoadReport, multilingual) -> bool:
+    """Whether the current index (its manifest ``previous``) was built from these very files,
+    with the same problems and the same multilingual model."""
+    return (
+        previous is not None
+        and previous.get("sources") == _sources(report.documents)
+        and previous.get("problems", []) == report.problems
+        and previous.get("multilingual", "") == (multilingual.fingerprint if multilingual else "")
+    )
+
+
+def _embed_units(passages: list[Passage], encoder: TextEncoder, cache: dict[bytes, np.ndarray],
+                 progress: BuildProgress | None) -> _Units:
+    """The units of ``passages`` and their vectors: from ``cache`` by content hash, or computed
+    (each new text once, however often it occurs)."""
+    unit_texts: list[str] = []
+    unit_passage: list[int] = []
+    for number, passage in enumerate(passages):
+        for text in passage_units(passage):
+            unit_texts.append(text)
+            unit_passage.append(number)
+    unit_hashes = [unit_hash(t) for t in unit_texts]
+    first_new: dict[bytes, int] = {}  # each new text once, however often it occurs
+    for i, h in enumerate(unit_hashes):
+        if h not in cache:
+            first_new.setdefault(h, i)
+    missing = list(first_new.values())
+    log.info("%d units, %d to embed", len(unit_texts), len(missing))
+    fresh = encoder.encode([unit_texts[i] for i in missing], progress=_ticker(progress, len(missing), "texts"))
+    new_vectors = {unit_hashes[i]: fresh[row] for row, i in enumerate(missing)}
+    dimension = encoder.dimension
+    vectors = np.zeros((len(unit_texts), dimension), dtype=np.float32)
+    for row, h in enumerate(unit_hashes):
+        vectors[row] = new_vectors[h] if h in new_vectors else cache[h]
+    return _Units(unit_passage, unit_hashes, vectors, dimension, len(missing))
+
+
+def _key_changes(previous: dict | None, new_keys: set[tuple[str, str]]) -> tuple[int, int]:
+    """How many passages (id, text hash) this build adds and removes against ``previous``."""
+    old_keys = set()
+    if previous is not None:
+        old_keys = set(map(tuple, previous.get("passage_keys", [])))
+    return len(new_keys - old_keys), len(old_keys - new_keys)
+
+
+def _document_entries(documents, passages: list[Passage]) -> list[dict]:
+    """The manifest's entry of each document: its metadata, passage range, speakers and voices."""
+    per_document = Counter(p.document for p in passages)
+    ranges: dict[str, list[int]] = {}  # a document's passages are consecutive (sorted by kind only)
+    speakers: dict[str, list[str]] = {}
+    for number, p in enumerate(passages):
+        ranges.setdefault(p.document, [number, number])[1] = number + 1
+        if p.speaker:
+            speakers.setdefault(p.document, [])
+            if p.speaker not in speakers[p.document]:
+                speakers[p.document].append(p.speaker)
+    voices = library_voices([(d.id, d.title, d.source, speakers.get(d.id, [])) for d in documents],
+                            [(p.document, p.text) for p in passages if p.kind == "statement"],
+                            lowercase_words(p.text for p in passages))
+    return [
+        {"id": d.id, "title": d.title, "kind": d.kind, "kind_source": d.kind_source,
+         "date": d.date, "source": d.source, "path": d.path, "aliases": d.extra.get("aliases", ""),
+         "completeness": d.completeness, "passages": per_document[d.id],
+         "range": ranges.get(d.id, [0, 0]), "speakers": speakers.get(d.id, []),
+         "voices": voices[d.id]}
+        for d in documents
+    ]
+
+
+def _write_version(build: _Build, passages: list[Passage], units: _Units, documents: list[dict],
+                   new_keys: set[tuple[str, str]]) -> Path:
+    """Write the new version in a temporary folder and rename it into place (removing the
+    temporary folder on any error); returns the version folder."""
+    tmp = build.index_dir / f".tmp-{uuid.uuid4().hex[:12]}"
+    try:
+        tmp.mkdir(parents=True)
+        _fill_version(tmp, build, passages, units, documents, new_keys)
+        final = build.index_dir / f"{layout.VERSION_PREFIX}{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+        os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
+
+
+def _fill_version(tmp: Path, build: _Build, passages: list[Passage], units: _Units, documents: list[dict],
+                  new_keys: set[tuple[str, str]]) -> None:
+    """Every file of a version, the manifest last, synced to disk."""
+    manifest = _write(tmp, passages, np.array(units.passage, dtype=np.int32),
+                      np.array(units.hashes, dtype="S32"), units.vectors, units.dimension)
+    manifest.update(
+        model=build.encoder.fingerprint,
+        model_path=build.encoder.model_path,
+        base_model=build.base_model,  # the model this one was fine-tuned from (or itself)
+        build_time=datetime.now(UTC).isoformat(timespec="seconds"),
+        build_seconds=round(time.perf_counter() - build.started, 3),
+        sources=_sources(build.report.documents),
+        documents=documents,
+        problems=build.report.problems,
+    )
+    (tmp / PASSAGE_KEYS).write_text(json.dumps(sorted(new_keys)), encoding="utf-8")
+    if build.multilingual is not None:
+        manifest["multilingual"] = _write_multilingual(tmp, passages, build.multilingual, build.index_dir,
+                                                       build.multilingual_cache, build.progress)
+    catalogue = TreatyCatalogue(passages, manifest["documents"])
+    (tmp / layout.CATALOGUE).write_text(json.dumps(catalogue.to_dict(passages)), encoding="utf-8")
+    (tmp / layout.MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    _fsync_tree(tmp)
 
 
 def _ticker(progress: BuildProgress | None, total: int, what: str) -> Callable[[int], None]:

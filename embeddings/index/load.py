@@ -174,7 +174,6 @@ def unit_hash(text: str) -> bytes:
 # --------------------------------------------------------------------------- loading
 
 
-
 def _read_json(file: Path) -> dict:
     """A JSON object file of an index version; IndexDamaged names the file if it is not one."""
     try:
@@ -223,7 +222,21 @@ def load_index(index_dir: Path, model_fingerprint: str, *, mmap: bool = True,
         raise IndexDamaged(f"no index in {index_dir}; run `{BUILD_RUN}`")
     manifest = read_manifest(path)
     check_manifest(manifest, path, model_fingerprint)
+    passages = _load_passages(path, manifest)
+    unit_passage, unit_start, vectors = _load_unit_arrays(path, manifest, len(passages), mmap)
+    kinds = {kind: _load_kind(faiss, bm25s, path, kind, info, manifest["dimension"], mmap)
+             for kind, info in manifest["kinds"].items()}
+    e5 = _load_e5(path, manifest, multilingual, len(passages), mmap)
+    words = _read_json(path / layout.WORDS)
+    articles = _read_json(path / layout.ARTICLES)
+    catalogue = _load_catalogue(path, passages)
+    return LoadedIndex(path, manifest, passages, np.asarray(unit_passage), np.asarray(unit_start),
+                       vectors, words, kinds, catalogue, articles, e5)
 
+
+def _load_passages(path: Path, manifest: dict) -> PassageStore:
+    """The passages of version ``path``, checked to parse to the last and to be as many as the
+    manifest says."""
     passages_file = path / layout.PASSAGES
     try:
         passages = PassageStore(passages_file, np.load(path / layout.PASSAGE_OFFSETS))
@@ -237,64 +250,80 @@ def load_index(index_dir: Path, model_fingerprint: str, *, mmap: bool = True,
             f"index file {passages_file} holds {len(passages)} passages, the manifest says "
             f"{manifest['passages']}; run `{BUILD_RUN}`"
         )
+    return passages
+
+
+def _load_unit_arrays(path: Path, manifest: dict, passage_count: int,
+                      mmap: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The passage number of each unit, the first unit of each passage and the unit vectors,
+    checked against the manifest and each other."""
     arrays = {}
-    for name in ("units", "unit_start", "vectors"):
-        file = path / f"{name}.npy"
+    for name in (layout.UNITS, layout.UNIT_START, layout.VECTORS):
+        file = path / name
         try:
             arrays[name] = np.load(file, mmap_mode="r" if mmap else None)
         except (OSError, ValueError) as exc:
             raise IndexDamaged(f"index file {file} is missing or damaged; run `{BUILD_RUN}`") from exc
-    unit_passage = arrays["units"]
+    unit_passage, unit_start, vectors = arrays[layout.UNITS], arrays[layout.UNIT_START], arrays[layout.VECTORS]
     if len(unit_passage) != manifest["units"]:
-        raise IndexDamaged(f"index file {path / 'units.npy'} does not match the manifest; run `{BUILD_RUN}`")
-    if len(arrays["unit_start"]) != len(passages) + 1 or len(arrays["vectors"]) != len(unit_passage):
+        raise IndexDamaged(f"index file {path / layout.UNITS} does not match the manifest; run `{BUILD_RUN}`")
+    if len(unit_start) != passage_count + 1 or len(vectors) != len(unit_passage):
         raise IndexDamaged(f"index files in {path} disagree with each other; run `{BUILD_RUN}`")
+    return unit_passage, unit_start, vectors
 
-    kinds: dict[str, KindIndex] = {}
-    for kind, info in manifest["kinds"].items():
-        dense_file = path / layout.dense_file(kind)
-        try:
-            flags = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY if mmap else 0
-            dense = faiss.read_index(str(dense_file), flags)
-        except RuntimeError as exc:
-            raise IndexDamaged(
-                f"index file {dense_file} is missing or damaged; run `{BUILD_RUN}`"
-            ) from exc
-        if dense.ntotal != info["units"][1] - info["units"][0] or dense.d != manifest["dimension"]:
-            raise IndexDamaged(f"index file {dense_file} does not match the manifest; run `{BUILD_RUN}`")
-        if info.get("index_type") == "ivf":
-            faiss.extract_index_ivf(dense).nprobe = int(info.get("nprobe", IVF_NPROBE))
-        bm25_dir = path / layout.bm25_folder(kind)
-        try:
-            bm25 = bm25s.BM25.load(str(bm25_dir), mmap=mmap, show_progress=False, verbosity=0)
-        except (OSError, ValueError, KeyError) as exc:
-            raise IndexDamaged(f"index folder {bm25_dir} is missing or damaged; run `{BUILD_RUN}`") from exc
-        kinds[kind] = KindIndex(
-            kind=kind,
-            passage_offset=info["passages"][0],
-            passage_count=info["passages"][1] - info["passages"][0],
-            unit_offset=info["units"][0],
-            dense=dense,
-            bm25=bm25,
-        )
+
+def _load_kind(faiss, bm25s, path: Path, kind: str, info: dict, dimension: int, mmap: bool) -> KindIndex:
+    """The dense and lexical indexes of one kind (``info``: its entry in the manifest)."""
+    dense_file = path / layout.dense_file(kind)
+    try:
+        flags = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY if mmap else 0
+        dense = faiss.read_index(str(dense_file), flags)
+    except RuntimeError as exc:
+        raise IndexDamaged(
+            f"index file {dense_file} is missing or damaged; run `{BUILD_RUN}`"
+        ) from exc
+    if dense.ntotal != info["units"][1] - info["units"][0] or dense.d != dimension:
+        raise IndexDamaged(f"index file {dense_file} does not match the manifest; run `{BUILD_RUN}`")
+    if info.get("index_type") == "ivf":
+        faiss.extract_index_ivf(dense).nprobe = int(info.get("nprobe", IVF_NPROBE))
+    bm25_dir = path / layout.bm25_folder(kind)
+    try:
+        bm25 = bm25s.BM25.load(str(bm25_dir), mmap=mmap, show_progress=False, verbosity=0)
+    except (OSError, ValueError, KeyError) as exc:
+        raise IndexDamaged(f"index folder {bm25_dir} is missing or damaged; run `{BUILD_RUN}`") from exc
+    return KindIndex(
+        kind=kind,
+        passage_offset=info["passages"][0],
+        passage_count=info["passages"][1] - info["passages"][0],
+        unit_offset=info["units"][0],
+        dense=dense,
+        bm25=bm25,
+    )
+
+
+def _load_e5(path: Path, manifest: dict, multilingual: str | None, passage_count: int,
+             mmap: bool) -> np.ndarray | None:
+    """The multilingual vector of each passage, if the version has them; IndexMismatch if
+    ``multilingual`` is wanted and they are not of that model."""
     if multilingual and manifest.get("multilingual", "") != multilingual:
         raise IndexMismatch(f"index {path} has no multilingual vectors of {multilingual or 'none'}; "
                             f"run `{BUILD_RUN}`")
-    e5 = None
-    if manifest.get("multilingual"):
-        file = path / layout.E5
-        try:
-            e5 = np.load(file, mmap_mode="r" if mmap else None)
-        except (OSError, ValueError) as exc:
-            raise IndexDamaged(f"index file {file} is missing or damaged; run `{BUILD_RUN}`") from exc
-        if len(e5) != len(passages):
-            raise IndexDamaged(f"index file {file} does not match the passages; run `{BUILD_RUN}`")
-    words = _read_json(path / layout.WORDS)
-    articles = _read_json(path / layout.ARTICLES)
+    if not manifest.get("multilingual"):
+        return None
+    file = path / layout.E5
+    try:
+        e5 = np.load(file, mmap_mode="r" if mmap else None)
+    except (OSError, ValueError) as exc:
+        raise IndexDamaged(f"index file {file} is missing or damaged; run `{BUILD_RUN}`") from exc
+    if len(e5) != passage_count:
+        raise IndexDamaged(f"index file {file} does not match the passages; run `{BUILD_RUN}`")
+    return e5
+
+
+def _load_catalogue(path: Path, passages: PassageStore) -> TreatyCatalogue:
+    """The treaties of the version and the passages citing them."""
     catalogue_file = path / layout.CATALOGUE
     try:
-        catalogue = TreatyCatalogue.from_dict(_read_json(catalogue_file), passages)
+        return TreatyCatalogue.from_dict(_read_json(catalogue_file), passages)
     except (KeyError, IndexError, TypeError) as exc:
         raise IndexDamaged(f"index file {catalogue_file} is damaged ({exc!r}); run `{BUILD_RUN}`") from exc
-    return LoadedIndex(path, manifest, passages, np.asarray(unit_passage), np.asarray(arrays["unit_start"]),
-                       arrays["vectors"], words, kinds, catalogue, articles, e5)
