@@ -9,6 +9,10 @@ import asyncio
 import logging
 import signal
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .settings import BotSettings
 
 log = logging.getLogger("bot")
 
@@ -36,16 +40,33 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: unknown command {argv[0]!r} (use: python -m bot [sync | feedback export|delete])",
               file=sys.stderr)
         return 2
+    settings = _read_settings()
+    if settings is None:
+        return 2
+    _setup_logging(settings)
+    if argv[:1] == ["feedback"]:
+        return _feedback(settings, argv[1:])
+    if not settings.token and argv:
+        print("error: DISCORD_TOKEN is not set; `sync` needs it", file=sys.stderr)
+        return 2
+    return _serve(settings, sync_only=bool(argv))
+
+
+def _read_settings() -> BotSettings | None:
+    """The settings from the environment (and .env), or None once a one-line error says what is wrong."""
     from dotenv import load_dotenv
 
     from .settings import BotSettings, SettingsError
 
     load_dotenv()
     try:
-        settings = BotSettings.from_env()
+        return BotSettings.from_env()
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return None
+
+
+def _setup_logging(settings: BotSettings) -> None:
     logging.basicConfig(level=getattr(logging, settings.log_level, logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.captureWarnings(True)  # library warnings go through logging (and its format), not bare stderr
@@ -62,44 +83,59 @@ def main(argv: list[str] | None = None) -> int:
                   "discord.client", "discord.http"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
-    if argv[:1] == ["feedback"]:
-        return _feedback(settings, argv[1:])
 
+def _serve(settings: BotSettings, *, sync_only: bool) -> int:
+    """The model and the index first, before Discord: a problem with them is reported as what it
+    is, not as a connection failure. Then the console (no DISCORD_TOKEN) or Discord."""
     from embeddings.errors import EngineError
     from embeddings.service import Engine
 
-    if not settings.token and argv:
-        print("error: DISCORD_TOKEN is not set; `sync` needs it", file=sys.stderr)
-        return 2
-    # The model and the index first, before Discord: a problem with them is reported as what it
-    # is, not as a connection failure.
     try:
         engine = Engine(settings.engine)
         engine.load()
-    except (EngineError, RuntimeError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:  # PermissionError on INDEX_DIR, a full disk, ...
-        from embeddings.config import folder_error
+    except (EngineError, RuntimeError, OSError, KeyboardInterrupt) as exc:
+        return _load_failed(exc, settings)
+    if not settings.token:
+        return _run_console(engine, settings)
+    return _run_discord(engine, settings, sync_only=sync_only)
+
+
+def _load_failed(exc: BaseException, settings: BotSettings) -> int:
+    """The exit code for a model or index that did not load, after a one-line error saying why:
+    1, or 0 for an interruption (a stop while loading)."""
+    from embeddings.errors import EngineError
+
+    if isinstance(exc, KeyboardInterrupt):
+        return 0
+    if isinstance(exc, OSError) and not isinstance(exc, (EngineError, RuntimeError)):
+        from embeddings.config import folder_error  # PermissionError on INDEX_DIR, a full disk, ...
 
         print(f"error: {folder_error(exc, settings.engine)}", file=sys.stderr)
+    else:
+        print(f"error: {exc}", file=sys.stderr)
+    return 1
+
+
+def _run_console(engine, settings: BotSettings) -> int:
+    """No DISCORD_TOKEN: questions on standard input, answers on standard output."""
+    from embeddings.errors import EngineError
+
+    logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
+    from . import console
+    from .core import Answerer
+
+    try:
+        return asyncio.run(console.run(Answerer(engine, settings)))
+    except EngineError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0
-    if not settings.token:
-        logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
-        from . import console
-        from .core import Answerer
 
-        try:
-            return asyncio.run(console.run(Answerer(engine, settings)))
-        except EngineError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        except KeyboardInterrupt:
-            return 0
+
+def _run_discord(engine, settings: BotSettings, *, sync_only: bool) -> int:
     try:
-        return asyncio.run(_run(engine, settings, sync_only=bool(argv)))
+        return asyncio.run(_run(engine, settings, sync_only=sync_only))
     except KeyboardInterrupt:
         return 0
 

@@ -9,7 +9,7 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from embeddings.config import EngineSettings, SettingsError, folder_error
 from embeddings.errors import EngineError
@@ -26,11 +26,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = parser.add_subparsers(dest="command", required=True)
+    # in the order `--help` lists the subcommands
+    for add in (_build_arguments, _ask_arguments, _timeline_arguments, _sources_arguments,
+                _evaluate_arguments, _prepare_arguments, _train_arguments):
+        add(sub.add_parser)
+    return parser
 
-    build = sub.add_parser("build", help="build or update the index from DATA_DIR")
+
+def _build_arguments(add_parser: Callable[..., argparse.ArgumentParser]) -> None:
+    build = add_parser("build", help="build or update the index from DATA_DIR")
     build.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
 
-    ask = sub.add_parser("ask", help="answer a question (or '-' to read one per line from stdin)")
+
+def _ask_arguments(add_parser: Callable[..., argparse.ArgumentParser]) -> None:
+    ask = add_parser("ask", help="answer a question (or '-' to read one per line from stdin)")
     ask.add_argument("question", nargs="+", help="the question, or '-' for standard input")
     ask.add_argument("--json", action="store_true", help="one JSON object per question, per line")
     ask.add_argument("-k", type=int, default=None, help="number of passages (default TOP_K, 3)")
@@ -38,18 +47,24 @@ def _parser() -> argparse.ArgumentParser:
                      help="what to search (default: statements)")
     _filter_arguments(ask)
 
-    timeline = sub.add_parser("timeline", help="one passage per document on a topic, in date order")
+
+def _timeline_arguments(add_parser: Callable[..., argparse.ArgumentParser]) -> None:
+    timeline = add_parser("timeline", help="one passage per document on a topic, in date order")
     timeline.add_argument("topic", nargs="+", help="the topic, e.g. sanctions")
     timeline.add_argument("--json", action="store_true", help="print the result as JSON")
     timeline.add_argument("--scope", choices=SCOPES, default="statements",
                           help="what to search (default: statements)")
     _filter_arguments(timeline)
 
-    sources = sub.add_parser("sources", help="list the indexed documents and the skipped files")
+
+def _sources_arguments(add_parser: Callable[..., argparse.ArgumentParser]) -> None:
+    sources = add_parser("sources", help="list the indexed documents and the skipped files")
     sources.add_argument("--json", action="store_true",
                          help="one JSON object per document, then one {file, skipped} per skipped file")
 
-    evaluate = sub.add_parser("evaluate", help="measure answer quality on the labelled set")
+
+def _evaluate_arguments(add_parser: Callable[..., argparse.ArgumentParser]) -> None:
+    evaluate = add_parser("evaluate", help="measure answer quality on the labelled set")
     evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
     evaluate.add_argument("--show-misses", action="store_true", help="list wrong answers")
     evaluate.add_argument("--questions", action="append", default=[], metavar="FILE",
@@ -61,10 +76,14 @@ def _parser() -> argparse.ArgumentParser:
                           help="only the rows of that half of a set split before fitting (e.g. the test half of "
                                "embeddings/eval/multilingual_questions.jsonl)")
 
-    sub.add_parser("prepare", help="fine-tune (if needed) and export the model to ONNX, then exit "
-                                   "(what a first start runs in a child process)")
 
-    train = sub.add_parser(
+def _prepare_arguments(add_parser: Callable[..., argparse.ArgumentParser]) -> None:
+    add_parser("prepare", help="fine-tune (if needed) and export the model to ONNX, then exit "
+               "(what a first start runs in a child process)")
+
+
+def _train_arguments(add_parser: Callable[..., argparse.ArgumentParser]) -> None:
+    train = add_parser(
         "train", help="fine-tune the model on the labelled questions (if not done yet for this data)",
         description="Fine-tune the base model on labelled question -> passage rows, cross-validated; the "
                     "trained model serves (and the next build re-embeds) only if its held-out figures are "
@@ -78,8 +97,6 @@ def _parser() -> argparse.ArgumentParser:
                             "the shipped set, as `/reindex retrain:True` does; the model they make serves on")
     train.add_argument("--config", default="", metavar="JSON",
                        help='training settings to change, e.g. \'{"folds": 2, "max_epochs": 1}\' (a quick run)')
-
-    return parser
 
 
 def _filter_arguments(parser: argparse.ArgumentParser) -> None:
@@ -109,52 +126,7 @@ def main(argv: list[str] | None = None) -> int:
 
         load_dotenv()
         settings = EngineSettings.from_env()
-        if args.command == "evaluate":
-            from embeddings.service import Engine
-            from embeddings.training.evaluate import main as evaluate_main
-
-            return evaluate_main(Engine(settings), as_json=args.json, show_misses=args.show_misses,
-                                 questions=tuple(args.questions), only=args.only, split=args.split)
-        if args.command == "prepare":
-            return _prepare(settings)
-        if args.command == "train":
-            return _train(settings, args.questions, args.cross_validate, args.feedback, args.config)
-
-        from embeddings.service import Engine
-
-        engine = Engine(settings)
-        if args.command == "build":
-            return _build(engine, force=args.force)
-        if args.command == "sources":
-            if args.json:
-                for s in engine.sources():
-                    print(json.dumps(s.to_dict(), ensure_ascii=False))
-                for problem in engine.problems():
-                    file, _, reason = problem.partition(" ")
-                    print(json.dumps({"file": file, "skipped": reason}, ensure_ascii=False))
-                return 0
-            for s in engine.sources():
-                kind = f"{s.kind} ({s.kind_source})"
-                mark = "  [partial]" if s.partial else ""
-                print(f"{s.date:<10}  {kind:<20}  {s.passages:>4} passages  {s.title}  [{s.id}]{mark}")
-            for problem in engine.problems():
-                print(f"skipped: {problem}")
-            return 0
-        filters = engine.filters(args.start, args.end, args.document)
-        if args.command == "timeline":
-            result = engine.timeline(" ".join(args.topic), scope=args.scope, filters=filters)
-            print(json.dumps(result.to_dict(), ensure_ascii=False) if args.json else render_timeline(result))
-            return 0 if result.answered else 1
-        if args.k is not None and not 1 <= args.k <= 50:
-            print("error: -k must be between 1 and 50", file=sys.stderr)
-            return 2
-        for question in _questions(args.question):
-            result = engine.ask(question, k=args.k, scope=args.scope, filters=filters)
-            if args.json:
-                print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
-            else:
-                print(render_text(result, args.scope), flush=True)
-        return 0
+        return _COMMANDS[args.command](settings, args)
     except (EngineError, LabelError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -166,6 +138,85 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _engine(settings: EngineSettings):
+    from embeddings.service import Engine
+
+    return Engine(settings)
+
+
+def _run_evaluate(settings: EngineSettings, args: argparse.Namespace) -> int:
+    from embeddings.service import Engine
+    from embeddings.training.evaluate import main as evaluate_main
+
+    return evaluate_main(Engine(settings), as_json=args.json, show_misses=args.show_misses,
+                         questions=tuple(args.questions), only=args.only, split=args.split)
+
+
+def _run_prepare(settings: EngineSettings, args: argparse.Namespace) -> int:
+    return _prepare(settings)
+
+
+def _run_train(settings: EngineSettings, args: argparse.Namespace) -> int:
+    return _train(settings, args.questions, args.cross_validate, args.feedback, args.config)
+
+
+def _run_build(settings: EngineSettings, args: argparse.Namespace) -> int:
+    return _build(_engine(settings), force=args.force)
+
+
+def _run_sources(settings: EngineSettings, args: argparse.Namespace) -> int:
+    engine = _engine(settings)
+    if args.json:
+        for s in engine.sources():
+            print(json.dumps(s.to_dict(), ensure_ascii=False))
+        for problem in engine.problems():
+            file, _, reason = problem.partition(" ")
+            print(json.dumps({"file": file, "skipped": reason}, ensure_ascii=False))
+        return 0
+    for s in engine.sources():
+        kind = f"{s.kind} ({s.kind_source})"
+        mark = "  [partial]" if s.partial else ""
+        print(f"{s.date:<10}  {kind:<20}  {s.passages:>4} passages  {s.title}  [{s.id}]{mark}")
+    for problem in engine.problems():
+        print(f"skipped: {problem}")
+    return 0
+
+
+def _run_timeline(settings: EngineSettings, args: argparse.Namespace) -> int:
+    engine = _engine(settings)
+    filters = engine.filters(args.start, args.end, args.document)
+    result = engine.timeline(" ".join(args.topic), scope=args.scope, filters=filters)
+    print(json.dumps(result.to_dict(), ensure_ascii=False) if args.json else render_timeline(result))
+    return 0 if result.answered else 1
+
+
+def _run_ask(settings: EngineSettings, args: argparse.Namespace) -> int:
+    engine = _engine(settings)
+    filters = engine.filters(args.start, args.end, args.document)
+    if args.k is not None and not 1 <= args.k <= 50:
+        print("error: -k must be between 1 and 50", file=sys.stderr)
+        return 2
+    for question in _questions(args.question):
+        result = engine.ask(question, k=args.k, scope=args.scope, filters=filters)
+        if args.json:
+            print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
+        else:
+            print(render_text(result, args.scope), flush=True)
+    return 0
+
+
+# what each subcommand runs, once the settings are read
+_COMMANDS: dict[str, Callable[[EngineSettings, argparse.Namespace], int]] = {
+    "build": _run_build,
+    "ask": _run_ask,
+    "timeline": _run_timeline,
+    "sources": _run_sources,
+    "evaluate": _run_evaluate,
+    "prepare": _run_prepare,
+    "train": _run_train,
+}
 
 
 def _prepare(settings: EngineSettings) -> int:
