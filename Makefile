@@ -36,9 +36,11 @@ PYTEST := $(PY) -m pytest $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS
 test: $(STAMP)
 	$(PYTEST)
 
-# The suite without the tests marked slow (over five seconds each): for a quick check while editing.
+# The fast layer: rendering, the answerer's rules, the console, settings, the store, the layers,
+# documents and dates; no test that loads the embedding model or takes over five seconds
+# (markers in tests/conftest.py). For a quick check while editing.
 test-quick: $(STAMP)
-	$(PYTEST) -m "not slow"
+	$(PY) -m pytest -m "not model and not slow"
 
 lint: $(STAMP)
 	$(PY) -m ruff check embeddings bot tests benchmarks

@@ -221,3 +221,17 @@ async def world(tmp_path_factory, engine, encoder):
     await emu.stop()
 
 
+
+
+# Fixtures that load the embedding model (or an index built with it). A test using none of them
+# is in the fast layer, `make test-quick`, which never loads the model; `@pytest.mark.model`
+# marks one that loads it by itself.
+MODEL_FIXTURES = frozenset({"model_choice", "encoder", "base_encoder", "torch_encoder", "engine",
+                            "engine_with_library", "fresh_built", "world", "fresh_settings", "model_dir",
+                            "engine_settings"})
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.model)

@@ -1,0 +1,107 @@
+"""The answerer's own rules, in the fast layer (no model): how a Query travels, how each domain
+error is worded, the question's length, the console's commands. The engine here is a stand-in
+that records what it was asked and answers with a passage given to it: what it stands in for
+(search itself) is tested with the real model everywhere else; here only the bot's side is."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot import console, render
+from bot.core import Answerer
+from bot.settings import BotSettings
+from embeddings.corpus.records import Passage
+from embeddings.errors import BadFilter, BuildInProgress, EngineError
+from embeddings.query import Query
+from embeddings.search.results import Hit, SearchResult
+
+PASSAGE = Passage(id="s-2022-02-24#5", document="s-2022-02-24", title="A statement", kind="statement",
+                  date="2022-02-24", source="https://example.org/s", paragraph=5,
+                  text="We also condemn Belarus for enabling this attack. @everyone should read it.")
+
+
+class Settings:
+    top_k = 3
+
+
+class RecordingEngine:
+    """Stands in for embeddings.service.Engine: records the queries, answers or raises as told."""
+
+    settings = Settings()
+    building = False
+
+    def __init__(self, error: Exception | None = None) -> None:
+        self.error = error
+        self.queries: list[tuple[Query, int | None]] = []
+
+    def answer(self, query: Query, *, k: int | None = None) -> SearchResult:
+        self.queries.append((query, k))
+        if self.error is not None:
+            raise self.error
+        return SearchResult(query.text, True, [Hit(PASSAGE, 0.9, 0.8, 0.5, highlight=PASSAGE.text[:49])])
+
+    def timeline_of(self, query: Query) -> SearchResult:
+        return self.answer(query)
+
+
+def ask(engine, query: Query, **settings) -> render.Reply:
+    answerer = Answerer(engine, BotSettings.from_env({k.upper(): str(v) for k, v in settings.items()}))
+    return asyncio.run(answerer.ask(query))
+
+
+def test_the_query_reaches_the_engine_whole_with_the_servers_passages():
+    engine = RecordingEngine()
+    reply = ask(engine, Query("Who enabled it?", "all", "2022-02-01", "2022-03-01", "s-2022-02-24"))
+    (query, k), = engine.queries
+    # no server setting: k is left to the engine (TOP_K)
+    assert query == Query("Who enabled it?", "all", "2022-02-01", "2022-03-01", "s-2022-02-24") and k is None
+    render.check_limits(reply)
+    text = render.to_text(reply)
+    assert "condemn Belarus" in text and "2022-02-24" in text
+    assert reply.kwargs()["allowed_mentions"].everyone is False  # quoted text never pings
+
+
+def test_a_long_question_is_cut_with_a_note():
+    engine = RecordingEngine()
+    reply = ask(engine, Query("why " * 400), max_question_chars=100)
+    assert len(engine.queries[0][0].text) == 100
+    assert "first 100 characters" in reply.content
+
+
+@pytest.mark.parametrize(("error", "words", "private"), [
+    (BadFilter("the date 2022-13-01 is not a day"), "I can't use that filter: the date 2022-13-01", True),
+    (EngineError("the index is damaged"), "I can't search right now: the index is damaged", False),
+    (BuildInProgress("building"), "A reindex is already running", True),
+])
+def test_each_domain_error_is_worded_in_one_place(error, words, private):
+    reply = ask(RecordingEngine(error), Query("Who enabled it?"))
+    assert words in reply.content and reply.ephemeral is private and not reply.embeds
+    render.check_limits(reply)
+
+
+def test_an_article_number_that_cannot_be_is_refused_before_searching():
+    answerer = Answerer(RecordingEngine(), BotSettings.from_env({}))
+    reply = asyncio.run(answerer.treaty("UN Charter", 0))
+    assert "0 is not an article number" in reply.content and reply.ephemeral
+
+
+def test_a_stored_answers_filters_come_back_as_its_query():
+    query = Query("Who enabled it?", "treaties", start="2022-02-01", document="s-2022-02-24")
+    assert query.filters() == {"start": "2022-02-01", "document": "s-2022-02-24"}
+    assert Query.stored(query.text, query.scope, query.filters()) == query
+    with pytest.raises(ValueError, match="scope must be one of"):
+        Query("x", "everything")
+
+
+def test_the_console_reads_options_and_explains_what_it_cannot_do():
+    engine = RecordingEngine()
+    answerer = Answerer(engine, BotSettings.from_env({}))
+    asyncio.run(console.handle(answerer, '/ask --scope all --from 2022-02-01 "Who enabled it?"'))
+    assert engine.queries[-1][0] == Query("Who enabled it?", "all", "2022-02-01")
+    assert "--scope is one of statements, treaties, all" in asyncio.run(
+        console.handle(answerer, "/ask --scope everything Who?"))
+    assert "Unknown command /frobnicate" in asyncio.run(console.handle(answerer, "/frobnicate"))
+    assert "Discord" in asyncio.run(console.handle(answerer, "/settings"))
+    assert asyncio.run(console.handle(answerer, "/quit")) is None
