@@ -22,8 +22,8 @@ from embeddings.index import layout
 from embeddings.index.build import BuildProgress, build_index, build_lock
 from embeddings.index.layout import SCHEMA_VERSION, current_path
 from embeddings.index.load import BuildSummary, LoadedIndex, load_index, read_manifest
-from embeddings.registry import ModelChoice, is_trained, search_params_for, select_model
 from embeddings.query import Query
+from embeddings.registry import ModelChoice, is_trained, search_params_for, select_model
 from embeddings.search.focus import Filters
 from embeddings.search.params import SearchParams
 from embeddings.search.results import SearchResult
