@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 
 import discord
 
+from embeddings.corpus.records import SourceInfo
 from embeddings.corpus.treaties import TreatyAnswer
 from embeddings.index.load import BuildSummary
 from embeddings.search.results import SearchResult
-from embeddings.service import SourceInfo
 
 from .messages import (  # noqa: F401  (re-exported: the cogs and tests use render.Reply, render.clip, ...)
     CONTENT_MAX,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from embeddings.config import EngineSettings, folder_error
-from embeddings.corpus.records import is_partial
+from embeddings.corpus.records import SourceInfo
 from embeddings.corpus.treaties import TreatyAnswer, TreatyCatalogue
 from embeddings.encoders.choice import make_encoder
 from embeddings.errors import BadFilter, BuildFailed, BuildInProgress, EngineError, IndexDamaged, IndexMismatch
@@ -31,27 +31,6 @@ from embeddings.search.searcher import Searcher
 from embeddings.subprocesses import prepare_in_child, train_in_child
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class SourceInfo:
-    id: str
-    title: str
-    kind: str
-    date: str
-    source: str
-    passages: int
-    kind_source: str = "given"  # "given" by the file, or "inferred" from its text
-    completeness: str = ""
-
-    @property
-    def partial(self) -> bool:
-        return is_partial(self.completeness)
-
-    def to_dict(self) -> dict:
-        return {"id": self.id, "title": self.title, "kind": self.kind, "kind_source": self.kind_source,
-                "date": self.date, "source": self.source, "passages": self.passages,
-                "completeness": self.completeness, "partial": self.partial}
 
 
 def onnx_exported(model_path: str, model_dir: Path) -> bool:

@@ -110,3 +110,25 @@ def test_no_module_imports_another_modules_private_name():
                     offenders += [f"{file.relative_to(PROJECT_ROOT)}: {a.name}" for a in node.names
                                   if a.name.startswith("_") and not a.name.startswith("__")]
     assert not offenders, offenders
+
+
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 60
+
+
+def test_product_modules_and_functions_stay_small():
+    """A module a newcomer reads in one sitting, a function that fits on a screen (complexity is
+    ruff's C901, at most 12, in `make lint`)."""
+    long_modules, long_functions = [], []
+    for folder in ("embeddings", "bot"):
+        for file in (PROJECT_ROOT / folder).rglob("*.py"):
+            text = file.read_text("utf-8")
+            name = str(file.relative_to(PROJECT_ROOT))
+            if len(text.splitlines()) > MAX_MODULE_LINES:
+                long_modules.append(f"{name}: {len(text.splitlines())} lines")
+            for node in ast.walk(ast.parse(text)):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    length = node.end_lineno - node.lineno + 1
+                    if length > MAX_FUNCTION_LINES:
+                        long_functions.append(f"{name}:{node.lineno} {node.name}: {length} lines")
+    assert not long_modules and not long_functions, long_modules + long_functions

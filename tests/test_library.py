@@ -13,8 +13,8 @@ from bot import render
 from embeddings.config import PROJECT_ROOT
 from embeddings.corpus.cleaning import unescape
 from embeddings.corpus.documents import load_corpus, read_document, split_header
+from embeddings.corpus.records import SourceInfo
 from embeddings.corpus.splitting import split_passages
-from embeddings.service import SourceInfo
 
 from .conftest import DATA, LIBRARY, library_dir
 

@@ -234,7 +234,7 @@ def test_disk_full_during_write_keeps_old_index(fresh_built, encoder, monkeypatc
     def full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(build_module, "_fsync_tree", full)
+    monkeypatch.setattr(build_module, "fsync_tree", full)
     from embeddings.errors import BuildFailed
 
     with pytest.raises(BuildFailed, match="No space left on device"):

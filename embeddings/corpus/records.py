@@ -88,3 +88,24 @@ class Passage:
     @classmethod
     def from_dict(cls, data: dict) -> Passage:
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    id: str
+    title: str
+    kind: str
+    date: str
+    source: str
+    passages: int
+    kind_source: str = "given"  # "given" by the file, or "inferred" from its text
+    completeness: str = ""
+
+    @property
+    def partial(self) -> bool:
+        return is_partial(self.completeness)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "title": self.title, "kind": self.kind, "kind_source": self.kind_source,
+                "date": self.date, "source": self.source, "passages": self.passages,
+                "completeness": self.completeness, "partial": self.partial}

@@ -27,11 +27,9 @@ from embeddings.corpus.voices import library_voices, lowercase_words
 from embeddings.encoders.base import TextEncoder
 from embeddings.errors import BuildFailed, IndexDamaged
 from embeddings.index import layout
-from embeddings.index.layout import CURRENT, PASSAGE_KEYS, REPLACED, SCHEMA_VERSION, current_path
+from embeddings.index.layout import PASSAGE_KEYS, SCHEMA_VERSION, current_path
 from embeddings.index.load import (
     IVF_NPROBE,
-    OLD_VERSION_GRACE,
-    OLD_VERSIONS_KEPT,
     BuildSummary,
     article_numbers,
     check_manifest,
@@ -42,6 +40,7 @@ from embeddings.index.load import (
     unit_hash,
     write_passages,
 )
+from embeddings.index.versions import fsync_tree, remove_old_versions, remove_stale, swap_current
 from embeddings.locks import file_lock
 
 log = logging.getLogger(__name__)
@@ -134,7 +133,7 @@ def build_index(
     """
     started = time.perf_counter()
     with build_lock(index_dir):
-        _remove_stale(index_dir)
+        remove_stale(index_dir)
         report = _read_corpus(data_dir)
         cache, previous = _load_cache(index_dir, encoder.fingerprint)
         if not force and _unchanged(previous, report, multilingual):
@@ -150,8 +149,8 @@ def build_index(
         added, removed = _key_changes(previous, new_keys)
         documents = _document_entries(report.documents, passages)
         final = _write_version(build, passages, units, documents, new_keys)
-        _swap_current(index_dir, final)
-        _remove_old_versions(index_dir, keep={final.name})
+        swap_current(index_dir, final)
+        remove_old_versions(index_dir, keep={final.name})
         return BuildSummary(
             documents=len(report.documents), passages=len(passages), added=added,
             removed=removed, embedded=units.embedded,
@@ -276,7 +275,7 @@ def _fill_version(tmp: Path, build: _Build, passages: list[Passage], units: _Uni
     catalogue = TreatyCatalogue(passages, manifest["documents"])
     (tmp / layout.CATALOGUE).write_text(json.dumps(catalogue.to_dict(passages)), encoding="utf-8")
     (tmp / layout.MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-    _fsync_tree(tmp)
+    fsync_tree(tmp)
 
 
 def _ticker(progress: BuildProgress | None, total: int, what: str) -> Callable[[int], None]:
@@ -394,53 +393,3 @@ def make_dense_index(vectors: np.ndarray, exact_limit: int = EXACT_SEARCH_LIMIT)
     return index, params
 
 
-def _fsync_tree(folder: Path) -> None:
-    for file in folder.rglob("*"):
-        if file.is_file():
-            with open(file, "rb") as fh:
-                os.fsync(fh.fileno())
-
-
-def _swap_current(index_dir: Path, target: Path) -> None:
-    previous = current_path(index_dir)
-    link = index_dir / CURRENT
-    tmp_link = index_dir / f".link-{uuid.uuid4().hex[:8]}"
-    os.symlink(target.name, tmp_link)
-    os.replace(tmp_link, link)  # atomic: readers see the old or the new index, never neither
-    if previous is not None and previous.is_dir() and previous.name != target.name:
-        try:  # when it stopped being current: the grace period of old versions runs from here
-            (previous / REPLACED).write_text(f"{time.time():.3f}\n", encoding="utf-8")
-        except OSError as exc:
-            log.warning("could not mark %s as replaced (%s); it is kept as one of the last versions", previous, exc)
-
-
-def replaced_at(version: Path) -> float:
-    """When ``version`` stopped being current (a version from before the marker existed: its
-    folder's time)."""
-    try:
-        return float((version / REPLACED).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return version.stat().st_mtime
-
-
-def _remove_stale(index_dir: Path) -> None:
-    """Temporary folders of builds that were killed (we hold the build lock, so none is live)."""
-    for entry in index_dir.glob(".tmp-*"):
-        shutil.rmtree(entry, ignore_errors=True)
-    for entry in index_dir.glob(".link-*"):
-        entry.unlink(missing_ok=True)
-
-
-def _remove_old_versions(index_dir: Path, keep: set[str], grace_seconds: float = OLD_VERSION_GRACE,
-                         keep_last: int = OLD_VERSIONS_KEPT) -> None:
-    """Drop versions no longer current, except the ``keep_last`` most recently replaced and any
-    replaced less than ``grace_seconds`` ago: other processes (shards) may still be reading
-    them until they notice the new one (they check every 30 s)."""
-    now = time.time()
-    current = current_path(index_dir)
-    old = sorted(((replaced_at(v), v) for v in index_dir.glob(f"{layout.VERSION_PREFIX}*")
-                  if v.name not in keep and (current is None or v.name != current.name)), reverse=True)
-    for i, (at, version) in enumerate(old):
-        if i < keep_last or now - at < grace_seconds:
-            continue
-        shutil.rmtree(version, ignore_errors=True)

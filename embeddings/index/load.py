@@ -22,8 +22,6 @@ from embeddings.index.layout import SCHEMA_VERSION, current_path
 
 log = logging.getLogger(__name__)
 
-OLD_VERSION_GRACE = 600.0  # seconds a replaced version is kept at least
-OLD_VERSIONS_KEPT = 2  # ... and the last replaced versions are kept however old
 BUILD_RUN = "python -m embeddings build"
 IVF_NPROBE = 64
 

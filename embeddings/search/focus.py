@@ -116,34 +116,17 @@ class Library:
 
     def focus(self, question: str, kinds: Sequence[str], filters: Filters | None = None) -> Focus:
         filters = filters or Filters()
-        pool = {i for i, d in self._docs.items() if d.kind in kinds}
-        if filters.documents:
-            pool &= set(filters.documents)
-        if filters.start or filters.end:
-            wanted = Span(filters.start or date.min, filters.end or date.max, "")
-            pool = {i for i in pool if self._docs[i].span and self._docs[i].span.overlaps(wanted)}
+        pool = self._filtered(kinds, filters)
         if not pool:
             return Focus(frozenset(), empty_reason="no-match",
                          note=f"No document {filters.describe() or 'of this kind'} is in the library.")
         span = None
         if not (filters.start or filters.end):
             span = find_span(question, self._statement_spans)
-        if span is not None:
-            dated = {i for i in pool if self._docs[i].span and self._docs[i].span.overlaps(span)}
-            if not dated and not filters.documents and span.kind != "year":
-                # A day or month only documents of another kind have ("on 5 September 2014" under
-                # the default scope): the date names those documents, so they are searched.
-                dated = {i for i, d in self._docs.items() if d.span and d.span.overlaps(span)}
-            if not dated and span.kind == "year":
-                span = None  # "What happened in 2014?": a year no document has is the topic, not a date
+        span, dated = self._dated(span, pool, filters)
         if span is not None:
             if not dated:
-                others = [(self._docs[i].span, i) for i in pool if self._docs[i].span]
-                close = nearest(span, others)
-                offer = "; ".join(f"{self._docs[i].title} ({self._docs[i].date})" for i in close)
-                return Focus(frozenset(), span=span, empty_reason="no-date",
-                             note=f"No document in the library is dated {span.describe()}."
-                                  + (f" Nearest: {offer}." if offer else ""))
+                return self._no_date(span, pool)
             pool = dated
         preferred: frozenset[str] = frozenset()
         terms: tuple[str, ...] = ()
@@ -158,3 +141,36 @@ class Library:
         elif filters:
             note = f"Documents {filters.describe()}"
         return Focus(frozenset(pool) if restricted else None, preferred, span, terms, "", note)
+
+    def _filtered(self, kinds: Sequence[str], filters: Filters) -> set[str]:
+        """The documents of ``kinds`` the asker's filters allow."""
+        pool = {i for i, d in self._docs.items() if d.kind in kinds}
+        if filters.documents:
+            pool &= set(filters.documents)
+        if filters.start or filters.end:
+            wanted = Span(filters.start or date.min, filters.end or date.max, "")
+            pool = {i for i in pool if self._docs[i].span and self._docs[i].span.overlaps(wanted)}
+        return pool
+
+    def _dated(self, span: Span | None, pool: set[str], filters: Filters) -> tuple[Span | None, set[str]]:
+        """The date the question names (None if it names none, or a year that is its topic) and
+        the documents of ``pool`` dated then (or, for a day or month, of any kind)."""
+        if span is None:
+            return None, set()
+        dated = {i for i in pool if self._docs[i].span and self._docs[i].span.overlaps(span)}
+        if not dated and not filters.documents and span.kind != "year":
+            # A day or month only documents of another kind have ("on 5 September 2014" under
+            # the default scope): the date names those documents, so they are searched.
+            dated = {i for i, d in self._docs.items() if d.span and d.span.overlaps(span)}
+        if not dated and span.kind == "year":
+            return None, dated  # "What happened in 2014?": a year no document has is the topic, not a date
+        return span, dated
+
+    def _no_date(self, span: Span, pool: set[str]) -> Focus:
+        """Nothing is dated ``span``: the answer says so, naming the nearest documents."""
+        others = [(self._docs[i].span, i) for i in pool if self._docs[i].span]
+        close = nearest(span, others)
+        offer = "; ".join(f"{self._docs[i].title} ({self._docs[i].date})" for i in close)
+        return Focus(frozenset(), span=span, empty_reason="no-date",
+                     note=f"No document in the library is dated {span.describe()}."
+                          + (f" Nearest: {offer}." if offer else ""))

@@ -115,8 +115,8 @@ def fit(
     rng = random.Random(config.seed)
     model = load_base(base_path)
     pairs = [Pair(row.question, pid, i) for i, row in enumerate(rows) for pid in row.expected]
-    golds = [set(row.expected) for row in rows]
-    texts = {pid: embedding_text(passages[pid]) for pid in passages}
+    step = _Step(model, {pid: embedding_text(passages[pid]) for pid in passages},
+                 [set(row.expected) for row in rows], config.scale)
     total_epochs = epochs or config.max_epochs
     # Every epoch's batches, dealt up front (the same sequence as dealing each at its epoch). A
     # batch never holds a passage twice, so there are more batches than pairs / batch size.
@@ -126,57 +126,99 @@ def fit(
     # steps for 2 epochs), so later batches leave the weights as they are; spanning the real
     # batches is a change to measure by cross-validation (docs/quality.md, "What would move it").
     steps = total_epochs * math.ceil(len(pairs) / config.batch_size)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate)
-    warmup = max(1, int(steps * config.warmup))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup)))
-    )
-
-    def embed(batch_texts: list[str]):
-        features = (getattr(model, "preprocess", None) or model.tokenize)(batch_texts)
-        return torch.nn.functional.normalize(model(features)["sentence_embedding"], dim=-1)
-
-    best_state, best_mrr, best_epoch, stale = None, -1.0, total_epochs, 0
+    optimizer, scheduler = _optimizer(model, config, steps)
+    stopping = _EarlyStopping(config.patience, best_epoch=total_epochs)
     history = []
     # Steps done of the most this run takes (early stopping may end it sooner), every 10 s.
     counter = Progress(report, "fine-tuning", sum(map(len, epoch_batches)), "steps", every=10.0)
     for epoch, batches in enumerate(epoch_batches, start=1):
-        model.train()
-        losses = []
-        for batch in batches:
-            counter.add()
-            q = embed([p.question for p in batch])
-            d = embed([texts[p.passage] for p in batch])
-            logits = config.scale * q @ d.T
-            # A question's other gold passages in the batch are not negatives.
-            mask = torch.tensor([[j != i and batch[j].passage in golds[batch[i].row]
-                                  for j in range(len(batch))] for i in range(len(batch))])
-            logits = logits.masked_fill(mask, float("-inf"))
-            loss = torch.nn.functional.cross_entropy(logits, torch.arange(len(batch)))
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            scheduler.step()
-            losses.append(loss.item())
-        mean_loss = float(np.mean(losses)) if losses else 0.0
+        mean_loss = _train_epoch(step, batches, optimizer, scheduler, counter)
         mrr = _dense_mrr(model, valid, passages) if valid else None
         history.append((epoch, round(mean_loss, 4), None if mrr is None else round(mrr, 4)))
         if report:
             report(f"epoch {epoch}/{total_epochs}: loss {mean_loss:.3f}"
                    + ("" if mrr is None else f", validation MRR {mrr:.3f}"))
-        if mrr is None:
-            continue
-        if mrr > best_mrr + 1e-6:
-            best_mrr, best_epoch, stale = mrr, epoch, 0
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        else:
-            stale += 1
-            if stale >= config.patience:
-                break
-    if best_state is not None:
-        model.load_state_dict(best_state)
+        if mrr is not None and stopping.stop(mrr, epoch, model):
+            break
+    if stopping.best_state is not None:
+        model.load_state_dict(stopping.best_state)
     model.eval()
-    return model, best_epoch, history
+    return model, stopping.best_epoch, history
+
+
+def _optimizer(model, config: TrainConfig, steps: int):
+    """AdamW with a learning rate rising linearly over the warm-up, then falling to zero at ``steps``."""
+    import torch
+
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate)
+    warmup = max(1, int(steps * config.warmup))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup)))
+    )
+    return optimizer, scheduler
+
+
+@dataclass(frozen=True)
+class _Step:
+    """The in-batch-negatives loss of one batch: each question against every passage of it."""
+
+    model: object
+    texts: dict[str, str]  # passage id -> the text it is embedded as
+    golds: list[set[str]]  # per row: its gold passages
+    scale: float
+
+    def embed(self, batch_texts: list[str]):
+        import torch
+
+        model = self.model
+        features = (getattr(model, "preprocess", None) or model.tokenize)(batch_texts)
+        return torch.nn.functional.normalize(model(features)["sentence_embedding"], dim=-1)
+
+    def loss(self, batch: list[Pair]):
+        import torch
+
+        q = self.embed([p.question for p in batch])
+        d = self.embed([self.texts[p.passage] for p in batch])
+        logits = self.scale * q @ d.T
+        # A question's other gold passages in the batch are not negatives.
+        mask = torch.tensor([[j != i and batch[j].passage in self.golds[batch[i].row]
+                              for j in range(len(batch))] for i in range(len(batch))])
+        logits = logits.masked_fill(mask, float("-inf"))
+        return torch.nn.functional.cross_entropy(logits, torch.arange(len(batch)))
+
+
+def _train_epoch(step: _Step, batches: list[list[Pair]], optimizer, scheduler, counter: Progress) -> float:
+    """One pass over the epoch's batches; the mean loss."""
+    step.model.train()
+    losses = []
+    for batch in batches:
+        counter.add()
+        loss = step.loss(batch)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+        losses.append(loss.item())
+    return float(np.mean(losses)) if losses else 0.0
+
+
+@dataclass
+class _EarlyStopping:
+    """The best epoch by validation MRR so far, its weights, and when to stop."""
+
+    patience: int
+    best_epoch: int
+    best_mrr: float = -1.0
+    best_state: dict | None = None
+    stale: int = 0
+
+    def stop(self, mrr: float, epoch: int, model) -> bool:
+        if mrr > self.best_mrr + 1e-6:
+            self.best_mrr, self.best_epoch, self.stale = mrr, epoch, 0
+            self.best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            return False
+        self.stale += 1
+        return self.stale >= self.patience
 
 
 def _dense_mrr(model, rows: Sequence[Row], passages: dict[str, Passage]) -> float:
@@ -192,7 +234,7 @@ def _dense_mrr(model, rows: Sequence[Row], passages: dict[str, Passage]) -> floa
                                  convert_to_numpy=True, show_progress_bar=False)
     kinds = np.array([passages[i].kind for i in ids])
     total = 0.0
-    for row, q in zip(rows, questions):
+    for row, q in zip(rows, questions, strict=True):
         sims = vectors @ q
         if row.scope == "statements":
             sims = np.where(kinds == "statement", sims, -np.inf)

@@ -49,26 +49,12 @@ def cv_record(settings: EngineSettings, rows: list[Row], key: str, *, again: boo
 
 def train_model(settings, rows, corpus, config, key, folder: Path, report, again: bool,
                 extra: dict | None = None) -> dict:
-    from embeddings.search.params import SearchParams
     from embeddings.training.crossval import gate
-    from embeddings.training.fit import fit, save_model
+    from embeddings.training.fit import fit
 
     say = report or log.info
     record = cv_record(settings, rows, key, again=again, report=report, config=config)
-    card = {
-        "key": key,
-        "base_model": record["base_model"],
-        "base_path": settings.model_path,
-        "questions": record["answerable"],
-        "seed": config.seed,
-        "config": record["config"],
-        "epochs": record["final_epochs"],
-        "heldout": {"base": record["base"], "trained": record["trained"], "folds": config.folds},
-        "accepted": record["accepted"],
-        "reason": record["reason"],
-        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        **(extra or {}),
-    }
+    card = _first_card(settings, record, config, key, extra)
     # Readers' feedback extends the labelled data the serving model was trained for: the new
     # model must also not be worse than that one. A model for other labelled data (the shipped
     # set grew) is judged against the base model only, on its own questions: held-out figures on
@@ -92,15 +78,7 @@ def train_model(settings, rows, corpus, config, key, folder: Path, report, again
         f"{record['final_epochs']} epochs (once)")
     model, _, history = fit(settings.model_path, [r for r in rows if r.answerable], corpus, config,
                             epochs=record["final_epochs"], report=say)
-    tmp = folder.with_name(f".tmp-{folder.name}-{uuid.uuid4().hex[:6]}")
-    try:
-        save_model(model, tmp)
-        files.write_json(tmp / SearchParams.FILE, record["params"])
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.rename(tmp, folder)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    _save_folder(model, record["params"], folder)
     card.update(history=history, train_seconds=round(time.perf_counter() - started, 1),
                 weights_sha256=file_sha256(folder / WEIGHTS))
     if settings.encoder == "onnx":
@@ -113,6 +91,41 @@ def train_model(settings, rows, corpus, config, key, folder: Path, report, again
     files.write_json(folder / CARD, card)  # written last: a folder with a card is complete
     say(f"fine-tuned model ready in {card['train_seconds']:.0f} s: {folder}")
     return card
+
+
+def _first_card(settings, record: dict, config, key: str, extra: dict | None) -> dict:
+    """The model card as the cross-validation record judges the model, before any training."""
+    return {
+        "key": key,
+        "base_model": record["base_model"],
+        "base_path": settings.model_path,
+        "questions": record["answerable"],
+        "seed": config.seed,
+        "config": record["config"],
+        "epochs": record["final_epochs"],
+        "heldout": {"base": record["base"], "trained": record["trained"], "folds": config.folds},
+        "accepted": record["accepted"],
+        "reason": record["reason"],
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        **(extra or {}),
+    }
+
+
+def _save_folder(model, params: dict, folder: Path) -> None:
+    """The model and its search parameters in ``folder``, replacing it whole: written to a
+    temporary folder first, then renamed."""
+    from embeddings.search.params import SearchParams
+    from embeddings.training.fit import save_model
+
+    tmp = folder.with_name(f".tmp-{folder.name}-{uuid.uuid4().hex[:6]}")
+    try:
+        save_model(model, tmp)
+        files.write_json(tmp / SearchParams.FILE, params)
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.rename(tmp, folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def model_card_text(card: dict) -> str:

@@ -1,0 +1,79 @@
+"""What a hit quotes: the sentence of its passage that answers best (the highlight), and near-copies
+(passages of other documents that say the same) named under the hit instead of quoted again."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from embeddings.corpus.records import Passage
+from embeddings.corpus.text import sentences, tokens
+from embeddings.search.fusion import Candidates
+from embeddings.search.results import Also, Hit
+
+# Two passages of different documents whose whole-passage vectors are this close say the same
+# thing: the better is quoted, the other named ("Also in: ...").
+NEAR_COPY_COSINE = 0.92
+# A highlighted sentence shorter than this takes the next one with it.
+MIN_HIGHLIGHT_WORDS = 6
+# The highlight: a sentence's cosine to the question plus this times the share of the question's
+# words it contains.
+HIGHLIGHT_WORD_WEIGHT = 0.2
+
+
+class Highlighting:
+    """Hits from ranked candidates, each with its highlighted sentence, near-copies named rather
+    than quoted. Mixed into Searcher, whose index and library it reads."""
+
+    def _hits(self, found: Candidates, order: np.ndarray, fused: np.ndarray, dense: np.ndarray,
+              vector: np.ndarray, k: int, query_tokens: Sequence[str] = ()) -> list[Hit]:
+        """The top ``k`` of ``order`` with their highlights; a passage that says what a better one
+        of another document already says (a near-copy) is named under it, not quoted again."""
+        kept: list[tuple[int, list[Also]]] = []  # (position in found, also)
+        for i in order:
+            number = int(found.numbers[i])
+            twin = next((entry for entry in kept if self._same_point(int(found.numbers[entry[0]]), number)), None)
+            if twin is not None:
+                passage = self.index.passages[number]
+                first = self.index.passages[int(found.numbers[twin[0]])]
+                if passage.document != first.document and all(a.document != passage.document for a in twin[1]):
+                    twin[1].append(Also(passage.document, self.library.title(passage.document), passage.date))
+                continue
+            if len(kept) < k:
+                kept.append((int(i), []))
+        hits = []
+        for i, also in kept:
+            number = int(found.numbers[i])
+            passage = self.index.passages[number]
+            hits.append(Hit(passage, float(fused[i]), float(dense[i]), float(found.lexical[i]),
+                            self.highlight(number, passage, vector, query_tokens), tuple(also)))
+        return hits
+
+    def _same_point(self, a: int, b: int) -> bool:
+        """Two passages that say the same thing: their whole-passage vectors nearly coincide."""
+        va = self.index.vectors[int(self.index.unit_start[a])]
+        vb = self.index.vectors[int(self.index.unit_start[b])]
+        return float(np.dot(va, vb)) >= NEAR_COPY_COSINE
+
+    def highlight(self, number: int, passage: Passage, vector: np.ndarray, query_tokens: Sequence[str] = ()) -> str:
+        """The sentence of the passage nearest the question (from its stored sentence vectors),
+        with the next one when it is too short to stand alone; a one-sentence passage is its
+        own answer. Always a verbatim substring of the passage."""
+        parts = sentences(passage.text)
+        first, last = int(self.index.unit_start[number]), int(self.index.unit_start[number + 1])
+        if len(parts) < 2 or last - first != len(parts) + 1:
+            return passage.text
+        scores = np.asarray(self.index.vectors[first + 1:last] @ vector, dtype=np.float64)
+        if query_tokens:  # the sentence that shares the question's words, among close ones
+            wanted = set(query_tokens)
+            scores += HIGHLIGHT_WORD_WEIGHT * np.array([len(wanted & set(tokens(part))) / len(wanted)
+                                                         for part in parts])
+        best = int(np.argmax(scores))
+        chosen = parts[best]
+        if len(chosen.split()) < MIN_HIGHLIGHT_WORDS and best + 1 < len(parts):
+            start = passage.text.find(chosen)
+            end = passage.text.find(parts[best + 1], start + len(chosen)) + len(parts[best + 1])
+            if start >= 0 and end > start:
+                return passage.text[start:end]
+        return chosen if chosen in passage.text else passage.text
