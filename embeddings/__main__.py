@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from embeddings.config import EngineSettings, SettingsError, folder_error
 from embeddings.errors import EngineError
 from embeddings.labels import LabelError
+from embeddings.query import Query
 from embeddings.search.results import SCOPES, SearchResult
 
 log = logging.getLogger("embeddings")
@@ -186,20 +187,20 @@ def _run_sources(settings: EngineSettings, args: argparse.Namespace) -> int:
 
 def _run_timeline(settings: EngineSettings, args: argparse.Namespace) -> int:
     engine = _engine(settings)
-    filters = engine.filters(args.start, args.end, args.document)
-    result = engine.timeline(" ".join(args.topic), scope=args.scope, filters=filters)
+    result = engine.timeline_of(Query(" ".join(args.topic), args.scope, args.start, args.end, args.document))
     print(json.dumps(result.to_dict(), ensure_ascii=False) if args.json else render_timeline(result))
     return 0 if result.answered else 1
 
 
 def _run_ask(settings: EngineSettings, args: argparse.Namespace) -> int:
     engine = _engine(settings)
-    filters = engine.filters(args.start, args.end, args.document)
+    asked = Query("", args.scope, args.start, args.end, args.document)
+    engine.filters(asked.start, asked.end, asked.document)  # a bad filter is refused before anything else
     if args.k is not None and not 1 <= args.k <= 50:
         print("error: -k must be between 1 and 50", file=sys.stderr)
         return 2
     for question in _questions(args.question):
-        result = engine.ask(question, k=args.k, scope=args.scope, filters=filters)
+        result = engine.answer(asked.with_text(question), k=args.k)
         if args.json:
             print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
         else:

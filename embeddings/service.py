@@ -310,8 +310,9 @@ class Engine:
         return self.ask(query.text, k=k, scope=query.scope, filters=filters)
 
     def timeline_of(self, query: Query) -> SearchResult:
-        """``timeline`` for a query built by a front end (its document filter is not used)."""
-        return self.timeline(query.text, scope=query.scope, filters=self.filters(query.start, query.end))
+        """``timeline`` for a query built by a front end."""
+        return self.timeline(query.text, scope=query.scope, filters=self.filters(query.start, query.end,
+                                                                                 query.document))
 
     def timeline(self, topic: str, *, scope: str = "statements", filters: Filters | None = None) -> SearchResult:
         """One passage per document on ``topic``, oldest first."""

@@ -30,6 +30,10 @@ from .emulator import DiscordEmulator
 
 DATA = PROJECT_ROOT / "data"
 LIBRARY = Path(__file__).parent / "fixtures" / "library"  # statements as admins prepare them
+# The shipped corpus and the example library, as counted by a build (one place for the tests).
+SHIPPED_DOCUMENTS = 9  # the statement and eight agreements
+SHIPPED_PASSAGES = 228  # 14 + 16 + 113 + the six partial agreements
+LIBRARY_DOCUMENTS = 16  # data/ and the eight library statements, one a copy of the shipped one (skipped)
 STATEMENT_FILE = "000_cf6b84a07b3c0ba3.txt"
 
 

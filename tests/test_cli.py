@@ -5,7 +5,7 @@ import sys
 
 from embeddings.config import PROJECT_ROOT
 
-from .conftest import settings_env
+from .conftest import SHIPPED_DOCUMENTS, SHIPPED_PASSAGES, settings_env
 
 
 def run_cli(args, settings, stdin=None, **extra):
@@ -42,7 +42,7 @@ def test_build_prints_summary_and_sources(fresh_built):
     (fresh_built.data_dir / "broken.txt").write_bytes(b"\xff\xfe\x00\x00")
     out = run_cli(["build"], fresh_built)
     assert out.returncode == 0, out.stderr
-    assert "9 documents, 228 passages" in out.stdout and "seconds" not in out.stderr
+    assert f"{SHIPPED_DOCUMENTS} documents, {SHIPPED_PASSAGES} passages" in out.stdout and "seconds" not in out.stderr
     assert "  treaty (inferred, partial), 2014-09-05, " in out.stdout  # each document: kind, given or inferred
     assert "skipped: broken.txt" in out.stdout
     listing = run_cli(["sources"], fresh_built)

@@ -14,7 +14,7 @@ from embeddings.config import EngineSettings
 
 from . import botkit
 from .botkit import BELARUS, MANAGE_GUILD, all_text, question
-from .conftest import copy_data
+from .conftest import SHIPPED_PASSAGES, copy_data
 from .emulator import DiscordEmulator
 
 
@@ -251,7 +251,7 @@ def test_retrain_swaps_in_the_model_it_chooses(fresh_settings, engine, base_enco
         served.load()
         lines = []
         result = served.retrain(rows, report=lines.append)
-        assert result.swapped and result.summary is not None and result.summary.passages == 228
+        assert result.swapped and result.summary is not None and result.summary.passages == SHIPPED_PASSAGES
         assert served.encoder.model_path == engine.encoder.model_path != base_encoder.model_path
         assert served.index.manifest["model"] == engine.encoder.fingerprint
         assert BELARUS in served.ask("Who was condemned for enabling the attack?").hits[0].passage.text

@@ -11,7 +11,7 @@ from embeddings.index.layout import SCHEMA_VERSION, current_path
 from embeddings.index.load import BUILD_RUN, load_index, passage_units
 from embeddings.service import Engine
 
-from .conftest import DATA
+from .conftest import DATA, SHIPPED_PASSAGES
 
 
 def test_round_trip_and_manifest(engine):
@@ -20,7 +20,7 @@ def test_round_trip_and_manifest(engine):
     assert manifest["schema_version"] == SCHEMA_VERSION
     assert manifest["model"] == engine.encoder.fingerprint
     assert manifest["dimension"] == 384
-    assert manifest["passages"] == len(index.passages) == 228  # 14 + 16 + 113 + the six partial agreements
+    assert manifest["passages"] == len(index.passages) == SHIPPED_PASSAGES
     assert manifest["build_time"] and set(manifest["sources"]) == {
         f.name for f in DATA.iterdir() if f.suffix == ".txt"}
     reloaded = load_index(engine.settings.index_dir, engine.encoder.fingerprint)

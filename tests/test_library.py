@@ -16,7 +16,7 @@ from embeddings.corpus.documents import load_corpus, read_document, split_header
 from embeddings.corpus.records import SourceInfo
 from embeddings.corpus.splitting import split_passages
 
-from .conftest import DATA, LIBRARY, library_dir
+from .conftest import DATA, LIBRARY, LIBRARY_DOCUMENTS, library_dir
 
 JUNK = re.compile(
     r"^\s*(?:\\?#{2,}|\[.*\]|\(As delivered\)|\d{1,2}:\d{2}\s*[AP]\.?M|Last updated|Press Release|Transcript\b|Q\s)",
@@ -222,7 +222,7 @@ def test_sources_json_lists_every_document_and_skipped_file(engine_with_library)
     rows = [json.loads(line) for line in out.stdout.splitlines()]
     documents = [r for r in rows if "id" in r]
     skipped = [r for r in rows if "skipped" in r]
-    assert len(documents) == len(engine_with_library.sources()) == 16
+    assert len(documents) == len(engine_with_library.sources()) == LIBRARY_DOCUMENTS
     assert set(documents[0]) >= {"id", "title", "kind", "date", "source", "passages", "completeness"}
     assert skipped == [{"file": "nato_nac_statement_2022-02-24.txt",
                         "skipped": skipped[0]["skipped"]}] and "duplicates" in skipped[0]["skipped"]
