@@ -186,7 +186,7 @@ def _admin_roles(raw: str) -> tuple[AdminRole, ...]:
     return tuple(roles)
 
 
-def _shown(name: str, field) -> str:
+def _shown(field) -> str:
     extra = field.json_schema_extra or {}
     if extra.get("shown"):
         return extra["shown"]
@@ -221,7 +221,7 @@ def readme_table() -> str:
     for name, field in ordered():
         extra = field.json_schema_extra or {}
         if extra.get("readme"):
-            shown = _shown(name, field)
+            shown = _shown(field)
             default = f"`{shown}`" if shown and shown != "off" else shown or "empty"
             rows.append(f"| `{name}` | {default} | {extra['readme']} |")
     return "\n".join(rows)

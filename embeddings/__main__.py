@@ -195,7 +195,7 @@ def _run_timeline(settings: EngineSettings, args: argparse.Namespace) -> int:
 def _run_ask(settings: EngineSettings, args: argparse.Namespace) -> int:
     engine = _engine(settings)
     asked = Query("", args.scope, args.start, args.end, args.document)
-    engine.filters(asked.start, asked.end, asked.document)  # a bad filter is refused before anything else
+    engine.filters_of(asked)  # a bad filter is refused before anything else
     if args.k is not None and not 1 <= args.k <= 50:
         print("error: -k must be between 1 and 50", file=sys.stderr)
         return 2

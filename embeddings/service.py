@@ -306,13 +306,15 @@ class Engine:
     def answer(self, query: Query, *, k: int | None = None) -> SearchResult:
         """A question as a front end built it: its filters read (BadFilter if they cannot be
         used), then searched."""
-        filters = self.filters(query.start, query.end, query.document)
-        return self.ask(query.text, k=k, scope=query.scope, filters=filters)
+        return self.ask(query.text, k=k, scope=query.scope, filters=self.filters_of(query))
 
     def timeline_of(self, query: Query) -> SearchResult:
         """``timeline`` for a query built by a front end."""
-        return self.timeline(query.text, scope=query.scope, filters=self.filters(query.start, query.end,
-                                                                                 query.document))
+        return self.timeline(query.text, scope=query.scope, filters=self.filters_of(query))
+
+    def filters_of(self, query: Query) -> Filters:
+        """The filters a query's from, to and document ask for (BadFilter if they cannot be used)."""
+        return self.filters(query.start, query.end, query.document)
 
     def timeline(self, topic: str, *, scope: str = "statements", filters: Filters | None = None) -> SearchResult:
         """One passage per document on ``topic``, oldest first."""
