@@ -123,14 +123,16 @@ def fit(
     epoch_batches = [deal_batches(pairs, config.batch_size, rng) for _ in range(total_epochs)]
     # The learning-rate schedule spans the nominal steps (pairs / batch size), as the committed
     # record was measured with. It reaches zero well before the last batch (shipped set: 18 of 46
-    # steps for 2 epochs), so later batches leave the weights as they are; spanning the real
-    # batches is a change to measure by cross-validation (docs/quality.md, "What would move it").
+    # steps for 2 epochs); a batch at a zero learning rate leaves the weights exactly as they are
+    # (AdamW scales both its step and its weight decay by it), so those batches are not run.
+    # Spanning the real batches is a change to measure by cross-validation (docs/quality.md,
+    # "What would move it").
     steps = total_epochs * math.ceil(len(pairs) / config.batch_size)
     optimizer, scheduler = _optimizer(model, config, steps)
     stopping = _EarlyStopping(config.patience, best_epoch=total_epochs)
     history = []
     # Steps done of the most this run takes (early stopping may end it sooner), every 10 s.
-    counter = Progress(report, "fine-tuning", sum(map(len, epoch_batches)), "steps", every=10.0)
+    counter = Progress(report, "fine-tuning", min(steps, sum(map(len, epoch_batches))), "steps", every=10.0)
     for epoch, batches in enumerate(epoch_batches, start=1):
         mean_loss = _train_epoch(step, batches, optimizer, scheduler, counter)
         mrr = _dense_mrr(model, valid, passages) if valid else None
@@ -140,6 +142,8 @@ def fit(
                    + ("" if mrr is None else f", validation MRR {mrr:.3f}"))
         if mrr is not None and stopping.stop(mrr, epoch, model):
             break
+        if not any(scheduler.get_last_lr()):
+            break  # the schedule has ended: later epochs would leave the weights (and their MRR) as they are
     if stopping.best_state is not None:
         model.load_state_dict(stopping.best_state)
     model.eval()
@@ -188,10 +192,13 @@ class _Step:
 
 
 def _train_epoch(step: _Step, batches: list[list[Pair]], optimizer, scheduler, counter: Progress) -> float:
-    """One pass over the epoch's batches; the mean loss."""
+    """One pass over the epoch's batches, up to where the learning rate reaches zero for good;
+    the mean loss (0.0 for an epoch that had nothing left to learn)."""
     step.model.train()
     losses = []
     for batch in batches:
+        if not any(scheduler.get_last_lr()):
+            break  # the schedule has ended: every later batch would leave the weights as they are
         counter.add()
         loss = step.loss(batch)
         optimizer.zero_grad()
