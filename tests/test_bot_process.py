@@ -147,11 +147,29 @@ def test_unusable_index_folder_is_named_not_blamed_on_discord(fresh_settings, tm
     assert "Discord" not in out.stderr and "Traceback" not in out.stderr
 
 
+# A serving process without Discord: the engine answers one question after its first start, then
+# says whether torch was loaded and its resident memory (MB). Logs as the bot does (JSON lines).
+LEAN_START = """
+import logging, sys, psutil
+from pythonjsonlogger.json import JsonFormatter
+from embeddings.config import EngineSettings
+from embeddings.service import Engine
+handler = logging.StreamHandler()
+handler.setFormatter(JsonFormatter("%(message)s"))
+logging.basicConfig(level=logging.INFO, handlers=[handler])
+engine = Engine(EngineSettings.from_env())
+engine.load()
+assert engine.ask("Who was condemned for enabling the attack?").answered
+print("torch" in sys.modules, round(psutil.Process().memory_info().rss / 2**20))
+"""
+
+
 @pytest.mark.slow
 def test_a_first_start_shows_its_progress_and_a_stop_ends_its_child(tmp_path):
     """A first start says what it does and how far it is (in the log, JSON lines here); SIGTERM
     while its child prepares the model ends the child with it, and the next start begins
-    cleanly. FINE_TUNE=off keeps it short: the child exports the model, then embeds."""
+    cleanly, torch loading only in its child (`python -m embeddings prepare`), never in the serving
+    process. FINE_TUNE=off keeps it short: the child exports the model, then embeds."""
     import json
 
     import psutil
@@ -181,11 +199,16 @@ def test_a_first_start_shows_its_progress_and_a_stop_ends_its_child(tmp_path):
     gone, alive = psutil.wait_procs(children, timeout=15)
     assert not alive, [c.cmdline() for c in alive]  # no training or export left running on
     assert not list((tmp_path / "models").glob(".export-*"))  # its half-written export removed
-    again = subprocess.run([sys.executable, "-m", "bot"], cwd=PROJECT_ROOT, env=env, timeout=300,
-                           input="Which country did the allies condemn for enabling the attack?\n",
+    # The next start, as the bot's process makes it: the engine alone, to see that torch never
+    # loads in the serving process (the export and the embedding run in the child).
+    again = subprocess.run([sys.executable, "-c", LEAN_START], cwd=PROJECT_ROOT, env=env, timeout=300,
                            capture_output=True, text=True)
-    assert again.returncode == 0 and BELARUS in again.stdout, again.stderr[-2000:]
+    assert again.returncode == 0, again.stderr[-2000:]
+    torch_loaded, rss = again.stdout.split()
+    assert torch_loaded == "False" and int(rss) <= 250, again.stdout
+    assert "TracerWarning" not in again.stderr and "pre-processing" not in again.stderr, again.stderr[-2000:]
     log = [json.loads(line)["message"] for line in again.stderr.splitlines() if line.startswith("{")]
+    assert any(m.startswith("first start: preparing the model") for m in log), log
     progress = [m for m in log if m.startswith("first start: embedding texts: ")]
     assert progress and re.search(r"^first start: embedding texts: [\d,]+ of [\d,]+, done in \d+ s$", progress[-1]), log
     assert any(m.startswith("first start: model and index ready in ") for m in log), log

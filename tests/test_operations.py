@@ -8,7 +8,6 @@ import shutil
 import sys
 
 import aiohttp
-import pytest
 
 from embeddings.config import PROJECT_ROOT, EngineSettings
 
@@ -110,33 +109,3 @@ async def test_json_logs_without_secrets_or_questions(fresh_built):
     assert any(r["message"] == "stopping (SIGTERM): finishing 0 answer(s) in flight" for r in records)
     assert emu.token not in err.decode() and "4711" not in err.decode()  # no secret, no question (INFO)
     assert proc.returncode == 0
-
-
-LEAN_START = """
-import sys, psutil
-from embeddings.config import EngineSettings
-from embeddings.service import Engine
-engine = Engine(EngineSettings.from_env())
-engine.load()
-assert engine.ask("Who was condemned for enabling the attack?").answered
-print("torch" in sys.modules, round(psutil.Process().memory_info().rss / 2**20))
-"""
-
-
-@pytest.mark.slow
-def test_a_first_start_prepares_the_model_in_a_child_process(tmp_path):
-    """A fresh INDEX_DIR and model folder: the ONNX export (and fine-tuning, which FINE_TUNE=off
-    skips here to keep the test short) runs in `python -m embeddings prepare`, so torch never
-    loads in the serving process; the operator sees one line, not the libraries' advice."""
-    import os
-    import subprocess
-
-    env = {**os.environ, "DATA_DIR": str(copy_data(tmp_path / "data")), "INDEX_DIR": str(tmp_path / "index"),
-           "MODEL_DIR": str(tmp_path / "models"), "FINE_TUNE": "off", "MULTILINGUAL": "off"}
-    out = subprocess.run([sys.executable, "-c", LEAN_START], cwd=PROJECT_ROOT, env=env, capture_output=True,
-                         text=True, timeout=300)
-    assert out.returncode == 0, out.stderr[-2000:]
-    torch_loaded, rss = out.stdout.split()
-    assert torch_loaded == "False" and int(rss) <= 250, out.stdout
-    assert "first start: preparing the model" in out.stderr
-    assert "TracerWarning" not in out.stderr and "pre-processing" not in out.stderr, out.stderr[-2000:]
