@@ -209,11 +209,15 @@ class Engine:
             self._multilingual = Multilingual()
         return self._multilingual
 
-    def _multilingual_build(self) -> dict:
+    def _build_options(self, encoder) -> dict:
+        """What a build of this engine's index uses besides the encoder: the base model's name,
+        the multilingual model and the vectors kept in MODEL_DIR (``index.vector_cache``)."""
+        options = {"base_model": self._base_fingerprint(),
+                   "vector_cache": self.settings.model_dir / layout.vector_cache(encoder.fingerprint)}
         model = self.multilingual
-        if model is None:
-            return {}
-        return {"multilingual": model, "multilingual_cache": self.settings.model_dir / layout.MULTILINGUAL_CACHE}
+        if model is not None:
+            options.update(multilingual=model, multilingual_cache=self.settings.model_dir / layout.MULTILINGUAL_CACHE)
+        return options
 
     def _load_index(self, encoder) -> LoadedIndex:
         model = self.multilingual
@@ -239,7 +243,7 @@ class Engine:
         try:
             return build_index(
                 self.settings.data_dir, self.settings.index_dir, self.encoder,
-                progress=progress, force=force, base_model=self._base_fingerprint(), **self._multilingual_build(),
+                progress=progress, force=force, **self._build_options(self.encoder),
             )
         except EngineError:
             raise
@@ -274,7 +278,7 @@ class Engine:
             encoder = make_encoder(choice.path, self.settings.encoder, self.settings.model_dir)
             encoder.warm()
             summary = build_index(self.settings.data_dir, self.settings.index_dir, encoder, progress=progress,
-                                  force=True, base_model=self._base_fingerprint(), **self._multilingual_build())
+                                  force=True, **self._build_options(encoder))
             index = self._load_index(encoder)
             with self._model_lock:
                 self._encoder, self._params, self._model = encoder, search_params_for(choice.path), choice

