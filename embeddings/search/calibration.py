@@ -41,11 +41,11 @@ class Calibration:
         except (OSError, ValueError, AttributeError, TypeError):
             pass  # not calibrated yet with these parameters and this model (or unreadable): do it
         probabilities: dict[str, list[float]] = {scope: [] for scope in references if scope in SCOPES}
-        for question in probe_questions():
-            query, facts = self._prepare(normalise(question))
-            vector = self.encoder.encode_query(query)
+        prepared = [self._prepare(normalise(question)) for question in probe_questions()]
+        vectors = self.query_vectors([query for query, _ in prepared])  # embedded together, once
+        for query, facts in prepared:
             for scope in probabilities:
-                found = self._candidates(query, facts, vector, scope)
+                found = self._candidates(query, facts, vectors[query], scope)
                 if found is not None and len(found.numbers):
                     probabilities[scope].append(fuse(found, self.params, 1)[4]["probability"])
         fitted = self.params.answer_threshold

@@ -17,6 +17,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -360,5 +361,21 @@ class Searcher(Calibration, Retrieval, Highlighting):
             return None
         query, facts = self._prepare(topic_text(text, self.library.focus(text, kinds)))
         return self._candidates(query, facts, self.encoder.encode_query(query), scope)
+
+    def candidates_many(self, questions: Sequence[tuple[str, str]]) -> list[Candidates | None]:
+        """``candidates`` of many (normalised question, scope) pairs, their queries embedded
+        together in batches (scoring labelled questions: several times faster than one by one)."""
+        prepared: list[tuple[str, dict] | None] = []
+        for text, scope in questions:
+            kinds = [k for k in SCOPE_KINDS[scope] if k in self.index.kinds]
+            prepared.append(self._prepare(topic_text(text, self.library.focus(text, kinds))) if kinds else None)
+        vectors = self.query_vectors([p[0] for p in prepared if p is not None])
+        return [None if p is None else self._candidates(p[0], p[1], vectors[p[0]], scope)
+                for p, (_, scope) in zip(prepared, questions, strict=True)]
+
+    def query_vectors(self, queries: Sequence[str]) -> dict[str, np.ndarray]:
+        """The vector of each distinct (prepared) query, embedded together in batches."""
+        distinct = sorted(set(queries))
+        return dict(zip(distinct, self.encoder.encode(distinct))) if distinct else {}
 
 

@@ -45,8 +45,8 @@ class Scored:
 
 def score_rows(searcher: Searcher, rows: Sequence[Row]) -> list[Scored]:
     out = []
-    for row in rows:
-        found = searcher.candidates(normalise(row.question), row.scope)
+    for row, found in zip(rows, searcher.candidates_many([(normalise(r.question), r.scope) for r in rows]),
+                          strict=True):
         ids = [] if found is None else [searcher.index.passages[int(n)].id for n in found.numbers]
         out.append(Scored(row, found, ids))
     return out
