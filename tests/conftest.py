@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import json
 import os
 import shutil
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,7 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ.setdefault(_name, "1")
 
+from embeddings import files
 from embeddings.config import PROJECT_ROOT, EngineSettings, bundled_model_path
 from embeddings.encoders.choice import make_encoder
 from embeddings.encoders.onnx_int8 import ONNX_FILE
@@ -73,9 +76,11 @@ MODEL_CACHE = PROJECT_ROOT / ".cache" / "test-models"
 
 def _complete(folder: Path) -> bool:
     """A trained model with a valid card (or the card of a refused one), a finished ONNX export,
-    or a cross-validation record: never a half-written one."""
+    a cross-validation record or a file of kept vectors (written whole): never a half-written one."""
     if folder.is_file():
-        return (folder.name.startswith("cv-") and folder.suffix == ".json") or folder.name == "multilingual-vectors.npz"
+        return ((folder.name.startswith("cv-") and folder.suffix == ".json")
+                or (folder.name.startswith("vectors-") and folder.suffix == ".npz")
+                or folder.name == "multilingual-vectors.npz")
     if (folder / ONNX_FILE).exists() and (folder / "agreement.json").exists():
         return True
     try:
@@ -291,3 +296,37 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.model)
+    # The longest files first: `make test`'s two workers take whole files in this order, so the
+    # long ones start early and neither worker is left with one at the end. How long a file took
+    # in the last run is kept in FILE_SECONDS; without it (a fresh clone), ten seconds a slow test.
+    try:
+        seconds = json.loads(FILE_SECONDS.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        seconds = {}
+    slow = Counter(item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow"))
+    weight = {file: seconds.get(file, 10.0 * slow[file]) for file in {item.nodeid.split("::")[0] for item in items}}
+    items.sort(key=lambda item: -weight[item.nodeid.split("::")[0]])  # stable: a file's own order is kept
+
+
+FILE_SECONDS = PROJECT_ROOT / ".cache" / "test-file-seconds.json"
+_file_seconds: Counter = Counter()
+
+
+def pytest_runtest_logreport(report):
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # the controller hears every worker's reports
+        _file_seconds[report.nodeid.split("::")[0]] += report.duration
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if os.environ.get("PYTEST_XDIST_WORKER") or not _file_seconds:
+        return
+    try:
+        kept = json.loads(FILE_SECONDS.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        kept = {}
+    kept.update({file: round(total, 1) for file, total in _file_seconds.items()})
+    try:
+        FILE_SECONDS.parent.mkdir(parents=True, exist_ok=True)
+        files.write_json(FILE_SECONDS, kept)
+    except OSError:
+        pass  # a read-only checkout: the next run orders by slow tests

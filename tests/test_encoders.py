@@ -8,9 +8,12 @@ from embeddings.index.load import passage_units
 
 @pytest.mark.slow
 def test_onnx_agrees_with_torch_on_the_corpus(engine, encoder, torch_encoder):
-    # Every third text embedded for the corpus (passages and sentences of every document).
-    texts = [t for p in engine.index.passages for t in passage_units(p)][::3]
-    fast = encoder.encode(texts)
+    """The vectors that serve (the index's, from the int8 ONNX export) against PyTorch's, for
+    every third text embedded for the corpus (passages and sentences of every document)."""
+    texts = [t for p in engine.index.passages for t in passage_units(p)]
+    assert len(texts) == len(engine.index.vectors) and engine.index.manifest["model"] == encoder.fingerprint
+    assert np.allclose(encoder.encode(texts[:8]), engine.index.vectors[:8], atol=1e-5)  # in the same order
+    texts, fast = texts[::3], np.asarray(engine.index.vectors[::3])
     reference = torch_encoder.encode(texts)
     cosines = np.sum(fast * reference, axis=1)
     print(f"\nint8 ONNX vs PyTorch on {len(texts)} corpus texts: mean cosine {cosines.mean():.4f}, "

@@ -11,6 +11,7 @@ import shutil
 import string
 import threading
 import time
+import uuid
 
 import pytest
 
@@ -73,12 +74,14 @@ def _name(i: int) -> str:
 
 
 def write_library(data, documents: int = 16, paragraphs: int = 25) -> None:
-    """documents x paragraphs one-sentence passages naming about 100 agreements (the catalogue's work)."""
+    """documents x paragraphs one-sentence passages naming about 100 agreements (the catalogue's work),
+    with a word of this run in each, so the build embeds them all (no vector kept by an earlier run)."""
+    run = uuid.uuid4().hex[:8]
     for d in range(documents):
         lines = [f"TITLE: Council statement number {d}", f"DATE: 2022-03-{d % 28 + 1:02d}", "SOURCE: generated",
                  "KIND: statement", "---"]
         for p in range(paragraphs):
-            lines.append(f"In item {d}-{p} the council recalled the {_name(d + p)} Harbour Accord and the "
+            lines.append(f"In item {d}-{p}-{run} the council recalled the {_name(d + p)} Harbour Accord and the "
                          f"{_name(50 + (d * p) % 50)} Fisheries Convention, and the Budapest Memorandum.\n")
         (data / f"council_{d:03d}.txt").write_text("\n".join(lines), "utf-8")
 

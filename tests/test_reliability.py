@@ -17,6 +17,7 @@ from embeddings.config import PROJECT_ROOT
 from embeddings.corpus.documents import load_corpus
 from embeddings.encoders.base import model_fingerprint
 from embeddings.errors import IndexMismatch
+from embeddings.index import layout
 from embeddings.index.build import build_index
 from embeddings.index.layout import current_path
 from embeddings.query import Query
@@ -216,7 +217,8 @@ def test_index_of_another_model_says_what_to_run(fresh_built, encoder):
 def test_index_of_the_base_model_is_rebuilt_for_the_fine_tuned_one(fresh_built, encoder, base_encoder, caplog):
     """Fine-tuning changed the model (same base): the index is rebuilt without asking."""
     build_index(fresh_built.data_dir, fresh_built.index_dir, base_encoder, force=True,
-                base_model=model_fingerprint(fresh_built.model_path))
+                base_model=model_fingerprint(fresh_built.model_path),
+                vector_cache=fresh_built.model_dir / layout.vector_cache(base_encoder.fingerprint))
     engine = Engine(fresh_built, encoder=encoder)
     with caplog.at_level(logging.INFO, logger="embeddings.service"):
         engine.load()
