@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-# Under pytest-xdist (``make test`` runs two workers on this 2-core machine) each worker gets one
+# Under pytest-xdist (``make test`` runs three workers on this 2-core machine) each worker gets one
 # thread for PyTorch and BLAS, set before anything imports them: two workers of two threads each
 # would fight over the cores (training tests ran four times slower). Subprocesses inherit it.
 if os.environ.get("PYTEST_XDIST_WORKER"):
@@ -123,7 +123,7 @@ def _keep_models(source: Path, cache: Path) -> None:
 
 def _session_folder(tmp_path_factory, name: str, fill=None) -> Path:
     """A folder for the whole session, filled once by ``fill(folder)``. With pytest-xdist
-    (``make test`` runs two workers) the workers share it, as shard processes share MODEL_DIR
+    (``make test`` runs three workers) the workers share it, as shard processes share MODEL_DIR
     and INDEX_DIR: the first fills it, and the product's own locks make one of them train,
     export or build, and the other wait for it and use the result."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
@@ -296,7 +296,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.model)
-    # The longest files first: `make test`'s two workers take whole files in this order, so the
+    # The longest files first: `make test`'s workers take whole files in this order, so the
     # long ones start early and neither worker is left with one at the end. How long a file took
     # in the last run is kept in FILE_SECONDS; without it (a fresh clone), ten seconds a slow test.
     try:
