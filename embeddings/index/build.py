@@ -148,8 +148,9 @@ def build_index(
         build = _Build(index_dir, encoder, report, started, progress, base_model, multilingual, multilingual_cache)
         passages = sorted(report.passages, key=lambda p: KINDS.index(p.kind))
         kept = read_vectors(vector_cache)
-        units = _embed_units(passages, encoder, {**kept, **cache}, progress)
-        keep_vectors(vector_cache, kept, dict(zip(units.hashes, units.vectors)))
+        units = _embed_units(passages, encoder, {**kept, **cache} if kept else cache, progress)
+        if vector_cache is not None:
+            keep_vectors(vector_cache, kept, dict(zip(units.hashes, units.vectors)))
         new_keys = {(p.id, p.text_hash) for p in passages}
         added, removed = _key_changes(previous, new_keys)
         documents = _document_entries(report.documents, passages)

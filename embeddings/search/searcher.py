@@ -353,22 +353,27 @@ class Searcher(Calibration, Retrieval, Highlighting):
                             self.highlight(number, passage, vector, tokens(query))))
         return SearchResult(topic, bool(hits), hits, "" if hits else "off-topic", note=focus.note)
 
-    def candidates(self, text: str, scope: str = "statements") -> Candidates | None:
-        """The passages worth scoring for a (normalised) question, with every score the fusion
-        needs; None if the scope holds no documents."""
+    def _scoped_query(self, text: str, scope: str) -> tuple[str, dict] | None:
+        """The (query, facts) a (normalised) question is searched with in ``scope``; None if the
+        scope holds no documents."""
         kinds = [k for k in SCOPE_KINDS[scope] if k in self.index.kinds]
         if not kinds:
             return None
-        query, facts = self._prepare(topic_text(text, self.library.focus(text, kinds)))
+        return self._prepare(topic_text(text, self.library.focus(text, kinds)))
+
+    def candidates(self, text: str, scope: str = "statements") -> Candidates | None:
+        """The passages worth scoring for a (normalised) question, with every score the fusion
+        needs; None if the scope holds no documents."""
+        prepared = self._scoped_query(text, scope)
+        if prepared is None:
+            return None
+        query, facts = prepared
         return self._candidates(query, facts, self.encoder.encode_query(query), scope)
 
     def candidates_many(self, questions: Sequence[tuple[str, str]]) -> list[Candidates | None]:
         """``candidates`` of many (normalised question, scope) pairs, their queries embedded
         together in batches (scoring labelled questions: several times faster than one by one)."""
-        prepared: list[tuple[str, dict] | None] = []
-        for text, scope in questions:
-            kinds = [k for k in SCOPE_KINDS[scope] if k in self.index.kinds]
-            prepared.append(self._prepare(topic_text(text, self.library.focus(text, kinds))) if kinds else None)
+        prepared = [self._scoped_query(text, scope) for text, scope in questions]
         vectors = self.query_vectors([p[0] for p in prepared if p is not None])
         return [None if p is None else self._candidates(p[0], p[1], vectors[p[0]], scope)
                 for p, (_, scope) in zip(prepared, questions, strict=True)]

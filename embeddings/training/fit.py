@@ -142,8 +142,8 @@ def fit(
                    + ("" if mrr is None else f", validation MRR {mrr:.3f}"))
         if mrr is not None and stopping.stop(mrr, epoch, model):
             break
-        if not any(scheduler.get_last_lr()):
-            break  # the schedule has ended: later epochs would leave the weights (and their MRR) as they are
+        if _schedule_ended(scheduler):
+            break  # later epochs would leave the weights (and their MRR) as they are
     if stopping.best_state is not None:
         model.load_state_dict(stopping.best_state)
     model.eval()
@@ -191,14 +191,20 @@ class _Step:
         return torch.nn.functional.cross_entropy(logits, torch.arange(len(batch)))
 
 
+def _schedule_ended(scheduler) -> bool:
+    """Whether the learning rate is zero: it stays so (the schedule falls to zero and ends), and a
+    batch at a zero rate leaves the weights exactly as they are."""
+    return not any(scheduler.get_last_lr())
+
+
 def _train_epoch(step: _Step, batches: list[list[Pair]], optimizer, scheduler, counter: Progress) -> float:
     """One pass over the epoch's batches, up to where the learning rate reaches zero for good;
-    the mean loss (0.0 for an epoch that had nothing left to learn)."""
+    the mean loss."""
     step.model.train()
     losses = []
     for batch in batches:
-        if not any(scheduler.get_last_lr()):
-            break  # the schedule has ended: every later batch would leave the weights as they are
+        if _schedule_ended(scheduler):
+            break  # every later batch would leave the weights as they are
         counter.add()
         loss = step.loss(batch)
         optimizer.zero_grad()
