@@ -303,9 +303,13 @@ def pytest_collection_modifyitems(config, items):
         seconds = json.loads(FILE_SECONDS.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         seconds = {}
-    slow = Counter(item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow"))
-    weight = {file: seconds.get(file, 10.0 * slow[file]) for file in {item.nodeid.split("::")[0] for item in items}}
-    items.sort(key=lambda item: -weight[item.nodeid.split("::")[0]])  # stable: a file's own order is kept
+    slow = Counter(_file_of(item.nodeid) for item in items if item.get_closest_marker("slow"))
+    weight = {file: seconds.get(file, 10.0 * slow[file]) for file in {_file_of(item.nodeid) for item in items}}
+    items.sort(key=lambda item: -weight[_file_of(item.nodeid)])  # stable: a file's own order is kept
+
+
+def _file_of(nodeid: str) -> str:
+    return nodeid.split("::")[0]
 
 
 FILE_SECONDS = PROJECT_ROOT / ".cache" / "test-file-seconds.json"
@@ -314,7 +318,7 @@ _file_seconds: Counter = Counter()
 
 def pytest_runtest_logreport(report):
     if not os.environ.get("PYTEST_XDIST_WORKER"):  # the controller hears every worker's reports
-        _file_seconds[report.nodeid.split("::")[0]] += report.duration
+        _file_seconds[_file_of(report.nodeid)] += report.duration
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -13,10 +13,9 @@ import pytest
 
 from embeddings.config import PROJECT_ROOT
 
+from .botkit import BELARUS
 from .conftest import settings_env
 from .emulator import DiscordEmulator
-
-BELARUS = "We also condemn Belarus for enabling this attack."
 
 
 def bot_env(settings, **extra) -> dict:
@@ -148,8 +147,9 @@ def test_unusable_index_folder_is_named_not_blamed_on_discord(fresh_settings, tm
     assert "Discord" not in out.stderr and "Traceback" not in out.stderr
 
 
-# A serving process without Discord: the engine answers one question after its first start, then
-# says whether torch was loaded and its resident memory (MB). Logs as the bot does (JSON lines).
+# A serving process without Discord: the engine answers one question after its first start (its
+# top passage must hold argv[1]), then says whether torch was loaded and its resident memory (MB).
+# Logs as the bot does (JSON lines).
 LEAN_START = """
 import logging, sys, psutil
 from pythonjsonlogger.json import JsonFormatter
@@ -160,7 +160,8 @@ handler.setFormatter(JsonFormatter("%(message)s"))
 logging.basicConfig(level=logging.INFO, handlers=[handler])
 engine = Engine(EngineSettings.from_env())
 engine.load()
-assert engine.ask("Who was condemned for enabling the attack?").answered
+result = engine.ask("Which country did the allies condemn for enabling the attack?")
+assert result.answered and sys.argv[1] in result.hits[0].passage.text, result
 print("torch" in sys.modules, round(psutil.Process().memory_info().rss / 2**20))
 """
 
@@ -205,7 +206,7 @@ def test_a_first_start_shows_its_progress_and_a_stop_ends_its_child(tmp_path):
     assert not list((tmp_path / "models").glob(".export-*"))  # its half-written export removed
     # The next start, as the bot's process makes it: the engine alone, to see that torch never
     # loads in the serving process (the export and the embedding run in the child).
-    again = subprocess.run([sys.executable, "-c", LEAN_START], cwd=PROJECT_ROOT, env=env, timeout=300,
+    again = subprocess.run([sys.executable, "-c", LEAN_START, BELARUS], cwd=PROJECT_ROOT, env=env, timeout=300,
                            capture_output=True, text=True)
     assert again.returncode == 0, again.stderr[-2000:]
     torch_loaded, rss = again.stdout.split()

@@ -11,12 +11,10 @@ from bot.core import Answerer
 from bot.settings import BotSettings
 from embeddings.corpus.documents import load_corpus
 
-from .botkit import all_text
+from .botkit import BELARUS, all_text
 from .conftest import copy_data
 
 STATEMENT = "nato-2022-02-24"
-BELARUS = "We also condemn Belarus for enabling this attack."
-
 
 def test_a_question_naming_the_statements_date_or_year_is_answered_from_it(engine):
     for question in ("What did NATO say on 24 February 2022?", "what did nato say on feb 24 2022",
