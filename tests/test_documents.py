@@ -166,3 +166,23 @@ def test_short_paragraphs_join_a_neighbour_and_a_short_text_alone_is_kept(tmp_pa
     (tmp_path / "t.txt").write_text("date 2021-07 We agree.\n", "utf-8")
     report = load_corpus(tmp_path)
     assert [p.text for p in report.passages] == ["Thank you. The allies met today in Brussels.", "We agree."]
+
+
+def test_a_paragraph_opening_with_the_titles_words_is_kept_whole(tmp_path: Path):
+    """A title written from the text's first words ("Joint Statement (leaders of ...)") does not
+    make that opening line "the title again": the line is the start of a wrapped paragraph. The
+    title repeated on its own lines, before a date line or a blank one, is still left out."""
+    (tmp_path / "joint.txt").write_text(
+        "TITLE: Joint Statement on Shared Measures (leaders of Norland, Sudland, Westmark and the Eastern Union)\n"
+        "DATE: 2031-05-02\nSOURCE: https://example.org/joint\n---\n"
+        "Joint Statement on Shared Measures\n2 May 2031\n\n"
+        "We, the leaders of Norland, Sudland, Westmark and the Eastern\n"
+        "Union, condemn the blockade of the river ports and stand with the\n"
+        "people of the delta in their efforts to reopen them.\n\n"
+        "We commit to further measures to hold those responsible to account, together with our partners.\n",
+        "utf-8")
+    passages = [p.text for p in load_corpus(tmp_path).passages]
+    assert passages == [
+        "We, the leaders of Norland, Sudland, Westmark and the Eastern Union, condemn the blockade of the river "
+        "ports and stand with the people of the delta in their efforts to reopen them.",
+        "We commit to further measures to hold those responsible to account, together with our partners."]

@@ -191,8 +191,8 @@ class _BlockReader:
         text = _TRAILING_NOTE_RE.sub("", unescape(line)).strip()
         if not text:
             return
-        if not self.pending and _is_title_line(text, self.title_words):
-            return  # the title again, perhaps with a date or place
+        if not self.pending and _is_title_line(_rest_of_block(raw_lines, i), self.title_words):
+            return  # the title again, perhaps with a date or place (a paragraph that opens with its words is not)
         if not self.pending and self._heading(text, raw_lines, i):
             return
         self.pending.append(text)
@@ -234,6 +234,18 @@ def _next_content_line(raw_lines: list[str], i: int) -> str:
     """The first line after line ``i`` that is neither blank nor junk, stripped; "" if none."""
     return next((raw_lines[j].strip() for j in range(i + 1, len(raw_lines))
                  if raw_lines[j].strip() and not is_junk(raw_lines[j])), "")
+
+
+def _rest_of_block(raw_lines: list[str], i: int) -> str:
+    """The paragraph that line ``i`` starts: with the lines it wraps onto (``paragraphs_of``),
+    up to a blank line, junk (a date line) left out."""
+    block = []
+    for raw in raw_lines[i:]:
+        if not raw.strip():
+            break
+        if not is_junk(raw):
+            block.append(unescape(raw.strip()))
+    return paragraphs_of(block)[0] if block else ""
 
 
 def clean_blocks(body: str, title: str = "") -> list[Block]:
