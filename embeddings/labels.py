@@ -5,6 +5,7 @@ quote of the document), readers' votes as rows, and the shipped set
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
@@ -100,6 +101,9 @@ def load_rows(files: Iterable[str | Path] = (), *, shipped: bool = True) -> list
     return unique
 
 
+_SPEAKER_LABEL = re.compile(r"^[A-Z][A-Z .'’-]{1,40}:\s+")
+
+
 def _squash(text: str) -> str:
     return " ".join(text.replace("’", "'").replace("“", '"').replace("”", '"').split()).lower()
 
@@ -126,7 +130,9 @@ def resolve_quotes(rows: list[Row], index) -> list[Row]:
         if not row.quotes:
             expected = tuple(p.id for p in passages)
         else:
-            expected = tuple(p.id for p in passages if any(_squash(q) in _squash(p.text) for q in row.quotes))
+            # a quote may keep the speaker's label ("THE PRESIDENT: ..."), which passages leave out
+            quotes = [_squash(_SPEAKER_LABEL.sub("", q)) for q in row.quotes]
+            expected = tuple(p.id for p in passages if any(q in _squash(p.text) for q in quotes))
             if not expected:
                 raise LabelError(f"{row.question!r}: no passage of {row.file} holds its quote {row.quotes[0]!r}")
         whole_document = () if row.quotes else (doc["id"],)  # every top hit must be from it

@@ -83,6 +83,19 @@ def test_speakers_and_issuers_are_preferred(engine_with_library):
     assert plain.answered and not plain.note
 
 
+def test_the_name_chooses_the_documents_and_the_topic_the_passage(engine_with_library):
+    """Within the documents a question names, the passage is chosen by its topic: the words that
+    named the speaker no longer pull the passage that repeats the name ("We the Leaders of the
+    Group of Seven (G7) ...", which mentions Belarus only in passing)."""
+    from embeddings.search.searcher import without_terms
+
+    g7 = engine_with_library.ask("What did the G7 leaders say about Belarus?")
+    assert g7.answered and "involvement of Belarus" in g7.hits[0].passage.text, g7.hits[0].passage.text
+    topic = without_terms("What did the G7's leaders say about Belarus?", ("g7",))
+    assert topic == "What did the leaders say about Belarus?"
+    assert without_terms("What did the G7 say?", ("g7",)) == "What did the G7 say?"  # no topic: kept whole
+
+
 def test_who_and_when_questions(engine_with_library):
     """embeddings/eval/who_when_questions.jsonl: 24 questions naming a date or a speaker on the
     library, and 3 naming a date no document has (written for this; nothing was fitted on them).

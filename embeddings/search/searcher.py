@@ -75,6 +75,16 @@ def topic_text(text: str, focus) -> str:
     return " ".join(text.replace(focus.span.text, " ").split())
 
 
+def without_terms(query: str, terms: Sequence[str]) -> str:
+    """The query less the words that named a speaker or issuer ("What did the G7 leaders say about
+    nuclear sites" -> "What did the leaders say about nuclear sites"): once their documents are
+    chosen, those words only pull passages that repeat the name. The query if nothing else is left."""
+    named = set(terms)
+    kept = [w for w in query.split() if re.sub(r"['’]s$", "", w.strip(".,;:!?()\"'").lower()) not in named]
+    topic = [w for w in words(" ".join(kept)) if w not in STOPWORDS and w not in REPORTING_WORDS]
+    return " ".join(kept) if topic else query
+
+
 class Searcher(Calibration, Retrieval, Highlighting):
     """Answers questions from one loaded index. Safe for concurrent searches."""
 
@@ -225,18 +235,32 @@ class Searcher(Calibration, Retrieval, Highlighting):
         overview = self._asks_what_was_said(query, focus)
         answer = _Answer(question, query, vector, k, scope, overview, self.index.catalogue.named_article(query))
         if focus.preferred:  # a named speaker or issuer: their documents first
-            found = self._candidates(query, facts, vector, scope, self._allowed(focus.preferred))
-            if found is not None and len(found.numbers):
-                result = self._answer(answer, found, focus.preferred)
-                if result.answered or overview:
-                    note = f"From {self._names(focus.preferred)} (the question names {', '.join(focus.voice_terms)})"
-                    return replace(result, answered=True, note=f"{focus.note}. {note}" if focus.note else note)
+            result = self._preferred(answer, facts, scope, focus)
+            if result is not None:
+                note = f"From {self._names(focus.preferred)} (the question names {', '.join(focus.voice_terms)})"
+                return replace(result, answered=True, note=f"{focus.note}. {note}" if focus.note else note)
         found = self._candidates(query, facts, vector, scope,
                                  None if focus.documents is None else self._allowed(focus.documents))
         if found is None or not len(found.numbers):
             return SearchResult(question, False, [], reason="off-topic", note=focus.note)
         result = self._answer(answer, found, focus.documents, confined=focus.documents is not None)
         return replace(result, note=focus.note)
+
+    def _preferred(self, answer: _Answer, facts: dict, scope: str, focus) -> SearchResult | None:
+        """The answer from the documents of the speaker or issuer the question names, or None if
+        they do not answer it. Searched for the topic first (``without_terms``), then, if that
+        is not answered, for the question as asked (the no-answer rule was fitted on questions)."""
+        topic = without_terms(answer.query, focus.voice_terms)
+        tries = [answer] if topic == answer.query else \
+            [replace(answer, query=topic, vector=self.encoder.encode_query(topic)), answer]
+        for asked in tries:
+            found = self._candidates(asked.query, facts, asked.vector, scope, self._allowed(focus.preferred))
+            if found is None or not len(found.numbers):
+                return None
+            result = self._answer(asked, found, focus.preferred)
+            if result.answered or answer.overview:
+                return result
+        return None
 
     def _answer(self, answer: _Answer, found: Candidates, documents: frozenset[str] | None, *,
                 confined: bool = False) -> SearchResult:

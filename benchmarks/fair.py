@@ -1,0 +1,112 @@
+"""Answer quality on the library, on questions nobody on the team wrote: prints figures, never asserts.
+
+    .venv/bin/python benchmarks/fair.py [--set dev|final] [--misses] [--json]
+
+The library is data/, the statements of tests/fixtures/library/ and the official texts of
+embeddings/eval/fresh/documents/ (indexed in a temporary folder with the served model, or in
+--index-dir, kept between runs). The questions are embeddings/eval/fresh/library_<set>.jsonl,
+written by helpers from the documents alone, in users' words, before anything ran on them (see
+that folder's README). ``final`` is kept unseen until an issue ends. Nothing is fitted on either.
+
+Figures by kind of question (plain, yes/no, who/when, other languages) and by language;
+"right document" is the share of answerable questions whose first passage is from the document
+the question is about (who said it, when), whether or not it is the labelled passage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+from collections import defaultdict
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from embeddings.config import EngineSettings  # noqa: E402
+from embeddings.labels import load_rows, resolve_quotes  # noqa: E402
+from embeddings.training.evaluate import metrics, run_pipeline  # noqa: E402
+
+FRESH = ROOT / "embeddings" / "eval" / "fresh"
+LIBRARY = (ROOT / "data", ROOT / "tests" / "fixtures" / "library", FRESH / "documents")
+
+
+def library_data(target: Path) -> Path:
+    target.mkdir(parents=True, exist_ok=True)
+    for folder in LIBRARY:
+        for file in folder.iterdir():
+            if file.is_file():
+                shutil.copy2(file, target / file.name)
+    return target
+
+
+def figures(outcomes, path_of: dict[str, str]) -> dict:
+    """The pipeline's figures, with the share of answerable questions answered first from their document."""
+    out = {k: round(v, 3) if isinstance(v, float) else v for k, v in metrics(outcomes).items()}
+    answerable = [o for o in outcomes if o.row.answerable]
+    right = [o for o in answerable if o.answered and o.documents and path_of.get(o.documents[0]) == o.row.file]
+    out["right_document"] = round(len(right) / max(len(answerable), 1), 3)
+    out["off_topic"] = sum(o.row.type == "off-topic" for o in outcomes)
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--set", choices=("dev", "final"), default="dev")
+    parser.add_argument("--index-dir", help="keep the library's index here between runs")
+    parser.add_argument("--misses", action="store_true", help="list the questions answered wrong")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    from embeddings.service import Engine
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data = library_data(Path(tmp) / "data")
+        shipped = EngineSettings.from_env()
+        index_dir = args.index_dir or str(Path(tmp) / "index")
+        settings = EngineSettings.from_env({**os.environ, "DATA_DIR": str(data), "INDEX_DIR": index_dir,
+                                            "MODEL_DIR": str(shipped.model_dir)})
+        engine = Engine(settings)
+        engine.load()
+        # a file skipped as a copy of another is asked about as that other file
+        copies = dict(re.findall(r"^(\S+) duplicates (\S+)", "\n".join(engine.problems()), re.MULTILINE))
+        rows = [replace(r, file=copies.get(r.file, r.file))
+                for r in load_rows([FRESH / f"library_{args.set}.jsonl"], shipped=False)]
+        rows = resolve_quotes(rows, engine.index)
+        outcomes = run_pipeline(engine, rows)
+        path_of = {d["id"]: d.get("path", "") for d in engine.index.manifest.get("documents", [])}
+        groups = defaultdict(list)
+        for o in outcomes:
+            groups[f"type {o.row.type}"].append(o)
+            groups[f"lang {o.row.lang}"].append(o)
+        report = {"set": args.set, "model": engine.encoder.fingerprint, "all": figures(outcomes, path_of),
+                  **{name: figures(group, path_of) for name, group in sorted(groups.items())}}
+        if args.json:
+            print(json.dumps(report))
+        else:
+            print(f"library_{args.set}.jsonl, model {report['model']}")
+            print(f"  {'':<20}{'answerable':>11}{'recall@1':>10}{'recall@3':>10}{'right doc':>10}"
+                  f"{'false ref.':>11}{'off-topic':>10}{'refused':>9}")
+            for name in ["all"] + sorted(k for k in report if k.startswith(("type", "lang"))):
+                f = report[name]
+                print(f"  {name:<20}{f['questions']:>11}{f['recall@1']:>10.3f}{f['recall@3']:>10.3f}"
+                      f"{f['right_document']:>10.3f}{f['false_rejection']:>11.3f}{f['off_topic']:>10}"
+                      f"{f['off_topic_rejected']:>9.3f}")
+        if args.misses:
+            for o in outcomes:
+                wrong = (o.row.answerable and (not o.answered or not o.ranked or o.ranked[0] not in o.row.expected)) \
+                    or (not o.row.answerable and o.answered)
+                if wrong:
+                    got = o.ranked[0] if o.ranked else "-"
+                    print(f"  [{o.row.type}/{o.row.lang}] {o.row.question!r}: expected {o.row.expected[:2]} "
+                          f"got {got} answered={o.answered} reason={o.reason}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
