@@ -96,6 +96,15 @@ def test_the_name_chooses_the_documents_and_the_topic_the_passage(engine_with_li
     assert without_terms("What did the G7 say?", ("g7",)) == "What did the G7 say?"  # no topic: kept whole
 
 
+def test_the_titles_tell_one_days_documents_apart(engine_with_library):
+    """Four documents are dated 24 February; "the joint statement" is in one title only, so that
+    statement answers, though neither word is a voice of it (before: the President's remarks)."""
+    joint = engine_with_library.ask("What did the joint statement of 24 February say about humanitarian aid?", k=3)
+    assert joint.answered and {h.passage.document for h in joint.hits} == {
+        "european_council_members_joint_statement_2022-02-24"}, [h.passage.id for h in joint.hits]
+    assert "the question names joint, statement" in joint.note
+
+
 def test_who_and_when_questions(engine_with_library):
     """embeddings/eval/who_when_questions.jsonl: 24 questions naming a date or a speaker on the
     library, and 3 naming a date no document has (written for this; nothing was fitted on them).

@@ -15,6 +15,7 @@ from datetime import date
 import numpy as np
 
 from embeddings.corpus.dates import Span, describe_span, document_span, find_span, nearest
+from embeddings.corpus.text import STOPWORDS, words
 from embeddings.corpus.voices import Voices
 
 
@@ -134,6 +135,10 @@ class Library:
             match = self.voices.match(question)
             if match is not None and match.documents & pool:
                 preferred, terms = frozenset(match.documents & pool), match.terms
+                if span is not None and len(preferred) > 1:
+                    preferred = self._titled(question, span, set(preferred))[0] or preferred
+            elif span is not None:
+                preferred, terms = self._titled(question, span, pool)
         restricted = bool(filters) or span is not None
         note = ""
         if span is not None:
@@ -141,6 +146,24 @@ class Library:
         elif filters:
             note = f"Documents {filters.describe()}"
         return Focus(frozenset(pool) if restricted else None, preferred, span, terms, "", note)
+
+    def _titled(self, question: str, span: Span, pool: set[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+        """Among the documents of the date a question names, those whose titles share most of its
+        words that not every one of them has ("NATO" and "summit" for the NATO summit's statement
+        rather than the G7's of the same day in the same city); none if no word tells them apart.
+        Words too common in the library to be a voice ("NATO") can still tell one day's apart."""
+        if len(pool) < 2:
+            return frozenset(), ()
+        asked = {w for w in words(question.replace(span.text, " ") if span.text else question)
+                 if w not in STOPWORDS and not w.isdigit()}  # the date chose the pool: its words tell nothing
+        titles = {d: set(words(self._docs[d].title)) & asked for d in pool}
+        shared = set.intersection(*titles.values())
+        counts = {d: len(found - shared) for d, found in titles.items()}
+        best = max(counts.values())
+        chosen = frozenset(d for d, n in counts.items() if n == best)
+        if best == 0 or len(chosen) == len(pool):
+            return frozenset(), ()
+        return chosen, tuple(sorted(set().union(*(titles[d] for d in chosen)) - shared))
 
     def _filtered(self, kinds: Sequence[str], filters: Filters) -> set[str]:
         """The documents of ``kinds`` the asker's filters allow."""

@@ -249,7 +249,8 @@ class Searcher(Calibration, Retrieval, Highlighting):
     def _preferred(self, answer: _Answer, facts: dict, scope: str, focus) -> SearchResult | None:
         """The answer from the documents of the speaker or issuer the question names, or None if
         they do not answer it. Searched for the topic first (``without_terms``), then, if that
-        is not answered, for the question as asked (the no-answer rule was fitted on questions)."""
+        is not answered, for the question as asked (the no-answer rule was fitted on questions).
+        Documents a question names by both date and voice answer it even then, tentatively."""
         topic = without_terms(answer.query, focus.voice_terms)
         tries = [answer] if topic == answer.query else \
             [replace(answer, query=topic, vector=self.encoder.encode_query(topic)), answer]
@@ -260,6 +261,8 @@ class Searcher(Calibration, Retrieval, Highlighting):
             result = self._answer(asked, found, focus.preferred)
             if result.answered or answer.overview:
                 return result
+        if focus.span is not None:  # named by both date and voice: their passages, the nearest said to be that
+            return replace(result, answered=True, tentative=True, reason="")
         return None
 
     def _answer(self, answer: _Answer, found: Candidates, documents: frozenset[str] | None, *,
