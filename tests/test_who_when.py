@@ -33,6 +33,14 @@ G7_FEBRUARY = "g7_leaders_statement_2022-02-24"
     ("from March 1 to 5, what did NATO say", "2022-03-01", "2022-03-05"),
     ("sanctions 1-5 March", "2022-03-01", "2022-03-05"),
     ("anything in May 2021?", "2021-05-01", "2021-05-31"),
+    # Relative to a day, and parts of a month (the phrase is removed from the topic whole).
+    ("What did the White House say the day before 24 February?", "2022-02-23", "2022-02-23"),
+    ("what happened a week after 24 feb 2022", "2022-03-03", "2022-03-03"),
+    ("sanctions two weeks after the 24th of February", "2022-03-10", "2022-03-10"),
+    ("statements 3 days before March 4", "2022-03-01", "2022-03-01"),
+    ("What did the G7 say in early March 2022?", "2022-03-01", "2022-03-10"),
+    ("mid-March statements", "2022-03-11", "2022-03-20"),
+    ("what was said in late February", "2022-02-21", "2022-02-28"),
 ])
 def test_dates_named_in_questions(text, start, end):
     span = find_span(text, KNOWN)
@@ -94,6 +102,15 @@ def test_the_name_chooses_the_documents_and_the_topic_the_passage(engine_with_li
     topic = without_terms("What did the G7's leaders say about Belarus?", ("g7",))
     assert topic == "What did the leaders say about Belarus?"
     assert without_terms("What did the G7 say?", ("g7",)) == "What did the G7 say?"  # no topic: kept whole
+
+
+def test_a_day_named_from_another_is_resolved_and_said(engine_with_library):
+    psaki = engine_with_library.ask("What did the White House say the day before 22 February?", k=3)
+    assert psaki.answered and {h.passage.document for h in psaki.hits} == {
+        "us_whitehouse_psaki_statement_recognition_2022-02-21"}
+    assert psaki.note.startswith("Documents dated 21 February 2022")
+    later = engine_with_library.ask("what was said a week after 24 February?")
+    assert not later.answered and later.reason == "no-date" and "dated 3 March 2022" in later.note
 
 
 def test_the_titles_tell_one_days_documents_apart(engine_with_library):

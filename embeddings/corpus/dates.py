@@ -1,4 +1,5 @@
-"""Dates in questions: "on 11 March 2022", "in March", "between 1 and 5 March", "March 4".
+"""Dates in questions: "on 11 March 2022", "in March", "between 1 and 5 March", "March 4",
+"early March", "the day before 24 February", "two weeks after 24 February 2022".
 
 A question that names a day, a month or a range is answered from the documents of that date.
 Finding the phrase is a small pattern over month names and numbers (cheap enough to run on every
@@ -40,6 +41,8 @@ _PATTERNS = [
     # 24/2/2022, 24.02.2022, 24-02-22: day first, as most of the world writes it.
     ("numeric", r"\b(?P<a>[0-3]?\d)[./-](?P<b>[01]?\d)[./-](?P<c>(?:19|20)?\d\d)\b"),
     ("month", r"\b(?P<a>(?:1[89]\d\d|20\d\d)-[01]\d)\b"),
+    # Early, mid or late in a month: its first, middle or last ten days or so.
+    ("part", rf"\b(?P<part>early|mid|late)[\s-]+(?P<a>{_MONTH}(?:,?\s+{_YEAR})?)(?!\w)"),
     # A month alone only after a preposition ("in March", "of May 2022"): "May they?" is no date.
     ("month", rf"\b(?:in|during|of|since|until|by|throughout|early|late|mid)[\s-]+(?:early\s+|late\s+)?"
               rf"(?P<a>{_MONTH}(?:,?\s+{_YEAR})?)(?!\w)"),
@@ -132,19 +135,46 @@ def _span(first: tuple[date, str], last: tuple[date, str] | None, text: str) -> 
 
 def find_span(question: str, known: Sequence[Span] = ()) -> Span | None:
     """The date span a question names, or None. ``known``: the library's document spans, which
-    give a phrase without a year its year."""
+    give a phrase without a year its year. A day may be named from another ("the day before 24
+    February", "a week after 24 February 2022"): the span is the day it comes to."""
     for kind, finder in _FINDERS:
         match = finder.search(question)
         if match is None:
             continue
+        relative = _RELATIVE.search(question[:match.start()])
         years = _candidate_years(known)
         for year in years:
             span = _parse(kind, match, year)
+            if span is not None and relative is not None:
+                return _moved(span, relative, question[relative.start():match.end()])
             if span is not None and (not known or any(span.overlaps(k) for k in known)
                                      or _HAS_YEAR.search(match.group(0))):
                 return span
         return _parse(kind, match, years[0]) if years else None
     return None
+
+
+_COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+           "eight": 8, "nine": 9, "ten": 10}
+_RELATIVE = re.compile(
+    r"\b(?:the\s+)?(?:(?P<count>" + "|".join(_COUNTS) + r"|\d{1,3})\s+(?P<unit>days?|weeks?)|(?P<day>day))"
+    r"\s+(?P<way>before|after|prior\s+to|following|later\s+than|earlier\s+than)\s+(?:the\s+|on\s+)?$",
+    re.IGNORECASE)
+
+
+def _moved(span: Span, relative: re.Match, text: str) -> Span:
+    """``span`` moved by the days ``relative`` says ("the day before", "two weeks after")."""
+    from datetime import timedelta
+
+    count = relative.group("count")
+    days = 1 if relative.group("day") else int(_COUNTS.get(count.lower(), count) if not count.isdigit() else count)
+    if relative.group("unit") and relative.group("unit").lower().startswith("week"):
+        days *= 7
+    if relative.group("way").lower().split()[0] in ("before", "prior", "earlier"):
+        days = -days
+    # Moved from a day, a day; from a longer span, the span moved whole.
+    return Span(span.start + timedelta(days=days), span.end + timedelta(days=days), text, "day" if
+                span.start == span.end else span.kind)
 
 
 def _parse(kind: str, match: re.Match, year: int) -> Span | None:
@@ -162,6 +192,8 @@ def _parse(kind: str, match: re.Match, year: int) -> Span | None:
     first = _read(match.group("a"), year)
     if first is None:
         return None
+    if kind == "part":
+        return _part_of_month(first[0], match.group("part").lower(), match.group(0).strip())
     if kind != "range":
         return replace(_span(first, None, match.group(0).strip()), kind=kind)
     b = match.group("b")
@@ -181,6 +213,13 @@ def _parse(kind: str, match: re.Match, year: int) -> Span | None:
     if second[0] < first[0]:
         first, second = second, first
     return replace(_span(first, second, match.group(0).strip()), kind=kind)
+
+
+def _part_of_month(day: date, part: str, text: str) -> Span:
+    """Early (days 1-10), mid (11-20) or late (21-end) in the month of ``day``."""
+    last = calendar.monthrange(day.year, day.month)[1]
+    first, final = {"early": (1, 10), "mid": (11, 20), "late": (21, last)}[part]
+    return Span(day.replace(day=first), day.replace(day=final), text, "month")
 
 
 def _candidate_years(known: Sequence[Span]) -> list[int]:
