@@ -113,6 +113,18 @@ def test_a_day_named_from_another_is_resolved_and_said(engine_with_library):
     assert not later.answered and later.reason == "no-date" and "dated 3 March 2022" in later.note
 
 
+def test_before_or_after_an_event_the_titles_date(engine_with_library):
+    """"the attack" is dated by the statements whose titles name it (all of 24 February); the
+    reply says which date it took. An event no title names, or several dates, is not a date."""
+    after = engine_with_library.ask("What did Stoltenberg say after the attack?", k=3)
+    assert after.answered and {h.passage.document for h in after.hits} == {
+        "nato_sg_press_conference_foreign_ministers_2022-03-04_partial"}
+    assert "(the attack: 24 February 2022)" in after.note
+    before = engine_with_library.ask("what did the white house say two days before the attack")
+    assert before.reason == "no-date" and "dated 22 February 2022 (the attack: 24 February 2022)" in before.note
+    assert "Documents dated" not in engine_with_library.ask("what did they say after the war").note
+
+
 def test_the_titles_tell_one_days_documents_apart(engine_with_library):
     """Four documents are dated 24 February; "the joint statement" is in one title only, so that
     statement answers, though neither word is a voice of it (before: the President's remarks)."""

@@ -64,6 +64,7 @@ class Span:
     end: date
     text: str
     kind: str = ""  # how the question named it: "day", "month", "range" or "year"
+    event: str = ""  # for a span placed by an event ("before the summit"): the event and its date
 
     def overlaps(self, other: Span) -> bool:
         return self.start <= other.end and other.start <= self.end
@@ -213,6 +214,52 @@ def _parse(kind: str, match: re.Match, year: int) -> Span | None:
     if second[0] < first[0]:
         first, second = second, first
     return replace(_span(first, second, match.group(0).strip()), kind=kind)
+
+
+_EVENT = re.compile(
+    r"\b(?:(?P<count>(?:the\s+)?day|(?:" + "|".join(_COUNTS) + r"|\d{1,3})\s+(?:days?|weeks?))\s+)?"
+    r"(?P<way>before|after|since|prior\s+to|following)\s+the\s+(?P<event>[^\W\d_][\w'’-]*(?:\s+[^\W\d_][\w'’-]*)?)",
+    re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class EventPhrase:
+    """"the day before the summit": a span relative to an event the library's titles name."""
+
+    text: str  # the phrase as the question wrote it
+    words: tuple[str, ...]  # what names the event ("summit"; "nato summit")
+    days: int | None  # the shift of a counted phrase ("the day before": -1); None: before or after it
+    after: bool
+
+
+def find_event(question: str) -> EventPhrase | None:
+    """A phrase that places the question before or after an event ("after the attack", "two days
+    before the summit"), or None. Which event, and its date, is the library's to say (focus.py)."""
+    match = _EVENT.search(question)
+    if match is None:
+        return None
+    after = match.group("way").lower().split()[0] in ("after", "since", "following")
+    days = None
+    if match.group("count"):
+        moved = _moved(Span(date(2000, 1, 1), date(2000, 1, 1), ""), _RELATIVE.search(
+            f"{match.group('count')} {'after' if after else 'before'} "), "")
+        days = (moved.start - date(2000, 1, 1)).days
+    return EventPhrase(match.group(0).strip(), tuple(w.lower() for w in match.group("event").split()), days, after)
+
+
+def event_span(phrase: EventPhrase, day: date, known: Sequence[Span]) -> Span:
+    """The span ``phrase`` names once its event is dated ``day``: the day it counts to, or the
+    library's dates before (after) that day."""
+    from datetime import timedelta
+
+    if phrase.days is not None:
+        moved = day + timedelta(days=phrase.days)
+        return Span(moved, moved, phrase.text, "day")
+    if phrase.after:
+        return Span(day + timedelta(days=1), max([k.end for k in known] + [day + timedelta(days=1)]), phrase.text,
+                    "range")
+    return Span(min([k.start for k in known] + [day - timedelta(days=1)]), day - timedelta(days=1), phrase.text,
+                "range")
 
 
 def _part_of_month(day: date, part: str, text: str) -> Span:

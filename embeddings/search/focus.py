@@ -9,12 +9,12 @@ all of them when nothing there answers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
 
-from embeddings.corpus.dates import Span, describe_span, document_span, find_span, nearest
+from embeddings.corpus.dates import Span, describe_span, document_span, event_span, find_event, find_span, nearest
 from embeddings.corpus.text import STOPWORDS, words
 from embeddings.corpus.voices import Voices
 
@@ -123,7 +123,7 @@ class Library:
                          note=f"No document {filters.describe() or 'of this kind'} is in the library.")
         span = None
         if not (filters.start or filters.end):
-            span = find_span(question, self._statement_spans)
+            span = find_span(question, self._statement_spans) or self._event(question)
         span, dated = self._dated(span, pool, filters)
         if span is not None:
             if not dated:
@@ -143,9 +143,26 @@ class Library:
         note = ""
         if span is not None:
             note = f"Documents dated {span.describe()}"
+            if span.event:
+                note += f" ({span.event})"
         elif filters:
             note = f"Documents {filters.describe()}"
         return Focus(frozenset(pool) if restricted else None, preferred, span, terms, "", note)
+
+    def _event(self, question: str) -> Span | None:
+        """The span of "before / after the <event>": the event is the statements whose titles hold
+        its words ("the summit", "the attack"), if they are all of one date; None otherwise."""
+        phrase = find_event(question)
+        if phrase is None:
+            return None
+        named = [w for w in phrase.words if w not in STOPWORDS]
+        found = {d.span.start for d in self._docs.values() if d.kind == "statement" and d.span and named
+                 and all(w in words(d.title) for w in named)}
+        if len(found) != 1:
+            return None
+        day = found.pop()
+        span = event_span(phrase, day, self._statement_spans)
+        return replace(span, event=f"the {' '.join(phrase.words)}: {describe_span(day, day)}")
 
     def _titled(self, question: str, span: Span, pool: set[str]) -> tuple[frozenset[str], tuple[str, ...]]:
         """Among the documents of the date a question names, those whose titles share most of its
@@ -195,5 +212,6 @@ class Library:
         close = nearest(span, others)
         offer = "; ".join(f"{self._docs[i].title} ({self._docs[i].date})" for i in close)
         return Focus(frozenset(), span=span, empty_reason="no-date",
-                     note=f"No document in the library is dated {span.describe()}."
+                     note=f"No document in the library is dated {span.describe()}"
+                          + (f" ({span.event})." if span.event else ".")
                           + (f" Nearest: {offer}." if offer else ""))
