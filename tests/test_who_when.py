@@ -123,6 +123,21 @@ def test_before_or_after_an_event_the_titles_date(engine_with_library):
     before = engine_with_library.ask("what did the white house say two days before the attack")
     assert before.reason == "no-date" and "dated 22 February 2022 (the attack: 24 February 2022)" in before.note
     assert "Documents dated" not in engine_with_library.ask("what did they say after the war").note
+    # The event's own day is in: that day's statements tell what came before it.
+    help_before = engine_with_library.ask("did nato give military help to ukraine before the invasion", k=3)
+    assert help_before.answered and "nato-2022-02-24" in {h.passage.document for h in help_before.hits}
+
+
+def test_what_someone_said_is_answered_with_what_they_led_with(engine_with_library):
+    """No topic to rank by: each document's first passages, in its order (before: the passage
+    most like "What did Biden say", a reporter's question he repeated); several documents take
+    turns."""
+    said = engine_with_library.ask("What did Biden say on 24 February 2022?", k=3)
+    assert said.answered and [h.passage.paragraph for h in said.hits] == [1, 2, 3]
+    assert {h.passage.document for h in said.hits} == {"us_whitehouse_biden_remarks_attack_2022-02-24"}
+    day = engine_with_library.ask("What was said on 24 February 2022?", k=3)
+    assert day.answered and [h.passage.paragraph for h in day.hits] == [1, 1, 1]
+    assert len({h.passage.document for h in day.hits}) == 3
 
 
 def test_the_titles_tell_one_days_documents_apart(engine_with_library):

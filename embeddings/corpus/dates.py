@@ -249,17 +249,16 @@ def find_event(question: str) -> EventPhrase | None:
 
 def event_span(phrase: EventPhrase, day: date, known: Sequence[Span]) -> Span:
     """The span ``phrase`` names once its event is dated ``day``: the day it counts to, or the
-    library's dates before (after) that day."""
+    library's dates up to (from) that day. The day itself is in: a statement of that day speaks
+    of what came before it ("did NATO help Ukraine before the invasion?") and reacts to it."""
     from datetime import timedelta
 
     if phrase.days is not None:
         moved = day + timedelta(days=phrase.days)
         return Span(moved, moved, phrase.text, "day")
     if phrase.after:
-        return Span(day + timedelta(days=1), max([k.end for k in known] + [day + timedelta(days=1)]), phrase.text,
-                    "range")
-    return Span(min([k.start for k in known] + [day - timedelta(days=1)]), day - timedelta(days=1), phrase.text,
-                "range")
+        return Span(day, max([k.end for k in known] + [day]), phrase.text, "range")
+    return Span(min([k.start for k in known] + [day]), day, phrase.text, "range")
 
 
 def _part_of_month(day: date, part: str, text: str) -> Span:

@@ -278,6 +278,8 @@ class Searcher(Calibration, Retrieval, Highlighting):
         order, fused, dense, answered, signals = fuse(found, self.params, answer.k * SPARE, threshold)
         overview = answer.overview and documents is not None
         answered = answered or overview
+        if overview:  # no topic to rank by: what the documents lead with
+            order = self._leads(found.numbers)
         hits = self._hits(found, order, fused, dense, answer.vector, answer.k, tokens(answer.query))
         looked_up = self._article_hit(answer, documents)
         if looked_up is not None:
@@ -288,6 +290,14 @@ class Searcher(Calibration, Retrieval, Highlighting):
             tentative or not answered) else ()
         return SearchResult(answer.question, answered, hits, "" if answered else "off-topic", signals,
                             tentative=tentative, unmatched=unmatched)
+
+    def _leads(self, numbers: np.ndarray) -> np.ndarray:
+        """Positions of ``numbers`` in the order their documents lead with them: each document's
+        first passage, then each one's second, ... (a statement says first what it is about; a
+        passage nearest the document's mean was tried, and quoted a transcript's answers to
+        reporters)."""
+        paragraphs = np.array([self.index.passages[int(n)].paragraph for n in numbers])
+        return np.lexsort((numbers, paragraphs))
 
     def _article_hit(self, answer: _Answer, documents: frozenset[str] | None) -> Hit | None:
         if answer.article is None:
