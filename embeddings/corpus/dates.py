@@ -24,6 +24,24 @@ _MONTHS = {name.lower(): n for n, name in enumerate(calendar.month_name) if name
 _MONTHS |= {name.lower(): n for n, name in enumerate(calendar.month_abbr) if name}
 _MONTHS["sept"] = 9
 _MONTH = r"(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+# Month names of the other languages questions come in (French, German, Spanish, Polish, Russian,
+# Ukrainian; with a day, Polish, Russian and Ukrainian put the month in the genitive): read only
+# after a day number ("11 марта", "24 lutego 2022", "2 de marzo de 2022", "24. Februar").
+_FOREIGN_MONTHS = {name: n for n, names in enumerate((
+    "", "janvier januar enero stycznia styczeń января январь січня січень",
+    "février fevrier februar febrero lutego luty февраля февраль лютого лютий",
+    "mars märz maerz marzo marca marzec марта март березня березень",
+    "avril abril kwietnia kwiecień апреля апрель квітня квітень",
+    "mai mayo maja maj мая май травня травень",
+    "juin juni junio czerwca czerwiec июня июнь червня червень",
+    "juillet juli julio lipca lipiec июля июль липня липень",
+    "août aout agosto sierpnia sierpień августа август серпня серпень",
+    "septembre septiembre setiembre września wrzesnia wrzesień сентября сентябрь вересня вересень",
+    "octobre oktober octubre października pazdziernika październik октября октябрь жовтня жовтень",
+    "novembre noviembre listopada listopad ноября ноябрь листопада листопад",
+    "décembre decembre dezember diciembre grudnia grudzień декабря декабрь грудня грудень",
+)) for name in names.split()}
+_FOREIGN = r"(?:" + "|".join(sorted(_FOREIGN_MONTHS, key=len, reverse=True)) + r")"
 _DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[89]\d\d|20\d\d)"
 _TO = r"\s*(?:-|–|—|to|and|until|till|through)\s*"
@@ -38,6 +56,7 @@ _PATTERNS = [
     ("day", rf"\b(?P<a>{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?)(?!\w)"),
     ("day", rf"\b(?P<a>{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?)(?!\w)"),
     ("day", r"\b(?P<a>(?:1[89]\d\d|20\d\d)-[01]\d-[0-3]\d)\b"),
+    ("day", rf"\b(?P<a>[0-3]?\d\.?\s+(?:de\s+)?{_FOREIGN}(?:,?\s+(?:de\s+)?{_YEAR})?)(?!\w)"),
     # 24/2/2022, 24.02.2022, 24-02-22: day first, as most of the world writes it.
     ("numeric", r"\b(?P<a>[0-3]?\d)[./-](?P<b>[01]?\d)[./-](?P<c>(?:19|20)?\d\d)\b"),
     ("month", r"\b(?P<a>(?:1[89]\d\d|20\d\d)-[01]\d)\b"),
@@ -112,7 +131,10 @@ def _parser():
 
 def _read(text: str, year: int) -> tuple[date, str] | None:
     """One date phrase -> (date, precision "day" or "month"), with ``year`` where it names none."""
-    phrase = re.sub(r"(?<=\d)(?:st|nd|rd|th)\b", "", text, flags=re.IGNORECASE)
+    phrase = re.sub(rf"(?<!\w){_FOREIGN}(?!\w)", lambda m: calendar.month_name[_FOREIGN_MONTHS[m.group(0).lower()]],
+                    text, flags=re.IGNORECASE)
+    phrase = re.sub(r"\bde\b|(?<=\d)\.", " ", phrase, flags=re.IGNORECASE)
+    phrase = re.sub(r"(?<=\d)(?:st|nd|rd|th)\b", "", phrase, flags=re.IGNORECASE)
     phrase = re.sub(r"\bof\b", " ", phrase, flags=re.IGNORECASE)
     if not _HAS_YEAR.search(phrase):
         phrase = f"{phrase} {year}"

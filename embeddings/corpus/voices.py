@@ -111,7 +111,9 @@ class Voices:
             if ids and word not in named:
                 named.append(word)
                 hits.update(ids)
-            if i + 1 < len(words):
+            # two words run together as in a host name ("white house" in "bidenwhitehouse"), but not
+            # short ones that run into any name ("a-t-elle": "at")
+            if i + 1 < len(words) and min(len(word), len(words[i + 1])) >= 3:
                 pair = word + words[i + 1]
                 for term in (t for t in self._joined if pair in t):
                     if pair not in named:

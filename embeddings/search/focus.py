@@ -8,6 +8,7 @@ all of them when nothing there answers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -17,6 +18,11 @@ import numpy as np
 from embeddings.corpus.dates import Span, describe_span, document_span, event_span, find_event, find_span, nearest
 from embeddings.corpus.text import STOPWORDS, words
 from embeddings.corpus.voices import Voices
+
+# Words that ask what was said, beside those in STOPWORDS ("say", "tell"): general English.
+REPORTING_WORDS = frozenset("""announce announced announcement announcements declare declared state stated
+    statement statements talk talked speak spoke mention mentioned write wrote told saying publish published
+    release released issue issued""".split())
 
 
 @dataclass(frozen=True)
@@ -215,3 +221,13 @@ class Library:
                      note=f"No document in the library is dated {span.describe()}"
                           + (f" ({span.event})." if span.event else ".")
                           + (f" Nearest: {offer}." if offer else ""))
+
+
+def without_terms(query: str, terms: Sequence[str]) -> str:
+    """The query less the words that named a speaker or issuer ("What did the G7 leaders say about
+    nuclear sites" -> "What did the leaders say about nuclear sites"): once their documents are
+    chosen, those words only pull passages that repeat the name. The query if nothing else is left."""
+    named = set(terms)
+    kept = [w for w in query.split() if re.sub(r"['’]s$", "", w.strip(".,;:!?()\"'").lower()) not in named]
+    topic = [w for w in words(" ".join(kept)) if w not in STOPWORDS and w not in REPORTING_WORDS]
+    return " ".join(kept) if topic else query

@@ -23,13 +23,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from embeddings.corpus.text import STOPWORDS, normalise, tokens, words
-from embeddings.encoders.multilingual import THRESHOLD as MULTILINGUAL_THRESHOLD
-from embeddings.encoders.multilingual import Router, note_for
+from embeddings.encoders.multilingual import Router
 from embeddings.index.load import LoadedIndex
 from embeddings.search.calibration import Calibration
-from embeddings.search.focus import Filters, Library
+from embeddings.search.focus import REPORTING_WORDS, Filters, Library, without_terms
 from embeddings.search.fusion import Allowed, Candidates, fuse
 from embeddings.search.highlight import Highlighting
+from embeddings.search.other_languages import OtherLanguages
 from embeddings.search.params import SearchParams, confident_level
 from embeddings.search.results import MAX_QUERY_CHARS, SCOPE_KINDS, SCOPES, Hit, SearchResult
 from embeddings.search.retrieval import Retrieval
@@ -39,10 +39,6 @@ log = logging.getLogger(__name__)
 
 # Fused candidates looked at for k hits, so that near-copies can be set aside.
 SPARE = 4
-# Words that ask what was said, beside those in STOPWORDS ("say", "tell"): general English.
-REPORTING_WORDS = frozenset("""announce announced announcement announcements declare declared state stated
-    statement statements talk talked speak spoke mention mentioned write wrote told saying publish published
-    release released issue issued""".split())
 # Words of a question that are not its topic, beside STOPWORDS and REPORTING_WORDS: never named as
 # words the documents do not use ("anything" in "Did NATO say anything about ...?").
 FILLER_WORDS = frozenset("""anything something everything nothing anybody somebody everybody anyone someone
@@ -75,17 +71,7 @@ def topic_text(text: str, focus) -> str:
     return " ".join(text.replace(focus.span.text, " ").split())
 
 
-def without_terms(query: str, terms: Sequence[str]) -> str:
-    """The query less the words that named a speaker or issuer ("What did the G7 leaders say about
-    nuclear sites" -> "What did the leaders say about nuclear sites"): once their documents are
-    chosen, those words only pull passages that repeat the name. The query if nothing else is left."""
-    named = set(terms)
-    kept = [w for w in query.split() if re.sub(r"['’]s$", "", w.strip(".,;:!?()\"'").lower()) not in named]
-    topic = [w for w in words(" ".join(kept)) if w not in STOPWORDS and w not in REPORTING_WORDS]
-    return " ".join(kept) if topic else query
-
-
-class Searcher(Calibration, Retrieval, Highlighting):
+class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages):
     """Answers questions from one loaded index. Safe for concurrent searches."""
 
     def __init__(self, index: LoadedIndex, encoder, params: SearchParams | None = None,
@@ -122,25 +108,6 @@ class Searcher(Calibration, Retrieval, Highlighting):
         parts = [np.arange(k.passage_offset, k.passage_offset + k.passage_count)
                  for name, k in self.index.kinds.items() if name in SCOPE_KINDS[scope]]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-
-    def _search_multilingual(self, question: str, text: str, language: str, *, k: int, scope: str,
-                             focus) -> SearchResult:
-        """A question in another language: the passages whose multilingual vectors are nearest,
-        quoted in English, with a note in the asker's language."""
-        numbers = self._scope_numbers(scope, focus.documents)
-        note = note_for(language) + (f" ({focus.note})" if focus.note else "")
-        if not len(numbers):
-            return SearchResult(question, False, [], reason="off-topic", note=note)
-        vector = self.multilingual.query(text)
-        sims = np.asarray(self.index.e5[numbers] @ vector, dtype=np.float64)
-        order = np.argsort(-sims, kind="stable")[:k]
-        threshold = self.multilingual_thresholds.get(scope, MULTILINGUAL_THRESHOLD)
-        answered = bool(sims[order[0]] >= threshold)
-        hits = [Hit(self.index.passages[int(numbers[i])], float(sims[i]), float(sims[i]), 0.0,
-                    self.index.passages[int(numbers[i])].text) for i in order]
-        signals = {"dense": float(sims[order[0]]), "language": language, "threshold": threshold}
-        return SearchResult(question, answered, hits, "" if answered else "off-topic", signals, note=note)
-
 
     # ------------------------------------------------------------------ query
 

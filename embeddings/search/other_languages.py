@@ -1,0 +1,45 @@
+"""Questions in other languages: the multilingual vectors (multilingual-e5-small) of the passages,
+searched with the question's, quoted in English with a note in the asker's language. Mixed into
+Searcher, whose index, focus and thresholds it reads."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from embeddings.encoders.multilingual import THRESHOLD as MULTILINGUAL_THRESHOLD
+from embeddings.encoders.multilingual import note_for
+from embeddings.search.results import Hit, SearchResult
+
+
+class OtherLanguages:
+    def _search_multilingual(self, question: str, text: str, language: str, *, k: int, scope: str,
+                             focus) -> SearchResult:
+        """A question in another language: the passages whose multilingual vectors are nearest,
+        quoted in English, with a note in the asker's language. As in English, a named speaker's
+        documents are tried first, and a search confined to some documents (a date, the asker's
+        filters, a speaker) keeps the fitted threshold, not the one raised for the whole library."""
+        note = note_for(language) + (f" ({focus.note})" if focus.note else "")
+        vector = self.multilingual.query(text) if self.multilingual is not None else None
+        if focus.preferred:
+            result = self._multilingual_hits(question, vector, k, scope, focus.preferred, MULTILINGUAL_THRESHOLD)
+            if result.answered:
+                return replace(result, note=note, signals={**result.signals, "language": language})
+        threshold = MULTILINGUAL_THRESHOLD if focus.documents is not None else \
+            self.multilingual_thresholds.get(scope, MULTILINGUAL_THRESHOLD)
+        result = self._multilingual_hits(question, vector, k, scope, focus.documents, threshold)
+        return replace(result, note=note, signals={**result.signals, "language": language})
+
+    def _multilingual_hits(self, question: str, vector, k: int, scope: str, documents, threshold: float,
+                           ) -> SearchResult:
+        numbers = self._scope_numbers(scope, documents)
+        if not len(numbers) or vector is None:
+            return SearchResult(question, False, [], reason="off-topic")
+        sims = np.asarray(self.index.e5[numbers] @ vector, dtype=np.float64)
+        order = np.argsort(-sims, kind="stable")[:k]
+        answered = bool(sims[order[0]] >= threshold)
+        hits = [Hit(self.index.passages[int(numbers[i])], float(sims[i]), float(sims[i]), 0.0,
+                    self.index.passages[int(numbers[i])].text) for i in order]
+        signals = {"dense": float(sims[order[0]]), "threshold": threshold}
+        return SearchResult(question, answered, hits, "" if answered else "off-topic", signals)
