@@ -186,3 +186,21 @@ def test_a_paragraph_opening_with_the_titles_words_is_kept_whole(tmp_path: Path)
         "We, the leaders of Norland, Sudland, Westmark and the Eastern Union, condemn the blockade of the river "
         "ports and stand with the people of the delta in their efforts to reopen them.",
         "We commit to further measures to hold those responsible to account, together with our partners."]
+
+
+def test_a_title_glued_to_the_text_and_emphasised_headings_are_not_quoted(tmp_path: Path):
+    """Pages run a heading into the body without a space ("<title>Full Text: ...") and set an
+    annex heading in emphasis: neither is quoted; the text after them is, word for word."""
+    body = ("Statement by the Council on the situation in NorlandFull Text: The Council condemns the blockade "
+            "of the river ports and calls for their immediate reopening.\n\n"
+            "The Council stands with the people of the delta and will support their efforts to rebuild.\n\n"
+            "*ANNEX - List of measures adopted by the Council*\n\n"
+            "The measures enter into force on the day after their publication in the official journal.\n")
+    (tmp_path / "council.txt").write_text(
+        "TITLE: Statement by the Council on the situation in Norland\nDATE: 2031-05-02\n"
+        "SOURCE: https://example.org/council\n---\n" + body, "utf-8")
+    passages = [p.text for p in load_corpus(tmp_path).passages]
+    assert passages[0] == ("The Council condemns the blockade of the river ports and calls for their immediate "
+                           "reopening.")
+    assert not any("ANNEX" in p or "Norland" in p for p in passages) and len(passages) == 3
+    assert all(p in body for p in passages)

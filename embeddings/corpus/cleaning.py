@@ -161,6 +161,7 @@ class _BlockReader:
     and speaker it sits under, and the blocks made so far."""
 
     def __init__(self, title: str) -> None:
+        self.title = title
         self.title_key = comparable(title)
         self.title_words = set(self.title_key.split())
         self.blocks: list[Block] = []
@@ -191,6 +192,8 @@ class _BlockReader:
         text = _TRAILING_NOTE_RE.sub("", unescape(line)).strip()
         if not text:
             return
+        if not self.pending:
+            text = _without_title(text, self.title)
         if not self.pending and _is_title_line(_rest_of_block(raw_lines, i), self.title_words):
             return  # the title again, perhaps with a date or place (a paragraph that opens with its words is not)
         if not self.pending and self._heading(text, raw_lines, i):
@@ -234,6 +237,18 @@ def _next_content_line(raw_lines: list[str], i: int) -> str:
     """The first line after line ``i`` that is neither blank nor junk, stripped; "" if none."""
     return next((raw_lines[j].strip() for j in range(i + 1, len(raw_lines))
                  if raw_lines[j].strip() and not is_junk(raw_lines[j])), "")
+
+
+_LABEL_RE = re.compile(r"\s*(?:[A-Z][A-Za-z]*(?: [A-Za-z]+){0,2}:)?\s*")
+
+
+def _without_title(text: str, title: str) -> str:
+    """A paragraph that opens with the document's title glued to its text, as pages run a heading
+    into the body ("<title>Full Text: The Council ..."): the text after the title and its label."""
+    if not title or len(text) < len(title) + 20 or text[:len(title)].lower() != title.lower():
+        return text
+    rest = text[len(title):]
+    return rest[_LABEL_RE.match(rest).end():]
 
 
 def _rest_of_block(raw_lines: list[str], i: int) -> str:
