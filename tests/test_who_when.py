@@ -155,6 +155,9 @@ def test_a_question_in_another_language_keeps_its_date_and_speaker(engine_with_l
     assert "11 March 2022" in dated.note
     library = engine_with_library.searcher.library
     assert not library.focus("L'OTAN a-t-elle aidé à former l'armée ukrainienne ?", ["statement"]).preferred
+    # A name in Cyrillic is matched as English spells it.
+    named = library.focus("Що Столтенберг сказав про атомну електростанцію?", ["statement"])
+    assert named.preferred == {"nato_sg_press_conference_foreign_ministers_2022-03-04_partial"}
 
 
 def test_the_titles_tell_one_days_documents_apart(engine_with_library):

@@ -82,6 +82,20 @@ def library_voices(documents: Sequence[tuple[str, str, str, Sequence[str]]], tex
             for doc_id, found in terms.items()}
 
 
+# Cyrillic letters as English spells Russian and Ukrainian names: "Столтенберг" -> "stoltenberg",
+# "НАТО" -> "nato", "Псакі" -> "psaki" (a name spelt otherwise in English, "Байден", stays unmatched).
+_CYRILLIC = str.maketrans({**dict(zip("абвгґдеёзийіклмнопрстуфыэ", "abvggdeezijiklmnoprstufye")),
+                           "ж": "zh", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ь": "",
+                           "є": "ye", "ї": "yi", "ю": "yu", "я": "ya", "’": "", "'": ""})
+
+
+def latin(text: str) -> str:
+    """``text`` with its Cyrillic letters in Latin ones (lower case), the rest as it was."""
+    if not re.search("[а-яА-ЯёЁіІїЇєЄґҐ]", text):
+        return text
+    return "".join(ch.lower().translate(_CYRILLIC) if "\u0400" <= ch <= "\u04ff" else ch for ch in text)
+
+
 @dataclass(frozen=True)
 class VoiceMatch:
     documents: frozenset[str]
@@ -102,7 +116,7 @@ class Voices:
         self._joined = [t for t in self._terms if len(t) >= 6]  # host names: "bidenwhitehouse"
 
     def match(self, question: str) -> VoiceMatch | None:
-        words = [w.lower() for w in _words(question)]
+        words = [w.lower() for w in _words(latin(question))]
         words = [re.sub(r"['’]s$", "", w) for w in words]
         hits: Counter[str] = Counter()
         named: list[str] = []
