@@ -57,4 +57,6 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench.py
 
 clean:
-	rm -rf $(VENV) data/.index .pytest_cache .cache "$${TEST_CACHE_DIR:-$${XDG_CACHE_HOME:-$$HOME/.cache}/statement-bot-tests}"
+	rm -rf $(VENV) data/.index .pytest_cache .cache
+	cache="$${TEST_CACHE_DIR:-$${XDG_CACHE_HOME:-$$HOME/.cache}/statement-bot-tests}"; \
+	  rm -rf "$$cache"/models-* "$$cache"/indexes "$$cache"/file-seconds.json "$$cache"/*.lock

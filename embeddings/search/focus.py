@@ -162,13 +162,16 @@ class Library:
         if phrase is None:
             return None
         named = [w for w in phrase.words if w not in STOPWORDS]
-        found = {d.span.start for d in self._docs.values() if d.kind == "statement" and d.span and named
-                 and all(w in words(d.title) for w in named)}
+        for event in (named, named[:1]):  # "the nato summit"; "the summit ended": the summit
+            found = {d.span.start for d in self._docs.values() if d.kind == "statement" and d.span and event
+                     and all(w in words(d.title) for w in event)}
+            if found:
+                break
         if len(found) != 1:
             return None
         day = found.pop()
         span = event_span(phrase, day, self._statement_spans)
-        return replace(span, event=f"the {' '.join(phrase.words)}: {describe_span(day, day)}")
+        return replace(span, event=f"the {' '.join(event)}: {describe_span(day, day)}")
 
     def _titled(self, question: str, span: Span, pool: set[str]) -> tuple[frozenset[str], tuple[str, ...]]:
         """Among the documents of the date a question names, those whose titles share most of its
@@ -178,7 +181,7 @@ class Library:
         if len(pool) < 2:
             return frozenset(), ()
         asked = {w for w in words(question.replace(span.text, " ") if span.text else question)
-                 if w not in STOPWORDS and not w.isdigit()}  # the date chose the pool: its words tell nothing
+                 if w not in STOPWORDS and w not in REPORTING_WORDS and not w.isdigit()}  # the date chose the pool
         titles = {d: set(words(self._docs[d].title)) & asked for d in pool}
         shared = set.intersection(*titles.values())
         counts = {d: len(found - shared) for d, found in titles.items()}

@@ -12,6 +12,9 @@ from embeddings.encoders.multilingual import THRESHOLD as MULTILINGUAL_THRESHOLD
 from embeddings.encoders.multilingual import note_for
 from embeddings.search.results import Hit, SearchResult
 
+# A search confined to at most this share of the scope's passages keeps the fitted threshold.
+CONFINED_SHARE = 0.5
+
 
 class OtherLanguages:
     def _search_multilingual(self, question: str, text: str, language: str, *, k: int, scope: str,
@@ -26,8 +29,11 @@ class OtherLanguages:
             result = self._multilingual_hits(question, vector, k, scope, focus.preferred, MULTILINGUAL_THRESHOLD)
             if result.answered:
                 return replace(result, note=note, signals={**result.signals, "language": language})
-        threshold = MULTILINGUAL_THRESHOLD if focus.documents is not None else \
-            self.multilingual_thresholds.get(scope, MULTILINGUAL_THRESHOLD)
+        threshold = self.multilingual_thresholds.get(scope, MULTILINGUAL_THRESHOLD)
+        confined = focus.documents is not None and len(self._scope_numbers(scope, focus.documents)) <= \
+            CONFINED_SHARE * len(self._scope_numbers(scope, None))
+        if confined:
+            threshold = MULTILINGUAL_THRESHOLD  # a few documents, not the library the threshold rose for
         result = self._multilingual_hits(question, vector, k, scope, focus.documents, threshold)
         return replace(result, note=note, signals={**result.signals, "language": language})
 

@@ -228,7 +228,9 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages):
             result = self._answer(asked, found, focus.preferred)
             if result.answered or answer.overview:
                 return result
-        if focus.span is not None:  # named by both date and voice: their passages, the nearest said to be that
+        # Named by both date and voice, and every topic word is one the library uses: their
+        # passages, the nearest said to be only that ("... about football" is still refused).
+        if focus.span is not None and not self.unmatched(answer.query, answer.scope):
             return replace(result, answered=True, tentative=True, reason="")
         return None
 
