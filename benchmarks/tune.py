@@ -2,7 +2,7 @@
 loads: ``embeddings/eval/training.json`` (held-out figures of the base and the fine-tuned model,
 the gate's verdict, the epochs for the final model, and the search parameters fitted for each).
 
-    .venv/bin/python benchmarks/tune.py [--scores FILE] [--config KEY=VALUE ...]
+    .venv/bin/python benchmarks/tune.py [--scores FILE] [--config KEY=VALUE ...] [--approach A]
 
 ``--scores FILE`` keeps the expensive part (every fold's fine-tuning and index, as scored
 questions) in FILE, and reuses it when FILE exists: a change to how search parameters are fitted
@@ -29,8 +29,11 @@ import time
 from dataclasses import fields, replace
 from pathlib import Path
 
+from fair import APPROACHES  # benchmarks/fair.py: this folder is on the path when this runs
+
 from embeddings import registry
 from embeddings.config import EngineSettings
+from embeddings.index import build
 from embeddings.labels import load_rows
 from embeddings.registry import SHIPPED_RECORD, TrainConfig, training_data
 from embeddings.training import tuning
@@ -53,7 +56,11 @@ def main() -> None:
     parser.add_argument("--config", nargs="+", metavar="KEY=VALUE", default=[],
                         help="compare: other training settings (TrainConfig fields); prints the figures, "
                         "writes nothing")
+    parser.add_argument("--approach", choices=list(APPROACHES), default="served",
+                        help="compare: index passages another way (benchmarks/fair.py); prints, writes nothing")
     args = parser.parse_args()
+    for name, function in APPROACHES[args.approach].items():
+        setattr(build, name, function)
     settings = EngineSettings.from_env()
     config = TrainConfig()
     names = [f.name for f in fields(TrainConfig)]
@@ -62,7 +69,7 @@ def main() -> None:
         if key not in names:
             parser.error(f"--config: {key!r} is not one of {', '.join(names)}")
         config = replace(config, **{key: type(getattr(config, key))(value)})
-    experiment = bool(args.features or args.config or args.tentative is not None)
+    experiment = bool(args.features or args.config or args.tentative is not None or args.approach != "served")
     if args.tentative is not None:
         tuning.TENTATIVE_PERCENTILE = args.tentative
     started = time.perf_counter()
