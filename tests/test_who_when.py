@@ -50,6 +50,8 @@ G7_FEBRUARY = "g7_leaders_statement_2022-02-24"
     ("Qu'a dit le G7 le 11 mars ?", "2022-03-11", "2022-03-11"),
     ("qu'a dit l'OTAN le 1er mars", "2022-03-01", "2022-03-01"),
     ("the week before 24 February 2022", "2022-02-17", "2022-02-17"),
+    ("what was said in the days before 24 February", "2022-02-17", "2022-02-23"),
+    ("sanctions in the weeks after 24 February 2022", "2022-02-25", "2022-03-24"),
 ])
 def test_dates_named_in_questions(text, start, end):
     span = find_span(text, KNOWN)

@@ -193,20 +193,28 @@ def _with_year(kind: str, match: re.Match, known: Sequence[Span]) -> Span | None
 _COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
            "eight": 8, "nine": 9, "ten": 10}
 _RELATIVE = re.compile(
-    r"\b(?:the\s+)?(?:(?P<count>" + "|".join(_COUNTS) + r"|\d{1,3})\s+(?P<unit>days?|weeks?)|(?P<day>day|week))"
+    r"\b(?:the\s+)?(?:(?P<count>" + "|".join(_COUNTS) + r"|\d{1,3})\s+(?P<unit>days?|weeks?)"
+    r"|(?P<day>day|week)|(?P<several>days|weeks))"
     r"\s+(?P<way>before|after|prior\s+to|following|later\s+than|earlier\s+than)\s+(?:the\s+|on\s+)?$",
     re.IGNORECASE)
 
 
 def _moved(span: Span, relative: re.Match, text: str) -> Span:
-    """``span`` moved by the days ``relative`` says ("the day before", "two weeks after")."""
+    """``span`` moved by the days ``relative`` says ("the day before", "two weeks after"), or the
+    days next to it ("in the days before")."""
     from datetime import timedelta
 
+    before = relative.group("way").lower().split()[0] in ("before", "prior", "earlier")
+    if relative.group("several"):  # "in the days before": the week up to it; "the weeks after": four
+        width = timedelta(days=7 if relative.group("several").lower() == "days" else 28)
+        one = timedelta(days=1)
+        return Span(span.start - width, span.start - one, text, "range") if before else \
+            Span(span.end + one, span.end + width, text, "range")
     count = relative.group("count")
     days = 1 if relative.group("day") else int(_COUNTS.get(count.lower(), count) if not count.isdigit() else count)
     if (relative.group("unit") or relative.group("day") or "").lower().startswith("week"):
         days *= 7
-    if relative.group("way").lower().split()[0] in ("before", "prior", "earlier"):
+    if before:
         days = -days
     # Moved from a day, a day; from a longer span, the span moved whole.
     return Span(span.start + timedelta(days=days), span.end + timedelta(days=days), text, "day" if
