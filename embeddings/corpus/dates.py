@@ -17,7 +17,7 @@ import calendar
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 
 _MONTHS = {name.lower(): n for n, name in enumerate(calendar.month_name) if name}
@@ -192,30 +192,38 @@ def _with_year(kind: str, match: re.Match, known: Sequence[Span]) -> Span | None
 
 _COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
            "eight": 8, "nine": 9, "ten": 10}
+# How far from a day or an event: "the day", "a week", "two weeks", "3 days"; "days", "weeks".
+_SHIFT = (r"(?:the\s+)?(?:(?P<count>" + "|".join(_COUNTS) + r"|\d{1,3})\s+(?P<unit>days?|weeks?)"
+          r"|(?P<day>day|week)|(?P<several>days|weeks))")
 _RELATIVE = re.compile(
-    r"\b(?:the\s+)?(?:(?P<count>" + "|".join(_COUNTS) + r"|\d{1,3})\s+(?P<unit>days?|weeks?)"
-    r"|(?P<day>day|week)|(?P<several>days|weeks))"
-    r"\s+(?P<way>before|after|prior\s+to|following|later\s+than|earlier\s+than)\s+(?:the\s+|on\s+)?$",
-    re.IGNORECASE)
+    r"\b" + _SHIFT + r"\s+(?P<way>before|after|prior\s+to|following|later\s+than|earlier\s+than)"
+    r"\s+(?:the\s+|on\s+)?$", re.IGNORECASE)
+
+
+def _is_before(match: re.Match) -> bool:
+    return match.group("way").lower().split()[0] in ("before", "prior", "earlier")
+
+
+def _shift_days(match: re.Match) -> int | None:
+    """The days a match of ``_SHIFT`` moves by, negative before ("the day before": -1, "two weeks
+    after": 14); None for "days" or "weeks" with no count, or no shift."""
+    count, unit = match.group("count"), match.group("unit") or match.group("day")
+    if unit is None:
+        return None
+    days = 1 if count is None else int(count) if count.isdigit() else _COUNTS[count.lower()]
+    days *= 7 if unit.lower().startswith("week") else 1
+    return -days if _is_before(match) else days
 
 
 def _moved(span: Span, relative: re.Match, text: str) -> Span:
     """``span`` moved by the days ``relative`` says ("the day before", "two weeks after"), or the
     days next to it ("in the days before")."""
-    from datetime import timedelta
-
-    before = relative.group("way").lower().split()[0] in ("before", "prior", "earlier")
     if relative.group("several"):  # "in the days before": the week up to it; "the weeks after": four
         width = timedelta(days=7 if relative.group("several").lower() == "days" else 28)
         one = timedelta(days=1)
-        return Span(span.start - width, span.start - one, text, "range") if before else \
+        return Span(span.start - width, span.start - one, text, "range") if _is_before(relative) else \
             Span(span.end + one, span.end + width, text, "range")
-    count = relative.group("count")
-    days = 1 if relative.group("day") else int(_COUNTS.get(count.lower(), count) if not count.isdigit() else count)
-    if (relative.group("unit") or relative.group("day") or "").lower().startswith("week"):
-        days *= 7
-    if before:
-        days = -days
+    days = _shift_days(relative)
     # Moved from a day, a day; from a longer span, the span moved whole.
     return Span(span.start + timedelta(days=days), span.end + timedelta(days=days), text, "day" if
                 span.start == span.end else span.kind)
@@ -260,9 +268,8 @@ def _parse(kind: str, match: re.Match, year: int) -> Span | None:
 
 
 _EVENT = re.compile(
-    r"\b(?:(?P<count>(?:the\s+)?day|(?:" + "|".join(_COUNTS) + r"|\d{1,3})\s+(?:days?|weeks?))\s+)?"
-    r"(?P<way>before|after|since|prior\s+to|following)\s+the\s+(?P<event>[^\W\d_][\w'’-]*(?:\s+[^\W\d_][\w'’-]*)?)",
-    re.IGNORECASE)
+    r"\b(?:" + _SHIFT + r"\s+)?(?P<way>before|after|since|prior\s+to|following)\s+the\s+"
+    r"(?P<event>[^\W\d_][\w'’-]*(?:\s+[^\W\d_][\w'’-]*)?)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -281,21 +288,14 @@ def find_event(question: str) -> EventPhrase | None:
     match = _EVENT.search(question)
     if match is None:
         return None
-    after = match.group("way").lower().split()[0] in ("after", "since", "following")
-    days = None
-    if match.group("count"):
-        moved = _moved(Span(date(2000, 1, 1), date(2000, 1, 1), ""), _RELATIVE.search(
-            f"{match.group('count')} {'after' if after else 'before'} "), "")
-        days = (moved.start - date(2000, 1, 1)).days
-    return EventPhrase(match.group(0).strip(), tuple(w.lower() for w in match.group("event").split()), days, after)
+    return EventPhrase(match.group(0).strip(), tuple(w.lower() for w in match.group("event").split()),
+                       _shift_days(match), not _is_before(match))
 
 
 def event_span(phrase: EventPhrase, day: date, known: Sequence[Span]) -> Span:
     """The span ``phrase`` names once its event is dated ``day``: the day it counts to, or the
     library's dates up to (from) that day. The day itself is in: a statement of that day speaks
     of what came before it ("did NATO help Ukraine before the invasion?") and reacts to it."""
-    from datetime import timedelta
-
     if phrase.days is not None:
         moved = day + timedelta(days=phrase.days)
         return Span(moved, moved, phrase.text, "day")

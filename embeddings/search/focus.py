@@ -73,6 +73,10 @@ class _Doc:
     span: Span | None
     first: int
     last: int  # one past
+    title_words: frozenset[str] = frozenset()  # of the title, as ``words`` gives them
+
+    def __post_init__(self) -> None:
+        self.title_words = frozenset(words(self.title))
 
 
 @dataclass
@@ -95,6 +99,10 @@ class Library:
     def title(self, document: str) -> str:
         doc = self._docs.get(document)
         return doc.title if doc else document
+
+    def title_words(self, document: str) -> frozenset[str]:
+        doc = self._docs.get(document)
+        return doc.title_words if doc else frozenset()
 
     def date(self, document: str) -> str:
         doc = self._docs.get(document)
@@ -164,7 +172,7 @@ class Library:
         named = [w for w in phrase.words if w not in STOPWORDS]
         for event in (named, named[:1]):  # "the nato summit"; "the summit ended": the summit
             found = {d.span.start for d in self._docs.values() if d.kind == "statement" and d.span and event
-                     and all(w in words(d.title) for w in event)}
+                     and all(w in d.title_words for w in event)}
             if found:
                 break
         if len(found) != 1:
@@ -182,8 +190,8 @@ class Library:
             return frozenset(), ()
         asked = {w for w in words(question.replace(span.text, " ") if span.text else question)
                  if w not in STOPWORDS and w not in REPORTING_WORDS and not w.isdigit()}  # the date chose the pool
-        titles = {d: set(words(self._docs[d].title)) & asked for d in pool}
-        shared = set.intersection(*titles.values())
+        titles = {d: self._docs[d].title_words & asked for d in pool}
+        shared = frozenset.intersection(*titles.values())
         counts = {d: len(found - shared) for d, found in titles.items()}
         best = max(counts.values())
         chosen = frozenset(d for d, n in counts.items() if n == best)

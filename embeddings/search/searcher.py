@@ -311,7 +311,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages):
         if focus.span is None and not focus.preferred:
             return False
         chosen = focus.preferred or focus.documents or frozenset()
-        named = {w for d in chosen for w in words(self.library.title(d))}
+        named = set().union(*(self.library.title_words(d) for d in chosen))
         left = [w for w in words(text) if w not in STOPWORDS and w not in REPORTING_WORDS
                 and w not in focus.voice_terms and w not in named and not w.isdigit()]
         return not left
