@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from embeddings.errors import BuildFailed, IndexDamaged, IndexMismatch
+from embeddings.index import build as build_module
 from embeddings.index.build import build_index
 from embeddings.index.layout import SCHEMA_VERSION, current_path
 from embeddings.index.load import BUILD_RUN, load_index, passage_units
@@ -80,7 +81,7 @@ def test_other_model_is_refused_with_what_to_run(fresh_built, encoder):
         load_index(fresh_settings.index_dir, encoder.fingerprint)
 
 
-def test_incremental_rebuild_embeds_only_new_text(fresh_settings, encoder):
+def test_incremental_rebuild_embeds_only_new_text(fresh_settings, encoder, monkeypatch):
     """The previous version is the cache (no vectors kept beside the model here)."""
     for file in fresh_settings.data_dir.iterdir():  # the statement and one agreement: enough to tell
         if not file.name.startswith((Path(STATEMENT_FILE).stem, "north_atlantic")):
@@ -97,6 +98,10 @@ def test_incremental_rebuild_embeds_only_new_text(fresh_settings, encoder):
     assert (third.added, third.removed, third.embedded) == (0, 2, 0)
     unchanged = build_index(fresh_settings.data_dir, fresh_settings.index_dir, encoder)
     assert unchanged.unchanged and unchanged.embedded == 0
+    # Other reading rules (an upgrade): the same files are read again, their vectors reused.
+    monkeypatch.setattr(build_module, "rules_digest", lambda: "other rules")
+    upgraded = build_index(fresh_settings.data_dir, fresh_settings.index_dir, encoder)
+    assert not upgraded.unchanged and upgraded.embedded == 0
 
 
 def test_vectors_kept_beside_the_model_serve_any_index_folder(tmp_path, encoder):

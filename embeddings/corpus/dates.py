@@ -72,6 +72,7 @@ _PATTERNS = [
     ("month", rf"\b(?:in|during|of|since|until|by|throughout|early|late|mid)[\s-]+(?:early\s+|late\s+)?"
               rf"(?P<a>{_MONTH}(?:,?\s+{_YEAR})?)(?!\w)"),
     ("month", rf"\b(?P<a>{_MONTH}\s+{_YEAR})(?!\w)"),
+    ("month", rf"\b(?P<a>{_FOREIGN_ANY}\s+(?:de\s+)?{_YEAR})(?!\w)"),  # "marzo de 2022", "марта 2022"
     # A year alone after "in" or "during" ("in 2022"): the whole year, if a document is of that year
     # (otherwise the year is the question's topic, "What happened in 2014?": see focus.py).
     ("year", rf"\b(?:in|during|throughout)\s+(?:early\s+|late\s+|mid[\s-]+)?(?P<a>{_YEAR})(?!\w)"),
@@ -99,6 +100,10 @@ class Span:
 
 
 def describe_span(start: date, end: date) -> str:
+    if end == date.max:
+        return f"from {describe_span(start, start)} on"
+    if start == date.min:
+        return f"up to {describe_span(end, end)}"
     if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
         return str(start.year)
     if start == end:
@@ -165,7 +170,8 @@ def _span(first: tuple[date, str], last: tuple[date, str] | None, text: str) -> 
 def find_span(question: str, known: Sequence[Span] = ()) -> Span | None:
     """The date span a question names, or None. ``known``: the library's document spans, which
     give a phrase without a year its year. A day may be named from another ("the day before 24
-    February", "a week after 24 February 2022"): the span is the day it comes to."""
+    February", "a week after 24 February 2022"): the span is the day it comes to; "after", "since"
+    or "before" a date (in English or the six other languages) leaves the span open on one side."""
     for kind, finder in _FINDERS:
         match = finder.search(question)
         if match is None:
@@ -174,8 +180,28 @@ def find_span(question: str, known: Sequence[Span] = ()) -> Span | None:
         span = _with_year(kind, match, known)
         if span is not None and relative is not None:  # the year is the named day's, then it moves
             return _moved(span, relative, question[relative.start():match.end()])
+        opened = _OPEN.search(question[:match.start("a")])
+        if span is not None and opened is not None:
+            return _opened(span, opened, question[opened.start():match.end()])
         return span
     return None
+
+
+# "after", "since" and "before" a date, in English, French, German, Spanish, Polish, Russian and
+# Ukrainian (the date phrase's own "since March" included: the lookbehind sees the word before it).
+_AFTER = r"after|following|despu[ée]s\s+del?|apr[èe]s(?:\s+le)?|nach(?:\s+dem)?|po|после|після"
+_SINCE = r"since|desde(?:\s+el)?|depuis(?:\s+le)?|seit(?:\s+dem)?|od|с|со|з|від"
+_BEFORE = r"before|prior\s+to|antes\s+del?|avant(?:\s+le)?|vor(?:\s+dem)?|przed|до|перед"
+_OPEN = re.compile(rf"(?<!\w)(?:(?P<after>{_AFTER})|(?P<since>{_SINCE})|(?P<before>{_BEFORE}))"
+                   r"\s+(?:(?:the|on|el|le|am|dem)\s+)?$", re.IGNORECASE)
+
+
+def _opened(span: Span, opened: re.Match, text: str) -> Span:
+    """Every day after (or since, or before) ``span``: a span open on one side."""
+    if opened.group("before"):
+        return Span(date.min, span.start - timedelta(days=1), text, "open")
+    start = span.start if opened.group("since") else span.end + timedelta(days=1)
+    return Span(start, date.max, text, "open")
 
 
 def _with_year(kind: str, match: re.Match, known: Sequence[Span]) -> Span | None:

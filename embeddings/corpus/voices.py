@@ -16,6 +16,7 @@ apart from nothing and is ignored.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -28,6 +29,8 @@ _URL_RE = re.compile(r"https?://[^\s)>\]]+")
 _HOST_NOISE = frozenset({"www", "com", "org", "net", "int", "gov", "edu", "eu", "uk", "us", "archives", "archive",
                          "web", "github", "githubusercontent", "raw", "news", "press", "media"})
 MIN_HOST_PART = 3
+# Month and day names are capitalised in every title that has them, and name a date, not a voice.
+_CALENDAR = frozenset(n.lower() for n in (*calendar.month_name, *calendar.month_abbr, *calendar.day_name) if n)
 # A term names "a few documents" when it belongs to at most this share of them (and to one at least).
 MAX_SHARE = 1 / 3
 # ... and is written in the texts of at most this share of them.
@@ -56,6 +59,8 @@ def voice_terms(title: str, source: str, speakers: Iterable[str], common: set[st
     terms: list[str] = []
     for word in _words(title):
         bare = re.sub(r"['’]s$", "", word)
+        if bare.lower() in _CALENDAR:
+            continue
         if _is_acronym(bare) or (bare[0].isupper() and bare.lower() not in common and len(bare) > 2):
             terms.append(bare.lower())
     for speaker in speakers:

@@ -40,7 +40,7 @@ from embeddings.index.load import (
     write_passages,
 )
 from embeddings.index.vector_cache import keep_vectors, read_vectors
-from embeddings.index.versions import fsync_tree, remove_old_versions, remove_stale, swap_current
+from embeddings.index.versions import fsync_tree, remove_old_versions, remove_stale, rules_digest, swap_current
 from embeddings.locks import file_lock
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ BuildProgress = Callable[[int, int, str], None]
 
 # Units per kind up to which search is exact (flat, about 4 ms at 20k); above it an inverted file.
 EXACT_SEARCH_LIMIT = 20_000
+
 
 
 def _load_cache(index_dir: Path, model_fingerprint: str) -> tuple[dict[bytes, np.ndarray], dict | None]:
@@ -176,12 +177,13 @@ def _read_corpus(data_dir: Path) -> LoadReport:
 
 def _unchanged(previous: dict | None, report: LoadReport, multilingual) -> bool:
     """Whether the current index (its manifest ``previous``) was built from these very files,
-    with the same problems and the same multilingual model."""
+    with the same problems, the same multilingual model and the same rules."""
     return (
         previous is not None
         and previous.get("sources") == _sources(report.documents)
         and previous.get("problems", []) == report.problems
         and previous.get("multilingual", "") == (multilingual.fingerprint if multilingual else "")
+        and previous.get("rules") == rules_digest()
     )
 
 
@@ -273,6 +275,7 @@ def _fill_version(tmp: Path, build: _Build, passages: list[Passage], units: _Uni
         sources=_sources(build.report.documents),
         documents=documents,
         problems=build.report.problems,
+        rules=rules_digest(),
     )
     (tmp / PASSAGE_KEYS).write_text(json.dumps(sorted(new_keys)), encoding="utf-8")
     if build.multilingual is not None:

@@ -4,17 +4,32 @@ as ``current`` atomically, and old and half-written versions removed once no rea
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
 import time
 import uuid
+from functools import cache
 from pathlib import Path
 
 from embeddings.index import layout
 from embeddings.index.layout import CURRENT, REPLACED, current_path
 
 log = logging.getLogger(__name__)
+
+
+@cache
+def rules_digest() -> str:
+    """A digest of the code that reads documents and builds an index from them: an index built by
+    other rules (an upgrade that splits or names voices differently) is rebuilt even though its
+    files are unchanged; the vectors of unchanged passages are reused, so this costs seconds."""
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for file in sorted([*(here.parent / "corpus").glob("*.py"), here / "build.py"]):
+        digest.update(file.name.encode() + file.read_bytes())
+    return digest.hexdigest()[:16]
+
 
 OLD_VERSION_GRACE = 600.0  # seconds a replaced version is kept at least
 OLD_VERSIONS_KEPT = 2  # ... and the last replaced versions are kept however old

@@ -95,6 +95,9 @@ class Library:
         statements = [d for d in self.documents if d.get("kind") == "statement"]
         self.voices = Voices(statements)
         self._statement_spans = [self._docs[d["id"]].span for d in statements if self._docs[d["id"]].span]
+        # Every name the library knows its documents by, in titles or as speakers and issuers.
+        self.names = frozenset().union(*(d.title_words for d in self._docs.values()),
+                                       *(d.get("voices", ()) for d in self.documents))
 
     def title(self, document: str) -> str:
         doc = self._docs.get(document)
@@ -163,6 +166,12 @@ class Library:
             note = f"Documents {filters.describe()}"
         return Focus(frozenset(pool) if restricted else None, preferred, span, terms, "", note)
 
+    def live_note(self) -> str:
+        """Why a live figure ("the wheat price today") is not answered: no dated statement holds it."""
+        newest = max((d.span.end for d in self._docs.values() if d.span), default=None)
+        dated = f" (the newest of {describe_span(newest, newest)})" if newest else ""
+        return f"The library holds dated statements{dated}: none can tell today's prices, rates, scores or weather."
+
     def _event(self, question: str) -> Span | None:
         """The span of "before / after the <event>": the event is the statements whose titles hold
         its words ("the summit", "the attack"), if they are all of one date; None otherwise."""
@@ -215,13 +224,19 @@ class Library:
         if span is None:
             return None, set()
         dated = {i for i in pool if self._docs[i].span and self._docs[i].span.overlaps(span)}
-        if not dated and not filters.documents and span.kind != "year":
+        if not dated and not filters.documents and span.kind not in ("year", "open"):
             # A day or month only documents of another kind have ("on 5 September 2014" under
             # the default scope): the date names those documents, so they are searched.
             dated = {i for i, d in self._docs.items() if d.span and d.span.overlaps(span)}
-        if not dated and span.kind == "year":
-            return None, dated  # "What happened in 2014?": a year no document has is the topic, not a date
+        if not dated and span.kind == "year" and not self._after_all(span):
+            # "What happened in 2014?": a year no document has is the topic, not a date; a year
+            # after every document is neither ("in 2023": nothing written earlier can tell).
+            return None, dated
         return span, dated
+
+    def _after_all(self, span: Span) -> bool:
+        ends = [d.span.end for d in self._docs.values() if d.span]
+        return bool(ends) and span.start > max(ends)
 
     def _no_date(self, span: Span, pool: set[str]) -> Focus:
         """Nothing is dated ``span``: the answer says so, naming the nearest documents."""
