@@ -101,6 +101,8 @@ def answer(result: SearchResult, *, note: str = "", scope: str = "statements") -
     if result.reason in ("no-date", "no-match"):
         return Reply(content=_with_note(f"{escape(result.note)} Ask without the date or with another one, "
                                         "or see `/sources` for the documents and their dates.", note))
+    if result.reason == "live":
+        return Reply(content=_with_note(f"{escape(result.note)} Ask what they said, for example {EXAMPLES}.", note))
     where = {"statements": "the statements", "treaties": "the treaties"}.get(scope, "the documents")
     if not result.answered or not result.hits:
         text = (f"Sorry, I found nothing in {where} that answers “{question_line(result.question, 200)}”."
@@ -149,7 +151,7 @@ def timeline(result: SearchResult, *, note: str = "") -> Reply:
     if result.reason == "empty":
         return help_reply(note)
     if not result.answered or not result.hits:
-        why = escape(result.note) if result.reason in ("no-date", "no-match") else \
+        why = escape(result.note) if result.reason in ("no-date", "no-match", "live") else \
             f"No document in the library speaks to “{question_line(result.question, 200)}”."
         return Reply(content=_with_note(why, note))
     content = _with_note(f"**Timeline:** {question_line(result.question)}"

@@ -321,7 +321,7 @@ def render_text(result: SearchResult, scope: str = "statements") -> str:
     if not result.answered:
         if result.reason == "empty":
             lines.append("  Please ask a question in words.")
-        elif result.reason in ("no-date", "no-match"):
+        elif result.reason in ("no-date", "no-match", "live"):
             lines.append(f"  {result.note}")
         else:
             lines.append(f"  Not found: no passage of the {scope if scope != 'all' else 'documents'} "

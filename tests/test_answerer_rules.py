@@ -13,9 +13,11 @@ from bot import console, render
 from bot.core import Answerer
 from bot.settings import BotSettings
 from embeddings.corpus.records import Passage
+from embeddings.corpus.voices import voice_terms
 from embeddings.errors import BadFilter, BuildInProgress, EngineError
 from embeddings.query import Query
 from embeddings.search.results import Hit, SearchResult
+from embeddings.search.unanswerable import asks_live_figure, names_never_used
 
 PASSAGE = Passage(id="s-2022-02-24#5", document="s-2022-02-24", title="A statement", kind="statement",
                   date="2022-02-24", source="https://example.org/s", paragraph=5,
@@ -105,3 +107,35 @@ def test_the_console_reads_options_and_explains_what_it_cannot_do():
     assert "Unknown command /frobnicate" in asyncio.run(console.handle(answerer, "/frobnicate"))
     assert "Discord" in asyncio.run(console.handle(answerer, "/settings"))
     assert asyncio.run(console.handle(answerer, "/quit")) is None
+
+
+# --------------------------------------------------------------------------- questions nothing answers
+
+
+@pytest.mark.parametrize("question, live", [
+    ("whats the wheat price per bushel today", True),
+    ("what's the euro to ruble exchange rate right now", True),
+    ("a cuánto está hoy el dólar frente al euro?", True),
+    ("Какой сейчас курс рубля?", True),
+    ("Wie ist das Wetter heute in Kyjiw?", True),
+    ("What does NATO demand that Russia do now?", False),  # now, but no figure
+    ("What did the G7 say about energy prices?", False),  # a figure, but not now
+    ("How strong are Ukraine's forces today compared with 2014?", False),
+])
+def test_a_live_figure_is_told_from_a_question_about_now(question, live):
+    assert asks_live_figure(question) is live
+
+
+def test_names_are_countries_or_capitalised_where_no_sentence_starts():
+    assert names_never_used(("finland", "join"), "when did finland join nato") == ("finland",)
+    assert names_never_used(("korea's", "tests"), "what about north korea's tests") == ("korea's",)
+    assert names_never_used(("zephyr", "boats"), "Did the Zephyr carry boats?") == ("zephyr",)
+    assert names_never_used(("boats",), "Boats: who licenses them? Boats are many.") == ()
+    assert names_never_used(("licences",), "Who Grants New Licences To Boats?") == ()  # Title Case says nothing
+    assert names_never_used(("doctors", "hunger"), "what does the resolution say about doctors and hunger") == ()
+    assert names_never_used(("psaki",), "What did Psaki say?", frozenset({"psaki"})) == ()  # a known speaker
+
+
+def test_month_names_are_dates_not_voices():
+    terms = voice_terms("G7 Chair's Statement on today's call (17 March 2022), Monday", "", [], set())
+    assert "g7" in terms and not {"march", "monday"} & set(terms)

@@ -52,6 +52,14 @@ G7_FEBRUARY = "g7_leaders_statement_2022-02-24"
     ("the week before 24 February 2022", "2022-02-17", "2022-02-17"),
     ("what was said in the days before 24 February", "2022-02-17", "2022-02-23"),
     ("sanctions in the weeks after 24 February 2022", "2022-02-25", "2022-03-24"),
+    # After, since or before a date: open on one side (a year after every document is refused).
+    ("what happened in Mariupol after March 2022", "2022-04-01", "9999-12-31"),
+    ("what has the G7 said since 11 March", "2022-03-11", "9999-12-31"),
+    ("what did they say before 24 February?", "0001-01-01", "2022-02-23"),
+    ("qué pasó con Mariupol después de marzo de 2022", "2022-04-01", "9999-12-31"),
+    ("Was geschah nach dem 24. Februar?", "2022-02-25", "9999-12-31"),
+    ("Что случилось в Мариуполе после марта 2022?", "2022-04-01", "9999-12-31"),
+    ("Co mówiono przed 24 lutego?", "0001-01-01", "2022-02-23"),
 ])
 def test_dates_named_in_questions(text, start, end):
     span = find_span(text, KNOWN)
@@ -287,6 +295,27 @@ def own_library(tmp_path_factory, encoder, engine) -> Engine:
     built = Engine(settings, encoder=encoder)
     built.load()
     return built
+
+
+def test_a_time_after_every_document_is_said_not_searched(own_library):
+    """Nothing written in 2031 tells what happened in 2040 or after the last document."""
+    for asked in ("What did the council decide in 2040?", "what happened to the quotas after June 2031"):
+        result = own_library.ask(asked, scope="all")
+        assert not result.answered and result.reason == "no-date" and "No document" in result.note
+    assert "from 1 July 2031 on" in own_library.ask("fees after June 2031", scope="all").note
+
+
+def test_live_figures_and_unknown_names_are_refused(own_library):
+    """Rules tried on documents they were not tuned on: a price "today" is no statement's to give,
+    and a name no document uses has no passage to quote."""
+    live = own_library.ask("What is the price of fish today?", scope="all")
+    assert not live.answered and live.reason == "live" and "1 June 2031" in live.note  # the newest
+    assert "today's prices" in render.answer(live).content
+    assert own_library.ask("What did the council decide about fishing quotas now?", scope="all").answered
+    for asked, name in (("What did the council say about Norway?", "norway"),
+                        ("Did the council speak about Zephyr Bay?", "zephyr")):
+        result = own_library.ask(asked, scope="all")
+        assert not result.answered and name in [w.lower() for w in result.unmatched], asked
 
 
 def test_voices_come_from_titles_speakers_and_sources(own_library):

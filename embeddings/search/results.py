@@ -53,7 +53,7 @@ class SearchResult:
     question: str
     answered: bool
     hits: list[Hit]
-    reason: str = ""  # why nothing was answered: "empty", "off-topic", "no-documents", "no-date", "no-match"
+    reason: str = ""  # why nothing was answered: "empty", "off-topic", "no-documents", "no-date", "no-match", "live"
     signals: dict = field(default_factory=dict)
     note: str = ""  # for the reader: what the answer was restricted to, or why there is none
     # Answered, but weakly: the hit is the nearest passage, which may not answer the question.

@@ -34,6 +34,7 @@ from embeddings.search.params import SearchParams, confident_level
 from embeddings.search.results import MAX_QUERY_CHARS, SCOPE_KINDS, SCOPES, Hit, SearchResult
 from embeddings.search.retrieval import Retrieval
 from embeddings.search.spelling import Speller
+from embeddings.search.unanswerable import asks_live_figure, names_never_used
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +182,8 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages):
         that says why nothing can answer it (empty question, empty scope, no such date)."""
         if not any(ch.isalnum() for ch in text):
             return SearchResult(question, False, [], reason="empty")
+        if asks_live_figure(text):
+            return SearchResult(question, False, [], reason="live", note=self.library.live_note())
         kinds = [kind for kind in SCOPE_KINDS[scope] if kind in self.index.kinds]
         if not kinds:
             return SearchResult(question, False, [], reason="no-documents")
@@ -257,6 +260,8 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages):
         tentative = answered and not overview and signals["probability"] < confident_level(self.params, threshold)
         unmatched = self.unmatched(answer.query, answer.scope) if documents is None and (
             tentative or not answered) else ()
+        if tentative and names_never_used(unmatched, answer.question, self.library.names):  # nothing to quote
+            answered = tentative = False
         return SearchResult(answer.question, answered, hits, "" if answered else "off-topic", signals,
                             tentative=tentative, unmatched=unmatched)
 

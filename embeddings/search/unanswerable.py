@@ -1,0 +1,94 @@
+"""Questions no passage can answer, however near a passage scores:
+
+* a **live figure**: a price, a rate, a score or the weather *now* ("what's the wheat price per
+  bushel today", "a cuánto está hoy el dólar"). The library holds dated statements; nothing in
+  them is today's figure, and a passage about prices in 2022 would mislead.
+* a question that turns on a **name the library never uses** (a country, or a word the asker
+  typed capitalised mid-sentence: "When did Finland join NATO?", "How many Patriot batteries...").
+  The nearest passage is about something else; no quote can be about what no document names.
+
+Both are rules about questions, true of any library: no document, phrase or speaker is named here.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+
+# A present-time marker, in English and the six other languages questions come in.
+_NOW_WORDS = frozenset("""
+today tonight now currently nowadays latest live
+aujourd'hui maintenant actuellement actuel actuelle
+heute jetzt aktuell derzeit zurzeit momentan
+hoy ahora actualmente actual
+dziś dzis dzisiaj teraz obecnie aktualnie aktualny aktualna
+сегодня сейчас теперь нынче нынешний текущий
+сьогодні зараз тепер нині наразі поточний
+""".split())
+_NOW_PHRASES = re.compile(r"\b(?:right now|at the moment|at present|these days|as of now|en ce moment|"
+                          r"en este momento|в данный момент|на данный момент|на цей момент)\b", re.IGNORECASE)
+# What changes by the hour: prices, rates, currencies, markets, scores, the weather.
+_LIVE_WORDS = frozenset("""
+price prices priced cost costs rate rates exchange stock stocks shares market markets score scores
+weather temperature forecast dollar dollars euro euros ruble rubles rouble roubles hryvnia bitcoin
+prix coût cours taux change bourse météo température dollar
+preis preise kosten kurs wechselkurs börse aktie aktien wetter temperatur
+precio precios coste costo cambio cotización bolsa acciones clima temperatura dólar dolar rublo
+cena ceny cenę koszt kurs giełda gielda akcje pogoda temperatura wynik dolar euro rubel
+цена цены цену стоимость курс биржа акции погода температура счёт счет доллар евро рубль
+ціна ціни ціну вартість курс біржа акції погода температура рахунок долар євро рубль гривня
+""".split())
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+# A capital after these starts a sentence, not a name.
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“(]\s*)$")
+
+
+def asks_live_figure(question: str) -> bool:
+    """Whether the question asks for a figure as it is now ("the euro to ruble rate right now")."""
+    found = {w.lower() for w in _WORD.findall(question)}
+    return bool(found & _LIVE_WORDS) and bool(found & _NOW_WORDS or _NOW_PHRASES.search(question))
+
+
+def names_never_used(unmatched: tuple[str, ...], question: str, known: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """Of the question's words no passage uses (``unmatched``), those that are names: a country's
+    name, or a word typed capitalised where no sentence starts; not those of ``known`` (the names
+    in the library's titles and of its speakers, which a transcript's text may never write)."""
+    typed = list(_WORD.finditer(question))
+    capitalised = {m.group(0).lower() for m in typed
+                   if m.group(0)[0].isupper() and not _SENTENCE_START.search(question[:m.start()])}
+    if len(capitalised) * 2 > len(typed):  # Written In Title Case: capitals say nothing
+        capitalised = set()
+    out = []
+    for word in unmatched:
+        bare = re.sub(r"['’]s$", "", word.lower())
+        if bare in known:
+            continue
+        if bare in capitalised or word.lower() in capitalised or _fold(bare) in _country_words():
+            out.append(word)
+    return tuple(out)
+
+
+def _fold(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
+
+
+# Words of a country's name that do not name it alone ("South Korea": "korea" does).
+_GENERIC = frozenset("north south east west central city united states kingdom republic islands island "
+                     "isle saint st and of the sar".split())
+
+
+@cache
+def _country_words() -> frozenset[str]:
+    """Countries as English names them (CLDR, through Babel): "finland", "korea", "kosovo"."""
+    from babel import Locale
+
+    found = set()
+    for code, name in Locale("en").territories.items():
+        if not code.isalpha():  # "001" is the world, "150" Europe: regions, not countries
+            continue
+        parts = [p for p in re.split(r"[\s&()-]+", _fold(name)) if p]
+        specific = [p for p in parts if p not in _GENERIC]
+        if len(specific) == 1 and len(specific[0]) >= 4:
+            found.add(specific[0])
+    return frozenset(found)
