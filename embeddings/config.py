@@ -93,6 +93,11 @@ class EngineEnv(EnvModel):
         "answered through multilingual-e5-small, quoting the English passages: on or off.", valid="on or off",
         readme="Answer questions in other languages.")
 
+    MAX_DOCUMENT_MB: float = setting(
+        20, "Largest document file read from DATA_DIR, in MB (.txt, .md, .pdf, .html, .docx); a larger one is "
+        "skipped and named in the build's problems. A .docx may unpack to five times this.",
+        valid="a number of MB above 0, at most 2048", gt=0, le=2048)
+
     _case = field_validator("ENCODER", "FINE_TUNE", "MULTILINGUAL", mode="before")(_lower)
 
 
@@ -106,6 +111,7 @@ class EngineSettings:
     fine_tune: str = "auto"  # "auto": serve the model fine-tuned on the labelled questions; "off"
     model_dir: Path | None = None  # trained models and ONNX exports; default INDEX_DIR/.models
     multilingual: str = "on"  # "on": questions in other languages go to multilingual-e5 (embeddings.multilingual)
+    max_document_mb: float = 20.0  # a document file larger than this is skipped (MAX_DOCUMENT_MB)
 
     def __post_init__(self) -> None:
         if self.model_dir is None:
@@ -129,7 +135,12 @@ class EngineSettings:
             fine_tune=v.FINE_TUNE,
             model_dir=Path(v.MODEL_DIR).expanduser() if v.MODEL_DIR else None,
             multilingual=v.MULTILINGUAL,
+            max_document_mb=v.MAX_DOCUMENT_MB,
         )
+
+    @property
+    def max_document_bytes(self) -> int:
+        return int(self.max_document_mb * 2**20)
 
     @property
     def model_path(self) -> str:

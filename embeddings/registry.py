@@ -221,7 +221,7 @@ def training_data(settings: EngineSettings, rows: list[Row] | None, config) -> t
     from embeddings.corpus.documents import load_corpus
     from embeddings.registry import data_key, usable_rows
 
-    corpus = {p.id: p for p in load_corpus(settings.data_dir).passages}
+    corpus = {p.id: p for p in load_corpus(settings.data_dir, settings.max_document_bytes).passages}
     rows, dropped = usable_rows(load_rows() if rows is None else rows, corpus)
     for line in dropped:
         log.warning("labelled question skipped: %s", line)

@@ -211,9 +211,11 @@ class Engine:
 
     def _build_options(self, encoder) -> dict:
         """What a build of this engine's index uses besides the encoder: the base model's name,
-        the multilingual model and the vectors kept in MODEL_DIR (``index.vector_cache``)."""
+        the multilingual model, the vectors kept in MODEL_DIR (``index.vector_cache``) and the
+        largest document file read (MAX_DOCUMENT_MB)."""
         options = {"base_model": self._base_fingerprint(),
-                   "vector_cache": self.settings.model_dir / layout.vector_cache(encoder.fingerprint)}
+                   "vector_cache": self.settings.model_dir / layout.vector_cache(encoder.fingerprint),
+                   "max_document_bytes": self.settings.max_document_bytes}
         model = self.multilingual
         if model is not None:
             options.update(multilingual=model, multilingual_cache=self.settings.model_dir / layout.MULTILINGUAL_CACHE)

@@ -93,8 +93,19 @@ async def test_help_command_in_discord(world):
 
 def test_files_in_formats_not_read_yet_are_listed_as_skipped(tmp_path):
     data = copy_data(tmp_path / "data")
+    for name in ("statement.odt", "memo.doc", "notes"):
+        (data / name).write_bytes(b"PK\x03\x04 or \xd0\xcf\x11\xe0")
+    problems = load_corpus(data).problems
+    for name, kind in (("statement.odt", ".odt"), ("memo.doc", ".doc"), ("notes", "no file extension")):
+        assert f"{name} is in a format not supported yet ({kind}); add it as a .txt, .md, .pdf, .html or .docx file" \
+            in problems
+
+
+def test_pdf_html_and_word_files_that_are_not_what_they_say_are_named(tmp_path):
+    data = copy_data(tmp_path / "data")
     for name in ("statement.pdf", "page.html", "memo.docx"):
         (data / name).write_bytes(b"%PDF-1.4 or <html> or PK\x03\x04")
     problems = load_corpus(data).problems
-    for name, suffix in (("statement.pdf", ".pdf"), ("page.html", ".html"), ("memo.docx", ".docx")):
-        assert f"{name} is in a format not supported yet ({suffix}); add its text as a .txt or .md file" in problems
+    assert "statement.pdf is damaged: the PDF is cut off (no end-of-file marker); save or download it again" in problems
+    assert "page.html has no main text to quote (only page navigation or boilerplate)" in problems
+    assert any(p.startswith("memo.docx is damaged or not a Word document") for p in problems)

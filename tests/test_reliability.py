@@ -139,7 +139,7 @@ def test_bad_documents_are_named_and_the_rest_indexed(tmp_path, monkeypatch):
         "b-copy.txt duplicates a-good.txt",
         "binary.txt looks like a binary file, not text",
         "empty.txt is empty",
-        "huge.txt is 5,013 bytes, over the 2,000 bytes limit",
+        "huge.txt is 5,013 bytes, over the 2,000 bytes limit (MAX_DOCUMENT_MB)",
         "latin1.txt is not valid UTF-8 (byte 16)",
         "nodate.txt has no date: add a 'DATE: YYYY-MM-DD' header line or a .meta.json sidecar",
     ]

@@ -125,6 +125,7 @@ def _is_heading(line: str, following: str, blank_after: bool) -> bool:
     words = line.split()
     return (
         0 < len(words) <= 12 and len(line) < 100 and not line.endswith(_SENTENCE_END) and line[0].isupper()
+        and " | " not in line  # a table's row (documents read from PDF, HTML, Word), not a heading
         and bool(following) and (blank_after or len(line) < 0.6 * len(following))
     )
 

@@ -8,6 +8,9 @@ Three input formats are understood, chosen per file:
   optional ``Published on: <weekday>, <Month> <day>, <year>, ...`` line.
 * **Plain text**: paragraphs separated by blank lines.
 
+PDF, HTML and Word files (``formats/``) are turned into plain text first, with the title, date,
+source and author they carry as header fields; a header in their text and a sidecar override those.
+
 Any file may have a sidecar ``<file>.meta.json`` whose keys (``id``, ``title``, ``kind``,
 ``source``, ``date``) override what the file itself says; this keeps a document byte-for-byte as
 it was given while still giving it a title and source.
@@ -27,6 +30,7 @@ from datetime import datetime
 from pathlib import Path
 
 from embeddings.corpus.cleaning import comparable
+from embeddings.corpus.formats import FORMAT_SUFFIXES, Unreadable, extract
 from embeddings.corpus.records import Document, Passage
 from embeddings.corpus.splitting import ARTICLE_RE, CLAUSE_RE, split_passages
 from embeddings.errors import DocumentError
@@ -34,9 +38,10 @@ from embeddings.errors import DocumentError
 log = logging.getLogger(__name__)
 
 KINDS = ("statement", "treaty")
-DOCUMENT_SUFFIXES = (".txt", ".md")
+TEXT_SUFFIXES = (".txt", ".md")
+DOCUMENT_SUFFIXES = (*TEXT_SUFFIXES, *FORMAT_SUFFIXES)
 META_SUFFIX = ".meta.json"
-MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024  # the default of MAX_DOCUMENT_MB (embeddings/config.py)
 
 _MARKER_RE = re.compile(r"^\s*date\s+(\d{4})-(\d{2})(?:-(\d{2}))?\b\s*", re.IGNORECASE)
 _PUBLISHED_RE = re.compile(r"^\s*Published on:\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
@@ -82,14 +87,15 @@ def _valid_iso(year: str, month: str, day: str | None) -> str:
 # --------------------------------------------------------------------------- reading
 
 
-def read_document(path: Path, data_dir: Path) -> Document:
-    """Read one document file. Raises :class:`DocumentError` naming the file on bad input."""
+def read_document(path: Path, data_dir: Path, max_bytes: int | None = None) -> Document:
+    """Read one document file (text, PDF, HTML or Word, by its suffix) of at most ``max_bytes``
+    (default ``MAX_DOCUMENT_BYTES``). Raises :class:`DocumentError` naming the file on bad input."""
     name = path.relative_to(data_dir).as_posix()
-    raw, text = _read_text(path, name)
+    raw, text, found = _read_file(path, name, MAX_DOCUMENT_BYTES if max_bytes is None else max_bytes)
     meta = _read_sidecar(path, name)
     header, body = split_header(text)
-    fields = {**header, **{k.upper(): str(v) for k, v in meta.items()}}
-    date, body = _document_date(body, fields, name)
+    fields = {**found, **header, **{k.upper(): str(v) for k, v in meta.items()}}
+    date, body = _document_date(body, fields, name, sidecar_only=path.suffix.lower() in FORMAT_SUFFIXES)
 
     title_given = bool(fields.get("TITLE", "").strip())
     title = fields.get("TITLE", "").strip() or _first_line(body) or path.name.rsplit(".", 1)[0]
@@ -112,15 +118,29 @@ def read_document(path: Path, data_dir: Path) -> Document:
     )
 
 
-def _read_text(path: Path, name: str) -> tuple[bytes, str]:
-    """The file's bytes and its text with Unix line ends; a file that is unreadable, too big,
-    binary, not UTF-8 or empty raises :class:`DocumentError`."""
+def _read_file(path: Path, name: str, max_bytes: int) -> tuple[bytes, str, dict[str, str]]:
+    """The file's bytes, its text, and the metadata its format carries (none for a text file);
+    an unreadable or too big file raises :class:`DocumentError`."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise DocumentError(name, f"cannot be read ({exc.strerror or exc})") from exc
-    if len(raw) > MAX_DOCUMENT_BYTES:
-        raise DocumentError(name, f"is {_size(len(raw))}, over the {_size(MAX_DOCUMENT_BYTES)} limit")
+    if len(raw) > max_bytes:
+        raise DocumentError(name, f"is {_size(len(raw))}, over the {_size(max_bytes)} limit (MAX_DOCUMENT_MB)")
+    if path.suffix.lower() not in FORMAT_SUFFIXES:
+        return raw, _text_of(raw, name), {}
+    if not raw.strip():
+        raise DocumentError(name, "is empty")
+    try:
+        found = extract(raw, path.suffix, max_bytes)
+    except Unreadable as exc:
+        raise DocumentError(name, str(exc)) from exc
+    return raw, found.text, found.fields()
+
+
+def _text_of(raw: bytes, name: str) -> str:
+    """A text file's text with Unix line ends; a binary, not UTF-8 or empty file raises
+    :class:`DocumentError`."""
     if b"\x00" in raw[:8192]:
         raise DocumentError(name, "looks like a binary file, not text")
     try:
@@ -130,10 +150,10 @@ def _read_text(path: Path, name: str) -> tuple[bytes, str]:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise DocumentError(name, "is empty")
-    return raw, text
+    return text
 
 
-def _document_date(body: str, fields: dict[str, str], name: str) -> tuple[str, str]:
+def _document_date(body: str, fields: dict[str, str], name: str, sidecar_only: bool = False) -> tuple[str, str]:
     """The document's date and its body without the date marker and ``Published on:`` line:
     the ``DATE`` field if it parses, else the most precise of those two; none raises."""
     date = ""
@@ -151,9 +171,8 @@ def _document_date(body: str, fields: dict[str, str], name: str) -> tuple[str, s
     if fields.get("DATE"):
         date = parse_date(fields["DATE"]) or date
     if not date:
-        raise DocumentError(
-            name, "has no date: add a 'DATE: YYYY-MM-DD' header line or a .meta.json sidecar"
-        )
+        where = "a .meta.json sidecar" if sidecar_only else "a 'DATE: YYYY-MM-DD' header line or a .meta.json sidecar"
+        raise DocumentError(name, f"has no date: add {where}")
     return date, body
 
 
@@ -242,20 +261,22 @@ def iter_document_files(data_dir: Path) -> Iterable[Path]:
 
 def unsupported_files(data_dir: Path) -> list[str]:
     """One line per file in ``data_dir`` in a format not read (yet), so that none is ignored
-    without a word: "statement.pdf is in a format not supported yet (.pdf); ..."."""
+    without a word: "statement.odt is in a format not supported yet (.odt); ..."."""
     out = []
     for path in sorted(data_dir.iterdir()):
         if path.name.startswith(".") or path.name.endswith(META_SUFFIX) or not path.is_file():
             continue
         if path.suffix.lower() not in DOCUMENT_SUFFIXES:
             kind = path.suffix.lower() or "no file extension"
-            out.append(f"{path.name} is in a format not supported yet ({kind}); add its text as a .txt or .md file")
+            out.append(f"{path.name} is in a format not supported yet ({kind}); "
+                       "add it as a .txt, .md, .pdf, .html or .docx file")
     return out
 
 
-def load_corpus(data_dir: Path) -> LoadReport:
-    """Read every document in ``data_dir``; a bad file is reported by name and skipped, and so is
-    a file in a format not read."""
+def load_corpus(data_dir: Path, max_bytes: int | None = None) -> LoadReport:
+    """Read every document in ``data_dir`` (each of at most ``max_bytes``, default
+    ``MAX_DOCUMENT_BYTES``); a bad file is reported by name and skipped, and so is a file in a
+    format not read."""
     if not data_dir.is_dir():
         raise DocumentError(str(data_dir), "is not a folder (set DATA_DIR)")
     documents: list[Document] = []
@@ -271,7 +292,7 @@ def load_corpus(data_dir: Path) -> LoadReport:
             resolved = path.resolve()
             if not resolved.is_relative_to(root) or not resolved.is_file():
                 raise DocumentError(name, "points outside DATA_DIR or is not a file; refused")
-            doc = read_document(path, data_dir)
+            doc = read_document(path, data_dir, max_bytes)
             if doc.id in seen_ids:
                 raise DocumentError(name, f"has the same id {doc.id!r} as {seen_ids[doc.id]}")
             body_hash = hashlib.sha256(doc.body.strip().encode()).hexdigest()

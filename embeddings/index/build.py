@@ -125,6 +125,7 @@ def build_index(
     multilingual=None,
     multilingual_cache: Path | None = None,
     vector_cache: Path | None = None,
+    max_document_bytes: int | None = None,
 ) -> BuildSummary:
     """Build or update the index from ``data_dir``; swap it in atomically when complete.
 
@@ -133,12 +134,13 @@ def build_index(
     model the encoder's model was fine-tuned from. ``progress(done, total, what)`` hears how far
     the embedding is: "texts" (passages and sentences), then "multilingual vectors".
     ``vector_cache`` and ``multilingual_cache`` are files of vectors by text hash kept across
-    index folders (``embeddings.index.vector_cache``).
+    index folders (``embeddings.index.vector_cache``). A document file over
+    ``max_document_bytes`` (default ``documents.MAX_DOCUMENT_BYTES``) is skipped.
     """
     started = time.perf_counter()
     with build_lock(index_dir):
         remove_stale(index_dir)
-        report = _read_corpus(data_dir)
+        report = _read_corpus(data_dir, max_document_bytes)
         cache, previous = _load_cache(index_dir, encoder.fingerprint)
         if not force and _unchanged(previous, report, multilingual):
             return BuildSummary(
@@ -166,11 +168,11 @@ def build_index(
         )
 
 
-def _read_corpus(data_dir: Path) -> LoadReport:
+def _read_corpus(data_dir: Path, max_bytes: int | None = None) -> LoadReport:
     """The documents of ``data_dir``; BuildFailed if not one passage could be read."""
-    report = load_corpus(data_dir)
+    report = load_corpus(data_dir, max_bytes)
     if not report.passages:
-        detail = "; ".join(report.problems) or f"no .txt or .md files in {data_dir}"
+        detail = "; ".join(report.problems) or f"no .txt, .md, .pdf, .html or .docx files in {data_dir}"
         raise BuildFailed(f"no document could be indexed ({detail})")
     return report
 
