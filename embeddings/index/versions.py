@@ -26,8 +26,8 @@ def rules_digest() -> str:
     files are unchanged; the vectors of unchanged passages are reused, so this costs seconds."""
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    for file in sorted([*(here.parent / "corpus").glob("*.py"), here / "build.py"]):
-        digest.update(file.name.encode() + file.read_bytes())
+    for file in sorted([*(here.parent / "corpus").rglob("*.py"), here / "build.py"]):
+        digest.update(file.relative_to(here.parent).as_posix().encode() + file.read_bytes())
     return digest.hexdigest()[:16]
 
 
