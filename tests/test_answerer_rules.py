@@ -134,6 +134,9 @@ def test_names_are_countries_or_capitalised_where_no_sentence_starts():
     assert names_never_used(("licences",), "Who Grants New Licences To Boats?") == ()  # Title Case says nothing
     assert names_never_used(("doctors", "hunger"), "what does the resolution say about doctors and hunger") == ()
     assert names_never_used(("psaki",), "What did Psaki say?", frozenset({"psaki"})) == ()  # a known speaker
+    assert names_never_used(("icj",), "is the ICJ order binding?") == ()  # an acronym may be spelt out
+    assert names_never_used(("erdogan", "war"), "what did erdogan say about the war") == ("erdogan",)
+    assert names_never_used(("turkish", "war"), "has the turkish president said anything") == ("turkish",)
 
 
 def test_month_names_are_dates_not_voices():

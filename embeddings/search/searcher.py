@@ -260,8 +260,10 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages):
         tentative = answered and not overview and signals["probability"] < confident_level(self.params, threshold)
         unmatched = self.unmatched(answer.query, answer.scope) if documents is None and (
             tentative or not answered) else ()
-        if tentative and names_never_used(unmatched, answer.question, self.library.names):  # nothing to quote
-            answered = tentative = False
+        if answered and not overview:  # a name no passage of the scope uses: nothing to quote about it
+            asked = unmatched or self.unmatched(answer.query, answer.scope)
+            if names_never_used(asked, answer.question, self.library.names):
+                answered, tentative, unmatched = False, False, asked
         return SearchResult(answer.question, answered, hits, "" if answered else "off-topic", signals,
                             tentative=tentative, unmatched=unmatched)
 

@@ -4,7 +4,9 @@
   bushel today", "a cuánto está hoy el dólar"). The library holds dated statements; nothing in
   them is today's figure, and a passage about prices in 2022 would mislead.
 * a question that turns on a **name the library never uses** (a country, or a word the asker
-  typed capitalised mid-sentence: "When did Finland join NATO?", "How many Patriot batteries...").
+  typed capitalised mid-sentence, not an acronym, or the one said to speak: "When did Finland join
+  NATO?", "How many Patriot batteries...", "what did erdogan say"): the passages found are about
+  something else, however near they score.
   The nearest passage is about something else; no quote can be about what no document names.
 
 Both are rules about questions, true of any library: no document, phrase or speaker is named here.
@@ -40,6 +42,10 @@ cena ceny cenę koszt kurs giełda gielda akcje pogoda temperatura wynik dolar e
 ціна ціни ціну вартість курс біржа акції погода температура рахунок долар євро рубль гривня
 """.split())
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+# Who is asked about: "what did <erdogan> say", "has <the turkish president> announced".
+_SPEAKER = re.compile(r"\b(?:did|does|do|has|have|had|will|would)\s+(?P<who>(?:[\w'’-]+\s+){0,3}?[\w'’-]+)\s+"
+                      r"(?:say|said|announce|announced|declare|declared|tell|told|state|stated|think|write|wrote|"
+                      r"claim|claimed|warn|warned|promise|promised|propose|proposed)\b", re.IGNORECASE)
 # A capital after these starts a sentence, not a name.
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“(]\s*)$")
 
@@ -52,13 +58,16 @@ def asks_live_figure(question: str) -> bool:
 
 def names_never_used(unmatched: tuple[str, ...], question: str, known: frozenset[str] = frozenset()) -> tuple[str, ...]:
     """Of the question's words no passage uses (``unmatched``), those that are names: a country's
-    name, or a word typed capitalised where no sentence starts; not those of ``known`` (the names
+    name, a word typed capitalised where no sentence starts, or who the question says spoke ("what
+    did erdogan say"); not those of ``known`` (the names
     in the library's titles and of its speakers, which a transcript's text may never write)."""
     typed = list(_WORD.finditer(question))
-    capitalised = {m.group(0).lower() for m in typed
-                   if m.group(0)[0].isupper() and not _SENTENCE_START.search(question[:m.start()])}
+    capitalised = {m.group(0).lower() for m in typed  # not an acronym: "ICJ" may be spelt out in the texts
+                   if m.group(0)[0].isupper() and not m.group(0).isupper()
+                   and not _SENTENCE_START.search(question[:m.start()])}
     if len(capitalised) * 2 > len(typed):  # Written In Title Case: capitals say nothing
         capitalised = set()
+    capitalised |= {w.lower() for m in _SPEAKER.finditer(question) for w in _WORD.findall(m.group("who"))}
     out = []
     for word in unmatched:
         bare = re.sub(r"['’]s$", "", word.lower())
