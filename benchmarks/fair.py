@@ -38,6 +38,11 @@ FRESH = ROOT / "embeddings" / "eval" / "fresh"
 LIBRARY = (ROOT / "data", ROOT / "tests" / "fixtures" / "library", FRESH / "documents")
 
 
+def question_file(name: str) -> str:
+    """"dev" -> library_dev.jsonl, "shipped-dev" -> shipped_dev.jsonl."""
+    return f"{name.replace('-', '_')}.jsonl" if name.startswith("shipped") else f"library_{name}.jsonl"
+
+
 def library_data(target: Path) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     for folder in LIBRARY:
@@ -84,10 +89,12 @@ def figures(outcomes, path_of: dict[str, str]) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", choices=("dev", "final"), default="dev")
+    parser.add_argument("--set", choices=("dev", "final", "shipped-dev", "shipped-final"), default="dev",
+                        help="dev/final: the library questions; shipped-*: those about data/ (the statement, treaties)")
     parser.add_argument("--index-dir", help="keep the library's index here between runs")
     parser.add_argument("--misses", action="store_true", help="list the questions answered wrong")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--model", help="score this model folder (benchmarks/pseudo.py writes one), not the served one")
     parser.add_argument("--approach", choices=list(APPROACHES), default="served",
                         help="how passages are indexed (see APPROACHES); use a new --index-dir for each")
     args = parser.parse_args()
@@ -101,12 +108,17 @@ def main() -> int:
         index_dir = args.index_dir or str(Path(tmp) / "index")
         settings = EngineSettings.from_env({**os.environ, "DATA_DIR": str(data), "INDEX_DIR": index_dir,
                                             "MODEL_DIR": str(shipped.model_dir)})
-        engine = Engine(settings)
+        encoder = None
+        if args.model:
+            from embeddings.encoders.choice import make_encoder
+
+            encoder = make_encoder(args.model, settings.encoder, Path(args.model).parent / ".onnx-cache")
+        engine = Engine(settings, encoder=encoder)
         engine.load()
         # a file skipped as a copy of another is asked about as that other file
         copies = dict(re.findall(r"^(\S+) duplicates (\S+)", "\n".join(engine.problems()), re.MULTILINE))
         rows = [replace(r, file=copies.get(r.file, r.file))
-                for r in load_rows([FRESH / f"library_{args.set}.jsonl"], shipped=False)]
+                for r in load_rows([FRESH / question_file(args.set)], shipped=False)]
         rows = resolve_quotes(rows, engine.index)
         outcomes = run_pipeline(engine, rows)
         path_of = {d["id"]: d.get("path", "") for d in engine.index.manifest.get("documents", [])}
@@ -120,7 +132,7 @@ def main() -> int:
         if args.json:
             print(json.dumps(report))
         else:
-            print(f"library_{args.set}.jsonl, approach {args.approach}, model {report['model']}")
+            print(f"{question_file(args.set)}, approach {args.approach}, model {report['model']}")
             print(f"  {'':<20}{'answerable':>11}{'recall@1':>10}{'recall@3':>10}{'right doc':>10}"
                   f"{'false ref.':>11}{'off-topic':>10}{'refused':>9}")
             for name in ["all"] + sorted(k for k in report if k.startswith(("type", "lang"))):
