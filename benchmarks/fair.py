@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from embeddings.config import EngineSettings  # noqa: E402
 from embeddings.index import build  # noqa: E402
+from embeddings.index.load import passage_context  # noqa: E402
 from embeddings.labels import load_rows, resolve_quotes  # noqa: E402
 from embeddings.training.evaluate import metrics, run_pipeline  # noqa: E402
 
@@ -53,28 +54,23 @@ def library_data(target: Path) -> Path:
 
 
 # Ways to let the index know a passage's document without labelled questions, compared here on
-# the same questions before one is adopted (docs/quality.md). "served": the code as it is.
-def _context(passage) -> str:
-    return ", ".join(x for x in (passage.title, passage.section, passage.speaker) if x)
-
-
-def _context_units(passage) -> list[str]:
-    """One more unit per statement passage: the passage after its document's title (and section,
-    speaker), as treaty articles are embedded after their treaty's name."""
+# the same questions (docs/quality.md). "served": the code as it is (since RULE_VERSION 4, a context
+# unit per statement passage: index.load.passage_units); "plain-units": as it was before, without.
+def _plain_units(passage) -> list[str]:
     units = _SERVED_UNITS(passage)
-    return units + [f"{_context(passage)}: {passage.text}"] if passage.kind == "statement" else units
+    return units[:-1] if passage.kind == "statement" else units
 
 
 def _context_words(passage) -> str:
     """BM25 reads the title (and section, speaker) with each statement passage."""
     text = _SERVED_WORDS(passage)
-    return f"{_context(passage)} {text}" if passage.kind == "statement" else text
+    return f"{passage_context(passage)} {text}" if passage.kind == "statement" else text
 
 
 _SERVED_UNITS, _SERVED_WORDS = build.passage_units, build.lexical_text
-APPROACHES = {"served": {}, "context-units": {"passage_units": _context_units},
-              "context-words": {"lexical_text": _context_words},
-              "context-both": {"passage_units": _context_units, "lexical_text": _context_words}}
+APPROACHES = {"served": {}, "plain-units": {"passage_units": _plain_units},
+              "plain-units-context-words": {"passage_units": _plain_units, "lexical_text": _context_words},
+              "context-both": {"lexical_text": _context_words}}
 
 
 def figures(outcomes, path_of: dict[str, str]) -> dict:

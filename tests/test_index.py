@@ -92,7 +92,7 @@ def test_incremental_rebuild_embeds_only_new_text(fresh_settings, encoder, monke
     (fresh_settings.data_dir / "vilnius.txt").write_text(new_text, "utf-8")
     second = build_index(fresh_settings.data_dir, fresh_settings.index_dir, encoder)
     assert (second.documents, second.added, second.removed) == (3, 2, 0)
-    assert second.embedded == 2  # two one-sentence paragraphs; everything else came from the cache
+    assert second.embedded == 4  # two one-sentence paragraphs, each also after its title; the rest cached
     (fresh_settings.data_dir / "vilnius.txt").unlink()
     third = build_index(fresh_settings.data_dir, fresh_settings.index_dir, encoder)
     assert (third.added, third.removed, third.embedded) == (0, 2, 0)

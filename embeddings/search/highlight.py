@@ -62,9 +62,10 @@ class Highlighting:
         own answer. Always a verbatim substring of the passage."""
         parts = sentences(passage.text)
         first, last = int(self.index.unit_start[number]), int(self.index.unit_start[number + 1])
-        if len(parts) < 2 or last - first != len(parts) + 1:
+        if len(parts) < 2 or last - first < len(parts) + 1:
             return passage.text
-        scores = np.asarray(self.index.vectors[first + 1:last] @ vector, dtype=np.float64)
+        # The units after the whole passage: its sentences, then (a statement's) the context unit.
+        scores = np.asarray(self.index.vectors[first + 1:first + 1 + len(parts)] @ vector, dtype=np.float64)
         if query_tokens:  # the sentence that shares the question's words, among close ones
             wanted = set(query_tokens)
             scores += HIGHLIGHT_WORD_WEIGHT * np.array([len(wanted & set(tokens(part))) / len(wanted)
