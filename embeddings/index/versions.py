@@ -21,12 +21,13 @@ log = logging.getLogger(__name__)
 
 @cache
 def rules_digest() -> str:
-    """A digest of the code that reads documents and builds an index from them: an index built by
-    other rules (an upgrade that splits or names voices differently) is rebuilt even though its
-    files are unchanged; the vectors of unchanged passages are reused, so this costs seconds."""
+    """A digest of the code that reads documents and builds an index from them (what is embedded
+    for a passage is load.py's): an index built by other rules (an upgrade that splits, embeds or
+    names voices differently) is rebuilt even though its files are unchanged; the vectors of
+    unchanged texts are reused, so this costs seconds."""
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    for file in sorted([*(here.parent / "corpus").rglob("*.py"), here / "build.py"]):
+    for file in sorted([*(here.parent / "corpus").rglob("*.py"), here / "build.py", here / "load.py"]):
         digest.update(file.relative_to(here.parent).as_posix().encode() + file.read_bytes())
     return digest.hexdigest()[:16]
 
