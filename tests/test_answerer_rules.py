@@ -121,6 +121,9 @@ def test_the_console_reads_options_and_explains_what_it_cannot_do():
     ("What does NATO demand that Russia do now?", False),  # now, but no figure
     ("What did the G7 say about energy prices?", False),  # a figure, but not now
     ("How strong are Ukraine's forces today compared with 2014?", False),
+    ("is the war in ukraine over yet", True),
+    ("¿ya terminó la guerra?", True),
+    ("Did NATO say the war would be over soon?", False),
 ])
 def test_a_live_figure_is_told_from_a_question_about_now(question, live):
     assert asks_live_figure(question) is live

@@ -167,10 +167,12 @@ class Library:
         return Focus(frozenset(pool) if restricted else None, preferred, span, terms, "", note)
 
     def live_note(self) -> str:
-        """Why a live figure ("the wheat price today") is not answered: no dated statement holds it."""
+        """Why a live figure ("the wheat price today", "is it over yet") is not answered: no dated
+        statement holds it."""
         newest = max((d.span.end for d in self._docs.values() if d.span), default=None)
         dated = f" (the newest of {describe_span(newest, newest)})" if newest else ""
-        return f"The library holds dated statements{dated}: none can tell today's prices, rates, scores or weather."
+        return (f"The library holds dated statements{dated}: none can tell how things stand today "
+                "(prices, rates, scores, the weather, whether something is over).")
 
     def _event(self, question: str) -> Span | None:
         """The span of "before / after the <event>": the event is the statements whose titles hold

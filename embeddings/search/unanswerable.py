@@ -1,8 +1,9 @@
 """Questions no passage can answer, however near a passage scores:
 
 * a **live figure**: a price, a rate, a score or the weather *now* ("what's the wheat price per
-  bushel today", "a cuánto está hoy el dólar"). The library holds dated statements; nothing in
-  them is today's figure, and a passage about prices in 2022 would mislead.
+  bushel today", "a cuánto está hoy el dólar"), or whether something is over by now ("is the war
+  over yet"). The library holds dated statements; nothing in them tells today's state, and a
+  passage about prices in 2022 would mislead.
 * a question that turns on a **name the library never uses** (a country, or a word the asker
   typed capitalised mid-sentence, not an acronym, or the one said to speak: "When did Finland join
   NATO?", "How many Patriot batteries...", "what did erdogan say"): the passages found are about
@@ -41,6 +42,10 @@ cena ceny cenę koszt kurs giełda gielda akcje pogoda temperatura wynik dolar e
 цена цены цену стоимость курс биржа акции погода температура счёт счет доллар евро рубль
 ціна ціни ціну вартість курс біржа акції погода температура рахунок долар євро рубль гривня
 """.split())
+# Whether something is over by now: "is the war over yet", "has it ended already", "ya terminó".
+_OVER_YET = re.compile(r"\b(?:over|ended|finished|done)\s+(?:yet|already|by now|now)\b|\bstill\s+(?:going on|ongoing)\b"
+                       r"|\b(?:ya|déjà|schon|już|уже|вже)\s+(?:terminó|termino|acabó|finie?|fini|vorbei|zu ende|"
+                       r"skończyła|skonczyla|skończył|закончилась|закінчилася|закінчилась)", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 # Who is asked about: "what did <erdogan> say", "has <the turkish president> announced".
 _SPEAKER = re.compile(r"\b(?:did|does|do|has|have|had|will|would)\s+(?P<who>(?:[\w'’-]+\s+){0,3}?[\w'’-]+)\s+"
@@ -51,9 +56,11 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“(]\s*)$")
 
 
 def asks_live_figure(question: str) -> bool:
-    """Whether the question asks for a figure as it is now ("the euro to ruble rate right now")."""
+    """Whether the question asks for a figure as it is now ("the euro to ruble rate right now"),
+    or whether something is over by now ("is the war over yet")."""
     found = {w.lower() for w in _WORD.findall(question)}
-    return bool(found & _LIVE_WORDS) and bool(found & _NOW_WORDS or _NOW_PHRASES.search(question))
+    return (bool(found & _LIVE_WORDS) and bool(found & _NOW_WORDS or _NOW_PHRASES.search(question))) \
+        or bool(_OVER_YET.search(question))
 
 
 def names_never_used(unmatched: tuple[str, ...], question: str, known: frozenset[str] = frozenset()) -> tuple[str, ...]:
