@@ -13,6 +13,21 @@ class DocumentError(EngineError):
     def __init__(self, name: str, problem: str) -> None:
         super().__init__(f"{name} {problem}")
         self.name = name
+        self.problem = problem
+
+
+class NotAdded(EngineError):
+    """A document (a file or a link) was refused; DATA_DIR is as it was. The message names what
+    was given and why."""
+
+    def __init__(self, given: str, problem: str) -> None:
+        super().__init__(f"not added: {given} {problem}")
+        self.given = given
+        self.problem = problem
+
+
+class UnknownDocument(EngineError):
+    """No document of the library has the id (or file name) given."""
 
 
 class IndexDamaged(EngineError):

@@ -52,6 +52,13 @@ _AGREEMENT_TITLE_RE = re.compile(
     r"\b(?:treaty|treaties|charter|act|memorandum|protocol|agreements?|accords?|convention)\b", re.IGNORECASE)
 # Of a document's passages, this share equal to another document's makes it a duplicate.
 DUPLICATE_SHARE = 0.8
+# Sidecar keys of a document added by its link that say how its fetching went, not what it is: a
+# change to them alone is no change to the document.
+LINK_STATE_KEYS = frozenset({"fetched", "etag", "last_modified", "stale"})
+
+
+class Undated(DocumentError):
+    """A document with no date in its text, header or sidecar."""
 
 
 # --------------------------------------------------------------------------- dates
@@ -92,7 +99,7 @@ def read_document(path: Path, data_dir: Path, max_bytes: int | None = None) -> D
     (default ``MAX_DOCUMENT_BYTES``). Raises :class:`DocumentError` naming the file on bad input."""
     name = path.relative_to(data_dir).as_posix()
     raw, text, found = _read_file(path, name, MAX_DOCUMENT_BYTES if max_bytes is None else max_bytes)
-    meta = _read_sidecar(path, name)
+    meta = read_sidecar(path, name)
     header, body = split_header(text)
     fields = {**found, **header, **{k.upper(): str(v) for k, v in meta.items()}}
     date, body = _document_date(body, fields, name, sidecar_only=path.suffix.lower() in FORMAT_SUFFIXES)
@@ -110,12 +117,18 @@ def read_document(path: Path, data_dir: Path, max_bytes: int | None = None) -> D
         source=source,
         date=date,
         path=name,
-        sha256=hashlib.sha256(raw + json.dumps(meta, sort_keys=True).encode()).hexdigest(),
+        sha256=_sha256(raw, meta),
         body=body,
         extra=extra,
         kind_source=kind_source,
         title_given=title_given,
     )
+
+
+def _sha256(raw: bytes, meta: dict) -> str:
+    """What the document is made of: its bytes and its sidecar, without the state of its fetching."""
+    kept = {key: value for key, value in meta.items() if key not in LINK_STATE_KEYS}
+    return hashlib.sha256(raw + json.dumps(kept, sort_keys=True).encode()).hexdigest()
 
 
 def _read_file(path: Path, name: str, max_bytes: int) -> tuple[bytes, str, dict[str, str]]:
@@ -172,7 +185,7 @@ def _document_date(body: str, fields: dict[str, str], name: str, sidecar_only: b
         date = parse_date(fields["DATE"]) or date
     if not date:
         where = "a .meta.json sidecar" if sidecar_only else "a 'DATE: YYYY-MM-DD' header line or a .meta.json sidecar"
-        raise DocumentError(name, f"has no date: add {where}")
+        raise Undated(name, f"has no date: add {where}")
     return date, body
 
 
@@ -203,8 +216,15 @@ def _size(n: int) -> str:
     return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n:,} bytes"
 
 
-def _read_sidecar(path: Path, name: str) -> dict:
-    sidecar = path.with_name(path.name.rsplit(".", 1)[0] + META_SUFFIX)
+def sidecar_of(path: Path) -> Path:
+    """Where a document file's sidecar is: ``statement.pdf`` -> ``statement.meta.json``."""
+    return path.with_name(path.name.rsplit(".", 1)[0] + META_SUFFIX)
+
+
+def read_sidecar(path: Path, name: str) -> dict:
+    """The keys of a document file's sidecar (none if it has none); an unreadable one raises
+    :class:`DocumentError` naming ``name``."""
+    sidecar = sidecar_of(path)
     if not sidecar.exists():
         return {}
     try:
@@ -240,6 +260,48 @@ def _first_line(body: str) -> str:
 
 
 # --------------------------------------------------------------------------- passages
+
+
+class Duplicate(DocumentError):
+    """A document that repeats one admitted before it (its text, or most of its passages); ``of``
+    is that document."""
+
+    def __init__(self, name: str, problem: str, of: Document) -> None:
+        super().__init__(name, problem)
+        self.of = of
+
+
+class Shelf:
+    """The documents a build admits, in file-name order: a file is refused when it has the same
+    id as one before it, the same text, no passages, or mostly (``DUPLICATE_SHARE``) the same
+    passages, case, quotes and spacing aside, so that no reply quotes the same words twice."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, Document] = {}
+        self._bodies: dict[str, Document] = {}
+        self._texts: dict[str, tuple[Document, set[str]]] = {}  # document file -> its passages, normalised
+
+    def admit(self, doc: Document, passages: list[Passage]) -> None:
+        """Put ``doc`` on the shelf, or raise :class:`DocumentError` (:class:`Duplicate` for a
+        repeat) naming its file and why."""
+        name = doc.path
+        if doc.id in self._ids:
+            raise DocumentError(name, f"has the same id {doc.id!r} as {self._ids[doc.id].path}")
+        body_hash = hashlib.sha256(doc.body.strip().encode()).hexdigest()
+        if body_hash in self._bodies:
+            other = self._bodies[body_hash]
+            raise Duplicate(name, f"duplicates {other.path}", other)
+        if not passages:
+            raise DocumentError(name, "has no text passages")
+        mine = {comparable(p.text) for p in passages}
+        for other_name, (other, theirs) in self._texts.items():
+            shared = len(mine & theirs)
+            if shared >= DUPLICATE_SHARE * len(mine):
+                raise Duplicate(name, f"duplicates {other_name} ({shared} of its {len(mine)} passages "
+                                      "are the same text); indexed once, as that file", other)
+        self._ids[doc.id] = doc
+        self._bodies[body_hash] = doc
+        self._texts[name] = (doc, mine)
 
 
 @dataclass
@@ -282,9 +344,7 @@ def load_corpus(data_dir: Path, max_bytes: int | None = None) -> LoadReport:
     documents: list[Document] = []
     passages: list[Passage] = []
     problems: list[str] = unsupported_files(data_dir)
-    seen_ids: dict[str, str] = {}
-    seen_hashes: dict[str, str] = {}
-    texts_of: dict[str, set[str]] = {}  # document file -> its passages, normalised
+    shelf = Shelf()
     root = data_dir.resolve()
     for path in iter_document_files(data_dir):
         name = path.name
@@ -293,20 +353,8 @@ def load_corpus(data_dir: Path, max_bytes: int | None = None) -> LoadReport:
             if not resolved.is_relative_to(root) or not resolved.is_file():
                 raise DocumentError(name, "points outside DATA_DIR or is not a file; refused")
             doc = read_document(path, data_dir, max_bytes)
-            if doc.id in seen_ids:
-                raise DocumentError(name, f"has the same id {doc.id!r} as {seen_ids[doc.id]}")
-            body_hash = hashlib.sha256(doc.body.strip().encode()).hexdigest()
-            if body_hash in seen_hashes:
-                raise DocumentError(name, f"duplicates {seen_hashes[body_hash]}")
             doc_passages = split_passages(doc)
-            if not doc_passages:
-                raise DocumentError(name, "has no text passages")
-            mine = {comparable(p.text) for p in doc_passages}
-            for other, theirs in texts_of.items():
-                shared = len(mine & theirs)
-                if shared >= DUPLICATE_SHARE * len(mine):
-                    raise DocumentError(name, f"duplicates {other} ({shared} of its {len(mine)} passages "
-                                              "are the same text); indexed once, as that file")
+            shelf.admit(doc, doc_passages)
         except DocumentError as exc:
             log.warning("skipped %s", exc)
             problems.append(str(exc))
@@ -315,9 +363,6 @@ def load_corpus(data_dir: Path, max_bytes: int | None = None) -> LoadReport:
             log.exception("skipped %s: unexpected error", name)
             problems.append(f"{name} could not be read ({type(exc).__name__}: {exc})")
             continue
-        seen_ids[doc.id] = name
-        seen_hashes[body_hash] = name
-        texts_of[name] = mine
         documents.append(doc)
         passages.extend(doc_passages)
     return LoadReport(documents, passages, problems)
