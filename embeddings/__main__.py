@@ -1,4 +1,4 @@
-"""Command line: ``python -m embeddings build|ask|sources|evaluate|train``.
+"""Command line: ``python -m embeddings build|ask|sources|add|remove|refresh|evaluate|train``.
 
 (The speed benchmark is ``benchmarks/bench.py``: it also times the Discord reply rendering.)"""
 
@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator
 from embeddings.config import EngineSettings, SettingsError, folder_error
 from embeddings.errors import EngineError
 from embeddings.labels import LabelError
+from embeddings.library_admin import commands as library
+from embeddings.library_admin import link_fields
 from embeddings.query import Query
 from embeddings.search.results import SCOPES, SearchResult
 
@@ -28,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = parser.add_subparsers(dest="command", required=True)
     # in the order `--help` lists the subcommands
-    for add in (_build_arguments, _ask_arguments, _timeline_arguments, _sources_arguments,
+    for add in (_build_arguments, _ask_arguments, _timeline_arguments, _sources_arguments, library.add_arguments,
                 _evaluate_arguments, _prepare_arguments, _train_arguments):
         add(sub.add_parser)
     return parser
@@ -61,7 +63,8 @@ def _timeline_arguments(add_parser: Callable[..., argparse.ArgumentParser]) -> N
 def _sources_arguments(add_parser: Callable[..., argparse.ArgumentParser]) -> None:
     sources = add_parser("sources", help="list the indexed documents and the skipped files")
     sources.add_argument("--json", action="store_true",
-                         help="one JSON object per document, then one {file, skipped} per skipped file")
+                         help="one JSON object per document (with its format, and for a link its url, when it was "
+                              "fetched and whether it is stale), then one {file, skipped} per skipped file")
 
 
 def _evaluate_arguments(add_parser: Callable[..., argparse.ArgumentParser]) -> None:
@@ -171,14 +174,15 @@ def _run_sources(settings: EngineSettings, args: argparse.Namespace) -> int:
     engine = _engine(settings)
     if args.json:
         for s in engine.sources():
-            print(json.dumps(s.to_dict(), ensure_ascii=False))
+            print(json.dumps({**s.to_dict(), **link_fields(settings.data_dir, s.path)}, ensure_ascii=False))
         for problem in engine.problems():
             file, _, reason = problem.partition(" ")
             print(json.dumps({"file": file, "skipped": reason}, ensure_ascii=False))
         return 0
     for s in engine.sources():
         kind = f"{s.kind} ({s.kind_source})"
-        mark = "  [partial]" if s.partial else ""
+        link = link_fields(settings.data_dir, s.path)
+        mark = ("  [partial]" if s.partial else "") + ("  [stale link]" if link.get("stale") else "")
         print(f"{s.date:<10}  {kind:<20}  {s.passages:>4} passages  {s.title}  [{s.id}]{mark}")
     for problem in engine.problems():
         print(f"skipped: {problem}")
@@ -214,6 +218,9 @@ _COMMANDS: dict[str, Callable[[EngineSettings, argparse.Namespace], int]] = {
     "ask": _run_ask,
     "timeline": _run_timeline,
     "sources": _run_sources,
+    "add": library.run_add,
+    "remove": library.run_remove,
+    "refresh": library.run_refresh,
     "evaluate": _run_evaluate,
     "prepare": _run_prepare,
     "train": _run_train,

@@ -97,6 +97,16 @@ class EngineEnv(EnvModel):
         20, "Largest document file read from DATA_DIR, in MB (.txt, .md, .pdf, .html, .docx); a larger one is "
         "skipped and named in the build's problems. A .docx may unpack to five times this.",
         valid="a number of MB above 0, at most 2048", gt=0, le=2048)
+    FETCH_TIMEOUT: float = setting(
+        20, "Seconds a document added by its link (`python -m embeddings add URL`) may take to download, and "
+        "so may each refresh of it.", valid="a number of seconds above 0, at most 600", gt=0, le=600)
+    REFRESH_HOURS: float = setting(
+        24, "Hours after which `python -m embeddings refresh` fetches a document added by its link again: a "
+        "changed page is indexed anew, a vanished one keeps its last text, marked stale. 0: never.",
+        valid="a number of hours from 0 to 8760", ge=0, le=8760)
+    ALLOW_PRIVATE_URLS: bool = setting(
+        False, "1: a link may point to this machine or a private network (a local test server, an intranet). "
+        "Off, so that adding a link cannot make the bot read internal services.", valid="1 or 0", shown="0")
 
     _case = field_validator("ENCODER", "FINE_TUNE", "MULTILINGUAL", mode="before")(_lower)
 
@@ -112,6 +122,9 @@ class EngineSettings:
     model_dir: Path | None = None  # trained models and ONNX exports; default INDEX_DIR/.models
     multilingual: str = "on"  # "on": questions in other languages go to multilingual-e5 (embeddings.multilingual)
     max_document_mb: float = 20.0  # a document file larger than this is skipped (MAX_DOCUMENT_MB)
+    fetch_timeout: float = 20.0  # seconds a link's download may take (FETCH_TIMEOUT)
+    refresh_hours: float = 24.0  # a link older than this is fetched again by `refresh`; 0: never
+    allow_private_urls: bool = False  # links to loopback and private addresses allowed (ALLOW_PRIVATE_URLS)
 
     def __post_init__(self) -> None:
         if self.model_dir is None:
@@ -136,6 +149,9 @@ class EngineSettings:
             model_dir=Path(v.MODEL_DIR).expanduser() if v.MODEL_DIR else None,
             multilingual=v.MULTILINGUAL,
             max_document_mb=v.MAX_DOCUMENT_MB,
+            fetch_timeout=v.FETCH_TIMEOUT,
+            refresh_hours=v.REFRESH_HOURS,
+            allow_private_urls=v.ALLOW_PRIVATE_URLS,
         )
 
     @property

@@ -381,7 +381,7 @@ class Engine:
     def sources(self) -> list[SourceInfo]:
         return [
             SourceInfo(d["id"], d["title"], d["kind"], d["date"], d["source"], d["passages"],
-                       d.get("kind_source", "given"), d.get("completeness", ""))
+                       d.get("kind_source", "given"), d.get("completeness", ""), d.get("path", ""))
             for d in self.index.manifest.get("documents", [])
         ]
 

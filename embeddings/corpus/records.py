@@ -6,6 +6,15 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+# A document file's suffix -> its format, as `sources --json` names it.
+FORMAT_OF_SUFFIX = {".txt": "txt", ".md": "md", ".pdf": "pdf", ".html": "html", ".htm": "html", ".docx": "docx"}
+
+
+def format_of_file(name: str) -> str:
+    """The format of a document file, by its suffix: txt, md, pdf, html or docx ("" if none)."""
+    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    return FORMAT_OF_SUFFIX.get(suffix, "")
+
 
 def is_partial(completeness: str) -> bool:
     """The file says it holds only part of the text (``COMPLETENESS: PARTIAL ...``)."""
@@ -100,12 +109,18 @@ class SourceInfo:
     passages: int
     kind_source: str = "given"  # "given" by the file, or "inferred" from its text
     completeness: str = ""
+    path: str = ""  # its file in DATA_DIR
 
     @property
     def partial(self) -> bool:
         return is_partial(self.completeness)
 
+    @property
+    def format(self) -> str:
+        return format_of_file(self.path)
+
     def to_dict(self) -> dict:
         return {"id": self.id, "title": self.title, "kind": self.kind, "kind_source": self.kind_source,
                 "date": self.date, "source": self.source, "passages": self.passages,
-                "completeness": self.completeness, "partial": self.partial}
+                "completeness": self.completeness, "partial": self.partial, "file": self.path,
+                "format": self.format}
