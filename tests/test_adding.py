@@ -21,7 +21,7 @@ from embeddings.errors import NotAdded, UnknownDocument
 from embeddings.library_admin import add_document, remove_document
 from embeddings.library_admin.fetch import not_public
 
-from .conftest import DATA, LIBRARY, STATEMENT_FILE, copy_data
+from .conftest import DATA, LIBRARY, STATEMENT_FILE, copy_data, settings_env
 from .formats_fixtures import docx_file, html_page, pdf_pages, statement
 from .webserver import Page, WebServer
 
@@ -286,7 +286,7 @@ def test_a_file_the_build_skips_is_removed_by_its_name(library):
 
 
 def run_cli(args: list[str], settings: EngineSettings, **env: str) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "DATA_DIR": str(settings.data_dir), "INDEX_DIR": str(settings.index_dir), **env}
+    environment = {**os.environ, **settings_env(settings), **env}
     return subprocess.run([sys.executable, "-m", "embeddings", *args], capture_output=True, text=True,
                           env=environment, cwd=PROJECT_ROOT, timeout=120)
 
@@ -308,3 +308,63 @@ def test_the_command_line_refuses_in_one_line_and_changes_nothing(library, site,
     out = run_cli(["add", str(LIBRARY / G7), "--kind", "speech"], library)
     assert out.returncode == 2 and "invalid choice: 'speech'" in out.stderr
     assert snapshot(library.data_dir) == before
+
+
+# The base model as it ships, run by PyTorch: no fine-tuning or ONNX export to wait for, and a library
+# of one statement, so that each command's build takes seconds.
+BASE_MODEL = {"FINE_TUNE": "off", "ENCODER": "torch", "MULTILINGUAL": "off", "ALLOW_PRIVATE_URLS": "1"}
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_a_link_added_asked_refreshed_and_removed_on_the_command_line(tmp_path, site):
+    """End to end with the real model: each command builds the index, and what it says is what serves."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / G7).write_bytes((LIBRARY / G7).read_bytes())
+    settings = EngineSettings(data, tmp_path / "index", "", model_dir=tmp_path / "models")
+    s = statement(EU)
+    site.pages["/eu"] = Page(html_page(s), etag='"v1"')
+    url = site.url("/eu")
+    out = run_cli(["add", url, "--json"], settings, **BASE_MODEL)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    done = result["added"]
+    assert done["url"] == url and done["format"] == "html" and done["date"] == "2022-02-24"
+    assert result["index"].startswith("index: 2 documents, ")
+    listed = listing(settings)
+    mine = listed[done["id"]]
+    assert (mine["format"], mine["url"], mine["fetched"], mine["stale"], mine["passages"], mine["file"]) == (
+        "html", url, done["fetched"], None, done["passages"], done["file"])
+    assert listed[G7.removesuffix(".txt")]["format"] == "txt" and "url" not in listed[G7.removesuffix(".txt")]
+    asked = run_cli(["ask", "--json", "--document", done["id"], "What does the European Council condemn?"],
+                    settings, **BASE_MODEL)
+    hits = json.loads(asked.stdout)["hits"]
+    assert hits and {h["document"] for h in hits} == {done["id"]}
+    quoted = [p.text for p in split_passages(read_document(data / done["file"], data))]
+    assert all(h["text"] in quoted for h in hits) and done["first_passage"] in [h["text"] for h in hits]
+
+    sidecar_file = data / f"{done['id']}.meta.json"
+    meta = json.loads(sidecar_file.read_text(encoding="utf-8"))
+    sidecar_file.write_text(json.dumps({**meta, "fetched": "2020-01-01T00:00:00+00:00"}), encoding="utf-8")
+    more = "The members of the European Council will meet again in Versailles on 10 and 11 March."
+    site.pages["/eu"] = Page(html_page(dataclasses.replace(s, paragraphs=[*s.paragraphs, more])), etag='"v2"')
+    out = run_cli(["refresh", "--json"], settings, **BASE_MODEL)
+    assert out.returncode == 0, out.stderr
+    refreshed, index = map(json.loads, out.stdout.splitlines())
+    assert refreshed["outcome"] == "updated" and ", 1 added, 0 removed, " in index["index"]
+    listed = listing(settings)
+    assert listed[done["id"]]["passages"] == done["passages"] + 1
+
+    out = run_cli(["remove", done["id"]], settings, **BASE_MODEL)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith(f"removed: {done['title']} [{done['id']}] ({done['file']}, {done['id']}.meta.json)\n"
+                                 "index: 1 documents, ")
+    listed = run_cli(["sources", "--json"], settings, **BASE_MODEL).stdout
+    assert done["id"] not in listed and sorted(p.name for p in data.iterdir()) == [G7]
+
+
+def listing(settings: EngineSettings) -> dict[str, dict]:
+    """``sources --json``'s documents by id."""
+    out = run_cli(["sources", "--json"], settings, **BASE_MODEL)
+    return {d["id"]: d for d in map(json.loads, out.stdout.splitlines()) if "id" in d}
