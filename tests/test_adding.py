@@ -8,6 +8,7 @@ import dataclasses
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -172,6 +173,39 @@ def test_five_redirects_are_followed_and_each_hop_is_checked(library, site):
     site.pages["/to-ftp"] = Page(status=301, content_type="", headers={"Location": "ftp://127.0.0.1/statement.pdf"})
     with pytest.raises(NotAdded, match=r"is not an http\(s\) link \(ftp:\)$"):
         add_document(library, site.url("/to-ftp"))
+
+
+def certificate(folder: Path, name: str) -> tuple[Path, Path]:
+    """A self-signed certificate for the host ``name`` and its key, made by openssl."""
+    cert, key = folder / f"{name}.pem", folder / f"{name}.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}"],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+def test_https_is_verified_for_the_host_the_link_names(library, tmp_path, monkeypatch):
+    """The connection goes to the checked address, and TLS is checked against the link's host name."""
+    cert, key = certificate(tmp_path, "localhost")
+    with WebServer(tls=(cert, key)) as secure:
+        secure.pages["/s"] = Page(html_page(statement(G7)))
+        url = secure.url("/s", host="localhost")
+        with pytest.raises(NotAdded, match=r"has a certificate that cannot be trusted \(.*certificate verify failed"):
+            add_document(library, url)  # self-signed: no authority the system knows vouches for it
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # now as if an authority the system trusts had signed it
+        with pytest.raises(NotAdded, match=r"has a certificate that cannot be trusted \(.*127\.0\.0\.1"):
+            add_document(library, secure.url("/s"))  # the certificate names localhost, not 127.0.0.1
+        done = add_document(library, url)
+    assert (done.url, done.format, done.passages > 0) == (url, "html", True)
+    assert secure.requests[-1][1]["Host"] == url.split("/")[2]
+
+
+def test_a_host_that_refuses_the_connection_is_named_as_not_reached(library):
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    with pytest.raises(NotAdded, match=r"could not be reached \(\[Errno 111\] Connection refused\)$"):
+        add_document(library, f"http://127.0.0.1:{port}/statement")
 
 
 @pytest.mark.parametrize("address, why", [

@@ -4,10 +4,12 @@ its headers. Nothing leaves the machine."""
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 
 @dataclass
@@ -24,7 +26,7 @@ class Page:
 class _Handler(BaseHTTPRequestHandler):
     server: WebServer.Http
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:  # http.server's name
         site: WebServer = self.server.site
         site.requests.append((self.path, dict(self.headers.items())))
         page = site.pages.get(self.path)
@@ -63,15 +65,25 @@ class WebServer:
         daemon_threads = True
         site: WebServer
 
-    def __init__(self) -> None:
+        def handle_error(self, request, client_address) -> None:
+            pass  # a client that refused the certificate, or gave up: the test says what it expected
+
+    def __init__(self, tls: tuple[Path, Path] | None = None) -> None:
+        """``tls``: a certificate and its key, to serve https."""
         self.pages: dict[str, Page] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         self._http = self.Http(("127.0.0.1", 0), _Handler)
         self._http.site = self
+        self.scheme = "http"
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self._http.socket = context.wrap_socket(self._http.socket, server_side=True)
+            self.scheme = "https"
         self._thread = threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self._http.server_port}{path}"
+    def url(self, path: str, host: str = "127.0.0.1") -> str:
+        return f"{self.scheme}://{host}:{self._http.server_port}{path}"
 
     def redirects(self, start: str, hops: int, end: str) -> str:
         """``hops`` redirects from ``start`` (``start``, ``start/1``, ...) to ``end``; the first link."""

@@ -111,51 +111,63 @@ def fetch(url: str, rules: FetchRules, *, etag: str = "", last_modified: str = "
 
 
 def _request(url: str, headers: dict[str, str], rules: FetchRules, deadline: float):
-    """A GET of ``url`` from the checked address its host resolves to: the pool and the response,
-    its body not read yet."""
+    """A GET of ``url`` from the checked addresses its host resolves to (the next one if one cannot
+    be reached): the pool and the response, its body not read yet."""
     import urllib3
 
     parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https"):
-        raise FetchFailed(f"is not an http(s) link ({parts.scheme.lower() or 'no scheme'}:)")
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise FetchFailed(f"is not an http(s) link ({scheme or 'no scheme'}:)")
     try:
-        host, port = parts.hostname, parts.port or (443 if parts.scheme.lower() == "https" else 80)
+        host, port = parts.hostname, parts.port or (443 if scheme == "https" else 80)
     except ValueError as exc:
         raise FetchFailed(f"has a bad port ({exc})") from exc
     if not host:
         raise FetchFailed("names no host")
-    address = checked_address(host, port, rules.allow_private)
-    left = max(0.1, deadline - time.monotonic())
-    timeout = urllib3.Timeout(connect=left, read=left)
-    if parts.scheme.lower() == "https":
-        pool = urllib3.HTTPSConnectionPool(address, port, timeout=timeout, retries=False, maxsize=1,
-                                           server_hostname=host, assert_hostname=host, cert_reqs="CERT_REQUIRED")
-    else:
-        pool = urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False, maxsize=1)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    try:
-        response = pool.urlopen("GET", target, headers={**headers, "Host": parts.netloc.rpartition("@")[2]},
-                                redirect=False, retries=False, preload_content=False, assert_same_host=False)
-    except urllib3.exceptions.HTTPError as exc:
-        pool.close()
-        raise _failure(exc, rules) from exc
-    return pool, response
+    headers = {**headers, "Host": parts.netloc.rpartition("@")[2]}
+    failure: FetchFailed | None = None
+    for address in checked_addresses(host, port, rules.allow_private):
+        left = max(0.1, deadline - time.monotonic())
+        timeout = urllib3.Timeout(connect=left, read=left)
+        if scheme == "https":
+            pool = urllib3.HTTPSConnectionPool(address, port, timeout=timeout, retries=False, maxsize=1,
+                                               server_hostname=host, assert_hostname=host, cert_reqs="CERT_REQUIRED")
+        else:
+            pool = urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False, maxsize=1)
+        try:
+            return pool, pool.urlopen("GET", target, headers=headers, redirect=False, retries=False,
+                                      preload_content=False, assert_same_host=False)
+        except urllib3.exceptions.HTTPError as exc:
+            pool.close()
+            failure = _failure(exc, rules)
+            if not isinstance(exc, urllib3.exceptions.NewConnectionError):
+                break  # reached, and then it failed: another address of the host would not do better
+    raise failure or FetchFailed("could not be reached")
 
 
 def _failure(exc: Exception, rules: FetchRules) -> FetchFailed:
     """One line for what went wrong on the wire."""
     import urllib3
 
+    if isinstance(exc, urllib3.exceptions.NewConnectionError):  # a ConnectTimeoutError by descent, but refused
+        return FetchFailed(f"could not be reached ({_reason(exc)})")
     if isinstance(exc, urllib3.exceptions.TimeoutError):
         return FetchFailed(f"did not answer within {rules.timeout:g} seconds (FETCH_TIMEOUT)")
     if isinstance(exc, urllib3.exceptions.SSLError):
-        return FetchFailed(f"has a certificate that cannot be trusted ({exc})")
-    reason = getattr(exc, "reason", None) or exc
-    return FetchFailed(f"could not be reached ({type(reason).__name__}: {reason})")
+        return FetchFailed(f"has a certificate that cannot be trusted ({_reason(exc)})")
+    return FetchFailed(f"could not be reached ({_reason(exc)})")
 
 
-def checked_address(host: str, port: int, allow_private: bool) -> str:
-    """The address to connect to for ``host``: every address it resolves to is checked, and a
+def _reason(exc: Exception) -> str:
+    """The words of the error underneath urllib3's ("[Errno 111] Connection refused")."""
+    cause = exc.__cause__ or exc.__context__
+    return str(cause or exc)
+
+
+def checked_addresses(host: str, port: int, allow_private: bool) -> list[str]:
+    """The addresses to connect to for ``host``: every address it resolves to is checked, and a
     loopback, private, link-local, multicast, reserved or otherwise non-public one is refused
     unless ``allow_private``."""
     try:
@@ -170,7 +182,7 @@ def checked_address(host: str, port: int, allow_private: bool) -> str:
             why = not_public(address)
             if why:
                 raise FetchFailed(f"leads to {address}, a {why} address; refused (ALLOW_PRIVATE_URLS=1 allows it)")
-    return addresses[0]
+    return addresses
 
 
 def not_public(address: str) -> str:
