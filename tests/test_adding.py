@@ -20,6 +20,7 @@ from embeddings.corpus.documents import load_corpus, read_document
 from embeddings.corpus.splitting import split_passages
 from embeddings.errors import NotAdded, UnknownDocument
 from embeddings.library_admin import add_document, remove_document
+from embeddings.library_admin.commands import describe_added
 from embeddings.library_admin.fetch import not_public
 
 from .conftest import DATA, LIBRARY, STATEMENT_FILE, copy_data, settings_env
@@ -69,6 +70,11 @@ def test_a_file_is_stored_under_a_safe_name_and_read_as_a_build_reads_it(library
     assert (done.title, done.date, done.kind, done.format) == (original.title, "2022-02-24", "statement", "txt")
     assert done.passages == len(passages) and done.first_passage == passages[0].text
     assert done.first_label == "paragraph 1" and done.url == "" and done.fetched == ""
+    assert describe_added(done).splitlines() == [
+        f"added: {original.title} [evian-statement-final] as evian-statement-final.txt",
+        f"  statement (inferred, partial), 2022-02-24, {done.passages} passages, txt",  # its COMPLETENESS: PARTIAL
+        f"  source: {original.source}",
+        f"  paragraph 1: \u201c{passages[0].text}\u201d"]
     report = load_corpus(library.data_dir)
     assert done.id in {d.id for d in report.documents} and not report.problems
 

@@ -99,12 +99,13 @@ class Removed:
         return {"id": self.id, "title": self.title, "files": list(self.files)}
 
 
-def add_document(settings: EngineSettings, path_or_url: str, *, title: str = "", date: str = "",
-                 kind: str = "", source: str = "") -> Added:
+def add_document(settings: EngineSettings, path_or_url: str, *, title: str | None = None, date: str | None = None,
+                 kind: str | None = None, source: str | None = None) -> Added:
     """Store a document file or the document a link leads to in DATA_DIR, with a sidecar for what
     is given here (and, for a link, where and when it was fetched). It is read first, as a build
     reads it, and refused with :class:`NotAdded` (DATA_DIR unchanged) if it cannot be used or
-    repeats a document of the library. The caller builds the index afterwards."""
+    repeats a document of the library. The caller builds the index afterwards. Blocking (network,
+    files): an event loop calls it in a thread."""
     meta = Metadata(title or "", date or "", kind or "", source or "").sidecar(path_or_url)
     if is_link(path_or_url):
         url = path_or_url.strip()
