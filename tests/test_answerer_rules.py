@@ -129,17 +129,16 @@ def test_a_live_figure_is_told_from_a_question_about_now(question, live):
     assert asks_live_figure(question) is live
 
 
-def test_names_are_countries_or_capitalised_where_no_sentence_starts():
+def test_names_are_countries_or_who_is_said_to_speak():
     assert names_never_used(("finland", "join"), "when did finland join nato") == ("finland",)
     assert names_never_used(("korea's", "tests"), "what about north korea's tests") == ("korea's",)
-    assert names_never_used(("zephyr", "boats"), "Did the Zephyr carry boats?") == ("zephyr",)
-    assert names_never_used(("boats",), "Boats: who licenses them? Boats are many.") == ()
-    assert names_never_used(("licences",), "Who Grants New Licences To Boats?") == ()  # Title Case says nothing
-    assert names_never_used(("doctors", "hunger"), "what does the resolution say about doctors and hunger") == ()
-    assert names_never_used(("psaki",), "What did Psaki say?", frozenset({"psaki"})) == ()  # a known speaker
-    assert names_never_used(("icj",), "is the ICJ order binding?") == ()  # an acronym may be spelt out
     assert names_never_used(("erdogan", "war"), "what did erdogan say about the war") == ("erdogan",)
     assert names_never_used(("turkish", "war"), "has the turkish president said anything") == ("turkish",)
+    # A capitalised word the texts do not write is often a way to say what they do say.
+    assert names_never_used(("kyiv",), "Does NATO stand in solidarity with Kyiv?") == ()
+    assert names_never_used(("cook", "christmas"), "what did they cook for christmas") == ()  # everyday words
+    assert names_never_used(("doctors", "hunger"), "what does the resolution say about doctors and hunger") == ()
+    assert names_never_used(("finland",), "What did Finland say?", frozenset({"finland"})) == ()  # a known voice
 
 
 def test_month_names_are_dates_not_voices():

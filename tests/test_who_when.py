@@ -313,7 +313,7 @@ def test_live_figures_and_unknown_names_are_refused(own_library):
     assert "how things stand today" in render.answer(live).content
     assert own_library.ask("What did the council decide about fishing quotas now?", scope="all").answered
     for asked, name in (("What did the council say about Norway?", "norway"),
-                        ("Did the council speak about Zephyr Bay?", "zephyr")):
+                        ("What did Mayor Brightwater say about the harbour?", "brightwater")):
         result = own_library.ask(asked, scope="all")
         assert not result.answered and name in [w.lower() for w in result.unmatched], asked
 

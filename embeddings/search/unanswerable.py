@@ -4,9 +4,8 @@
   bushel today", "a cuánto está hoy el dólar"), or whether something is over by now ("is the war
   over yet"). The library holds dated statements; nothing in them tells today's state, and a
   passage about prices in 2022 would mislead.
-* a question that turns on a **name the library never uses** (a country, or a word the asker
-  typed capitalised mid-sentence, not an acronym, or the one said to speak: "When did Finland join
-  NATO?", "How many Patriot batteries...", "what did erdogan say"): the passages found are about
+* a question that turns on a **name the library never uses** (a country, or the one said to
+  speak: "When did Finland join NATO?", "what did erdogan say"): the passages found are about
   something else, however near they score.
   The nearest passage is about something else; no quote can be about what no document names.
 
@@ -51,8 +50,6 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _SPEAKER = re.compile(r"\b(?:did|does|do|has|have|had|will|would)\s+(?P<who>(?:[\w'’-]+\s+){0,3}?[\w'’-]+)\s+"
                       r"(?:say|said|announce|announced|declare|declared|tell|told|state|stated|think|write|wrote|"
                       r"claim|claimed|warn|warned|promise|promised|propose|proposed)\b", re.IGNORECASE)
-# A capital after these starts a sentence, not a name.
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“(]\s*)$")
 
 
 def asks_live_figure(question: str) -> bool:
@@ -64,23 +61,18 @@ def asks_live_figure(question: str) -> bool:
 
 
 def names_never_used(unmatched: tuple[str, ...], question: str, known: frozenset[str] = frozenset()) -> tuple[str, ...]:
-    """Of the question's words no passage uses (``unmatched``), those that are names: a country's
-    name, a word typed capitalised where no sentence starts, or who the question says spoke ("what
-    did erdogan say"); not those of ``known`` (the names
-    in the library's titles and of its speakers, which a transcript's text may never write)."""
-    typed = list(_WORD.finditer(question))
-    capitalised = {m.group(0).lower() for m in typed  # not an acronym: "ICJ" may be spelt out in the texts
-                   if m.group(0)[0].isupper() and not m.group(0).isupper()
-                   and not _SENTENCE_START.search(question[:m.start()])}
-    if len(capitalised) * 2 > len(typed):  # Written In Title Case: capitals say nothing
-        capitalised = set()
-    capitalised |= {w.lower() for m in _SPEAKER.finditer(question) for w in _WORD.findall(m.group("who"))}
+    """Of the question's words no passage uses (``unmatched``), those that name what the question
+    is about: a country, or who the question says spoke ("what did erdogan say"); not those of
+    ``known`` (the names in the library's titles and of its speakers, which a transcript's text may
+    never write). A word merely typed capitalised is not enough: "Does NATO stand with Kyiv?" is
+    answered by a statement that never writes "Kyiv"."""
+    speakers = {w.lower() for m in _SPEAKER.finditer(question) for w in _WORD.findall(m.group("who"))}
     out = []
     for word in unmatched:
         bare = re.sub(r"['’]s$", "", word.lower())
         if bare in known:
             continue
-        if bare in capitalised or word.lower() in capitalised or _fold(bare) in _country_words():
+        if bare in speakers or word.lower() in speakers or _fold(bare) in _country_words():
             out.append(word)
     return tuple(out)
 
@@ -92,6 +84,9 @@ def _fold(text: str) -> str:
 # Words of a country's name that do not name it alone ("South Korea": "korea" does).
 _GENERIC = frozenset("north south east west central city united states kingdom republic islands island "
                      "isle saint st and of the sar".split())
+# What is left of a name that is an everyday English word too ("Cook Islands", "Christmas Island").
+_EVERYDAY = frozenset("african ascension canary chad christmas cook eurozone guinea jersey marshall nations "
+                      "reunion sark solomon".split())
 
 
 @cache
@@ -105,6 +100,6 @@ def _country_words() -> frozenset[str]:
             continue
         parts = [p for p in re.split(r"[\s&()-]+", _fold(name)) if p]
         specific = [p for p in parts if p not in _GENERIC]
-        if len(specific) == 1 and len(specific[0]) >= 4:
+        if len(specific) == 1 and len(specific[0]) >= 4 and specific[0] not in _EVERYDAY:
             found.add(specific[0])
     return frozenset(found)

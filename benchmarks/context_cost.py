@@ -1,0 +1,51 @@
+"""What the context unit costs at build time: the seconds to embed it for 100 statement passages,
+beside the seconds for all of their units, with the served encoder, on the library of
+benchmarks/fair.py. Prints figures; asserts nothing.
+
+    .venv/bin/python benchmarks/context_cost.py
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from fair import library_data  # noqa: E402
+
+from embeddings.config import EngineSettings  # noqa: E402
+from embeddings.corpus.documents import load_corpus  # noqa: E402
+from embeddings.index.load import passage_units  # noqa: E402
+
+
+def main() -> int:
+    from embeddings.service import Engine
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data = library_data(Path(tmp) / "data")
+        shipped = EngineSettings.from_env()
+        settings = EngineSettings.from_env({**os.environ, "DATA_DIR": str(data), "INDEX_DIR": str(Path(tmp) / "index"),
+                                            "MODEL_DIR": str(shipped.model_dir)})
+        encoder = Engine(settings).encoder
+        passages = [p for p in load_corpus(data).passages if p.kind == "statement"]
+    context = [passage_units(p)[-1] for p in passages]
+    every = [u for p in passages for u in passage_units(p)]
+    encoder.encode(context[:20])  # warm
+    for name, texts in (("the context unit", context), ("all units", every)):
+        started = time.perf_counter()
+        encoder.encode(texts)
+        seconds = time.perf_counter() - started
+        print(f"{name}: {len(texts)} texts in {seconds:.1f} s, {100 * seconds / len(passages):.1f} s per 100 "
+              f"statement passages")
+    print(f"{len(passages)} statement passages; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
