@@ -18,7 +18,7 @@ from discord.ext import commands, tasks
 
 from embeddings.service import Engine
 
-from . import render
+from . import links, render
 from .core import Answerer, settle_memory
 from .settings import BotSettings
 from .store import Store, StoreError
@@ -96,6 +96,7 @@ class _Base:
         await self.sync_commands(force=self.force_sync)
         self.watch_index.start()
         self.purge_feedback.start()
+        self.refresh_links.start()
         if self.settings.metrics_port is not None:
             await self.start_metrics()
 
@@ -191,6 +192,14 @@ class _Base:
                 log.info("purged %d answers older than %d days", removed, self.settings.feedback_days)
         except Exception as exc:  # the next hour tries again
             log.warning("could not purge old feedback: %s", exc)
+
+    @tasks.loop(minutes=30)
+    async def refresh_links(self) -> None:
+        """Documents added by their link: fetched again once REFRESH_HOURS old (bot/links.py)."""
+        try:
+            await links.refresh_links(self.answerer.engine)
+        except Exception as exc:  # the next round tries again
+            log.warning("could not refresh the links: %s", exc)
 
     async def on_message(self, message: discord.Message) -> None:
         """No prefix commands: the questions cog listens for mentions."""

@@ -4,6 +4,7 @@ its last good text and marked stale."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
@@ -159,3 +160,31 @@ def test_refresh_on_the_command_line_says_what_it_did(library, site):
     site.pages[PATH] = Page(status=404)
     out = run_cli(["refresh", "--all"], library, ALLOW_PRIVATE_URLS="1")
     assert (out.returncode, out.stdout) == (0, f"stale: {done.file} ({site.url(PATH)}): answered 404 Not Found\n")
+
+
+async def test_the_bot_re_indexes_a_changed_link_and_answers_from_it(fresh_built, encoder, site):
+    """bot/links.py, as the bot's half-hourly loop runs it: a due link that changed is fetched
+    and re-indexed while the old index serves, and the next question is answered from the new
+    words; a link that fails keeps its text and the index as it was."""
+    from bot.links import refresh_links as bot_refresh
+    from embeddings.service import Engine
+
+    settings = dataclasses.replace(fresh_built, allow_private_urls=True, fetch_timeout=1)
+    engine = Engine(settings, encoder=encoder)
+    engine.load()
+    s = statement(G7)
+    done = added(settings, site, Page(html_page(s), etag='"v1"'))
+    await asyncio.to_thread(engine.rebuild)
+    new_words = "The Leaders agreed to send ten thousand tonnes of seed wheat to Ukrainian farmers before spring."
+    site.pages[PATH] = Page(html_page(dataclasses.replace(s, paragraphs=[*s.paragraphs, new_words])), etag='"v2"')
+    outcomes = await bot_refresh(engine)
+    assert [o.outcome for o in outcomes] == ["updated"]
+    answer = engine.ask("How much seed wheat will Ukrainian farmers get?", k=1)
+    assert answer.hits and answer.hits[0].passage.text == new_words
+    age(settings, done.file, days=2)
+    site.pages[PATH] = Page(status=500, body=b"oops")
+    before = len(engine.index.passages)
+    assert [o.outcome for o in await bot_refresh(engine)] == ["stale"]
+    assert len(engine.index.passages) == before
+    off = dataclasses.replace(settings, refresh_hours=0)
+    assert await bot_refresh(Engine(off, encoder=encoder)) == []  # REFRESH_HOURS=0: never
