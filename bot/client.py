@@ -27,7 +27,7 @@ from .translations import Translator
 log = logging.getLogger(__name__)
 
 COGS = ("bot.cogs.errors", "bot.cogs.questions", "bot.cogs.treaties", "bot.cogs.admin", "bot.cogs.feedback",
-        "bot.cogs.settings")
+        "bot.cogs.settings", "bot.cogs.documents")
 
 
 def point_at(settings: BotSettings) -> None:

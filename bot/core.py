@@ -92,6 +92,7 @@ class ReindexState:
     embedded: tuple[int, int] | None = None  # texts embedded so far, of how many
     what: str = "texts"  # what is being embedded: "texts", then "multilingual vectors"
     phase: str = ""  # while retraining: the training's last progress line
+    doing: str = "Reindexing"  # what the admin asked for, as the progress line starts
 
     def progress_line(self) -> str:
         """One line for the admin while a reindex runs."""
@@ -99,9 +100,9 @@ class ReindexState:
         if self.phase and self.embedded is None:
             return f"Retraining: {self.phase} ({elapsed} s so far)…"
         if self.embedded is None or not self.embedded[1]:
-            return f"Reindexing: reading the documents ({elapsed} s so far)…"
+            return f"{self.doing}: reading the documents ({elapsed} s so far)…"
         done, total = self.embedded
-        return (f"Reindexing: embedded {done:,} of {total:,} new {self.what} ({100 * done // total}%, "
+        return (f"{self.doing}: embedded {done:,} of {total:,} new {self.what} ({100 * done // total}%, "
                 f"{elapsed} s so far)…")
 
 
@@ -120,6 +121,7 @@ class Answerer:
         self.cooldown = Cooldown(settings.cooldown_rate, settings.cooldown_seconds)
         self.reindex_state = ReindexState()
         self.metrics = None  # bot.metrics.Metrics when METRICS_PORT is set
+        self.library_changing = False  # a /document add or remove is under way (bot.library)
 
     @contextlib.asynccontextmanager
     async def working(self):
@@ -249,7 +251,8 @@ class Answerer:
 
     @property
     def reindexing(self) -> bool:
-        return self.engine.building
+        """A build runs, or a document is being added or removed (which ends in one)."""
+        return self.engine.building or self.library_changing
 
     async def feedback_rows(self) -> list:
         """Readers' helpful answers as labelled rows; Refusal saying why there are none."""
@@ -273,8 +276,27 @@ class Answerer:
         ``progress_every`` seconds how far it is, if it runs that long."""
         if self.engine.building:
             raise BuildInProgress("a reindex is already running")
-        rows = await self.feedback_rows() if retrain else []
-        state = self.reindex_state = ReindexState(time.time(), started_by)
+        rows = await self.feedback_rows() if retrain else None
+        try:
+            summary = await self.build(started_by, on_progress, rows=rows)
+        except BuildInProgress:
+            raise
+        except (BuildFailed, EngineError) as exc:
+            log.warning("reindex failed: %s", exc)
+            raise Refusal(f"Reindex failed, the previous index is still serving. {exc}") from exc
+        if rows is not None:
+            log.info("retrain by %s on %d helpful answers: %s", started_by, len(rows), summary.reason)
+            return render.retrained(summary, len(rows))
+        log.info("reindex by %s: %s", started_by, summary.describe())
+        return render.reindex_done(summary)
+
+    async def build(self, started_by: str, on_progress=None, *, rows: list | None = None,
+                    doing: str = "Reindexing"):
+        """Rebuild the index in a thread (``rows``: retrain on them first), telling ``on_progress``
+        every ``progress_every`` seconds how far it is; questions are answered meanwhile. The
+        build's summary (the retraining's with ``rows``); BuildInProgress, BuildFailed or
+        EngineError as the engine raises them (the previous index still serving)."""
+        state = self.reindex_state = ReindexState(time.time(), started_by, doing=doing)
 
         def progress(done: int, total: int, what: str = "texts") -> None:  # called from the build thread
             state.embedded, state.what = (done, total), what
@@ -282,29 +304,19 @@ class Answerer:
         def report(line: str) -> None:  # training progress, from the training thread
             state.phase = line
 
-        work = (asyncio.to_thread(self.engine.retrain, rows, report, progress) if retrain
+        work = (asyncio.to_thread(self.engine.retrain, rows, report, progress) if rows is not None
                 else asyncio.to_thread(self.engine.rebuild, progress))
         build = asyncio.ensure_future(work)
-        try:
-            while on_progress is not None:
-                finished, _ = await asyncio.wait({build}, timeout=self.progress_every)
-                if finished:
-                    break
-                await on_progress(state.progress_line())
-            summary = await build
-        except BuildInProgress:
-            raise
-        except (BuildFailed, EngineError) as exc:
-            log.warning("reindex failed: %s", exc)
-            raise Refusal(f"Reindex failed, the previous index is still serving. {exc}") from exc
+        while on_progress is not None:
+            finished, _ = await asyncio.wait({build}, timeout=self.progress_every)
+            if finished:
+                break
+            await on_progress(state.progress_line())
+        summary = await build
         await asyncio.to_thread(settle_memory)
         if self.metrics is not None:
             self.metrics.reindex_seconds.observe(time.time() - state.started_at)
-        if retrain:
-            log.info("retrain by %s on %d helpful answers: %s", started_by, len(rows), summary.reason)
-            return render.retrained(summary, len(rows))
-        log.info("reindex by %s: %s", started_by, summary.describe())
-        return render.reindex_done(summary)
+        return summary
 
     def busy_reply(self) -> render.Reply:
         state = self.reindex_state

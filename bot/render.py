@@ -244,6 +244,9 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("/help", "", "this list"),
     ("/settings", "admins", "this server's passages per answer, channels, threads, buttons"),
     ("/reindex", "admins", "rebuild the index from the documents folder"),
+    ("/document add file:|url: [title:] [date:] [kind:]", "admins", "add a document (an attached file or a "
+     "link), then rebuild the index"),
+    ("/document remove document:", "admins", "remove a document, then rebuild the index"),
 )
 
 
@@ -356,3 +359,32 @@ def reindex_done(summary: BuildSummary) -> Reply:
     return Reply(content=escape(clip(text, CONTENT_MAX - 100)), ephemeral=True)
 
 
+
+
+def document_added(done, summary: BuildSummary) -> Reply:
+    """What ``/document add`` added (an ``embeddings.library_admin.Added``): title, date, kind,
+    passages, and its first passage quoted as answers quote it; the rebuild's summary below."""
+    embed = discord.Embed(title=clip(f"Added: {done.title}", TITLE_MAX), colour=COLOUR)
+    embed.add_field(name="Date", value=date_line(done.date), inline=True)
+    kind = f"{done.kind} ({done.kind_source})" + (" · partial text" if done.partial else "")
+    embed.add_field(name="Kind", value=escape(kind), inline=True)
+    embed.add_field(name="Passages", value=f"{done.passages:,}", inline=True)
+    embed.add_field(name="Id", value=escape(clip(f"{done.id} ({done.format})", 200)), inline=True)
+    _source_field(embed, done.source)
+    embed.add_field(name=clip(f"First passage ({done.first_label})", FIELD_NAME_MAX),
+                    value=quote(done.first_passage, FIELD_VALUE_MAX), inline=False)
+    return Reply(content=_built_line(summary), embeds=[embed], ephemeral=True)
+
+
+def document_removed(done, summary: BuildSummary) -> Reply:
+    """What ``/document remove`` removed (an ``embeddings.library_admin.Removed``)."""
+    title = f"**{escape(clip(done.title, 200))}** [{escape(clip(done.id, 100))}]" if done.title else \
+        f"[{escape(clip(done.id, 100))}]"
+    return Reply(content=clip(f"Removed {title}.\n{_built_line(summary)}", CONTENT_MAX), ephemeral=True)
+
+
+def _built_line(summary: BuildSummary) -> str:
+    text = f"Index rebuilt: {summary.documents} documents, {summary.passages} passages, {summary.seconds:.1f} s."
+    if summary.problems:
+        text += " Skipped: " + "; ".join(summary.problems)
+    return escape(clip(text, 1500))

@@ -126,6 +126,84 @@ TEXTS: dict[str, dict[str, str]] = {
         "ru": "Список документов, которые цитирует бот, с датами.",
         "uk": "Список документів, які цитує бот, з датами.",
     },
+    # /document (admins)
+    "Admins: add a document to the library, or remove one.": {
+        "fr": "Admins : ajouter un document à la bibliothèque, ou en retirer un.",
+        "de": "Admins: ein Dokument zur Bibliothek hinzufügen oder eines entfernen.",
+        "es": "Admins: añadir un documento a la biblioteca o quitar uno.",
+        "pl": "Admini: dodaj dokument do biblioteki lub usuń jeden.",
+        "ru": "Админы: добавить документ в библиотеку или удалить его.",
+        "uk": "Адміни: додати документ до бібліотеки або вилучити його.",
+    },
+    "Admins: add an attached file or a link, then rebuild the index.": {
+        "fr": "Admins : ajouter un fichier joint ou un lien, puis reconstruire l'index.",
+        "de": "Admins: eine angehängte Datei oder einen Link hinzufügen, dann den Index neu aufbauen.",
+        "es": "Admins: añadir un archivo adjunto o un enlace y reconstruir el índice.",
+        "pl": "Admini: dodaj załączony plik lub link, potem przebuduj indeks.",
+        "ru": "Админы: добавить вложенный файл или ссылку и перестроить индекс.",
+        "uk": "Адміни: додати вкладений файл або посилання й перебудувати індекс.",
+    },
+    "Admins: remove a document from the library, then rebuild.": {
+        "fr": "Admins : retirer un document de la bibliothèque, puis reconstruire.",
+        "de": "Admins: ein Dokument aus der Bibliothek entfernen, dann neu aufbauen.",
+        "es": "Admins: quitar un documento de la biblioteca y reconstruir.",
+        "pl": "Admini: usuń dokument z biblioteki, potem przebuduj.",
+        "ru": "Админы: удалить документ из библиотеки и перестроить индекс.",
+        "uk": "Адміни: вилучити документ із бібліотеки й перебудувати індекс.",
+    },
+    "file": {"fr": "fichier", "de": "datei", "es": "archivo", "pl": "plik", "ru": "файл", "uk": "файл"},
+    "url": {"fr": "lien", "de": "link", "es": "enlace", "pl": "link", "ru": "ссылка", "uk": "посилання"},
+    "title": {"fr": "titre", "de": "titel", "es": "titulo", "pl": "tytul", "ru": "заголовок", "uk": "заголовок"},
+    "date": {"fr": "date", "de": "datum", "es": "fecha", "pl": "data", "ru": "дата", "uk": "дата"},
+    "kind": {"fr": "type", "de": "art", "es": "tipo", "pl": "rodzaj", "ru": "вид", "uk": "вид"},
+    "The document: a .txt, .md, .pdf, .html or .docx file (give this or url)": {
+        "fr": "Le document : un fichier .txt, .md, .pdf, .html ou .docx (ceci ou le lien)",
+        "de": "Das Dokument: eine .txt-, .md-, .pdf-, .html- oder .docx-Datei (dies oder der Link)",
+        "es": "El documento: un archivo .txt, .md, .pdf, .html o .docx (esto o el enlace)",
+        "pl": "Dokument: plik .txt, .md, .pdf, .html lub .docx (to albo link)",
+        "ru": "Документ: файл .txt, .md, .pdf, .html или .docx (это или ссылка)",
+        "uk": "Документ: файл .txt, .md, .pdf, .html або .docx (це або посилання)",
+    },
+    "Or a link to a web page, PDF or Word file (http or https)": {
+        "fr": "Ou un lien vers une page web, un PDF ou un fichier Word (http ou https)",
+        "de": "Oder ein Link zu einer Webseite, PDF- oder Word-Datei (http oder https)",
+        "es": "O un enlace a una página web, PDF o archivo Word (http o https)",
+        "pl": "Albo link do strony, pliku PDF lub Word (http lub https)",
+        "ru": "Или ссылка на веб-страницу, PDF или файл Word (http или https)",
+        "uk": "Або посилання на вебсторінку, PDF чи файл Word (http або https)",
+    },
+    "The title quotes show (default: the document's own)": {
+        "fr": "Le titre affiché avec les citations (par défaut : celui du document)",
+        "de": "Der Titel bei den Zitaten (Standard: der des Dokuments)",
+        "es": "El título que muestran las citas (por defecto: el del documento)",
+        "pl": "Tytuł przy cytatach (domyślnie: tytuł dokumentu)",
+        "ru": "Заголовок при цитатах (по умолчанию: заголовок документа)",
+        "uk": "Заголовок біля цитат (типово: заголовок документа)",
+    },
+    "The day it was said, as YYYY-MM-DD (default: the document's own)": {
+        "fr": "Le jour où il a été dit, AAAA-MM-JJ (YYYY-MM-DD ; par défaut : celui du document)",
+        "de": "Der Tag, an dem es gesagt wurde, JJJJ-MM-TT (YYYY-MM-DD; Standard: aus dem Dokument)",
+        "es": "El día en que se dijo, AAAA-MM-DD (YYYY-MM-DD; por defecto: el del documento)",
+        "pl": "Dzień wypowiedzi, RRRR-MM-DD (YYYY-MM-DD; domyślnie: z dokumentu)",
+        "ru": "День, когда это было сказано, ГГГГ-ММ-ДД (YYYY-MM-DD; по умолчанию: из документа)",
+        "uk": "День, коли це було сказано, РРРР-ММ-ДД (YYYY-MM-DD; типово: з документа)",
+    },
+    "statement or treaty (default: as the text says)": {
+        "fr": "déclaration (statement) ou traité (treaty) ; par défaut : selon le texte",
+        "de": "Erklärung (statement) oder Vertrag (treaty); Standard: wie der Text es sagt",
+        "es": "declaración (statement) o tratado (treaty); por defecto: según el texto",
+        "pl": "oświadczenie (statement) lub traktat (treaty); domyślnie: wg tekstu",
+        "ru": "заявление (statement) или договор (treaty); по умолчанию: по тексту",
+        "uk": "заява (statement) або договір (treaty); типово: за текстом",
+    },
+    "The document to remove: start typing its title": {
+        "fr": "Le document à retirer : commencez à taper son titre",
+        "de": "Das zu entfernende Dokument: beginnen Sie, den Titel zu tippen",
+        "es": "El documento que quitar: empiece a escribir su título",
+        "pl": "Dokument do usunięcia: zacznij wpisywać tytuł",
+        "ru": "Документ для удаления: начните вводить название",
+        "uk": "Документ для вилучення: почніть вводити назву",
+    },
 }
 
 LOCALES = {
@@ -139,6 +217,7 @@ class Translator(app_commands.Translator):
     async def translate(self, string: app_commands.locale_str, locale: discord.Locale,
                         context: app_commands.TranslationContext) -> str | None:
         language = LOCALES.get(locale)
-        if language is None:
+        where = app_commands.TranslationContextLocation
+        if language is None or context.location in (where.command_name, where.group_name):  # command names stay English
             return None
         return TEXTS.get(string.message, {}).get(language)

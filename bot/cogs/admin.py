@@ -18,9 +18,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def admin_only(what: str = "rebuild the index"):
-    """Sets Discord's default-permission hint (Manage Server) and checks at run time, since a
-    server can move the hint: Administrator, Manage Server, or a configured admin role."""
+def admin_check(what: str = "rebuild the index"):
+    """The run-time check: Administrator, Manage Server, or a configured admin role (a server
+    can move Discord's permission hint, so it is checked again here)."""
 
     def predicate(interaction: discord.Interaction) -> bool:
         settings = cast("StatementBot", interaction.client).settings
@@ -30,15 +30,48 @@ def admin_only(what: str = "rebuild the index"):
         if is_admin(settings.admin_roles, administrator=perms.administrator, manage_guild=perms.manage_guild,
                     guild_id=interaction.guild_id, roles=roles):
             return True
-        log.info("refused /%s to %s (%s)", interaction.command and interaction.command.name, user, user.id)
+        log.info("refused /%s to %s (%s)", interaction.command and interaction.command.qualified_name, user,
+                 user.id)
         raise app_commands.CheckFailure(f"Only server admins (Manage Server) or the bot's admin role can {what}.")
+
+    return app_commands.check(predicate)
+
+
+def admin_only(what: str = "rebuild the index"):
+    """Sets Discord's default-permission hint (Manage Server) and checks at run time
+    (:func:`admin_check`). For a command group, give the group the hint and each command the check."""
 
     def decorator(func):
         func = app_commands.default_permissions(manage_guild=True)(func)
         func = app_commands.guild_only()(func)
-        return app_commands.check(predicate)(func)
+        return admin_check(what)(func)
 
     return decorator
+
+
+class PrivateProgress:
+    """A slow admin command's private reply: deferred, then progress lines, then the result in
+    the same message (or, if no line could be shown, as the deferred answer)."""
+
+    def __init__(self, interaction: discord.Interaction) -> None:
+        self.interaction = interaction
+        self.shown = False
+
+    async def show(self, line: str) -> None:  # progress is a courtesy: a failed edit changes nothing
+        try:
+            await self.interaction.edit_original_response(content=line,
+                                                          allowed_mentions=discord.AllowedMentions.none())
+            self.shown = True
+            self.interaction.extras.pop("deferred_private", None)  # the deferred answer is now this line
+        except discord.HTTPException as exc:
+            log.info("could not show progress: %s", exc)
+
+    async def finish(self, reply) -> None:
+        if self.shown:  # the result replaces the progress line, in the same private reply
+            await self.interaction.edit_original_response(content=reply.content or None, embeds=reply.embeds,
+                                                          allowed_mentions=discord.AllowedMentions.none())
+        else:
+            await send(self.interaction, reply)
 
 
 class Admin(commands.Cog):
@@ -58,23 +91,9 @@ class Admin(commands.Cog):
             await send(interaction, self.answerer.busy_reply())
             return
         await defer(interaction, private=True)
-        shown = False
-
-        async def show(line: str) -> None:  # progress is a courtesy: a failed edit changes nothing
-            nonlocal shown
-            try:
-                await interaction.edit_original_response(content=line, allowed_mentions=discord.AllowedMentions.none())
-                shown = True
-                interaction.extras.pop("deferred_private", None)  # the deferred answer is now this line
-            except discord.HTTPException as exc:
-                log.info("could not show reindex progress: %s", exc)
-
-        reply = await self.answerer.reindex(f"{interaction.user} ({interaction.user.id})", show, retrain=retrain)
-        if shown:  # the summary replaces the progress line, in the same private reply
-            await interaction.edit_original_response(content=reply.content or None, embeds=reply.embeds,
-                                                     allowed_mentions=discord.AllowedMentions.none())
-        else:
-            await send(interaction, reply)
+        progress = PrivateProgress(interaction)
+        await progress.finish(await self.answerer.reindex(f"{interaction.user} ({interaction.user.id})",
+                                                          progress.show, retrain=retrain))
 
 
 async def setup(bot: StatementBot) -> None:

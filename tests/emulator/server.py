@@ -32,12 +32,13 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from .cdn import Cdn
 from .gateway import Gateway
 from .rest import Rest
 from .rules import InteractionState, Recorded, flat_options, now_iso, snowflake
 
 
-class DiscordEmulator(Rest, Gateway):
+class DiscordEmulator(Rest, Gateway, Cdn):
     API = "/api/v10"
 
     def __init__(self) -> None:
@@ -74,6 +75,7 @@ class DiscordEmulator(Rest, Gateway):
         self.threads: dict[str, dict] = {}  # threads the bot started, by id
         self.gateway_refused_until = 0.0  # monotonic time until which gateway connections fail
         self.gateway_refusals = 0
+        self._cdn_init()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -89,6 +91,7 @@ class DiscordEmulator(Rest, Gateway):
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", self.API + "/{tail:.*}", self._rest)
+        self.add_cdn_routes(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -158,22 +161,15 @@ class DiscordEmulator(Rest, Gateway):
         command = self.commands.get(name)
         if command is None:
             raise AssertionError(f"command /{name} is not registered: {sorted(self.commands)}")
-        for option in options or []:  # Discord's client does not send what the command refuses
-            spec = next((o for o in command.get("options", []) if o["name"] == option["name"]), None)
-            value = option.get("value")
-            if spec is None:
-                raise AssertionError(f"/{name} has no option {option['name']!r}")
-            if isinstance(value, str) and not autocomplete and len(value) > spec.get("max_length", 6000):
-                raise AssertionError(f"Discord would not send /{name} {option['name']}: longer than "
-                                     f"{spec.get('max_length', 6000)} characters")
-            if isinstance(value, str) and not autocomplete and len(value) < spec.get("min_length", 0):
-                raise AssertionError(f"Discord would not send /{name} {option['name']}: shorter than "
-                                     f"{spec['min_length']} characters")
+        check_options(name, command.get("options", []), options or [], autocomplete)
         user = user or self.make_user("member")
         channels = {o["value"] for o in flat_options(options or []) if o.get("type") == 7}
         resolved = {"channels": {cid: {"id": cid, "type": 0, "name": "general" if cid == self.channel_id else
                                        f"channel-{cid[-4:]}", "guild_id": self.guild_id, "parent_id": None,
                                        "permissions": str((1 << 50) - 1)} for cid in channels}}
+        files = {o["value"] for o in flat_options(options or []) if o.get("type") == 11}
+        if files:  # an attachment option's value is the id of an upload (self.upload)
+            resolved["attachments"] = self.resolved_attachments(files)
         payload = {
             "id": snowflake(), "application_id": self.app_id, "type": 4 if autocomplete else 2,
             "token": "itoken-" + snowflake(), "version": 1,
@@ -182,7 +178,7 @@ class DiscordEmulator(Rest, Gateway):
                         "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None},
             "member": self.member(user, roles, permissions),
             "data": {"id": command["id"], "name": name, "type": 1, "options": options or [],
-                     "guild_id": self.guild_id, **({"resolved": resolved} if channels else {})},
+                     "guild_id": self.guild_id, **({"resolved": resolved} if channels or files else {})},
             "locale": "en-US", "guild_locale": "en-US", "app_permissions": str((1 << 50) - 1),
             "entitlements": [], "authorizing_integration_owners": {"0": self.guild_id}, "context": 0,
             "attachment_size_limit": 8 * 1024 * 1024,
@@ -289,3 +285,23 @@ class DiscordEmulator(Rest, Gateway):
     # ------------------------------------------------------------------ gateway
 
 
+
+
+def check_options(name: str, specs: list[dict], options: list[dict], autocomplete: bool) -> None:
+    """Discord's client sends only options the command has, within their min_length and
+    max_length (a subcommand's options checked against its own)."""
+    for option in options:
+        spec = next((o for o in specs if o["name"] == option["name"]), None)
+        value = option.get("value")
+        if spec is None:
+            raise AssertionError(f"/{name} has no option {option['name']!r}")
+        if "type" in option and spec.get("type") != option["type"]:
+            raise AssertionError(f"/{name} {option['name']}: type {option.get('type')}, registered {spec.get('type')}")
+        if option.get("options"):
+            check_options(f"{name} {option['name']}", spec.get("options", []), option["options"], autocomplete)
+        if isinstance(value, str) and not autocomplete and len(value) > spec.get("max_length", 6000):
+            raise AssertionError(f"Discord would not send /{name} {option['name']}: longer than "
+                                 f"{spec.get('max_length', 6000)} characters")
+        if isinstance(value, str) and not autocomplete and len(value) < spec.get("min_length", 0):
+            raise AssertionError(f"Discord would not send /{name} {option['name']}: shorter than "
+                                 f"{spec['min_length']} characters")
