@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from embeddings.library_admin import Added, add_document, remove_document
 from embeddings.library_admin.fetch import megabytes
 
 from . import render
-from .core import Answerer, Refusal
+from .core import Answerer, Refusal, ReindexState
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ class Librarian:
     async def add(self, given: Given, started_by: str, show: Progress) -> render.Reply:
         """Add the file or link, then rebuild; the reply says what was added, or why not."""
         try:
-            async with self._changing():
+            async with self._changing(started_by):
                 await show(f"Reading {render.escape(render.clip(given.name, 200))}…")
                 done = await self._add(given)
                 log.info("/document add by %s: %s as %s", started_by, given.name, done.file)
@@ -74,7 +75,7 @@ class Librarian:
     async def remove(self, doc_id: str, started_by: str, show: Progress) -> render.Reply:
         """Remove the document with this id (or file name), then rebuild."""
         try:
-            async with self._changing():
+            async with self._changing(started_by):
                 try:
                     done = await asyncio.to_thread(remove_document, self.settings, doc_id)
                 except UnknownDocument as exc:
@@ -99,11 +100,13 @@ class Librarian:
         return await self.answerer.suggest_documents(text)
 
     @contextlib.asynccontextmanager
-    async def _changing(self):
-        """One change of the library (or reindex) at a time: another is refused as busy."""
+    async def _changing(self, started_by: str):
+        """One change of the library (or reindex) at a time: another is refused as busy (and
+        told since when and by whom, as for a reindex)."""
         if self.answerer.reindexing:
             raise BuildInProgress("the library is being changed")
         self.answerer.library_changing = True
+        self.answerer.reindex_state = ReindexState(time.time(), started_by)
         try:
             async with self.answerer.working():  # a stop waits for it
                 yield

@@ -212,3 +212,65 @@ async def test_remove_with_autocomplete_then_the_document_is_no_longer_quoted(do
     assert "herring grounds until 2040" not in all_text(await emu.answer(asked)).replace("**", "")
     unknown = await emu.interact("document", remove("no-such-document"), permissions=MANAGE_GUILD)
     assert "No document has the id “no-such-document”" in all_text(await final(emu, unknown, "No document", 60))
+
+
+async def test_questions_are_answered_while_a_document_is_added_and_a_second_change_waits(docworld, monkeypatch):
+    """The build is held at its embedding step (the real model still embeds) so the test, not a
+    race, decides when it ends."""
+    import asyncio
+    import threading
+
+    emu, bot, settings = docworld
+    encoder = bot.answerer.engine.encoder
+    gate, entered = threading.Event(), threading.Event()
+    real_encode = encoder.encode
+
+    def gated_encode(texts, **kwargs):
+        if "progress" in kwargs:  # the build's batch encoding; questions pass straight through
+            entered.set()
+            gate.wait(60)
+        return real_encode(texts, **kwargs)
+
+    monkeypatch.setattr(encoder, "encode", gated_encode)
+    upload = emu.upload("north-sea.txt", ARCTIC.replace("central Arctic Ocean", "North Sea cod banks")
+                        .replace("Bering Strait", "Dogger Bank").encode())
+    first = await emu.interact("document", add(file=upload["id"]), permissions=MANAGE_GUILD)
+    try:
+        assert await asyncio.to_thread(entered.wait, 60)
+        during = await emu.interact("ask", [question("Which country did the allies condemn for enabling the attack?")])
+        assert botkit.BELARUS in all_text(await emu.answer(during))  # from the index serving meanwhile
+        for name, options in (("document", remove("un_charter")), ("reindex", None)):
+            second = await emu.interact(name, options, permissions=MANAGE_GUILD)
+            busy = await emu.callback(second)
+            assert "already running" in busy.json["data"]["content"] and busy.json["data"]["flags"] & 64
+            assert "by member" in busy.json["data"]["content"]  # who started it
+    finally:
+        gate.set()
+    assert "Joint statement on the North Sea cod banks fisheries" in all_text(await final(emu, first, "Added:"))
+    assert "un_charter.txt" in library(settings)
+
+
+async def test_emulator_cdn_serves_an_upload_only_by_its_signed_link():
+    """No bot, no model: the emulator's CDN as the bot meets it."""
+    import aiohttp
+
+    emu = await DiscordEmulator().start()
+    try:
+        upload = emu.upload("a.txt", b"words")
+        assert upload["size"] == 5 and upload["content_type"].startswith("text/plain")
+        path, query = upload["url"].split("?")
+        async with aiohttp.ClientSession() as session:
+            async def status(url: str) -> int:
+                async with session.get(url) as response:
+                    return response.status
+
+            assert await status(upload["url"]) == 200
+            assert await status(path) == 403  # no signature
+            assert await status(upload["url"].replace("a.txt", "b.txt")) == 404  # another file name
+            assert await status(upload["url"].replace(upload["id"], "1" * 19)) == 404  # no such attachment
+            emu.expire(upload)
+            assert await status(upload["url"]) == 404
+        with pytest.raises(AssertionError, match="not uploaded"):
+            emu.resolved_attachments({"123"})
+    finally:
+        await emu.stop()
