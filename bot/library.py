@@ -143,7 +143,7 @@ class Librarian:
     async def _rebuild(self, started_by: str, show: Progress, doing: str, what: str):
         """The index rebuilt after a change; a failed build is said with what did change."""
         try:
-            return await self.answerer.build(started_by, show, doing=render.clip(doing, 120))
+            return await self.answerer.build(started_by, show, doing=render.escape(render.clip(doing, 120)))
         except BuildInProgress as exc:
             raise Refusal(f"{what}, and a reindex already running picks it up.") from exc
         except (BuildFailed, EngineError) as exc:
