@@ -246,8 +246,14 @@ class Answerer:
         return await asyncio.to_thread(lambda: self.engine.catalogue.suggest(text[:100], 25))
 
     async def sources(self) -> render.Reply:
-        items, problems = await asyncio.to_thread(lambda: (self.engine.sources(), self.engine.problems()))
-        return render.sources(items, problems)
+        def read():
+            from embeddings.library_admin import link_fields
+
+            items = self.engine.sources()
+            links = {s.path: link for s in items if (link := link_fields(self.engine.settings.data_dir, s.path))}
+            return items, self.engine.problems(), links
+
+        return render.sources(*await asyncio.to_thread(read))
 
     @property
     def reindexing(self) -> bool:

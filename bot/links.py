@@ -46,3 +46,14 @@ async def refresh_links(engine, *, poll: float = 5.0) -> list:
         except EngineError as exc:  # the old index keeps serving
             log.warning("could not re-index the changed links: %s", exc)
             return outcomes
+
+
+def link_note(link: dict | None, escape=str) -> str:
+    """What /sources says of a document added by its link: " · link, fetched 2026-12-05 10:37",
+    and " · **stale** (why)" when the last refresh failed; "" for any other document."""
+    if not link:
+        return ""
+    fetched = str(link.get("fetched") or "")[:16].replace("T", " ") or "never"
+    stale = link.get("stale")
+    why = f" ({escape(str(stale.get('reason', ''))[:80])})" if isinstance(stale, dict) else ""
+    return f" · link, fetched {fetched}" + (f" · **stale**{why}" if stale else "")

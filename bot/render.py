@@ -16,6 +16,7 @@ from embeddings.corpus.treaties import TreatyAnswer
 from embeddings.index.load import BuildSummary
 from embeddings.search.results import SearchResult
 
+from .links import link_note
 from .messages import (  # noqa: F401  (re-exported: the cogs and tests use render.Reply, render.clip, ...)
     CONTENT_MAX,
     DESCRIPTION_MAX,
@@ -311,13 +312,15 @@ def treaty(answer_: TreatyAnswer | None, name: str, suggestions: list[str]) -> R
     return Reply(content=content, embeds=[embed])
 
 
-def sources(items: list[SourceInfo], problems: list[str]) -> Reply:
-    """Every document, with kind, date, passages and a partial mark, and every skipped file with
-    its reason: in embeds while they fit Discord's limits, else in an attached text file."""
+def sources(items: list[SourceInfo], problems: list[str], links: dict[str, dict] | None = None) -> Reply:
+    """Every document, with kind, date, passages and a partial mark (a link's last fetch, and
+    whether it failed: ``links`` by file), and every skipped file with its reason: in embeds while
+    they fit Discord's limits, else in an attached text file."""
     def line(s: SourceInfo) -> str:
         partial = " · **partial**" if s.partial else ""
         return (f"`{s.date or 'undated':<10}` **{escape(clip(s.title, 120))}** · {s.kind}"
-                f"{' (inferred)' if s.kind_source == 'inferred' else ''}, {s.passages} passages{partial}")
+                f"{' (inferred)' if s.kind_source == 'inferred' else ''}, {s.passages} passages{partial}"
+                f"{link_note((links or {}).get(s.path), escape)}")
 
     lines = [line(s) for s in items] or ["No documents."]
     skipped = [escape(clip(p, 300)) for p in problems]
@@ -342,7 +345,8 @@ def sources(items: list[SourceInfo], problems: list[str]) -> Reply:
         return Reply(embeds=embeds)
     listing = "\n".join(
         [f"{s.date or 'undated'}\t{s.kind} ({s.kind_source})\t{s.passages} passages\t"
-         f"{'partial' if s.partial else 'complete'}\t{s.title}\t[{s.id}]" for s in items]
+         f"{'partial' if s.partial else 'complete'}\t{s.title}\t[{s.id}]{link_note((links or {}).get(s.path))}"
+         for s in items]
         + [f"skipped\t{p}" for p in problems]
     )
     summary = (f"{len(items)} documents ({sum(s.partial for s in items)} partial) and {len(problems)} skipped "

@@ -166,7 +166,9 @@ async def test_the_bot_re_indexes_a_changed_link_and_answers_from_it(fresh_built
     """bot/links.py, as the bot's half-hourly loop runs it: a due link that changed is fetched
     and re-indexed while the old index serves, and the next question is answered from the new
     words; a link that fails keeps its text and the index as it was."""
+    from bot.core import Answerer
     from bot.links import refresh_links as bot_refresh
+    from bot.settings import BotSettings
     from embeddings.service import Engine
 
     settings = dataclasses.replace(fresh_built, allow_private_urls=True, fetch_timeout=1)
@@ -186,5 +188,9 @@ async def test_the_bot_re_indexes_a_changed_link_and_answers_from_it(fresh_built
     before = len(engine.index.passages)
     assert [o.outcome for o in await bot_refresh(engine)] == ["stale"]
     assert len(engine.index.passages) == before
+    listed = await Answerer(engine, BotSettings.from_env({})).sources()  # /sources: fetched when, and failed
+    text = "\n".join(e.description or "" for e in listed.embeds)
+    assert f"link, fetched {meta_of(settings, done.file)['fetched'][:10]}" in text
+    assert "**stale** (answered 500" in text
     off = dataclasses.replace(settings, refresh_hours=0)
     assert await bot_refresh(Engine(off, encoder=encoder)) == []  # REFRESH_HOURS=0: never
