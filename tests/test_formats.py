@@ -243,3 +243,30 @@ def test_passages_are_the_words_of_the_source(tmp_path):
         for passage in passages_of(one_file(tmp_path, name, make(G7)))[0]:
             assert passage in source, (name, passage[:80])
     assert re.search(r"loop-holes", source)  # a hyphenated word the PDF may break at its hyphen
+
+
+QUESTIONS = ["Will Russia keep its most favoured nation trade status?",
+             "What about luxury goods for the Russian elite?",
+             "Will the G7 help other countries with rising food prices?"]
+
+
+def test_every_format_answers_the_same_questions_with_the_same_words(tmp_path, encoder, model_dir):
+    """The shipped documents and the G7 statement of 11 March, as .txt, then as a web page, a PDF
+    and a Word file: each question is answered with the same passage, word for word."""
+    from embeddings.service import Engine
+
+    from .conftest import copy_data
+
+    answers = {}
+    for name in ["statement.txt", *MAKERS]:
+        data = copy_data(tmp_path / name.replace(".", "_") / "data")
+        content = (Path(__file__).parent / "fixtures" / "library" / STATEMENTS[0]).read_bytes() \
+            if name == "statement.txt" else MAKERS[name](G7)
+        (data / name).write_bytes(content)
+        engine = Engine(EngineSettings(data, data.parent / "index", "", model_dir=model_dir), encoder=encoder)
+        engine.load()
+        results = [engine.ask(q, k=1) for q in QUESTIONS]
+        assert all(r.answered and r.hits[0].passage.document == Path(name).stem for r in results), name
+        answers[name] = [(normal(r.hits[0].passage.text), normal(r.hits[0].highlight)) for r in results]
+    for name in MAKERS:
+        assert answers[name] == answers["statement.txt"], name
