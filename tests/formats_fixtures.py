@@ -189,7 +189,7 @@ def pdf_encrypted(s: Statement) -> bytes:
 
 # --------------------------------------------------------------------------- Word
 
-def docx_file(s: Statement, *, properties: bool = True) -> bytes:
+def docx_file(s: Statement, *, properties: bool = True, author: str = "Press Office") -> bytes:
     """A Word file: the first paragraph a heading if it reads as one, a page header and footer."""
     from datetime import datetime
 
@@ -198,7 +198,7 @@ def docx_file(s: Statement, *, properties: bool = True) -> bytes:
     document = docx.Document()
     if properties:
         document.core_properties.title = s.title
-        document.core_properties.author = "Press Office"
+        document.core_properties.author = author
         document.core_properties.created = datetime.fromisoformat(f"{s.date}T09:00:00")
     section = document.sections[0]
     section.header.paragraphs[0].text = "Example Press Office – Press release"

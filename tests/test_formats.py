@@ -270,3 +270,20 @@ def test_every_format_answers_the_same_questions_with_the_same_words(tmp_path, e
         answers[name] = [(normal(r.hits[0].passage.text), normal(r.hits[0].highlight)) for r in results]
     for name in MAKERS:
         assert answers[name] == answers["statement.txt"], name
+
+
+def test_a_files_author_is_a_voice(tmp_path, encoder, model_dir):
+    """Who wrote a Word file (its properties) is who the questions may name."""
+    from embeddings.service import Engine
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "g7.docx").write_bytes(docx_file(G7, author="Omar Vellacott"))
+    (data / "council.docx").write_bytes(docx_file(statement(STATEMENTS[1]), author="Jane Ashdown"))
+    engine = Engine(EngineSettings(data, tmp_path / "index", "", model_dir=model_dir), encoder=encoder)
+    engine.load()
+    voices = {d["id"]: d["voices"] for d in engine.index.manifest["documents"]}
+    assert "vellacott" in voices["g7"] and "ashdown" in voices["council"]
+    for name, document in (("Vellacott", "g7"), ("Ashdown", "council")):
+        result = engine.ask(f"What did {name} say about sanctions?", k=2)
+        assert result.hits and {h.passage.document for h in result.hits} == {document}, name

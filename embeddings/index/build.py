@@ -234,7 +234,9 @@ def _document_entries(documents, passages: list[Passage]) -> list[dict]:
             speakers.setdefault(p.document, [])
             if p.speaker not in speakers[p.document]:
                 speakers[p.document].append(p.speaker)
-    voices = library_voices([(d.id, d.title, d.source, speakers.get(d.id, [])) for d in documents],
+    # A file's author (a PDF's or Word file's properties, a page's byline) speaks for it too.
+    authors = {d.id: [d.extra["author"]] if d.extra.get("author") else [] for d in documents}
+    voices = library_voices([(d.id, d.title, d.source, speakers.get(d.id, []) + authors[d.id]) for d in documents],
                             [(p.document, p.text) for p in passages if p.kind == "statement"],
                             lowercase_words(p.text for p in passages))
     return [
