@@ -124,6 +124,8 @@ def test_the_console_reads_options_and_explains_what_it_cannot_do():
     ("is the war in ukraine over yet", True),
     ("¿ya terminó la guerra?", True),
     ("Did NATO say the war would be over soon?", False),
+    ("What will change now for Russian banks?", False),
+    ("NATO shares the concerns of its partners now?", False),
 ])
 def test_a_live_figure_is_told_from_a_question_about_now(question, live):
     assert asks_live_figure(question) is live

@@ -6,8 +6,7 @@
   passage about prices in 2022 would mislead.
 * a question that turns on a **name the library never uses** (a country, or the one said to
   speak: "When did Finland join NATO?", "what did erdogan say"): the passages found are about
-  something else, however near they score.
-  The nearest passage is about something else; no quote can be about what no document names.
+  something else, however near they score; no quote can be about what no document names.
 
 Both are rules about questions, true of any library: no document, phrase or speaker is named here.
 """
@@ -30,11 +29,12 @@ dziś dzis dzisiaj teraz obecnie aktualnie aktualny aktualna
 """.split())
 _NOW_PHRASES = re.compile(r"\b(?:right now|at the moment|at present|these days|as of now|en ce moment|"
                           r"en este momento|в данный момент|на данный момент|на цей момент)\b", re.IGNORECASE)
-# What changes by the hour: prices, rates, currencies, markets, scores, the weather.
+# What changes by the hour: prices, rates, currencies, markets, scores, the weather (not words that are
+# everyday English too: "change", "shares": "what will change now for Russian banks?" is a question).
 _LIVE_WORDS = frozenset("""
-price prices priced cost costs rate rates exchange stock stocks shares market markets score scores
+price prices priced cost costs rate rates exchange stock stocks market markets score scores
 weather temperature forecast dollar dollars euro euros ruble rubles rouble roubles hryvnia bitcoin
-prix coût cours taux change bourse météo température dollar
+prix coût cours taux bourse météo température dollar
 preis preise kosten kurs wechselkurs börse aktie aktien wetter temperatur
 precio precios coste costo cambio cotización bolsa acciones clima temperatura dólar dolar rublo
 cena ceny cenę koszt kurs giełda gielda akcje pogoda temperatura wynik dolar euro rubel
