@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 from bot.client import make_bot
 from bot.render import CONTENT_MAX, EMBED_TOTAL_MAX, FIELD_VALUE_MAX
@@ -84,3 +85,20 @@ def assert_within_limits(req) -> None:
         data.get("allowed_mentions", {}).get("parse") == [], data.get("allowed_mentions")
 
 
+
+
+def hold_builds(monkeypatch, encoder) -> tuple[threading.Event, threading.Event]:
+    """Hold every index build at its embedding step (the real model still embeds) until the
+    returned ``gate`` is set; ``entered`` is set once a build is held. The test, not a race with
+    a fast rebuild, decides when it ends; questions' own embeddings pass straight through."""
+    gate, entered = threading.Event(), threading.Event()
+    real_encode = encoder.encode
+
+    def gated_encode(texts, **kwargs):
+        if "progress" in kwargs:  # the build's batch encoding
+            entered.set()
+            gate.wait(60)
+        return real_encode(texts, **kwargs)
+
+    monkeypatch.setattr(encoder, "encode", gated_encode)
+    return gate, entered

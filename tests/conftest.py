@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import json
@@ -35,6 +36,7 @@ from embeddings.training.prepare import select_or_train
 
 from . import botkit
 from .emulator import DiscordEmulator
+from .webserver import WebServer
 
 DATA = PROJECT_ROOT / "data"
 LIBRARY = Path(__file__).parent / "fixtures" / "library"  # statements as admins prepare them
@@ -322,20 +324,36 @@ def fresh_built(fresh_settings, engine) -> EngineSettings:
     return fresh_settings
 
 
-@pytest.fixture(scope="module")
-async def world(tmp_path_factory, engine, encoder):
-    """An emulator and a connected bot with its own copy of the data and index."""
-    root = tmp_path_factory.mktemp("bot")
+@pytest.fixture
+def site():
+    """A web server on 127.0.0.1 for documents added by their link (tests/webserver.py)."""
+    with WebServer() as server:
+        yield server
+
+
+@contextlib.asynccontextmanager
+async def running_bot(root: Path, engine, encoder, **env):
+    """An emulator and a connected bot with its own copy of the data and index in ``root``;
+    ``env``: settings beside the defaults (``ALLOW_PRIVATE_URLS="1"``)."""
     data = copy_data(root / "data")
     shutil.copytree(engine.settings.index_dir, root / "index", symlinks=True)
     engine_settings = EngineSettings(data_dir=data, index_dir=root / "index", model="",
                                      model_dir=engine.settings.model_dir)
     emu = await DiscordEmulator().start()
-    settings = botkit.settings_for(emu, engine_settings)
+    settings = botkit.settings_for(emu, engine_settings, **env)
     bot, task = await botkit.start_bot(emu, settings, encoder)
-    yield emu, bot, settings
-    await botkit.stop_bot(bot, task)
-    await emu.stop()
+    try:
+        yield emu, bot, settings
+    finally:
+        await botkit.stop_bot(bot, task)
+        await emu.stop()
+
+
+@pytest.fixture(scope="module")
+async def world(tmp_path_factory, engine, encoder):
+    """An emulator and a connected bot with its own copy of the data and index."""
+    async with running_bot(tmp_path_factory.mktemp("bot"), engine, encoder) as running:
+        yield running
 
 
 

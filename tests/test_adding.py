@@ -32,12 +32,6 @@ EU = "european_council_members_joint_statement_2022-02-24.txt"
 
 
 @pytest.fixture
-def site():
-    with WebServer() as server:
-        yield server
-
-
-@pytest.fixture
 def library(tmp_path) -> EngineSettings:
     """A private copy of data/; links to 127.0.0.1 allowed (the test server), two seconds to fetch."""
     return EngineSettings(copy_data(tmp_path / "data"), tmp_path / "index", "", allow_private_urls=True,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 
 import discord
 import pytest
@@ -16,6 +15,7 @@ from .botkit import (
     MANAGE_GUILD,
     all_text,
     assert_within_limits,
+    hold_builds,
     question,
     settings_for,
     start_bot,
@@ -194,19 +194,7 @@ async def test_reindex_as_admin_and_concurrent_second(world, monkeypatch):
     emu, bot, settings = world
     (settings.engine.data_dir / "extra.txt").write_text(
         "date 2022-03 The allies welcomed the sanctions package.\n", "utf-8")
-    # Hold the build at its embedding step (the real model still does the work) so the test
-    # controls when it ends, instead of racing a fast rebuild.
-    encoder = bot.answerer.engine.encoder
-    gate, entered = threading.Event(), threading.Event()
-    real_encode = encoder.encode
-
-    def gated_encode(texts, **kwargs):
-        if "progress" in kwargs:  # the build's batch encoding; questions pass straight through
-            entered.set()
-            gate.wait(60)
-        return real_encode(texts, **kwargs)
-
-    monkeypatch.setattr(encoder, "encode", gated_encode)
+    gate, entered = hold_builds(monkeypatch, bot.answerer.engine.encoder)
     monkeypatch.setattr(bot.answerer, "progress_every", 0.2)  # a long build shows where it is
     first = await emu.interact("reindex", permissions=MANAGE_GUILD)
     await emu.callback(first)

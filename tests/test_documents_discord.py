@@ -3,15 +3,13 @@ the emulator's CDN for attachments, a real local web server for links, the real 
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from bot.render import CONTENT_MAX
 
 from . import botkit
 from .botkit import ADMINISTRATOR, MANAGE_GUILD, all_text, assert_within_limits, question
-from .conftest import copy_data
+from .conftest import running_bot
 from .emulator import DiscordEmulator
 from .formats_fixtures import html_page, statement
 from .webserver import Page, WebServer
@@ -32,20 +30,9 @@ G7 = "g7_leaders_statement_2022-02-24.txt"
 async def docworld(tmp_path_factory, engine, encoder):
     """An emulator and a bot with its own data and index; links to 127.0.0.1 allowed (the test
     web server), documents of at most 1 MB."""
-    from embeddings.config import EngineSettings
-
-    root = tmp_path_factory.mktemp("documents")
-    data = copy_data(root / "data")
-    shutil.copytree(engine.settings.index_dir, root / "index", symlinks=True)
-    engine_settings = EngineSettings(data_dir=data, index_dir=root / "index", model="",
-                                     model_dir=engine.settings.model_dir)
-    emu = await DiscordEmulator().start()
-    settings = botkit.settings_for(emu, engine_settings, ALLOW_PRIVATE_URLS="1", MAX_DOCUMENT_MB="1",
-                                   FETCH_TIMEOUT="5")
-    bot, task = await botkit.start_bot(emu, settings, encoder)
-    yield emu, bot, settings
-    await botkit.stop_bot(bot, task)
-    await emu.stop()
+    async with running_bot(tmp_path_factory.mktemp("documents"), engine, encoder, ALLOW_PRIVATE_URLS="1",
+                           MAX_DOCUMENT_MB="1", FETCH_TIMEOUT="5") as running:
+        yield running
 
 
 def add(**options) -> list[dict]:
@@ -218,20 +205,9 @@ async def test_questions_are_answered_while_a_document_is_added_and_a_second_cha
     """The build is held at its embedding step (the real model still embeds) so the test, not a
     race, decides when it ends."""
     import asyncio
-    import threading
 
     emu, bot, settings = docworld
-    encoder = bot.answerer.engine.encoder
-    gate, entered = threading.Event(), threading.Event()
-    real_encode = encoder.encode
-
-    def gated_encode(texts, **kwargs):
-        if "progress" in kwargs:  # the build's batch encoding; questions pass straight through
-            entered.set()
-            gate.wait(60)
-        return real_encode(texts, **kwargs)
-
-    monkeypatch.setattr(encoder, "encode", gated_encode)
+    gate, entered = botkit.hold_builds(monkeypatch, bot.answerer.engine.encoder)
     upload = emu.upload("north-sea.txt", ARCTIC.replace("central Arctic Ocean", "North Sea cod banks")
                         .replace("Bering Strait", "Dogger Bank").encode())
     first = await emu.interact("document", add(file=upload["id"]), permissions=MANAGE_GUILD)

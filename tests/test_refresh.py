@@ -25,12 +25,6 @@ PATH = "/press/statement"
 
 
 @pytest.fixture
-def site():
-    with WebServer() as server:
-        yield server
-
-
-@pytest.fixture
 def library(tmp_path) -> EngineSettings:
     return EngineSettings(copy_data(tmp_path / "data"), tmp_path / "index", "", allow_private_urls=True,
                           fetch_timeout=1)
