@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
 import sys
 import tempfile
@@ -102,8 +103,8 @@ def main() -> int:
     save_model(model, Path(args.out))
     (Path(args.out) / SearchParams.FILE).write_text(json.dumps(record["params"]), encoding="utf-8")
     per_100 = 100 * seconds / max(1, len({r.expected[0].split("~")[0] for r in made}))
-    print(f"trained in {seconds:.0f} s on 2 cores ({per_100:.0f} s per 100 passages given pseudo-queries); "
-          f"history {history}; model in {args.out}")
+    print(f"trained in {seconds:.0f} s on {os.cpu_count()} cores ({per_100:.0f} s per 100 passages given "
+          f"pseudo-queries); history {history}; model in {args.out}")
     print(f"steps per epoch: {math.ceil((len(labelled_rows) + len(made)) / config.batch_size)}")
     return 0
 

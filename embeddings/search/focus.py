@@ -95,6 +95,7 @@ class Library:
         statements = [d for d in self.documents if d.get("kind") == "statement"]
         self.voices = Voices(statements)
         self._statement_spans = [self._docs[d["id"]].span for d in statements if self._docs[d["id"]].span]
+        self.newest = max((d.span.end for d in self._docs.values() if d.span), default=None)  # the last day dated
         # Every name the library knows its documents by, in titles or as speakers and issuers.
         self.names = frozenset().union(*(d.title_words for d in self._docs.values()),
                                        *(d.get("voices", ()) for d in self.documents))
@@ -169,8 +170,7 @@ class Library:
     def live_note(self) -> str:
         """Why a live figure ("the wheat price today", "is it over yet") is not answered: no dated
         statement holds it."""
-        newest = max((d.span.end for d in self._docs.values() if d.span), default=None)
-        dated = f" (the newest of {describe_span(newest, newest)})" if newest else ""
+        dated = f" (the newest of {describe_span(self.newest, self.newest)})" if self.newest else ""
         return (f"The library holds dated statements{dated}: none can tell how things stand today "
                 "(prices, rates, scores, the weather, whether something is over).")
 
@@ -237,8 +237,7 @@ class Library:
         return span, dated
 
     def _after_all(self, span: Span) -> bool:
-        ends = [d.span.end for d in self._docs.values() if d.span]
-        return bool(ends) and span.start > max(ends)
+        return self.newest is not None and span.start > self.newest
 
     def _no_date(self, span: Span, pool: set[str]) -> Focus:
         """Nothing is dated ``span``: the answer says so, naming the nearest documents."""
