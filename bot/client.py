@@ -20,6 +20,7 @@ from embeddings.service import Engine
 
 from . import links, render
 from .core import Answerer, settle_memory
+from .outbox import Outbox
 from .settings import BotSettings
 from .store import Store, StoreError
 from .translations import Translator
@@ -51,6 +52,7 @@ def intents() -> discord.Intents:
 # reconnects by itself, usually within a second or two.
 GATEWAY_GRACE = 3.0
 RESTARTING = "I'm restarting; please ask again in a minute."
+FLUSH_AT_LEAST = 3.0  # seconds a stop gives the outbox to write what waits, however long answers took
 
 
 class _Base:
@@ -71,8 +73,11 @@ class _Base:
         self.stopping = True
         log.info("stopping%s: finishing %d answer(s) in flight", f" ({reason})" if reason else "",
                  self.answerer.in_flight)
+        deadline = time.monotonic() + timeout
         if not await self.answerer.drain(timeout):
             log.warning("stopping with %d answer(s) still in flight after %.0f s", self.answerer.in_flight, timeout)
+        # What waits to be recorded is written in the time left (at least FLUSH_AT_LEAST), else kept on disk.
+        self.flush_budget = max(deadline - time.monotonic(), FLUSH_AT_LEAST)
         try:
             await self.close()  # type: ignore[attr-defined]
         finally:
@@ -164,8 +169,8 @@ class _Base:
         self._gateway_event(shard_id, True)
 
     async def open_store(self) -> None:
-        """The database of feedback and settings. Without it the bot still answers (no buttons,
-        default settings) and says so in the log."""
+        """The database of records, feedback and settings, and the outbox that writes to it.
+        Without it the bot still answers (no buttons, default settings) and says so in the log."""
         s = self.settings
         store = Store.from_settings(s.database_url, s.sqlite_path, s.feedback_days)
         try:
@@ -173,9 +178,14 @@ class _Base:
             log.info("bot database: %s", "PostgreSQL" if s.database_url else s.sqlite_path)
         except (StoreError, OSError) as exc:
             log.error("%s; answering without feedback buttons or per-server settings", exc)
+            return
+        self.answerer.outbox = Outbox(store, spill_dir=s.engine.index_dir / "pending-records")
+        self.answerer.outbox.start()
 
     async def close(self) -> None:
         await super().close()  # type: ignore[misc]
+        if self.answerer.outbox is not None:
+            await self.answerer.outbox.close(getattr(self, "flush_budget", FLUSH_AT_LEAST))
         if self.answerer.store is not None:
             await self.answerer.store.close()
         if self.answerer.metrics is not None:

@@ -8,15 +8,18 @@ import functools
 import gc
 import logging
 import time
+import uuid
 from dataclasses import dataclass, replace
 
 from discord.ext import commands
 
 from embeddings.errors import BadFilter, BuildFailed, BuildInProgress, EngineError
 from embeddings.query import Query
+from embeddings.search.results import SearchResult, hits_at
 from embeddings.service import Engine
 
 from . import feedback, render
+from .outbox import Outbox
 from .settings import AdminRole, BotSettings
 from .store import GuildSettings, ShownPassage, Store, StoredAnswer, StoreError
 
@@ -115,6 +118,7 @@ class Answerer:
         self.engine = engine
         self.settings = settings
         self.store = store  # None: no feedback buttons, default settings (the console)
+        self.outbox: Outbox | None = None  # writes the records and votes (bot.outbox), with the store
         self._in_flight = 0  # answers being made (and a reindex): a stop waits for them
         self._idle = asyncio.Event()
         self._idle.set()
@@ -168,49 +172,66 @@ class Answerer:
     @replies
     async def ask(self, query: Query, *, guild_id: int | None = None, channel_id: int | None = None,
                   settings: GuildSettings | None = None, path: str = "ask") -> render.Reply:
-        """The reply to a question; with a database, stored with its feedback buttons (unless the
-        server turned them off), and as many passages as the server chose."""
+        """The reply to a question, recorded (with a database) for /insights and its feedback
+        buttons (unless the server turned them off), with as many passages as the server chose."""
         started = time.perf_counter()
         query, note = self.cut(query)
         settings = settings or await self.guild_settings(guild_id)
-        outcome = "error"
-        try:
-            result = await self._search(self.engine.answer, query, k=settings.passages)
+        k = settings.passages or self.settings.engine.top_k
+        outcome, result = "error", None
+        try:  # the next passages too, for "More passages": the first k are the same either way
+            result = await self._search(self.engine.answer, query, k=k + MORE_PASSAGES)
             outcome = ("tentative" if result.tentative else "answered" if result.answered else "refused")
         finally:
+            seconds = time.perf_counter() - started
             if self.metrics is not None:
-                self.metrics.answered(path, outcome, time.perf_counter() - started)
+                self.metrics.answered(path, outcome, seconds)
             # Questions are the users' words: logged only at debug level.
-            log.debug("%s question %s in %.1f ms: %r", path, outcome, (time.perf_counter() - started) * 1000,
-                      query.text)
-        reply = render.answer(result, note=note, scope=query.scope)
-        if result.answered and result.hits and settings.buttons and self.store is not None:
-            reply.view = await self._stored_view(query, result, guild_id, channel_id)
+            log.debug("%s question %s in %.1f ms: %r", path, outcome, seconds * 1000, query.text)
+            recorded = self._record(query, result, outcome, seconds, settings, path, k, channel_id)
+        reply = render.answer(replace(result, hits=result.hits[:k]), note=note, scope=query.scope)
+        if recorded is not None and result.answered and result.hits[:k] and settings.buttons:
+            reply.view = feedback.view(recorded.id)
         return reply
 
-    async def _stored_view(self, query: Query, result, guild_id: int | None, channel_id: int | None):
-        """The feedback buttons of an answer, once it is stored; None (no buttons) if it cannot be."""
-        try:
-            answer_id = await self.store.add_answer(
-                query.text, query.scope, [ShownPassage(h.passage.id, h.passage.document, h.passage.paragraph,
-                                                       h.passage.text_hash[:16]) for h in result.hits],
-                self.engine.index.version, guild_id=guild_id, channel_id=channel_id, filters=query.filters())
-        except StoreError as exc:  # the answer goes out without buttons
-            log.warning("could not store an answer for feedback: %s", exc)
+    def _record(self, query: Query, result, outcome: str, seconds: float, settings: GuildSettings, path: str,
+                k: int, channel_id: int | None) -> StoredAnswer | None:
+        """Queue the answer's record (the question's text only where the server turned insights
+        on); None without a database or when the queue is full."""
+        if self.outbox is None:
             return None
-        return feedback.view(answer_id)
+        hits = result.hits if result is not None and result.answered else []
+        top = hits[0].passage if hits else None
+        record = StoredAnswer(
+            uuid.uuid4().hex[:16], query.text if settings.insights else "", query.scope,
+            [ShownPassage(h.passage.id, h.passage.document, h.passage.paragraph, h.passage.text_hash[:16])
+             for h in hits[:k]], time.time(), settings.guild_id or None, _id(channel_id), self.engine.index.version,
+            query.filters(), path, outcome, result.reason if result is not None else "",
+            top.title if top else None, round(seconds * 1000, 2),
+            (result.signals.get("language") if result is not None else None) or "en",
+            [{"id": h.passage.id, "number": h.number, "highlight": h.highlight} for h in hits[k:]])
+        return record if self.outbox.record(record) else None
 
     @replies
     async def more(self, stored: StoredAnswer) -> render.Reply:
-        """The next passages for a stored answer ("More passages"), for whoever clicked."""
+        """The next passages for a recorded answer ("More passages"), for whoever clicked: those
+        found with it, or, for an answer recorded before they were kept, found again."""
         shown = {p.id for p in stored.passages}
-        query = Query.stored(stored.question, stored.scope, stored.filters)
-        result = await self._search(self.engine.answer, query, k=min(len(shown) + MORE_PASSAGES, 50))
-        extra = [h for h in result.hits if h.passage.id not in shown][:MORE_PASSAGES]
-        if not result.answered or not extra:
+        if stored.more:
+            hits = await asyncio.to_thread(hits_at, self.engine.index.passages, stored.more)
+            if not hits:
+                raise Refusal("The library has changed since this answer; ask again for fresh passages.")
+        elif stored.question:
+            query = Query.stored(stored.question, stored.scope, stored.filters)
+            result = await self._search(self.engine.answer, query, k=min(len(shown) + MORE_PASSAGES, 50))
+            hits = [h for h in result.hits if h.passage.id not in shown] if result.answered else []
+        else:
+            hits = []
+        if not hits:
             raise Refusal("No more passages answer this question.")
-        reply = render.answer(replace(result, hits=extra))
-        reply.content = render.clip(f"More passages for “{render.question_line(stored.question)}”", 2000)
+        reply = render.answer(SearchResult(stored.question, True, hits[:MORE_PASSAGES]))
+        what = f"“{render.question_line(stored.question)}”" if stored.question else "this answer"
+        reply.content = render.clip(f"More passages for {what}", 2000)
         reply.ephemeral = True
         return reply
 
@@ -270,9 +291,10 @@ class Answerer:
             votes = await self.store.export()
         except StoreError as exc:
             raise Refusal(f"I can't read the feedback just now: {exc}") from exc
-        rows = [feedback_row(v) for v in votes if v["vote"] == "up" and v["passages"]]
+        rows = [feedback_row(v) for v in votes if v["vote"] == "up" and v["passages"] and v["question"]]
         if not rows:
-            raise Refusal("No reader has marked an answer helpful yet, so there is nothing new to learn from.")
+            raise Refusal("No reader has marked an answer helpful yet on a server that keeps its questions "
+                          "(/settings insights), so there is nothing new to learn from.")
         return rows
 
     @replies
@@ -349,3 +371,7 @@ def is_admin(settings_roles: tuple[AdminRole, ...], *, administrator: bool, mana
     if administrator or manage_guild:
         return True
     return any(role.matches(guild_id, roles) for role in settings_roles)
+
+
+def _id(value) -> str | None:
+    return None if value is None else str(value)

@@ -14,7 +14,6 @@ SQLAlchemy 2 core over aiosqlite or asyncpg.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
@@ -29,38 +28,27 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from .guild_store import GuildSettings, GuildSettingsStore
 from .schema import (
     MIGRATIONS,
     SCHEMA_VERSION,
+    StoreError,
     answers,
-    channel_settings,
-    guild_settings,
+    database_errors,
+    database_url,
+    insert_ignore,
     meta,
+    short_error,
+    upsert,
     version_table,
     votes,
 )
 
+__all__ = ["SCHEMA_VERSION", "GuildSettings", "ShownPassage", "Store", "StoreError", "StoredAnswer", "Vote"]
+
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
-
-
-class StoreError(Exception):
-    """The database cannot be used (the message says which and why). Every method of Store raises
-    this, never the driver's own errors, so a caller handles one type."""
-
-
-def database_errors(method):
-    """A Store method whose database and file errors come out as StoreError."""
-
-    @functools.wraps(method)
-    async def wrapper(self, *args, **kwargs):
-        try:
-            return await method(self, *args, **kwargs)
-        except (sa.exc.SQLAlchemyError, OSError) as exc:
-            raise StoreError(f"{method.__name__}: {_short(exc)}") from exc
-
-    return wrapper
 
 
 @dataclass(frozen=True)
@@ -76,6 +64,10 @@ class ShownPassage:
 
 @dataclass(frozen=True)
 class StoredAnswer:
+    """One answer as recorded: what /insights counts, and what its buttons need. ``question`` is
+    "" where the server has not turned insights on; ``more`` holds the next passages (id and
+    highlighted sentence) so that "More passages" needs no question text."""
+
     id: str
     question: str
     scope: str
@@ -85,38 +77,36 @@ class StoredAnswer:
     channel_id: str | None = None
     index_version: str = ""
     filters: dict = field(default_factory=dict)
+    path: str = "ask"
+    outcome: str = "answered"
+    reason: str = ""
+    title: str | None = None
+    latency_ms: float | None = None
+    language: str = "en"
+    more: list[dict] = field(default_factory=list)
+
+    def row(self) -> dict:
+        top = self.passages[0] if self.passages else None
+        return {"id": self.id, "created_at": self.created_at, "guild_id": self.guild_id,
+                "channel_id": self.channel_id, "question": self.question, "scope": self.scope,
+                "passages": json.dumps([p.to_dict() for p in self.passages]), "filters": json.dumps(self.filters),
+                "index_version": self.index_version, "path": self.path, "outcome": self.outcome,
+                "reason": self.reason, "document": top.document if top else None, "title": self.title,
+                "passage": top.id if top else None, "latency_ms": self.latency_ms, "language": self.language,
+                "more": json.dumps(self.more)}
 
 
-@dataclass
-class GuildSettings:
-    guild_id: str
-    passages: int | None = None  # None: TOP_K
-    threads: bool = False
-    buttons: bool = True
-    channels: dict[str, bool] = field(default_factory=dict)  # channel id -> answered or not
+@dataclass(frozen=True)
+class Vote:
+    """A reader's click, as the store writes it (the user already hashed)."""
 
-    def answers_in(self, channel_id: str | None, parent_id: str | None = None) -> bool:
-        """Mentions are answered in every channel unless some are switched on (then only those),
-        and never in one switched off. A thread follows its channel."""
-        ids = [i for i in (channel_id, parent_id) if i]
-        if any(self.channels.get(i) is False for i in ids):
-            return False
-        if any(self.channels.values()):
-            return any(self.channels.get(i) for i in ids)
-        return True
+    answer_id: str
+    user_hash: str
+    vote: str
+    at: float
 
 
-def database_url(url: str, sqlite_path: Path) -> str:
-    """The SQLAlchemy URL: DATABASE_URL with the asyncpg driver, else the SQLite file."""
-    if url:
-        for prefix in ("postgresql://", "postgres://"):
-            if url.startswith(prefix):
-                return "postgresql+asyncpg://" + url[len(prefix):]
-        return url
-    return f"sqlite+aiosqlite:///{sqlite_path}"
-
-
-class Store:
+class Store(GuildSettingsStore):
     """The bot's database. Every method is a coroutine; open() first, close() last."""
 
     def __init__(self, url: str, *, sqlite_path: Path | None = None, feedback_days: int = 90) -> None:
@@ -146,7 +136,7 @@ class Store:
                 await self.close()
                 moved = self.sqlite_path.with_name(f"{self.sqlite_path.name}.unusable-{time.strftime('%Y%m%dT%H%M%S')}")
                 log.warning("the bot database %s cannot be used (%s); moved it to %s and started a new one",
-                            self.sqlite_path, _short(exc), moved.name)
+                            self.sqlite_path, short_error(exc), moved.name)
                 for suffix in ("", "-wal", "-shm"):
                     part = self.sqlite_path.with_name(self.sqlite_path.name + suffix)
                     if part.exists():
@@ -157,16 +147,16 @@ class Store:
                 await self._open_once()
             except (OSError, sa.exc.SQLAlchemyError) as exc:
                 await self.close()
-                raise StoreError(f"cannot open the database {self._where()}: {_short(exc)}") from exc
+                raise StoreError(f"cannot open the database {self._where()}: {short_error(exc)}") from exc
         return self
 
     def _where(self) -> str:
         return str(self.sqlite_path) if self.sqlite_path else sa.engine.make_url(self.url).render_as_string()
 
     async def _open_once(self) -> None:
-        if self.kind == "sqlite":  # one connection: SQLite takes one writer at a time anyway, and
-            # connections of one process waiting on each other's lock only add busy-wait sleeps
-            self.engine = create_async_engine(self.url, pool_size=1, max_overflow=0, pool_timeout=60)
+        if self.kind == "sqlite":  # two connections: the writes (bot.outbox writes them one batch at a
+            # time) and the reads, which WAL lets go on while a write waits for a lock held elsewhere
+            self.engine = create_async_engine(self.url, pool_size=2, max_overflow=0, pool_timeout=60)
         else:
             self.engine = create_async_engine(self.url, pool_pre_ping=True)
         if self.kind == "sqlite":
@@ -208,7 +198,7 @@ class Store:
         if salt:
             return salt
         fresh = secrets.token_hex(16)
-        await conn.execute(_insert_ignore(self.kind, meta, {"key": "salt", "value": fresh}, ["key"]))
+        await conn.execute(insert_ignore(self.kind, meta, {"key": "salt", "value": fresh}, ["key"]))
         return (await conn.execute(sa.select(meta.c.value).where(meta.c.key == "salt"))).scalar()
 
     async def close(self) -> None:
@@ -235,13 +225,25 @@ class Store:
     async def add_answer(self, question: str, scope: str, passages: Sequence[ShownPassage], index_version: str, *,
                          guild_id: int | str | None = None, channel_id: int | str | None = None,
                          filters: dict | None = None) -> str:
-        answer_id = uuid.uuid4().hex[:16]
+        """Store an answered question (a shorthand for ``write``); its id."""
+        answer = StoredAnswer(uuid.uuid4().hex[:16], question, scope, list(passages), time.time(), _id(guild_id),
+                              _id(channel_id), index_version, filters or {})
+        await self.write([answer])
+        return answer.id
+
+    @database_errors
+    async def write(self, items: Sequence[StoredAnswer | Vote]) -> list[dict[str, int] | None]:
+        """Answers and votes in one transaction, in order; writing one twice changes nothing. For
+        each vote the answer's counts after it (None if the answer is not stored); None for an answer."""
+        out: list[dict[str, int] | None] = []
         async with self._engine().begin() as conn:
-            await conn.execute(answers.insert().values(
-                id=answer_id, created_at=time.time(), guild_id=_id(guild_id), channel_id=_id(channel_id),
-                question=question, scope=scope, passages=json.dumps([p.to_dict() for p in passages]),
-                filters=json.dumps(filters or {}), index_version=index_version))
-        return answer_id
+            for item in items:
+                if isinstance(item, StoredAnswer):
+                    await conn.execute(insert_ignore(self.kind, answers, item.row(), ["id"]))
+                    out.append(None)
+                else:
+                    out.append(await self._vote(conn, item))
+        return out
 
     @database_errors
     async def answer(self, answer_id: str) -> StoredAnswer | None:
@@ -253,17 +255,21 @@ class Store:
     async def vote(self, answer_id: str, user_id: int | str, vote: str) -> dict[str, int] | None:
         """Record (or change) a user's vote; the answer's counts after it, or None if the answer
         is no longer stored."""
+        return (await self.write([self.make_vote(answer_id, user_id, vote)]))[0]
+
+    def make_vote(self, answer_id: str, user_id: int | str, vote: str) -> Vote:
         if vote not in ("up", "down"):
             raise ValueError(f"vote must be up or down, not {vote!r}")
-        user = self.user_hash(user_id)
-        now = time.time()
-        async with self._engine().begin() as conn:
-            exists = (await conn.execute(sa.select(answers.c.id).where(answers.c.id == answer_id))).first()
-            if exists is None:
-                return None
-            await conn.execute(_upsert(self.kind, votes, {"answer_id": answer_id, "user_hash": user, "vote": vote,
-                                                           "at": now}, ["answer_id", "user_hash"], ["vote", "at"]))
-            return await self._counts(conn, answer_id)
+        return Vote(answer_id, self.user_hash(user_id), vote, time.time())
+
+    async def _vote(self, conn: AsyncConnection, vote: Vote) -> dict[str, int] | None:
+        exists = (await conn.execute(sa.select(answers.c.id).where(answers.c.id == vote.answer_id))).first()
+        if exists is None:
+            return None
+        await conn.execute(upsert(self.kind, votes, {"answer_id": vote.answer_id, "user_hash": vote.user_hash,
+                                                     "vote": vote.vote, "at": vote.at},
+                                  ["answer_id", "user_hash"], ["vote", "at"]))
+        return await self._counts(conn, vote.answer_id)
 
     @database_errors
     async def counts(self, answer_id: str) -> dict[str, int]:
@@ -301,8 +307,29 @@ class Store:
             return result.rowcount or 0
 
     @database_errors
+    async def records(self, since: float, guild_id: str | None = None) -> list[dict]:
+        """Every answer recorded since ``since`` (of one server, or all), oldest first, with its
+        votes counted: what /insights and ``python -m bot insights`` summarise. ``question`` is ""
+        where the server kept no question text."""
+        tally = (sa.select(votes.c.answer_id, sa.func.sum(sa.case((votes.c.vote == "up", 1), else_=0)).label("up"),
+                           sa.func.sum(sa.case((votes.c.vote == "down", 1), else_=0)).label("down"))
+                 .group_by(votes.c.answer_id).subquery())
+        query = (sa.select(answers, tally.c.up, tally.c.down).outerjoin(tally, tally.c.answer_id == answers.c.id)
+                 .where(answers.c.created_at >= since).order_by(answers.c.created_at))
+        if guild_id is not None:
+            query = query.where(answers.c.guild_id == str(guild_id))
+        async with self._engine().connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [{"id": r.id, "at": r.created_at, "guild_id": r.guild_id, "channel_id": r.channel_id,
+                 "path": r.path, "scope": r.scope, "outcome": r.outcome, "reason": r.reason,
+                 "document": r.document, "title": r.title, "passage": r.passage, "latency_ms": r.latency_ms,
+                 "language": r.language, "question": r.question, "up": int(r.up or 0), "down": int(r.down or 0)}
+                for r in rows]
+
+    @database_errors
     async def export(self, since: float | None = None) -> list[dict]:
-        """One row per vote: the question, "up" or "down", the passages shown, and context."""
+        """One row per vote: the question ("" where the server kept none), "up" or "down", the
+        passages shown, and context."""
         query = (sa.select(answers, votes.c.vote, votes.c.at)
                  .join(votes, votes.c.answer_id == answers.c.id)
                  .order_by(votes.c.at))
@@ -314,78 +341,13 @@ class Store:
                  "answer": r.id, "guild_id": r.guild_id, "channel_id": r.channel_id,
                  "index_version": r.index_version, "asked_at": r.created_at, "voted_at": r.at} for r in rows]
 
-    # ------------------------------------------------------------------ settings
-
-    @database_errors
-    async def settings(self, guild_id: int | str | None) -> GuildSettings:
-        if guild_id is None:
-            return GuildSettings("")
-        gid = str(guild_id)
-        async with self._engine().connect() as conn:
-            row = (await conn.execute(sa.select(guild_settings).where(guild_settings.c.guild_id == gid))).first()
-            channels = await conn.execute(sa.select(channel_settings.c.channel_id, channel_settings.c.enabled)
-                                          .where(channel_settings.c.guild_id == gid))
-            chosen = {c: bool(e) for c, e in channels}
-        if row is None:
-            return GuildSettings(gid, channels=chosen)
-        return GuildSettings(gid, row.passages, bool(row.threads), bool(row.buttons), chosen)
-
-    @database_errors
-    async def update_settings(self, guild_id: int | str, **values) -> GuildSettings:
-        """Change some of passages, threads, buttons for a server."""
-        unknown = set(values) - {"passages", "threads", "buttons"}
-        if unknown:
-            raise ValueError(f"unknown settings: {sorted(unknown)}")
-        gid = str(guild_id)
-        current = await self.settings(gid)
-        row = {"guild_id": gid, "passages": current.passages, "threads": current.threads,
-               "buttons": current.buttons, **values, "updated_at": time.time()}
-        async with self._engine().begin() as conn:
-            await conn.execute(_upsert(self.kind, guild_settings, row, ["guild_id"],
-                                       ["passages", "threads", "buttons", "updated_at"]))
-        return await self.settings(gid)
-
-    @database_errors
-    async def set_channel(self, guild_id: int | str, channel_id: int | str, enabled: bool | None) -> GuildSettings:
-        """Switch mentions on or off in a channel; None forgets the channel's setting."""
-        gid, cid = str(guild_id), str(channel_id)
-        async with self._engine().begin() as conn:
-            if enabled is None:
-                await conn.execute(channel_settings.delete().where(
-                    (channel_settings.c.guild_id == gid) & (channel_settings.c.channel_id == cid)))
-            else:
-                await conn.execute(_upsert(self.kind, channel_settings,
-                                           {"guild_id": gid, "channel_id": cid, "enabled": enabled},
-                                           ["guild_id", "channel_id"], ["enabled"]))
-        return await self.settings(gid)
-
 
 def _answer(row) -> StoredAnswer:
     passages = [ShownPassage(p["id"], p["document"], int(p["paragraph"]), p["hash"]) for p in json.loads(row.passages)]
     return StoredAnswer(row.id, row.question, row.scope, passages, row.created_at, row.guild_id, row.channel_id,
-                        row.index_version, json.loads(row.filters or "{}"))
+                        row.index_version, json.loads(row.filters or "{}"), row.path, row.outcome, row.reason,
+                        row.title, row.latency_ms, row.language, json.loads(row.more or "[]"))
 
 
 def _id(value) -> str | None:
     return None if value is None else str(value)
-
-
-def _short(exc: BaseException) -> str:
-    return str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
-
-
-def _dialect_insert(kind: str):
-    if kind == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
-
-
-def _upsert(kind: str, table: sa.Table, values: dict, keys: list[str], update: list[str]):
-    statement = _dialect_insert(kind)(table).values(**values)
-    return statement.on_conflict_do_update(index_elements=keys, set_={c: statement.excluded[c] for c in update})
-
-
-def _insert_ignore(kind: str, table: sa.Table, values: dict, keys: list[str]):
-    return _dialect_insert(kind)(table).values(**values).on_conflict_do_nothing(index_elements=keys)

@@ -159,6 +159,10 @@ async def test_feedback_export_and_delete(world):
     from embeddings.config import PROJECT_ROOT
 
     emu, _, settings = world
+    message = await ask(emu, "Who did the allies condemn besides Russia?")  # insights off: no text kept
+    await emu.callback(await emu.click(message, buttons(message)["up"]["custom_id"]))
+    await emu.answer(await emu.interact("settings", settings_command("insights", enabled=True),
+                                        permissions=MANAGE_GUILD))
     message = await ask(emu, "Belarus")
     await emu.callback(await emu.click(message, buttons(message)["down"]["custom_id"]))
     env = {"DATA_DIR": str(settings.engine.data_dir), "INDEX_DIR": str(settings.engine.index_dir),
@@ -175,6 +179,7 @@ async def test_feedback_export_and_delete(world):
     rows = [json.loads(line) for line in out.stdout.splitlines()]
     assert rows and {"question", "vote", "passages"} <= set(rows[0]) and {r["vote"] for r in rows} <= {"up", "down"}
     assert rows[-1]["question"] == "Belarus" and rows[-1]["vote"] == "down"
+    assert rows[-2]["question"] == "" and rows[-2]["vote"] == "up" and rows[-2]["passages"]
     assert (await asyncio.to_thread(run, "export", "--since", "2999-01-01")).stdout == ""
     assert (await asyncio.to_thread(run, "export", "--since", "yesterday")).returncode == 2
     gone = await asyncio.to_thread(run, "delete")
@@ -210,6 +215,8 @@ async def test_reindex_retrain_learns_from_helpful_answers(tmp_path, engine, enc
             nothing = await emu.interact("reindex", [{"name": "retrain", "type": 5, "value": True}],
                                          permissions=MANAGE_GUILD)
             assert "nothing new to learn" in all_text(await emu.answer(nothing))
+            await emu.answer(await emu.interact("settings", settings_command("insights", enabled=True),
+                                                permissions=MANAGE_GUILD))  # questions kept: they teach
             for text in HELPFUL:
                 message = await ask(emu, text)
                 await emu.callback(await emu.click(message, buttons(message)["up"]["custom_id"]))

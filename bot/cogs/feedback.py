@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ACK_AFTER = 1.0  # seconds: a vote stored by then is acknowledged with the updated counts at once
+WAIT_MORE = 4.0  # seconds more, after deferring, before the reader is told the vote waits for the database
 
 
 class Feedback(commands.Cog):
@@ -32,38 +33,54 @@ class Feedback(commands.Cog):
         self.bot.on_feedback_click = None
 
     async def click(self, interaction: discord.Interaction, action: str, answer_id: str) -> None:
-        store = self.answerer.store
-        if store is None:
+        outbox = self.answerer.outbox
+        if outbox is None:
             await send(interaction, render.error("Feedback is switched off on this bot."))
             return
+        if action in ("up", "down"):
+            await self._vote(interaction, outbox, action, answer_id)
+            return
         try:
-            if action in ("up", "down"):
-                vote = asyncio.ensure_future(store.vote(answer_id, interaction.user.id, action))
-                done, _ = await asyncio.wait({vote}, timeout=ACK_AFTER)
-                if not done:  # a busy database: acknowledge now, show the counts when stored
-                    await interaction.response.defer()
-                counts = await vote
-                if counts is not None:  # the acknowledgement is the answer's buttons with the new counts
-                    if self.answerer.metrics is not None:
-                        self.answerer.metrics.votes.labels(action).inc()
-                    if done:
-                        await interaction.response.edit_message(view=feedback.view(answer_id, counts))
-                    else:
-                        await interaction.edit_original_response(view=feedback.view(answer_id, counts))
-                    return
-                stored = None
-            else:
-                stored = await store.answer(answer_id)
+            stored = await outbox.answer(answer_id)
         except StoreError as exc:
-            log.warning("feedback click not stored: %s", exc)
-            await send(interaction, render.error("Sorry, I couldn't record that just now. Please try again later."))
+            log.warning("could not read a recorded answer: %s", exc)
+            await send(interaction, render.error("Sorry, I can't reach my database just now. Please try again later."))
             return
         if stored is None:
-            await send(interaction, render.error(
-                f"Thank you! This answer is older than {store.feedback_days} days, so it is no longer kept "
-                "and its buttons no longer do anything. Ask again for a fresh one."))
+            await send(interaction, render.error(self._gone()))
             return
         await respond(interaction, self.answerer.more(stored), private=True)
+
+    async def _vote(self, interaction: discord.Interaction, outbox, action: str, answer_id: str) -> None:
+        """The vote is queued; the reader sees the new counts once it is written, or is told it
+        will be counted when the database is back (it waits, and is kept over a restart), or that
+        it could not be taken (the queue is full)."""
+        written = outbox.vote(answer_id, interaction.user.id, action)
+        if written is None:
+            await send(interaction, render.error("Sorry, I couldn't record that just now. Please try again later."))
+            return
+        done, _ = await asyncio.wait({written}, timeout=ACK_AFTER)
+        if not done:  # a busy database: acknowledge now, show the counts when stored
+            await interaction.response.defer()
+            done, _ = await asyncio.wait({written}, timeout=WAIT_MORE)
+        if not done:
+            await send(interaction, render.error("Thank you! Your vote is noted; my database is busy, so it will "
+                                                 "be counted as soon as the database is back."))
+            return
+        counts = written.result()
+        if counts is None:
+            await send(interaction, render.error(self._gone()))
+            return
+        if self.answerer.metrics is not None:
+            self.answerer.metrics.votes.labels(action).inc()
+        if interaction.response.is_done():
+            await interaction.edit_original_response(view=feedback.view(answer_id, counts))
+        else:  # the acknowledgement is the answer's buttons with the new counts
+            await interaction.response.edit_message(view=feedback.view(answer_id, counts))
+
+    def _gone(self) -> str:
+        return (f"Thank you! This answer is older than {self.answerer.settings.feedback_days} days, so it is no "
+                "longer kept and its buttons no longer do anything. Ask again for a fresh one.")
 
 
 async def setup(bot: StatementBot) -> None:

@@ -67,6 +67,13 @@ class Settings(commands.GroupCog, group_name="settings",
     async def threads(self, interaction: discord.Interaction, enabled: bool) -> None:
         await self._change(interaction, lambda store, gid: store.update_settings(gid, threads=enabled))
 
+    @app_commands.command(name="insights", description="Keep the questions' text, so /insights shows what "
+                          "readers ask and what the library can't answer.")
+    @app_commands.describe(enabled="On: questions asked here are kept for /insights. Off (default): counts only.")
+    @admin_only("see or change the settings")
+    async def insights(self, interaction: discord.Interaction, enabled: bool) -> None:
+        await self._change(interaction, lambda store, gid: store.update_settings(gid, insights=enabled))
+
     @app_commands.command(name="buttons", description="Show the feedback buttons under answers or not.")
     @app_commands.describe(enabled="On: Helpful / Not helpful / More passages under each answer")
     @admin_only("see or change the settings")

@@ -47,7 +47,7 @@ class Highlighting:
             number = int(found.numbers[i])
             passage = self.index.passages[number]
             hits.append(Hit(passage, float(fused[i]), float(dense[i]), float(found.lexical[i]),
-                            self.highlight(number, passage, vector, query_tokens), tuple(also)))
+                            self.highlight(number, passage, vector, query_tokens), tuple(also), number))
         return hits
 
     def _same_point(self, a: int, b: int) -> bool:

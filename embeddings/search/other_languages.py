@@ -46,6 +46,6 @@ class OtherLanguages:
         order = np.argsort(-sims, kind="stable")[:k]
         answered = bool(sims[order[0]] >= threshold)
         hits = [Hit(self.index.passages[int(numbers[i])], float(sims[i]), float(sims[i]), 0.0,
-                    self.index.passages[int(numbers[i])].text) for i in order]
+                    self.index.passages[int(numbers[i])].text, number=int(numbers[i])) for i in order]
         signals = {"dense": float(sims[order[0]]), "threshold": threshold}
         return SearchResult(question, answered, hits, "" if answered else "off-topic", signals)

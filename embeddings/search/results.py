@@ -29,6 +29,7 @@ class Hit:
     lexical: float
     highlight: str = ""  # the sentence(s) of the passage that answer best: a verbatim substring
     also: tuple[Also, ...] = ()
+    number: int = -1  # where the passage is in its index (``hits_at`` finds it again there)
 
     def to_dict(self) -> dict:
         p = self.passage
@@ -70,6 +71,18 @@ class SearchResult:
             "note": self.note,
             "hits": [h.to_dict() for h in self.hits] if self.answered else [],
         }
+
+def hits_at(passages, kept: list[dict]) -> list[Hit]:
+    """Hits kept from an earlier search ({id, number, highlight}), found again in ``passages``
+    (an index's); those no longer at their place (the index was rebuilt since) are left out."""
+    hits = []
+    for item in kept:
+        number = int(item.get("number", -1))
+        passage = passages[number] if 0 <= number < len(passages) else None
+        if passage is not None and passage.id == item["id"]:
+            hits.append(Hit(passage, 0.0, 0.0, 0.0, item.get("highlight", ""), number=number))
+    return hits
+
 
 SCOPES = ("statements", "treaties", "all")
 

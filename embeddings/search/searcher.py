@@ -285,7 +285,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages):
         whole, best = self.unit_scores(np.array([number]), answer.vector)
         score = float(self.params.passage_weight * whole[0] + (1 - self.params.passage_weight) * best[0])
         return Hit(passage, score + self.params.article_weight, score, 0.0,
-                   self.highlight(number, passage, answer.vector, tokens(answer.query)))
+                   self.highlight(number, passage, answer.vector, tokens(answer.query)), number=number)
 
     def confident_level(self, scope: str) -> float:
         return confident_level(self.params, self.thresholds.get(scope))
@@ -363,7 +363,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages):
             number = int(found.numbers[i])
             passage = self.index.passages[number]
             hits.append(Hit(passage, float(fused[i]), float(dense[i]), float(found.lexical[i]),
-                            self.highlight(number, passage, vector, tokens(query))))
+                            self.highlight(number, passage, vector, tokens(query)), number=number))
         return SearchResult(topic, bool(hits), hits, "" if hits else "off-topic", note=focus.note)
 
     def _scoped_query(self, text: str, scope: str) -> tuple[str, dict] | None:
