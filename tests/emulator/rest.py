@@ -10,15 +10,17 @@ from aiohttp import web
 
 from .rules import (
     ATTACHMENT_LIMIT,
+    CHAT_INPUT,
     EPHEMERAL,
     RESPONSE_WINDOW,
     InteractionState,
     Recorded,
-    command_errors,
+    bulk_errors,
     form_errors,
     json_response,
     now_iso,
     snowflake,
+    upload_errors,
 )
 
 
@@ -37,6 +39,7 @@ class Rest:
         path = request.path[len(self.API):]
         body: Any = None
         files: list[tuple[str, bytes]] = []
+        fields: dict[str, str] = {}  # form field (files[n]) -> filename
         if request.can_read_body:
             if request.content_type == "application/json":
                 body = await request.json()
@@ -47,6 +50,7 @@ class Rest:
                         body = json.loads(await part.text())
                     elif part.filename:
                         files.append((part.filename, bytes(await part.read())))
+                        fields[part.name or f"files[{len(files) - 1}]"] = part.filename
         if sum(len(data) for _, data in files) > ATTACHMENT_LIMIT:
             await self._record(Recorded(request.method, path, dict(request.query), body, status=413, files=files))
             return json_response({"message": "Request entity too large", "code": 40005}, status=413)
@@ -77,15 +81,32 @@ class Rest:
         if any(t in self._expired_tokens for t in path.split("/")):
             await self._record(Recorded(request.method, path, dict(request.query), body, status=404))
             return json_response({"message": "Unknown interaction", "code": 10062}, status=404)
+        sent = (body or {}).get("data") if path.endswith("/callback") else body  # the message, if one is sent
+        if errors := upload_errors(sent, fields, self._attachment_ids()):
+            await self._record(Recorded(request.method, path, dict(request.query), body, status=400, files=files))
+            return json_response({"message": "Invalid Form Body: " + "; ".join(errors), "code": 50035}, status=400)
         refused = self._interaction_rules(request.method, path, body)
         if refused is not None:
             status, code, message = refused
             await self._record(Recorded(request.method, path, dict(request.query), body, status=status))
             return json_response({"message": message, "code": code}, status=status)
-        recorded = Recorded(request.method, path, dict(request.query), body, files=files)
+        recorded = Recorded(request.method, path, dict(request.query), body, files=files,
+                            attachments=self._attached(sent, fields, files))
         self._show(recorded)
         await self._record(recorded)
-        return await self._answer(request.method, path, body)
+        return await self._answer(request.method, path, body, recorded.attachments)
+
+    def _attachment_ids(self) -> set[str]:
+        return {a["id"] for m in self.messages.values() for a in m.get("attachments") or []}
+
+    def _attached(self, message, fields: dict[str, str], files: list[tuple[str, bytes]]) -> list[dict]:
+        """The attachment objects of the files a message was sent with (a name given in its
+        ``attachments`` list replaces the upload's, as on Discord); the CDN serves them."""
+        listed = {f"files[{a.get('id')}]": a for a in (message or {}).get("attachments") or []} \
+            if isinstance(message, dict) else {}
+        attached = [self.upload(listed.get(field, {}).get("filename") or name, data)  # type: ignore[attr-defined]
+                    for field, (name, data) in zip(fields, files, strict=False)]
+        return [{k: v for k, v in a.items() if k != "ephemeral"} for a in attached]
 
     def _state(self, path: str) -> InteractionState | None:
         return next((self.interactions[t] for t in path.split("/") if t in self.interactions), None)
@@ -122,8 +143,7 @@ class Rest:
             if state.kind == 4:
                 req.ephemeral = bool(state.flags & EPHEMERAL)
                 state.answered = True
-                state.shown.append({"ephemeral": req.ephemeral, "content": body["data"].get("content") or "",
-                                    "embeds": body["data"].get("embeds") or []})
+                state.shown.append(shown_message(body["data"], req))
             elif state.kind in (6, 7):
                 state.answered = True
                 if state.kind == 7 and state.component_of in self.messages:
@@ -136,8 +156,7 @@ class Rest:
         if original or (req.method == "POST" and first):
             # The deferred answer itself: its visibility was fixed by the defer.
             req.ephemeral = bool(state.flags & EPHEMERAL)
-            shown = {"ephemeral": req.ephemeral, "content": body.get("content") or "",
-                     "embeds": body.get("embeds") or []}
+            shown = shown_message(body, req)
             if state.answered and state.shown and original:
                 state.shown[0] = shown
             else:
@@ -146,10 +165,9 @@ class Rest:
             return
         if req.method == "POST":
             req.ephemeral = bool(int(body.get("flags") or 0) & EPHEMERAL)
-            state.shown.append({"ephemeral": req.ephemeral, "content": body.get("content") or "",
-                                "embeds": body.get("embeds") or []})
+            state.shown.append(shown_message(body, req))
 
-    async def _answer(self, method: str, path: str, body: Any) -> web.StreamResponse:
+    async def _answer(self, method: str, path: str, body: Any, attachments: list[dict]) -> web.StreamResponse:
         parts = path.strip("/").split("/")
         if path == "/users/@me":
             return json_response(self.bot_user)
@@ -163,22 +181,16 @@ class Rest:
             return json_response({"url": self.gateway_url, "shards": 1, "session_start_limit": {
                 "total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}})
         if parts[0] == "applications" and parts[-1] == "commands" and method == "PUT":
-            errors = [e for command in body or [] for e in command_errors(command)]
-            if errors:
+            if errors := bulk_errors(body or []):
                 return json_response({"message": "Invalid Form Body: " + "; ".join(errors), "code": 50035}, status=400)
             self.command_puts += 1
-            registered = []
-            for command in body or []:
-                entry = {**command, "id": snowflake(), "application_id": self.app_id, "version": snowflake()}
-                self.commands[command["name"]] = entry
-                registered.append(entry)
-            return json_response(registered)
+            return json_response([self._register(command) for command in body or []])
         if parts[0] == "applications" and parts[-1] == "commands" and method == "GET":
-            return json_response(list(self.commands.values()))
+            return json_response([*self.commands.values(), *self.context_menus.values()])
         if parts[0] == "channels" and parts[-1] == "typing":
             return web.Response(status=204)
         if parts[0] == "channels" and parts[-1] == "messages" and method == "POST":
-            return json_response(self._message_from(body or {}, channel_id=parts[1]))
+            return json_response(self._message_from(body or {}, attachments, channel_id=parts[1]))
         if parts[0] == "channels" and parts[-1] == "threads" and method == "POST" and len(parts) == 5:
             name = (body or {}).get("name") or ""
             if not 1 <= len(name) <= 100:
@@ -195,7 +207,7 @@ class Rest:
             if kind == 8:  # autocomplete result
                 return web.Response(status=204)
             data = (body or {}).get("data") or {}
-            message = self._message_from(data) if kind in (4, 5) else None
+            message = self._message_from(data, attachments) if kind in (4, 5) else None
             if kind == 7:
                 state = self._state(path)
                 message = self.messages.get(state.component_of) if state else None
@@ -205,15 +217,28 @@ class Rest:
                                 "response_message_ephemeral": bool(data.get("flags", 0) & 64)},
                 "resource": {"type": kind, "message": message} if message else None})
         if parts[0] == "webhooks":
-            return json_response(self._message_from(body or {}, webhook=True))
+            return json_response(self._message_from(body or {}, attachments, webhook=True))
         return json_response({"message": "404: Not Found", "code": 0}, status=404)
 
-    def _message_from(self, body: dict, channel_id: str | None = None, webhook: bool = False) -> dict:
+    def _register(self, command: dict) -> dict:
+        """A command as Discord registers it: slash commands in ``commands`` by name, user and
+        message commands in ``context_menus`` by (type, name); a context menu's description is ""."""
+        entry = {**command, "id": snowflake(), "application_id": self.app_id, "version": snowflake()}
+        kind = command.get("type", CHAT_INPUT)
+        if kind == CHAT_INPUT:
+            self.commands[command["name"]] = entry
+        else:
+            entry["description"] = ""
+            self.context_menus[(kind, command["name"])] = entry
+        return entry
+
+    def _message_from(self, body: dict, attachments: list[dict], channel_id: str | None = None,
+                      webhook: bool = False) -> dict:
         message = {
             "id": snowflake(), "channel_id": channel_id or self.channel_id, "author": self.bot_user,
             "content": body.get("content") or "", "timestamp": now_iso(), "edited_timestamp": None,
             "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [],
-            "attachments": [], "embeds": body.get("embeds") or [], "pinned": False, "type": 0,
+            "attachments": attachments, "embeds": body.get("embeds") or [], "pinned": False, "type": 0,
             "flags": body.get("flags", 0), "components": body.get("components") or [],
             **({"webhook_id": self.app_id, "application_id": self.app_id} if webhook else {}),
         }
@@ -229,3 +254,10 @@ class Rest:
                     and message["components"] == (data.get("components") or []):
                 return message
         raise AssertionError("no message matches that request")
+
+
+def shown_message(body: dict, req: Recorded) -> dict:
+    """A message as its users see it: whether only the user who asked does, its text, embeds and
+    the files attached (filename and size)."""
+    return {"ephemeral": req.ephemeral, "content": body.get("content") or "", "embeds": body.get("embeds") or [],
+            "attachments": [{"filename": a["filename"], "size": a["size"]} for a in req.attachments]}

@@ -71,12 +71,19 @@ def form_errors(body: dict) -> list[str]:
     return errors
 
 NAME_RE = re.compile(r"^[-_\w]{1,32}$")
+CHAT_INPUT, USER, MESSAGE = 1, 2, 3  # application command types
 
 
 def command_errors(command: dict) -> list[str]:
-    """What Discord refuses in a command it is asked to register: names (and their translations)
-    of 1-32 lower-case letters, digits, - or _; descriptions (and theirs) of 1-100 characters;
-    option names unique within a command in every language."""
+    """What Discord refuses in a command it is asked to register. A slash command (type 1, the
+    default): names (and their translations) of 1-32 lower-case letters, digits, - or _;
+    descriptions (and theirs) of 1-100 characters; option names unique within a command in every
+    language. A context-menu command (type 2, user; 3, message): see :func:`menu_errors`."""
+    kind = command.get("type", CHAT_INPUT)
+    if kind in (USER, MESSAGE):
+        return menu_errors(command)
+    if kind != CHAT_INPUT:
+        return [f"{command.get('name', '?')}: type {kind!r} is not 1, 2 or 3"]
     errors = []
 
     def check(item: dict, where: str, options: list[dict]) -> None:
@@ -97,6 +104,32 @@ def command_errors(command: dict) -> list[str]:
             check(option, f"{where}.{option['name']}", option.get("options") or [])
 
     check(command, command.get("name", "?"), command.get("options") or [])
+    return errors
+
+
+def menu_errors(command: dict) -> list[str]:
+    """A user or message command: what people see in the Apps menu, so its name (and each
+    translation) is any 1-32 characters, capitals and spaces allowed; its description must be
+    empty (Discord refuses one for these types) and it takes no options."""
+    where, errors = command.get("name", "?"), []
+    for name in [command.get("name", ""), *(command.get("name_localizations") or {}).values()]:
+        if not 1 <= len(name) <= 32:
+            errors.append(f"{where}: name {name!r} must be 1-32 characters")
+    descriptions = [command.get("description") or "", *(command.get("description_localizations") or {}).values()]
+    if any(descriptions):
+        errors.append(f"{where}: description must be empty for a user or message command")
+    if command.get("options"):
+        errors.append(f"{where}: a user or message command takes no options")
+    return errors
+
+
+def bulk_errors(commands: list[dict]) -> list[str]:
+    """A bulk registration: each command valid, names unique per type (a slash command "ask"
+    and a message command "Ask" may coexist)."""
+    errors = [e for command in commands for e in command_errors(command)]
+    keys = [(c.get("type", CHAT_INPUT), c.get("name")) for c in commands]
+    errors += [f"{name}: more than one command of type {kind} has this name"
+               for kind, name in sorted({k for k in keys if keys.count(k) > 1}, key=str)]
     return errors
 
 
@@ -133,6 +166,25 @@ def component_errors(rows) -> list[str]:
             seen.add(custom_id)
     return errors
 
+def upload_errors(body, sent: dict[str, str], known: set[str]) -> list[str]:
+    """Discord's rule for a message with files: when the JSON lists ``attachments``, a new file is
+    named by the ``n`` of its form field ``files[n]`` (discord.py sends ``{"id": n, "filename"}``),
+    so each listed id is a file sent in this request or an attachment the message already has
+    (an edit keeps it), and each file sent is listed. ``sent``: form field -> filename."""
+    listed = body.get("attachments") if isinstance(body, dict) else None
+    if listed is None:
+        return []
+    errors, named = [], set()
+    for n, item in enumerate(listed):
+        field = f"files[{item.get('id')}]"
+        if field in sent:
+            named.add(field)
+        elif str(item.get("id")) not in known:
+            errors.append(f"attachments.{n}: no file {field} was uploaded and no attachment has id {item.get('id')}")
+    errors += [f"{field} ({sent[field]}): not listed in attachments" for field in sorted(set(sent) - named)]
+    return errors
+
+
 SNOWFLAKES = itertools.count(1_100_000_000_000_000_000)
 
 
@@ -157,4 +209,5 @@ class Recorded:
     at: float = field(default_factory=time.monotonic)
     status: int = 200
     files: list[tuple[str, bytes]] = field(default_factory=list)  # attachments: (filename, content)
+    attachments: list[dict] = field(default_factory=list)  # the attachment objects the message got
     ephemeral: bool | None = None  # for an interaction's message: whether only its user sees it

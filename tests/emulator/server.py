@@ -4,8 +4,9 @@ client's decompressor is not involved) and records every REST call the bot makes
 
 What it implements is what the bot uses: login (users/@me, applications/@me), the gateway
 handshake (HELLO, IDENTIFY, READY, GUILD_CREATE, heartbeats, RESUME), sending messages, typing,
-interaction callbacks, follow-ups and edits, and bulk command registration. Tests inject
-gateway events (MESSAGE_CREATE, INTERACTION_CREATE) and 429 rate limits.
+interaction callbacks, follow-ups and edits, and bulk command registration (slash commands and
+message commands). Tests inject gateway events (MESSAGE_CREATE, INTERACTION_CREATE for a slash
+command, a click or a message command) and 429 rate limits.
 
 Discord's rules the bot relies on are enforced, with Discord's error codes, so a test fails where
 real Discord would (https://discord.com/developers/docs/interactions/receiving-and-responding):
@@ -21,7 +22,13 @@ real Discord would (https://discord.com/developers/docs/interactions/receiving-a
 * components: 5 action rows of 5 buttons, labels up to 80 characters, custom ids of 1-100
   characters unique in the message (50035); an update of the message (callback 6 or 7) answers
   only a click on a component, and a click is answered within the same 3 seconds;
-* a thread's name is 1-100 characters.
+* a thread's name is 1-100 characters;
+* commands: a slash command's names are lower case without spaces, its descriptions 1-100
+  characters; a user or message command's name (and its translations) is any 1-32 characters,
+  capitals and spaces allowed, with an empty description and no options; names are unique per
+  command type (50035);
+* files: when the JSON lists ``attachments``, each new file's id is the ``n`` of a ``files[n]``
+  sent with it and each file sent is listed (50035); ``shown`` gives each file's name and size.
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ from aiohttp import web
 from .cdn import Cdn
 from .gateway import Gateway
 from .rest import Rest
-from .rules import InteractionState, Recorded, flat_options, now_iso, snowflake
+from .rules import MESSAGE, InteractionState, Recorded, flat_options, now_iso, snowflake
 
 
 class DiscordEmulator(Rest, Gateway, Cdn):
@@ -55,7 +62,8 @@ class DiscordEmulator(Rest, Gateway, Cdn):
         self.requests: list[Recorded] = []
         self.identifies: list[dict] = []
         self.resumes: list[dict] = []
-        self.commands: dict[str, dict] = {}  # name -> registered command
+        self.commands: dict[str, dict] = {}  # name -> registered slash command
+        self.context_menus: dict[tuple[int, str], dict] = {}  # (type: 2 user, 3 message; name) -> command
         self.command_puts = 0
         self._sockets: list[web.WebSocketResponse] = []
         self._shard_of: dict[int, tuple[int, int]] = {}  # id(ws) -> (shard id, shard count)
@@ -139,18 +147,29 @@ class DiscordEmulator(Rest, Gateway, Cdn):
         }
 
 
-    async def send_message(self, content: str, *, author: dict | None = None, mentions_bot: bool = True,
-                           extra: dict | None = None) -> dict:
+    def channel_message(self, content: str, *, author: dict | None = None, mentions: list[dict] | None = None,
+                        embeds: list[dict] | None = None, attachments: list[str | dict] | None = None,
+                        extra: dict | None = None) -> dict:
+        """A message in the channel, as Discord sends it, without sending it to the bot (someone's
+        message the bot was not mentioned in; pass it to :meth:`context_menu`). ``attachments``:
+        file names (uploaded as small files) or attachment objects."""
         author = author or self.make_user("asker")
-        mentions = [self.bot_user] if mentions_bot else []
-        message = {
+        files = [self.upload(a, b"\x89PNG\r\n\x1a\n" if a.endswith(".png") else b"file")
+                 if isinstance(a, str) else a for a in attachments or []]
+        return {
             "id": snowflake(), "channel_id": self.channel_id, "guild_id": self.guild_id,
             "author": author, "member": {k: v for k, v in self.member(author).items() if k != "user"},
             "content": content, "timestamp": now_iso(), "edited_timestamp": None, "tts": False,
-            "mention_everyone": False, "mentions": mentions, "mention_roles": [], "attachments": [],
-            "embeds": [], "pinned": False, "type": 0, "flags": 0, "components": [],
+            "mention_everyone": False, "mentions": mentions or [], "mention_roles": [],
+            "attachments": [{k: v for k, v in f.items() if k != "ephemeral"} for f in files],
+            "embeds": embeds or [], "pinned": False, "type": 0, "flags": 0, "components": [],
             **(extra or {}),
         }
+
+    async def send_message(self, content: str, *, author: dict | None = None, mentions_bot: bool = True,
+                           extra: dict | None = None) -> dict:
+        message = self.channel_message(content, author=author, mentions=[self.bot_user] if mentions_bot else [],
+                                       extra=extra)
         await self.dispatch("MESSAGE_CREATE", message)
         return message
 
@@ -186,6 +205,35 @@ class DiscordEmulator(Rest, Gateway, Cdn):
         self._interaction_tokens.add(payload["token"])
         self.interactions[payload["token"]] = InteractionState(time.monotonic())
         if expired:  # Discord's answer when the 3-second window has passed
+            self._expired_tokens.add(payload["token"])
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return payload
+
+    async def context_menu(self, name: str, message: dict, *, user: dict | None = None,
+                           expired: bool = False) -> dict:
+        """Dispatch INTERACTION_CREATE for a message command (Apps in a message's menu) run on
+        ``message``: ``data`` holds the command's ``name`` and ``id``, ``target_id`` and the
+        whole message in ``resolved.messages``, its content included (an app gets it here
+        without the message-content intent)."""
+        command = self.context_menus.get((MESSAGE, name))
+        if command is None:
+            raise AssertionError(f"no message command {name!r} is registered: {sorted(self.context_menus)}")
+        user = user or self.make_user("member")
+        payload = {
+            "id": snowflake(), "application_id": self.app_id, "type": 2, "token": "itoken-" + snowflake(),
+            "version": 1, "guild_id": self.guild_id, "channel_id": message["channel_id"],
+            "channel": {"id": message["channel_id"], "type": 0, "guild_id": self.guild_id, "name": "general",
+                        "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None},
+            "member": self.member(user),
+            "data": {"id": command["id"], "name": name, "type": MESSAGE, "target_id": message["id"],
+                     "guild_id": self.guild_id, "resolved": {"messages": {message["id"]: message}}},
+            "locale": "en-US", "guild_locale": "en-US", "app_permissions": str((1 << 50) - 1),
+            "entitlements": [], "authorizing_integration_owners": {"0": self.guild_id}, "context": 0,
+            "attachment_size_limit": 8 * 1024 * 1024,
+        }
+        self._interaction_tokens.add(payload["token"])
+        self.interactions[payload["token"]] = InteractionState(time.monotonic())
+        if expired:
             self._expired_tokens.add(payload["token"])
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload
