@@ -93,6 +93,11 @@ def error(message: str, ephemeral: bool = True) -> Reply:
     return Reply(content=clip(escape(message), CONTENT_MAX), ephemeral=ephemeral)
 
 
+def too_quick(wait: float, ephemeral: bool = True) -> Reply:
+    """The per-user cooldown's answer (/ask, a mention, Apps > Ask Statement Bot)."""
+    return error(f"You're asking quickly! Please wait {wait:.0f} s before the next question.", ephemeral)
+
+
 def to_text(reply: Reply) -> str:
     """Plain-text rendering of a reply, for the local console."""
     parts = [reply.content] if reply.content else []

@@ -34,6 +34,7 @@ from .messages import (  # noqa: F401  (re-exported: the cogs and tests use rend
     error,
     escape,
     to_text,
+    too_quick,
 )
 
 COLOUR = discord.Colour(0x004990)  # NATO blue

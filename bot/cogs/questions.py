@@ -68,8 +68,7 @@ class Questions(commands.Cog):
         elif wait := self.answerer.cooldown.retry_after(message.author.id):
             if not self.answerer.cooldown.notice_due(message.author.id):
                 return  # told once in this window already: no message for every message
-            reply = render.error(f"You're asking quickly! Please wait {wait:.0f} s before the next question.",
-                                 ephemeral=False)
+            reply = render.too_quick(wait, ephemeral=False)
         else:
             reply = await self.answerer.ask(Query(question), guild_id=guild_id, channel_id=message.channel.id,
                                             settings=settings, path="mention")
@@ -134,8 +133,7 @@ class Questions(commands.Cog):
     async def _throttled(self, interaction: discord.Interaction) -> bool:
         wait = self.answerer.cooldown.retry_after(interaction.user.id)
         if wait:
-            await send(interaction, render.error(
-                f"You're asking quickly! Please wait {wait:.0f} s before the next question."))
+            await send(interaction, render.too_quick(wait))
         return bool(wait)
 
 
