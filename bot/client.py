@@ -27,8 +27,8 @@ from .translations import Translator
 
 log = logging.getLogger(__name__)
 
-COGS = ("bot.cogs.errors", "bot.cogs.questions", "bot.cogs.treaties", "bot.cogs.admin", "bot.cogs.feedback",
-        "bot.cogs.settings", "bot.cogs.documents")
+COGS = ("bot.cogs.errors", "bot.cogs.questions", "bot.cogs.ask_message", "bot.cogs.treaties", "bot.cogs.admin",
+        "bot.cogs.feedback", "bot.cogs.settings", "bot.cogs.documents")
 
 
 def point_at(settings: BotSettings) -> None:

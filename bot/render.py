@@ -246,6 +246,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("/treaty name: [article:]", "", "a treaty the statements cite, or one of its articles, word for word"),
     ("/sources", "", "the documents I quote from, with their dates"),
     ("/help", "", "this list"),
+    ("Apps > Ask Statement Bot", "", "on a message (right-click it): its text asked, answered only to you"),
     ("/settings", "admins", "this server's passages per answer, channels, threads, buttons"),
     ("/reindex", "admins", "rebuild the index from the documents folder"),
     ("/document add file:|url: [title:] [date:] [kind:]", "admins", "add a document (an attached file or a "

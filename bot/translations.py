@@ -1,7 +1,10 @@
-"""The slash commands in French, German, Spanish, Polish, Russian and Ukrainian: descriptions,
-option names and option descriptions, through discord.py's translator, so Discord shows each
-person the commands in their client's language. Command names stay English (people share them
-in chat). Strings without a translation here stay English."""
+"""The slash commands and the message command in French, German, Spanish, Polish, Russian and
+Ukrainian: descriptions, option names and option descriptions, through discord.py's translator,
+so Discord shows each person the commands in their client's language. Slash command names stay
+English: people type them and share them in chat. The one message command's name (Apps > Ask
+Statement Bot) is translated: it is a label people read in a menu and click, never type, so their
+own language reads best; "Statement Bot", the bot's name, stays as it is. Discord's rule for that
+name is any 1-32 characters. Strings without a translation here stay English."""
 
 from __future__ import annotations
 
@@ -11,6 +14,11 @@ from discord import app_commands
 # English text (as written in the cogs) -> {language: translation}. Option names are lower case,
 # without spaces, at most 32 characters (Discord's rule).
 TEXTS: dict[str, dict[str, str]] = {
+    # Apps > Ask Statement Bot (a message command: its name is translated, at most 32 characters)
+    "Ask Statement Bot": {
+        "fr": "Demander à Statement Bot", "de": "Statement Bot fragen", "es": "Preguntar a Statement Bot",
+        "pl": "Zapytaj Statement Bot", "ru": "Спросить Statement Bot", "uk": "Запитати Statement Bot",
+    },
     # /ask
     "Ask about the statements; get the passages word for word, dated.": {
         "fr": "Posez une question sur les déclarations ; recevez les passages mot pour mot, datés.",
@@ -218,6 +226,7 @@ class Translator(app_commands.Translator):
                         context: app_commands.TranslationContext) -> str | None:
         language = LOCALES.get(locale)
         where = app_commands.TranslationContextLocation
-        if language is None or context.location in (where.command_name, where.group_name):  # command names stay English
-            return None
+        menu = isinstance(context.data, app_commands.ContextMenu)  # its name is a label, translated
+        if language is None or (context.location in (where.command_name, where.group_name) and not menu):
+            return None  # slash command names stay English
         return TEXTS.get(string.message, {}).get(language)
