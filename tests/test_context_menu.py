@@ -11,6 +11,8 @@ import discord
 import pytest
 from discord import app_commands
 
+from bot import render
+from bot.client import RESTARTING
 from bot.cogs.ask_message import MENU_NAME, NO_TEXT, question_of
 from bot.translations import TEXTS, Translator
 
@@ -236,3 +238,10 @@ async def test_the_cooldown_applies_to_the_menu(tmp_path, engine, encoder):
         assert replies[2]["ephemeral"] and "You're asking quickly! Please wait" in replies[2]["content"]
         _, other = await ask_about(emu, emu.channel_message(QUESTION), user=emu.make_user("someone"))
         assert "asking quickly" not in other[0]["content"] and BELARUS in json.dumps(other, ensure_ascii=False)
+
+
+async def test_while_stopping_the_menu_says_so(world, monkeypatch):
+    emu, bot, _ = world
+    monkeypatch.setattr(bot, "stopping", True)
+    _, shown = await ask_about(emu, emu.channel_message(QUESTION))
+    assert shown == [{"ephemeral": True, "content": render.error(RESTARTING).content, "embeds": [], "attachments": []}]
