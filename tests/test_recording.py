@@ -1,0 +1,147 @@
+"""Nothing recorded is lost (bot/outbox.py): answers and votes wait while the database is away (a
+SQLite file locked by another process, PostgreSQL stopped), are written when it is back, and at
+a graceful stop are written or kept on disk for the next start. The readers keep their buttons
+and are told only what is true."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+import time
+import uuid
+
+import pytest
+
+from bot import store as store_module
+from bot.outbox import Outbox
+from bot.store import ShownPassage, Store, StoredAnswer
+
+PASSAGE = ShownPassage("nato-2022-02-24#5", "nato-2022-02-24", 5, "ab12")
+
+
+def answer(n: int = 0, guild: str = "1") -> StoredAnswer:
+    return StoredAnswer(uuid.uuid4().hex[:16], "", "statements", [PASSAGE], time.time(), guild, "2", "v-1",
+                        path="ask", outcome="answered", title="NATO statement", latency_ms=10.0 + n)
+
+
+@contextlib.contextmanager
+def locked(path):
+    """Another process's hold on the SQLite file: an exclusive transaction, released on exit."""
+    holder = sqlite3.connect(path, timeout=0, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        yield
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+async def until(condition, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def sqlite_store(tmp_path, monkeypatch):
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 200)  # a locked write fails in 0.2 s, not 5
+    store = await Store.from_settings("", tmp_path / "bot.sqlite3", 90).open()
+    yield store
+    await store.close()
+
+
+async def test_a_locked_sqlite_file_holds_them_until_it_is_free(sqlite_store, tmp_path):
+    outbox = Outbox(sqlite_store, spill_dir=tmp_path / "pending")
+    outbox.start()
+    first = answer()
+    assert outbox.record(first)
+    assert await asyncio.wait_for(outbox.vote(first.id, 1, "up"), 5) == {"up": 1, "down": 0}
+    with locked(sqlite_store.sqlite_path):
+        waiting = [answer(n) for n in range(50)]
+        assert all(outbox.record(a) for a in waiting)
+        votes = [outbox.vote(a.id, 7, "down") for a in waiting]
+        await asyncio.sleep(1.0)
+        assert not any(v.done() for v in votes) and len(outbox) == 100 and outbox.failing_since
+        assert await outbox.answer(waiting[3].id) == waiting[3]  # "More passages" finds it meanwhile
+        assert (await sqlite_store.settings(5)).guild_id == "5"  # and reads go on (WAL)
+    counts = await asyncio.wait_for(asyncio.gather(*votes), 30)
+    assert counts == [{"up": 0, "down": 1}] * 50 and len(outbox) == 0 and outbox.failing_since is None
+    assert len(await sqlite_store.records(0)) == 51
+    await outbox.close(1)
+
+
+async def test_a_full_queue_refuses_rather_than_drops(sqlite_store):
+    outbox = Outbox(sqlite_store, limit=5)
+    outbox.start()
+    with locked(sqlite_store.sqlite_path):
+        kept = [answer(n) for n in range(5)]
+        assert all(outbox.record(a) for a in kept)
+        assert not outbox.record(answer(9)) and outbox.vote(kept[0].id, 1, "up") is None
+        assert outbox.refused == 2
+    await until(lambda: len(outbox) == 0)
+    assert {r["id"] for r in await sqlite_store.records(0)} == {a.id for a in kept}
+    await outbox.close(1)
+
+
+async def test_a_stop_while_locked_keeps_them_for_the_next_start(sqlite_store, tmp_path):
+    """What a graceful stop does when the database does not answer within its time limit: the
+    rest goes to a file, and the next start writes it (once, however many processes start)."""
+    spill = tmp_path / "pending"
+    outbox = Outbox(sqlite_store, spill_dir=spill)
+    outbox.start()
+    with locked(sqlite_store.sqlite_path):
+        waiting = [answer(n) for n in range(10)]
+        for a in waiting:
+            outbox.record(a)
+        votes = [outbox.vote(a.id, 3, "up") for a in waiting]
+        assert await outbox.close(0.5) == 20
+        kept = list(spill.glob("pending-*.jsonl"))
+        assert len(kept) == 1 and len(kept[0].read_text().splitlines()) == 20
+    assert not any(v.done() for v in votes)
+    restarted, other = Outbox(sqlite_store, spill_dir=spill), Outbox(sqlite_store, spill_dir=spill)
+    restarted.start()
+    other.start()  # a second process starting beside it takes nothing twice
+    await until(lambda: len(restarted) == 0 and len(other) == 0)
+    assert not list(spill.iterdir())
+    records = {r["id"]: r for r in await sqlite_store.records(0)}
+    assert set(records) == {a.id for a in waiting} and all(r["up"] == 1 for r in records.values())
+    await restarted.close(1)
+    await other.close(1)
+
+
+@pytest.fixture
+def own_postgres(tmp_path):
+    """A PostgreSQL server of this test's own, to stop and start."""
+    import pgserver
+
+    server = pgserver.get_server(tmp_path / "postgres", cleanup_mode="stop")
+    yield server
+    server.cleanup()
+
+
+async def test_postgresql_stopped_and_started(own_postgres, tmp_path):
+    from pgserver._commands import pg_ctl
+
+    store = await Store.from_settings(own_postgres.get_uri(), tmp_path / "unused.sqlite3", 90).open()
+    outbox = Outbox(store, spill_dir=tmp_path / "pending")
+    outbox.start()
+    try:
+        first = answer()
+        outbox.record(first)
+        assert await asyncio.wait_for(outbox.vote(first.id, 1, "up"), 10) == {"up": 1, "down": 0}
+        await asyncio.to_thread(pg_ctl, ["-w", "stop"], pgdata=own_postgres.pgdata, user=own_postgres.system_user)
+        waiting = [answer(n) for n in range(30)]
+        assert all(outbox.record(a) for a in waiting)
+        votes = [outbox.vote(a.id, 2, "down") for a in waiting[:12]]
+        await asyncio.sleep(2.0)
+        assert not any(v.done() for v in votes) and outbox.failing_since
+        await asyncio.to_thread(own_postgres.ensure_postgres_running)
+        counts = await asyncio.wait_for(asyncio.gather(*votes), 60)
+        assert counts == [{"up": 0, "down": 1}] * 12
+        records = await store.records(0)
+        assert len(records) == 31 and sum(r["down"] for r in records) == 12
+    finally:
+        await outbox.close(1)
+        await store.close()
