@@ -1,10 +1,14 @@
 """``python -m bot``: run the bot (or, with no DISCORD_TOKEN, a local console).
 ``python -m bot sync``: register the slash commands with Discord now, then exit.
 ``python -m bot feedback export [--since YYYY-MM-DD]``: the readers' votes, one JSON object a line.
-``python -m bot feedback delete [--before YYYY-MM-DD]``: erase stored answers and votes (all, or older)."""
+``python -m bot feedback delete [--before YYYY-MM-DD]``: erase stored answers and votes (all, or older).
+``python -m bot insights [--days N] [--guild ID] [--format text|json|csv]``: what readers asked over
+the last N days (1-365, default 7) on one server or all: questions per day, answers, votes,
+documents quoted, and the questions the library could not answer, grouped by meaning."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import signal
@@ -36,8 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in {"-h", "--help"}:
         print(__doc__)
         return 0
-    if argv and argv[0] not in {"sync", "feedback"}:
-        print(f"error: unknown command {argv[0]!r} (use: python -m bot [sync | feedback export|delete])",
+    if argv and argv[0] not in {"sync", "feedback", "insights"}:
+        print(f"error: unknown command {argv[0]!r} (use: python -m bot [sync | feedback export|delete | insights])",
               file=sys.stderr)
         return 2
     settings = _read_settings()
@@ -46,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     _setup_logging(settings)
     if argv[:1] == ["feedback"]:
         return _feedback(settings, argv[1:])
+    if argv[:1] == ["insights"]:
+        return _insights(settings, argv[1:])
     if not settings.token and argv:
         print("error: DISCORD_TOKEN is not set; `sync` needs it", file=sys.stderr)
         return 2
@@ -182,6 +188,54 @@ def _feedback(settings, args: list[str]) -> int:
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+
+
+class _OneLineErrors(argparse.ArgumentParser):
+    """A parser whose errors are raised, to be printed as one ``error:`` line (not usage and all)."""
+
+    def error(self, message: str):
+        raise ValueError(message)
+
+
+def _insights(settings, args: list[str]) -> int:
+    """``insights``: the figures of the last days, for the operator (text, JSON or CSV on stdout).
+    The coverage gaps are grouped with the serving encoder alone, not the whole engine."""
+    import time
+
+    from . import insights
+    from .store import Store, StoreError
+
+    parser = _OneLineErrors(prog="python -m bot insights")
+    parser.add_argument("--days", type=int, default=7, metavar="N", help="the last N days, 1-365 (default 7)")
+    parser.add_argument("--guild", default=None, metavar="ID", help="one server's id (default: every server)")
+    parser.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    try:
+        args = parser.parse_args(args)
+        if not 1 <= args.days <= 365:
+            raise ValueError("--days is a whole number from 1 to 365")
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+    now = time.time()
+
+    async def read() -> list[dict]:
+        store = await Store.from_settings(settings.database_url, settings.sqlite_path, settings.feedback_days).open()
+        try:
+            return await store.records(insights.period_start(args.days, now), guild_id=args.guild)
+        finally:
+            await store.close()
+
+    try:
+        records = asyncio.run(read())
+    except (StoreError, OSError) as exc:  # OSError: Store.open cannot make the SQLite file's folder
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    embed = insights.serving_encode(settings.engine) if insights.gap_candidates(records) else None
+    report = insights.summarize(records, days=args.days, now=now, embed=embed, guild_id=args.guild)
+    print(insights.render(report, args.format))
+    return 0
 
 
 async def _run(engine, settings, *, sync_only: bool) -> int:

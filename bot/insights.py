@@ -173,7 +173,7 @@ def summarize(records: Sequence[dict], *, days: int, now: float, embed: Embed | 
             and (guild_id is None or r["guild_id"] == guild_id)]
     outcomes = Counter(r["outcome"] for r in kept)
     latencies = [r["latency_ms"] for r in kept if r["latency_ms"] is not None]
-    gap_records = [r for r in kept if r["question"].strip() and (r["outcome"] == "refused" or r["down"] > r["up"])]
+    gap_records = gap_candidates(kept)
     chosen = sorted(gap_records, key=lambda r: r["at"])[-MAX_CLUSTERED:] if embed is not None else []
     return Insights(
         start=start, end=end, days=days, guild_id=guild_id, per_day=_per_day(kept, start, days),
@@ -185,6 +185,12 @@ def summarize(records: Sequence[dict], *, days: int, now: float, embed: Embed | 
         documents=_top_documents(kept), question_text=any(r["question"].strip() for r in kept),
         gap_questions=len(gap_records), clustered=len(chosen), gaps=_gaps(chosen, embed) if chosen else (),
     )
+
+
+def gap_candidates(records: Sequence[dict]) -> list[dict]:
+    """The records of the coverage gaps: refused, or voted more unhelpful than helpful, whose
+    question text was kept."""
+    return [r for r in records if r["question"].strip() and (r["outcome"] == "refused" or r["down"] > r["up"])]
 
 
 def _day(record: dict) -> date:
