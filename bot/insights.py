@@ -73,6 +73,8 @@ class Gap:
 
 @dataclass(frozen=True)
 class Insights:
+    """The figures of one period, of one server or all."""
+
     start: date
     end: date
     days: int

@@ -199,6 +199,20 @@ def test_gaps_group_paraphrases_with_the_real_encoder(encoder, topics):
         assert gap.count == len(topic) and set(gap.examples) <= set(topic), (gap, topic)
 
 
+def test_serving_encode_is_the_prepared_model_or_none(tmp_path, engine_settings, encoder):
+    """The command groups with the encoder the bot serves, loaded alone; before a first start has
+    prepared one, there is none (and nothing is trained or exported)."""
+    from embeddings.config import EngineSettings
+
+    encode = insights.serving_encode(engine_settings)
+    assert encode is not None
+    assert np.allclose(encode(GAS[:2]), encoder.encode(GAS[:2]), atol=1e-6)
+    empty = EngineSettings(data_dir=PROJECT_ROOT / "data", index_dir=tmp_path / "index", model="",
+                           model_dir=tmp_path / "models")
+    assert insights.serving_encode(empty) is None
+    assert not [f for f in (tmp_path / "models").glob("*") if not f.name.startswith(".")]
+
+
 def period_of(days: int, questions) -> insights.Insights:
     rows = [record(i + 0.5, outcome="refused" if i % 3 == 0 else "answered") for i in range(days)
             for _ in range(questions(i))]
