@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from .schema import channel_settings, database_errors, guild_settings, upsert
+from .schema import answers, channel_settings, database_errors, guild_settings, upsert
 
 
 @dataclass
@@ -51,7 +51,8 @@ class GuildSettingsStore:
 
     @database_errors
     async def update_settings(self, guild_id: int | str, **values) -> GuildSettings:
-        """Change some of passages, threads, buttons, insights for a server."""
+        """Change some of passages, threads, buttons, insights for a server. Turning insights off
+        forgets the questions' text kept so far."""
         unknown = set(values) - {"passages", "threads", "buttons", "insights"}
         if unknown:
             raise ValueError(f"unknown settings: {sorted(unknown)}")
@@ -61,7 +62,9 @@ class GuildSettingsStore:
                "buttons": current.buttons, "insights": current.insights, **values, "updated_at": time.time()}
         async with self._engine().begin() as conn:
             await conn.execute(upsert(self.kind, guild_settings, row, ["guild_id"],
-                                       ["passages", "threads", "buttons", "insights", "updated_at"]))
+                                      ["passages", "threads", "buttons", "insights", "updated_at"]))
+            if values.get("insights") is False:
+                await conn.execute(answers.update().where(answers.c.guild_id == gid).values(question=""))
         return await self.settings(gid)
 
     @database_errors

@@ -36,6 +36,7 @@ from .schema import (
     answers,
     database_errors,
     database_url,
+    guild_settings,
     insert_ignore,
     meta,
     short_error,
@@ -310,11 +311,14 @@ class Store(GuildSettingsStore):
     async def records(self, since: float, guild_id: str | None = None) -> list[dict]:
         """Every answer recorded since ``since`` (of one server, or all), oldest first, with its
         votes counted: what /insights and ``python -m bot insights`` summarise. ``question`` is ""
-        where the server kept no question text."""
+        unless the server has insights on now (so a text kept before it was turned off, or under
+        schema version 1, is never shown)."""
         tally = (sa.select(votes.c.answer_id, sa.func.sum(sa.case((votes.c.vote == "up", 1), else_=0)).label("up"),
                            sa.func.sum(sa.case((votes.c.vote == "down", 1), else_=0)).label("down"))
                  .group_by(votes.c.answer_id).subquery())
-        query = (sa.select(answers, tally.c.up, tally.c.down).outerjoin(tally, tally.c.answer_id == answers.c.id)
+        query = (sa.select(answers, tally.c.up, tally.c.down, guild_settings.c.insights)
+                 .outerjoin(tally, tally.c.answer_id == answers.c.id)
+                 .outerjoin(guild_settings, guild_settings.c.guild_id == answers.c.guild_id)
                  .where(answers.c.created_at >= since).order_by(answers.c.created_at))
         if guild_id is not None:
             query = query.where(answers.c.guild_id == str(guild_id))
@@ -323,22 +327,24 @@ class Store(GuildSettingsStore):
         return [{"id": r.id, "at": r.created_at, "guild_id": r.guild_id, "channel_id": r.channel_id,
                  "path": r.path, "scope": r.scope, "outcome": r.outcome, "reason": r.reason,
                  "document": r.document, "title": r.title, "passage": r.passage, "latency_ms": r.latency_ms,
-                 "language": r.language, "question": r.question, "up": int(r.up or 0), "down": int(r.down or 0)}
+                 "language": r.language, "question": r.question if r.insights else "",
+                 "up": int(r.up or 0), "down": int(r.down or 0)}
                 for r in rows]
 
     @database_errors
     async def export(self, since: float | None = None) -> list[dict]:
-        """One row per vote: the question ("" where the server kept none), "up" or "down", the
-        passages shown, and context."""
-        query = (sa.select(answers, votes.c.vote, votes.c.at)
+        """One row per vote: the question ("" unless the server has insights on), "up" or "down",
+        the passages shown, and context."""
+        query = (sa.select(answers, votes.c.vote, votes.c.at, guild_settings.c.insights)
                  .join(votes, votes.c.answer_id == answers.c.id)
+                 .outerjoin(guild_settings, guild_settings.c.guild_id == answers.c.guild_id)
                  .order_by(votes.c.at))
         if since is not None:
             query = query.where(votes.c.at >= since)
         async with self._engine().connect() as conn:
             rows = (await conn.execute(query)).all()
-        return [{"question": r.question, "vote": r.vote, "passages": json.loads(r.passages), "scope": r.scope,
-                 "answer": r.id, "guild_id": r.guild_id, "channel_id": r.channel_id,
+        return [{"question": r.question if r.insights else "", "vote": r.vote, "passages": json.loads(r.passages),
+                 "scope": r.scope, "answer": r.id, "guild_id": r.guild_id, "channel_id": r.channel_id,
                  "index_version": r.index_version, "asked_at": r.created_at, "voted_at": r.at} for r in rows]
 
 

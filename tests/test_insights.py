@@ -238,17 +238,55 @@ def run_insights(tmp_path, *args: str, **env: str) -> subprocess.CompletedProces
                           text=True, timeout=120, env={**os.environ, **settings})
 
 
-@pytest.mark.skip(reason="needs Store.records")
-def test_insights_command_prints_json(tmp_path):
-    out = run_insights(tmp_path, "--format", "json", "--days", "3")
+async def stored_week(path) -> None:
+    """Records written by the store as the bot writes them: two servers, one with insights on
+    (its refused questions about gas prices, and one answered), one with insights off."""
+    import time as clock
+    import uuid
+
+    from bot.store import ShownPassage, Store, StoredAnswer
+
+    store = await Store.from_settings("", path, 90).open()
+    try:
+        await store.update_settings(KEPT, insights=True)
+        shown = [ShownPassage("nato-2022-02-24#5", "nato-2022-02-24", 5, "ab12")]
+
+        def stored(guild, question, outcome, **more):
+            return StoredAnswer(uuid.uuid4().hex[:16], question if guild == KEPT else "", "statements",
+                                shown if outcome == "answered" else [], clock.time() - 3600, guild, "9", "v-1",
+                                outcome=outcome, title="NATO statement" if outcome == "answered" else None,
+                                latency_ms=20.0, **more)
+
+        items = [stored(KEPT, q, "refused", reason="live") for q in GAS]
+        items += [stored(KEPT, "Who was condemned for enabling the attack?", "answered"),
+                  stored(UNKEPT, "", "answered"), stored(UNKEPT, "", "refused", reason="off-topic")]
+        await store.write(items)
+        await store.vote(items[-2].id, 1, "down")
+    finally:
+        await store.close()
+
+
+async def test_insights_command_reports_the_stored_records(tmp_path, engine_settings):
+    """``python -m bot insights`` on records the store wrote: the figures, the refused questions
+    of the server with insights on grouped (by the serving encoder), the other server's counted
+    and never shown, in every format."""
+    import asyncio
+
+    await stored_week(tmp_path / "bot.sqlite3")
+    models = {"MODEL_DIR": str(engine_settings.model_dir)}
+    out = await asyncio.to_thread(run_insights, tmp_path, "--format", "json", "--days", "3", **models)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["days"] == 3 and data["guild_id"] is None and len(data["per_day"]) == 3
-    assert data["totals"]["questions"] == 0 and data["gaps"] == {"question_text": False, "questions": 0,
-                                                                 "clustered": 0, "groups": []}
     assert data["end"] == datetime.now(UTC).date().isoformat()
-    csv_out = run_insights(tmp_path, "--format", "csv", "--guild", "123")
+    assert data["totals"]["questions"] == len(GAS) + 3 and data["totals"]["refused"] == len(GAS) + 1
+    groups = data["gaps"]["groups"]
+    assert groups and groups[0]["count"] == len(GAS) and groups[0]["representative"] in GAS
+    text = await asyncio.to_thread(run_insights, tmp_path, "--guild", UNKEPT, **models)
+    assert text.returncode == 0 and "gas" not in text.stdout.lower() and "condemned" not in text.stdout
+    csv_out = await asyncio.to_thread(run_insights, tmp_path, "--format", "csv", "--guild", UNKEPT, **models)
     assert csv_out.returncode == 0 and csv_out.stdout.startswith("date,questions,answered,refused,share_answered\n")
+    assert "gas" not in csv_out.stdout.lower()
 
 
 def test_insights_command_errors_are_one_line(tmp_path):

@@ -4,13 +4,18 @@ started here (pgserver's binaries), through the same code."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import subprocess
 import sys
 import time
+import uuid
 
 import pytest
+import sqlalchemy as sa
 
+from bot import schema
+from bot.schema import database_url
 from bot.store import SCHEMA_VERSION, ShownPassage, Store, StoreError
 from embeddings.config import PROJECT_ROOT
 
@@ -180,3 +185,86 @@ def test_feedback_rows_feed_evaluate(tmp_path):
     up, down = load_rows([file], shipped=False)
     assert up.expected == ("nato-2022-02-24#5",) and up.answerable and up.type == "feedback"
     assert down.expected == () and down.missed == ("nato-2022-02-24#14",) and down.type == "feedback-miss"
+
+
+def version_1_tables() -> tuple[sa.MetaData, sa.Table, sa.Table]:
+    """The answers and votes tables as schema version 1 made them (the previous release)."""
+    old = sa.MetaData()
+    for name in ("meta", "guild_settings", "channel_settings", "schema_version"):
+        schema.metadata.tables[name].to_metadata(old)
+    answers_v1 = sa.Table(
+        "answers", old, sa.Column("id", sa.String(32), primary_key=True),
+        sa.Column("created_at", sa.Float, nullable=False, index=True), sa.Column("guild_id", sa.String(32)),
+        sa.Column("channel_id", sa.String(32)), sa.Column("question", sa.Text, nullable=False),
+        sa.Column("scope", sa.String(16), nullable=False), sa.Column("passages", sa.Text, nullable=False),
+        sa.Column("filters", sa.Text, nullable=False), sa.Column("index_version", sa.String(80), nullable=False))
+    votes_v1 = sa.Table(
+        "votes", old, sa.Column("answer_id", sa.String(32), sa.ForeignKey("answers.id", ondelete="CASCADE"),
+                                primary_key=True),
+        sa.Column("user_hash", sa.String(64), primary_key=True), sa.Column("vote", sa.String(4), nullable=False),
+        sa.Column("at", sa.Float, nullable=False))
+    settings_v1 = old.tables["guild_settings"]
+    settings_v1._columns.remove(settings_v1.c.insights)  # not a version-1 column
+    return old, answers_v1, votes_v1
+
+
+async def _create_database(url: str, name: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(f"CREATE DATABASE {name}")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request, tmp_path):
+    """The URL of an empty database of each back end."""
+    if request.param == "sqlite":
+        return database_url("", tmp_path / "old.sqlite3")
+    base = request.getfixturevalue("postgres_url")
+    name = f"upgrade_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_create_database(base, name))
+    return database_url(str(sa.engine.make_url(base).set(database=name)), tmp_path / "unused")
+
+
+async def test_a_version_1_database_upgrades_without_loss(empty_database):
+    """The previous release's database, with its answers, votes and settings, opened by this one:
+    everything kept, the answers' top passage filled in, the new columns at their defaults."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    old, answers_v1, votes_v1 = version_1_tables()
+    engine = create_async_engine(empty_database)
+    async with engine.begin() as conn:
+        await conn.run_sync(old.create_all)
+        await conn.execute(old.tables["schema_version"].insert().values(version=1))
+        await conn.execute(old.tables["meta"].insert().values(key="salt", value="old-salt"))
+        await conn.execute(answers_v1.insert(), [
+            {"id": f"a{n}", "created_at": time.time() - n, "guild_id": "10", "channel_id": "20",
+             "question": f"question {n}", "scope": "statements", "filters": "{}", "index_version": "v-1",
+             "passages": json.dumps([p.to_dict() for p in SHOWN])} for n in range(3)])
+        await conn.execute(votes_v1.insert(), [{"answer_id": "a0", "user_hash": "u1", "vote": "up", "at": 1.0},
+                                               {"answer_id": "a1", "user_hash": "u1", "vote": "down", "at": 2.0}])
+        await conn.execute(old.tables["guild_settings"].insert().values(
+            guild_id="10", passages=5, threads=True, buttons=False, updated_at=1.0))
+    await engine.dispose()
+    store = await Store(empty_database, feedback_days=90).open()
+    try:
+        assert await store.schema_version() == SCHEMA_VERSION == 2
+        assert store.user_hash(1) == hashlib.sha256(b"old-salt:1").hexdigest()  # the voters' salt kept
+        kept = await store.answer("a0")
+        assert kept.question == "question 0" and kept.passages == SHOWN and kept.outcome == "answered"
+        records = {r["id"]: r for r in await store.records(0)}
+        assert set(records) == {"a0", "a1", "a2"}
+        assert records["a0"]["passage"] == SHOWN[0].id and records["a0"]["document"] == SHOWN[0].document
+        assert (records["a0"]["up"], records["a1"]["down"]) == (1, 1) and records["a2"]["language"] == "en"
+        assert records["a0"]["question"] == ""  # kept before, shown only once the server turns insights on
+        settings = await store.settings(10)
+        assert (settings.passages, settings.threads, settings.buttons, settings.insights) == (5, True, False, False)
+        await store.update_settings(10, insights=True)
+        assert (await store.records(0))[0]["question"].startswith("question")
+        await store.update_settings(10, insights=False)  # turned off: the kept text is forgotten
+        assert (await store.answer("a0")).question == ""
+    finally:
+        await store.close()
