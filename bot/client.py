@@ -28,7 +28,7 @@ from .translations import Translator
 log = logging.getLogger(__name__)
 
 COGS = ("bot.cogs.errors", "bot.cogs.questions", "bot.cogs.ask_message", "bot.cogs.treaties", "bot.cogs.admin",
-        "bot.cogs.feedback", "bot.cogs.settings", "bot.cogs.documents")
+        "bot.cogs.feedback", "bot.cogs.settings", "bot.cogs.documents", "bot.cogs.insights")
 
 
 def point_at(settings: BotSettings) -> None:
@@ -111,6 +111,7 @@ class _Base:
         metrics = Metrics()
         metrics.gateway_latency.set_function(lambda: self.latency if self.latency == self.latency else 0.0)
         metrics.passages.set_function(lambda: self.served_passages())
+        metrics.waiting.set_function(lambda: len(self.answerer.outbox) if self.answerer.outbox is not None else 0)
         self.answerer.metrics = metrics
         await metrics.start(self.settings.metrics_host, self.settings.metrics_port, self.health)
 

@@ -33,6 +33,8 @@ class Metrics:
                                      registry=self.registry)
         self.votes = Counter("statement_bot_feedback_votes", "Feedback votes, by vote", ["vote"],
                              registry=self.registry)
+        self.waiting = Gauge("statement_bot_records_waiting", "Answers and votes waiting for the database "
+                             "(bot/outbox.py): above 0 for long, the database is away", registry=self.registry)
         self._runner: web.AppRunner | None = None
         self.port = 0
 

@@ -247,7 +247,8 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("/sources", "", "the documents I quote from, with their dates"),
     ("/help", "", "this list"),
     ("Apps > Ask Statement Bot", "", "on a message (right-click it): its text asked, answered only to you"),
-    ("/settings", "admins", "this server's passages per answer, channels, threads, buttons"),
+    ("/settings", "admins", "this server's passages per answer, channels, threads, buttons, insights"),
+    ("/insights [days:]", "admins", "what readers asked here and what the library could not answer"),
     ("/reindex", "admins", "rebuild the index from the documents folder"),
     ("/document add file:|url: [title:] [date:] [kind:]", "admins", "add a document (an attached file or a "
      "link), then rebuild the index"),

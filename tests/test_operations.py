@@ -40,6 +40,7 @@ async def test_healthz_and_metrics(tmp_path, engine, encoder):
             assert "statement_bot_answer_seconds_bucket" in text
             assert f"statement_bot_passages {SHIPPED_PASSAGES:.1f}" in text
             assert "statement_bot_gateway_latency_seconds" in text
+            assert "statement_bot_records_waiting 0.0" in text
             bot.stopping = True  # as during a stop: no longer ready
             async with http.get(f"{base}/healthz") as response:
                 assert response.status == 503 and (await response.json())["stopping"] is True

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import sqlite3
 import time
 import uuid
@@ -145,3 +146,73 @@ async def test_postgresql_stopped_and_started(own_postgres, tmp_path):
     finally:
         await outbox.close(1)
         await store.close()
+
+
+# --------------------------------------------------------------------------- the bot, end to end
+
+
+@pytest.mark.slow
+async def test_while_locked_answers_keep_their_buttons_and_votes_are_told_the_truth(tmp_path, engine, encoder):
+    from .botkit import all_text, question
+    from .conftest import running_bot
+    from .test_feedback_e2e import buttons
+
+    async with running_bot(tmp_path, engine, encoder) as (emu, bot, settings):
+        with locked(settings.sqlite_path):
+            asked = await emu.interact("ask", [question("Who was condemned for enabling the attack?")])
+            message = emu.message_of(await emu.answer(asked))
+            assert set(buttons(message)) == {"up", "down", "more"}  # buttons although nothing is written yet
+            more = await emu.click(message, buttons(message)["more"]["custom_id"])
+            assert "More passages" in all_text(await emu.answer(more))  # found in the outbox meanwhile
+            click = await emu.click(message, buttons(message)["up"]["custom_id"])
+            told = await emu.followup(click, timeout=30)
+            assert "will be counted as soon as the database is back" in all_text(told) and told.ephemeral
+            assert len(bot.answerer.outbox) == 2
+        await until(lambda: len(bot.answerer.outbox) == 0, 30)
+        answer_id = buttons(message)["up"]["custom_id"].split(":")[2]
+        assert await bot.answerer.store.counts(answer_id) == {"up": 1, "down": 0}
+
+
+@pytest.mark.slow
+async def test_sigterm_with_votes_waiting_writes_them_before_exit(fresh_built, tmp_path):
+    """``python -m bot`` stopped (SIGTERM) while ten acknowledged votes wait for a locked SQLite
+    file: the lock goes a moment later, inside the stop's time limit, and all ten are written."""
+    import sys
+
+    from embeddings.config import PROJECT_ROOT
+
+    from .emulator import DiscordEmulator
+    from .test_bot_process import bot_env
+    from .test_feedback_e2e import buttons
+
+    database = tmp_path / "bot.sqlite3"
+    emu = await DiscordEmulator().start()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=PROJECT_ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env=bot_env(fresh_built, DISCORD_TOKEN=emu.token, DISCORD_API_BASE=emu.api_base,
+                    DISCORD_GATEWAY_URL=emu.gateway_url, BOT_DB=str(database)))
+    try:
+        await asyncio.wait_for(emu.ready.wait(), 120)
+        asked = await emu.send_message(f"<@{emu.app_id}> Which country did the allies condemn?")
+        message = emu.message_of(await emu.reply_to(asked))
+        up = buttons(message)["up"]["custom_id"]
+        await asyncio.sleep(1.0)  # the answer's record is written
+        with locked(database):
+            clicks = [await emu.click(message, up) for _ in range(10)]
+            told = await asyncio.gather(*(emu.followup(c, timeout=30) for c in clicks))
+            assert all("will be counted" in json.dumps(t.json) for t in told)
+            proc.terminate()
+            await asyncio.sleep(1.5)
+        _, err = await asyncio.wait_for(proc.communicate(), 60)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+        await emu.stop()
+    log = err.decode()
+    assert proc.returncode == 0 and "Traceback" not in log, log[-2000:]
+    store = await Store.from_settings("", database, 90).open()
+    try:
+        assert await store.counts(up.split(":")[2]) == {"up": 10, "down": 0}
+    finally:
+        await store.close()
+    assert not list((fresh_built.index_dir / "pending-records").glob("*"))
