@@ -23,6 +23,7 @@ HELP = """Type a question, or a command (the same as in Discord):
   /help, /quit
 /settings is Discord only (a server's own settings); here TOP_K in .env sets the passages per answer.
 /document is Discord only; here use python -m embeddings add PATH_OR_URL (or remove ID).
+/insights is Discord only; here use python -m bot insights (the console records no questions).
 Apps > Ask Statement Bot (on a message) is Discord only; here type the message's text."""
 SETTINGS = ("/settings changes one Discord server's settings (passages per answer, channels, threads, buttons), "
             "so it exists only in Discord. Here the settings come from .env: TOP_K passages per answer "

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from embeddings.files import write_text
 
-from .store import ShownPassage, Store, StoredAnswer, StoreError, Vote
+from .store import ShownPassage, Store, StoredAnswer, Vote
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +48,7 @@ class Outbox:
         self.limit = limit
         self.spill_dir = spill_dir
         self._items: deque[_Item] = deque()
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task | None = None  # the writer: runs while items wait, then ends
         self.failing_since: float | None = None  # when the database stopped taking writes
         self.refused = 0  # items refused because the queue was full
         self._claimed: list[Path] = []  # spill files taken at the start: removed once their items are written
@@ -63,8 +62,11 @@ class Outbox:
         for item in self._claim_spilled():
             self._items.append(_Item(item))
         self._from_spill = len(self._items)
-        self._task = asyncio.create_task(self._run(), name="outbox-writer")
-        self._wake.set()
+        self._write_soon()
+
+    def _write_soon(self) -> None:
+        if self._items and (self._task is None or self._task.done()):
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox-writer")
 
     # ------------------------------------------------------------------ putting
 
@@ -75,7 +77,7 @@ class Outbox:
             return None
         item = _Item(what, asyncio.get_running_loop().create_future() if wait else None)
         self._items.append(item)
-        self._wake.set()
+        self._write_soon()
         return item
 
     def record(self, answer: StoredAnswer) -> bool:
@@ -99,15 +101,11 @@ class Outbox:
 
     async def _run(self) -> None:
         failures = 0
-        while True:
-            if not self._items:
-                self._wake.clear()
-                await self._wake.wait()
-                continue
+        while self._items:
             batch = list(islice(self._items, BATCH))
             try:
                 results = await self.store.write([item.what for item in batch])
-            except StoreError as exc:
+            except Exception as exc:  # StoreError, or a driver's surprise: nothing is dropped, it is tried again
                 if self.failing_since is None:
                     self.failing_since = time.time()
                     log.warning("the bot database does not take writes (%s); %d waiting, retrying", exc, len(self))
@@ -130,7 +128,8 @@ class Outbox:
     async def close(self, timeout: float) -> int:
         """Write what waits, for up to ``timeout`` seconds; spill the rest to a file. How many spilled."""
         deadline = time.monotonic() + timeout
-        while self._items and self._task is not None and not self._task.done() and time.monotonic() < deadline:
+        self._write_soon()
+        while self._items and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         if self._task is not None:
             self._task.cancel()

@@ -54,6 +54,15 @@ async def stop_bot(bot, task):
     discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = bot._test_previous_endpoints
 
 
+async def until_written(bot, timeout: float = 10.0) -> None:
+    """Wait until the bot's outbox has written every record and vote to its database."""
+    for _ in range(int(timeout / 0.05)):
+        if bot.answerer.outbox is None or not len(bot.answerer.outbox):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{len(bot.answerer.outbox)} records still waiting after {timeout} s")
+
+
 def question(text: str) -> dict:
     return {"name": "question", "type": 3, "value": text}
 

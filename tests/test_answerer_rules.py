@@ -10,7 +10,7 @@ import asyncio
 import pytest
 
 from bot import console, render
-from bot.core import Answerer
+from bot.core import MORE_PASSAGES, Answerer
 from bot.settings import BotSettings
 from embeddings.corpus.records import Passage
 from embeddings.corpus.voices import voice_terms
@@ -57,8 +57,9 @@ def test_the_query_reaches_the_engine_whole_with_the_servers_passages():
     engine = RecordingEngine()
     reply = ask(engine, Query("Who enabled it?", "all", "2022-02-01", "2022-03-01", "s-2022-02-24"))
     (query, k), = engine.queries
-    # no server setting: k is left to the engine (TOP_K)
-    assert query == Query("Who enabled it?", "all", "2022-02-01", "2022-03-01", "s-2022-02-24") and k is None
+    # no server setting: TOP_K, and the passages "More passages" shows next (the first k are the same)
+    assert query == Query("Who enabled it?", "all", "2022-02-01", "2022-03-01", "s-2022-02-24")
+    assert k == BotSettings.from_env({}).engine.top_k + MORE_PASSAGES
     render.check_limits(reply)
     text = render.to_text(reply)
     assert "condemn Belarus" in text and "2022-02-24" in text

@@ -11,7 +11,7 @@ import aiohttp
 
 from embeddings.config import PROJECT_ROOT, EngineSettings
 
-from .botkit import question, settings_for, start_bot, stop_bot
+from .botkit import question, settings_for, start_bot, stop_bot, until_written
 from .conftest import SHIPPED_PASSAGES, copy_data
 from .emulator import DiscordEmulator
 from .test_bot_process import bot_env
@@ -32,6 +32,7 @@ async def test_healthz_and_metrics(tmp_path, engine, encoder):
             await emu.answer(await emu.interact("ask", [question("How do I bake sourdough bread?")]))
             mention = await emu.send_message(f"<@{bot.user.id}> sanctions")
             await emu.reply_to(mention)
+            await until_written(bot)
             async with http.get(f"{base}/metrics") as response:
                 text = await response.text()
             assert 'statement_bot_questions_total{outcome="answered",path="ask"} 1.0' in text

@@ -71,8 +71,9 @@ async def test_users_are_stored_only_as_salted_hashes(store):
 
 
 async def test_export_purge_and_delete(store):
-    old = await store.add_answer("old question", "statements", SHOWN, "v-1")
-    new = await store.add_answer("new question", "all", SHOWN[:1], "v-2", filters={"start": "2022-03-01"})
+    await store.update_settings(10, insights=True)  # the server keeps its questions' text
+    old = await store.add_answer("old question", "statements", SHOWN, "v-1", guild_id=10)
+    new = await store.add_answer("new question", "all", SHOWN[:1], "v-2", guild_id=10, filters={"start": "2022-03-01"})
     await store.vote(old, 1, "down")
     await store.vote(new, 1, "up")
     rows = await store.export()
