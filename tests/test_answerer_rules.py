@@ -13,7 +13,7 @@ from bot import console, render
 from bot.core import MORE_PASSAGES, Answerer
 from bot.settings import BotSettings
 from embeddings.corpus.records import Passage
-from embeddings.corpus.voices import voice_terms
+from embeddings.corpus.voices import Voices, voice_terms
 from embeddings.errors import BadFilter, BuildInProgress, EngineError
 from embeddings.query import Query
 from embeddings.search.results import Hit, SearchResult
@@ -127,6 +127,7 @@ def test_the_console_reads_options_and_explains_what_it_cannot_do():
     ("Did NATO say the war would be over soon?", False),
     ("What will change now for Russian banks?", False),
     ("NATO shares the concerns of its partners now?", False),
+    ("What's today's gas price in Europe?", True),  # "today's" is "today"
 ])
 def test_a_live_figure_is_told_from_a_question_about_now(question, live):
     assert asks_live_figure(question) is live
@@ -142,6 +143,15 @@ def test_names_are_countries_or_who_is_said_to_speak():
     assert names_never_used(("cook", "christmas"), "what did they cook for christmas") == ()  # everyday words
     assert names_never_used(("doctors", "hunger"), "what does the resolution say about doctors and hunger") == ()
     assert names_never_used(("finland",), "What did Finland say?", frozenset({"finland"})) == ()  # a known voice
+
+
+def test_words_of_any_alphabet_are_whole_words():
+    """A voice term (an acronym "PR" in a title) is not found inside an accented word of a
+    question ("président" read as "pr" + "sident" confined the answer to that document)."""
+    voices = Voices([{"id": "press-release", "voices": voice_terms("Press Release PR (2022) 061", "", [], set())}])
+    assert voices.match("Press release PR 061?") is not None
+    assert voices.match("L'OTAN soutient-elle le président élu ?") is None
+    assert "déclaration" in voice_terms("Déclaration des chefs d'État", "", [], set())
 
 
 def test_month_names_are_dates_not_voices():

@@ -23,7 +23,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:['’][A-Za-z]+)?|\d+[A-Za-z]+[A-Za-z0-9]*")
+# Words of any alphabet: "président" is one word, not "pr" and "sident" (which matched a voice "PR").
+_WORD_RE = re.compile(r"[^\W\d_][^\W_]*(?:['’][^\W\d_]+)?|\d+[^\W\d_]+[^\W_]*")
 _URL_RE = re.compile(r"https?://[^\s)>\]]+")
 # Parts of host names that say nothing about who speaks (the structure of addresses).
 _HOST_NOISE = frozenset({"www", "com", "org", "net", "int", "gov", "edu", "eu", "uk", "us", "archives", "archive",

@@ -55,7 +55,7 @@ _SPEAKER = re.compile(r"\b(?:did|does|do|has|have|had|will|would)\s+(?P<who>(?:[
 def asks_live_figure(question: str) -> bool:
     """Whether the question asks for a figure as it is now ("the euro to ruble rate right now"),
     or whether something is over by now ("is the war over yet")."""
-    found = {w.lower() for w in _WORD.findall(question)}
+    found = {re.sub(r"['’]s$", "", w.lower()) for w in _WORD.findall(question)}  # "today's" is "today"
     return (bool(found & _LIVE_WORDS) and bool(found & _NOW_WORDS or _NOW_PHRASES.search(question))) \
         or bool(_OVER_YET.search(question))
 
