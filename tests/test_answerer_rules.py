@@ -6,12 +6,14 @@ that records what it was asked and answers with a passage given to it: what it s
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 
 import pytest
 
 from bot import console, render
 from bot.core import MORE_PASSAGES, Answerer
 from bot.settings import BotSettings
+from bot.store import StoredAnswer
 from embeddings.corpus.records import Passage
 from embeddings.corpus.voices import Voices, voice_terms
 from embeddings.errors import BadFilter, BuildInProgress, EngineError
@@ -157,3 +159,24 @@ def test_words_of_any_alphabet_are_whole_words():
 def test_month_names_are_dates_not_voices():
     terms = voice_terms("G7 Chair's Statement on today's call (17 March 2022), Monday", "", [], set())
     assert "g7" in terms and not {"march", "monday"} & set(terms)
+
+
+def test_more_passages_are_found_again_only_where_they_were():
+    """"More passages" of an answer whose question was not kept: the passages found with it, at
+    their place in the index; after a rebuild moved them, none (the reply says to ask again)."""
+    from dataclasses import replace
+
+    from embeddings.search.results import hits_at
+
+    other = replace(PASSAGE, id="s-2022-02-24#6", paragraph=6, text="Another paragraph.")
+    kept = [{"id": other.id, "number": 1, "highlight": "Another"}]
+    assert [(h.passage.id, h.highlight, h.number) for h in hits_at([PASSAGE, other], kept)] == \
+        [(other.id, "Another", 1)]
+    assert hits_at([other, PASSAGE], kept) == [] and hits_at([PASSAGE], kept) == []
+    engine = RecordingEngine()
+    engine.index = SimpleNamespace(passages=[PASSAGE, other])
+    answerer = Answerer(engine, BotSettings.from_env({}))
+    stored = StoredAnswer("a1", "", "statements", [], 0.0, more=kept)
+    assert "> **Another** paragraph." in render.to_text(asyncio.run(answerer.more(stored)))  # its highlight kept
+    engine.index = SimpleNamespace(passages=[other, PASSAGE])  # rebuilt since
+    assert "The library has changed" in render.to_text(asyncio.run(answerer.more(stored)))
