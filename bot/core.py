@@ -19,6 +19,7 @@ from embeddings.search.results import SearchResult, hits_at
 from embeddings.service import Engine
 
 from . import feedback, render
+from .guild_store import SettingsCache
 from .outbox import Outbox
 from .settings import AdminRole, BotSettings
 from .store import GuildSettings, ShownPassage, Store, StoredAnswer, StoreError
@@ -119,6 +120,7 @@ class Answerer:
         self.settings = settings
         self.store = store  # None: no feedback buttons, default settings (the console)
         self.outbox: Outbox | None = None  # writes the records and votes (bot.outbox), with the store
+        self.settings_cache = SettingsCache()
         self._in_flight = 0  # answers being made (and a reindex): a stop waits for them
         self._idle = asyncio.Event()
         self._idle.set()
@@ -160,14 +162,10 @@ class Answerer:
         return query.with_text(text[:limit]), f"Your question was long, so I read only its first {limit} characters."
 
     async def guild_settings(self, guild_id: int | None) -> GuildSettings:
-        """A server's settings; the defaults without a database or when it cannot be read."""
+        """A server's settings (``SettingsCache``); the defaults without a database."""
         if self.store is None or guild_id is None:
             return GuildSettings(str(guild_id or ""))
-        try:
-            return await self.store.settings(guild_id)
-        except StoreError as exc:
-            log.warning("could not read the settings of server %s: %s", guild_id, exc)
-            return GuildSettings(str(guild_id))
+        return await self.settings_cache.get(self.store, guild_id)
 
     @replies
     async def ask(self, query: Query, *, guild_id: int | None = None, channel_id: int | None = None,

@@ -4,12 +4,15 @@ mentions are answered."""
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from .schema import answers, channel_settings, database_errors, guild_settings, upsert
+from .schema import StoreError, answers, channel_settings, database_errors, guild_settings, upsert
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -80,3 +83,39 @@ class GuildSettingsStore:
                                           {"guild_id": gid, "channel_id": cid, "enabled": enabled},
                                            ["guild_id", "channel_id"], ["enabled"]))
         return await self.settings(gid)
+
+
+class SettingsCache:
+    """Each server's settings as last read, for ``fresh`` seconds (so a question costs no database
+    read, and a change made by another shard process is seen within that time). When the database
+    cannot be read, the settings last read stand, however old: a server that keeps its questions'
+    text (or turned the buttons off) is not treated as one that does not while the database is
+    away; a server never read since the start gets the defaults. The failure is logged once per
+    outage, not once per question."""
+
+    def __init__(self, fresh: float = 30.0) -> None:
+        self.fresh = fresh
+        self._known: dict[str, tuple[GuildSettings, float]] = {}
+        self._failing = False
+
+    async def get(self, store, guild_id: int | str) -> GuildSettings:
+        gid = str(guild_id)
+        known = self._known.get(gid)
+        if known is not None and time.monotonic() - known[1] < self.fresh:
+            return known[0]
+        try:
+            settings = await store.settings(gid)
+        except StoreError as exc:
+            if not self._failing:
+                log.warning("cannot read the servers' settings (%s); using those last read until it can", exc)
+            self._failing = True
+            return known[0] if known is not None else GuildSettings(gid)
+        if self._failing:
+            log.info("the servers' settings can be read again")
+            self._failing = False
+        self.remember(settings)
+        return settings
+
+    def remember(self, settings: GuildSettings) -> None:
+        """Settings just read or changed (by /settings in this process)."""
+        self._known[settings.guild_id] = (settings, time.monotonic())

@@ -36,6 +36,7 @@ class Settings(commands.GroupCog, group_name="settings",
             return
         try:
             settings = await change(store, interaction.guild_id)
+            self.answerer.settings_cache.remember(settings)
         except StoreError as exc:
             log.warning("settings not saved: %s", exc)
             await send(interaction, render.error("Sorry, I couldn't save that just now. Please try again later."))
