@@ -177,8 +177,12 @@ def _feedback(settings, args: list[str]) -> int:
                 for row in await store.export(since=moment):
                     print(json.dumps(row, ensure_ascii=False))
             else:
+                from .outbox import erase_spilled, spill_folder
+
                 removed = await store.delete_feedback(before=moment)
-                print(f"deleted {removed} stored answers and their votes", file=sys.stderr)
+                kept = erase_spilled(spill_folder(settings.engine.index_dir), before=moment)
+                print(f"deleted {removed} stored answers and their votes"
+                      + (f", and {kept} kept at a stop for the next start" if kept else ""), file=sys.stderr)
             return 0
         finally:
             await store.close()

@@ -20,7 +20,7 @@ from embeddings.service import Engine
 
 from . import links, render
 from .core import Answerer, settle_memory
-from .outbox import Outbox
+from .outbox import Outbox, spill_folder
 from .settings import BotSettings
 from .store import Store, StoreError
 from .translations import Translator
@@ -94,7 +94,8 @@ class _Base:
         # Loading (or building, the first time) the index runs in a thread.
         await asyncio.to_thread(self.answerer.engine.load)
         await asyncio.to_thread(settle_memory)
-        await self.open_store()
+        if not await self.open_store():
+            self.reopen_store.start()
         await self.tree.set_translator(Translator())  # the commands in the readers' languages
         for cog in COGS:
             await self.load_extension(cog)
@@ -169,21 +170,32 @@ class _Base:
     async def on_shard_resumed(self, shard_id: int) -> None:
         self._gateway_event(shard_id, True)
 
-    async def open_store(self) -> None:
+    async def open_store(self) -> bool:
         """The database of records, feedback and settings, and the outbox that writes to it.
-        Without it the bot still answers (no buttons, default settings) and says so in the log."""
+        Without it the bot still answers (nothing recorded, no buttons, default settings), says so
+        in the log, and tries again every 30 seconds (``reopen_store``)."""
         s = self.settings
         store = Store.from_settings(s.database_url, s.sqlite_path, s.feedback_days)
         try:
             self.answerer.store = await store.open()
             log.info("bot database: %s", "PostgreSQL" if s.database_url else s.sqlite_path)
         except (StoreError, OSError) as exc:
-            log.error("%s; answering without feedback buttons or per-server settings", exc)
-            return
-        self.answerer.outbox = Outbox(store, spill_dir=s.engine.index_dir / "pending-records")
+            log.error("%s; answering without recording, feedback buttons or per-server settings until it "
+                      "opens (tried again every 30 s)", exc)
+            return False
+        self.answerer.outbox = Outbox(store, spill_dir=spill_folder(s.engine.index_dir))
         self.answerer.outbox.start()
+        return True
+
+    @tasks.loop(seconds=30)
+    async def reopen_store(self) -> None:
+        """The database did not open at the start: try again until it does."""
+        if self.stopping or await self.open_store():
+            self.reopen_store.stop()
 
     async def close(self) -> None:
+        if self.reopen_store.is_running():
+            self.reopen_store.cancel()
         await super().close()  # type: ignore[misc]
         if self.answerer.outbox is not None:
             await self.answerer.outbox.close(getattr(self, "flush_budget", FLUSH_AT_LEAST))

@@ -215,7 +215,7 @@ def settings(current, default_passages: int, *, saved: bool = False) -> Reply:
         f"**Answers to mentions in a thread:** {'on' if current.threads else 'off'}",
         f"**Feedback buttons:** {'on' if current.buttons else 'off'}",
         f"**Insights keep the questions' text:** {'on' if current.insights else 'off'}"
-        + (" (for /insights; kept FEEDBACK_DAYS days)" if current.insights else ""),
+        + (" (shown to admins in /insights)" if current.insights else ""),
     ]
     head = "Saved. This server's settings now:" if saved else "This server's settings:"
     return Reply(content=clip("\n".join([head, *lines]), CONTENT_MAX), ephemeral=True)

@@ -116,10 +116,13 @@ def _dialect_insert(kind: str):
     return insert
 
 
-def upsert(kind: str, table: sa.Table, values: dict, keys: list[str], update: list[str]):
-    """INSERT ... ON CONFLICT (keys) DO UPDATE the ``update`` columns, in either back end."""
+def upsert(kind: str, table: sa.Table, values: dict, keys: list[str], update: list[str], *, newer: str = ""):
+    """INSERT ... ON CONFLICT (keys) DO UPDATE the ``update`` columns, in either back end; with
+    ``newer``, only if the row's value of that column is not newer than the one written."""
     statement = _dialect_insert(kind)(table).values(**values)
-    return statement.on_conflict_do_update(index_elements=keys, set_={c: statement.excluded[c] for c in update})
+    where = table.c[newer] <= statement.excluded[newer] if newer else None
+    return statement.on_conflict_do_update(index_elements=keys, set_={c: statement.excluded[c] for c in update},
+                                           where=where)
 
 
 def insert_ignore(kind: str, table: sa.Table, values: dict, keys: list[str]):

@@ -14,6 +14,8 @@ SQLAlchemy 2 core over aiosqlite or asyncpg.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -130,19 +132,12 @@ class Store(GuildSettingsStore):
 
     async def open(self) -> Store:
         if self.sqlite_path is not None:
-            self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
             try:
-                await self._open_once()
-            except (sa.exc.DatabaseError, StoreError) as exc:
-                await self.close()
-                moved = self.sqlite_path.with_name(f"{self.sqlite_path.name}.unusable-{time.strftime('%Y%m%dT%H%M%S')}")
-                log.warning("the bot database %s cannot be used (%s); moved it to %s and started a new one",
-                            self.sqlite_path, short_error(exc), moved.name)
-                for suffix in ("", "-wal", "-shm"):
-                    part = self.sqlite_path.with_name(self.sqlite_path.name + suffix)
-                    if part.exists():
-                        os.replace(part, moved.with_name(moved.name + suffix))
-                await self._open_once()
+                self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+                async with _one_opener(self.sqlite_path):  # processes starting together migrate one at a time
+                    await self._open_sqlite()
+            except OSError as exc:  # the folder cannot be made or written
+                raise StoreError(f"cannot open the database {self.sqlite_path}: {exc}") from exc
         else:
             try:
                 await self._open_once()
@@ -150,6 +145,25 @@ class Store(GuildSettingsStore):
                 await self.close()
                 raise StoreError(f"cannot open the database {self._where()}: {short_error(exc)}") from exc
         return self
+
+    async def _open_sqlite(self) -> None:
+        """Open the SQLite file; one that is not a database is moved aside and a new one made. One
+        locked by another process (longer than the busy timeout) is left alone: StoreError."""
+        try:
+            await self._open_once()
+        except (sa.exc.DatabaseError, StoreError) as exc:
+            await self.close()
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreError(f"the bot database {self.sqlite_path} is locked by another process: "
+                                 f"{short_error(exc)}") from exc
+            moved = self.sqlite_path.with_name(f"{self.sqlite_path.name}.unusable-{time.strftime('%Y%m%dT%H%M%S')}")
+            log.warning("the bot database %s cannot be used (%s); moved it to %s and started a new one",
+                        self.sqlite_path, short_error(exc), moved.name)
+            for suffix in ("", "-wal", "-shm"):
+                part = self.sqlite_path.with_name(self.sqlite_path.name + suffix)
+                if part.exists():
+                    os.replace(part, moved.with_name(moved.name + suffix))
+            await self._open_once()
 
     def _where(self) -> str:
         return str(self.sqlite_path) if self.sqlite_path else sa.engine.make_url(self.url).render_as_string()
@@ -240,16 +254,28 @@ class Store(GuildSettingsStore):
         async with self._engine().begin() as conn:
             for item in items:
                 if isinstance(item, StoredAnswer):
-                    await conn.execute(insert_ignore(self.kind, answers, item.row(), ["id"]))
+                    row = item.row()
+                    if row["question"] and not await self._keeps_text(conn, item.guild_id):
+                        row["question"] = ""  # insights turned off since it was asked
+                    await conn.execute(insert_ignore(self.kind, answers, row, ["id"]))
                     out.append(None)
                 else:
                     out.append(await self._vote(conn, item))
         return out
 
+    @staticmethod
+    async def _keeps_text(conn: AsyncConnection, guild_id: str | None) -> bool:
+        """Whether the server has insights on now (the question's text is written only then)."""
+        query = sa.select(guild_settings.c.insights).where(guild_settings.c.guild_id == guild_id)
+        return guild_id is not None and bool((await conn.execute(query)).scalar())
+
     @database_errors
     async def answer(self, answer_id: str) -> StoredAnswer | None:
+        """A recorded answer; its question "" unless the server has insights on now."""
+        query = (sa.select(answers, guild_settings.c.insights).where(answers.c.id == answer_id)
+                 .outerjoin(guild_settings, guild_settings.c.guild_id == answers.c.guild_id))
         async with self._engine().connect() as conn:
-            row = (await conn.execute(sa.select(answers).where(answers.c.id == answer_id))).first()
+            row = (await conn.execute(query)).first()
         return None if row is None else _answer(row)
 
     @database_errors
@@ -269,7 +295,7 @@ class Store(GuildSettingsStore):
             return None
         await conn.execute(upsert(self.kind, votes, {"answer_id": vote.answer_id, "user_hash": vote.user_hash,
                                                      "vote": vote.vote, "at": vote.at},
-                                  ["answer_id", "user_hash"], ["vote", "at"]))
+                                  ["answer_id", "user_hash"], ["vote", "at"], newer="at"))  # a replayed old vote loses
         return await self._counts(conn, vote.answer_id)
 
     @database_errors
@@ -350,10 +376,25 @@ class Store(GuildSettingsStore):
 
 def _answer(row) -> StoredAnswer:
     passages = [ShownPassage(p["id"], p["document"], int(p["paragraph"]), p["hash"]) for p in json.loads(row.passages)]
-    return StoredAnswer(row.id, row.question, row.scope, passages, row.created_at, row.guild_id, row.channel_id,
-                        row.index_version, json.loads(row.filters or "{}"), row.path, row.outcome, row.reason,
+    return StoredAnswer(row.id, row.question if row.insights else "", row.scope, passages, row.created_at,
+                        row.guild_id, row.channel_id, row.index_version, json.loads(row.filters or "{}"), row.path,
+                        row.outcome, row.reason,
                         row.title, row.latency_ms, row.language, json.loads(row.more or "[]"))
 
 
 def _id(value) -> str | None:
     return None if value is None else str(value)
+
+
+@contextlib.asynccontextmanager
+async def _one_opener(path: Path):
+    """An exclusive lock on ``<file>.open-lock`` while a process opens (and migrates) the SQLite
+    file, taken in a thread so that waiting for another process does not stop the event loop."""
+    import fcntl
+
+    handle = path.with_name(path.name + ".open-lock").open("a")
+    try:
+        await asyncio.to_thread(fcntl.flock, handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        handle.close()  # releases the lock

@@ -75,7 +75,8 @@ async def test_insights_show_the_days_figures_and_the_gap_privately_with_a_chart
     assert chart.startswith(PNG) and len(chart) < 8 * 1024 * 1024
     with Image.open(io.BytesIO(chart)) as image:
         assert image.size == (800, 400)
-    assert answer.json["embeds"][0]["image"]["url"] == "attachment://insights.png"
+    message = answer.json.get("data", answer.json)  # the callback's message, or the follow-up after a defer
+    assert message["embeds"][0]["image"]["url"] == "attachment://insights.png"
 
 
 async def test_a_server_without_insights_shows_no_question_text_anywhere(day):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import sqlite3
 import time
@@ -241,3 +242,83 @@ async def test_settings_last_read_stand_while_the_database_is_away(caplog):
         assert kept.insights and not kept.buttons
     assert await cache.get(store, 8) == GuildSettings("8")  # never read: the defaults
     assert caplog.text.count("cannot read the servers' settings") == 1
+
+
+async def test_an_item_the_database_refuses_is_set_aside_not_holding_up_the_rest(own_postgres, tmp_path, caplog):
+    """A record PostgreSQL refuses for what is in it (a document id longer than its column) is
+    logged and set aside; the records and votes after it are written."""
+    store = await Store.from_settings(own_postgres.get_uri(), tmp_path / "unused.sqlite3", 90).open()
+    outbox = Outbox(store)
+    outbox.start()
+    try:
+        odd = answer()
+        odd = dataclasses.replace(odd, passages=[dataclasses.replace(PASSAGE, document="d" * 201)])
+        fine = answer(1)
+        assert outbox.record(odd) and outbox.record(fine)
+        assert await asyncio.wait_for(outbox.vote(fine.id, 1, "up"), 30) == {"up": 1, "down": 0}
+        assert outbox.set_aside == 1 and {r["id"] for r in await store.records(0)} == {fine.id}
+        assert "refused a StoredAnswer" in caplog.text and odd.id in caplog.text
+    finally:
+        await outbox.close(1)
+        await store.close()
+
+
+async def test_a_file_left_by_a_dead_process_with_this_pid_is_taken_and_a_damaged_line_skipped(
+        sqlite_store, tmp_path, caplog):
+    """In a container every start has the same PID: a file claimed by the previous start (which
+    died before writing it) is taken again; a line that cannot be read is logged, not fatal."""
+    import os
+
+    from bot.outbox import _to_json
+
+    spill = tmp_path / "pending"
+    spill.mkdir()
+    kept = answer()
+    (spill / f"claimed-{os.getpid()}-pending-1-ab.jsonl").write_text(
+        json.dumps(_to_json(kept)) + "\n{not json\n" + json.dumps({"kind": "vote", "answer_id": kept.id}) + "\n")
+    outbox = Outbox(sqlite_store, spill_dir=spill)
+    outbox.start()
+    await until(lambda: len(outbox) == 0)
+    assert [r["id"] for r in await sqlite_store.records(0)] == [kept.id] and not list(spill.iterdir())
+    assert caplog.text.count("cannot be read") == 2
+    await outbox.close(1)
+    assert not outbox.record(answer(2))  # after the stop nothing is taken (no buttons for it)
+
+
+@pytest.mark.slow
+async def test_a_database_that_does_not_open_at_the_start_is_tried_again(tmp_path, engine, encoder, caplog):
+    from .botkit import question
+    from .conftest import running_bot
+    from .test_feedback_e2e import buttons
+
+    blocker = tmp_path / "db"
+    blocker.write_text("a file where the database's folder should be")
+    async with running_bot(tmp_path / "bot", engine, encoder, BOT_DB=str(blocker / "bot.sqlite3")) as (emu, bot, _):
+        assert bot.answerer.outbox is None and "tried again every 30 s" in caplog.text
+        asked = await emu.interact("ask", [question("Who was condemned for enabling the attack?")])
+        assert not emu.message_of(await emu.answer(asked))["components"]  # answered, without buttons
+        bot.reopen_store.change_interval(seconds=0.2)
+        blocker.unlink()
+        await until(lambda: bot.answerer.outbox is not None)
+        asked = await emu.interact("ask", [question("Who was condemned for enabling the attack?")])
+        assert set(buttons(emu.message_of(await emu.answer(asked)))) == {"up", "down", "more"}
+        assert not bot.reopen_store.is_running()
+
+
+async def test_feedback_delete_erases_what_a_stop_kept_on_disk_too(sqlite_store, tmp_path):
+    """``python -m bot feedback delete [--before]`` reaches the records and votes a stop kept for
+    the next start (which would otherwise write them back after the erase)."""
+    from bot.outbox import _read_spilled, erase_spilled
+
+    spill = tmp_path / "pending"
+    outbox = Outbox(sqlite_store, spill_dir=spill)
+    outbox.start()
+    old, new = answer(), answer(1)
+    old = dataclasses.replace(old, created_at=time.time() - 10 * 86400)
+    with locked(sqlite_store.sqlite_path):
+        outbox.record(old)
+        outbox.record(new)
+        assert await outbox.close(0.3) == 2
+    assert erase_spilled(spill, before=time.time() - 86400) == 1
+    assert [i.id for f in spill.glob("*.jsonl") for i in _read_spilled(f)] == [new.id]
+    assert erase_spilled(spill) == 1 and not list(spill.glob("*.jsonl"))

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from bot import schema
 from bot.schema import database_url
-from bot.store import SCHEMA_VERSION, ShownPassage, Store, StoreError
+from bot.store import SCHEMA_VERSION, ShownPassage, Store, StoredAnswer, StoreError
 from embeddings.config import PROJECT_ROOT
 
 SHOWN = [ShownPassage("nato-2022-02-24#5", "nato-2022-02-24", 5, "ab12"),
@@ -49,6 +49,7 @@ async def store(request, tmp_path):
 
 
 async def test_votes_one_per_user_and_a_second_click_changes_it(store):
+    await store.update_settings(10, insights=True)
     answer = await store.add_answer("Who was condemned?", "statements", SHOWN, "v-1", guild_id=10, channel_id=20)
     assert await store.vote(answer, 1, "up") == {"up": 1, "down": 0}
     assert await store.vote(answer, 1, "up") == {"up": 1, "down": 0}  # the same click again counts once
@@ -59,6 +60,21 @@ async def test_votes_one_per_user_and_a_second_click_changes_it(store):
     assert stored.question == "Who was condemned?" and stored.passages == SHOWN and stored.guild_id == "10"
     with pytest.raises(ValueError):
         await store.vote(answer, 1, "maybe")
+    old = store.make_vote(answer, 2, "down")
+    await store.vote(answer, 2, "up")
+    assert (await store.write([old])) == [{"up": 1, "down": 1}]  # replayed late, it loses to the newer vote
+
+
+async def test_a_question_is_written_only_where_the_server_keeps_questions_now(store):
+    """The text of a question asked while insights were on, written after they were turned off
+    (it waited in the outbox), is not kept."""
+    await store.update_settings(11, insights=True)
+    asked = StoredAnswer("a" * 16, "Is it kept?", "statements", SHOWN, time.time(), "11")
+    await store.update_settings(11, insights=False)
+    await store.write([asked])
+    async with store.engine.connect() as conn:
+        kept = (await conn.exec_driver_sql(f"SELECT question FROM answers WHERE id = '{asked.id}'")).scalar()
+    assert kept == ""
 
 
 async def test_users_are_stored_only_as_salted_hashes(store):
@@ -255,7 +271,8 @@ async def test_a_version_1_database_upgrades_without_loss(empty_database):
         assert await store.schema_version() == SCHEMA_VERSION == 2
         assert store.user_hash(1) == hashlib.sha256(b"old-salt:1").hexdigest()  # the voters' salt kept
         kept = await store.answer("a0")
-        assert kept.question == "question 0" and kept.passages == SHOWN and kept.outcome == "answered"
+        assert kept.passages == SHOWN and kept.outcome == "answered"
+        assert kept.question == ""  # kept by version 1, shown only once the server turns insights on
         records = {r["id"]: r for r in await store.records(0)}
         assert set(records) == {"a0", "a1", "a2"}
         assert records["a0"]["passage"] == SHOWN[0].id and records["a0"]["document"] == SHOWN[0].document
@@ -265,6 +282,7 @@ async def test_a_version_1_database_upgrades_without_loss(empty_database):
         assert (settings.passages, settings.threads, settings.buttons, settings.insights) == (5, True, False, False)
         await store.update_settings(10, insights=True)
         assert (await store.records(0))[0]["question"].startswith("question")
+        assert (await store.answer("a0")).question == "question 0"
         await store.update_settings(10, insights=False)  # turned off: the kept text is forgotten
         assert (await store.answer("a0")).question == ""
     finally:

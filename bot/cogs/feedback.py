@@ -40,16 +40,17 @@ class Feedback(commands.Cog):
         if action in ("up", "down"):
             await self._vote(interaction, outbox, action, answer_id)
             return
+        await respond(interaction, self._more(outbox, answer_id), private=True)  # deferred if slow
+
+    async def _more(self, outbox, answer_id: str) -> render.Reply:
         try:
             stored = await outbox.answer(answer_id)
         except StoreError as exc:
             log.warning("could not read a recorded answer: %s", exc)
-            await send(interaction, render.error("Sorry, I can't reach my database just now. Please try again later."))
-            return
+            return render.error("Sorry, I can't reach my database just now. Please try again later.")
         if stored is None:
-            await send(interaction, render.error(self._gone()))
-            return
-        await respond(interaction, self.answerer.more(stored), private=True)
+            return render.error(self._gone())
+        return await self.answerer.more(stored)
 
     async def _vote(self, interaction: discord.Interaction, outbox, action: str, answer_id: str) -> None:
         """The vote is queued; the reader sees the new counts once it is written, or is told it
@@ -66,6 +67,9 @@ class Feedback(commands.Cog):
         if not done:
             await send(interaction, render.error("Thank you! Your vote is noted; my database is busy, so it will "
                                                  "be counted as soon as the database is back."))
+            return
+        if written.exception() is not None:  # the database refused it (logged by the outbox)
+            await send(interaction, render.error("Sorry, I couldn't record that. Please try again later."))
             return
         counts = written.result()
         if counts is None:
