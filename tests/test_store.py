@@ -287,3 +287,41 @@ async def test_a_version_1_database_upgrades_without_loss(empty_database):
         assert (await store.answer("a0")).question == ""
     finally:
         await store.close()
+
+
+OPENER = """
+import asyncio, sys
+from pathlib import Path
+from bot.store import Store
+async def main(path):
+    store = await Store.from_settings("", Path(path), 90).open()
+    print(len(await store.records(0)))
+    await store.close()
+asyncio.run(main(sys.argv[1]))
+"""
+
+
+@pytest.mark.slow
+async def test_processes_opening_a_version_1_file_together_migrate_it_once(tmp_path):
+    """Two shard processes start on the previous release's SQLite file of 20,000 answers: one
+    migrates (about 15 s here) while the other waits for it (before, the other gave up on the
+    lock after 5 s and moved the file aside)."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    path = tmp_path / "bot.sqlite3"
+    old, answers_v1, _ = version_1_tables()
+    engine = create_async_engine(database_url("", path))
+    async with engine.begin() as conn:
+        await conn.run_sync(old.create_all)
+        await conn.execute(old.tables["schema_version"].insert().values(version=1))
+        await conn.execute(answers_v1.insert(), [
+            {"id": f"a{n}", "created_at": time.time(), "guild_id": "10", "channel_id": "20", "question": "q",
+             "scope": "statements", "filters": "{}", "index_version": "v-1",
+             "passages": json.dumps([SHOWN[0].to_dict()])} for n in range(20000)])
+    await engine.dispose()
+    procs = [subprocess.Popen([sys.executable, "-c", OPENER, str(path)], cwd=PROJECT_ROOT, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    outs = [proc.communicate(timeout=120) for proc in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    assert [out.strip() for out, _ in outs] == ["20000", "20000"]
+    assert not list(tmp_path.glob("*.unusable-*"))
