@@ -166,7 +166,7 @@ class Outbox:
                 self._from_spill = max(0, self._from_spill - 1)
                 self.set_aside += 1
                 log.error("the bot database refused a %s (%s), set aside: %s", type(item.what).__name__, exc,
-                          json.dumps(_to_json(item.what))[:500])
+                          json.dumps(to_json(item.what))[:500])
                 if item.written is not None and not item.written.done():
                     item.written.set_exception(Refused(str(exc)))
                 return True
@@ -202,7 +202,7 @@ class Outbox:
             return
         self.spill_dir.mkdir(parents=True, exist_ok=True)
         path = self.spill_dir / f"pending-{os.getpid()}-{uuid.uuid4().hex[:8]}.jsonl"
-        write_text(path, "".join(json.dumps(_to_json(item)) + "\n" for item in left))
+        write_text(path, "".join(json.dumps(to_json(item)) + "\n" for item in left))
         log.warning("stopping with %d records the database did not take; kept in %s for the next start",
                     len(left), path)
 
@@ -223,7 +223,7 @@ class Outbox:
             except FileNotFoundError:
                 continue  # another process took it
             _CLAIMED_HERE.add(claimed)
-            items += _read_spilled(claimed)
+            items += read_spilled(claimed)
             self._claimed.append(claimed)
         if items:
             log.info("writing %d records kept at the last stop", len(items))
@@ -246,11 +246,11 @@ def erase_spilled(spill_dir: Path, before: float | None = None) -> int:
     erased from the spill files too. How many."""
     erased = 0
     for path in sorted(spill_dir.glob("*.jsonl")) if spill_dir.is_dir() else []:
-        items = _read_spilled(path)
+        items = read_spilled(path)
         kept = [i for i in items if before is not None and _moment(i) >= before]
         erased += len(items) - len(kept)
         if kept:
-            write_text(path, "".join(json.dumps(_to_json(i)) + "\n" for i in kept))
+            write_text(path, "".join(json.dumps(to_json(i)) + "\n" for i in kept))
         else:
             path.unlink(missing_ok=True)
     return erased
@@ -290,7 +290,7 @@ def _claimed_by_another(path: Path) -> bool:
     return True
 
 
-def _read_spilled(path: Path) -> list[StoredAnswer | Vote]:
+def read_spilled(path: Path) -> list[StoredAnswer | Vote]:
     """A spill file's items; a line that cannot be read is logged and skipped, never fatal."""
     items = []
     for number, line in enumerate(path.read_text().splitlines(), 1):
@@ -304,7 +304,7 @@ def _read_spilled(path: Path) -> list[StoredAnswer | Vote]:
     return items
 
 
-def _to_json(item: StoredAnswer | Vote) -> dict:
+def to_json(item: StoredAnswer | Vote) -> dict:
     return {"kind": "vote" if isinstance(item, Vote) else "answer", **dataclasses.asdict(item)}
 
 

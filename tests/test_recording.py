@@ -269,13 +269,13 @@ async def test_a_file_left_by_a_dead_process_with_this_pid_is_taken_and_a_damage
     died before writing it) is taken again; a line that cannot be read is logged, not fatal."""
     import os
 
-    from bot.outbox import _to_json
+    from bot.outbox import to_json
 
     spill = tmp_path / "pending"
     spill.mkdir()
     kept = answer()
     (spill / f"claimed-{os.getpid()}-pending-1-ab.jsonl").write_text(
-        json.dumps(_to_json(kept)) + "\n{not json\n" + json.dumps({"kind": "vote", "answer_id": kept.id}) + "\n")
+        json.dumps(to_json(kept)) + "\n{not json\n" + json.dumps({"kind": "vote", "answer_id": kept.id}) + "\n")
     outbox = Outbox(sqlite_store, spill_dir=spill)
     outbox.start()
     await until(lambda: len(outbox) == 0)
@@ -308,7 +308,7 @@ async def test_a_database_that_does_not_open_at_the_start_is_tried_again(tmp_pat
 async def test_feedback_delete_erases_what_a_stop_kept_on_disk_too(sqlite_store, tmp_path):
     """``python -m bot feedback delete [--before]`` reaches the records and votes a stop kept for
     the next start (which would otherwise write them back after the erase)."""
-    from bot.outbox import _read_spilled, erase_spilled
+    from bot.outbox import erase_spilled, read_spilled
 
     spill = tmp_path / "pending"
     outbox = Outbox(sqlite_store, spill_dir=spill)
@@ -320,5 +320,5 @@ async def test_feedback_delete_erases_what_a_stop_kept_on_disk_too(sqlite_store,
         outbox.record(new)
         assert await outbox.close(0.3) == 2
     assert erase_spilled(spill, before=time.time() - 86400) == 1
-    assert [i.id for f in spill.glob("*.jsonl") for i in _read_spilled(f)] == [new.id]
+    assert [i.id for f in spill.glob("*.jsonl") for i in read_spilled(f)] == [new.id]
     assert erase_spilled(spill) == 1 and not list(spill.glob("*.jsonl"))
