@@ -384,6 +384,7 @@ def figures(store: str, run: Run, db: dict, waiting: int, wall: float) -> dict:
         "errors logged": LOG.seen["ERROR"] + LOG.seen["CRITICAL"],
         "answer latency p50 (ms)": round(statistics.median(lat) * 1000),
         "answer latency p95 (ms)": round(lat[int(0.95 * (len(lat) - 1))] * 1000),
+        "answer latency max (ms)": round(lat[-1] * 1000),
         "wall time (s)": round(wall, 1),
     }
 

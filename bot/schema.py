@@ -125,9 +125,13 @@ def upsert(kind: str, table: sa.Table, values: dict, keys: list[str], update: li
                                            where=where)
 
 
-def insert_ignore(kind: str, table: sa.Table, values: dict, keys: list[str]):
-    """INSERT ... ON CONFLICT (keys) DO NOTHING: writing a row twice is harmless."""
-    return _dialect_insert(kind)(table).values(**values).on_conflict_do_nothing(index_elements=keys)
+def insert_ignore(kind: str, table: sa.Table, values: dict | None, keys: list[str]):
+    """INSERT ... ON CONFLICT (keys) DO NOTHING: writing a row twice is harmless. Without
+    ``values``, the rows are given to ``execute`` (many at once)."""
+    statement = _dialect_insert(kind)(table)
+    if values is not None:
+        statement = statement.values(**values)
+    return statement.on_conflict_do_nothing(index_elements=keys)
 
 
 class StoreError(Exception):

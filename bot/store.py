@@ -249,19 +249,32 @@ class Store(GuildSettingsStore):
     @database_errors
     async def write(self, items: Sequence[StoredAnswer | Vote]) -> list[dict[str, int] | None]:
         """Answers and votes in one transaction, in order; writing one twice changes nothing. For
-        each vote the answer's counts after it (None if the answer is not stored); None for an answer."""
+        each vote the answer's counts after it (None if the answer is not stored); None for an
+        answer. Answers go in together (one statement for many rows: 3,000 took 6.6 s one by one)."""
         out: list[dict[str, int] | None] = []
+        rows: list[dict] = []
+        keeps: dict[str | None, bool] = {}
         async with self._engine().begin() as conn:
             for item in items:
                 if isinstance(item, StoredAnswer):
                     row = item.row()
-                    if row["question"] and not await self._keeps_text(conn, item.guild_id):
-                        row["question"] = ""  # insights turned off since it was asked
-                    await conn.execute(insert_ignore(self.kind, answers, row, ["id"]))
+                    if row["question"]:
+                        if item.guild_id not in keeps:
+                            keeps[item.guild_id] = await self._keeps_text(conn, item.guild_id)
+                        if not keeps[item.guild_id]:
+                            row["question"] = ""  # insights turned off since it was asked
+                    rows.append(row)
                     out.append(None)
-                else:
-                    out.append(await self._vote(conn, item))
+                    continue
+                await self._insert_answers(conn, rows)  # before a vote that may be on one of them
+                rows = []
+                out.append(await self._vote(conn, item))
+            await self._insert_answers(conn, rows)
         return out
+
+    async def _insert_answers(self, conn: AsyncConnection, rows: list[dict]) -> None:
+        if rows:
+            await conn.execute(insert_ignore(self.kind, answers, None, ["id"]), rows)
 
     @staticmethod
     async def _keeps_text(conn: AsyncConnection, guild_id: str | None) -> bool:

@@ -167,7 +167,7 @@ async def test_while_locked_answers_keep_their_buttons_and_votes_are_told_the_tr
             assert "More passages" in all_text(await emu.answer(more))  # found in the outbox meanwhile
             click = await emu.click(message, buttons(message)["up"]["custom_id"])
             told = await emu.followup(click, timeout=30)
-            assert "will be counted as soon as the database is back" in all_text(told) and told.ephemeral
+            assert "will be counted as soon as it is written" in all_text(told) and told.ephemeral
             assert len(bot.answerer.outbox) == 2
         await until(lambda: len(bot.answerer.outbox) == 0, 30)
         answer_id = buttons(message)["up"]["custom_id"].split(":")[2]

@@ -65,8 +65,8 @@ class Feedback(commands.Cog):
             await interaction.response.defer()
             done, _ = await asyncio.wait({written}, timeout=WAIT_MORE)
         if not done:
-            await send(interaction, render.error("Thank you! Your vote is noted; my database is busy, so it will "
-                                                 "be counted as soon as the database is back."))
+            await send(interaction, render.error("Thank you! Your vote is noted; my database is slow to answer "
+                                                 "just now, so it will be counted as soon as it is written."))
             return
         if written.exception() is not None:  # the database refused it (logged by the outbox)
             await send(interaction, render.error("Sorry, I couldn't record that. Please try again later."))
