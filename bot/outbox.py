@@ -29,7 +29,8 @@ from pathlib import Path
 
 from embeddings.files import write_text
 
-from .store import ShownPassage, Store, StoredAnswer, StoreError, Vote
+from .records import ShownPassage, StoredAnswer, Vote
+from .store import Store, StoreError
 
 log = logging.getLogger(__name__)
 
