@@ -156,6 +156,13 @@ def test_words_of_any_alphabet_are_whole_words():
     assert "déclaration" in voice_terms("Déclaration des chefs d'État", "", [], set())
 
 
+def test_a_body_named_in_french_or_spanish_is_its_english_voice():
+    voices = Voices([{"id": "nato", "voices": ["nato"]}, {"id": "g7", "voices": ["g7"]}])
+    for question in ("L'OTAN soutient-elle l'Ukraine ?", "¿qué dijo la OTAN?", "Что заявило НАТО?"):
+        assert voices.match(question).documents == {"nato"}, question
+    assert voices.match("qu'a dit le G7 ?").documents == {"g7"}
+
+
 def test_month_names_are_dates_not_voices():
     terms = voice_terms("G7 Chair's Statement on today's call (17 March 2022), Monday", "", [], set())
     assert "g7" in terms and not {"march", "monday"} & set(terms)

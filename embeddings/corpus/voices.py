@@ -88,6 +88,12 @@ def library_voices(documents: Sequence[tuple[str, str, str, Sequence[str]]], tex
             for doc_id, found in terms.items()}
 
 
+# French and Italian elision: "l'OTAN" is "OTAN", "d'Ukraine" is "Ukraine".
+_ELISION = re.compile(r"^(?:l|d|qu|j|n|s|c|m|t)['’](?=\w)")
+# An international body's name as French, Spanish and Portuguese write it, for the English one the
+# titles use ("OTAN" is NATO; Cyrillic "НАТО" reads "nato" already).
+_IN_ENGLISH = {"otan": "nato"}
+
 # Cyrillic letters as English spells Russian and Ukrainian names: "Столтенберг" -> "stoltenberg",
 # "НАТО" -> "nato", "Псакі" -> "psaki" (a name spelt otherwise in English, "Байден", stays unmatched).
 _CYRILLIC = str.maketrans({**dict(zip("абвгґдеёзийіклмнопрстуфыэ", "abvggdeezijiklmnoprstufye")),
@@ -124,6 +130,7 @@ class Voices:
     def match(self, question: str) -> VoiceMatch | None:
         words = [w.lower() for w in _words(latin(question))]
         words = [re.sub(r"['’]s$", "", w) for w in words]
+        words = [_IN_ENGLISH.get(w, w) for w in (_ELISION.sub("", w) for w in words)]
         hits: Counter[str] = Counter()
         named: list[str] = []
         for i, word in enumerate(words):
