@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 import sys
 
@@ -108,6 +109,8 @@ async def test_json_logs_without_secrets_or_questions(fresh_built):
     lines = [line for line in err.decode().splitlines() if line.strip()]
     records = [json.loads(line) for line in lines]  # every line is one JSON object
     assert all({"time", "level", "logger", "message"} <= set(r) for r in records)
-    assert any(r["message"] == "stopping (SIGTERM): finishing 0 answer(s) in flight" for r in records)
+    # 0 or 1 in flight: the emulator sees the reply before the bot has its response back
+    assert any(re.fullmatch(r"stopping \(SIGTERM\): finishing [01] answer\(s\) in flight", r["message"])
+               for r in records), [r["message"] for r in records]
     assert emu.token not in err.decode() and "4711" not in err.decode()  # no secret, no question (INFO)
     assert proc.returncode == 0
