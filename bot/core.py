@@ -21,6 +21,7 @@ from embeddings.service import Engine
 from . import feedback, render
 from .guild_store import SettingsCache
 from .outbox import Outbox
+from .records import text_id
 from .settings import AdminRole, BotSettings
 from .store import GuildSettings, ShownPassage, Store, StoredAnswer, StoreError
 
@@ -203,7 +204,7 @@ class Answerer:
         record = StoredAnswer(
             uuid.uuid4().hex[:16], query.text if settings.insights else "", query.scope,
             [ShownPassage(h.passage.id, h.passage.document, h.passage.paragraph, h.passage.text_hash[:16])
-             for h in hits[:k]], time.time(), settings.guild_id or None, _id(channel_id), self.engine.index.version,
+             for h in hits[:k]], time.time(), settings.guild_id or None, text_id(channel_id), self.engine.index.version,
             query.filters(), path, outcome, result.reason if result is not None else "",
             top.title if top else None, round(seconds * 1000, 2),
             (result.signals.get("language") if result is not None else None) or "en",
@@ -369,7 +370,3 @@ def is_admin(settings_roles: tuple[AdminRole, ...], *, administrator: bool, mana
     if administrator or manage_guild:
         return True
     return any(role.matches(guild_id, roles) for role in settings_roles)
-
-
-def _id(value) -> str | None:
-    return None if value is None else str(value)

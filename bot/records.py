@@ -60,3 +60,8 @@ class Vote:
     user_hash: str
     vote: str
     at: float
+
+
+def text_id(value) -> str | None:
+    """A Discord id (int or str) as the database keeps it: text, or None."""
+    return None if value is None else str(value)

@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from .guild_store import GuildSettings, GuildSettingsStore
-from .records import ShownPassage, StoredAnswer, Vote
+from .records import ShownPassage, StoredAnswer, Vote, text_id
 from .schema import (
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -186,8 +186,8 @@ class Store(GuildSettingsStore):
                          guild_id: int | str | None = None, channel_id: int | str | None = None,
                          filters: dict | None = None) -> str:
         """Store an answered question (a shorthand for ``write``); its id."""
-        answer = StoredAnswer(uuid.uuid4().hex[:16], question, scope, list(passages), time.time(), _id(guild_id),
-                              _id(channel_id), index_version, filters or {})
+        answer = StoredAnswer(uuid.uuid4().hex[:16], question, scope, list(passages), time.time(), text_id(guild_id),
+                              text_id(channel_id), index_version, filters or {})
         await self.write([answer])
         return answer.id
 
@@ -338,10 +338,6 @@ def _answer(row) -> StoredAnswer:
                         row.guild_id, row.channel_id, row.index_version, json.loads(row.filters or "{}"), row.path,
                         row.outcome, row.reason,
                         row.title, row.latency_ms, row.language, json.loads(row.more or "[]"))
-
-
-def _id(value) -> str | None:
-    return None if value is None else str(value)
 
 
 @contextlib.asynccontextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 from bot.client import make_bot
 from bot.render import CONTENT_MAX, EMBED_TOTAL_MAX, FIELD_VALUE_MAX
@@ -54,13 +55,17 @@ async def stop_bot(bot, task):
     discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = bot._test_previous_endpoints
 
 
+async def until(condition, timeout: float = 20.0) -> None:
+    """Wait until ``condition()`` holds (AssertionError after ``timeout`` seconds)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
 async def until_written(bot, timeout: float = 10.0) -> None:
     """Wait until the bot's outbox has written every record and vote to its database."""
-    for _ in range(int(timeout / 0.05)):
-        if bot.answerer.outbox is None or not len(bot.answerer.outbox):
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{len(bot.answerer.outbox)} records still waiting after {timeout} s")
+    await until(lambda: bot.answerer.outbox is None or not len(bot.answerer.outbox), timeout)
 
 
 def question(text: str) -> dict:

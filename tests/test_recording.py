@@ -19,6 +19,8 @@ from bot import store as store_module
 from bot.outbox import Outbox
 from bot.store import ShownPassage, Store, StoredAnswer
 
+from .botkit import until
+
 PASSAGE = ShownPassage("nato-2022-02-24#5", "nato-2022-02-24", 5, "ab12")
 
 
@@ -37,13 +39,6 @@ def locked(path):
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-
-
-async def until(condition, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.05)
 
 
 @pytest.fixture

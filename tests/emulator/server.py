@@ -189,25 +189,10 @@ class DiscordEmulator(Rest, Gateway, Cdn):
         files = {o["value"] for o in flat_options(options or []) if o.get("type") == 11}
         if files:  # an attachment option's value is the id of an upload (self.upload)
             resolved["attachments"] = self.resolved_attachments(files)
-        payload = {
-            "id": snowflake(), "application_id": self.app_id, "type": 4 if autocomplete else 2,
-            "token": "itoken-" + snowflake(), "version": 1,
-            "guild_id": guild_id or self.guild_id, "channel_id": self.channel_id,
-            "channel": {"id": self.channel_id, "type": 0, "guild_id": self.guild_id, "name": "general",
-                        "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None},
-            "member": self.member(user, roles, permissions),
-            "data": {"id": command["id"], "name": name, "type": 1, "options": options or [],
-                     "guild_id": self.guild_id, **({"resolved": resolved} if channels or files else {})},
-            "locale": "en-US", "guild_locale": "en-US", "app_permissions": str((1 << 50) - 1),
-            "entitlements": [], "authorizing_integration_owners": {"0": self.guild_id}, "context": 0,
-            "attachment_size_limit": 8 * 1024 * 1024,
-        }
-        self._interaction_tokens.add(payload["token"])
-        self.interactions[payload["token"]] = InteractionState(time.monotonic())
-        if expired:  # Discord's answer when the 3-second window has passed
-            self._expired_tokens.add(payload["token"])
-        await self.dispatch("INTERACTION_CREATE", payload)
-        return payload
+        data = {"id": command["id"], "name": name, "type": 1, "options": options or [],
+                "guild_id": self.guild_id, **({"resolved": resolved} if channels or files else {})}
+        return await self._interaction(4 if autocomplete else 2, data, self.member(user, roles, permissions),
+                                       channel_id=self.channel_id, guild_id=guild_id, expired=expired)
 
     async def context_menu(self, name: str, message: dict, *, user: dict | None = None,
                            expired: bool = False) -> dict:
@@ -218,25 +203,10 @@ class DiscordEmulator(Rest, Gateway, Cdn):
         command = self.context_menus.get((MESSAGE, name))
         if command is None:
             raise AssertionError(f"no message command {name!r} is registered: {sorted(self.context_menus)}")
-        user = user or self.make_user("member")
-        payload = {
-            "id": snowflake(), "application_id": self.app_id, "type": 2, "token": "itoken-" + snowflake(),
-            "version": 1, "guild_id": self.guild_id, "channel_id": message["channel_id"],
-            "channel": {"id": message["channel_id"], "type": 0, "guild_id": self.guild_id, "name": "general",
-                        "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None},
-            "member": self.member(user),
-            "data": {"id": command["id"], "name": name, "type": MESSAGE, "target_id": message["id"],
-                     "guild_id": self.guild_id, "resolved": {"messages": {message["id"]: message}}},
-            "locale": "en-US", "guild_locale": "en-US", "app_permissions": str((1 << 50) - 1),
-            "entitlements": [], "authorizing_integration_owners": {"0": self.guild_id}, "context": 0,
-            "attachment_size_limit": 8 * 1024 * 1024,
-        }
-        self._interaction_tokens.add(payload["token"])
-        self.interactions[payload["token"]] = InteractionState(time.monotonic())
-        if expired:
-            self._expired_tokens.add(payload["token"])
-        await self.dispatch("INTERACTION_CREATE", payload)
-        return payload
+        data = {"id": command["id"], "name": name, "type": MESSAGE, "target_id": message["id"],
+                "guild_id": self.guild_id, "resolved": {"messages": {message["id"]: message}}}
+        return await self._interaction(2, data, self.member(user or self.make_user("member")),
+                                       channel_id=message["channel_id"], expired=expired)
 
     async def click(self, message: dict, custom_id: str, *, user: dict | None = None, expired: bool = False) -> dict:
         """Dispatch INTERACTION_CREATE for a click on a button of a message the bot sent."""
@@ -244,21 +214,27 @@ class DiscordEmulator(Rest, Gateway, Cdn):
         ids = [c.get("custom_id") for row in message.get("components") or [] for c in row.get("components") or []]
         if custom_id not in ids:
             raise AssertionError(f"the message has no button {custom_id!r}: {ids}")
-        user = user or self.make_user("clicker")
+        return await self._interaction(3, {"custom_id": custom_id, "component_type": 2},
+                                       self.member(user or self.make_user("clicker")), channel_id=message["channel_id"],
+                                       component_of=message["id"], expired=expired, message=message)
+
+    async def _interaction(self, kind: int, data: dict, member: dict, *, channel_id: str, guild_id: str | None = None,
+                           component_of: str | None = None, expired: bool = False, **extra) -> dict:
+        """Dispatch INTERACTION_CREATE of ``kind`` (2 a command, 3 a click, 4 autocomplete) with
+        ``data``, remembering its token and when it came (the 3-second rule)."""
         payload = {
-            "id": snowflake(), "application_id": self.app_id, "type": 3, "token": "itoken-" + snowflake(),
-            "version": 1, "guild_id": self.guild_id, "channel_id": message["channel_id"],
-            "channel": {"id": message["channel_id"], "type": 0, "guild_id": self.guild_id, "name": "general",
+            "id": snowflake(), "application_id": self.app_id, "type": kind, "token": "itoken-" + snowflake(),
+            "version": 1, "guild_id": guild_id or self.guild_id, "channel_id": channel_id,
+            "channel": {"id": channel_id, "type": 0, "guild_id": self.guild_id, "name": "general",
                         "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None},
-            "member": self.member(user), "message": message,
-            "data": {"custom_id": custom_id, "component_type": 2},
+            "member": member, **extra, "data": data,
             "locale": "en-US", "guild_locale": "en-US", "app_permissions": str((1 << 50) - 1),
             "entitlements": [], "authorizing_integration_owners": {"0": self.guild_id}, "context": 0,
             "attachment_size_limit": 8 * 1024 * 1024,
         }
         self._interaction_tokens.add(payload["token"])
-        self.interactions[payload["token"]] = InteractionState(time.monotonic(), component_of=message["id"])
-        if expired:
+        self.interactions[payload["token"]] = InteractionState(time.monotonic(), component_of=component_of)
+        if expired:  # Discord's answer when the 3-second window has passed
             self._expired_tokens.add(payload["token"])
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload
