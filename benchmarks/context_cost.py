@@ -1,6 +1,7 @@
 """What the context unit costs at build time: the seconds to embed it for 100 statement passages,
 beside the seconds for all of their units, with the served encoder, on the library of
-benchmarks/fair.py. Prints figures; asserts nothing.
+benchmarks/fair.py; and the same for the multilingual vectors (each passage, and it after its
+context: ``embeddings.index.load.context_text``). Prints figures; asserts nothing.
 
     .venv/bin/python benchmarks/context_cost.py
 """
@@ -21,7 +22,7 @@ from fair import library_data  # noqa: E402
 
 from embeddings.config import EngineSettings  # noqa: E402
 from embeddings.corpus.documents import load_corpus  # noqa: E402
-from embeddings.index.load import passage_units  # noqa: E402
+from embeddings.index.load import context_text, passage_units  # noqa: E402
 
 
 def main() -> int:
@@ -40,6 +41,17 @@ def main() -> int:
     for name, texts in (("the context unit", context), ("all units", every)):
         started = time.perf_counter()
         encoder.encode(texts)
+        seconds = time.perf_counter() - started
+        print(f"{name}: {len(texts)} texts in {seconds:.1f} s, {100 * seconds / len(passages):.1f} s per 100 "
+              f"statement passages")
+    from embeddings.encoders.multilingual import Multilingual
+
+    multilingual = Multilingual()
+    multilingual.passages([p.text for p in passages[:20]])  # warm
+    for name, texts in (("multilingual, passages", [p.text for p in passages]),
+                        ("multilingual, after their context", [context_text(p) for p in passages])):
+        started = time.perf_counter()
+        multilingual.passages(texts)
         seconds = time.perf_counter() - started
         print(f"{name}: {len(texts)} texts in {seconds:.1f} s, {100 * seconds / len(passages):.1f} s per 100 "
               f"statement passages")

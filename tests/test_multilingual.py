@@ -73,7 +73,7 @@ def test_multilingual_vectors_are_built_once_and_reused(fresh_settings, encoder,
     (fresh_settings.data_dir / "new.txt").write_text("date 2023-07 The allies met in Vilnius.\n", "utf-8")
     with caplog.at_level(logging.INFO):
         build_index(fresh_settings.data_dir, fresh_settings.index_dir, encoder, multilingual=engine.multilingual)
-    assert embedded == [1]  # only the new passage
+    assert embedded == [2]  # only the new passage, and it after its context
 
 
 async def test_slash_ask_in_french(world):

@@ -66,7 +66,7 @@ class Passage:
 
     @property
     def text_hash(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        return text_hash(self.text)
 
     @property
     def label(self) -> str:
@@ -124,3 +124,8 @@ class SourceInfo:
                 "date": self.date, "source": self.source, "passages": self.passages,
                 "completeness": self.completeness, "partial": self.partial, "file": self.path,
                 "format": self.format}
+
+
+def text_hash(text: str) -> str:
+    """What vectors of a text are kept by (the multilingual vectors, a rebuild's passage keys)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from embeddings.corpus.documents import KINDS, LoadReport, load_corpus
-from embeddings.corpus.records import Passage
+from embeddings.corpus.records import Passage, text_hash
 from embeddings.corpus.text import tokens, word_counts
 from embeddings.corpus.treaties import TreatyCatalogue
 from embeddings.corpus.voices import library_voices, lowercase_words
@@ -32,6 +32,7 @@ from embeddings.index.load import (
     BuildSummary,
     article_numbers,
     check_manifest,
+    context_text,
     import_bm25s,
     lexical_text,
     passage_units,
@@ -306,9 +307,11 @@ def _ticker(progress: BuildProgress | None, total: int, what: str) -> Callable[[
 
 def _write_multilingual(folder: Path, passages: list[Passage], model, index_dir: Path, cache_file: Path | None,
                         progress: BuildProgress | None = None) -> str:
-    """One multilingual vector per passage (``e5.npy``, by passage text hash in ``e5_hashes.npy``):
-    reused from the current version, or from ``cache_file`` (shared by the indexes that use one
-    model folder), and computed only for new text. Returns the model's fingerprint."""
+    """Two multilingual vectors per passage (``e5.npy``, by text hash in ``e5_hashes.npy``): the
+    passage's, then, after all of those, the passage's after its context (``context_text``: a
+    question in another language names who spoke and when as the English one does). Reused from
+    the current version, or from ``cache_file`` (shared by the indexes that use one model
+    folder), and computed only for new text. Returns the model's fingerprint."""
     known: dict[str, np.ndarray] = {}
     path = current_path(index_dir)
     try:
@@ -317,12 +320,14 @@ def _write_multilingual(folder: Path, passages: list[Passage], model, index_dir:
     except (OSError, ValueError, IndexDamaged):
         pass
     cached = read_vectors(cache_file)
-    hashes = [p.text_hash for p in passages]
-    missing = [i for i, h in enumerate(hashes) if h not in known and h not in cached]
+    texts = [p.text for p in passages] + [context_text(p) for p in passages]
+    hashes = [p.text_hash for p in passages] + [text_hash(t) for t in texts[len(passages):]]
+    first = {h: i for i, h in reversed(list(enumerate(hashes)))}  # a text twice is embedded once
+    missing = [i for i, h in enumerate(hashes) if h not in known and h not in cached and first[h] == i]
     if missing:
-        log.info("multilingual vectors: %d passages to embed", len(missing))
+        log.info("multilingual vectors: %d texts to embed", len(missing))
     tick = _ticker(progress, len(missing), "multilingual vectors")
-    fresh = dict(zip((hashes[i] for i in missing), model.passages([passages[i].text for i in missing], tick)))
+    fresh = dict(zip((hashes[i] for i in missing), model.passages([texts[i] for i in missing], tick)))
     vectors = np.stack([known.get(h, cached.get(h, fresh.get(h))) for h in hashes]).astype(np.float32) \
         if hashes else np.zeros((0, 384), dtype=np.float32)
     np.save(folder / layout.E5, vectors)

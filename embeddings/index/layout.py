@@ -16,7 +16,8 @@ Layout of ``INDEX_DIR``::
     v-.../units.npy               passage number of each unit
     v-.../unit_start.npy          first unit of each passage (and one past the last)
     v-.../unit_hashes.npy         content hash of each unit's text (the embedding cache)
-    v-.../e5.npy, e5_hashes.npy   multilingual-e5 vector of each passage, and its text's hash
+    v-.../e5.npy, e5_hashes.npy   multilingual-e5 vectors of each passage and of it after its context
+                                  (its title, section, speaker), and their texts' hashes
     v-.../dense-<kind>.faiss      FAISS index over the units of one kind
     v-.../bm25-<kind>/            bm25s index over the passages of one kind
     v-.../calibration-<key>.json  no-answer thresholds calibrated on this version (written on load)

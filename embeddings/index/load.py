@@ -129,6 +129,7 @@ class LoadedIndex:
     catalogue: TreatyCatalogue  # the agreements and the passages citing them, made at build time
     articles: dict[str, list[int]] = field(default_factory=dict)  # article_numbers(), made at build time
     e5: np.ndarray | None = None  # one multilingual vector per passage (embeddings.multilingual), if built
+    e5_context: np.ndarray | None = None  # ... and one of each passage after its context (context_text)
 
     @property
     def version(self) -> str:
@@ -161,8 +162,13 @@ def passage_units(passage: Passage) -> list[str]:
         whole = f"{passage.title}, {passage.label}: {passage.text}"
     units = [whole] + (parts if len(parts) > 1 else [])
     if passage.kind == "statement":
-        units.append(f"{passage_context(passage)}: {passage.text}")
+        units.append(context_text(passage))
     return units
+
+
+def context_text(passage: Passage) -> str:
+    """A passage after its context, as the multilingual vectors embed it a second time."""
+    return f"{passage_context(passage)}: {passage.text}"
 
 
 def passage_context(passage: Passage) -> str:
@@ -236,12 +242,12 @@ def load_index(index_dir: Path, model_fingerprint: str, *, mmap: bool = True,
     unit_passage, unit_start, vectors = _load_unit_arrays(path, manifest, len(passages), mmap)
     kinds = {kind: _load_kind(faiss, bm25s, path, kind, info, manifest["dimension"], mmap)
              for kind, info in manifest["kinds"].items()}
-    e5 = _load_e5(path, manifest, multilingual, len(passages), mmap)
+    e5, e5_context = _load_e5(path, manifest, multilingual, len(passages), mmap)
     words = _read_json(path / layout.WORDS)
     articles = _read_json(path / layout.ARTICLES)
     catalogue = _load_catalogue(path, passages)
     return LoadedIndex(path, manifest, passages, np.asarray(unit_passage), np.asarray(unit_start),
-                       vectors, words, kinds, catalogue, articles, e5)
+                       vectors, words, kinds, catalogue, articles, e5, e5_context)
 
 
 def _load_passages(path: Path, manifest: dict) -> PassageStore:
@@ -312,22 +318,22 @@ def _load_kind(faiss, bm25s, path: Path, kind: str, info: dict, dimension: int, 
 
 
 def _load_e5(path: Path, manifest: dict, multilingual: str | None, passage_count: int,
-             mmap: bool) -> np.ndarray | None:
-    """The multilingual vector of each passage, if the version has them; IndexMismatch if
-    ``multilingual`` is wanted and they are not of that model."""
+             mmap: bool) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The multilingual vectors of each passage and of it after its context, if the version has
+    them; IndexMismatch if ``multilingual`` is wanted and they are not of that model."""
     if multilingual and manifest.get("multilingual", "") != multilingual:
         raise IndexMismatch(f"index {path} has no multilingual vectors of {multilingual or 'none'}; "
                             f"run `{BUILD_RUN}`")
     if not manifest.get("multilingual"):
-        return None
+        return None, None
     file = path / layout.E5
     try:
         e5 = np.load(file, mmap_mode="r" if mmap else None)
     except (OSError, ValueError) as exc:
         raise IndexDamaged(f"index file {file} is missing or damaged; run `{BUILD_RUN}`") from exc
-    if len(e5) != passage_count:
+    if len(e5) != 2 * passage_count:
         raise IndexDamaged(f"index file {file} does not match the passages; run `{BUILD_RUN}`")
-    return e5
+    return e5[:passage_count], e5[passage_count:]
 
 
 def _load_catalogue(path: Path, passages: PassageStore) -> TreatyCatalogue:

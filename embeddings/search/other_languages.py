@@ -20,7 +20,10 @@ class OtherLanguages:
     def _search_multilingual(self, question: str, text: str, language: str, *, k: int, scope: str,
                              focus) -> SearchResult:
         """A question in another language: the passages whose multilingual vectors are nearest,
-        quoted in English, with a note in the asker's language. As in English, a named speaker's
+        quoted in English, with a note in the asker's language. A passage is ranked by the nearer
+        of its own vector and its vector after its title, section and speaker (which found more on
+        questions nobody on the team wrote: docs/quality.md); whether to answer is decided on its
+        own vector, as the threshold was fitted. As in English, a named speaker's
         documents are tried first, and a search confined to some documents (a date, the asker's
         filters, a speaker) keeps the fitted threshold, not the one raised for the whole library."""
         note = note_for(language) + (f" ({focus.note})" if focus.note else "")
@@ -43,9 +46,12 @@ class OtherLanguages:
         if not len(numbers) or vector is None:
             return SearchResult(question, False, [], reason="off-topic")
         sims = np.asarray(self.index.e5[numbers] @ vector, dtype=np.float64)
-        order = np.argsort(-sims, kind="stable")[:k]
-        answered = bool(sims[order[0]] >= threshold)
-        hits = [Hit(self.index.passages[int(numbers[i])], float(sims[i]), float(sims[i]), 0.0,
+        ranking = sims
+        if self.index.e5_context is not None:
+            ranking = np.maximum(sims, np.asarray(self.index.e5_context[numbers] @ vector, dtype=np.float64))
+        order = np.argsort(-ranking, kind="stable")[:k]
+        answered = bool(sims.max() >= threshold)
+        hits = [Hit(self.index.passages[int(numbers[i])], float(ranking[i]), float(sims[i]), 0.0,
                     self.index.passages[int(numbers[i])].text, number=int(numbers[i])) for i in order]
-        signals = {"dense": float(sims[order[0]]), "threshold": threshold}
+        signals = {"dense": float(sims.max()), "threshold": threshold}
         return SearchResult(question, answered, hits, "" if answered else "off-topic", signals)
