@@ -131,6 +131,27 @@ def test_the_name_chooses_the_documents_and_the_topic_the_passage(engine_with_li
     assert without_terms("What did the G7 say?", ("g7",)) == "What did the G7 say?"  # no topic: kept whole
 
 
+def test_the_topics_ranking_stands_when_only_the_question_as_asked_is_answered(engine_with_library):
+    """"oligarchs" alone is too far from every passage to answer; the question as asked answers,
+    but its naming words ranked the G7's opening paragraphs first. The topic's ranking is kept."""
+    oligarchs = engine_with_library.ask("What did the G7 say about oligarchs?", k=3)
+    assert oligarchs.answered and all("oligarchs" in h.passage.text for h in oligarchs.hits), \
+        [h.passage.text[:80] for h in oligarchs.hits]
+
+
+def test_a_speaker_with_no_document_of_the_date_named(engine_with_library):
+    """Psaki's statement is of 21 February; the 24 February documents are other bodies' and do
+    not name her: hers are quoted, and the reply says none is of that date. Stoltenberg has no
+    document of 24 February either, but the NATO statement of that day quotes him: it answers."""
+    psaki = engine_with_library.ask("What did Psaki say on 24 February?", k=3)
+    assert psaki.answered and {h.passage.document for h in psaki.hits} == {
+        "us_whitehouse_psaki_statement_recognition_2022-02-21"}
+    assert psaki.note.startswith("No document of theirs is dated 24 February 2022")
+    stoltenberg = engine_with_library.ask("What did Stoltenberg say on 24 February?", k=3)
+    assert stoltenberg.answered and stoltenberg.note.startswith("Documents dated 24 February 2022")
+    assert "Stoltenberg" in stoltenberg.hits[0].passage.text
+
+
 def test_a_date_and_a_speaker_do_not_make_an_off_topic_question_answered(engine_with_library):
     """Documents named by date and speaker answer tentatively where the no-answer rule would
     refuse, unless the question's topic is a word no passage uses."""
@@ -189,6 +210,17 @@ def test_a_question_in_another_language_keeps_its_date_and_speaker(engine_with_l
     # A name in Cyrillic is matched as English spells it.
     named = library.focus("Що Столтенберг сказав про атомну електростанцію?", ["statement"])
     assert named.preferred == {"nato_sg_press_conference_foreign_ministers_2022-03-04_partial"}
+
+
+def test_in_another_language_a_passage_is_found_by_its_documents_context_too(engine_with_library):
+    """Passages are ranked by their own multilingual vector or the one of them after their title
+    and speaker, whichever is nearer: "Байден" and "Generalsekretär der NATO" match no voice, but
+    the titles say who speaks (before: Psaki's statement first for Biden, the NATO statement
+    first for its Secretary General's press conference)."""
+    biden = engine_with_library.ask("Що сказав Байден про санкції проти банків?", k=3)
+    assert {h.passage.document for h in biden.hits} == {"us_whitehouse_biden_remarks_attack_2022-02-24"}
+    chief = engine_with_library.ask("Was sagte der Generalsekretär der NATO über die Außenminister?", k=3)
+    assert chief.hits[0].passage.document == "nato_sg_press_conference_foreign_ministers_2022-03-04_partial"
 
 
 def test_the_titles_tell_one_days_documents_apart(engine_with_library):

@@ -23,6 +23,8 @@ from functools import cache
 _MONTHS = {name.lower(): n for n, name in enumerate(calendar.month_name) if name}
 _MONTHS |= {name.lower(): n for n, name in enumerate(calendar.month_abbr) if name}
 _MONTHS["sept"] = 9
+# Month and day names (English): they name a date, never a voice or a topic.
+CALENDAR_WORDS = frozenset(n.lower() for n in (*calendar.month_name, *calendar.month_abbr, *calendar.day_name) if n)
 _MONTH = r"(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 # Month names of the other languages questions come in (French, German, Spanish, Polish, Russian,
 # Ukrainian; with a day, Polish, Russian and Ukrainian put the month in the genitive): read only

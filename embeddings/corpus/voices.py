@@ -16,12 +16,13 @@ apart from nothing and is ignored.
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlparse
+
+from embeddings.corpus.dates import CALENDAR_WORDS
 
 # Words of any alphabet: "président" is one word, not "pr" and "sident" (which matched a voice "PR").
 _WORD_RE = re.compile(r"[^\W\d_][^\W_]*(?:['’][^\W\d_]+)?|\d+[^\W\d_]+[^\W_]*")
@@ -30,8 +31,6 @@ _URL_RE = re.compile(r"https?://[^\s)>\]]+")
 _HOST_NOISE = frozenset({"www", "com", "org", "net", "int", "gov", "edu", "eu", "uk", "us", "archives", "archive",
                          "web", "github", "githubusercontent", "raw", "news", "press", "media"})
 MIN_HOST_PART = 3
-# Month and day names are capitalised in every title that has them, and name a date, not a voice.
-_CALENDAR = frozenset(n.lower() for n in (*calendar.month_name, *calendar.month_abbr, *calendar.day_name) if n)
 # A term names "a few documents" when it belongs to at most this share of them (and to one at least).
 MAX_SHARE = 1 / 3
 # ... and is written in the texts of at most this share of them.
@@ -60,7 +59,7 @@ def voice_terms(title: str, source: str, speakers: Iterable[str], common: set[st
     terms: list[str] = []
     for word in _words(title):
         bare = re.sub(r"['’]s$", "", word)
-        if bare.lower() in _CALENDAR:
+        if bare.lower() in CALENDAR_WORDS:  # capitalised in titles, but a date
             continue
         if _is_acronym(bare) or (bare[0].isupper() and bare.lower() not in common and len(bare) > 2):
             terms.append(bare.lower())

@@ -9,7 +9,7 @@ all of them when nothing there answers.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -133,7 +133,10 @@ class Library:
             allowed[first:last] = True
         return allowed
 
-    def focus(self, question: str, kinds: Sequence[str], filters: Filters | None = None) -> Focus:
+    def focus(self, question: str, kinds: Sequence[str], filters: Filters | None = None,
+              mentions: Callable[[frozenset[str], Sequence[str]], bool] | None = None) -> Focus:
+        """``mentions(documents, terms)``: whether the texts of those documents use any of the
+        terms (a speaker quoted in another body's statement of the day)."""
         filters = filters or Filters()
         pool = self._filtered(kinds, filters)
         if not pool:
@@ -143,6 +146,9 @@ class Library:
         if not (filters.start or filters.end):
             span = find_span(question, self._statement_spans) or self._event(question)
         span, dated = self._dated(span, pool, filters)
+        match = None if filters.documents else self.voices.match(question)
+        if span is not None and match is not None and _speaks_elsewhere(match, pool, dated, mentions):
+            return self._undated_voice(span, frozenset(match.documents & pool), match.terms)
         if span is not None:
             if not dated:
                 return self._no_date(span, pool)
@@ -150,7 +156,6 @@ class Library:
         preferred: frozenset[str] = frozenset()
         terms: tuple[str, ...] = ()
         if not filters.documents:
-            match = self.voices.match(question)
             if match is not None and match.documents & pool:
                 preferred, terms = frozenset(match.documents & pool), match.terms
                 if span is not None and len(preferred) > 1:
@@ -158,14 +163,7 @@ class Library:
             elif span is not None:
                 preferred, terms = self._titled(question, span, pool)
         restricted = bool(filters) or span is not None
-        note = ""
-        if span is not None:
-            note = f"Documents dated {span.describe()}"
-            if span.event:
-                note += f" ({span.event})"
-        elif filters:
-            note = f"Documents {filters.describe()}"
-        return Focus(frozenset(pool) if restricted else None, preferred, span, terms, "", note)
+        return Focus(frozenset(pool) if restricted else None, preferred, span, terms, "", _note(span, filters))
 
     def live_note(self) -> str:
         """Why a live figure ("the wheat price today", "is it over yet") is not answered: no dated
@@ -236,6 +234,14 @@ class Library:
             return None, dated
         return span, dated
 
+    def _undated_voice(self, span: Span, theirs: frozenset[str], terms: tuple[str, ...]) -> Focus:
+        """A question names a speaker or issuer and a date other documents have but none of theirs
+        ("did NATO leaders mention the UN vote of 2 March?"): the date is then what they spoke of, or a
+        mistake, never a reason to quote another body's document of that day as theirs (unless
+        that document names them). Their documents are searched, and the note says so."""
+        note = f"No document of theirs is dated {span.describe()}"
+        return Focus(None, theirs, replace(span, text=""), terms, "", note)  # the date stays in the question
+
     def _after_all(self, span: Span) -> bool:
         return self.newest is not None and span.start > self.newest
 
@@ -248,6 +254,20 @@ class Library:
                      note=f"No document in the library is dated {span.describe()}"
                           + (f" ({span.event})." if span.event else ".")
                           + (f" Nearest: {offer}." if offer else ""))
+
+
+def _note(span: Span | None, filters: Filters) -> str:
+    """What the answer was restricted to, for the reader."""
+    if span is not None:
+        return f"Documents dated {span.describe()}" + (f" ({span.event})" if span.event else "")
+    return f"Documents {filters.describe()}" if filters else ""
+
+
+def _speaks_elsewhere(match, pool: set[str], dated: set[str], mentions) -> bool:
+    """Whether the voice a question names has documents, other documents have its date, but
+    none of the voice's does and none of those names it."""
+    return bool(dated and match.documents & pool and not match.documents & dated
+                and not (mentions and mentions(frozenset(dated), match.terms)))
 
 
 def without_terms(query: str, terms: Sequence[str]) -> str:

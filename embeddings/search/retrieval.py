@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from embeddings.corpus.text import tokens
+from embeddings.corpus.text import STOPWORDS, tokens, words
+from embeddings.search.focus import REPORTING_WORDS
 from embeddings.search.fusion import Allowed, Candidates
 from embeddings.search.results import NAMED_ARTICLE_RE, SCOPE_KINDS
+
+# Words of a question that are not its topic, beside STOPWORDS and REPORTING_WORDS: never named as
+# words the documents do not use ("anything" in "Did NATO say anything about ...?").
+FILLER_WORDS = frozenset("""anything something everything nothing anybody somebody everybody anyone someone
+    everyone ever yet really actually also still just even like kind sort way lot lots much many please""".split())
 
 
 class Retrieval:
@@ -43,6 +49,32 @@ class Retrieval:
         lex = np.array([lexical.get(int(n), 0.0) for n in numbers])
         named_article = np.array([float(int(n) in named) for n in numbers]) if named else None
         return Candidates(numbers, whole, best, lex, facts, named_article)
+
+    def mentions(self, documents: frozenset[str], terms) -> bool:
+        """Whether a passage of ``documents`` uses one of ``terms`` (as BM25 reads words)."""
+        mask = self.library.mask(documents, len(self.index.passages))
+        for kind in self.index.kinds.values():
+            vocab, matrix = kind.bm25.vocab_dict, kind.bm25.scores
+            for token in {t for term in terms for t in tokens(term)}:
+                i = vocab.get(token)
+                if i is not None:
+                    found = matrix["indices"][matrix["indptr"][i]:matrix["indptr"][i + 1]] + kind.passage_offset
+                    if mask[found].any():
+                        return True
+        return False
+
+    def unmatched(self, query: str, scope: str) -> tuple[str, ...]:
+        """The question's topic words that no passage of the scope uses (in any form: "sanctions"
+        matches "sanction"), as typed: what to tell a reader the documents do not mention."""
+        vocabularies = [self.index.kinds[k].bm25.vocab_dict for k in SCOPE_KINDS[scope] if k in self.index.kinds]
+        out = []
+        for word in words(query):
+            if word in STOPWORDS or word in REPORTING_WORDS or word in FILLER_WORDS or word.isdigit() or len(word) < 3:
+                continue
+            found = tokens(word)
+            if found and not any(t in v for t in found for v in vocabularies):
+                out.append(word)
+        return tuple(dict.fromkeys(out))
 
     def _dense_exact(self, allowed: Allowed, vector: np.ndarray, wide: bool) -> set[int]:
         """The allowed passages nearest the question, scoring every allowed unit (filters)."""

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from embeddings.corpus.dates import CALENDAR_WORDS
 from embeddings.corpus.text import STOPWORDS, normalise, tokens, words
 from embeddings.encoders.multilingual import Router
 from embeddings.index.load import LoadedIndex
@@ -40,10 +41,6 @@ log = logging.getLogger(__name__)
 
 # Fused candidates looked at for k hits, so that near-copies can be set aside.
 SPARE = 4
-# Words of a question that are not its topic, beside STOPWORDS and REPORTING_WORDS: never named as
-# words the documents do not use ("anything" in "Did NATO say anything about ...?").
-FILLER_WORDS = frozenset("""anything something everything nothing anybody somebody everybody anyone someone
-    everyone ever yet really actually also still just even like kind sort way lot lots much many please""".split())
 _YEAR_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 # Shorthand people type; expanded before searching.
 _SHORTHAND = {"art": "article", "arts": "articles", "abt": "about", "wat": "what", "wht": "what",
@@ -187,7 +184,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages):
         kinds = [kind for kind in SCOPE_KINDS[scope] if kind in self.index.kinds]
         if not kinds:
             return SearchResult(question, False, [], reason="no-documents")
-        focus = self.library.focus(text, kinds, filters)
+        focus = self.library.focus(text, kinds, filters, self.mentions)
         if focus.empty_reason:
             return SearchResult(question, False, [], reason=focus.empty_reason, note=focus.note)
         return kinds, focus
@@ -224,13 +221,17 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages):
         topic = without_terms(answer.query, focus.voice_terms)
         tries = [answer] if topic == answer.query else \
             [replace(answer, query=topic, vector=self.encoder.encode_query(topic)), answer]
+        ranked = None  # the topic's ranking: as asked, the naming words pull passages that repeat the name
         for asked in tries:
             found = self._candidates(asked.query, facts, asked.vector, scope, self._allowed(focus.preferred))
             if found is None or not len(found.numbers):
                 return None
             result = self._answer(asked, found, focus.preferred)
+            if result.answered and ranked is not None:
+                return replace(result, hits=ranked.hits)
             if result.answered or answer.overview:
                 return result
+            ranked = result
         # Named by both date and voice, and every topic word is one the library uses: their
         # passages, the nearest said to be only that ("... about football" is still refused).
         if focus.span is not None and not self.unmatched(answer.query, answer.scope):
@@ -290,19 +291,6 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages):
     def confident_level(self, scope: str) -> float:
         return confident_level(self.params, self.thresholds.get(scope))
 
-    def unmatched(self, query: str, scope: str) -> tuple[str, ...]:
-        """The question's topic words that no passage of the scope uses (in any form: "sanctions"
-        matches "sanction"), as typed: what to tell a reader the documents do not mention."""
-        vocabularies = [self.index.kinds[k].bm25.vocab_dict for k in SCOPE_KINDS[scope] if k in self.index.kinds]
-        out = []
-        for word in words(query):
-            if word in STOPWORDS or word in REPORTING_WORDS or word in FILLER_WORDS or word.isdigit() or len(word) < 3:
-                continue
-            found = tokens(word)
-            if found and not any(t in v for t in found for v in vocabularies):
-                out.append(word)
-        return tuple(dict.fromkeys(out))
-
     def _widened(self, scope: str, focus) -> str:
         """A date or a document may name documents of another kind than the scope's (the 1994
         memorandum under the default scope): then they are searched too."""
@@ -319,7 +307,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages):
             return False
         chosen = focus.preferred or focus.documents or frozenset()
         named = set().union(*(self.library.title_words(d) for d in chosen))
-        left = [w for w in words(text) if w not in STOPWORDS and w not in REPORTING_WORDS
+        left = [w for w in words(text) if w not in STOPWORDS and w not in REPORTING_WORDS and w not in CALENDAR_WORDS
                 and w not in focus.voice_terms and w not in named and not w.isdigit()]
         return not left
 
@@ -372,7 +360,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages):
         kinds = [k for k in SCOPE_KINDS[scope] if k in self.index.kinds]
         if not kinds:
             return None
-        return self._prepare(topic_text(text, self.library.focus(text, kinds)))
+        return self._prepare(topic_text(text, self.library.focus(text, kinds, mentions=self.mentions)))
 
     def candidates(self, text: str, scope: str = "statements") -> Candidates | None:
         """The passages worth scoring for a (normalised) question, with every score the fusion
