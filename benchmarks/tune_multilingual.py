@@ -8,8 +8,9 @@ each question before anything was fitted; the other half is only ever measured) 
 passage's cosine for each answerable and each off-topic question; the threshold is the one that
 best separates them (most off-topic refused minus answerable refused; ties: the middle of the gap
 they leave between the two groups). The
-off-topic probe questions' level on the same index (the cosine 90% of the first PROBES stay under)
-is written beside it, so each index can raise the threshold as the library grows. Writes
+off-topic probe questions' level on the same index (the cosine 90% of the multilingual probes
+stay under) is written beside it for the record; each index raises the threshold to its own level
+of those probes where that is higher (embeddings/search/calibration.py). Writes
 ``embeddings/calibration/multilingual.json`` and prints what it wrote.
 """
 
@@ -29,9 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from embeddings.config import EngineSettings  # noqa: E402
-from embeddings.encoders.multilingual import CALIBRATION_FILE, PROBES  # noqa: E402
+from embeddings.encoders.multilingual import CALIBRATION_FILE  # noqa: E402
 from embeddings.labels import load_rows  # noqa: E402
-from embeddings.search.params import PROBE_QUANTILE, probe_questions  # noqa: E402
+from embeddings.search.params import MULTILINGUAL_PROBE_FILE, PROBE_QUANTILE, probe_questions  # noqa: E402
 from embeddings.service import Engine  # noqa: E402
 
 
@@ -64,9 +65,9 @@ def main() -> int:
         # they span (from just above the highest refused score to the lowest answered one).
         below = max([s for s in answerable + off if s < min(tied)], default=min(tied))
         threshold = (below + max(tied)) / 2
-        probes = [best(q) for q in probe_questions()[:PROBES]]
+        probes = [best(q) for q in probe_questions(MULTILINGUAL_PROBE_FILE)]
         level = float(np.quantile(probes, PROBE_QUANTILE))
-    out = {"threshold": round(float(threshold), 4), "probe_level": round(level, 4), "probes": PROBES,
+    out = {"threshold": round(float(threshold), 4), "probe_level": round(level, 4), "probes": len(probes),
            "fitted_on": f"{len(answerable)} answerable and {len(off)} off-topic questions, the fitting half of "
                         "embeddings/eval/multilingual_questions.jsonl, on data/",
            "separation": round(float(gain), 4), "when": time.strftime("%Y-%m-%d %H:%M")}

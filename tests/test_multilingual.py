@@ -44,6 +44,20 @@ def test_the_held_out_half_of_the_translated_set(engine):
     assert got["off_topic_rejected"] >= 0.75, got
 
 
+def test_a_library_does_not_silence_other_languages(engine_with_library):
+    """The same half with the statements of tests/fixtures/library/ loaded. The threshold is the
+    fitted one or, where higher, the level of the off-topic probes in other languages on this
+    index; raised instead by as much as the English probes rose from data/ to the library, it
+    refused 0.44 of these answerable questions (docs/quality.md)."""
+    from embeddings.encoders.multilingual import THRESHOLD
+
+    thresholds = engine_with_library.searcher.multilingual_thresholds
+    assert thresholds and min(thresholds.values()) >= THRESHOLD
+    rows = [r for r in load_rows([SET], shipped=False) if r.split == "test"]
+    got = evaluate(engine_with_library, rows, None, training_rows=False)["current"]["pipeline"]
+    assert got["false_rejection"] <= 0.15 and got["off_topic_rejected"] >= 0.75, got
+
+
 def test_a_reply_quotes_english_and_says_so_in_the_askers_language(engine):
     result = engine.ask("Quel pays, à part la Russie, a été condamné pour avoir facilité l'attaque ?")
     assert result.answered and result.note == NOTES["fr"]

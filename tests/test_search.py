@@ -108,7 +108,7 @@ def test_calibrated_threshold_rises_with_the_probes_and_never_loosens():
 
 
 def test_each_index_calibrates_its_threshold_and_search_uses_it(engine, monkeypatch):
-    from embeddings.search.params import probe_questions
+    from embeddings.search.params import MULTILINGUAL_PROBE_FILE, probe_questions
 
     searcher = engine.searcher
     references = dict(searcher.params.probe_levels)
@@ -119,5 +119,8 @@ def test_each_index_calibrates_its_threshold_and_search_uses_it(engine, monkeypa
     assert searcher._search(question, question, k=3, scope="statements").answered
     monkeypatch.setitem(searcher.thresholds, "statements", 1.0)
     assert not searcher._search(question, question, k=3, scope="statements").answered
-    labelled = {row.question for row in load_rows([PROJECT_ROOT / "embeddings" / "eval" / "library_questions.jsonl"])}
-    assert not labelled & set(probe_questions())  # refusal is measured on other questions
+    sets = [PROJECT_ROOT / "embeddings" / "eval" / name for name in
+            ("library_questions.jsonl", "multilingual_questions.jsonl", "fresh/library_dev.jsonl")]
+    labelled = {row.question for row in load_rows(sets)}
+    probes = set(probe_questions()) | set(probe_questions(MULTILINGUAL_PROBE_FILE))
+    assert len(probes) > 190 and not labelled & probes  # refusal is measured on other questions

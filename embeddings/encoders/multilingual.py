@@ -33,10 +33,9 @@ from embeddings.corpus.text import words
 
 log = logging.getLogger(__name__)
 
-PROBES = 40  # probe questions scored per index
 # Written by benchmarks/tune_multilingual.py from the fitting half of the translated set, on
-# data/: the cosine that best separates answerable from off-topic questions ("threshold"), and
-# the level 90% of the off-topic probes stay under there ("probe_level").
+# data/: the cosine that best separates answerable from off-topic questions ("threshold"), and,
+# for the record, the level 90% of the multilingual off-topic probes stay under there.
 CALIBRATION_FILE = "calibration/multilingual.json"
 
 
@@ -51,7 +50,6 @@ def _calibration() -> dict:
 
 _FITTED = _calibration()
 THRESHOLD = float(_FITTED.get("threshold", 0.78))
-PROBE_LEVEL = float(_FITTED.get("probe_level", 0.76))
 ENGLISH_SHARE = 0.5  # a question whose words are at least this share library words is English
 
 # "The passages are quoted in the original (English)", in the asker's language.

@@ -83,13 +83,15 @@ class SearchParams:
 # loaded; where they now score higher, the threshold rises by as much. Probes are not labelled
 # rows: refusal is measured on other questions.
 PROBE_FILE = "calibration/off_topic_probes.txt"
+# The same kind of questions in the other languages the multilingual path serves.
+MULTILINGUAL_PROBE_FILE = "calibration/off_topic_probes_multilingual.txt"
 
 PROBE_QUANTILE = 0.90  # the probes' level: the probability 90% of them stay under
 
 
 @cache
-def probe_questions() -> tuple[str, ...]:
-    text = resources.files("embeddings").joinpath(PROBE_FILE).read_text("utf-8")
+def probe_questions(file: str = PROBE_FILE) -> tuple[str, ...]:
+    text = resources.files("embeddings").joinpath(file).read_text("utf-8")
     return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
