@@ -40,8 +40,8 @@ LIBRARY = (ROOT / "data", ROOT / "tests" / "fixtures" / "library", FRESH / "docu
 
 
 def question_file(name: str) -> str:
-    """"dev" -> library_dev.jsonl, "shipped-dev" -> shipped_dev.jsonl."""
-    return f"{name.replace('-', '_')}.jsonl" if name.startswith("shipped") else f"library_{name}.jsonl"
+    """"dev" -> library_dev.jsonl, "shipped-dev" -> shipped_dev.jsonl, "treaties-dev" -> treaties_dev.jsonl."""
+    return f"{name.replace('-', '_')}.jsonl" if name.startswith(("shipped", "treaties")) else f"library_{name}.jsonl"
 
 
 def library_data(target: Path) -> Path:
@@ -85,8 +85,10 @@ def figures(outcomes, path_of: dict[str, str]) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", choices=("dev", "final", "shipped-dev", "shipped-final"), default="dev",
-                        help="dev/final: the library questions; shipped-*: those about data/ (the statement, treaties)")
+    parser.add_argument("--set", choices=("dev", "final", "shipped-dev", "shipped-final", "treaties-dev",
+                                          "treaties-final"), default="dev",
+                        help="dev/final: the library questions; shipped-*: those about data/ (the statement, "
+                             "treaties); treaties-*: about the agreements, every document searched")
     parser.add_argument("--index-dir", help="keep the library's index here between runs")
     parser.add_argument("--misses", action="store_true", help="list the questions answered wrong")
     parser.add_argument("--json", action="store_true")
