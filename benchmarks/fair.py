@@ -79,7 +79,10 @@ def figures(outcomes, path_of: dict[str, str]) -> dict:
     answerable = [o for o in outcomes if o.row.answerable]
     right = [o for o in answerable if o.answered and o.documents and path_of.get(o.documents[0]) == o.row.file]
     out["right_document"] = round(len(right) / max(len(answerable), 1), 3)
-    out["off_topic"] = sum(o.row.type == "off-topic" for o in outcomes)
+    off = [o for o in outcomes if o.row.type == "off-topic"]
+    out["off_topic"] = len(off)
+    # refused, or answered only as "no passage clearly answers this ... the nearest ones:"
+    out["off_topic_told"] = round(sum(not o.answered or o.tentative for o in off) / max(len(off), 1), 3)
     return out
 
 
@@ -132,12 +135,12 @@ def main() -> int:
         else:
             print(f"{question_file(args.set)}, approach {args.approach}, model {report['model']}")
             print(f"  {'':<20}{'answerable':>11}{'recall@1':>10}{'recall@3':>10}{'right doc':>10}"
-                  f"{'false ref.':>11}{'off-topic':>10}{'refused':>9}")
+                  f"{'false ref.':>11}{'off-topic':>10}{'refused':>9}{'or told':>9}")
             for name in ["all"] + sorted(k for k in report if k.startswith(("type", "lang"))):
                 f = report[name]
                 print(f"  {name:<20}{f['questions']:>11}{f['recall@1']:>10.3f}{f['recall@3']:>10.3f}"
                       f"{f['right_document']:>10.3f}{f['false_rejection']:>11.3f}{f['off_topic']:>10}"
-                      f"{f['off_topic_rejected']:>9.3f}")
+                      f"{f['off_topic_rejected']:>9.3f}{f['off_topic_told']:>9.3f}")
         if args.misses:
             for o in outcomes:
                 wrong = (o.row.answerable and (not o.answered or not o.ranked or o.ranked[0] not in o.row.expected)) \
