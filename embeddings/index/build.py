@@ -308,10 +308,11 @@ def _ticker(progress: BuildProgress | None, total: int, what: str) -> Callable[[
 def _write_multilingual(folder: Path, passages: list[Passage], model, index_dir: Path, cache_file: Path | None,
                         progress: BuildProgress | None = None) -> str:
     """Two multilingual vectors per passage (``e5.npy``, by text hash in ``e5_hashes.npy``): the
-    passage's, then, after all of those, the passage's after its context (``context_text``: a
-    question in another language names who spoke and when as the English one does). Reused from
-    the current version, or from ``cache_file`` (shared by the indexes that use one model
-    folder), and computed only for new text. Returns the model's fingerprint."""
+    passage's, then, after all of those, a statement passage's after its context
+    (``context_text``: a question in another language names who spoke and when as the English
+    one does; an article's second is its own, at no cost, as in English its title is embedded
+    with it). Reused from the current version, or from ``cache_file`` (shared by the indexes that
+    use one model folder), and computed only for new text. Returns the model's fingerprint."""
     known: dict[str, np.ndarray] = {}
     path = current_path(index_dir)
     try:
@@ -320,7 +321,7 @@ def _write_multilingual(folder: Path, passages: list[Passage], model, index_dir:
     except (OSError, ValueError, IndexDamaged):
         pass
     cached = read_vectors(cache_file)
-    texts = [p.text for p in passages] + [context_text(p) for p in passages]
+    texts = [p.text for p in passages] + [context_text(p) if p.kind == "statement" else p.text for p in passages]
     hashes = [p.text_hash for p in passages] + [text_hash(t) for t in texts[len(passages):]]
     first = {h: i for i, h in reversed(list(enumerate(hashes)))}  # a text twice is embedded once
     missing = [i for i, h in enumerate(hashes) if h not in known and h not in cached and first[h] == i]

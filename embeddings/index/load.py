@@ -129,7 +129,7 @@ class LoadedIndex:
     catalogue: TreatyCatalogue  # the agreements and the passages citing them, made at build time
     articles: dict[str, list[int]] = field(default_factory=dict)  # article_numbers(), made at build time
     e5: np.ndarray | None = None  # one multilingual vector per passage (embeddings.multilingual), if built
-    e5_context: np.ndarray | None = None  # ... and one of each passage after its context (context_text)
+    e5_context: np.ndarray | None = None  # ... and of each statement passage after its context (context_text)
 
     @property
     def version(self) -> str:
