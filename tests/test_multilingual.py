@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from bot import render
@@ -88,6 +89,20 @@ def test_multilingual_vectors_are_built_once_and_reused(fresh_settings, encoder,
     with caplog.at_level(logging.INFO):
         build_index(fresh_settings.data_dir, fresh_settings.index_dir, encoder, multilingual=engine.multilingual)
     assert embedded == [2]  # only the new passage, and it after its context
+
+
+def test_a_statement_passage_has_a_second_vector_after_its_context(engine):
+    """Rows 0..N-1 of the multilingual vectors are the passages' own, rows N..2N-1 a statement
+    passage's after its title, section and speaker (an article's own again)."""
+    from embeddings.index.load import context_text
+
+    index, model = engine.index, engine.multilingual
+    statement = next(n for n, p in enumerate(index.passages) if p.kind == "statement")
+    article = next(n for n, p in enumerate(index.passages) if p.kind == "treaty")
+    own, context = model.passages([index.passages[statement].text, context_text(index.passages[statement])])
+    assert float(index.e5[statement] @ own) > 0.999 and float(index.e5_context[statement] @ context) > 0.999
+    assert float(index.e5[statement] @ context) < 0.995  # the two rows differ
+    assert np.array_equal(index.e5_context[article], index.e5[article])
 
 
 async def test_slash_ask_in_french(world):

@@ -51,6 +51,25 @@ def test_scopes(engine):
     assert {h.passage.kind for h in everything.hits} >= {"treaty"}
 
 
+def test_a_named_agreement_is_searched_first(engine):
+    """A question naming an agreement prefers its passages, as one naming a speaker does, and is
+    ranked by the rest of its words (before: the NATO statement's paragraph on aggression first,
+    and the treaty's preamble, which repeats its name). A name inside a longer one names
+    nothing: "minsk 2" is the second agreement, not the first."""
+    aggression = engine.ask("Who determines an act of aggression under the UN Charter?", scope="all")
+    assert aggression.answered and aggression.hits[0].passage.document == "un_charter"
+    assert "Security Council shall determine" in aggression.hits[0].passage.text
+    signed = engine.ask("When was the North Atlantic Treaty signed?", scope="all")
+    assert signed.answered and "Done at Washington" in signed.hits[0].passage.text
+    both = engine.ask("Does the North Atlantic Treaty override the UN Charter?", scope="all", k=5)
+    assert {h.passage.document for h in both.hits} <= {"north_atlantic_treaty", "un_charter"}
+    catalogue = engine.index.catalogue
+    assert [t.document for t, _ in catalogue.named_treaties("when did the minsk 2 ceasefire start")] == [
+        "minsk_ii_package_of_measures_2015"]
+    assert [t.document for t, _ in catalogue.named_treaties("what did the charter of paris say")] == [
+        "charter_of_paris_1990"]  # an agreement whose text has no numbered articles
+
+
 def test_search_matches_brute_force(engine):
     """FAISS + BM25 candidates give the same top passages and scores as scoring every passage."""
     index, searcher, params = engine.index, engine.searcher, engine.searcher.params

@@ -146,10 +146,19 @@ def test_a_speaker_with_no_document_of_the_date_named(engine_with_library):
     psaki = engine_with_library.ask("What did Psaki say on 24 February?", k=3)
     assert psaki.answered and {h.passage.document for h in psaki.hits} == {
         "us_whitehouse_psaki_statement_recognition_2022-02-21"}
-    assert psaki.note.startswith("No document of theirs is dated 24 February 2022")
+    assert psaki.note.startswith("None of theirs is dated 24 February 2022. From White House")
+    # a topic her statement speaks to only loosely: hers, said to be the nearest, not Biden's words
+    sanctions = engine_with_library.ask("What did Psaki say about sanctions on 24 February?", k=3)
+    assert sanctions.answered and {h.passage.document for h in sanctions.hits} == {
+        "us_whitehouse_psaki_statement_recognition_2022-02-21"}
+    assert sanctions.note.startswith("None of theirs is dated 24 February 2022")
     stoltenberg = engine_with_library.ask("What did Stoltenberg say on 24 February?", k=3)
     assert stoltenberg.answered and stoltenberg.note.startswith("Documents dated 24 February 2022")
     assert "Stoltenberg" in stoltenberg.hits[0].passage.text
+    # a timeline stays on the date's documents (it does not prefer a speaker's)
+    timeline = engine_with_library.timeline("G7 sanctions 4 March")
+    assert timeline.note.startswith("Documents dated 4 March 2022")
+    assert {h.passage.date for h in timeline.hits} <= {"2022-03-04"}
 
 
 def test_a_date_and_a_speaker_do_not_make_an_off_topic_question_answered(engine_with_library):

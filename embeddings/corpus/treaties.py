@@ -223,29 +223,41 @@ class TreatyCatalogue:
         numbers = _NAMED_PART_RE.findall(text)
         if not numbers:
             return None
-        if not hasattr(self, "_patterns"):  # made once per catalogue (from_dict skips __init__)
-            self._patterns = {t.name: (t.pattern(), _distinctive_patterns(t)) for t in self.treaties
-                              if t.document in self._articles}
-        named: list[tuple[int, Treaty]] = []
-        for treaty in self.treaties:
-            if treaty.name not in self._patterns:
+        for treaty, _ in self._named(text):  # the longest name first
+            if treaty.document not in self._articles:
                 continue
-            full, short = self._patterns[treaty.name]
-            found = full.search(text)
-            if found:
-                named.append((found.end() - found.start(), treaty))
-                continue
-            # "budapest memo", "minsk ii": the distinctive words of one of its names, all of them
-            longest = max((m.end() - m.start() for m in (p.search(text) for p in short) if m), default=0)
-            if longest:
-                named.append((longest, treaty))
-        for _, treaty in sorted(named, key=lambda item: -item[0]):  # the longest name wins
             articles = self._articles[treaty.document]
             for number in numbers:
                 key = number.upper() if not number.isdigit() else number
                 if key in articles:
                     return treaty, articles[key]
         return None
+
+    def named_treaties(self, text: str) -> list[tuple[Treaty, str]]:
+        """The agreements in the library a question names, by a name or the distinctive words of
+        one ("Under the North Atlantic Treaty, ...", "the budapest memo"), with the words that
+        named each; a name inside a longer one names nothing ("minsk" in "minsk 2")."""
+        return self._named(text)
+
+    def _named(self, text: str) -> list[tuple[Treaty, str]]:
+        if not hasattr(self, "_patterns"):  # made once per catalogue (from_dict skips __init__)
+            self._patterns = {t.name: (t.pattern(), _distinctive_patterns(t)) for t in self.treaties if t.document}
+        found: list[tuple[re.Match, Treaty]] = []
+        for treaty in self.treaties:
+            if treaty.name not in self._patterns:
+                continue
+            full, short = self._patterns[treaty.name]
+            # else "budapest memo", "minsk ii": the distinctive words of one of its names, all of them
+            match = full.search(text) or max((m for m in (p.search(text) for p in short) if m),
+                                             key=lambda m: m.end() - m.start(), default=None)
+            if match:
+                found.append((match, treaty))
+        found.sort(key=lambda item: item[0].start() - item[0].end())  # the longest name first
+        kept: list[tuple[re.Match, Treaty]] = []
+        for match, treaty in found:
+            if not any(m.start() <= match.start() and match.end() <= m.end() for m, _ in kept):
+                kept.append((match, treaty))
+        return [(treaty, match.group(0)) for match, treaty in kept]
 
     def _match(self, name: str) -> Treaty | None:
         """The treaty whose name or alias the text names; the longest name wins, so a title

@@ -308,11 +308,10 @@ def _ticker(progress: BuildProgress | None, total: int, what: str) -> Callable[[
 def _write_multilingual(folder: Path, passages: list[Passage], model, index_dir: Path, cache_file: Path | None,
                         progress: BuildProgress | None = None) -> str:
     """Two multilingual vectors per passage (``e5.npy``, by text hash in ``e5_hashes.npy``): the
-    passage's, then, after all of those, a statement passage's after its context
-    (``context_text``: a question in another language names who spoke and when as the English
-    one does; an article's second is its own, at no cost, as in English its title is embedded
-    with it). Reused from the current version, or from ``cache_file`` (shared by the indexes that
-    use one model folder), and computed only for new text. Returns the model's fingerprint."""
+    passage's, then, after all of those, a statement passage's after its context (``context_text``:
+    who spoke and when; an article's second is its own, at no cost). Reused from the current
+    version, or from ``cache_file`` (shared by the indexes of one model folder), and computed
+    only for new text. Returns the model's fingerprint."""
     known: dict[str, np.ndarray] = {}
     path = current_path(index_dir)
     try:

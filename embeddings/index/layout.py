@@ -16,8 +16,8 @@ Layout of ``INDEX_DIR``::
     v-.../units.npy               passage number of each unit
     v-.../unit_start.npy          first unit of each passage (and one past the last)
     v-.../unit_hashes.npy         content hash of each unit's text (the embedding cache)
-    v-.../e5.npy, e5_hashes.npy   multilingual-e5 vectors of each passage and of it after its context
-                                  (its title, section, speaker), and their texts' hashes
+    v-.../e5.npy, e5_hashes.npy   multilingual-e5 vectors: each passage's, then each statement passage's
+                                  after its title, section and speaker (an article's own again); text hashes
     v-.../dense-<kind>.faiss      FAISS index over the units of one kind
     v-.../bm25-<kind>/            bm25s index over the passages of one kind
     v-.../calibration-<key>.json  no-answer thresholds calibrated on this version (written on load)
@@ -40,8 +40,9 @@ from pathlib import Path
 
 # 4: passages carry speaker, partial and clause; 5: short paragraphs joined; 6: catalogue;
 # 7: passages read on demand (offsets), passage keys and articles out of the manifest;
-# 8: each document's passage range, speakers and voice terms in the manifest
-SCHEMA_VERSION = 8
+# 8: each document's passage range, speakers and voice terms in the manifest;
+# 9: e5.npy holds two rows per passage (its own, then after its context)
+SCHEMA_VERSION = 9
 CURRENT = "current"
 VERSION_PREFIX = "v-"
 REPLACED = ".replaced-at"  # in an old version: when it stopped being current (seconds since the epoch)

@@ -148,7 +148,8 @@ class Library:
         span, dated = self._dated(span, pool, filters)
         match = None if filters.documents else self.voices.match(question)
         if span is not None and match is not None and _speaks_elsewhere(match, pool, dated, mentions):
-            return self._undated_voice(span, frozenset(match.documents & pool), match.terms)
+            return Focus(frozenset(dated), frozenset(match.documents & pool), replace(span, text=""), match.terms,
+                         "", _note(span, filters))  # the date stays in the question (see _speaks_elsewhere)
         if span is not None:
             if not dated:
                 return self._no_date(span, pool)
@@ -234,14 +235,6 @@ class Library:
             return None, dated
         return span, dated
 
-    def _undated_voice(self, span: Span, theirs: frozenset[str], terms: tuple[str, ...]) -> Focus:
-        """A question names a speaker or issuer and a date other documents have but none of theirs
-        ("did NATO leaders mention the UN vote of 2 March?"): the date is then what they spoke of, or a
-        mistake, never a reason to quote another body's document of that day as theirs (unless
-        that document names them). Their documents are searched, and the note says so."""
-        note = f"No document of theirs is dated {span.describe()}"
-        return Focus(None, theirs, replace(span, text=""), terms, "", note)  # the date stays in the question
-
     def _after_all(self, span: Span) -> bool:
         return self.newest is not None and span.start > self.newest
 
@@ -265,9 +258,23 @@ def _note(span: Span | None, filters: Filters) -> str:
 
 def _speaks_elsewhere(match, pool: set[str], dated: set[str], mentions) -> bool:
     """Whether the voice a question names has documents, other documents have its date, but
-    none of the voice's does and none of those names it."""
+    none of the voice's does and none of those names it ("did NATO leaders mention the UN vote
+    of 2 March?"): the date is then what they spoke of, or a mistake, never a reason to quote
+    another body's document of that day as theirs. Their documents are tried first (the searcher
+    says none of theirs is of that date), then the date's, as before."""
     return bool(dated and match.documents & pool and not match.documents & dated
-                and not (mentions and mentions(frozenset(dated), match.terms)))
+                and mentions is not None and not mentions(frozenset(dated), match.terms))
+
+
+def named_agreements(focus: Focus, named: Sequence[tuple[object, str]]) -> Focus:
+    """A question that names agreements in the library ("Under the North Atlantic Treaty, must
+    members ...?": ``named`` holds (treaty, the words that named it)) prefers their passages, as
+    one naming a speaker prefers theirs."""
+    chosen = [(t.document, found) for t, found in named if focus.documents is None or t.document in focus.documents]
+    if not chosen:
+        return focus
+    return replace(focus, preferred=frozenset(d for d, _ in chosen),
+                   voice_terms=tuple(dict.fromkeys(w for _, found in chosen for w in words(found))))
 
 
 def without_terms(query: str, terms: Sequence[str]) -> str:

@@ -50,8 +50,8 @@ class OtherLanguages:
         if self.index.e5_context is not None:
             ranking = np.maximum(sims, np.asarray(self.index.e5_context[numbers] @ vector, dtype=np.float64))
         order = np.argsort(-ranking, kind="stable")[:k]
-        answered = bool(sims.max() >= threshold)
+        answered = bool(sims[order].max() >= threshold)  # on a passage shown
         hits = [Hit(self.index.passages[int(numbers[i])], float(ranking[i]), float(sims[i]), 0.0,
                     self.index.passages[int(numbers[i])].text, number=int(numbers[i])) for i in order]
-        signals = {"dense": float(sims.max()), "threshold": threshold}
+        signals = {"dense": float(sims[order].max()), "threshold": threshold}
         return SearchResult(question, answered, hits, "" if answered else "off-topic", signals)

@@ -27,7 +27,7 @@ from embeddings.corpus.text import STOPWORDS, normalise, tokens, words
 from embeddings.encoders.multilingual import Router
 from embeddings.index.load import LoadedIndex
 from embeddings.search.calibration import Calibration
-from embeddings.search.focus import REPORTING_WORDS, Filters, Library, without_terms
+from embeddings.search.focus import REPORTING_WORDS, Filters, Library, named_agreements, without_terms
 from embeddings.search.fusion import Allowed, Candidates, fuse
 from embeddings.search.highlight import Highlighting
 from embeddings.search.other_languages import OtherLanguages
@@ -195,6 +195,8 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages):
             return found
         _, focus = found
         scope = self._widened(scope, focus)
+        if not focus.preferred and "treaty" in SCOPE_KINDS[scope]:
+            focus = named_agreements(focus, self.index.catalogue.named_treaties(text))
         if self.router is not None and (language := self.router.language(text)) != "en":
             return self._search_multilingual(question, text, language, k=k, scope=scope, focus=focus)
         query, facts = self._prepare(topic_text(text, focus))
@@ -205,7 +207,11 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages):
             result = self._preferred(answer, facts, scope, focus)
             if result is not None:
                 note = f"From {self._names(focus.preferred)} (the question names {', '.join(focus.voice_terms)})"
-                return replace(result, answered=True, note=f"{focus.note}. {note}" if focus.note else note)
+                if focus.documents is not None and not focus.preferred <= focus.documents:  # a voice's other dates
+                    note = f"None of theirs is dated {focus.span.describe()}. {note}"
+                elif focus.note:
+                    note = f"{focus.note}. {note}"
+                return replace(result, answered=True, note=note)
         found = self._candidates(query, facts, vector, scope,
                                  None if focus.documents is None else self._allowed(focus.documents))
         if found is None or not len(found.numbers):
@@ -234,8 +240,8 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages):
             ranked = result
         # Named by both date and voice, and every topic word is one the library uses: their
         # passages, the nearest said to be only that ("... about football" is still refused).
-        if focus.span is not None and not self.unmatched(answer.query, answer.scope):
-            return replace(result, answered=True, tentative=True, reason="")
+        if focus.span is not None and not set(self.unmatched(answer.query, answer.scope)) - set(focus.voice_terms):
+            return replace(ranked or result, answered=True, tentative=True, reason="")
         return None
 
     def _answer(self, answer: _Answer, found: Candidates, documents: frozenset[str] | None, *,
@@ -307,7 +313,8 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages):
             return False
         chosen = focus.preferred or focus.documents or frozenset()
         named = set().union(*(self.library.title_words(d) for d in chosen))
-        left = [w for w in words(text) if w not in STOPWORDS and w not in REPORTING_WORDS and w not in CALENDAR_WORDS
+        dates = CALENDAR_WORDS if focus.span is not None else frozenset()  # a voice's other date stays in
+        left = [w for w in words(text) if w not in STOPWORDS and w not in REPORTING_WORDS and w not in dates
                 and w not in focus.voice_terms and w not in named and not w.isdigit()]
         return not left
 
