@@ -19,7 +19,7 @@ from embeddings.corpus.voices import Voices, voice_terms
 from embeddings.errors import BadFilter, BuildInProgress, EngineError
 from embeddings.query import Query
 from embeddings.search.results import Hit, SearchResult
-from embeddings.search.unanswerable import asks_live_figure, names_never_used
+from embeddings.search.unanswerable import asks_live_figure, asks_whether_mentioned, names_never_used, none_mentioned
 
 PASSAGE = Passage(id="s-2022-02-24#5", document="s-2022-02-24", title="A statement", kind="statement",
                   date="2022-02-24", source="https://example.org/s", paragraph=5,
@@ -145,6 +145,27 @@ def test_names_are_countries_or_who_is_said_to_speak():
     assert names_never_used(("cook", "christmas"), "what did they cook for christmas") == ()  # everyday words
     assert names_never_used(("doctors", "hunger"), "what does the resolution say about doctors and hunger") == ()
     assert names_never_used(("finland",), "What did Finland say?", frozenset({"finland"})) == ()  # a known voice
+
+
+@pytest.mark.parametrize("question, mention", [
+    ("Did the G7 say anything about wheat exports?", True),
+    ("does the resolution mention refugees", True),
+    ("any mention of the olympics?", True),
+    ("Has the White House referred to cyber attacks?", True),
+    ("What did they say, if anything, about grain?", False),  # what they said, not whether
+    ("Which agreements are mentioned?", False),
+    ("What about cyber attacks?", False),
+])
+def test_a_question_whether_something_is_mentioned_is_told_from_its_form(question, mention):
+    assert asks_whether_mentioned(question) is mention
+
+
+def test_nothing_is_mentioned_when_no_topic_word_is_used():
+    question = "Did the G7 say anything about wheat exports?"
+    assert none_mentioned(["g7", "wheat", "exports"], ("g7", "wheat", "exports"), question)  # g7 is who spoke
+    assert not none_mentioned(["g7", "wheat", "exports"], ("wheat",), question)  # "exports" is used
+    assert not none_mentioned(["biden"], ("biden",), "did biden mention anything", frozenset({"biden"}))
+    assert none_mentioned(["psaki", "tariffs"], ("tariffs",), "did psaki mention tariffs", frozenset({"psaki"}))
 
 
 def test_words_of_any_alphabet_are_whole_words():

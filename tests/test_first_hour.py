@@ -44,6 +44,9 @@ def test_what_the_statement_does_not_say_is_told_so(engine):
         assert "never use" in reply and ("Sorry" in reply or "The nearest ones" in reply), reply
     nuclear = render.to_text(render.answer(engine.ask("Did NATO say anything about nuclear weapons?")))
     assert "“nuclear”" in nuclear and "“weapons”" in nuclear
+    # Asked whether it speaks of something it does speak of: answered, not hedged.
+    belarus = engine.ask("Did NATO say anything about Belarus?")
+    assert belarus.answered and not belarus.tentative and "Belarus" in belarus.hits[0].passage.text
 
 
 def test_a_named_treaty_article_comes_first_whatever_the_scope(engine):

@@ -97,8 +97,8 @@ class Library:
         self._statement_spans = [self._docs[d["id"]].span for d in statements if self._docs[d["id"]].span]
         self.newest = max((d.span.end for d in self._docs.values() if d.span), default=None)  # the last day dated
         # Every name the library knows its documents by, in titles or as speakers and issuers.
-        self.names = frozenset().union(*(d.title_words for d in self._docs.values()),
-                                       *(d.get("voices", ()) for d in self.documents))
+        self.voice_names = frozenset().union(*(d.get("voices", ()) for d in self.documents))
+        self.names = self.voice_names.union(*(d.title_words for d in self._docs.values()))
 
     def title(self, document: str) -> str:
         doc = self._docs.get(document)

@@ -12,7 +12,15 @@ from embeddings.search.results import NAMED_ARTICLE_RE, SCOPE_KINDS
 # Words of a question that are not its topic, beside STOPWORDS and REPORTING_WORDS: never named as
 # words the documents do not use ("anything" in "Did NATO say anything about ...?").
 FILLER_WORDS = frozenset("""anything something everything nothing anybody somebody everybody anyone someone
-    everyone ever yet really actually also still just even like kind sort way lot lots much many please""".split())
+    everyone ever yet really actually also still just even like kind sort way lot lots much many please
+    mentions mentioning refer refers referred reference references""".split())
+
+
+def topic_words(query: str) -> list[str]:
+    """The words of a question that can say what it is about, as typed: not stopwords, reporting
+    or filler words, numbers or words under three letters."""
+    return [w for w in words(query) if not (w in STOPWORDS or w in REPORTING_WORDS or w in FILLER_WORDS
+                                            or w.isdigit() or len(w) < 3)]
 
 
 class Retrieval:
@@ -68,9 +76,7 @@ class Retrieval:
         matches "sanction"), as typed: what to tell a reader the documents do not mention."""
         vocabularies = [self.index.kinds[k].bm25.vocab_dict for k in SCOPE_KINDS[scope] if k in self.index.kinds]
         out = []
-        for word in words(query):
-            if word in STOPWORDS or word in REPORTING_WORDS or word in FILLER_WORDS or word.isdigit() or len(word) < 3:
-                continue
+        for word in topic_words(query):
             found = tokens(word)
             if found and not any(t in v for t in found for v in vocabularies):
                 out.append(word)

@@ -33,9 +33,9 @@ from embeddings.search.highlight import Highlighting
 from embeddings.search.other_languages import OtherLanguages
 from embeddings.search.params import SearchParams, confident_level
 from embeddings.search.results import MAX_QUERY_CHARS, SCOPE_KINDS, SCOPES, Hit, SearchResult
-from embeddings.search.retrieval import Retrieval
+from embeddings.search.retrieval import Retrieval, topic_words
 from embeddings.search.spelling import Speller
-from embeddings.search.unanswerable import asks_live_figure, names_never_used
+from embeddings.search.unanswerable import asks_live_figure, asks_whether_mentioned, names_never_used, none_mentioned
 
 log = logging.getLogger(__name__)
 
@@ -265,8 +265,11 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages):
             hits = [looked_up, *[h for h in hits if h.passage.id != looked_up.passage.id]][: answer.k]
             return SearchResult(answer.question, True, hits, signals=signals)
         tentative = answered and not overview and signals["probability"] < confident_level(self.params, threshold)
+        mention = documents is None and not overview and asks_whether_mentioned(answer.question)
         unmatched = self.unmatched(answer.query, answer.scope) if documents is None and (
-            tentative or not answered) else ()
+            tentative or not answered or mention) else ()
+        if mention and answered and not tentative:  # "did they mention X?", and no passage uses X's words
+            tentative = none_mentioned(topic_words(answer.query), unmatched, answer.question, self.library.voice_names)
         if answered and not overview:  # a name no passage of the scope uses: nothing to quote about it
             asked = unmatched or self.unmatched(answer.query, answer.scope)
             if names_never_used(asked, answer.question, self.library.names):

@@ -7,14 +7,18 @@
 * a question that turns on a **name the library never uses** (a country, or the one said to
   speak: "When did Finland join NATO?", "what did erdogan say"): the passages found are about
   something else, however near they score; no quote can be about what no document names.
+* a question whether the documents **mention** something ("Did NATO say anything about nuclear
+  weapons?") when no passage uses any word of it: the nearest passages are quoted as only that,
+  with the words they never use; a near score alone does not make them an answer.
 
-Both are rules about questions, true of any library: no document, phrase or speaker is named here.
+These are rules about questions, true of any library: no document, phrase or speaker is named here.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import cache
 
 # A present-time marker, in English and the six other languages questions come in.
@@ -45,6 +49,11 @@ cena ceny cenę koszt kurs giełda gielda akcje pogoda temperatura wynik dolar e
 _OVER_YET = re.compile(r"\b(?:over|ended|finished|done)\s+(?:yet|already|by now|now)\b|\bstill\s+(?:going on|ongoing)\b"
                        r"|\b(?:ya|déjà|schon|już|уже|вже)\s+(?:terminó|termino|acabó|finie?|fini|vorbei|zu ende|"
                        r"skończyła|skonczyla|skończył|закончилась|закінчилася|закінчилась)", re.IGNORECASE)
+# "anything about", "any mention of"; "mention" or "refer to" in a yes/no question.
+_ANYTHING_ABOUT = re.compile(r"\b(?:anything|something)\s+(?:about|on|regarding|concerning)\b"
+                             r"|\bany\s+(?:mention|reference)s?\s+(?:of|to)\b", re.IGNORECASE)
+_MENTION = re.compile(r"\b(?:mention|mentions|mentioned|mentioning|refer|refers|referred)\b", re.IGNORECASE)
+_WH_START = re.compile(r"\s*(?:which|what|who|whom|whose|where|when|why|how)\b", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 # Who is asked about: "what did <erdogan> say", "has <the turkish president> announced".
 _SPEAKER = re.compile(r"\b(?:did|does|do|has|have|had|will|would)\s+(?P<who>(?:[\w'’-]+\s+){0,3}?[\w'’-]+)\s+"
@@ -75,6 +84,25 @@ def names_never_used(unmatched: tuple[str, ...], question: str, known: frozenset
         if bare in speakers or word.lower() in speakers or _fold(bare) in _country_words():
             out.append(word)
     return tuple(out)
+
+
+def asks_whether_mentioned(question: str) -> bool:
+    """Whether the question asks if the documents speak of something at all: "Did NATO say
+    anything about nuclear weapons?", "does the statement mention belarus", "any mention of
+    sanctions?"; not "Which accords are mentioned?", which asks what they say."""
+    if _WH_START.match(question):
+        return bool(_ANYTHING_ABOUT.search(question))
+    return bool(_ANYTHING_ABOUT.search(question) or _MENTION.search(question))
+
+
+def none_mentioned(topic: Sequence[str], unmatched: Sequence[str], question: str,
+                   known: frozenset[str] = frozenset()) -> bool:
+    """Whether no passage uses any word of what the question asks about: every one of its
+    ``topic`` words is ``unmatched``, leaving aside who is said to speak and the names of the
+    library's speakers and issuers (``known``: they say whose documents, not what about)."""
+    speakers = {w.lower() for m in _SPEAKER.finditer(question) for w in _WORD.findall(m.group("who"))}
+    about = {w.lower() for w in topic} - speakers - known
+    return bool(about) and about <= {w.lower() for w in unmatched}
 
 
 def _fold(text: str) -> str:
