@@ -425,3 +425,14 @@ async def test_ask_filters_and_timeline_in_discord(world):
     timeline = await emu.interact("timeline", [{"name": "topic", "type": 3, "value": "Belarus"}])
     shown = all_text(await emu.answer(timeline))
     assert "Timeline" in shown and "Belarus" in shown
+
+
+def test_an_agreement_named_beside_a_speaker(engine_with_library):
+    """The agreement is preferred where it is who the question says speaks, though a word reads
+    as a speaker's ("European"); not where someone else is said to speak of it."""
+    frontiers = engine_with_library.ask("Does the Helsinki Final Act say European states can change their frontiers?",
+                                        scope="all")
+    assert frontiers.hits[0].passage.document == "helsinki_final_act_decalogue_1975"
+    assert "frontiers" in frontiers.hits[0].passage.text
+    said = engine_with_library.ask("What did NATO say about the Washington Treaty?", scope="all")
+    assert said.hits[0].passage.kind == "statement" and "Washington Treaty" in said.hits[0].passage.text

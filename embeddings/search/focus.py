@@ -18,6 +18,7 @@ import numpy as np
 from embeddings.corpus.dates import Span, describe_span, document_span, event_span, find_event, find_span, nearest
 from embeddings.corpus.text import STOPWORDS, words
 from embeddings.corpus.voices import Voices
+from embeddings.search.unanswerable import asked_speakers
 
 # Words that ask what was said, beside those in STOPWORDS ("say", "tell"): general English.
 REPORTING_WORDS = frozenset("""announce announced announcement announcements declare declared state stated
@@ -266,12 +267,21 @@ def _speaks_elsewhere(match, pool: set[str], dated: set[str], mentions) -> bool:
                 and mentions is not None and not mentions(frozenset(dated), match.terms))
 
 
-def named_agreements(focus: Focus, named: Sequence[tuple[object, str]]) -> Focus:
+def named_agreements(focus: Focus, named: Sequence[tuple[object, str]], question: str = "") -> Focus:
     """A question that names agreements in the library ("Under the North Atlantic Treaty, must
     members ...?": ``named`` holds (treaty, the words that named it)) prefers their passages, as
-    one naming a speaker prefers theirs."""
+    one naming a speaker prefers theirs. Not where the question says someone else speaks ("What
+    did NATO say about the Washington Treaty?": what they said of it); a speaker or issuer the
+    question names keeps their documents first, unless its words are those of the agreement's
+    name ("NATO" in "the NATO-Russia Founding Act") or the agreement is who the question says
+    speaks ("does the Helsinki Final Act say European borders ...")."""
     chosen = [(t.document, found) for t, found in named if focus.documents is None or t.document in focus.documents]
     if not chosen:
+        return focus
+    names, speakers = {w for _, found in chosen for w in words(found)}, asked_speakers(question)
+    if speakers and not names & speakers:
+        return focus
+    if focus.preferred and not names & speakers and set(focus.voice_terms) - names:
         return focus
     return replace(focus, preferred=frozenset(d for d, _ in chosen),
                    voice_terms=tuple(dict.fromkeys(w for _, found in chosen for w in words(found))))

@@ -195,8 +195,8 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages):
             return found
         _, focus = found
         scope = self._widened(scope, focus)
-        if not focus.preferred and "treaty" in SCOPE_KINDS[scope]:
-            focus = named_agreements(focus, self.index.catalogue.named_treaties(text))
+        if "treaty" in SCOPE_KINDS[scope]:
+            focus = named_agreements(focus, self.index.catalogue.named_treaties(text), text)
         if self.router is not None and (language := self.router.language(text)) != "en":
             return self._search_multilingual(question, text, language, k=k, scope=scope, focus=focus)
         query, facts = self._prepare(topic_text(text, focus))

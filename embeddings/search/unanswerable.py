@@ -75,7 +75,7 @@ def names_never_used(unmatched: tuple[str, ...], question: str, known: frozenset
     ``known`` (the names in the library's titles and of its speakers, which a transcript's text may
     never write). A word merely typed capitalised is not enough: "Does NATO stand with Kyiv?" is
     answered by a statement that never writes "Kyiv"."""
-    speakers = {w.lower() for m in _SPEAKER.finditer(question) for w in _WORD.findall(m.group("who"))}
+    speakers = asked_speakers(question)
     out = []
     for word in unmatched:
         bare = re.sub(r"['’]s$", "", word.lower())
@@ -84,6 +84,12 @@ def names_never_used(unmatched: tuple[str, ...], question: str, known: frozenset
         if bare in speakers or word.lower() in speakers or _fold(bare) in _country_words():
             out.append(word)
     return tuple(out)
+
+
+def asked_speakers(question: str) -> set[str]:
+    """The words of whoever the question says spoke, lower-cased: "what did <erdogan> say",
+    "does <the helsinki final act> say"."""
+    return {w.lower() for m in _SPEAKER.finditer(question) for w in _WORD.findall(m.group("who"))}
 
 
 def asks_whether_mentioned(question: str) -> bool:
@@ -100,7 +106,7 @@ def none_mentioned(topic: Sequence[str], unmatched: Sequence[str], question: str
     """Whether no passage uses any word of what the question asks about: every one of its
     ``topic`` words is ``unmatched``, leaving aside who is said to speak and the names of the
     library's speakers and issuers (``known``: they say whose documents, not what about)."""
-    speakers = {w.lower() for m in _SPEAKER.finditer(question) for w in _WORD.findall(m.group("who"))}
+    speakers = asked_speakers(question)
     about = {w.lower() for w in topic} - speakers - known
     return bool(about) and about <= {w.lower() for w in unmatched}
 
