@@ -12,6 +12,7 @@ from bot import render
 from embeddings.config import PROJECT_ROOT
 from embeddings.encoders.multilingual import NOTES
 from embeddings.labels import load_rows
+from embeddings.search.other_languages import similarities
 from embeddings.training.evaluate import evaluate
 
 from .botkit import all_text, question
@@ -140,3 +141,11 @@ async def test_commands_are_localised(world):
     assert options["question"]["name_localizations"]["de"] == "frage"
     assert options["from"]["name_localizations"]["uk"] == "з" and options["to"]["name_localizations"]["ru"] == "по"
     assert "timeline" in emu.commands and emu.commands["timeline"]["description_localizations"]["pl"]
+
+
+def test_similarities_are_the_same_whichever_way_they_are_computed():
+    rng = np.random.default_rng(1)
+    matrix = rng.standard_normal((50, 8)).astype(np.float32)
+    vector = rng.standard_normal(8).astype(np.float32)
+    for numbers in (np.arange(50), np.array([3, 7, 9]), np.arange(0, 50, 2)):  # all, few, half
+        assert np.allclose(similarities(matrix, numbers, vector), matrix[numbers] @ vector, atol=1e-5)

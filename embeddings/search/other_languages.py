@@ -16,6 +16,15 @@ from embeddings.search.results import Hit, SearchResult
 CONFINED_SHARE = 0.5
 
 
+def similarities(matrix: np.ndarray, numbers: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """``matrix[numbers] @ vector``. Where most rows are wanted (a question over the whole
+    library), every row is scored and the wanted ones picked: gathering the rows first copies them
+    (150 MB at 100,000 passages), several times slower (``benchmarks/multilingual_rows.py``)."""
+    if 2 * len(numbers) >= len(matrix):
+        return np.asarray(matrix @ vector, dtype=np.float64)[numbers]
+    return np.asarray(matrix[numbers] @ vector, dtype=np.float64)
+
+
 class OtherLanguages:
     def _search_multilingual(self, question: str, text: str, language: str, *, k: int, scope: str,
                              focus) -> SearchResult:
@@ -45,10 +54,10 @@ class OtherLanguages:
         numbers = self._scope_numbers(scope, documents)
         if not len(numbers) or vector is None:
             return SearchResult(question, False, [], reason="off-topic")
-        sims = np.asarray(self.index.e5[numbers] @ vector, dtype=np.float64)
+        sims = similarities(self.index.e5, numbers, vector)
         ranking = sims
         if self.index.e5_context is not None:
-            ranking = np.maximum(sims, np.asarray(self.index.e5_context[numbers] @ vector, dtype=np.float64))
+            ranking = np.maximum(sims, similarities(self.index.e5_context, numbers, vector))
         order = np.argsort(-ranking, kind="stable")[:k]
         answered = bool(sims[order].max() >= threshold)  # on a passage shown
         hits = [Hit(self.index.passages[int(numbers[i])], float(ranking[i]), float(sims[i]), 0.0,
