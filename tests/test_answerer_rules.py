@@ -184,6 +184,19 @@ def test_a_body_named_in_french_or_spanish_is_its_english_voice():
     assert voices.match("qu'a dit le G7 ?").documents == {"g7"}
 
 
+def test_a_short_acronym_names_a_voice_only_in_capitals():
+    """A document symbol gives voice terms such as "es" and "res" ("A/RES/ES-11/1"): Spanish "es"
+    ("is") confined every question that used it to that document."""
+    voices = Voices([{"id": "resolution", "voices": voice_terms("Resolution A/RES/ES-11/1 of the General Assembly",
+                                                                  "", [], set())},
+                     {"id": "g7", "voices": ["g7"]}, {"id": "nato", "voices": ["nato"]}])
+    assert voices.match("la guerra es ilegal?") is None
+    assert voices.match("what does res 1 say") is None
+    assert voices.match("What does ES-11/1 demand?").documents == {"resolution"}
+    assert voices.match("what did the g7 say").documents == {"g7"}  # a digit: not a word of any language
+    assert voices.match("what did nato say").documents == {"nato"}
+
+
 def test_month_names_are_dates_not_voices():
     terms = voice_terms("G7 Chair's Statement on today's call (17 March 2022), Monday", "", [], set())
     assert "g7" in terms and not {"march", "monday"} & set(terms)

@@ -41,6 +41,12 @@ def _words(text: str) -> list[str]:
     return _WORD_RE.findall(text or "")
 
 
+def _short_letters(term: str) -> bool:
+    """A voice term of three letters or fewer and no digit ("es", "res", "pr"; not "g7"): an
+    acronym, which names a voice only where a question writes it in capitals."""
+    return len(term) <= 3 and term.isalpha()
+
+
 def _is_acronym(word: str) -> bool:
     letters = [c for c in word if c.isalpha()]
     return len(word) >= 2 and bool(letters) and (all(c.isupper() for c in letters) or any(c.isdigit() for c in word))
@@ -127,13 +133,15 @@ class Voices:
         self._joined = [t for t in self._terms if len(t) >= 6]  # host names: "bidenwhitehouse"
 
     def match(self, question: str) -> VoiceMatch | None:
-        words = [w.lower() for w in _words(latin(question))]
-        words = [re.sub(r"['’]s$", "", w) for w in words]
+        typed = _words(latin(question))
+        words = [re.sub(r"['’]s$", "", w.lower()) for w in typed]
         words = [_IN_ENGLISH.get(w, w) for w in (_ELISION.sub("", w) for w in words)]
         hits: Counter[str] = Counter()
         named: list[str] = []
         for i, word in enumerate(words):
             ids = self._terms.get(word)
+            if ids and _short_letters(word) and not typed[i].isupper():
+                ids = None  # "ES" or "PR" named in capitals; "es", "pr" are words of some language
             if ids and word not in named:
                 named.append(word)
                 hits.update(ids)
