@@ -88,9 +88,9 @@ def figures(outcomes, path_of: dict[str, str]) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", choices=("dev", "final", "shipped-dev", "shipped-final", "treaties-dev",
+    parser.add_argument("--set", choices=("dev", "final", "reserve", "shipped-dev", "shipped-final", "treaties-dev",
                                           "treaties-final"), default="dev",
-                        help="dev/final: the library questions; shipped-*: those about data/ (the statement, "
+                        help="dev/final/reserve: the library questions; shipped-*: those about data/ (the statement, "
                              "treaties); treaties-*: about the agreements, every document searched")
     parser.add_argument("--index-dir", help="keep the library's index here between runs")
     parser.add_argument("--misses", action="store_true", help="list the questions answered wrong")
