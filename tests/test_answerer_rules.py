@@ -197,6 +197,19 @@ def test_a_short_acronym_names_a_voice_only_in_capitals():
     assert voices.match("what did nato say").documents == {"nato"}
 
 
+def test_the_eu_is_named_by_its_abbreviation_and_the_first_voice_named_speaks():
+    voices = Voices([{"id": "council", "voices": ["european", "council"]}, {"id": "nato", "voices": ["nato"]},
+                     {"id": "g7", "voices": ["g7"]}, {"id": "white-house", "voices": ["white", "house", "biden"]}])
+    assert voices.match("what did the eu leaders say about sanctions").documents == {"council"}
+    assert voices.match("czego przywódcy UE chcą od Rosji?").documents == {"council"}
+    # two voices named as often: the first, not both ("the EU" is who NATO works with)
+    assert voices.match("is nato working together with the eu on this").documents == {"nato"}
+    assert voices.match("did biden send troops to nato's eastern flank").documents == {"white-house"}
+    # a voice named only as a partner ("with the EU") is not who speaks
+    assert voices.match("Are allies acting together with the EU on sanctions?") is None
+    assert voices.match("What did the G7 agree with the EU?").documents == {"g7"}
+
+
 def test_month_names_are_dates_not_voices():
     terms = voice_terms("G7 Chair's Statement on today's call (17 March 2022), Monday", "", [], set())
     assert "g7" in terms and not {"march", "monday"} & set(terms)

@@ -41,6 +41,17 @@ def _words(text: str) -> list[str]:
     return _WORD_RE.findall(text or "")
 
 
+# "with the EU", "avec l'UE", "con la UE", "mit der EU": a partner, not the voice.
+_WITH = frozenset("with alongside avec con mit".split())
+_ARTICLES = frozenset("the a an its their our le la les l el los las der die das den dem des".split())
+
+
+def _partner(before: Sequence[str]) -> bool:
+    """Whether the words before a voice term (at most three, articles skipped) end in "with"."""
+    kept = [w for w in before if w not in _ARTICLES]
+    return bool(kept) and kept[-1] in _WITH
+
+
 def _short_letters(term: str) -> bool:
     """A voice term of three letters or fewer and no digit ("es", "res", "pr"; not "g7"): an
     acronym, which names a voice only where a question writes it in capitals."""
@@ -96,8 +107,9 @@ def library_voices(documents: Sequence[tuple[str, str, str, Sequence[str]]], tex
 # French and Italian elision: "l'OTAN" is "OTAN", "d'Ukraine" is "Ukraine".
 _ELISION = re.compile(r"^(?:l|d|qu|j|n|s|c|m|t)['’](?=\w)")
 # An international body's name as French, Spanish and Portuguese write it, for the English one the
-# titles use ("OTAN" is NATO; Cyrillic "НАТО" reads "nato" already).
-_IN_ENGLISH = {"otan": "nato"}
+# titles use ("OTAN" is NATO; Cyrillic "НАТО" reads "nato" already); the European Union's
+# abbreviation ("EU", French, Spanish, Italian and Polish "UE") for the word its bodies' titles use.
+_IN_ENGLISH = {"otan": "nato", "eu": "european", "ue": "european"}
 
 # Cyrillic letters as English spells Russian and Ukrainian names: "Столтенберг" -> "stoltenberg",
 # "НАТО" -> "nato", "Псакі" -> "psaki" (a name spelt otherwise in English, "Байден", stays unmatched).
@@ -133,27 +145,36 @@ class Voices:
         self._joined = [t for t in self._terms if len(t) >= 6]  # host names: "bidenwhitehouse"
 
     def match(self, question: str) -> VoiceMatch | None:
+        """The documents whose voice the question names most; of voices named as often, the one
+        named first ("is NATO working with the EU": NATO's, the EU being what it works with)."""
         typed = _words(latin(question))
         words = [re.sub(r"['’]s$", "", w.lower()) for w in typed]
         words = [_IN_ENGLISH.get(w, w) for w in (_ELISION.sub("", w) for w in words)]
         hits: Counter[str] = Counter()
-        named: list[str] = []
+        first: dict[str, int] = {}  # where each document's voice is first named
+        named: dict[str, set[str]] = {}  # term -> the documents it names
         for i, word in enumerate(words):
             ids = self._terms.get(word)
             if ids and _short_letters(word) and not typed[i].isupper():
                 ids = None  # "ES" or "PR" named in capitals; "es", "pr" are words of some language
+            if ids and _partner(words[max(0, i - 3):i]):
+                ids = None  # "together with the EU": who they act with, not who speaks
             if ids and word not in named:
-                named.append(word)
+                named[word] = set(ids)
                 hits.update(ids)
+                first.update({d: i for d in ids if d not in first})
             # two words run together as in a host name ("white house" in "bidenwhitehouse"), but not
             # short ones that run into any name ("a-t-elle": "at")
             if i + 1 < len(words) and min(len(word), len(words[i + 1])) >= 3:
                 pair = word + words[i + 1]
                 for term in (t for t in self._joined if pair in t):
-                    if pair not in named:
-                        named.append(pair)
+                    named.setdefault(pair, set()).update(self._terms[term])
                     hits.update(self._terms[term])
+                    first.update({d: i for d in self._terms[term] if d not in first})
         if not hits:
             return None
         best = max(hits.values())
-        return VoiceMatch(frozenset(d for d, n in hits.items() if n == best), tuple(named))
+        tied = [d for d, n in hits.items() if n == best]
+        earliest = min(first[d] for d in tied)
+        chosen = frozenset(d for d in tied if first[d] == earliest)
+        return VoiceMatch(chosen, tuple(t for t, ids in named.items() if ids & chosen))
