@@ -429,10 +429,13 @@ async def test_ask_filters_and_timeline_in_discord(world):
 
 def test_an_agreement_named_beside_a_speaker(engine_with_library):
     """The agreement is preferred where it is who the question says speaks, though a word reads
-    as a speaker's ("European"); not where someone else is said to speak of it."""
+    as a speaker's ("European"), or where it is said in it; not where someone else is said to
+    speak of it."""
     frontiers = engine_with_library.ask("Does the Helsinki Final Act say European states can change their frontiers?",
                                         scope="all")
     assert frontiers.hits[0].passage.document == "helsinki_final_act_decalogue_1975"
     assert "frontiers" in frontiers.hits[0].passage.text
     said = engine_with_library.ask("What did NATO say about the Washington Treaty?", scope="all")
     assert said.hits[0].passage.kind == "statement" and "Washington Treaty" in said.hits[0].passage.text
+    inside = engine_with_library.ask("In the Washington Treaty, what did NATO say about consultations?", scope="all")
+    assert inside.hits[0].passage.document == "north_atlantic_treaty"  # where they said it

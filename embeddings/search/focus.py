@@ -274,17 +274,24 @@ def named_agreements(focus: Focus, named: Sequence[tuple[object, str]], question
     did NATO say about the Washington Treaty?": what they said of it); a speaker or issuer the
     question names keeps their documents first, unless its words are those of the agreement's
     name ("NATO" in "the NATO-Russia Founding Act") or the agreement is who the question says
-    speaks ("does the Helsinki Final Act say European borders ...")."""
+    speaks ("does the Helsinki Final Act say European borders ...") or where they said it ("in
+    the 1997 Founding Act, what did NATO say ...")."""
     chosen = [(t.document, found) for t, found in named if focus.documents is None or t.document in focus.documents]
     if not chosen:
         return focus
     names, speakers = {w for _, found in chosen for w in words(found)}, asked_speakers(question)
-    if speakers and not names & speakers:
+    source = names & speakers or any(_said_in(question, found) for _, found in chosen)
+    if speakers and not source:
         return focus
-    if focus.preferred and not names & speakers and set(focus.voice_terms) - names:
+    if focus.preferred and not source and set(focus.voice_terms) - names:
         return focus
     return replace(focus, preferred=frozenset(d for d, _ in chosen),
                    voice_terms=tuple(dict.fromkeys(w for _, found in chosen for w in words(found))))
+
+
+def _said_in(question: str, name: str) -> bool:
+    """Whether the question places what was said in the agreement: "in (the) (1997) <name>"."""
+    return re.search(rf"\bin\s+(?:the\s+)?(?:\d{{4}}\s+)?{re.escape(name)}", question, re.IGNORECASE) is not None
 
 
 def without_terms(query: str, terms: Sequence[str]) -> str:
