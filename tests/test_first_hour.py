@@ -74,6 +74,15 @@ def test_treaty_lookup_of_a_part_a_partial_text_lacks_is_one_true_reply(engine):
     assert "not in the library" not in render.to_text(render.treaty(unknown_text, "Charter of Paris", []))
 
 
+def test_an_article_that_breaks_off_in_one_excerpt_is_quoted_from_a_whole_copy(engine):
+    """The shipped memorandum has point 4 twice: an excerpt that breaks off ("if Uk[... excerpt
+    ends here]") and, later in the file, the whole point."""
+    point = engine.treaty("Budapest Memorandum", 4).article_passage
+    assert point.article == "4" and point.text.endswith("in which nuclear weapons are used.")
+    first = engine.treaty("Washington Treaty", 5).article_passage  # one copy: as before
+    assert first.text.startswith("The Parties agree that an armed attack")
+
+
 def test_console_says_settings_are_discord_only_and_help_lists_the_commands(engine):
     answerer = Answerer(engine, BotSettings.from_env({}))
     settings = asyncio.run(console.handle(answerer, "/settings"))

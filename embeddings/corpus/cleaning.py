@@ -37,6 +37,14 @@ _MARKER_RE = re.compile(r"^(?:[#*=_~•·\-–—]\s*){3,}$|^#{1,6}$|^-?\s*(?:en
 _BRACKETED_RE = re.compile(r"^\[[^\]]*\]?$|^\[.*\]$")
 _EDITORIAL_WORDS = r"excerpt|segment|ends? here|not found|missing|omitted|truncated|continued|remainder|cut off"
 _TRAILING_NOTE_RE = re.compile(rf"\s*\[[^\]]*(?:{_EDITORIAL_WORDS})[^\]]*\]\s*$", re.IGNORECASE)
+
+
+def cut_off(text: str) -> bool:
+    """Whether a text ends in an editor's note that it breaks off ("... if Uk[... excerpt ends
+    here]")."""
+    return _TRAILING_NOTE_RE.search(text) is not None
+
+
 _STAGE_RE = re.compile(r"^\((?:[^()]|\([^()]*\)){0,80}\)$")
 _TIME_RE = re.compile(r"^\d{1,2}[:.]\d{2}\s*(?:[AaPp]\.?\s*[Mm]\.?)?(?:\s+[A-Z]{2,4})?$")
 _PLACE_RE = re.compile(r"^(\*{1,2}|_)[^*_]{1,60}\1$")

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from embeddings.corpus.cleaning import cut_off
 from embeddings.corpus.records import Passage, is_partial
 from embeddings.corpus.text import normalise
 
@@ -166,12 +167,16 @@ class TreatyCatalogue:
 
     def _article_positions(self, passages: Sequence[Passage]) -> dict[str, dict[str, int]]:
         """Each treaty document's passages by article number; the first of a number wins (an
-        official text before a later copy)."""
+        official text before a later copy), unless it breaks off where a later one is whole (a
+        document assembled from excerpts: "... if Uk[... excerpt ends here]")."""
         treaty_documents = {t.document for t in self.treaties if t.document}
         articles: dict[str, dict[str, int]] = {}
         for number, passage in enumerate(passages):
             if passage.document in treaty_documents and passage.article:
-                articles.setdefault(passage.document, {}).setdefault(passage.article, number)
+                found = articles.setdefault(passage.document, {})
+                first = found.get(passage.article)
+                if first is None or (cut_off(passages[first].text) and not cut_off(passage.text)):
+                    found[passage.article] = number
         return articles
 
     def _add_cited_names(self, passages: Sequence[Passage]) -> None:

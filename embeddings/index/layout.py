@@ -41,8 +41,9 @@ from pathlib import Path
 # 4: passages carry speaker, partial and clause; 5: short paragraphs joined; 6: catalogue;
 # 7: passages read on demand (offsets), passage keys and articles out of the manifest;
 # 8: each document's passage range, speakers and voice terms in the manifest;
-# 9: e5.npy holds two rows per passage (its own, then after its context)
-SCHEMA_VERSION = 9
+# 9: e5.npy holds two rows per passage (its own, then after its context);
+# 10: an article's passage is a whole copy where the first breaks off (articles.json)
+SCHEMA_VERSION = 10
 CURRENT = "current"
 VERSION_PREFIX = "v-"
 REPLACED = ".replaced-at"  # in an old version: when it stopped being current (seconds since the epoch)
