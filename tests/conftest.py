@@ -8,6 +8,7 @@ import importlib.metadata
 import json
 import os
 import shutil
+import subprocess
 import sys
 import uuid
 from collections import Counter
@@ -47,12 +48,25 @@ LIBRARY_DOCUMENTS = 16  # data/ and the eight library statements, one a copy of 
 STATEMENT_FILE = "000_cf6b84a07b3c0ba3.txt"
 
 
+def shipped_files() -> list[Path]:
+    """The files of data/ as shipped: those git tracks, so that documents an admin put in a
+    checkout's data/ (the README's example library) are not taken for the tests' corpus; every
+    file of data/ outside a git checkout."""
+    try:
+        listed = subprocess.run(["git", "ls-files", "-z", "--", "data"], cwd=PROJECT_ROOT, capture_output=True,
+                                check=True, timeout=30).stdout.decode("utf-8").split("\0")
+    except (OSError, subprocess.SubprocessError):
+        listed = []
+    tracked = [PROJECT_ROOT / name for name in listed if name]
+    tracked = [f for f in tracked if f.parent == DATA and f.is_file()]
+    return tracked or sorted(f for f in DATA.iterdir() if f.is_file())
+
+
 def copy_data(target: Path) -> Path:
     """Copy the shipped documents (not the index) into ``target``."""
     target.mkdir(parents=True, exist_ok=True)
-    for file in DATA.iterdir():
-        if file.is_file():
-            shutil.copy2(file, target / file.name)
+    for file in shipped_files():
+        shutil.copy2(file, target / file.name)
     return target
 
 

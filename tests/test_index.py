@@ -12,7 +12,7 @@ from embeddings.index.layout import SCHEMA_VERSION, current_path
 from embeddings.index.load import BUILD_RUN, load_index, passage_units
 from embeddings.service import Engine
 
-from .conftest import DATA, SHIPPED_PASSAGES, STATEMENT_FILE
+from .conftest import DATA, SHIPPED_PASSAGES, STATEMENT_FILE, shipped_files
 
 
 def test_round_trip_and_manifest(engine):
@@ -23,7 +23,7 @@ def test_round_trip_and_manifest(engine):
     assert manifest["dimension"] == 384
     assert manifest["passages"] == len(index.passages) == SHIPPED_PASSAGES
     assert manifest["build_time"] and set(manifest["sources"]) == {
-        f.name for f in DATA.iterdir() if f.suffix == ".txt"}
+        f.name for f in shipped_files() if f.suffix == ".txt"}
     reloaded = load_index(engine.settings.index_dir, engine.encoder.fingerprint)
     assert [p.to_dict() for p in reloaded.passages] == [p.to_dict() for p in index.passages]
     # Stored vectors are the model's own, normalised.
