@@ -18,7 +18,7 @@ from embeddings.query import Query
 from embeddings.search.results import SearchResult, hits_at
 from embeddings.service import Engine
 
-from . import feedback, render
+from . import feedback, render, render_library
 from .guild_store import SettingsCache
 from .outbox import Outbox
 from .records import text_id
@@ -237,7 +237,7 @@ class Answerer:
     @replies
     async def timeline(self, query: Query) -> render.Reply:
         query, note = self.cut(query)
-        return render.timeline(await self._search(self.engine.timeline_of, query), note=note)
+        return render.timeline(await self._search(self.engine.timeline_of, query), note=note, scope=query.scope)
 
     async def _search(self, search, query: Query, **options):
         """``search`` (the engine's answer or timeline_of) in a thread. Raises BadFilter for
@@ -273,7 +273,7 @@ class Answerer:
             links = {s.path: link for s in items if (link := link_fields(self.engine.settings.data_dir, s.path))}
             return items, self.engine.problems(), links
 
-        return render.sources(*await asyncio.to_thread(read))
+        return render_library.sources(*await asyncio.to_thread(read))
 
     @property
     def reindexing(self) -> bool:
@@ -315,7 +315,7 @@ class Answerer:
             log.info("retrain by %s on %d helpful answers: %s", started_by, len(rows), summary.reason)
             return render.retrained(summary, len(rows))
         log.info("reindex by %s: %s", started_by, summary.describe())
-        return render.reindex_done(summary)
+        return render_library.reindex_done(summary)
 
     async def build(self, started_by: str, on_progress=None, *, rows: list | None = None,
                     doing: str = "Reindexing"):

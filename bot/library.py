@@ -19,7 +19,7 @@ from embeddings.errors import BuildFailed, BuildInProgress, EngineError, NotAdde
 from embeddings.library_admin import Added, add_document, remove_document
 from embeddings.library_admin.fetch import megabytes
 
-from . import render
+from . import render, render_library
 from .core import Answerer, Refusal, ReindexState
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ class Librarian:
                 done = await self._add(given)
                 log.info("/document add by %s: %s as %s", started_by, given.name, done.file)
                 summary = await self._rebuild(started_by, show, f"Adding {done.title}", f"{done.title} was added")
-            return render.document_added(done, summary)
+            return render_library.document_added(done, summary)
         except (Refusal, EngineError) as exc:
             return self._refused(exc, given.name)
 
@@ -84,7 +84,7 @@ class Librarian:
                 log.info("/document remove by %s: %s", started_by, done.id)
                 title = done.title or done.id
                 summary = await self._rebuild(started_by, show, f"Removing {title}", f"{title} was removed")
-            return render.document_removed(done, summary)
+            return render_library.document_removed(done, summary)
         except (Refusal, EngineError) as exc:
             return self._refused(exc, doc_id)
 

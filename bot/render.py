@@ -11,12 +11,9 @@ from datetime import UTC, datetime
 
 import discord
 
-from embeddings.corpus.records import SourceInfo
 from embeddings.corpus.treaties import TreatyAnswer
-from embeddings.index.load import BuildSummary
 from embeddings.search.results import SearchResult
 
-from .links import link_note
 from .messages import (  # noqa: F401  (re-exported: the cogs and tests use render.Reply, render.clip, ...)
     CONTENT_MAX,
     DESCRIPTION_MAX,
@@ -87,7 +84,7 @@ def question_line(question: str, limit: int = 300) -> str:
     return escape(clip(" ".join(question.split()), limit))
 
 
-def _source_field(embed: discord.Embed, source: str) -> None:
+def source_field(embed: discord.Embed, source: str) -> None:
     if source.startswith(("http://", "https://")) and len(source) <= 2000 and " " not in source:
         embed.url = source
     embed.add_field(name="Source", value=escape(clip(source, 300)), inline=False)
@@ -109,10 +106,13 @@ def answer(result: SearchResult, *, note: str = "", scope: str = "statements") -
     if not result.answered or not result.hits:
         text = (f"Sorry, I found nothing in {where} that answers “{question_line(result.question, 200)}”."
                 + (f" {escape(_sentence(never_used(result.unmatched, where)))}." if result.unmatched else "")
-                + f"\nYou can ask about what the statements say, for example {EXAMPLES}, "
-                "or look a treaty up with `/treaty`.")
+                + (f"\n{_unsearched(result.unsearched)}" if result.unsearched else
+                   f"\nYou can ask about what the statements say, for example {EXAMPLES}, "
+                   "or look a treaty up with `/treaty`."))
         return Reply(content=_with_note(text, note))
     focus = f"\n*{escape(clip(result.note, 400))}*" if result.note else ""
+    if result.unsearched:
+        focus += f"\n*{_unsearched(result.unsearched)}*"
     if result.tentative:  # the nearest passage, said to be only that
         why = f": {never_used(result.unmatched, where)}" if result.unmatched else ""
         focus += f"\n*{escape(clip(f'I found no passage that clearly answers this{why}. The nearest ones:', 600))}*"
@@ -126,7 +126,7 @@ def answer(result: SearchResult, *, note: str = "", scope: str = "statements") -
         embed = discord.Embed(title=clip(f"{label} {p.title}", TITLE_MAX), colour=COLOUR)
         embed.add_field(name="Date", value=date_line(p.date), inline=True)
         embed.add_field(name="Where", value=escape(clip(where_line(p), 200)), inline=True)
-        _source_field(embed, p.source)
+        source_field(embed, p.source)
         if hit.also:
             also = "; ".join(f"{a.title}, {a.date}" for a in hit.also)
             embed.add_field(name="Also in", value=escape(clip(also, 500)), inline=False)
@@ -134,6 +134,14 @@ def answer(result: SearchResult, *, note: str = "", scope: str = "statements") -
         embed.description = quote(p.text, room, hit.highlight)
         embeds.append(embed)
     return Reply(content=content, embeds=embeds)
+
+
+def _unsearched(names: tuple[str, ...]) -> str:
+    """Where to find the text of agreements a question names that its scope did not search."""
+    listed = " and ".join(escape(clip(n, 100)) for n in names[:2])
+    the = "" if listed.lower().startswith("the ") else "The "
+    return (f"{the}{listed} {'themselves were' if len(names) > 1 else 'itself was'} not searched: "
+            f"`/treaty {escape(clip(names[0], 100))}` quotes it, or ask again with `scope: all`.")
 
 
 def never_used(words: tuple[str, ...], where: str = "the documents") -> str:
@@ -147,14 +155,16 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def timeline(result: SearchResult, *, note: str = "") -> Reply:
+def timeline(result: SearchResult, *, note: str = "", scope: str = "statements") -> Reply:
     """One passage per document on a topic, oldest first: the sentence that speaks to it, quoted,
     under the document's date and title."""
     if result.reason == "empty":
         return help_reply(note)
     if not result.answered or not result.hits:
+        noun = {"statements": "statement", "treaties": "treaty"}.get(scope, "document")
         why = escape(result.note) if result.reason in ("no-date", "no-match", "live") else \
-            f"No document in the library speaks to “{question_line(result.question, 200)}”."
+            f"No {noun} in the library speaks to “{question_line(result.question, 200)}”." + \
+            (" Ask again with `scope: all` to search the treaties too." if scope == "statements" else "")
         return Reply(content=_with_note(why, note))
     content = _with_note(f"**Timeline:** {question_line(result.question)}"
                          + (f"\n*{escape(clip(result.note, 400))}*" if result.note else ""), note)
@@ -315,85 +325,3 @@ def treaty(answer_: TreatyAnswer | None, name: str, suggestions: list[str]) -> R
         embed.add_field(name="Cited in", value="No statement in the library cites it.", inline=False)
     content = escape(answer_.problem) if answer_.problem else ""
     return Reply(content=content, embeds=[embed])
-
-
-def sources(items: list[SourceInfo], problems: list[str], links: dict[str, dict] | None = None) -> Reply:
-    """Every document, with kind, date, passages and a partial mark (a link's last fetch, and
-    whether it failed: ``links`` by file), and every skipped file with its reason: in embeds while
-    they fit Discord's limits, else in an attached text file."""
-    def line(s: SourceInfo) -> str:
-        partial = " · **partial**" if s.partial else ""
-        return (f"`{s.date or 'undated':<10}` **{escape(clip(s.title, 120))}** · {s.kind}"
-                f"{' (inferred)' if s.kind_source == 'inferred' else ''}, {s.passages} passages{partial}"
-                f"{link_note((links or {}).get(s.path), escape)}")
-
-    lines = [line(s) for s in items] or ["No documents."]
-    skipped = [escape(clip(p, 300)) for p in problems]
-    embeds: list[discord.Embed] = []
-    chunk: list[str] = []
-    fits = True
-    for text in lines:
-        if len("\n".join([*chunk, text])) > DESCRIPTION_MAX - 100:
-            embeds.append(discord.Embed(description="\n".join(chunk), colour=COLOUR))
-            chunk = []
-        chunk.append(text)
-    embeds.append(discord.Embed(description="\n".join(chunk), colour=COLOUR))
-    skipped_text = "\n".join(skipped)
-    if skipped_text:
-        if len(skipped_text) <= FIELD_VALUE_MAX:
-            embeds[-1].add_field(name="Skipped files", value=skipped_text, inline=False)
-        else:
-            fits = False
-    embeds[0].title = f"Documents in the library ({len(items)})"
-    fits = fits and len(embeds) <= 10 and sum(embed_size(e) for e in embeds) <= EMBED_TOTAL_MAX
-    if fits:
-        return Reply(embeds=embeds)
-    listing = "\n".join(
-        [f"{s.date or 'undated'}\t{s.kind} ({s.kind_source})\t{s.passages} passages\t"
-         f"{'partial' if s.partial else 'complete'}\t{s.title}\t[{s.id}]{link_note((links or {}).get(s.path))}"
-         for s in items]
-        + [f"skipped\t{p}" for p in problems]
-    )
-    summary = (f"{len(items)} documents ({sum(s.partial for s in items)} partial) and {len(problems)} skipped "
-               "files: too many to show here, so the full list is attached.")
-    return Reply(content=summary, files=[("sources.txt", listing.encode("utf-8"))])
-
-
-def reindex_done(summary: BuildSummary) -> Reply:
-    text = ("Index rebuilt: " if not summary.unchanged else "Index checked, nothing changed: ") + \
-        f"{summary.documents} documents, {summary.passages} passages, {summary.added} added, " \
-        f"{summary.removed} removed, {summary.seconds:.1f} s."
-    if summary.problems:
-        text += "\nSkipped: " + "; ".join(summary.problems)
-    return Reply(content=escape(clip(text, CONTENT_MAX - 100)), ephemeral=True)
-
-
-
-
-def document_added(done, summary: BuildSummary) -> Reply:
-    """What ``/document add`` added (an ``embeddings.library_admin.Added``): title, date, kind,
-    passages, and its first passage quoted as answers quote it; the rebuild's summary below."""
-    embed = discord.Embed(title=clip(f"Added: {done.title}", TITLE_MAX), colour=COLOUR)
-    embed.add_field(name="Date", value=date_line(done.date), inline=True)
-    kind = f"{done.kind} ({done.kind_source})" + (" · partial text" if done.partial else "")
-    embed.add_field(name="Kind", value=escape(kind), inline=True)
-    embed.add_field(name="Passages", value=f"{done.passages:,}", inline=True)
-    embed.add_field(name="Id", value=escape(clip(f"{done.id} ({done.format})", 200)), inline=True)
-    _source_field(embed, done.source)
-    embed.add_field(name=clip(f"First passage ({done.first_label})", FIELD_NAME_MAX),
-                    value=quote(done.first_passage, FIELD_VALUE_MAX), inline=False)
-    return Reply(content=_built_line(summary), embeds=[embed], ephemeral=True)
-
-
-def document_removed(done, summary: BuildSummary) -> Reply:
-    """What ``/document remove`` removed (an ``embeddings.library_admin.Removed``)."""
-    title = f"**{escape(clip(done.title, 200))}** [{escape(clip(done.id, 100))}]" if done.title else \
-        f"[{escape(clip(done.id, 100))}]"
-    return Reply(content=clip(f"Removed {title}.\n{_built_line(summary)}", CONTENT_MAX), ephemeral=True)
-
-
-def _built_line(summary: BuildSummary) -> str:
-    text = f"Index rebuilt: {summary.documents} documents, {summary.passages} passages, {summary.seconds:.1f} s."
-    if summary.problems:
-        text += " Skipped: " + "; ".join(summary.problems)
-    return escape(clip(text, 1500))

@@ -325,6 +325,8 @@ def render_text(result: SearchResult, scope: str = "statements") -> str:
     lines = [f"Q: {result.question}"]
     if result.note and result.answered:
         lines.append(f"  ({result.note})")
+    if result.unsearched:
+        lines.append(f"  (not searched: the text of {' and '.join(result.unsearched)}; try --scope all)")
     if not result.answered:
         if result.reason == "empty":
             lines.append("  Please ask a question in words.")

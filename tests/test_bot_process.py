@@ -62,7 +62,7 @@ def test_console_without_token(fresh_built):
                                      "/treaty \"North Atlantic Treaty\" 5\n/sources\nHow do I bake sourdough bread?\n"
                                      "/timeline Belarus\n/ask --from 2023-01-01 sanctions\n")
     assert out.returncode == 0, out.stderr
-    assert "Timeline:** Belarus" in out.stdout and "No document dated 1 January 2023 or later" in out.stdout
+    assert "Timeline:** Belarus" in out.stdout and "No statement dated 1 January 2023 or later" in out.stdout
     assert "local console" in out.stdout
     assert BELARUS in out.stdout and "2022-02-24" in out.stdout
     assert "iron-clad" in out.stdout and "The Parties agree that an armed attack" in out.stdout

@@ -10,6 +10,7 @@ from bot import console, render
 from bot.core import Answerer
 from bot.settings import BotSettings
 from embeddings.corpus.documents import load_corpus
+from embeddings.query import Query
 
 from .botkit import BELARUS, all_text
 from .conftest import copy_data
@@ -121,3 +122,20 @@ def test_pdf_html_and_word_files_that_are_not_what_they_say_are_named(tmp_path):
     assert "statement.pdf is damaged: the PDF is cut off (no end-of-file marker); save or download it again" in problems
     assert "page.html has no main text to quote (only page navigation or boilerplate)" in problems
     assert any(p.startswith("memo.docx is damaged or not a Word document") for p in problems)
+
+
+def test_an_agreement_named_but_not_searched_is_said_so(engine):
+    """The default scope is the statements: a question about an agreement's own text is answered
+    from them, and told where the agreement's text is; a date or a topic no statement has says
+    "statement" and how to search the treaties too."""
+    promise = engine.ask("what does the budapest memorandum promise ukraine")
+    assert promise.unsearched == ("Budapest Memorandum",)
+    assert "`/treaty Budapest Memorandum` quotes it" in render.to_text(render.answer(promise))
+    assert engine.ask("what does the budapest memorandum promise ukraine", scope="all").unsearched == ()
+    assert engine.ask("What does Article 51 of the UN Charter say?").unsearched == ()  # looked up anyway
+    assert engine.ask("What's the weather like in Paris tomorrow?").unsearched == ()  # "Paris" alone names none
+    early = engine.answer(Query("Belarus", "statements", end="2021-12-31"))
+    assert early.note == ("No statement dated 31 December 2021 or earlier is in the library. "
+                          "Some treaties are: ask with scope all to search them too.")
+    nothing = engine.timeline("nuclear weapons")
+    assert "No statement in the library speaks to" in render.to_text(render.timeline(nothing, scope="statements"))

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from bot import render
+from bot import render, render_library
 from embeddings.config import PROJECT_ROOT
 from embeddings.corpus.cleaning import unescape
 from embeddings.corpus.documents import load_corpus, read_document, split_header
@@ -231,12 +231,12 @@ def test_sources_json_lists_every_document_and_skipped_file(engine_with_library)
 
 def test_sources_reply_shows_everything_within_discord_limits():
     few = [SourceInfo(f"d{i}", f"Statement number {i}", "statement", "2022-03-01", "s", 5) for i in range(12)]
-    reply = render.sources(few, ["broken.txt is empty"])
+    reply = render_library.sources(few, ["broken.txt is empty"])
     text = "".join(e.description for e in reply.embeds)
     assert all(f"Statement number {i}**" in text for i in range(12)) and not reply.files
     many = [SourceInfo(f"d{i}", f"A rather long title of statement number {i} " * 2, "statement", "2022-03-01",
                        "s", 5, "inferred", "PARTIAL - start only") for i in range(400)]
-    reply = render.sources(many, ["broken.txt is empty"])
+    reply = render_library.sources(many, ["broken.txt is empty"])
     assert not reply.embeds and reply.files and "attached" in reply.content
     listing = reply.files[0][1].decode()
     assert listing.count("\n") == 400 and "statement number 399" in listing and "broken.txt" in listing

@@ -14,7 +14,7 @@ def test_belarus_question_quotes_the_belarus_sentence_with_date(engine):
     assert "We also condemn Belarus for enabling this attack." in top.passage.text
     assert top.passage.date == "2022-02-24"
     as_json = result.to_dict()
-    assert set(as_json) == {"question", "answered", "tentative", "unmatched", "note", "hits"}
+    assert set(as_json) == {"question", "answered", "tentative", "unmatched", "unsearched", "note", "hits"}
     assert {"text", "highlight", "document", "title", "kind", "date", "source", "paragraph", "score",
             "also_in"} <= set(as_json["hits"][0])
 

@@ -141,8 +141,10 @@ class Library:
         filters = filters or Filters()
         pool = self._filtered(kinds, filters)
         if not pool:
+            others = "treaty" not in kinds and self._filtered(("statement", "treaty"), filters)
             return Focus(frozenset(), empty_reason="no-match",
-                         note=f"No document {filters.describe() or 'of this kind'} is in the library.")
+                         note=f"No {_noun(kinds)} {filters.describe() or 'of this kind'} is in the library."
+                              + (" Some treaties are: ask with scope all to search them too." if others else ""))
         span = None
         if not (filters.start or filters.end):
             span = find_span(question, self._statement_spans) or self._event(question)
@@ -153,7 +155,7 @@ class Library:
                          "", _note(span, filters))  # the date stays in the question (see _speaks_elsewhere)
         if span is not None:
             if not dated:
-                return self._no_date(span, pool)
+                return self._no_date(span, pool, _noun(kinds))
             pool = dated
         preferred: frozenset[str] = frozenset()
         terms: tuple[str, ...] = ()
@@ -239,15 +241,20 @@ class Library:
     def _after_all(self, span: Span) -> bool:
         return self.newest is not None and span.start > self.newest
 
-    def _no_date(self, span: Span, pool: set[str]) -> Focus:
+    def _no_date(self, span: Span, pool: set[str], noun: str = "document") -> Focus:
         """Nothing is dated ``span``: the answer says so, naming the nearest documents."""
         others = [(self._docs[i].span, i) for i in pool if self._docs[i].span]
         close = nearest(span, others)
         offer = "; ".join(f"{self._docs[i].title} ({self._docs[i].date})" for i in close)
         return Focus(frozenset(), span=span, empty_reason="no-date",
-                     note=f"No document in the library is dated {span.describe()}"
+                     note=f"No {noun} in the library is dated {span.describe()}"
                           + (f" ({span.event})." if span.event else ".")
                           + (f" Nearest: {offer}." if offer else ""))
+
+
+def _noun(kinds: Sequence[str]) -> str:
+    """What the documents of a scope's ``kinds`` are called: "statement", "treaty" or "document"."""
+    return kinds[0] if len(set(kinds)) == 1 else "document"
 
 
 def _note(span: Span | None, filters: Filters) -> str:
@@ -287,6 +294,14 @@ def named_agreements(focus: Focus, named: Sequence[tuple[object, str]], question
         return focus
     return replace(focus, preferred=frozenset(d for d, _ in chosen),
                    voice_terms=tuple(dict.fromkeys(w for _, found in chosen for w in words(found))))
+
+
+def unsearched(named: Sequence[tuple[object, str]], hits) -> tuple[str, ...]:
+    """Of the agreements a question names (``named``: (treaty, the words that named it)) where the
+    scope does not search the agreements, those named by more than one word ("the Budapest
+    Memorandum", not "Paris" alone) and not quoted anyway (an article named is looked up)."""
+    quoted = {h.passage.document for h in hits}
+    return tuple(t.name for t, found in named if len(words(found)) > 1 and t.document not in quoted)
 
 
 def _said_in(question: str, name: str) -> bool:

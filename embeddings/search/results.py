@@ -61,6 +61,9 @@ class SearchResult:
     tentative: bool = False
     # The question's words that no passage of the scope uses (said when refusing or tentative).
     unmatched: tuple[str, ...] = ()
+    # Agreements in the library the question names by more than one word, where the scope does not
+    # search them ("What does the Budapest Memorandum promise?" asked of the statements).
+    unsearched: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         return {
@@ -68,6 +71,7 @@ class SearchResult:
             "answered": self.answered,
             "tentative": self.tentative,
             "unmatched": list(self.unmatched),
+            "unsearched": list(self.unsearched),
             "note": self.note,
             "hits": [h.to_dict() for h in self.hits] if self.answered else [],
         }

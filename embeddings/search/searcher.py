@@ -27,7 +27,7 @@ from embeddings.corpus.text import STOPWORDS, normalise, tokens, words
 from embeddings.encoders.multilingual import Router
 from embeddings.index.load import LoadedIndex
 from embeddings.search.calibration import Calibration
-from embeddings.search.focus import REPORTING_WORDS, Filters, Library, named_agreements, without_terms
+from embeddings.search.focus import REPORTING_WORDS, Filters, Library, named_agreements, unsearched, without_terms
 from embeddings.search.fusion import Allowed, Candidates, fuse
 from embeddings.search.highlight import Highlighting
 from embeddings.search.other_languages import OtherLanguages
@@ -167,6 +167,8 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages):
         if cached is not None:
             return replace(cached, question=question)
         result = self._search(question, text, k=k, scope=scope, filters=filters)
+        if "treaty" not in SCOPE_KINDS[scope] and "treaty" in self.index.kinds:
+            result = replace(result, unsearched=unsearched(self.index.catalogue.named_treaties(text), result.hits))
         if self._cache_size:
             with self._cache_lock:
                 self._cache[key] = result
