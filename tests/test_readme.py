@@ -16,7 +16,9 @@ from embeddings.config import PROJECT_ROOT
 from .test_bot_process import bot_env
 
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-FAILURES = ("Sorry, I found nothing", "Unknown command", "error:", "I can't", "I don't know")
+# What an example must not say: a refusal, an error, or that it found only the nearest passages.
+FAILURES = ("Sorry, I found nothing", "Unknown command", "error:", "I can't", "I don't know",
+            "no passage that clearly answers")
 
 
 def examples(after: str) -> list[tuple[str, str]]:
