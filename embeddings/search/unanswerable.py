@@ -54,6 +54,9 @@ _ANYTHING_ABOUT = re.compile(r"\b(?:anything|something)\s+(?:about|on|regarding|
                              r"|\bany\s+(?:mention|reference)s?\s+(?:of|to)\b", re.IGNORECASE)
 _MENTION = re.compile(r"\b(?:mention|mentions|mentioned|mentioning|refer|refers|referred)\b", re.IGNORECASE)
 _WH_START = re.compile(r"\s*(?:which|what|who|whom|whose|where|when|why|how)\b", re.IGNORECASE)
+# The whole question asks whether something is over: "Is the war over?", "is it over" (not "Is
+# Russia taking over?", not "what did they say about the cold war being over").
+_IS_OVER = re.compile(r"^\s*(?:is|are)\s+(?:(?![\w'’-]+ing\b)[\w'’-]+\s+){1,4}over\s*[?.!]*\s*$", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 # Who is asked about: "what did <erdogan> say", "has <the turkish president> announced".
 _SPEAKER = re.compile(r"\b(?:did|does|do|has|have|had|will|would)\s+(?P<who>(?:[\w'’-]+\s+){0,3}?[\w'’-]+)\s+"
@@ -66,7 +69,7 @@ def asks_live_figure(question: str) -> bool:
     or whether something is over by now ("is the war over yet")."""
     found = {re.sub(r"['’]s$", "", w.lower()) for w in _WORD.findall(question)}  # "today's" is "today"
     return (bool(found & _LIVE_WORDS) and bool(found & _NOW_WORDS or _NOW_PHRASES.search(question))) \
-        or bool(_OVER_YET.search(question))
+        or bool(_OVER_YET.search(question) or _IS_OVER.match(question))
 
 
 def names_never_used(unmatched: tuple[str, ...], question: str, known: frozenset[str] = frozenset()) -> tuple[str, ...]:
