@@ -34,6 +34,7 @@ def sources(items: list[SourceInfo], problems: list[str], links: dict[str, dict]
                 f"{' (inferred)' if s.kind_source == 'inferred' else ''}, {s.passages} passages{partial}"
                 f"{link_note((links or {}).get(s.path), escape)}")
 
+    items = sorted(items, key=lambda s: (s.kind != "statement", s.date or "9999", s.title))  # statements, by date
     lines = [line(s) for s in items] or ["No documents."]
     skipped = [escape(clip(p, 300)) for p in problems]
     embeds: list[discord.Embed] = []
@@ -52,6 +53,9 @@ def sources(items: list[SourceInfo], problems: list[str], links: dict[str, dict]
         else:
             fits = False
     embeds[0].title = f"Documents in the library ({len(items)})"
+    if any(s.kind_source == "inferred" for s in items):
+        embeds[-1].set_footer(text="(inferred): the kind was read from the text, not given in the file's "
+                                   "header (KIND:).")
     fits = fits and len(embeds) <= 10 and sum(embed_size(e) for e in embeds) <= EMBED_TOTAL_MAX
     if fits:
         return Reply(embeds=embeds)

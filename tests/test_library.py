@@ -240,6 +240,13 @@ def test_sources_reply_shows_everything_within_discord_limits():
     assert not reply.embeds and reply.files and "attached" in reply.content
     listing = reply.files[0][1].decode()
     assert listing.count("\n") == 400 and "statement number 399" in listing and "broken.txt" in listing
+    mixed = [SourceInfo("t", "Treaty", "treaty", "1949-04-04", "s", 5, "inferred"),
+             SourceInfo("b", "Later statement", "statement", "2022-03-24", "s", 5),
+             SourceInfo("a", "Earlier statement", "statement", "2022-02-24", "s", 5)]
+    reply = render_library.sources(mixed, [])
+    text = reply.embeds[0].description
+    assert text.index("Earlier statement") < text.index("Later statement") < text.index("Treaty")  # by kind, date
+    assert "inferred" in reply.embeds[-1].footer.text  # what "(inferred)" means
 
 
 def test_library_header_parsing_keeps_unknown_keys():
