@@ -36,7 +36,7 @@ async def handle(answerer: Answerer, line: str) -> str | None:
     if not line:
         return ""
     if not line.startswith("/"):
-        return render.to_text(await answerer.ask(Query(line)))
+        return render.to_text(await answerer.ask(Query(line))) if _has_words(line) else NO_WORDS.format("")
     try:
         words = shlex.split(line)
     except ValueError:
@@ -64,12 +64,25 @@ def query_of(args: list[str]) -> Query:
     return Query(" ".join(args), options["--scope"], options["--from"], options["--to"], options["--document"])
 
 
+NO_WORDS = "Ask in words{}, for example: What did NATO say about Belarus? (/help lists the commands)"
+
+
+def _has_words(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
+
+
 async def ask(answerer: Answerer, args: list[str]) -> str:
-    return render.to_text(await answerer.ask(query_of(args)))
+    query = query_of(args)
+    if not _has_words(query.text):
+        return NO_WORDS.format(" after /ask")
+    return render.to_text(await answerer.ask(query))
 
 
 async def timeline(answerer: Answerer, args: list[str]) -> str:
-    return render.to_text(await answerer.timeline(query_of(args)))
+    query = query_of(args)
+    if not _has_words(query.text):
+        return "Name a topic after /timeline, for example: /timeline sanctions"
+    return render.to_text(await answerer.timeline(query))
 
 
 async def treaty(answerer: Answerer, args: list[str]) -> str:

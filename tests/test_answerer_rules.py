@@ -109,6 +109,11 @@ def test_the_console_reads_options_and_explains_what_it_cannot_do():
         console.handle(answerer, "/ask --scope everything Who?"))
     assert "Unknown command /frobnicate" in asyncio.run(console.handle(answerer, "/frobnicate"))
     assert "Discord" in asyncio.run(console.handle(answerer, "/settings"))
+    asked = len(engine.queries)
+    assert "Ask in words after /ask" in asyncio.run(console.handle(answerer, "/ask"))  # not the Discord help
+    assert "Name a topic after /timeline" in asyncio.run(console.handle(answerer, "/timeline  "))
+    assert "Ask in words" in asyncio.run(console.handle(answerer, "🙂🙂"))
+    assert len(engine.queries) == asked  # nothing searched
     assert asyncio.run(console.handle(answerer, "/quit")) is None
 
 
