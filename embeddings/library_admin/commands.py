@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Callable
 
 from embeddings.config import EngineSettings
@@ -36,8 +37,11 @@ def _rebuild(settings: EngineSettings) -> str:
     """Build the index as ``build`` does; its summary, and the files it skipped, as lines."""
     from embeddings.service import Engine
 
+    started = time.perf_counter()
     summary = Engine(settings).rebuild()
-    return "\n".join([f"index: {summary.describe()}", *(f"skipped: {p}" for p in summary.problems)])
+    total = time.perf_counter() - started  # the build, and the model and index loaded around it
+    return "\n".join([f"index: {summary.describe()}; {total:.1f} s in all",
+                      *(f"skipped: {p}" for p in summary.problems)])
 
 
 def _built(settings: EngineSettings, what: str, as_json: bool, out: dict) -> int:
