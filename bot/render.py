@@ -35,6 +35,7 @@ from .messages import (  # noqa: F401  (re-exported: the cogs and tests use rend
 )
 
 COLOUR = discord.Colour(0x004990)  # NATO blue
+SCOPE_ALL = "*statements and treaties*"  # how /ask's scope choice for every document is labelled
 EXAMPLES = "“Which country was condemned for enabling the attack?”, “sanctions”, “Article 5”"
 
 
@@ -138,10 +139,12 @@ def answer(result: SearchResult, *, note: str = "", scope: str = "statements") -
 
 def _unsearched(names: tuple[str, ...]) -> str:
     """Where to find the text of agreements a question names that its scope did not search."""
-    listed = " and ".join(escape(clip(n, 100)) for n in names[:2])
-    the = "" if listed.lower().startswith("the ") else "The "
-    return (f"{the}{listed} {'themselves were' if len(names) > 1 else 'itself was'} not searched: "
-            f"`/treaty {escape(clip(names[0], 100))}` quotes it, or ask again with `scope: all`.")
+    named = [escape(clip(n if n.lower().startswith("the ") else f"the {n}", 100)) for n in names[:2]]
+    if len(named) == 1:
+        return (f"{_sentence(named[0])}'s own text was not searched: `/treaty {escape(clip(names[0], 100))}` "
+                f"quotes it, or ask again with the scope {SCOPE_ALL}.")
+    return (f"The own texts of {' and '.join(named)} were not searched: `/treaty` quotes them, or ask again "
+            f"with the scope {SCOPE_ALL}.")
 
 
 def never_used(words: tuple[str, ...], where: str = "the documents") -> str:
@@ -164,7 +167,7 @@ def timeline(result: SearchResult, *, note: str = "", scope: str = "statements")
         noun = {"statements": "statement", "treaties": "treaty"}.get(scope, "document")
         why = escape(result.note) if result.reason in ("no-date", "no-match", "live") else \
             f"No {noun} in the library speaks to “{question_line(result.question, 200)}”." + \
-            (" Ask again with `scope: all` to search the treaties too." if scope == "statements" else "")
+            (f" Ask again with the scope {SCOPE_ALL} to search the treaties too." if scope == "statements" else "")
         return Reply(content=_with_note(why, note))
     content = _with_note(f"**Timeline:** {question_line(result.question)}"
                          + (f"\n*{escape(clip(result.note, 400))}*" if result.note else ""), note)

@@ -45,6 +45,8 @@ def test_what_the_statement_does_not_say_is_told_so(engine):
         assert "never use" in reply and ("Sorry" in reply or "The nearest ones" in reply), reply
     nuclear = render.to_text(render.answer(engine.ask("Did NATO say anything about nuclear weapons?")))
     assert "“nuclear”" in nuclear and "“weapons”" in nuclear
+    mention = engine.ask("Does NATO mention nuclear weapons?")  # "NATO" is who is asked about, not the topic
+    assert mention.tentative and set(mention.unmatched) == {"nuclear", "weapons"}
     # Asked whether it speaks of something it does speak of: answered, not hedged.
     belarus = engine.ask("Did NATO say anything about Belarus?")
     assert belarus.answered and not belarus.tentative and "Belarus" in belarus.hits[0].passage.text
@@ -130,12 +132,13 @@ def test_an_agreement_named_but_not_searched_is_said_so(engine):
     "statement" and how to search the treaties too."""
     promise = engine.ask("what does the budapest memorandum promise ukraine")
     assert promise.unsearched == ("Budapest Memorandum",)
-    assert "`/treaty Budapest Memorandum` quotes it" in render.to_text(render.answer(promise))
+    assert ("The Budapest Memorandum's own text was not searched: `/treaty Budapest Memorandum` quotes it, or ask "
+            "again with the scope *statements and treaties*.") in render.to_text(render.answer(promise))
     assert engine.ask("what does the budapest memorandum promise ukraine", scope="all").unsearched == ()
     assert engine.ask("What does Article 51 of the UN Charter say?").unsearched == ()  # looked up anyway
     assert engine.ask("What's the weather like in Paris tomorrow?").unsearched == ()  # "Paris" alone names none
     early = engine.answer(Query("Belarus", "statements", end="2021-12-31"))
-    assert early.note == ("No statement dated 31 December 2021 or earlier is in the library. "
-                          "Some treaties are: ask with scope all to search them too.")
+    assert early.note == ("No statement dated 31 December 2021 or earlier is in the library (some treaties are: "
+                          "search the treaties too).")
     nothing = engine.timeline("nuclear weapons")
     assert "No statement in the library speaks to" in render.to_text(render.timeline(nothing, scope="statements"))

@@ -440,3 +440,16 @@ def test_an_agreement_named_beside_a_speaker(engine_with_library):
     assert said.hits[0].passage.kind == "statement" and "Washington Treaty" in said.hits[0].passage.text
     inside = engine_with_library.ask("In the Washington Treaty, what did NATO say about consultations?", scope="all")
     assert inside.hits[0].passage.document == "north_atlantic_treaty"  # where they said it
+    # the agreement only where something in it is asked about: the G7's words come first
+    object_ = engine_with_library.ask("What did the G7 say about the guarantees in the Budapest Memorandum?",
+                                      scope="all")
+    assert object_.hits[0].passage.document.startswith("g7_")
+    pronoun = engine_with_library.ask("Helsinki Final Act: what did it say about frontiers?", scope="all")
+    assert pronoun.note.startswith("From Conference on Security and Co-operation in Europe")  # "it" names no one
+
+
+def test_whether_a_speaker_mentioned_something_they_never_did(engine_with_library):
+    football = engine_with_library.ask("Did the G7 say anything about football?")
+    assert football.tentative and "football" in football.unmatched
+    belarus = engine_with_library.ask("Did the G7 say anything about Belarus?")  # their words do name it
+    assert belarus.answered and "Belarus" in belarus.hits[0].passage.text and not belarus.unmatched

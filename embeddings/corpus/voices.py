@@ -41,21 +41,31 @@ def _words(text: str) -> list[str]:
     return _WORD_RE.findall(text or "")
 
 
-# "with the EU", "avec l'UE", "con la UE", "mit der EU": a partner, not the voice.
+# "with the EU", "avec l'UE", "con la UE", "mit der EU": a partner, not the voice; "say about the
+# EU": what is asked about.
 _WITH = frozenset("with alongside avec con mit".split())
+_SAY = frozenset("say said says think thinks thought announce announced write wrote tell told".split())
 _ARTICLES = frozenset("the a an its their our le la les l el los las der die das den dem des".split())
+# What joins two voices named together: "Biden and the G7", "the UK or France".
+_JOINERS = _ARTICLES | frozenset("and or & et und y i oraz".split())
+# Short words of the languages questions come in, which a voice term may also be ("us", "es" from a
+# document symbol "A/RES/ES-11/1"): such a term names a voice only where typed in capitals.
+_COMMON_SHORT = frozenset("""
+a i am an as at be by do go he if in is it me my no of on or so to up us we
+all and any are but can did for has her his how its may new not now one our out the two was who why yes you
+le la les un une des du de et est en au aux ce il ne pas qui que sur
+el los las una es del y por con sin se su al lo ya yo
+der die das den dem ein und ist im auf aus bei mit von zu er sie wir
+w z na co czy nie jak ze sa je po od za ale ja ty my
+v s k u o iz pro da net eto kak vse ya vy ona oni ta ye yak
+""".split())
 
 
-def _partner(before: Sequence[str]) -> bool:
-    """Whether the words before a voice term (at most three, articles skipped) end in "with"."""
+def _not_speaking(before: Sequence[str]) -> bool:
+    """Whether the words before a voice term (at most three, articles skipped) make it a partner
+    ("with the EU") or what is asked about ("say about the EU"), not who speaks."""
     kept = [w for w in before if w not in _ARTICLES]
-    return bool(kept) and kept[-1] in _WITH
-
-
-def _short_letters(term: str) -> bool:
-    """A voice term of three letters or fewer and no digit ("es", "res", "pr"; not "g7"): an
-    acronym, which names a voice only where a question writes it in capitals."""
-    return len(term) <= 3 and term.isalpha()
+    return bool(kept) and (kept[-1] in _WITH or (kept[-1] == "about" and len(kept) > 1 and kept[-2] in _SAY))
 
 
 def _is_acronym(word: str) -> bool:
@@ -155,10 +165,10 @@ class Voices:
         named: dict[str, set[str]] = {}  # term -> the documents it names
         for i, word in enumerate(words):
             ids = self._terms.get(word)
-            if ids and _short_letters(word) and not typed[i].isupper():
-                ids = None  # "ES" or "PR" named in capitals; "es", "pr" are words of some language
-            if ids and _partner(words[max(0, i - 3):i]):
-                ids = None  # "together with the EU": who they act with, not who speaks
+            if ids and word in _COMMON_SHORT and not re.sub(r"['’]s$", "", typed[i]).isupper():
+                ids = None  # "ES" or "US" named in capitals; "es", "us" are words of some language
+            if ids and _not_speaking(words[max(0, i - 3):i]):
+                ids = None  # "together with the EU", "say about the EU": not who speaks
             if ids and word not in named:
                 named[word] = set(ids)
                 hits.update(ids)
@@ -174,7 +184,11 @@ class Voices:
         if not hits:
             return None
         best = max(hits.values())
-        tied = [d for d, n in hits.items() if n == best]
-        earliest = min(first[d] for d in tied)
-        chosen = frozenset(d for d in tied if first[d] == earliest)
-        return VoiceMatch(chosen, tuple(t for t, ids in named.items() if ids & chosen))
+        last = min(first[d] for d, n in hits.items() if n == best)
+        chosen = {d for d, n in hits.items() if n == best and first[d] == last}
+        for at, doc in sorted((first[d], d) for d in hits if first[d] > last):  # joined: "Biden and the G7"
+            if at != last and not all(w in _JOINERS or w in self._terms for w in words[last + 1:at]):
+                break
+            chosen.add(doc)
+            last = at
+        return VoiceMatch(frozenset(chosen), tuple(t for t, ids in named.items() if ids & chosen))

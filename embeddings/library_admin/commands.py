@@ -49,7 +49,8 @@ def _built(settings: EngineSettings, what: str, as_json: bool, out: dict) -> int
     try:
         index = _rebuild(settings)
     except EngineError as exc:
-        _say(out, as_json, error=f"{what}, but the index was not rebuilt ({exc}); run `python -m embeddings build`")
+        _say(out, as_json, error=f"{what}, but the index was not rebuilt: {exc}. Once that is put right, run "
+                                 "`.venv/bin/python -m embeddings build`")
         return 1
     _say(out, as_json, index=index)
     return 0

@@ -143,8 +143,8 @@ class Library:
         if not pool:
             others = "treaty" not in kinds and self._filtered(("statement", "treaty"), filters)
             return Focus(frozenset(), empty_reason="no-match",
-                         note=f"No {_noun(kinds)} {filters.describe() or 'of this kind'} is in the library."
-                              + (" Some treaties are: ask with scope all to search them too." if others else ""))
+                         note=f"No {_noun(kinds)} {filters.describe() or 'of this kind'} is in the library"
+                              + (" (some treaties are: search the treaties too)." if others else "."))
         span = None
         if not (filters.start or filters.end):
             span = find_span(question, self._statement_spans) or self._event(question)
@@ -305,8 +305,11 @@ def unsearched(named: Sequence[tuple[object, str]], hits) -> tuple[str, ...]:
 
 
 def _said_in(question: str, name: str) -> bool:
-    """Whether the question places what was said in the agreement: "in (the) (1997) <name>"."""
-    return re.search(rf"\bin\s+(?:the\s+)?(?:\d{{4}}\s+)?{re.escape(name)}", question, re.IGNORECASE) is not None
+    """Whether the question places what was said in the agreement: "In the 1997 <name>, what
+    ...", "what did NATO say in the <name>"; not "say about the guarantees in the <name>"."""
+    return re.search(rf"(?:^\W*|\b(?:say|said|says|state|stated|write|wrote|promise|promised|agree|agreed|declare|"
+                     rf"declared)\s+)in\s+(?:the\s+)?(?:\d{{4}}\s+)?{re.escape(name)}", question,
+                     re.IGNORECASE) is not None
 
 
 def without_terms(query: str, terms: Sequence[str]) -> str:

@@ -267,9 +267,9 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages):
             hits = [looked_up, *[h for h in hits if h.passage.id != looked_up.passage.id]][: answer.k]
             return SearchResult(answer.question, True, hits, signals=signals)
         tentative = answered and not overview and signals["probability"] < confident_level(self.params, threshold)
-        mention = documents is None and not overview and asks_whether_mentioned(answer.question)
-        unmatched = self.unmatched(answer.query, answer.scope) if documents is None and (
-            tentative or not answered or mention) else ()
+        mention = not overview and asks_whether_mentioned(answer.question)  # also of a speaker's documents
+        unmatched = self.unmatched(answer.query, answer.scope) if mention or documents is None and (
+            tentative or not answered) else ()
         if mention and answered and not tentative:  # "did they mention X?", and no passage uses X's words
             tentative = none_mentioned(topic_words(answer.query), unmatched, answer.question, self.library.voice_names)
         if answered and not overview:  # a name no passage of the scope uses: nothing to quote about it

@@ -54,14 +54,18 @@ _ANYTHING_ABOUT = re.compile(r"\b(?:anything|something)\s+(?:about|on|regarding|
                              r"|\bany\s+(?:mention|reference)s?\s+(?:of|to)\b", re.IGNORECASE)
 _MENTION = re.compile(r"\b(?:mention|mentions|mentioned|mentioning|refer|refers|referred)\b", re.IGNORECASE)
 _WH_START = re.compile(r"\s*(?:which|what|who|whom|whose|where|when|why|how)\b", re.IGNORECASE)
-# The whole question asks whether something is over: "Is the war over?", "is it over" (not "Is
-# Russia taking over?", not "what did they say about the cold war being over").
-_IS_OVER = re.compile(r"^\s*(?:is|are)\s+(?:(?![\w'’-]+ing\b)[\w'’-]+\s+){1,4}over\s*[?.!]*\s*$", re.IGNORECASE)
+# The whole question asks whether something is over: "Is the war over?", "is the fighting over in
+# Ukraine", "is it over" (not "Is Russia taking over?", where "over" ends a verb).
+_IS_OVER = re.compile(r"^\s*(?:is|are)\s+(?P<subject>(?:[\w'’-]+\s+){0,3}?(?P<last>[\w'’-]+))\s+over"
+                      r"(?:\s+(?:in|for|on|at)\s+[\w'’ -]{1,40}?)?\s*[?.!]*\s*$", re.IGNORECASE)
+# Who a question may say spoke without naming anyone: "what did it say", "did they mention".
+_PRONOUNS = frozenset("it they he she we you i the this that these those its their his her".split())
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 # Who is asked about: "what did <erdogan> say", "has <the turkish president> announced".
 _SPEAKER = re.compile(r"\b(?:did|does|do|has|have|had|will|would)\s+(?P<who>(?:[\w'’-]+\s+){0,3}?[\w'’-]+)\s+"
                       r"(?:say|said|announce|announced|declare|declared|tell|told|state|stated|think|write|wrote|"
-                      r"claim|claimed|warn|warned|promise|promised|propose|proposed)\b", re.IGNORECASE)
+                      r"claim|claimed|warn|warned|promise|promised|propose|proposed|mention|mentioned|refer|referred)\b",
+                      re.IGNORECASE)
 
 
 def asks_live_figure(question: str) -> bool:
@@ -69,7 +73,7 @@ def asks_live_figure(question: str) -> bool:
     or whether something is over by now ("is the war over yet")."""
     found = {re.sub(r"['’]s$", "", w.lower()) for w in _WORD.findall(question)}  # "today's" is "today"
     return (bool(found & _LIVE_WORDS) and bool(found & _NOW_WORDS or _NOW_PHRASES.search(question))) \
-        or bool(_OVER_YET.search(question) or _IS_OVER.match(question))
+        or bool(_OVER_YET.search(question) or _is_over(question))
 
 
 def names_never_used(unmatched: tuple[str, ...], question: str, known: frozenset[str] = frozenset()) -> tuple[str, ...]:
@@ -89,10 +93,20 @@ def names_never_used(unmatched: tuple[str, ...], question: str, known: frozenset
     return tuple(out)
 
 
+def _is_over(question: str) -> bool:
+    """Whether the whole question asks if something is over; a verb in -ing before "over" ("taking
+    over") is not a thing that ends, a noun after an article ("the fighting") is."""
+    found = _IS_OVER.match(question)
+    if found is None:
+        return False
+    subject = found.group("subject").lower().split()
+    return not found.group("last").lower().endswith("ing") or (len(subject) > 1 and subject[-2] in {"the", "this"})
+
+
 def asked_speakers(question: str) -> set[str]:
     """The words of whoever the question says spoke, lower-cased: "what did <erdogan> say",
     "does <the helsinki final act> say"."""
-    return {w.lower() for m in _SPEAKER.finditer(question) for w in _WORD.findall(m.group("who"))}
+    return {w.lower() for m in _SPEAKER.finditer(question) for w in _WORD.findall(m.group("who"))} - _PRONOUNS
 
 
 def asks_whether_mentioned(question: str) -> bool:
