@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -160,6 +161,17 @@ def test_bad_documents_are_named_and_the_rest_indexed(tmp_path, monkeypatch):
         "latin1.txt is not valid UTF-8 (byte 16)",
         "nodate.txt has no date: add a 'DATE: YYYY-MM-DD' header line or a .meta.json sidecar",
     ]
+
+
+def test_a_skipped_file_is_logged_once_a_process(tmp_path, caplog):
+    """A command reads the library up to three times (`remove` did, logging each skip thrice);
+    every read still reports it."""
+    (tmp_path / "good.txt").write_text("date 2020-01 A good paragraph.\n", "utf-8")
+    (tmp_path / f"empty-{uuid.uuid4().hex[:8]}.txt").write_bytes(b"")
+    caplog.set_level(logging.WARNING, logger="embeddings.corpus.documents")
+    reports = [load_corpus(tmp_path) for _ in range(3)]
+    assert all(len(r.problems) == 1 for r in reports)
+    assert sum("is empty" in r.getMessage() for r in caplog.records) == 1
 
 
 def test_a_document_that_raises_is_skipped(tmp_path, monkeypatch):

@@ -335,6 +335,18 @@ def unsupported_files(data_dir: Path) -> list[str]:
     return out
 
 
+_warned: set[str] = set()  # what this process has already logged: a corpus is read more than once a command
+
+
+def _warn_once(message: str) -> None:
+    """Log a skipped file once a process (a command reads the library up to three times)."""
+    if message in _warned:
+        log.debug(message)
+        return
+    _warned.add(message)
+    log.warning(message)
+
+
 def load_corpus(data_dir: Path, max_bytes: int | None = None) -> LoadReport:
     """Read every document in ``data_dir`` (each of at most ``max_bytes``, default
     ``MAX_DOCUMENT_BYTES``); a bad file is reported by name and skipped, and so is a file in a
@@ -356,7 +368,7 @@ def load_corpus(data_dir: Path, max_bytes: int | None = None) -> LoadReport:
             doc_passages = split_passages(doc)
             shelf.admit(doc, doc_passages)
         except DocumentError as exc:
-            log.warning("skipped %s", exc)
+            _warn_once(f"skipped {exc}")
             problems.append(str(exc))
             continue
         except Exception as exc:  # a parser bug on one odd file must not stop the whole build
