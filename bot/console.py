@@ -98,8 +98,16 @@ async def sources(answerer: Answerer, _args: list[str]) -> str:
     return render.to_text(await answerer.sources())
 
 
+_OUT = [sys.stdout]  # where run() prints: progress lines of a long command go there as they come
+
+
+async def _say(line: str) -> None:
+    print(line, file=_OUT[0], flush=True)
+
+
 async def reindex(answerer: Answerer, _args: list[str]) -> str:
-    return render.to_text(await answerer.reindex("console"))
+    await _say("Rebuilding the index from DATA_DIR (only new text is embedded); questions wait meanwhile…")
+    return render.to_text(await answerer.reindex("console", _say))
 
 
 async def help_text(_answerer: Answerer, _args: list[str]) -> str:
@@ -118,6 +126,7 @@ COMMANDS = {"/ask": ask, "/timeline": timeline, "/treaty": treaty, "/sources": s
 async def run(answerer: Answerer, stdin=None, stdout=None) -> int:
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
+    _OUT[0] = stdout
     interactive = stdin.isatty()
     print("No DISCORD_TOKEN set: local console. Answers are rendered as the bot would send them.\n"
           + HELP, file=stdout, flush=True)

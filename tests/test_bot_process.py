@@ -60,10 +60,11 @@ def run_bot(settings, *args, stdin="", **env):
 def test_console_without_token(fresh_built):
     out = run_bot(fresh_built, stdin="Which country did the allies condemn for enabling the attack?\n"
                                      "/treaty \"North Atlantic Treaty\" 5\n/sources\nHow do I bake sourdough bread?\n"
-                                     "/timeline Belarus\n/ask --from 2023-01-01 sanctions\n")
+                                     "/timeline Belarus\n/ask --from 2023-01-01 sanctions\n/reindex\n")
     assert out.returncode == 0, out.stderr
     assert "Timeline:** Belarus" in out.stdout and "No statement dated 1 January 2023 or later" in out.stdout
     assert "local console" in out.stdout
+    assert out.stdout.index("Rebuilding the index") < out.stdout.index("Index checked, nothing changed")  # said first
     assert BELARUS in out.stdout and "2022-02-24" in out.stdout
     assert "iron-clad" in out.stdout and "The Parties agree that an armed attack" in out.stdout
     assert "Charter of the United Nations" in out.stdout
