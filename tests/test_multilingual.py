@@ -60,6 +60,17 @@ def test_a_library_does_not_silence_other_languages(engine_with_library):
     assert got["false_rejection"] <= 0.15 and got["off_topic_rejected"] >= 0.75, got
 
 
+def test_a_short_turn_of_a_transcript_does_not_decide_an_answer(engine_with_library):
+    """"What's your next question? I'm sorry." is near every question in the multilingual space;
+    before it was kept from deciding, it answered how to bake bread."""
+    from embeddings.search.other_languages import MIN_DECIDING_WORDS
+
+    bread = engine_with_library.ask("Comment faire du pain maison ?")
+    assert not bread.answered and len(bread.hits[0].passage.text.split()) < MIN_DECIDING_WORDS
+    banks = engine_with_library.ask("Qu'a dit Biden sur les banques russes ?")
+    assert banks.answered and banks.hits[0].passage.document.startswith("us_whitehouse_biden")
+
+
 def test_a_reply_quotes_english_and_says_so_in_the_askers_language(engine):
     result = engine.ask("Quel pays, à part la Russie, a été condamné pour avoir facilité l'attaque ?")
     assert result.answered and result.note == NOTES["fr"]

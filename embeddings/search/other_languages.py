@@ -14,6 +14,10 @@ from embeddings.search.results import Hit, SearchResult
 
 # A search confined to at most this share of the scope's passages keeps the fitted threshold.
 CONFINED_SHARE = 0.5
+# A passage shorter than this may be shown but does not decide that a question is answered: a short
+# turn of a transcript ("What's your next question? I'm sorry.") is near every question in the
+# multilingual model's space, and answered "Comment faire du pain maison ?" (docs/quality.md).
+MIN_DECIDING_WORDS = 10
 
 
 def similarities(matrix: np.ndarray, numbers: np.ndarray, vector: np.ndarray) -> np.ndarray:
@@ -59,7 +63,8 @@ class OtherLanguages:
         if self.index.e5_context is not None:
             ranking = np.maximum(sims, similarities(self.index.e5_context, numbers, vector))
         order = np.argsort(-ranking, kind="stable")[:k]
-        answered = bool(sims[order].max() >= threshold)  # on a passage shown
+        deciding = [i for i in order if len(self.index.passages[int(numbers[i])].text.split()) >= MIN_DECIDING_WORDS]
+        answered = bool(deciding) and bool(sims[deciding].max() >= threshold)  # on a passage shown
         hits = [Hit(self.index.passages[int(numbers[i])], float(ranking[i]), float(sims[i]), 0.0,
                     self.index.passages[int(numbers[i])].text, number=int(numbers[i])) for i in order]
         signals = {"dense": float(sims[order].max()), "threshold": threshold}
