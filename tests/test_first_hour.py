@@ -77,6 +77,18 @@ def test_treaty_lookup_of_a_part_a_partial_text_lacks_is_one_true_reply(engine):
     assert "not in the library" not in render.to_text(render.treaty(unknown_text, "Charter of Paris", []))
 
 
+def test_an_article_is_of_the_agreement_named_beside_it(engine):
+    """"Article 5" in one clause and "the UN Charter" in another is not the Charter's Article 5 (a
+    long question looked that up and quoted it first)."""
+    catalogue = engine.index.catalogue
+    far = "I have been reading about Article 5 and I wonder whether the UN Charter allows collective defence"
+    assert catalogue.named_article(far) is None and catalogue.article_documents(far) == set()
+    for near in ("What does Article 51 of the UN Charter say?", "Under the UN Charter, what does Article 51 allow?",
+                 "un charter article 27 - is that the veto one"):
+        assert catalogue.named_article(near)[0].document == "un_charter", near
+    assert catalogue.article_documents("Article 5") is None  # no agreement named: any agreement's
+
+
 def test_an_article_that_breaks_off_in_one_excerpt_is_quoted_from_a_whole_copy(engine):
     """The shipped memorandum has point 4 twice: an excerpt that breaks off ("if Uk[... excerpt
     ends here]") and, later in the file, the whole point."""

@@ -65,6 +65,21 @@ def _distinctive(name: str) -> str:
     return " ".join(w for w in _key(name).split() if w not in _GENERIC)
 
 
+# At most this many words between an article and the agreement it is of ("Article 51 of the UN
+# Charter", "the UN Charter says in Article 51"); farther apart, "Article 5" need not be the UN
+# Charter's because the question names it in another clause.
+ARTICLE_NAME_GAP = 4
+
+
+def _near(text: str, part: re.Match, name: str) -> bool:
+    """Whether the agreement's ``name`` stands within ARTICLE_NAME_GAP words of the article ``part``."""
+    for found in re.finditer(re.escape(name), text, re.IGNORECASE):
+        gap = text[part.end():found.start()] if found.start() >= part.end() else text[found.end():part.start()]
+        if len(gap.split()) <= ARTICLE_NAME_GAP:
+            return True
+    return False
+
+
 def _distinctive_patterns(treaty: Treaty) -> list[re.Pattern]:
     """Each name's distinctive words in order ("budapest", "minsk ii"), to find a treaty named
     loosely ("the budapest memo"). A lone word that is short or an acronym ("UN", "NATO" of "NATO
@@ -225,18 +240,29 @@ class TreatyCatalogue:
         """The article a question names of a treaty whose text is in the library ("What does
         Article 51 of the UN Charter say?", "point 2 of the Budapest Memorandum"): the treaty and
         the article's passage number; None when it names none, or an article the text lacks."""
-        numbers = _NAMED_PART_RE.findall(text)
-        if not numbers:
+        parts = list(_NAMED_PART_RE.finditer(text))
+        if not parts:
             return None
-        for treaty, _ in self._named(text):  # the longest name first
+        for treaty, found in self._named(text):  # the longest name first
             if treaty.document not in self._articles:
                 continue
             articles = self._articles[treaty.document]
-            for number in numbers:
+            for part in parts:
+                number = part.group(1)
                 key = number.upper() if not number.isdigit() else number
-                if key in articles:
+                if key in articles and _near(text, part, found):
                     return treaty, articles[key]
         return None
+
+    def article_documents(self, text: str) -> set[str] | None:
+        """The agreements whose articles the numbers of a question may be ("Article 5" alone: any,
+        None); where it names agreements, those named near an article ("Article 5 of the
+        Washington Treaty"), none if all stand in another clause."""
+        named = self._named(text)
+        if not named:
+            return None
+        parts = list(_NAMED_PART_RE.finditer(text))
+        return {t.document for t, found in named if t.document and any(_near(text, p, found) for p in parts)}
 
     def named_treaties(self, text: str) -> list[tuple[Treaty, str]]:
         """The agreements in the library a question names, by a name or the distinctive words of

@@ -47,8 +47,10 @@ class Retrieval:
             found = self._lexical(kind, query_tokens, mask)
             lexical.update(found)
             numbers_found.update(found)
+        of = self.index.catalogue.article_documents(query) if NAMED_ARTICLE_RE.search(query) else None
         named = {n for a in NAMED_ARTICLE_RE.findall(query) for n in self._by_article.get(a.lower(), ())
-                 if self.index.passages[n].kind in SCOPE_KINDS[scope] and (mask is None or mask[n])}
+                 if self.index.passages[n].kind in SCOPE_KINDS[scope] and (mask is None or mask[n])
+                 and (of is None or self.index.passages[n].document in of)}
         numbers_found |= named
         if mask is not None:
             numbers_found = {n for n in numbers_found if mask[n]}
