@@ -89,7 +89,7 @@ def figures(outcomes, path_of: dict[str, str]) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", choices=("dev", "final", "reserve", "shipped-dev", "shipped-final", "treaties-dev",
-                                          "treaties-final"), default="dev",
+                                          "treaties-final", "treaties-offtopic"), default="dev",
                         help="dev/final/reserve: the library questions; shipped-*: those about data/ (the statement, "
                              "treaties); treaties-*: about the agreements, every document searched")
     parser.add_argument("--index-dir", help="keep the library's index here between runs")
