@@ -12,6 +12,7 @@ from bot import render
 from embeddings.config import PROJECT_ROOT, EngineSettings
 from embeddings.corpus.dates import document_span, find_span
 from embeddings.errors import BadFilter
+from embeddings.search.searcher import Searcher
 from embeddings.service import Engine
 
 from .botkit import all_text, question
@@ -453,3 +454,19 @@ def test_whether_a_speaker_mentioned_something_they_never_did(engine_with_librar
     assert football.tentative and "football" in football.unmatched
     belarus = engine_with_library.ask("Did the G7 say anything about Belarus?")  # their words do name it
     assert belarus.answered and "Belarus" in belarus.hits[0].passage.text and not belarus.unmatched
+
+
+def test_a_speakers_documents_that_use_every_topic_word_are_quoted_tentatively(engine_with_library):
+    """A threshold raised for a large library (here by hand) refuses a rare name the model barely
+    knows; where the named speaker's own documents use every word of the topic, the threshold
+    fitted for few documents decides, and their passages are quoted as only the nearest ones."""
+    searcher = Searcher(engine_with_library.index, engine_with_library.encoder, engine_with_library.searcher.params,
+                        cache_size=0, calibrate=False)
+    searcher.thresholds = {"statements": 0.99}
+    oligarchs = searcher.search("What did the G7 say about oligarchs?")
+    assert oligarchs.answered and oligarchs.tentative and "G7" in oligarchs.note
+    assert "oligarchs" in oligarchs.hits[0].passage.text
+    dated = searcher.search("What did the G7 say about oligarchs on 11 March 2022?")  # the topic's ranking
+    assert dated.answered and dated.tentative and "oligarchs" in dated.hits[0].passage.text
+    for asked in ("What did the G7 say about football?", "What did the G7 say about oligarchs and football?"):
+        assert not searcher.search(asked).answered, asked

@@ -85,8 +85,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages):
         self._speller = Speller(index.words)
         self.library = Library(index.manifest.get("documents", []))
         self._years = self.library.years()  # of the documents' dates: a question may name them
-        # Passages by their "Article N" number (not numbered clauses), for questions naming one.
-        self._by_article = index.articles
+        self._by_article = index.articles  # passages by their "Article N" (not numbered clauses)
         # Repeated questions ("article 5", "sanctions") are common in a channel: answer them from
         # memory. One cache per searcher, so a new index starts empty.
         self._cache: OrderedDict[tuple, SearchResult] = OrderedDict()
@@ -222,10 +221,9 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages):
         return replace(result, note=focus.note)
 
     def _preferred(self, answer: _Answer, facts: dict, scope: str, focus) -> SearchResult | None:
-        """The answer from the documents of the speaker or issuer the question names, or None if
-        they do not answer it. Searched for the topic first (``without_terms``), then, if that
-        is not answered, for the question as asked (the no-answer rule was fitted on questions).
-        Documents a question names by both date and voice answer it even then, tentatively."""
+        """The answer from the documents of the speaker or issuer the question names, or None: for the
+        topic (``without_terms``), then as asked; tentatively where a date names them too, or where
+        they use every topic word ("... about Mariupol?", a name the model barely knows)."""
         topic = without_terms(answer.query, focus.voice_terms)
         tries = [answer] if topic == answer.query else \
             [replace(answer, query=topic, vector=self.encoder.encode_query(topic)), answer]
@@ -239,10 +237,13 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages):
                 return replace(result, hits=ranked.hits)
             if result.answered or answer.overview:
                 return result
-            ranked = result
-        # Named by both date and voice, and every topic word is one the library uses: their
-        # passages, the nearest said to be only that ("... about football" is still refused).
-        if focus.span is not None and not set(self.unmatched(answer.query, answer.scope)) - set(focus.voice_terms):
+            ranked = ranked or result
+        # Named by both date and voice, and every topic word is one the library uses ("... about
+        # football" is still refused); or their passages use every topic word and the threshold fitted
+        # for their few documents, not the library's, answers: their nearest passages, said to be that.
+        dated = focus.span is not None and not set(self.unmatched(answer.query, answer.scope)) - set(focus.voice_terms)
+        fitted = ranked.signals["probability"] >= self.params.answer_threshold  # theirs: no library to compete with
+        if dated or fitted and self.uses_all(topic, focus.preferred):
             return replace(ranked or result, answered=True, tentative=True, reason="")
         return None
 
