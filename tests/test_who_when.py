@@ -470,3 +470,39 @@ def test_a_speakers_documents_that_use_every_topic_word_are_quoted_tentatively(e
     assert dated.answered and dated.tentative and "oligarchs" in dated.hits[0].passage.text
     for asked in ("What did the G7 say about football?", "What did the G7 say about oligarchs and football?"):
         assert not searcher.search(asked).answered, asked
+
+
+@pytest.fixture(scope="module")
+def own_agreement(tmp_path_factory, encoder, engine) -> Engine:
+    """A statement of a body and an agreement whose name holds the body's name, written for this test."""
+    data = tmp_path_factory.mktemp("own-agreement") / "data"
+    data.mkdir()
+    _write(data, "council.txt", "TITLE: Communique of the Atlantis Council on the northern waters\nDATE: 2031-05-02\n"
+           "SOURCE: https://www.atlantis-council.example/press\n---\n"
+           "The council invoked Article 2 of the Atlantis Fisheries Convention and closed the bay for a season.\n\n"
+           "The council thanks the coastal communities for their patience during the consultation.\n")
+    _write(data, "port.txt", "TITLE: Port authority notice on harbour fees\nDATE: 2031-06-01\nSOURCE: x\n---\n"
+           "Harbour fees for cargo ships rise by four percent from the first of July.\n")
+    _write(data, "guild.txt", "TITLE: Statement of the Boatbuilders Guild\nDATE: 2031-06-03\nSOURCE: x\n---\n"
+           "The guild will train forty apprentices in the old shipyard this winter.\n")
+    _write(data, "convention.txt", "TITLE: Atlantis Fisheries Convention\nKIND: treaty\nDATE: 2029-03-01\n"
+           "SOURCE: x\n---\n"
+           "Article 1\n\nThe Parties shall share the catch data of the northern waters every month.\n\n"
+           "Article 2\n\nA Party may close its waters to trawlers for one season after notifying the others.\n")
+    built = Engine(EngineSettings(data, data.parent / "index", "", model_dir=engine.settings.model_dir),
+                   encoder=encoder)
+    built.load()
+    return built
+
+
+def test_an_article_named_by_a_speakers_words_is_looked_up(own_agreement):
+    """"Atlantis" names the council's statement and is part of the agreement's name: where the
+    question names an article of that agreement and no one speaking, the article is looked up;
+    where the council is said to speak, its words about the article come first."""
+    assert any("atlantis" in d.get("voices", ()) for d in own_agreement.index.manifest["documents"])
+    for asked in ("article 2 atlantis fisheries convention", "what is in art 2 of the atlantis fisheries convention?"):
+        looked = own_agreement.ask(asked)
+        assert looked.hits[0].passage.document == "convention" and looked.hits[0].passage.article == "2", asked
+    said = own_agreement.ask("What did the Atlantis Council say about Article 2 of the Atlantis Fisheries Convention?")
+    assert said.hits[0].passage.document == "council"
+

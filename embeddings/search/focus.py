@@ -296,6 +296,26 @@ def named_agreements(focus: Focus, named: Sequence[tuple[object, str]], question
                    voice_terms=tuple(dict.fromkeys(w for _, found in chosen for w in words(found))))
 
 
+def looked_up(focus: Focus, named: Sequence[tuple[object, str]], document: str, question: str) -> Focus:
+    """A question that names an article of an agreement by words that name a speaker too ("article
+    4 nato treaty": ``named`` holds (treaty, the words that named it)) looks the article up: the
+    words name the agreement, not who speaks, unless it says they speak ("what did NATO say about
+    article 5 of the nato treaty" keeps NATO's documents first)."""
+    found = {w for t, f in named if t.document == document for w in words(f)}
+    if document not in focus.preferred and set(focus.voice_terms) <= found - asked_speakers(question):
+        return replace(focus, preferred=frozenset(), voice_terms=())
+    return focus
+
+
+def topic_text(text: str, focus: Focus) -> str:
+    """The question without the date phrase that chose its documents: "What did NATO say on 24
+    February 2022?" is searched as "What did NATO say", since the date is the documents', not
+    words their passages must contain."""
+    if focus.span is None or not focus.span.text:
+        return text
+    return " ".join(text.replace(focus.span.text, " ").split())
+
+
 def unsearched(named: Sequence[tuple[object, str]], hits) -> tuple[str, ...]:
     """Of the agreements a question names (``named``: (treaty, the words that named it)) where the
     scope does not search the agreements, those named by more than one word ("the Budapest

@@ -51,9 +51,14 @@ def fuse(found: Candidates, params: SearchParams, k: int, threshold: float | Non
         "lexical": float(lex_norm.max()) if len(lex_norm) else 0.0,
         **found.facts,
     }
-    z = params.answer_bias + sum(w * signals[name] for name, w in params.answer_weights)
-    probability = 1 / (1 + math.exp(-max(min(z, 50), -50)))
+    probability = answer_probability(params, signals)
     signals["probability"] = probability
     threshold = params.answer_threshold if threshold is None else threshold
     answered = probability >= threshold and signals["dense"] >= params.dense_floor
     return order, fused, dense, answered, signals
+
+
+def answer_probability(params: SearchParams, signals: dict) -> float:
+    """The no-answer rule's probability that a question with these signals is answered."""
+    z = params.answer_bias + sum(w * signals.get(name, 0.0) for name, w in params.answer_weights)
+    return 1 / (1 + math.exp(-max(min(z, 50), -50)))

@@ -13,7 +13,6 @@ Words of the question that are misspelt versions of corpus words are corrected f
 from __future__ import annotations
 
 import logging
-import math
 import re
 import threading
 from collections import OrderedDict
@@ -27,8 +26,17 @@ from embeddings.corpus.text import STOPWORDS, normalise, tokens, words
 from embeddings.encoders.multilingual import Router
 from embeddings.index.load import LoadedIndex
 from embeddings.search.calibration import Calibration
-from embeddings.search.focus import REPORTING_WORDS, Filters, Library, named_agreements, unsearched, without_terms
-from embeddings.search.fusion import Allowed, Candidates, fuse
+from embeddings.search.focus import (
+    REPORTING_WORDS,
+    Filters,
+    Library,
+    looked_up,
+    named_agreements,
+    topic_text,
+    unsearched,
+    without_terms,
+)
+from embeddings.search.fusion import Allowed, Candidates, answer_probability, fuse
 from embeddings.search.highlight import Highlighting
 from embeddings.search.other_languages import OtherLanguages
 from embeddings.search.params import SearchParams, confident_level
@@ -58,15 +66,6 @@ class _Answer:
     scope: str
     overview: bool  # it asks only what was said (on a date, by someone): no topic to judge
     article: tuple | None  # (treaty, passage number) of an article it names, if in the library
-
-
-def topic_text(text: str, focus) -> str:
-    """The question without the date phrase that chose its documents: "What did NATO say on 24
-    February 2022?" is searched as "What did NATO say", since the date is the documents', not
-    words their passages must contain."""
-    if focus.span is None or not focus.span.text:
-        return text
-    return " ".join(text.replace(focus.span.text, " ").split())
 
 
 class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages):
@@ -196,14 +195,17 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages):
             return found
         _, focus = found
         scope = self._widened(scope, focus)
+        catalogue = self.index.catalogue
         if "treaty" in SCOPE_KINDS[scope]:
-            focus = named_agreements(focus, self.index.catalogue.named_treaties(text), text)
+            focus = named_agreements(focus, catalogue.named_treaties(text), text)
         if self.router is not None and (language := self.router.language(text)) != "en":
             return self._search_multilingual(question, text, language, k=k, scope=scope, focus=focus)
         query, facts = self._prepare(topic_text(text, focus))
         vector = self.encoder.encode_query(query)
         overview = self._asks_what_was_said(query, focus)
-        answer = _Answer(question, query, vector, k, scope, overview, self.index.catalogue.named_article(query))
+        answer = _Answer(question, query, vector, k, scope, overview, catalogue.named_article(query))
+        if answer.article is not None and focus.preferred:  # "article 4 nato treaty": a look-up, not a speaker
+            focus = looked_up(focus, catalogue.named_treaties(query), answer.article[0].document, question)
         if focus.preferred:  # a named speaker or issuer: their documents first
             result = self._preferred(answer, facts, scope, focus)
             if result is not None:
@@ -355,8 +357,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages):
             if passage_doc in best:
                 continue
             signals = {**found.facts, "dense": float(dense[i]), "lexical": float(lex_norm[i])}
-            z = self.params.answer_bias + sum(w * signals.get(name, 0.0) for name, w in self.params.answer_weights)
-            if 1 / (1 + math.exp(-max(min(z, 50), -50))) >= threshold and dense[i] >= self.params.dense_floor:
+            if answer_probability(self.params, signals) >= threshold and dense[i] >= self.params.dense_floor:
                 best[passage_doc] = int(i)
         picked = sorted(best.values(), key=lambda i: (self.index.passages[int(found.numbers[i])].date, -fused[i]))
         hits = []
@@ -368,8 +369,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages):
         return SearchResult(topic, bool(hits), hits, "" if hits else "off-topic", note=focus.note)
 
     def _scoped_query(self, text: str, scope: str) -> tuple[str, dict] | None:
-        """The (query, facts) a (normalised) question is searched with in ``scope``; None if the
-        scope holds no documents."""
+        """The (query, facts) a (normalised) question is searched with in ``scope``; None if it is empty."""
         kinds = [k for k in SCOPE_KINDS[scope] if k in self.index.kinds]
         if not kinds:
             return None
