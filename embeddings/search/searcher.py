@@ -36,13 +36,14 @@ from embeddings.search.focus import (
     unsearched,
     without_terms,
 )
-from embeddings.search.fusion import Allowed, Candidates, answer_probability, fuse
+from embeddings.search.fusion import Allowed, Candidates, fuse
 from embeddings.search.highlight import Highlighting
 from embeddings.search.other_languages import OtherLanguages
 from embeddings.search.params import SearchParams, confident_level
 from embeddings.search.results import MAX_QUERY_CHARS, SCOPE_KINDS, SCOPES, Hit, SearchResult
 from embeddings.search.retrieval import Retrieval, topic_words
 from embeddings.search.spelling import Speller
+from embeddings.search.timeline import Timeline
 from embeddings.search.unanswerable import asks_live_figure, asks_whether_mentioned, names_never_used, none_mentioned
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ class _Answer:
     article: tuple | None  # (treaty, passage number) of an article it names, if in the library
 
 
-class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages):
+class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Timeline):
     """Answers questions from one loaded index. Safe for concurrent searches."""
 
     def __init__(self, index: LoadedIndex, encoder, params: SearchParams | None = None,
@@ -331,42 +332,6 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages):
 
     def _allowed(self, documents: frozenset[str]) -> Allowed:
         return Allowed(self.library.ranges(documents), self.library.mask(documents, len(self.index.passages)))
-
-    def timeline(self, topic: str, *, scope: str = "statements", filters: Filters | None = None,
-                 limit: int = 25) -> SearchResult:
-        """One passage per document that speaks to ``topic``, in date order: how positions moved.
-        A document is in it when its best passage would pass the no-answer rule by itself."""
-        text = normalise(topic)
-        found = self._focus(topic, text, scope, filters)
-        if isinstance(found, SearchResult):
-            return found
-        kinds, focus = found
-        query, facts = self._prepare(topic_text(text, focus))
-        vector = self.encoder.encode_query(query)
-        documents = focus.documents if focus.documents is not None else frozenset(
-            d for d in self.library.ids() if self.library.kind(d) in kinds)
-        found = self._candidates(query, facts, vector, scope, self._allowed(documents), wide=True)
-        if found is None or not len(found.numbers):
-            return SearchResult(topic, False, [], reason="off-topic", note=focus.note)
-        _, fused, dense, _, _ = fuse(found, self.params, 1)
-        threshold = self.thresholds.get(scope, self.params.answer_threshold)
-        lex_norm = found.lexical / (found.lexical + self.params.lexical_saturation)
-        best: dict[str, int] = {}
-        for i in np.argsort(-fused, kind="stable"):
-            passage_doc = self.index.passages[int(found.numbers[i])].document
-            if passage_doc in best:
-                continue
-            signals = {**found.facts, "dense": float(dense[i]), "lexical": float(lex_norm[i])}
-            if answer_probability(self.params, signals) >= threshold and dense[i] >= self.params.dense_floor:
-                best[passage_doc] = int(i)
-        picked = sorted(best.values(), key=lambda i: (self.index.passages[int(found.numbers[i])].date, -fused[i]))
-        hits = []
-        for i in picked[:limit]:
-            number = int(found.numbers[i])
-            passage = self.index.passages[number]
-            hits.append(Hit(passage, float(fused[i]), float(dense[i]), float(found.lexical[i]),
-                            self.highlight(number, passage, vector, tokens(query)), number=number))
-        return SearchResult(topic, bool(hits), hits, "" if hits else "off-topic", note=focus.note)
 
     def _scoped_query(self, text: str, scope: str) -> tuple[str, dict] | None:
         """The (query, facts) a (normalised) question is searched with in ``scope``; None if it is empty."""
