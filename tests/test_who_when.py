@@ -12,6 +12,7 @@ from bot import render
 from embeddings.config import PROJECT_ROOT, EngineSettings
 from embeddings.corpus.dates import document_span, find_span
 from embeddings.errors import BadFilter
+from embeddings.search import other_languages
 from embeddings.search.searcher import Searcher
 from embeddings.service import Engine
 
@@ -506,3 +507,31 @@ def test_an_article_named_by_a_speakers_words_is_looked_up(own_agreement):
     said = own_agreement.ask("What did the Atlantis Council say about Article 2 of the Atlantis Fisheries Convention?")
     assert said.hits[0].passage.document == "council"
 
+
+
+def test_a_named_speakers_nearest_passages_before_anothers_answer(engine_with_library):
+    """Where the named speaker's documents do not answer but another body's do, and theirs use a
+    word of the topic, the reply quotes theirs, said to be only the nearest: the question asked
+    what they said. Where theirs use no word of it, another's answer stands."""
+    psaki = engine_with_library.ask("What did Psaki say about Ukraine's sovereignty?")
+    assert psaki.answered and psaki.tentative and "Psaki" in psaki.note
+    assert {h.passage.document for h in psaki.hits} == {"us_whitehouse_psaki_statement_recognition_2022-02-21"}
+    belarus = engine_with_library.ask("What did Psaki say about the Belarusian involvement?")
+    assert belarus.answered and "Belarus" in belarus.hits[0].passage.text
+
+
+
+def test_in_another_language_too_a_named_speakers_nearest_passages_come_first(engine_with_library, monkeypatch):
+    """As in English: the named speaker's documents do not answer at their threshold (raised here
+    by hand), another's do, and the reply quotes theirs, said to be only the nearest."""
+    index = engine_with_library.index
+    searcher = Searcher(index, engine_with_library.encoder, engine_with_library.searcher.params, cache_size=0,
+                        calibrate=False, multilingual=engine_with_library.searcher.multilingual)
+    searcher.multilingual_thresholds = {"statements": 0.5}
+    asked = "Was sagte Stoltenberg über das Recht der Ukraine auf Selbstverteidigung?"
+    assert searcher.search(asked).answered and not searcher.search(asked).tentative
+    monkeypatch.setattr(other_languages, "MULTILINGUAL_THRESHOLD", 0.99)
+    nearest = searcher.search(asked)
+    assert nearest.answered and nearest.tentative
+    theirs = {"nato_sg_press_conference_foreign_ministers_2022-03-04_partial"}
+    assert {h.passage.document for h in nearest.hits} == theirs

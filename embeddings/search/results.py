@@ -95,3 +95,11 @@ SCOPE_KINDS = {"statements": ("statement",), "treaties": ("treaty",), "all": ("s
 MAX_QUERY_CHARS = 1000
 
 NAMED_ARTICLE_RE = re.compile(r"\barticles?\s+(\d{1,3}[a-z]?)\b", re.IGNORECASE)
+
+
+def others_answer(result: SearchResult, named: frozenset[str]) -> bool:
+    """Whether ``result`` answers from another's statement than the documents of the speaker the
+    question names (``named``): then theirs, the nearest said to be only that, are what was asked
+    for ("What did Stoltenberg say about ...": not the G7's words). An agreement is no one's words."""
+    return result.answered and bool(result.hits) and result.hits[0].passage.kind == "statement" \
+        and result.hits[0].passage.document not in named

@@ -40,7 +40,7 @@ from embeddings.search.fusion import Allowed, Candidates, fuse
 from embeddings.search.highlight import Highlighting
 from embeddings.search.other_languages import OtherLanguages
 from embeddings.search.params import SearchParams, confident_level
-from embeddings.search.results import MAX_QUERY_CHARS, SCOPE_KINDS, SCOPES, Hit, SearchResult
+from embeddings.search.results import MAX_QUERY_CHARS, SCOPE_KINDS, SCOPES, Hit, SearchResult, others_answer
 from embeddings.search.retrieval import Retrieval, topic_words
 from embeddings.search.spelling import Speller
 from embeddings.search.timeline import Timeline
@@ -207,26 +207,33 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Timeline):
         answer = _Answer(question, query, vector, k, scope, overview, catalogue.named_article(query))
         if answer.article is not None and focus.preferred:  # "article 4 nato treaty": a look-up, not a speaker
             focus = looked_up(focus, catalogue.named_treaties(query), answer.article[0].document, question)
+        nearest = None  # the named speaker's nearest passages, where theirs do not answer
         if focus.preferred:  # a named speaker or issuer: their documents first
-            result = self._preferred(answer, facts, scope, focus)
+            result, nearest = self._preferred(answer, facts, scope, focus)
             if result is not None:
-                note = f"From {self._names(focus.preferred)} (the question names {', '.join(focus.voice_terms)})"
-                if focus.documents is not None and not focus.preferred <= focus.documents:  # a voice's other dates
-                    note = f"None of theirs is dated {focus.span.describe()}. {note}"
-                elif focus.note:
-                    note = f"{focus.note}. {note}"
-                return replace(result, answered=True, note=note)
+                return replace(result, answered=True, note=self._preferred_note(focus))
         found = self._candidates(query, facts, vector, scope,
                                  None if focus.documents is None else self._allowed(focus.documents))
         if found is None or not len(found.numbers):
             return SearchResult(question, False, [], reason="off-topic", note=focus.note)
         result = self._answer(answer, found, focus.documents, confined=focus.documents is not None)
+        if nearest is not None and others_answer(result, focus.preferred) \
+                and self.uses(without_terms(query, focus.voice_terms), focus.preferred, every=False):
+            return replace(nearest, answered=True, tentative=True, reason="", note=self._preferred_note(focus))
         return replace(result, note=focus.note)
 
-    def _preferred(self, answer: _Answer, facts: dict, scope: str, focus) -> SearchResult | None:
+    def _preferred_note(self, focus) -> str:
+        note = f"From {self._names(focus.preferred)} (the question names {', '.join(focus.voice_terms)})"
+        if focus.documents is not None and not focus.preferred <= focus.documents:  # a voice's other dates
+            return f"None of theirs is dated {focus.span.describe()}. {note}"
+        return f"{focus.note}. {note}" if focus.note else note
+
+    def _preferred(self, answer: _Answer, facts: dict, scope: str,
+                   focus) -> tuple[SearchResult | None, SearchResult | None]:
         """The answer from the documents of the speaker or issuer the question names, or None: for the
         topic (``without_terms``), then as asked; tentatively where a date names them too, or where
-        they use every topic word ("... about Mariupol?", a name the model barely knows)."""
+        they use every topic word ("... about Mariupol?", a name the model barely knows). Beside it,
+        where there is none, their passages nearest the topic."""
         topic = without_terms(answer.query, focus.voice_terms)
         tries = [answer] if topic == answer.query else \
             [replace(answer, query=topic, vector=self.encoder.encode_query(topic)), answer]
@@ -234,21 +241,21 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Timeline):
         for asked in tries:
             found = self._candidates(asked.query, facts, asked.vector, scope, self._allowed(focus.preferred))
             if found is None or not len(found.numbers):
-                return None
+                return None, None
             result = self._answer(asked, found, focus.preferred)
             if result.answered and ranked is not None:
-                return replace(result, hits=ranked.hits)
+                return replace(result, hits=ranked.hits), None
             if result.answered or answer.overview:
-                return result
+                return result, None
             ranked = ranked or result
         # Named by both date and voice, and every topic word is one the library uses ("... about
         # football" is still refused); or their passages use every topic word and the threshold fitted
         # for their few documents, not the library's, answers: their nearest passages, said to be that.
         dated = focus.span is not None and not set(self.unmatched(answer.query, answer.scope)) - set(focus.voice_terms)
         fitted = ranked.signals["probability"] >= self.params.answer_threshold  # theirs: no library to compete with
-        if dated or fitted and self.uses_all(topic, focus.preferred):
-            return replace(ranked or result, answered=True, tentative=True, reason="")
-        return None
+        if dated or fitted and self.uses(topic, focus.preferred):
+            return replace(ranked or result, answered=True, tentative=True, reason=""), None
+        return None, ranked
 
     def _answer(self, answer: _Answer, found: Candidates, documents: frozenset[str] | None, *,
                 confined: bool = False) -> SearchResult:
