@@ -227,6 +227,12 @@ def test_the_eu_is_named_by_its_abbreviation_and_the_first_voice_named_speaks():
     assert voices.match("What did the G7 agree with the EU?").documents == {"g7"}
     assert voices.match("What did the G7 say about the EU?").documents == {"g7"}
     assert voices.match("What did they say about the EU?") is None
+    # "European" as the other languages write it; the continent's name is no one's voice
+    for asked in ("segun el consejo europeo, que paso?", "Qu'a dit le Conseil européen ?",
+                  "Was sagte der Europäische Rat?",
+                  "Co powiedziała Rada Europejska?", "Что сказал Европейский совет?", "Що сказала Європейська рада?"):
+        assert voices.match(asked).documents == {"council"}, asked
+    assert voices.match("Was bedeutet das für Europa?") is None and voices.match("what about europe") is None
 
 
 def test_month_names_are_dates_not_voices():

@@ -120,6 +120,10 @@ _ELISION = re.compile(r"^(?:l|d|qu|j|n|s|c|m|t)['’](?=\w)")
 # titles use ("OTAN" is NATO; Cyrillic "НАТО" reads "nato" already); the European Union's
 # abbreviation ("EU", French, Spanish, Italian and Polish "UE") for the word its bodies' titles use.
 _IN_ENGLISH = {"otan": "nato", "eu": "european", "ue": "european"}
+# "European" as the other languages write the adjective ("consejo europeo", "Conseil européen",
+# "Europäischer Rat", "Rada Europejska", "Европейский совет" read in Latin letters); not the
+# continent's name ("Europa", "Europe"), which is what a question asks about more often than who.
+_EUROPEAN = re.compile(r"europe[oa]s?|europ[ée]en(?:ne)?s?|europäisch\w*|europejsk\w*|y?evropejsk\w*")
 
 # Cyrillic letters as English spells Russian and Ukrainian names: "Столтенберг" -> "stoltenberg",
 # "НАТО" -> "nato", "Псакі" -> "psaki" (a name spelt otherwise in English, "Байден", stays unmatched).
@@ -160,6 +164,7 @@ class Voices:
         typed = _words(latin(question))
         words = [re.sub(r"['’]s$", "", w.lower()) for w in typed]
         words = [_IN_ENGLISH.get(w, w) for w in (_ELISION.sub("", w) for w in words)]
+        words = ["european" if _EUROPEAN.fullmatch(w) else w for w in words]
         hits: Counter[str] = Counter()
         first: dict[str, int] = {}  # where each document's voice is first named
         named: dict[str, set[str]] = {}  # term -> the documents it names
