@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from embeddings.corpus.cleaning import REPORT
 from embeddings.corpus.documents import load_corpus, parse_date, read_document
 from embeddings.corpus.splitting import split_passages
 from embeddings.errors import DocumentError
@@ -41,6 +42,8 @@ def test_statement_passages_exclude_marker_date_line_and_boilerplate():
     )
     assert [p.paragraph for p in passages] == list(range(1, 15))
     assert all(p.date == "2022-02-24" for p in passages)
+    # the page reports the statement, then gives it in full ("Read NATO's full statement here:")
+    assert [p.speaker for p in passages] == [REPORT] * 4 + [None] * 10
 
 
 def test_passages_are_verbatim_substrings_of_the_file():
@@ -204,3 +207,24 @@ def test_a_title_glued_to_the_text_and_emphasised_headings_are_not_quoted(tmp_pa
                            "reopening.")
     assert not any("ANNEX" in p or "Norland" in p for p in passages) and len(passages) == 3
     assert all(p in body for p in passages)
+
+
+@pytest.mark.parametrize("announce", ["Here is the full text of the council's declaration:", "The declaration reads:",
+                                      "Click here to read the complete statement.", "Full text:"])
+def test_a_pages_report_before_the_text_it_gives_in_full_is_the_pages(tmp_path: Path, announce: str):
+    """A page that reports a text and then gives it: the report's paragraphs are said to be the
+    page's, not the text's; the text's paragraphs are nobody else's. Written for this test."""
+    report = ("The Delta Council on Monday called for the river ports to reopen, its chair told reporters.\n\n"
+              "\"We will not wait for another season,\" she said after the vote in the capital.\n\n")
+    text = ("The Council calls for the immediate reopening of the river ports to all shipping.\n\n"
+            "The Council will review the measures at its next session in the autumn.\n")
+    (tmp_path / "page.txt").write_text("TITLE: Delta Council declaration on the river ports\nDATE: 2031-05-05\n"
+                                        f"SOURCE: https://example.org/news\n---\n{report}{announce}\n\n{text}", "utf-8")
+    passages = load_corpus(tmp_path).passages
+    assert [p.speaker for p in passages] == [REPORT, REPORT, None, None]
+    assert not any(announce in p.text for p in passages)
+    # no such line: every paragraph is the document's own, a sentence that names the full text too
+    (tmp_path / "page.txt").write_text("TITLE: Delta Council declaration\nDATE: 2031-05-05\nSOURCE: x\n---\n"
+                                        + text + "\nSee the full list of ports below.\n", "utf-8")
+    assert all(p.speaker is None for p in load_corpus(tmp_path).passages)
+

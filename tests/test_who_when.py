@@ -10,6 +10,7 @@ import pytest
 
 from bot import render
 from embeddings.config import PROJECT_ROOT, EngineSettings
+from embeddings.corpus.cleaning import REPORT
 from embeddings.corpus.dates import document_span, find_span
 from embeddings.errors import BadFilter
 from embeddings.search import other_languages
@@ -206,8 +207,8 @@ def test_what_someone_said_is_answered_with_what_they_led_with(engine_with_libra
     assert said.answered and [h.passage.paragraph for h in said.hits] == [1, 2, 3]
     assert {h.passage.document for h in said.hits} == {"us_whitehouse_biden_remarks_attack_2022-02-24"}
     day = engine_with_library.ask("What was said on 24 February 2022?", k=3)
-    assert day.answered and [h.passage.paragraph for h in day.hits] == [1, 1, 1]
-    assert len({h.passage.document for h in day.hits}) == 3
+    assert day.answered and len({h.passage.document for h in day.hits}) == 3  # documents take turns
+    assert not any(h.passage.speaker == REPORT for h in day.hits)  # a page's report after the text
 
 
 def test_a_question_in_another_language_keeps_its_date_and_speaker(engine_with_library):
@@ -535,3 +536,14 @@ def test_in_another_language_too_a_named_speakers_nearest_passages_come_first(en
     assert nearest.answered and nearest.tentative
     theirs = {"nato_sg_press_conference_foreign_ministers_2022-03-04_partial"}
     assert {h.passage.document for h in nearest.hits} == theirs
+
+
+def test_a_pages_report_comes_after_the_text_it_gives(engine):
+    """The shipped statement is a page that reports NATO's statement, then gives it in full: what
+    NATO said on the day leads with the statement's words, and the report's paragraphs say whose
+    words they are."""
+    said = engine.ask("What did NATO say on 24 February 2022?")
+    assert said.answered and said.hits[0].passage.speaker is None
+    assert said.hits[0].passage.text.startswith("We condemn in the strongest possible terms")
+    report = next(p for p in engine.index.passages if p.speaker == REPORT)
+    assert render.where_line(report) == "paragraph 1 · the page's report"

@@ -21,6 +21,10 @@ General rules, none tied to one document (tests run them on files they were not 
   "(Points to reporter.) Yes.") is no answer by itself: it joins the next paragraph of the same
   turn and section, or else the previous one; alone in a speaker's turn (a reporter called on,
   a reply to a question that is not quoted) it is not a passage.
+* **A page that reports a text and then gives it** ("Read NATO's full statement here:", "The
+  full text of the statement:", "The declaration reads:"): the paragraphs before such a line are
+  the page's own words about it, and ``REPORT`` is their ``speaker``, so that no reply quotes
+  them as the text's.
 * **Quoting.** Markdown escapes (``\\[``) and emphasis markers (``*word*``) are undone, and
   whitespace inside a paragraph becomes single spaces. Nothing else changes: no word is added,
   dropped or altered (README: "word for word").
@@ -68,6 +72,17 @@ _BOILERPLATE_RE = re.compile(
     r"|also read\s*:.*|advertisement|story continues below.*)$",
     re.IGNORECASE,
 )
+# A short line announcing the full text that follows ("Read NATO's full statement here:", "The full
+# text of the declaration:", "The statement reads as follows:").
+_TEXT_WORDS = r"(?:statement|text|declaration|communiqu[eé]|remarks|speech|letter|transcript|release|resolution)s?"
+_FULL_TEXT_RE = re.compile(
+    rf"^(?:click here to\s+)?(?:read|see|here is|here are|below is|following is)\b.{{0,60}}"
+    rf"\b(?:full|entire|complete)\b.{{0,20}}\b{_TEXT_WORDS}\b.{{0,40}}[:.]?$"
+    rf"|^(?:the\s+)?(?:full|complete) text\b.{{0,60}}[:.]?$"
+    rf"|^.{{0,60}}\b{_TEXT_WORDS} (?:reads|said)(?: as follows| in full)?\s*:$",
+    re.IGNORECASE,
+)
+REPORT = "the page's report"  # the speaker of a page's own words before the text it gives in full
 MIN_WORDS = 2  # a one-word paragraph ("Transcript", "Thanks.") is a fragment, not something to quote
 MIN_QUOTE_WORDS = 5  # shorter paragraphs of a statement join a neighbour (see "Fragments")
 
@@ -195,6 +210,10 @@ class _BlockReader:
         line = raw_lines[i].strip()
         if not line:
             self.flush()
+            return
+        if self.blocks and self.speaker is None and len(line) <= 120 and _FULL_TEXT_RE.match(unescape(line)):
+            self.flush()  # what came before was the page's report of the text that follows
+            self.blocks = [replace(b, speaker=b.speaker or REPORT) for b in self.blocks]
             return
         if is_junk(line) or self._new_turn(line):
             return

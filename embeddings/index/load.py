@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from embeddings.corpus.cleaning import REPORT
 from embeddings.corpus.records import Passage
 from embeddings.corpus.text import sentences
 from embeddings.corpus.treaties import TreatyCatalogue
@@ -172,8 +173,10 @@ def context_text(passage: Passage) -> str:
 
 
 def passage_context(passage: Passage) -> str:
-    """What a passage's own words may not say: its document's title, its section, its speaker."""
-    return ", ".join(x for x in (passage.title, passage.section, passage.speaker) if x)
+    """What a passage's own words may not say: its document's title, its section, its speaker (a
+    page's report of the text says nothing of its topic by that name)."""
+    speaker = passage.speaker if passage.speaker != REPORT else None
+    return ", ".join(x for x in (passage.title, passage.section, speaker) if x)
 
 
 def lexical_text(passage: Passage) -> str:

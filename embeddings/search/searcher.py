@@ -15,12 +15,13 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from embeddings.corpus.cleaning import REPORT
 from embeddings.corpus.dates import CALENDAR_WORDS
 from embeddings.corpus.text import STOPWORDS, normalise, tokens, words
 from embeddings.encoders.multilingual import Router
@@ -294,9 +295,12 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Timeline):
         """Positions of ``numbers`` in the order their documents lead with them: each document's
         first passage, then each one's second, ... (a statement says first what it is about; a
         passage nearest the document's mean was tried, and quoted a transcript's answers to
-        reporters)."""
-        paragraphs = np.array([self.index.passages[int(n)].paragraph for n in numbers])
-        return np.lexsort((numbers, paragraphs))
+        reporters). A page's report of a text it then gives in full comes after the text."""
+        passages = [self.index.passages[int(n)] for n in numbers]
+        turn, seen = np.zeros(len(numbers), dtype=np.int64), Counter()  # the n-th of its document's
+        for i in sorted(range(len(passages)), key=lambda i: (passages[i].speaker == REPORT, passages[i].paragraph)):
+            turn[i], seen[passages[i].document] = seen[passages[i].document], seen[passages[i].document] + 1
+        return np.lexsort((numbers, turn))
 
     def _article_hit(self, answer: _Answer, documents: frozenset[str] | None) -> Hit | None:
         if answer.article is None:
