@@ -233,6 +233,9 @@ def test_the_eu_is_named_by_its_abbreviation_and_the_first_voice_named_speaks():
                   "Co powiedziała Rada Europejska?", "Что сказал Европейский совет?", "Що сказала Європейська рада?"):
         assert voices.match(asked).documents == {"council"}, asked
     assert voices.match("Was bedeutet das für Europa?") is None and voices.match("what about europe") is None
+    for asked in ("Quelle menace pour la sécurité européenne ?", "¿Qué amenaza supone Rusia para la seguridad europea?",
+                  "Welche Folgen hat der Krieg für die europäische Sicherheit?"):  # what is asked about
+        assert voices.match(asked) is None, asked
 
 
 def test_month_names_are_dates_not_voices():

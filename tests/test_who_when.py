@@ -13,7 +13,7 @@ from embeddings.config import PROJECT_ROOT, EngineSettings
 from embeddings.corpus.cleaning import REPORT
 from embeddings.corpus.dates import document_span, find_span
 from embeddings.errors import BadFilter
-from embeddings.search import other_languages
+from embeddings.search.results import Hit, SearchResult, others_answer
 from embeddings.search.searcher import Searcher
 from embeddings.service import Engine
 
@@ -510,32 +510,28 @@ def test_an_article_named_by_a_speakers_words_is_looked_up(own_agreement):
 
 
 
-def test_a_named_speakers_nearest_passages_before_anothers_answer(engine_with_library):
-    """Where the named speaker's documents do not answer but another body's do, and theirs use a
-    word of the topic, the reply quotes theirs, said to be only the nearest: the question asked
-    what they said. Where theirs use no word of it, another's answer stands."""
-    psaki = engine_with_library.ask("What did Psaki say about Ukraine's sovereignty?")
-    assert psaki.answered and psaki.tentative and "Psaki" in psaki.note
-    assert {h.passage.document for h in psaki.hits} == {"us_whitehouse_psaki_statement_recognition_2022-02-21"}
-    belarus = engine_with_library.ask("What did Psaki say about the Belarusian involvement?")
-    assert belarus.answered and "Belarus" in belarus.hits[0].passage.text
+def test_a_named_speakers_nearest_passage_is_as_near_only_by_the_topics_words(engine_with_library):
+    """Whether the named speaker's nearest passage replaces another body's answer: only where it
+    uses a word of the topic and every one the other answer uses (their titles' words aside), and
+    where the other answer does not quote the speaker by name."""
+    searcher, passages = engine_with_library.searcher, engine_with_library.index.passages
 
+    def result(*ids):
+        return SearchResult("q", True, [Hit(next(p for p in passages if p.id == i), 0.5, 0.5, 0.0) for i in ids])
 
+    psaki = frozenset({"us_whitehouse_psaki_statement_recognition_2022-02-21"})
+    hers = result("us_whitehouse_psaki_statement_recognition_2022-02-21#1")  # "... impose sanctions on ..."
+    sanctions = result("g7_leaders_statement_2022-02-24#2")
+    assert "sanctions" in sanctions.hits[0].passage.text
+    assert others_answer(sanctions, psaki, ("psaki",))
+    assert searcher._as_near(hers, sanctions, "What did say about sanctions?", psaki)
+    belarus = result("european_council_members_joint_statement_2022-02-24#2")  # "... the involvement of Belarus"
+    assert not searcher._as_near(hers, belarus, "What did say about Belarus and sanctions?", psaki)
+    quoted = result("nato-2022-02-24#2")  # "Stoltenberg said NATO stands in solidarity ..."
+    assert not others_answer(quoted, frozenset({"nato_sg_press_conference_foreign_ministers_2022-03-04_partial"}),
+                             ("stoltenberg",))
+    assert not others_answer(result("un_charter#3"), psaki, ("psaki",))  # an agreement is no one's words
 
-def test_in_another_language_too_a_named_speakers_nearest_passages_come_first(engine_with_library, monkeypatch):
-    """As in English: the named speaker's documents do not answer at their threshold (raised here
-    by hand), another's do, and the reply quotes theirs, said to be only the nearest."""
-    index = engine_with_library.index
-    searcher = Searcher(index, engine_with_library.encoder, engine_with_library.searcher.params, cache_size=0,
-                        calibrate=False, multilingual=engine_with_library.searcher.multilingual)
-    searcher.multilingual_thresholds = {"statements": 0.5}
-    asked = "Was sagte Stoltenberg über das Recht der Ukraine auf Selbstverteidigung?"
-    assert searcher.search(asked).answered and not searcher.search(asked).tentative
-    monkeypatch.setattr(other_languages, "MULTILINGUAL_THRESHOLD", 0.99)
-    nearest = searcher.search(asked)
-    assert nearest.answered and nearest.tentative
-    theirs = {"nato_sg_press_conference_foreign_ministers_2022-03-04_partial"}
-    assert {h.passage.document for h in nearest.hits} == theirs
 
 
 def test_a_pages_report_comes_after_the_text_it_gives(engine):

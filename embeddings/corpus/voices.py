@@ -121,9 +121,13 @@ _ELISION = re.compile(r"^(?:l|d|qu|j|n|s|c|m|t)['’](?=\w)")
 # abbreviation ("EU", French, Spanish, Italian and Polish "UE") for the word its bodies' titles use.
 _IN_ENGLISH = {"otan": "nato", "eu": "european", "ue": "european"}
 # "European" as the other languages write the adjective ("consejo europeo", "Conseil européen",
-# "Europäischer Rat", "Rada Europejska", "Европейский совет" read in Latin letters); not the
-# continent's name ("Europa", "Europe"), which is what a question asks about more often than who.
+# "Europäischer Rat", "Rada Europejska", "Европейский совет" read in Latin letters), beside a word
+# for a body (council, union, commission, parliament, leaders): "la sécurité européenne" is what a
+# question asks about, not who speaks; nor is the continent's name ("Europa").
 _EUROPEAN = re.compile(r"europe[oa]s?|europ[ée]en(?:ne)?s?|europäisch\w*|europejsk\w*|y?evropejsk\w*")
+_BODIES = frozenset("""consejo conseil rat rates rada rady radzie sovet soveta
+    unión union unia unii soyuz soyuza comisión commission kommission komisja komisji komissiya komisiya
+    parlamento parlement parlament parlamentu líderes dirigentes dirigeants przywódcy przywódców lidery""".split())
 
 # Cyrillic letters as English spells Russian and Ukrainian names: "Столтенберг" -> "stoltenberg",
 # "НАТО" -> "nato", "Псакі" -> "psaki" (a name spelt otherwise in English, "Байден", stays unmatched).
@@ -164,7 +168,8 @@ class Voices:
         typed = _words(latin(question))
         words = [re.sub(r"['’]s$", "", w.lower()) for w in typed]
         words = [_IN_ENGLISH.get(w, w) for w in (_ELISION.sub("", w) for w in words)]
-        words = ["european" if _EUROPEAN.fullmatch(w) else w for w in words]
+        words = ["european" if _EUROPEAN.fullmatch(w) and _BODIES & set(words[max(0, i - 1):i + 2]) else w
+                 for i, w in enumerate(words)]
         hits: Counter[str] = Counter()
         first: dict[str, int] = {}  # where each document's voice is first named
         named: dict[str, set[str]] = {}  # term -> the documents it names

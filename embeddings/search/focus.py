@@ -269,7 +269,8 @@ def _speaks_elsewhere(match, pool: set[str], dated: set[str], mentions) -> bool:
     none of the voice's does and none of those names it ("did NATO leaders mention the UN vote
     of 2 March?"): the date is then what they spoke of, or a mistake, never a reason to quote
     another body's document of that day as theirs. Their documents are tried first (the searcher
-    says none of theirs is of that date), then the date's, as before."""
+    says none of theirs is of that date), then the date's; the date's answer stands unless their
+    nearest passage is as near by the topic's words (``Searcher._as_near``)."""
     return bool(dated and match.documents & pool and not match.documents & dated
                 and mentions is not None and not mentions(frozenset(dated), match.terms))
 
@@ -298,13 +299,18 @@ def named_agreements(focus: Focus, named: Sequence[tuple[object, str]], question
 
 def looked_up(focus: Focus, named: Sequence[tuple[object, str]], document: str, question: str) -> Focus:
     """A question that names an article of an agreement by words that name a speaker too ("article
-    4 nato treaty": ``named`` holds (treaty, the words that named it)) looks the article up: the
-    words name the agreement, not who speaks, unless it says they speak ("what did NATO say about
-    article 5 of the nato treaty" keeps NATO's documents first)."""
-    found = {w for t, f in named if t.document == document for w in words(f)}
-    if document not in focus.preferred and set(focus.voice_terms) <= found - asked_speakers(question):
-        return replace(focus, preferred=frozenset(), voice_terms=())
-    return focus
+    4 nato treaty", "what does the nato treaty say in article 4?": ``named`` holds (treaty, the
+    words that named it)) looks the article up: the words name the agreement, not who speaks or
+    acts. Not where the speaker's words stand outside the agreement's name too ("what did NATO
+    say about article 5 of the nato treaty", "did nato hold consultations under article 4 of the
+    nato treaty?": NATO's documents first), nor where the question's date leaves the agreement out."""
+    names = [f for t, f in named if t.document == document]
+    if not names or document in focus.preferred or (focus.documents is not None and document not in focus.documents):
+        return focus
+    rest = re.sub("|".join(re.escape(f) for f in names), " ", question, flags=re.IGNORECASE)
+    if set(focus.voice_terms) & set(words(rest)):
+        return focus
+    return replace(focus, preferred=frozenset(), voice_terms=())
 
 
 def topic_text(text: str, focus: Focus) -> str:

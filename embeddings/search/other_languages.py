@@ -10,7 +10,7 @@ import numpy as np
 
 from embeddings.encoders.multilingual import THRESHOLD as MULTILINGUAL_THRESHOLD
 from embeddings.encoders.multilingual import note_for
-from embeddings.search.results import Hit, SearchResult, others_answer
+from embeddings.search.results import Hit, SearchResult
 
 # A search confined to at most this share of the scope's passages keeps the fitted threshold.
 CONFINED_SHARE = 0.5
@@ -41,19 +41,16 @@ class OtherLanguages:
         filters, a speaker) keeps the fitted threshold, not the one raised for the whole library."""
         note = note_for(language) + (f" ({focus.note})" if focus.note else "")
         vector = self.multilingual.query(text) if self.multilingual is not None else None
-        nearest = None
         if focus.preferred:
-            nearest = self._multilingual_hits(question, vector, k, scope, focus.preferred, MULTILINGUAL_THRESHOLD)
-            if nearest.answered:
-                return replace(nearest, note=note, signals={**nearest.signals, "language": language})
+            result = self._multilingual_hits(question, vector, k, scope, focus.preferred, MULTILINGUAL_THRESHOLD)
+            if result.answered:
+                return replace(result, note=note, signals={**result.signals, "language": language})
         threshold = self.multilingual_thresholds.get(scope, MULTILINGUAL_THRESHOLD)
         confined = focus.documents is not None and len(self._scope_numbers(scope, focus.documents)) <= \
             CONFINED_SHARE * len(self._scope_numbers(scope, None))
         if confined:
             threshold = MULTILINGUAL_THRESHOLD  # a few documents, not the library the threshold rose for
         result = self._multilingual_hits(question, vector, k, scope, focus.documents, threshold)
-        if nearest is not None and others_answer(result, focus.preferred):  # the named speaker's, tentatively
-            result = replace(nearest, answered=True, tentative=True, reason="")
         return replace(result, note=note, signals={**result.signals, "language": language})
 
     def _multilingual_hits(self, question: str, vector, k: int, scope: str, documents, threshold: float,

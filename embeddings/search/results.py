@@ -4,9 +4,11 @@ with its passage, scores and highlighted sentence, and whether the answer is onl
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from embeddings.corpus.records import Passage
+from embeddings.corpus.text import words
 
 
 @dataclass(frozen=True)
@@ -97,9 +99,11 @@ MAX_QUERY_CHARS = 1000
 NAMED_ARTICLE_RE = re.compile(r"\barticles?\s+(\d{1,3}[a-z]?)\b", re.IGNORECASE)
 
 
-def others_answer(result: SearchResult, named: frozenset[str]) -> bool:
+def others_answer(result: SearchResult, named: frozenset[str], voice: Sequence[str]) -> bool:
     """Whether ``result`` answers from another's statement than the documents of the speaker the
-    question names (``named``): then theirs, the nearest said to be only that, are what was asked
-    for ("What did Stoltenberg say about ...": not the G7's words). An agreement is no one's words."""
-    return result.answered and bool(result.hits) and result.hits[0].passage.kind == "statement" \
-        and result.hits[0].passage.document not in named
+    question names (``named``, by the words ``voice``), one that does not name the speaker either
+    (it would quote them: "Stoltenberg said ..."). An agreement is no one's words."""
+    if not result.answered or not result.hits:
+        return False
+    top = result.hits[0].passage
+    return top.kind == "statement" and top.document not in named and not set(voice) & set(words(top.text))

@@ -127,7 +127,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Timeline):
                 out.append(expanded)
                 continue
             content += 1
-            if low in self.index.words:
+            if low in self.index.words or low in self.library.names:  # "White" of "White House" is no "while"
                 out.append(expanded)
                 continue
             fixed = self._correct(low) if self.params.correct_spelling else None
@@ -218,10 +218,26 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Timeline):
         if found is None or not len(found.numbers):
             return SearchResult(question, False, [], reason="off-topic", note=focus.note)
         result = self._answer(answer, found, focus.documents, confined=focus.documents is not None)
-        if nearest is not None and others_answer(result, focus.preferred) \
-                and self.uses(without_terms(query, focus.voice_terms), focus.preferred, every=False):
-            return replace(nearest, answered=True, tentative=True, reason="", note=self._preferred_note(focus))
+        if nearest is not None and others_answer(result, focus.preferred, focus.voice_terms) \
+                and self._as_near(nearest, result, without_terms(query, focus.voice_terms), focus.preferred):
+            other = self.library.title(result.hits[0].passage.document)
+            return replace(nearest, answered=True, tentative=True, reason="",
+                           note=f"{self._preferred_note(focus)}; {other} speaks to it more nearly")
         return replace(result, note=focus.note)
+
+    def _as_near(self, theirs: SearchResult, other: SearchResult, topic: str, documents: frozenset[str]) -> bool:
+        """Whether the named speaker's nearest passage uses a word of the topic, and every one that
+        another body's answer uses (the words of their documents' titles aside: "President" of
+        "Remarks by President Biden"): then theirs is as near by the words, and what was asked."""
+        near, others = (self._topic_in(r, topic, documents) for r in (theirs, other))
+        return bool(near) and others <= near
+
+    def _topic_in(self, result: SearchResult, topic: str, documents: frozenset[str]) -> set[str]:
+        """The topic's words (as BM25 reads them) that ``result``'s first passage uses, leaving out
+        the words of the titles of ``documents`` (a named speaker's)."""
+        titles = set().union(*(self.library.title_words(d) for d in documents))
+        asked = set(tokens(" ".join(w for w in topic_words(topic) if w not in titles)))
+        return asked & set(tokens(result.hits[0].passage.text)) if result.hits else set()
 
     def _preferred_note(self, focus) -> str:
         note = f"From {self._names(focus.preferred)} (the question names {', '.join(focus.voice_terms)})"
@@ -254,7 +270,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Timeline):
         # for their few documents, not the library's, answers: their nearest passages, said to be that.
         dated = focus.span is not None and not set(self.unmatched(answer.query, answer.scope)) - set(focus.voice_terms)
         fitted = ranked.signals["probability"] >= self.params.answer_threshold  # theirs: no library to compete with
-        if dated or fitted and self.uses(topic, focus.preferred):
+        if dated or fitted and self.uses(topic, focus.preferred) and self._topic_in(ranked, topic, focus.preferred):
             return replace(ranked or result, answered=True, tentative=True, reason=""), None
         return None, ranked
 
