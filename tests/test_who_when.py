@@ -507,6 +507,11 @@ def test_an_article_named_by_a_speakers_words_is_looked_up(own_agreement):
         assert looked.hits[0].passage.document == "convention" and looked.hits[0].passage.article == "2", asked
     said = own_agreement.ask("What did the Atlantis Council say about Article 2 of the Atlantis Fisheries Convention?")
     assert said.hits[0].passage.document == "council"
+    speaks = own_agreement.ask("what does the atlantis fisheries convention say in article 2?")  # the agreement speaks
+    assert speaks.hits[0].passage.document == "convention"
+    for asked in ("did the atlantis council invoke article 2 of the atlantis fisheries convention?",  # who acts
+                  "article 2 of the atlantis fisheries convention on 2 May 2031"):  # the date is the council's
+        assert own_agreement.ask(asked).hits[0].passage.document == "council", asked
 
 
 
