@@ -197,6 +197,9 @@ def test_before_or_after_an_event_the_titles_date(engine_with_library):
     # The event's own day is in: that day's statements tell what came before it.
     help_before = engine_with_library.ask("did nato give military help to ukraine before the invasion", k=3)
     assert help_before.answered and "nato-2022-02-24" in {h.passage.document for h in help_before.hits}
+    on_the_day = engine_with_library.ask("what did biden say on the day of the attack", k=3)
+    assert on_the_day.answered and "Documents dated 24 February 2022 (the attack: 24 February 2022)" in on_the_day.note
+    assert {h.passage.document for h in on_the_day.hits} == {"us_whitehouse_biden_remarks_attack_2022-02-24"}
 
 
 def test_what_someone_said_is_answered_with_what_they_led_with(engine_with_library):

@@ -310,9 +310,18 @@ class EventPhrase:
     after: bool
 
 
+# "on the day of the invasion", "the day of the summit": the event's own day.
+_EVENT_DAY = re.compile(r"\b(?:on\s+)?the\s+(?:very\s+)?day\s+of\s+the\s+"
+                        r"(?P<event>[^\W\d_][\w'’-]*(?:\s+[^\W\d_][\w'’-]*)?)", re.IGNORECASE)
+
+
 def find_event(question: str) -> EventPhrase | None:
     """A phrase that places the question before or after an event ("after the attack", "two days
-    before the summit"), or None. Which event, and its date, is the library's to say (focus.py)."""
+    before the summit") or on its day ("on the day of the invasion"), or None. Which event, and
+    its date, is the library's to say (focus.py)."""
+    day = _EVENT_DAY.search(question)
+    if day is not None:
+        return EventPhrase(day.group(0).strip(), tuple(w.lower() for w in day.group("event").split()), 0, True)
     match = _EVENT.search(question)
     if match is None:
         return None
