@@ -551,3 +551,15 @@ def test_a_pages_report_comes_after_the_text_it_gives(engine):
     assert said.hits[0].passage.text.startswith("We condemn in the strongest possible terms")
     report = next(p for p in engine.index.passages if p.speaker == REPORT)
     assert render.where_line(report) == "paragraph 1 · the page's report"
+
+
+def test_an_events_day_named_in_another_language(engine_with_library):
+    """"el día de la invasión", "am Tag der Invasion", "après l'invasion": the invasion is dated by
+    the titles that name it, its accents aside, as in English."""
+    for asked, note in (("¿Qué dijo la OTAN el día de la invasión?", "(the invasion: 24 February 2022)"),
+                        ("Was sagte die G7 am Tag der Invasion?", "(the invasion: 24 February 2022)")):
+        result = engine_with_library.ask(asked, k=3)
+        assert result.answered and all(h.passage.date == "2022-02-24" for h in result.hits), asked
+        assert note in result.note, result.note
+    later = engine_with_library.ask("Qu'a dit Stoltenberg après l'invasion ?", k=3)
+    assert later.answered and all(h.passage.date >= "2022-02-24" for h in later.hits)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -315,13 +316,28 @@ _EVENT_DAY = re.compile(r"\b(?:on\s+)?the\s+(?:very\s+)?day\s+of\s+the\s+"
                         r"(?P<event>[^\W\d_][\w'’-]*(?:\s+[^\W\d_][\w'’-]*)?)", re.IGNORECASE)
 
 
+# The same in Spanish, French and German, whose word for the event may be the titles' English one
+# but for its accents ("el día de la invasión", "après l'invasion", "vor der Invasion").
+_EVENT_ELSEWHERE = re.compile(
+    r"(?<!\w)(?:(?P<on>d[ií]a\s+de|jour\s+de|tag)|(?P<before>antes\s+de|avant|vor)|(?P<after>despu[ée]s\s+de|apr[èe]s|nach))"
+    r"(?:\s+(?:la|el|le|les|l['’]|der|dem|des|die|den)\s*|l\s+)(?P<event>[^\W\d_][\w-]*)", re.IGNORECASE)
+
+
+def _unaccented(word: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(ch))
+
+
 def find_event(question: str) -> EventPhrase | None:
     """A phrase that places the question before or after an event ("after the attack", "two days
-    before the summit") or on its day ("on the day of the invasion"), or None. Which event, and
-    its date, is the library's to say (focus.py)."""
+    before the summit") or on its day ("on the day of the invasion"; in Spanish, French and German
+    too), or None. Which event, and its date, is the library's to say (focus.py)."""
     day = _EVENT_DAY.search(question)
     if day is not None:
         return EventPhrase(day.group(0).strip(), tuple(w.lower() for w in day.group("event").split()), 0, True)
+    other = _EVENT_ELSEWHERE.search(question)
+    if other is not None:
+        return EventPhrase(other.group(0).strip(), (_unaccented(other.group("event")),),
+                           0 if other.group("on") else None, other.group("before") is None)
     match = _EVENT.search(question)
     if match is None:
         return None
