@@ -230,7 +230,9 @@ def test_the_eu_is_named_by_its_abbreviation_and_the_first_voice_named_speaks():
     # "European" as the other languages write it; the continent's name is no one's voice
     for asked in ("segun el consejo europeo, que paso?", "Qu'a dit le Conseil européen ?",
                   "Was sagte der Europäische Rat?",
-                  "Co powiedziała Rada Europejska?", "Что сказал Европейский совет?", "Що сказала Європейська рада?"):
+                  "Co powiedziała Rada Europejska?", "Что сказал Европейский совет?", "Що сказала Європейська рада?",
+                  "Cosa ha detto il Consiglio europeo?", "Какова позиция Европейской комиссии?",
+                  "Was sagte der Präsident des Europäischen Parlaments?"):
         assert voices.match(asked).documents == {"council"}, asked
     assert voices.match("Was bedeutet das für Europa?") is None and voices.match("what about europe") is None
     for asked in ("Quelle menace pour la sécurité européenne ?", "¿Qué amenaza supone Rusia para la seguridad europea?",

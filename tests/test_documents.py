@@ -209,8 +209,9 @@ def test_a_title_glued_to_the_text_and_emphasised_headings_are_not_quoted(tmp_pa
     assert all(p in body for p in passages)
 
 
-@pytest.mark.parametrize("announce", ["Here is the full text of the council's declaration:", "The declaration reads:",
-                                      "Click here to read the complete statement.", "Full text:"])
+@pytest.mark.parametrize("announce", ["Here is the full text of the council's declaration:",
+                                      "The declaration reads as follows:", "Read the complete statement below.",
+                                      "Full text:"])
 def test_a_pages_report_before_the_text_it_gives_in_full_is_the_pages(tmp_path: Path, announce: str):
     """A page that reports a text and then gives it: the report's paragraphs are said to be the
     page's, not the text's; the text's paragraphs are nobody else's. Written for this test."""
@@ -223,8 +224,26 @@ def test_a_pages_report_before_the_text_it_gives_in_full_is_the_pages(tmp_path: 
     passages = load_corpus(tmp_path).passages
     assert [p.speaker for p in passages] == [REPORT, REPORT, None, None]
     assert not any(announce in p.text for p in passages)
-    # no such line: every paragraph is the document's own, a sentence that names the full text too
-    (tmp_path / "page.txt").write_text("TITLE: Delta Council declaration\nDATE: 2031-05-05\nSOURCE: x\n---\n"
-                                        + text + "\nSee the full list of ports below.\n", "utf-8")
-    assert all(p.speaker is None for p in load_corpus(tmp_path).passages)
+    # no such line: every paragraph is the document's own, and so are sentences that name a full
+    # text to come, or elsewhere, and a quotation introduced by "said:"
+    for body in (text + "\nSee the full text of the declaration on the council's website.\n",
+                 "The full text of the agreement will be published next week, the council said today.\n\n" + text,
+                 "The chair opened the session at noon and thanked the delegates.\n\nThe summit declaration said:\n\n"
+                 + text):
+        (tmp_path / "page.txt").write_text("TITLE: Delta Council declaration\nDATE: 2031-05-05\nSOURCE: x\n---\n"
+                                            + body, "utf-8")
+        assert all(p.speaker is None for p in load_corpus(tmp_path).passages), body
+
+
+def test_only_what_comes_before_the_first_text_given_in_full_is_the_pages_report(tmp_path: Path):
+    """Two texts given in full, one after the other: the second announcement does not make the
+    first text a report; a report of one paragraph run into the announcement line is one too."""
+    body = ("The two councils met on Monday and each issued a declaration, officials said.\n"
+            "Read the Delta Council's full statement here:\n\n"
+            "The Delta Council calls for the river ports to reopen to all shipping.\n\n"
+            "Read the Harbour Board's full statement here:\n\n"
+            "The Harbour Board will waive its fees for the first month after the reopening.\n")
+    (tmp_path / "page.txt").write_text("TITLE: Two declarations on the river ports\nDATE: 2031-05-05\nSOURCE: x\n---\n"
+                                        + body, "utf-8")
+    assert [p.speaker for p in load_corpus(tmp_path).passages] == [REPORT, None, None]
 

@@ -75,11 +75,11 @@ _BOILERPLATE_RE = re.compile(
 # A short line announcing the full text that follows ("Read NATO's full statement here:", "The full
 # text of the declaration:", "The statement reads as follows:").
 _TEXT_WORDS = r"(?:statement|text|declaration|communiqu[eé]|remarks|speech|letter|transcript|release|resolution)s?"
-_FULL_TEXT_RE = re.compile(
+_FULL_TEXT_RE = re.compile(  # "full", "in full" or "as follows", and nothing but the text after it
     rf"^(?:click here to\s+)?(?:read|see|here is|here are|below is|following is)\b.{{0,60}}"
-    rf"\b(?:full|entire|complete)\b.{{0,20}}\b{_TEXT_WORDS}\b.{{0,40}}[:.]?$"
-    rf"|^(?:the\s+)?(?:full|complete) text\b.{{0,60}}[:.]?$"
-    rf"|^.{{0,60}}\b{_TEXT_WORDS} (?:reads|said)(?: as follows| in full)?\s*:$",
+    rf"\b(?:full|entire|complete)\b.{{0,20}}\b{_TEXT_WORDS}\b.{{0,30}}(?::|\bbelow\b.{{0,5}}|\bhere\b\W{{0,3}})$"
+    rf"|^(?:the\s+)?(?:full|complete) text\b.{{0,60}}:$"
+    rf"|^.{{0,60}}\b{_TEXT_WORDS} reads?(?: as follows| in full):$",
     re.IGNORECASE,
 )
 REPORT = "the page's report"  # the speaker of a page's own words before the text it gives in full
@@ -194,6 +194,7 @@ class _BlockReader:
         self.in_question = False
         self.turn = 0
         self.pending: list[str] = []
+        self.announced: list[int] = []  # where lines announced a text given in full (blocks before each)
 
     def flush(self) -> None:
         """The lines gathered so far become blocks (none in a reporter's question)."""
@@ -211,9 +212,9 @@ class _BlockReader:
         if not line:
             self.flush()
             return
-        if self.blocks and self.speaker is None and len(line) <= 120 and _FULL_TEXT_RE.match(unescape(line)):
-            self.flush()  # what came before was the page's report of the text that follows
-            self.blocks = [replace(b, speaker=b.speaker or REPORT) for b in self.blocks]
+        if self.speaker is None and len(line) <= 120 and _FULL_TEXT_RE.match(unescape(line)):
+            self.flush()
+            self.announced.append(len(self.blocks))  # what came before is the page's report of what follows
             return
         if is_junk(line) or self._new_turn(line):
             return
@@ -298,7 +299,11 @@ def clean_blocks(body: str, title: str = "") -> list[Block]:
     for i in range(len(raw_lines)):
         reader.read_line(raw_lines, i)
     reader.flush()
-    return reader.blocks
+    blocks = reader.blocks
+    at = reader.announced[0] if reader.announced else 0
+    if 0 < at < len(blocks):  # the blocks before the first announcement, if a text follows it
+        blocks[:at] = [replace(b, speaker=b.speaker or REPORT) for b in blocks[:at]]
+    return blocks
 
 
 def spoken_words(text: str) -> int:
@@ -322,7 +327,7 @@ def merge_fragments(blocks: list[Block]) -> list[Block]:
             out[i + 1] = replace(out[i + 1], text=f"{block.text} {out[i + 1].text}")
         elif i > 0 and (out[i - 1].turn, out[i - 1].speaker, out[i - 1].section) == place:
             out[i - 1] = replace(out[i - 1], text=f"{out[i - 1].text} {block.text}")
-        elif block.speaker is None:
+        elif block.speaker in (None, REPORT):
             i += 1  # a short text with nothing to join: kept as it is
             continue
         del out[i]

@@ -316,11 +316,15 @@ _EVENT_DAY = re.compile(r"\b(?:on\s+)?the\s+(?:very\s+)?day\s+of\s+the\s+"
                         r"(?P<event>[^\W\d_][\w'’-]*(?:\s+[^\W\d_][\w'’-]*)?)", re.IGNORECASE)
 
 
-# The same in Spanish, French and German, whose word for the event may be the titles' English one
-# but for its accents ("el día de la invasión", "après l'invasion", "vor der Invasion").
+# The same in Spanish and French, and the day of one in German, whose word for the event may be the
+# titles' English one but for its accents ("el día de la invasión", "après l'invasion", "am Tag der
+# Invasion"). Not German "vor" / "nach" ("nach der Resolution": according to it), nor "d'après";
+# a counted shift ("deux jours après", "un día después") is not read, so no date is taken from it.
 _EVENT_ELSEWHERE = re.compile(
-    r"(?<!\w)(?:(?P<on>d[ií]a\s+de|jour\s+de|tag)|(?P<before>antes\s+de|avant|vor)|(?P<after>despu[ée]s\s+de|apr[èe]s|nach))"
-    r"(?:\s+(?:la|el|le|les|l['’]|der|dem|des|die|den)\s*|l\s+)(?P<event>[^\W\d_][\w-]*)", re.IGNORECASE)
+    r"(?<![\w'’])(?:(?P<on>d[ií]a\s+de|jour\s+de|am\s+tag)|(?P<before>antes\s+de|avant)|(?P<after>despu[ée]s\s+de|apr[èe]s))"
+    r"(?:\s+(?:las|los|les|la|el|le|der|des)\s+|\s+l['’]\s*|l\s+)(?P<event>[^\W\d_][\w-]*)", re.IGNORECASE)
+_COUNTED = re.compile(r"(?<!\w)(?:\d+|un|una|uno|une|deux|trois|dos|tres|d[ií]as?|jours?|semaines?|semanas?)\s*$",
+                      re.IGNORECASE)
 
 
 def _unaccented(word: str) -> str:
@@ -335,7 +339,7 @@ def find_event(question: str) -> EventPhrase | None:
     if day is not None:
         return EventPhrase(day.group(0).strip(), tuple(w.lower() for w in day.group("event").split()), 0, True)
     other = _EVENT_ELSEWHERE.search(question)
-    if other is not None:
+    if other is not None and not _COUNTED.search(question[:other.start()]):
         return EventPhrase(other.group(0).strip(), (_unaccented(other.group("event")),),
                            0 if other.group("on") else None, other.group("before") is None)
     match = _EVENT.search(question)

@@ -60,7 +60,7 @@ class Passage:
     text: str  # verbatim
     article: str | None = None  # treaty article or clause number, "5" or "IV"
     section: str | None = None  # chapter / heading the passage sits under
-    speaker: str | None = None  # who speaks, in a transcript ("THE PRESIDENT")
+    speaker: str | None = None  # who speaks, in a transcript ("THE PRESIDENT"); or cleaning.REPORT
     partial: bool = False  # the document holds only part of its text
     clause: bool = False  # ``article`` numbers a clause ("4.") rather than an "Article 4" heading
 

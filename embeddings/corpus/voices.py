@@ -124,10 +124,11 @@ _IN_ENGLISH = {"otan": "nato", "eu": "european", "ue": "european"}
 # "Europäischer Rat", "Rada Europejska", "Европейский совет" read in Latin letters), beside a word
 # for a body (council, union, commission, parliament, leaders): "la sécurité européenne" is what a
 # question asks about, not who speaks; nor is the continent's name ("Europa").
-_EUROPEAN = re.compile(r"europe[oa]s?|europ[ée]en(?:ne)?s?|europäisch\w*|europejsk\w*|y?evropejsk\w*")
-_BODIES = frozenset("""consejo conseil rat rates rada rady radzie sovet soveta
-    unión union unia unii soyuz soyuza comisión commission kommission komisja komisji komissiya komisiya
-    parlamento parlement parlament parlamentu líderes dirigentes dirigeants przywódcy przywódców lidery""".split())
+_EUROPEAN = re.compile(r"europe[oaie]s?|europ[ée]en(?:ne)?s?|europäisch\w*|europejsk\w*|y?evropejsk\w*")
+_BODIES = frozenset("""consejo conseil consiglio rat rates rada rady radzie sovet soveta soveti
+    unión union unione unia unii soyuz soyuza comisión commission commissione kommission komisja komisji
+    komissiya komissii komisiya komisiyi parlamento parlement parlament parlaments parlamentu parlamenta
+    líderes leader dirigentes dirigeants przywódcy przywódców lidery""".split())
 
 # Cyrillic letters as English spells Russian and Ukrainian names: "Столтенберг" -> "stoltenberg",
 # "НАТО" -> "nato", "Псакі" -> "psaki" (a name spelt otherwise in English, "Байден", stays unmatched).

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from embeddings.corpus.cleaning import REPORT
 from embeddings.corpus.documents import KINDS, LoadReport, load_corpus
 from embeddings.corpus.records import Passage, text_hash
 from embeddings.corpus.text import tokens, word_counts
@@ -231,10 +232,8 @@ def _document_entries(documents, passages: list[Passage]) -> list[dict]:
     speakers: dict[str, list[str]] = {}
     for number, p in enumerate(passages):
         ranges.setdefault(p.document, [number, number])[1] = number + 1
-        if p.speaker:
-            speakers.setdefault(p.document, [])
-            if p.speaker not in speakers[p.document]:
-                speakers[p.document].append(p.speaker)
+        if p.speaker and p.speaker not in speakers.setdefault(p.document, []) and p.speaker != REPORT:
+            speakers[p.document].append(p.speaker)  # (a page's report is no one named)
     # A file's author (a PDF's or Word file's properties, a page's byline) speaks for it too.
     authors = {d.id: [d.extra["author"]] if d.extra.get("author") else [] for d in documents}
     voices = library_voices([(d.id, d.title, d.source, speakers.get(d.id, []) + authors[d.id]) for d in documents],

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -212,6 +212,9 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Timeline):
         if focus.preferred:  # a named speaker or issuer: their documents first
             result, nearest = self._preferred(answer, facts, scope, focus)
             if result is not None:
+                looked = None if answer.article is None else self._article_hit(answer, None)
+                if looked is not None and looked.passage.document not in focus.preferred:  # the article too
+                    result = replace(result, hits=[*result.hits[:1], looked, *result.hits[1:]][:answer.k])
                 return replace(result, answered=True, note=self._preferred_note(focus))
         found = self._candidates(query, facts, vector, scope,
                                  None if focus.documents is None else self._allowed(focus.documents))
@@ -222,7 +225,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Timeline):
                 and self._as_near(nearest, result, without_terms(query, focus.voice_terms), focus.preferred):
             other = self.library.title(result.hits[0].passage.document)
             return replace(nearest, answered=True, tentative=True, reason="",
-                           note=f"{self._preferred_note(focus)}; {other} speaks to it more nearly")
+                           note=f"{self._preferred_note(focus)}; {other} speaks to it too")
         return replace(result, note=focus.note)
 
     def _as_near(self, theirs: SearchResult, other: SearchResult, topic: str, documents: frozenset[str]) -> bool:
@@ -313,10 +316,11 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Timeline):
         passage nearest the document's mean was tried, and quoted a transcript's answers to
         reporters). A page's report of a text it then gives in full comes after the text."""
         passages = [self.index.passages[int(n)] for n in numbers]
-        turn, seen = np.zeros(len(numbers), dtype=np.int64), Counter()  # the n-th of its document's
-        for i in sorted(range(len(passages)), key=lambda i: (passages[i].speaker == REPORT, passages[i].paragraph)):
-            turn[i], seen[passages[i].document] = seen[passages[i].document], seen[passages[i].document] + 1
-        return np.lexsort((numbers, turn))
+        reported = {d: sum(self.index.passages[n].speaker == REPORT for a, b in self.library.ranges({d})
+                           for n in range(a, b)) for d in {p.document for p in passages}}  # a page's report
+        turn = [p.paragraph + (len(self.index.passages) if p.speaker == REPORT else -reported[p.document])
+                for p in passages]  # the n-th paragraph of the document's own text; its report after
+        return np.lexsort((numbers, np.array(turn)))
 
     def _article_hit(self, answer: _Answer, documents: frozenset[str] | None) -> Hit | None:
         if answer.article is None:
