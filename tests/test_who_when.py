@@ -574,3 +574,11 @@ def test_an_events_day_named_in_another_language(engine_with_library):
     for asked in ("Qu'a dit le G7 deux jours après l'invasion ?", "¿Qué dijo la OTAN un día después de la invasión?",
                   "D'après l'invasion, que doit faire la Russie ?"):
         assert "the invasion" not in engine_with_library.ask(asked).note, asked
+
+
+def test_another_bodys_answer_to_a_question_naming_a_speaker_says_so(engine_with_library):
+    """The named speaker's documents do not speak to it, another body's do: the reply says whose
+    documents these are not."""
+    food = engine_with_library.ask("What did Stoltenberg say about food security?")
+    assert food.answered and "stoltenberg" not in food.hits[0].passage.text.lower()
+    assert "Their documents (the question names stoltenberg) do not answer it: others do" in food.note
