@@ -349,7 +349,7 @@ def render_text(result: SearchResult, scope: str = "statements") -> str:
         lines.append(f"  {n}. \u201c{quote}\u201d")
         if hit.highlight and hit.highlight != p.text:
             lines.append(f"     answers: \u201c{hit.highlight}\u201d")
-        lines.append(f"     \u2014 {p.title}, {p.label}, {p.date}")
+        lines.append(f"     \u2014 {p.title}, {p.label}{f', {p.speaker}' if p.speaker else ''}, {p.date}")
         lines.append(f"       source: {p.source}")
         if hit.also:
             lines.append("       also in: " + "; ".join(f"{a.title}, {a.date}" for a in hit.also))

@@ -64,3 +64,14 @@ def test_bad_settings_and_folders_are_one_line_naming_the_variable(fresh_built, 
     assert out.returncode == 1 and "Traceback" not in out.stderr
     assert f"cannot use INDEX_DIR ({blocker / 'index'}): " in out.stderr and len(out.stderr.splitlines()) == 1, \
         out.stderr
+
+
+def test_the_text_reply_says_whose_words_a_passage_is(engine):
+    """A page's report of the statement it gives (and a transcript's speaker) is named beside the quote."""
+    from embeddings.__main__ import render_text
+    from embeddings.corpus.cleaning import REPORT
+    from embeddings.search.results import Hit, SearchResult
+
+    report = next(p for p in engine.index.passages if p.speaker == REPORT)
+    text = render_text(SearchResult("q", True, [Hit(report, 0.5, 0.5, 0.0)]))
+    assert f"{report.title}, {report.label}, the page's report, {report.date}" in text
