@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from embeddings.corpus.text import STOPWORDS, tokens, words
@@ -74,27 +72,6 @@ class Retrieval:
                     if mask[found].any():
                         return True
         return False
-
-    def theirs(self, documents: frozenset[str], terms) -> Allowed:
-        """The passages of a named speaker's ``documents``, and those of other statements that
-        quote them by the name the question used ("Stoltenberg said ...", "..., said the NATO
-        Secretary-General Jens Stoltenberg"): what they said, wherever it is quoted."""
-        ranges = self.library.ranges(documents)
-        mask = self.library.mask(documents, len(self.index.passages))
-        quoting = [_quote_re(term) for term in terms]
-        for kind in self.index.kinds.values():
-            vocab, matrix = kind.bm25.vocab_dict, kind.bm25.scores
-            for token in {t for term in terms for t in tokens(term)}:
-                i = vocab.get(token)
-                if i is None or matrix["indptr"][i + 1] - matrix["indptr"][i] > MAX_QUOTED:
-                    continue  # a body most passages name ("NATO"), not a person quoted
-                for local in matrix["indices"][matrix["indptr"][i]:matrix["indptr"][i + 1]]:
-                    n = int(local) + kind.passage_offset
-                    p = self.index.passages[n]
-                    if not mask[n] and p.kind == "statement" and any(q.search(p.text) for q in quoting):
-                        mask[n] = True
-                        ranges.append((n, n + 1))
-        return Allowed(sorted(ranges), mask)
 
     def uses(self, query: str, documents: frozenset[str], every: bool = True) -> bool:
         """Whether each topic word of ``query`` (``every``; else one at least) is used by some
@@ -179,17 +156,6 @@ class Retrieval:
         top = np.argsort(-scores)[: self.params.candidates] if len(scores) > self.params.candidates \
             else np.arange(len(scores))
         return {kind.passage_offset + int(touched[i]): float(scores[i]) for i in top if scores[i] > 0}
-
-# A speaker's name in more passages than this is a body's ("NATO"), not someone quoted by name.
-MAX_QUOTED = 200
-_SPEECH = r"(?:said|says|told|added|stated|declared)"
-
-
-def _quote_re(term: str) -> re.Pattern:
-    """A sentence that quotes ``term`` by name: "Stoltenberg said", "said ... Stoltenberg"."""
-    name = re.escape(term)
-    return re.compile(rf"\b{name}\b[^.!?]{{0,40}}\b{_SPEECH}\b|\b{_SPEECH}\b[^.!?]{{0,60}}\b{name}\b", re.IGNORECASE)
-
 
 # Filters: up to this many units are scored exactly (about 2 ms); beyond, FAISS is asked for
 # FILTER_WIDENING times as many and the allowed kept.

@@ -215,7 +215,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Timeline):
                 looked = None if answer.article is None else self._article_hit(answer, None)
                 if looked is not None and looked.passage.document not in focus.preferred:  # the article too
                     result = replace(result, hits=[*result.hits[:1], looked, *result.hits[1:]][:answer.k])
-                return replace(result, answered=True, note=self._preferred_note(focus, result.hits))
+                return replace(result, answered=True, note=self._preferred_note(focus))
         found = self._candidates(query, facts, vector, scope,
                                  None if focus.documents is None else self._allowed(focus.documents))
         if found is None or not len(found.numbers):
@@ -246,25 +246,24 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Timeline):
         asked = set(tokens(" ".join(w for w in topic_words(topic) if w not in titles)))
         return asked & set(tokens(result.hits[0].passage.text)) if result.hits else set()
 
-    def _preferred_note(self, focus, hits=()) -> str:
-        quoted = any(h.passage.kind == "statement" and h.passage.document not in focus.preferred for h in hits)
-        note = f"From {self._names(focus.preferred)} (the question names {', '.join(focus.voice_terms)})" \
-            + ("; and where others quote them" if quoted else "")
+    def _preferred_note(self, focus) -> str:
+        note = f"From {self._names(focus.preferred)} (the question names {', '.join(focus.voice_terms)})"
         if focus.documents is not None and not focus.preferred <= focus.documents:  # a voice's other dates
             return f"None of theirs is dated {focus.span.describe()}. {note}"
         return f"{focus.note}. {note}" if focus.note else note
 
     def _preferred(self, answer: _Answer, facts: dict, scope: str,
                    focus) -> tuple[SearchResult | None, SearchResult | None]:
-        """The answer from the speaker's or issuer's passages (``theirs``), or None and their nearest: for
-        the topic (``without_terms``), then as asked; tentatively where a date names them too, or where they
-        use every topic word ("... about Mariupol?", a name the model barely knows)."""
+        """The answer from the documents of the speaker or issuer the question names, or None: for the
+        topic (``without_terms``), then as asked; tentatively where a date names them too, or where
+        they use every topic word ("... about Mariupol?", a name the model barely knows). Beside it,
+        where there is none, their passages nearest the topic."""
         topic = without_terms(answer.query, focus.voice_terms, frame=True)
         tries = [answer] if topic == answer.query else \
             [replace(answer, query=topic, vector=self.encoder.encode_query(topic)), answer]
-        ranked, allowed = None, self.theirs(focus.preferred, focus.voice_terms)  # ranked: the topic's
+        ranked = None  # the topic's ranking: as asked, the naming words pull passages that repeat the name
         for asked in tries:
-            found = self._candidates(asked.query, facts, asked.vector, scope, allowed)
+            found = self._candidates(asked.query, facts, asked.vector, scope, self._allowed(focus.preferred))
             if found is None or not len(found.numbers):
                 return None, None
             result = self._answer(asked, found, focus.preferred)
@@ -343,7 +342,8 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Timeline):
         return confident_level(self.params, self.thresholds.get(scope))
 
     def _widened(self, scope: str, focus) -> str:
-        """A date or document may name documents of another kind than the scope's: those are searched too."""
+        """A date or a document may name documents of another kind than the scope's (the 1994
+        memorandum under the default scope): then they are searched too."""
         if focus.documents and any(self.library.kind(d) not in SCOPE_KINDS[scope] for d in focus.documents):
             return "all"
         return scope
