@@ -582,11 +582,3 @@ def test_another_bodys_answer_to_a_question_naming_a_speaker_says_so(engine_with
     food = engine_with_library.ask("What did Stoltenberg say about food security?")
     assert food.answered and "stoltenberg" not in food.hits[0].passage.text.lower()
     assert "Their documents (the question names stoltenberg) do not answer it: others do" in food.note
-
-
-def test_in_a_speakers_documents_the_topic_ranks_not_the_frame_of_the_question(engine_with_library):
-    """"What did the White House say about Belarus?": in the White House's documents, "what did ...
-    say about" pulled a transcript's "Do I have any plans to speak with Putin"; the topic ranks."""
-    belarus = engine_with_library.ask("What did the White House say about Belarus?", k=3)
-    assert belarus.answered and "Belarus" in belarus.hits[0].passage.text
-    assert belarus.hits[0].passage.document.startswith("us_whitehouse")

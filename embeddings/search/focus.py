@@ -338,29 +338,11 @@ def _said_in(question: str, name: str) -> bool:
                      re.IGNORECASE) is not None
 
 
-# The frame of a question about what someone said ("What did <them> say about ..."), which in a
-# speaker's documents pulls passages about speaking ("Do I have any plans to speak with Putin").
-_SAID_FRAME = re.compile(
-    r"^\W*(?:what|how)\s+(?:did|does|do|has|have|had)\s+(?:the\s+|they\s+|he\s+|she\s+)?(?:\w+\s+)?"
-    r"(?:say|said|says|announce|announced|declare|declared|state|stated|mention|mentioned|think|thinks)"
-    r"\s+(?:about|on|regarding|of)?\s*", re.IGNORECASE)
-
-
-def without_frame(topic: str) -> str:
-    """"What did the say about Belarus?" (the speaker's name taken out) -> "Belarus?"; the topic
-    as it was if nothing of it would be left."""
-    bare = _SAID_FRAME.sub("", topic)
-    return bare if bare != topic and any(w not in STOPWORDS for w in words(bare)) else topic
-
-
-def without_terms(query: str, terms: Sequence[str], frame: bool = False) -> str:
+def without_terms(query: str, terms: Sequence[str]) -> str:
     """The query less the words that named a speaker or issuer ("What did the G7 leaders say about
     nuclear sites" -> "What did the leaders say about nuclear sites"): once their documents are
-    chosen, those words only pull passages that repeat the name. The query if nothing else is left.
-    With ``frame``, less the frame of a question about what was said too (``without_frame``)."""
+    chosen, those words only pull passages that repeat the name. The query if nothing else is left."""
     named = set(terms)
     kept = [w for w in query.split() if re.sub(r"['’]s$", "", w.strip(".,;:!?()\"'").lower()) not in named]
     topic = [w for w in words(" ".join(kept)) if w not in STOPWORDS and w not in REPORTING_WORDS]
-    if not topic:
-        return query
-    return without_frame(" ".join(kept)) if frame else " ".join(kept)
+    return " ".join(kept) if topic else query

@@ -258,7 +258,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Timeline):
         topic (``without_terms``), then as asked; tentatively where a date names them too, or where
         they use every topic word ("... about Mariupol?", a name the model barely knows). Beside it,
         where there is none, their passages nearest the topic."""
-        topic = without_terms(answer.query, focus.voice_terms, frame=True)
+        topic = without_terms(answer.query, focus.voice_terms)
         tries = [answer] if topic == answer.query else \
             [replace(answer, query=topic, vector=self.encoder.encode_query(topic)), answer]
         ranked = None  # the topic's ranking: as asked, the naming words pull passages that repeat the name
