@@ -81,12 +81,14 @@ class Retrieval:
 
     def unmatched(self, query: str, scope: str) -> tuple[str, ...]:
         """The question's topic words that no passage of the scope uses (in any form: "sanctions"
-        matches "sanction"), as typed: what to tell a reader the documents do not mention."""
+        matches "sanction"), as typed: what to tell a reader the documents do not mention. Not a
+        speaker's or issuer's name ("Psaki"): the library knows whose documents those are."""
         vocabularies = [self.index.kinds[k].bm25.vocab_dict for k in SCOPE_KINDS[scope] if k in self.index.kinds]
         out = []
         for word in topic_words(query):
             found = tokens(word)
-            if found and not any(t in v for t in found for v in vocabularies):
+            known = word.lower() in self.library.voice_names
+            if found and not known and not any(t in v for t in found for v in vocabularies):
                 out.append(word)
         return tuple(dict.fromkeys(out))
 

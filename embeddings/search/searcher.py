@@ -226,8 +226,8 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Timeline):
             other = self.library.title(result.hits[0].passage.document)
             return replace(nearest, answered=True, tentative=True, reason="",
                            note=f"{self._preferred_note(focus)}; {other} speaks to it too")
-        if nearest is not None and result.hits and result.answered \
-                and result.hits[0].passage.document not in focus.preferred:  # whose words these are, said
+        if nearest is not None and not result.tentative \
+                and others_answer(result, focus.preferred, focus.voice_terms):  # whose words these are, said
             others = f"Their documents (the question names {', '.join(focus.voice_terms)}) do not answer it: others do"
             return replace(result, note=f"{focus.note}. {others}" if focus.note else others)
         return replace(result, note=focus.note)
