@@ -13,7 +13,6 @@ from embeddings.config import PROJECT_ROOT, EngineSettings
 from embeddings.corpus.cleaning import REPORT
 from embeddings.corpus.dates import document_span, find_span
 from embeddings.errors import BadFilter
-from embeddings.search.focus import without_frame
 from embeddings.search.results import Hit, SearchResult, others_answer
 from embeddings.search.searcher import Searcher
 from embeddings.service import Engine
@@ -540,9 +539,9 @@ def test_a_named_speakers_nearest_passage_is_as_near_only_by_the_topics_words(en
     sanctions = result("g7_leaders_statement_2022-02-24#2")
     assert "sanctions" in sanctions.hits[0].passage.text
     assert others_answer(sanctions, psaki, ("psaki",))
-    assert searcher.as_near(hers, sanctions, "What did say about sanctions?", psaki)
+    assert searcher._as_near(hers, sanctions, "What did say about sanctions?", psaki)
     belarus = result("european_council_members_joint_statement_2022-02-24#2")  # "... the involvement of Belarus"
-    assert not searcher.as_near(hers, belarus, "What did say about Belarus and sanctions?", psaki)
+    assert not searcher._as_near(hers, belarus, "What did say about Belarus and sanctions?", psaki)
     quoted = result("nato-2022-02-24#2")  # "Stoltenberg said NATO stands in solidarity ..."
     assert not others_answer(quoted, frozenset({"nato_sg_press_conference_foreign_ministers_2022-03-04_partial"}),
                              ("stoltenberg",))
@@ -586,17 +585,3 @@ def test_another_bodys_answer_to_a_question_naming_a_speaker_says_so(engine_with
     assert "Their documents (the question names psaki) do not answer it: others do" in belarus.note
     swift = engine_with_library.ask("What did Stoltenberg say about SWIFT?")
     assert swift.tentative and "others do" not in swift.note and "stoltenberg" not in swift.unmatched
-
-
-def test_the_frame_of_a_question_about_what_was_said_does_not_rank(engine_with_library):
-    """"What did the White House say about Belarus?": in the White House's documents "what did ...
-    say about" ranked a transcript's "Do I have any plans to speak with Putin" first; the topic
-    ranks, and whether the documents answer is decided as before."""
-    belarus = engine_with_library.ask("What did the White House say about Belarus?", k=3)
-    assert belarus.answered and "Belarus" in belarus.hits[0].passage.text
-    assert belarus.hits[0].passage.document.startswith("us_whitehouse")
-    assert without_frame("What did the say about Belarus?") == "Belarus?"
-    assert without_frame("what did they announce on sanctions") == "sanctions"
-    for kept in ("What did State Department say about sanctions?", "What does the mention of Crimea mean?",
-                 "What did the say about it?", "What did NATO chief say about Kyiv?"):
-        assert without_frame(kept) is None, kept

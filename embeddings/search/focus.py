@@ -270,7 +270,7 @@ def _speaks_elsewhere(match, pool: set[str], dated: set[str], mentions) -> bool:
     of 2 March?"): the date is then what they spoke of, or a mistake, never a reason to quote
     another body's document of that day as theirs. Their documents are tried first (the searcher
     says none of theirs is of that date), then the date's; the date's answer stands unless their
-    nearest passage is as near by the topic's words (``Retrieval.as_near``)."""
+    nearest passage is as near by the topic's words (``Searcher._as_near``)."""
     return bool(dated and match.documents & pool and not match.documents & dated
                 and mentions is not None and not mentions(frozenset(dated), match.terms))
 
@@ -336,22 +336,6 @@ def _said_in(question: str, name: str) -> bool:
     return re.search(rf"(?:^\W*|\b(?:say|said|says|state|stated|write|wrote|promise|promised|agree|agreed|declare|"
                      rf"declared)\s+)in\s+(?:the\s+)?(?:\d{{4}}\s+)?{re.escape(name)}", question,
                      re.IGNORECASE) is not None
-
-
-# The frame of a question about what was said, once the speaker's name is out ("What did the say
-# about"): in a speaker's documents it ranks passages about speaking ("Do I have any plans to speak
-# with Putin") before those on the topic. Only a verb of saying right after "did" and its subject's
-# article, and "about" or "on" after it: "What did State Department say" keeps its words.
-_SAID_FRAME = re.compile(r"^\W*(?:what|how)\s+(?:did|does|do|has|have|had)\s+(?:the\s+|they\s+|he\s+|she\s+)?"
-                         r"(?:say|said|says|announce|announced|declare|declared|think|thinks)\s+(?:about|on|regarding)\s+",
-                         re.IGNORECASE)
-
-
-def without_frame(topic: str) -> str | None:
-    """The topic without that frame ("What did the say about Belarus?" -> "Belarus?"); None if
-    it has no such frame or nothing but stopwords would be left."""
-    bare = _SAID_FRAME.sub("", topic)
-    return bare if bare != topic and any(w not in STOPWORDS for w in words(bare)) else None
 
 
 def without_terms(query: str, terms: Sequence[str]) -> str:

@@ -7,7 +7,7 @@ import numpy as np
 from embeddings.corpus.text import STOPWORDS, tokens, words
 from embeddings.search.focus import REPORTING_WORDS
 from embeddings.search.fusion import Allowed, Candidates
-from embeddings.search.results import NAMED_ARTICLE_RE, SCOPE_KINDS, SearchResult
+from embeddings.search.results import NAMED_ARTICLE_RE, SCOPE_KINDS
 
 # Words of a question that are not its topic, beside STOPWORDS and REPORTING_WORDS: never named as
 # words the documents do not use ("anything" in "Did NATO say anything about ...?").
@@ -78,20 +78,6 @@ class Retrieval:
         passage of ``documents``."""
         asked = topic_words(query)
         return bool(asked) and (all if every else any)(self.mentions(documents, [w]) for w in asked)
-
-    def as_near(self, theirs: SearchResult, other: SearchResult, topic: str, documents: frozenset[str]) -> bool:
-        """Whether the named speaker's nearest passage uses a word of the topic, and every one that
-        another body's answer uses (the words of their documents' titles aside: "President" of
-        "Remarks by President Biden"): then theirs is as near by the words, and what was asked."""
-        near, others = (self.topic_in(r, topic, documents) for r in (theirs, other))
-        return bool(near) and others <= near
-
-    def topic_in(self, result: SearchResult, topic: str, documents: frozenset[str]) -> set[str]:
-        """The topic's words (as BM25 reads them) that ``result``'s first passage uses, leaving out
-        the words of the titles of ``documents`` (a named speaker's)."""
-        titles = set().union(*(self.library.title_words(d) for d in documents))
-        asked = set(tokens(" ".join(w for w in topic_words(topic) if w not in titles)))
-        return asked & set(tokens(result.hits[0].passage.text)) if result.hits else set()
 
     def unmatched(self, query: str, scope: str) -> tuple[str, ...]:
         """The question's topic words that no passage of the scope uses (in any form: "sanctions"

@@ -35,7 +35,6 @@ from embeddings.search.focus import (
     named_agreements,
     topic_text,
     unsearched,
-    without_frame,
     without_terms,
 )
 from embeddings.search.fusion import Allowed, Candidates, fuse
@@ -212,7 +211,6 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Timeline):
         nearest = None  # the named speaker's nearest passages, where theirs do not answer
         if focus.preferred:  # a named speaker or issuer: their documents first
             result, nearest = self._preferred(answer, facts, scope, focus)
-            result = self._unframed(answer, facts, scope, focus, result)
             if result is not None:
                 looked = None if answer.article is None else self._article_hit(answer, None)
                 if looked is not None and looked.passage.document not in focus.preferred:  # the article too
@@ -224,7 +222,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Timeline):
             return SearchResult(question, False, [], reason="off-topic", note=focus.note)
         result = self._answer(answer, found, focus.documents, confined=focus.documents is not None)
         if nearest is not None and others_answer(result, focus.preferred, focus.voice_terms) \
-                and self.as_near(nearest, result, without_terms(query, focus.voice_terms), focus.preferred):
+                and self._as_near(nearest, result, without_terms(query, focus.voice_terms), focus.preferred):
             other = self.library.title(result.hits[0].passage.document)
             return replace(nearest, answered=True, tentative=True, reason="",
                            note=f"{self._preferred_note(focus)}; {other} speaks to it too")
@@ -234,17 +232,19 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Timeline):
             return replace(result, note=f"{focus.note}. {others}" if focus.note else others)
         return replace(result, note=focus.note)
 
-    def _unframed(self, answer: _Answer, facts: dict, scope: str, focus, result: SearchResult | None):
-        """``result`` from a speaker's documents, its passages ranked by the topic without the
-        frame of the question ("What did <them> say about", ``without_frame``); what it decided stands."""
-        bare = without_frame(without_terms(answer.query, focus.voice_terms))
-        if result is None or bare is None or answer.overview:
-            return result
-        asked = replace(answer, query=bare, vector=self.encoder.encode_query(bare))
-        found = self._candidates(bare, facts, asked.vector, scope, self._allowed(focus.preferred))
-        if found is None or not len(found.numbers):
-            return result
-        return replace(result, hits=self._answer(asked, found, focus.preferred).hits)
+    def _as_near(self, theirs: SearchResult, other: SearchResult, topic: str, documents: frozenset[str]) -> bool:
+        """Whether the named speaker's nearest passage uses a word of the topic, and every one that
+        another body's answer uses (the words of their documents' titles aside: "President" of
+        "Remarks by President Biden"): then theirs is as near by the words, and what was asked."""
+        near, others = (self._topic_in(r, topic, documents) for r in (theirs, other))
+        return bool(near) and others <= near
+
+    def _topic_in(self, result: SearchResult, topic: str, documents: frozenset[str]) -> set[str]:
+        """The topic's words (as BM25 reads them) that ``result``'s first passage uses, leaving out
+        the words of the titles of ``documents`` (a named speaker's)."""
+        titles = set().union(*(self.library.title_words(d) for d in documents))
+        asked = set(tokens(" ".join(w for w in topic_words(topic) if w not in titles)))
+        return asked & set(tokens(result.hits[0].passage.text)) if result.hits else set()
 
     def _preferred_note(self, focus) -> str:
         note = f"From {self._names(focus.preferred)} (the question names {', '.join(focus.voice_terms)})"
@@ -277,7 +277,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Timeline):
         # for their few documents, not the library's, answers: their nearest passages, said to be that.
         dated = focus.span is not None and not set(self.unmatched(answer.query, answer.scope)) - set(focus.voice_terms)
         fitted = ranked.signals["probability"] >= self.params.answer_threshold  # theirs: no library to compete with
-        if dated or fitted and self.uses(topic, focus.preferred) and self.topic_in(ranked, topic, focus.preferred):
+        if dated or fitted and self.uses(topic, focus.preferred) and self._topic_in(ranked, topic, focus.preferred):
             return replace(ranked or result, answered=True, tentative=True, reason=""), None
         return None, ranked
 
