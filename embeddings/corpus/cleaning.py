@@ -22,9 +22,9 @@ General rules, none tied to one document (tests run them on files they were not 
   turn and section, or else the previous one; alone in a speaker's turn (a reporter called on,
   a reply to a question that is not quoted) it is not a passage.
 * **A page that reports a text and then gives it** ("Read NATO's full statement here:", "The
-  full text of the statement:", "The declaration reads:"): the paragraphs before such a line are
-  the page's own words about it, and ``REPORT`` is their ``speaker``, so that no reply quotes
-  them as the text's.
+  full text of the statement:", "The declaration reads as follows:"): the paragraphs before the
+  first such line, if text follows it, are the page's own words about it, and ``REPORT`` is
+  their ``speaker``, so that no reply quotes them as the text's.
 * **Quoting.** Markdown escapes (``\\[``) and emphasis markers (``*word*``) are undone, and
   whitespace inside a paragraph becomes single spaces. Nothing else changes: no word is added,
   dropped or altered (README: "word for word").
@@ -194,7 +194,7 @@ class _BlockReader:
         self.in_question = False
         self.turn = 0
         self.pending: list[str] = []
-        self.announced: list[int] = []  # where lines announced a text given in full (blocks before each)
+        self.announced: int | None = None  # blocks before the first line announcing a text in full
 
     def flush(self) -> None:
         """The lines gathered so far become blocks (none in a reporter's question)."""
@@ -214,7 +214,8 @@ class _BlockReader:
             return
         if self.speaker is None and len(line) <= 120 and _FULL_TEXT_RE.match(unescape(line)):
             self.flush()
-            self.announced.append(len(self.blocks))  # what came before is the page's report of what follows
+            if self.announced is None:  # what came before is the page's report of what follows
+                self.announced = len(self.blocks)
             return
         if is_junk(line) or self._new_turn(line):
             return
@@ -299,8 +300,7 @@ def clean_blocks(body: str, title: str = "") -> list[Block]:
     for i in range(len(raw_lines)):
         reader.read_line(raw_lines, i)
     reader.flush()
-    blocks = reader.blocks
-    at = reader.announced[0] if reader.announced else 0
+    blocks, at = reader.blocks, reader.announced or 0
     if 0 < at < len(blocks):  # the blocks before the first announcement, if a text follows it
         blocks[:at] = [replace(b, speaker=b.speaker or REPORT) for b in blocks[:at]]
     return blocks

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import calendar
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cache
+
+from embeddings.corpus.text import unaccented
 
 _MONTHS = {name.lower(): n for n, name in enumerate(calendar.month_name) if name}
 _MONTHS |= {name.lower(): n for n, name in enumerate(calendar.month_abbr) if name}
@@ -327,10 +328,6 @@ _COUNTED = re.compile(r"(?<!\w)(?:\d+|un|una|uno|une|deux|trois|dos|tres|d[ií]a
                       re.IGNORECASE)
 
 
-def _unaccented(word: str) -> str:
-    return "".join(ch for ch in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(ch))
-
-
 def find_event(question: str) -> EventPhrase | None:
     """A phrase that places the question before or after an event ("after the attack", "two days
     before the summit") or on its day ("on the day of the invasion"; in Spanish, French and German
@@ -340,7 +337,7 @@ def find_event(question: str) -> EventPhrase | None:
         return EventPhrase(day.group(0).strip(), tuple(w.lower() for w in day.group("event").split()), 0, True)
     other = _EVENT_ELSEWHERE.search(question)
     if other is not None and not _COUNTED.search(question[:other.start()]):
-        return EventPhrase(other.group(0).strip(), (_unaccented(other.group("event")),),
+        return EventPhrase(other.group(0).strip(), (unaccented(other.group("event")),),
                            0 if other.group("on") else None, other.group("before") is None)
     match = _EVENT.search(question)
     if match is None:

@@ -81,3 +81,9 @@ def word_counts(texts) -> dict[str, int]:
                 if part:
                     counts[part] = counts.get(part, 0) + 1
     return counts
+
+
+def unaccented(text: str) -> str:
+    """Lower case without accents, to compare words typed with or without them ("invasión",
+    "invasion")."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()

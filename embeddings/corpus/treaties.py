@@ -243,7 +243,7 @@ class TreatyCatalogue:
         parts = list(_NAMED_PART_RE.finditer(text))
         if not parts:
             return None
-        for treaty, found in self._named(text):  # the longest name first
+        for treaty, found in self.named_treaties(text):  # the longest name first
             if treaty.document not in self._articles:
                 continue
             articles = self._articles[treaty.document]
@@ -258,7 +258,7 @@ class TreatyCatalogue:
         """The agreements whose articles the numbers of a question may be ("Article 5" alone: any,
         None); where it names agreements, those named near an article ("Article 5 of the
         Washington Treaty"), none if all stand in another clause."""
-        named = self._named(text)
+        named = self.named_treaties(text)
         if not named:
             return None
         parts = list(_NAMED_PART_RE.finditer(text))
@@ -267,10 +267,8 @@ class TreatyCatalogue:
     def named_treaties(self, text: str) -> list[tuple[Treaty, str]]:
         """The agreements in the library a question names, by a name or the distinctive words of
         one ("Under the North Atlantic Treaty, ...", "the budapest memo"), with the words that
-        named each; a name inside a longer one names nothing ("minsk" in "minsk 2")."""
-        return self._named(text)
-
-    def _named(self, text: str) -> list[tuple[Treaty, str]]:
+        named each, the longest name first; a name inside a longer one names nothing ("minsk" in
+        "minsk 2")."""
         if not hasattr(self, "_patterns"):  # made once per catalogue (from_dict skips __init__)
             self._patterns = {t.name: (t.pattern(), _distinctive_patterns(t)) for t in self.treaties if t.document}
         found: list[tuple[re.Match, Treaty]] = []

@@ -17,9 +17,10 @@ These are rules about questions, true of any library: no document, phrase or spe
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from functools import cache
+
+from embeddings.corpus.text import unaccented
 
 # A present-time marker, in English and the six other languages questions come in.
 _NOW_WORDS = frozenset("""
@@ -88,7 +89,7 @@ def names_never_used(unmatched: tuple[str, ...], question: str, known: frozenset
         bare = re.sub(r"['’]s$", "", word.lower())
         if bare in known:
             continue
-        if bare in speakers or word.lower() in speakers or _fold(bare) in _country_words():
+        if bare in speakers or word.lower() in speakers or unaccented(bare) in _country_words():
             out.append(word)
     return tuple(out)
 
@@ -128,10 +129,6 @@ def none_mentioned(topic: Sequence[str], unmatched: Sequence[str], question: str
     return bool(about) and about <= {w.lower() for w in unmatched}
 
 
-def _fold(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
-
-
 # Words of a country's name that do not name it alone ("South Korea": "korea" does).
 _GENERIC = frozenset("north south east west central city united states kingdom republic islands island "
                      "isle saint st and of the sar".split())
@@ -149,7 +146,7 @@ def _country_words() -> frozenset[str]:
     for code, name in Locale("en").territories.items():
         if not code.isalpha():  # "001" is the world, "150" Europe: regions, not countries
             continue
-        parts = [p for p in re.split(r"[\s&()-]+", _fold(name)) if p]
+        parts = [p for p in re.split(r"[\s&()-]+", unaccented(name)) if p]
         specific = [p for p in parts if p not in _GENERIC]
         if len(specific) == 1 and len(specific[0]) >= 4 and specific[0] not in _EVERYDAY:
             found.add(specific[0])
