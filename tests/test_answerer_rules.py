@@ -141,6 +141,14 @@ def test_the_console_reads_options_and_explains_what_it_cannot_do():
     ("Is the war over in Ukraine?", True),
     ("Is Russia taking over?", False),
     ("what did the charter of paris say about the cold war being over", False),
+    # The days just ahead are as unknown to dated statements as today.
+    ("what will the oil price be tomorrow?", True),
+    ("Quel temps fera-t-il à Moscou ce week-end ?", True),
+    ("¿qué tiempo hará en Kiev este fin de semana?", True),
+    ("jaki będzie kurs dolara w przyszłym tygodniu?", True),
+    ("What will NATO do next week?", False),  # the days ahead, but no figure
+    ("Did the G7 expect energy prices to rise next year?", False),  # not a day ahead
+    ("Quel temps a-t-il fallu à l'OTAN pour réagir ?", False),  # "quel temps", but no day
 ])
 def test_a_live_figure_is_told_from_a_question_about_now(question, live):
     assert asks_live_figure(question) is live

@@ -12,6 +12,7 @@ from bot import render
 from embeddings.config import PROJECT_ROOT, EngineSettings
 from embeddings.corpus.cleaning import REPORT
 from embeddings.corpus.dates import document_span, find_span
+from embeddings.corpus.events import find_event
 from embeddings.errors import BadFilter
 from embeddings.search.results import Hit, SearchResult, others_answer
 from embeddings.search.searcher import Searcher
@@ -200,6 +201,11 @@ def test_before_or_after_an_event_the_titles_date(engine_with_library):
     on_the_day = engine_with_library.ask("what did biden say on the day of the attack", k=3)
     assert on_the_day.answered and "Documents dated 24 February 2022 (the attack: 24 February 2022)" in on_the_day.note
     assert {h.passage.document for h in on_the_day.hits} == {"us_whitehouse_biden_remarks_attack_2022-02-24"}
+    # What follows the event's noun says which one: only titles that name that too date it.
+    named = engine_with_library.ask("What did Biden say after the attack on Ukraine?", k=3)
+    assert "(the attack on ukraine: 24 February 2022)" in named.note
+    assert "Documents dated" not in engine_with_library.ask("what happened after the attack on mariupol?").note
+    assert find_event("What did NATO say before the summit in March?").which == ""  # a month is a date
 
 
 def test_what_someone_said_is_answered_with_what_they_led_with(engine_with_library):

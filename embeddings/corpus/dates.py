@@ -20,8 +20,6 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cache
 
-from embeddings.corpus.text import unaccented
-
 _MONTHS = {name.lower(): n for n, name in enumerate(calendar.month_name) if name}
 _MONTHS |= {name.lower(): n for n, name in enumerate(calendar.month_abbr) if name}
 _MONTHS["sept"] = 9
@@ -223,26 +221,26 @@ def _with_year(kind: str, match: re.Match, known: Sequence[Span]) -> Span | None
 _COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
            "eight": 8, "nine": 9, "ten": 10}
 # How far from a day or an event: "the day", "a week", "two weeks", "3 days"; "days", "weeks".
-_SHIFT = (r"(?:the\s+)?(?:(?P<count>" + "|".join(_COUNTS) + r"|\d{1,3})\s+(?P<unit>days?|weeks?)"
+SHIFT = (r"(?:the\s+)?(?:(?P<count>" + "|".join(_COUNTS) + r"|\d{1,3})\s+(?P<unit>days?|weeks?)"
           r"|(?P<day>day|week)|(?P<several>days|weeks))")
 _RELATIVE = re.compile(
-    r"\b" + _SHIFT + r"\s+(?P<way>before|after|prior\s+to|following|later\s+than|earlier\s+than)"
+    r"\b" + SHIFT + r"\s+(?P<way>before|after|prior\s+to|following|later\s+than|earlier\s+than)"
     r"\s+(?:the\s+|on\s+)?$", re.IGNORECASE)
 
 
-def _is_before(match: re.Match) -> bool:
+def is_before(match: re.Match) -> bool:
     return match.group("way").lower().split()[0] in ("before", "prior", "earlier")
 
 
-def _shift_days(match: re.Match) -> int | None:
-    """The days a match of ``_SHIFT`` moves by, negative before ("the day before": -1, "two weeks
+def shift_days(match: re.Match) -> int | None:
+    """The days a match of ``SHIFT`` moves by, negative before ("the day before": -1, "two weeks
     after": 14); None for "days" or "weeks" with no count, or no shift."""
     count, unit = match.group("count"), match.group("unit") or match.group("day")
     if unit is None:
         return None
     days = 1 if count is None else int(count) if count.isdigit() else _COUNTS[count.lower()]
     days *= 7 if unit.lower().startswith("week") else 1
-    return -days if _is_before(match) else days
+    return -days if is_before(match) else days
 
 
 def _moved(span: Span, relative: re.Match, text: str) -> Span:
@@ -251,9 +249,9 @@ def _moved(span: Span, relative: re.Match, text: str) -> Span:
     if relative.group("several"):  # "in the days before": the week up to it; "the weeks after": four
         width = timedelta(days=7 if relative.group("several").lower() == "days" else 28)
         one = timedelta(days=1)
-        return Span(span.start - width, span.start - one, text, "range") if _is_before(relative) else \
+        return Span(span.start - width, span.start - one, text, "range") if is_before(relative) else \
             Span(span.end + one, span.end + width, text, "range")
-    days = _shift_days(relative)
+    days = shift_days(relative)
     # Moved from a day, a day; from a longer span, the span moved whole.
     return Span(span.start + timedelta(days=days), span.end + timedelta(days=days), text, "day" if
                 span.start == span.end else span.kind)
@@ -295,67 +293,6 @@ def _parse(kind: str, match: re.Match, year: int) -> Span | None:
     if second[0] < first[0]:
         first, second = second, first
     return replace(_span(first, second, match.group(0).strip()), kind=kind)
-
-
-_EVENT = re.compile(
-    r"\b(?:" + _SHIFT + r"\s+)?(?P<way>before|after|since|prior\s+to|following)\s+the\s+"
-    r"(?P<event>[^\W\d_][\w'’-]*(?:\s+[^\W\d_][\w'’-]*)?)", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class EventPhrase:
-    """"the day before the summit": a span relative to an event the library's titles name."""
-
-    text: str  # the phrase as the question wrote it
-    words: tuple[str, ...]  # what names the event ("summit"; "nato summit")
-    days: int | None  # the shift of a counted phrase ("the day before": -1); None: before or after it
-    after: bool
-
-
-# "on the day of the invasion", "the day of the summit": the event's own day.
-_EVENT_DAY = re.compile(r"\b(?:on\s+)?the\s+(?:very\s+)?day\s+of\s+the\s+"
-                        r"(?P<event>[^\W\d_][\w'’-]*(?:\s+[^\W\d_][\w'’-]*)?)", re.IGNORECASE)
-
-
-# The same in Spanish and French, and the day of one in German, whose word for the event may be the
-# titles' English one but for its accents ("el día de la invasión", "après l'invasion", "am Tag der
-# Invasion"). Not German "vor" / "nach" ("nach der Resolution": according to it), nor "d'après";
-# a counted shift ("deux jours après", "un día después") is not read, so no date is taken from it.
-_EVENT_ELSEWHERE = re.compile(
-    r"(?<![\w'’])(?:(?P<on>d[ií]a\s+de|jour\s+de|am\s+tag)|(?P<before>antes\s+de|avant)|(?P<after>despu[ée]s\s+de|apr[èe]s))"
-    r"(?:\s+(?:las|los|les|la|el|le|der|des)\s+|\s+l['’]\s*|l\s+)(?P<event>[^\W\d_][\w-]*)", re.IGNORECASE)
-_COUNTED = re.compile(r"(?<!\w)(?:\d+|un|una|uno|une|deux|trois|dos|tres|d[ií]as?|jours?|semaines?|semanas?)\s*$",
-                      re.IGNORECASE)
-
-
-def find_event(question: str) -> EventPhrase | None:
-    """A phrase that places the question before or after an event ("after the attack", "two days
-    before the summit") or on its day ("on the day of the invasion"; in Spanish, French and German
-    too), or None. Which event, and its date, is the library's to say (focus.py)."""
-    day = _EVENT_DAY.search(question)
-    if day is not None:
-        return EventPhrase(day.group(0).strip(), tuple(w.lower() for w in day.group("event").split()), 0, True)
-    other = _EVENT_ELSEWHERE.search(question)
-    if other is not None and not _COUNTED.search(question[:other.start()]):
-        return EventPhrase(other.group(0).strip(), (unaccented(other.group("event")),),
-                           0 if other.group("on") else None, other.group("before") is None)
-    match = _EVENT.search(question)
-    if match is None:
-        return None
-    return EventPhrase(match.group(0).strip(), tuple(w.lower() for w in match.group("event").split()),
-                       _shift_days(match), not _is_before(match))
-
-
-def event_span(phrase: EventPhrase, day: date, known: Sequence[Span]) -> Span:
-    """The span ``phrase`` names once its event is dated ``day``: the day it counts to, or the
-    library's dates up to (from) that day. The day itself is in: a statement of that day speaks
-    of what came before it ("did NATO help Ukraine before the invasion?") and reacts to it."""
-    if phrase.days is not None:
-        moved = day + timedelta(days=phrase.days)
-        return Span(moved, moved, phrase.text, "day")
-    if phrase.after:
-        return Span(day, max([k.end for k in known] + [day]), phrase.text, "range")
-    return Span(min([k.start for k in known] + [day]), day, phrase.text, "range")
 
 
 def _part_of_month(day: date, part: str, text: str) -> Span:

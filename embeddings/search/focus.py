@@ -15,7 +15,8 @@ from datetime import date
 
 import numpy as np
 
-from embeddings.corpus.dates import Span, describe_span, document_span, event_span, find_event, find_span, nearest
+from embeddings.corpus.dates import Span, describe_span, document_span, find_span, nearest
+from embeddings.corpus.events import event_span, find_event
 from embeddings.corpus.text import STOPWORDS, words
 from embeddings.corpus.voices import Voices
 from embeddings.search.unanswerable import asked_speakers
@@ -174,7 +175,7 @@ class Library:
         statement holds it."""
         dated = f" (the newest of {describe_span(self.newest, self.newest)})" if self.newest else ""
         return (f"The library holds dated statements{dated}: none can tell how things stand today "
-                "(prices, rates, scores, the weather, whether something is over).")
+                "or will in the days ahead (prices, rates, scores, the weather, whether something is over).")
 
     def _event(self, question: str) -> Span | None:
         """The span of "before / after the <event>": the event is the statements whose titles hold
@@ -183,16 +184,21 @@ class Library:
         if phrase is None:
             return None
         named = [w for w in phrase.words if w not in STOPWORDS]
-        for event in (named, named[:1]):  # "the nato summit"; "the summit ended": the summit
+        which = [phrase.which] if phrase.which and phrase.which not in STOPWORDS else []
+        # "the nato summit"; "the summit ended": the summit. "the attack on <a city>": only a title
+        # that names the city too is that attack.
+        for event in (named + which, named[:1] + which):
             found = {d.span.start for d in self._docs.values() if d.kind == "statement" and d.span and event
-                     and all(w in d.title_words for w in event)}
+                     and all(w in d.title_words or f"{w}'s" in d.title_words or f"{w}’s" in d.title_words
+                             for w in event)}
             if found:
                 break
         if len(found) != 1:
             return None
         day = found.pop()
         span = event_span(phrase, day, self._statement_spans)
-        return replace(span, event=f"the {' '.join(event)}: {describe_span(day, day)}")
+        name = " ".join(event[:-1] + [phrase.placing] if which else event)
+        return replace(span, event=f"the {name}: {describe_span(day, day)}")
 
     def _titled(self, question: str, span: Span, pool: set[str]) -> tuple[frozenset[str], tuple[str, ...]]:
         """Among the documents of the date a question names, those whose titles share most of its

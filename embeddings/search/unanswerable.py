@@ -1,9 +1,10 @@
 """Questions no passage can answer, however near a passage scores:
 
-* a **live figure**: a price, a rate, a score or the weather *now* ("what's the wheat price per
-  bushel today", "a cuánto está hoy el dólar"), or whether something is over by now ("is the war
-  over yet"). The library holds dated statements; nothing in them tells today's state, and a
-  passage about prices in 2022 would mislead.
+* a **live figure**: a price, a rate, a score or the weather *now* or in the days ahead ("what's
+  the wheat price per bushel today", "a cuánto está hoy el dólar", "the weather this weekend"),
+  or whether something is over by now ("is the war over yet"). The library holds dated
+  statements; nothing in them tells today's state, and a passage about prices in 2022 would
+  mislead.
 * a question that turns on a **name the library never uses** (a country, or the one said to
   speak: "When did Finland join NATO?", "what did erdogan say"): the passages found are about
   something else, however near they score; no quote can be about what no document names.
@@ -22,9 +23,11 @@ from functools import cache
 
 from embeddings.corpus.text import unaccented
 
-# A present-time marker, in English and the six other languages questions come in.
+# A present-time marker, or one of the days just ahead, in English and the six other languages
+# questions come in.
 _NOW_WORDS = frozenset("""
-today tonight now currently nowadays latest live
+today tonight now currently nowadays latest live tomorrow
+demain morgen mañana manana jutro завтра
 aujourd'hui maintenant actuellement actuel actuelle
 heute jetzt aktuell derzeit zurzeit momentan
 hoy ahora actualmente actual
@@ -33,7 +36,13 @@ dziś dzis dzisiaj teraz obecnie aktualnie aktualny aktualna
 сьогодні зараз тепер нині наразі поточний
 """.split())
 _NOW_PHRASES = re.compile(r"\b(?:right now|at the moment|at present|these days|as of now|en ce moment|"
-                          r"en este momento|в данный момент|на данный момент|на цей момент)\b", re.IGNORECASE)
+                          r"en este momento|в данный момент|на данный момент|на цей момент|"
+                          r"(?:this|next) (?:weekend|week|month)|ce week-end|la semaine prochaine|"
+                          r"am wochenende|nächste woche|este fin de semana|la próxima semana|w weekend|"
+                          r"w przyszłym tygodniu|на выходных|на следующей неделе|на вихідних|наступного тижня)\b",
+                          re.IGNORECASE)
+# The weather asked in words that are not the weather's name: "quel temps fera-t-il", "qué tiempo hará".
+_WEATHER_PHRASES = re.compile(r"\b(?:quel temps|qu[ée] tiempo)\b", re.IGNORECASE)
 # What changes by the hour: prices, rates, currencies, markets, scores, the weather (not words that are
 # everyday English too: "change", "shares": "what will change now for Russian banks?" is a question).
 _LIVE_WORDS = frozenset("""
@@ -73,7 +82,8 @@ def asks_live_figure(question: str) -> bool:
     """Whether the question asks for a figure as it is now ("the euro to ruble rate right now"),
     or whether something is over by now ("is the war over yet")."""
     found = {re.sub(r"['’]s$", "", w.lower()) for w in _WORD.findall(question)}  # "today's" is "today"
-    return (bool(found & _LIVE_WORDS) and bool(found & _NOW_WORDS or _NOW_PHRASES.search(question))) \
+    live = bool(found & _LIVE_WORDS or _WEATHER_PHRASES.search(question))
+    return (live and bool(found & _NOW_WORDS or _NOW_PHRASES.search(question))) \
         or bool(_OVER_YET.search(question) or _is_over(question))
 
 

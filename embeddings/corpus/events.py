@@ -1,0 +1,90 @@
+"""Dates relative to an event: "after the attack", "two days before the summit", "on the day of
+the invasion" (in Spanish, French and German too). The phrase is found here; which event it is,
+and its date, is the library's to say (the statements whose titles name it: search/focus.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from embeddings.corpus.dates import CALENDAR_WORDS, SHIFT, Span, is_before, shift_days
+from embeddings.corpus.text import unaccented
+
+# What names an event: a noun, perhaps a second word that is not a preposition ("the nato summit",
+# "the summit ended"), and what a preposition after it says which one is ("the attack on <a city>").
+_PLACING = r"(?:on|in|of|against|at|near|by|over)"
+_EVENT_WORDS = (r"(?P<event>[^\W\d_][\w'’-]*(?:\s+(?!" + _PLACING + r"\b)[^\W\d_][\w'’-]*)?)"
+                r"(?:\s+" + _PLACING + r"\s+(?:the\s+)?(?P<which>[^\W\d_][\w'’-]*))?")
+_EVENT = re.compile(
+    r"\b(?:" + SHIFT + r"\s+)?(?P<way>before|after|since|prior\s+to|following)\s+the\s+" + _EVENT_WORDS,
+    re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class EventPhrase:
+    """"the day before the summit": a span relative to an event the library's titles name."""
+
+    text: str  # the phrase as the question wrote it
+    words: tuple[str, ...]  # what names the event ("summit"; "nato summit")
+    days: int | None  # the shift of a counted phrase ("the day before": -1); None: before or after it
+    after: bool
+    which: str = ""  # what says which event, after a preposition ("mariupol" of "the attack on mariupol")
+    placing: str = ""  # that, with its preposition: "on mariupol"
+
+
+# "on the day of the invasion", "the day of the summit": the event's own day.
+_EVENT_DAY = re.compile(r"\b(?:on\s+)?the\s+(?:very\s+)?day\s+of\s+the\s+" + _EVENT_WORDS, re.IGNORECASE)
+
+
+# The same in Spanish and French, and the day of one in German, whose word for the event may be the
+# titles' English one but for its accents ("el día de la invasión", "après l'invasion", "am Tag der
+# Invasion"). Not German "vor" / "nach" ("nach der Resolution": according to it), nor "d'après";
+# a counted shift ("deux jours après", "un día después") is not read, so no date is taken from it.
+_EVENT_ELSEWHERE = re.compile(
+    r"(?<![\w'’])(?:(?P<on>d[ií]a\s+de|jour\s+de|am\s+tag)|(?P<before>antes\s+de|avant)|(?P<after>despu[ée]s\s+de|apr[èe]s))"
+    r"(?:\s+(?:las|los|les|la|el|le|der|des)\s+|\s+l['’]\s*|l\s+)(?P<event>[^\W\d_][\w-]*)", re.IGNORECASE)
+_COUNTED = re.compile(r"(?<!\w)(?:\d+|un|una|uno|une|deux|trois|dos|tres|d[ií]as?|jours?|semaines?|semanas?)\s*$",
+                      re.IGNORECASE)
+
+
+def find_event(question: str) -> EventPhrase | None:
+    """A phrase that places the question before or after an event ("after the attack", "two days
+    before the summit") or on its day ("on the day of the invasion"; in Spanish, French and German
+    too), or None. Which event, and its date, is the library's to say (focus.py)."""
+    day = _EVENT_DAY.search(question)
+    if day is not None:
+        return EventPhrase(day.group(0).strip(), tuple(w.lower() for w in day.group("event").split()), 0, True,
+                           *_which(day))
+    other = _EVENT_ELSEWHERE.search(question)
+    if other is not None and not _COUNTED.search(question[:other.start()]):
+        return EventPhrase(other.group(0).strip(), (unaccented(other.group("event")),),
+                           0 if other.group("on") else None, other.group("before") is None)
+    match = _EVENT.search(question)
+    if match is None:
+        return None
+    return EventPhrase(match.group(0).strip(), tuple(w.lower() for w in match.group("event").split()),
+                       shift_days(match), not is_before(match), *_which(match))
+
+
+def _which(match: re.Match) -> tuple[str, str]:
+    """The word after the event's preposition and the words from the preposition on, unless it
+    is a month or a day ("the summit in March" is dated by the summit, and the month is read as a date)."""
+    which = (match.group("which") or "").lower()
+    if not which or which in CALENDAR_WORDS:
+        return "", ""
+    return which, " ".join(match.group(0)[match.end("event") - match.start():].lower().split())
+
+
+def event_span(phrase: EventPhrase, day: date, known: Sequence[Span]) -> Span:
+    """The span ``phrase`` names once its event is dated ``day``: the day it counts to, or the
+    library's dates up to (from) that day. The day itself is in: a statement of that day speaks
+    of what came before it ("did NATO help Ukraine before the invasion?") and reacts to it."""
+    if phrase.days is not None:
+        moved = day + timedelta(days=phrase.days)
+        return Span(moved, moved, phrase.text, "day")
+    if phrase.after:
+        return Span(day, max([k.end for k in known] + [day]), phrase.text, "range")
+    return Span(min([k.start for k in known] + [day]), day, phrase.text, "range")
