@@ -25,12 +25,14 @@ def test_english_stays_english_and_other_languages_are_named(engine):
     shipped = [r.question for r in load_rows()]
     routed = [q for q in shipped if router.language(q) != "en"]
     assert not routed, routed  # every English labelled question keeps the English pipeline
-    for text in ("sanctions", "Article 5", "art 5", "Is NATO sending ships?", "sanktions against russia"):
+    for text in ("sanctions", "Article 5", "art 5", "Is NATO sending ships?", "sanktions against russia",
+                 "nato condem russia invasoin"):  # English by its names and one word, typos aside
         assert router.language(text) == "en", text
     for text, language in (("Quel pays a été condamné pour avoir facilité l'attaque ?", "fr"),
                            ("Welches Land wurde verurteilt?", "de"), ("¿Qué país fue condenado?", "es"),
                            ("Яку країну засудили?", "uk"), ("Какую страну осудили?", "ru"),
-                           ("Czy NATO wysyła okręty?", "pl")):
+                           ("Czy NATO wysyła okręty?", "pl"),
+                           ("Co powiedziała NATO 24 marca?", "pl")):  # library words only by the name
         assert router.language(text) == language, text
 
 

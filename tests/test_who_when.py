@@ -582,6 +582,19 @@ def test_an_events_day_named_in_another_language(engine_with_library):
         assert "the invasion" not in engine_with_library.ask(asked).note, asked
 
 
+def test_what_someone_said_asked_in_another_language(engine_with_library):
+    """"¿Qué dijo Biden el 24 de febrero?", "Что заявила G7 11 марта?": no topic, only who and
+    when; each chosen document's first paragraphs, in its order, as in English (the Spanish one was
+    refused: no passage is near a question with no topic). A topic keeps the ranking by it."""
+    for asked, document in (("¿Qué dijo Biden el 24 de febrero?", "us_whitehouse_biden_remarks_attack_2022-02-24"),
+                            ("Что заявила G7 11 марта?", G7_MARCH)):
+        said = engine_with_library.ask(asked, k=3)
+        assert said.answered and [h.passage.paragraph for h in said.hits] == [1, 2, 3], asked
+        assert {h.passage.document for h in said.hits} == {document}
+    topic = engine_with_library.ask("¿Qué dijo Biden sobre los bancos rusos el 24 de febrero?", k=3)
+    assert [h.passage.paragraph for h in topic.hits] != [1, 2, 3]
+
+
 def test_another_bodys_answer_to_a_question_naming_a_speaker_says_so(engine_with_library):
     """The named speaker's documents do not speak to it, another body's do: the reply says whose
     documents these are not; not where the answer is only the nearest passages, and the speaker's

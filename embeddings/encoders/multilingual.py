@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from collections.abc import Callable, Sequence
 from functools import cache
@@ -118,6 +119,8 @@ LANGUAGES = ("en", "fr", "de", "es", "it", "pt", "nl", "pl", "ru", "uk", "be", "
              "ro", "hu", "el", "tr", "sv", "da", "no", "fi", "et", "lv", "lt", "ca", "ar", "he", "hi", "zh", "ja",
              "ko")
 MIN_CONFIDENCE = 0.5  # for a question in the Latin alphabet to leave the English path
+SURE_CONFIDENCE = 0.9  # for one whose words are the library's only with the names in them
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]+\b")
 
 
 @cache
@@ -137,20 +140,30 @@ def _latin_share(text: str) -> float:
 class Router:
     """Which path a question takes: "en", or the code of the language it is in."""
 
-    def __init__(self, vocabulary) -> None:
+    def __init__(self, vocabulary, names=frozenset()) -> None:
         self.vocabulary = vocabulary
+        self.names = names  # the library's speakers' names: the same in every language
 
     def warm(self) -> None:
         _langid().classify("warm up")  # loads its model (about half a second), once
 
     def language(self, question: str) -> str:
+        """English where most words are the library's; else what the language identifier says. A
+        name ("NATO", "G7", a speaker's) says little of the language: where the library's words are
+        most only with the names ("Co powiedziała NATO 24 marca?"), the identifier decides if it is
+        sure (a short English question with typos, "nato condem russia invasoin", it is not)."""
         found = [w for w in words(question) if not w.isdigit()]
         if not found:
             return "en"
+        names = {w.lower() for w in _ACRONYM.findall(question)} | self.names
+        unnamed = [w for w in found if w not in names]
         known = sum(w in self.vocabulary for w in found) / len(found)
-        if known >= ENGLISH_SHARE:
+        known_unnamed = sum(w in self.vocabulary for w in unnamed) / len(unnamed) if unnamed else 1.0
+        if known >= ENGLISH_SHARE and known_unnamed >= ENGLISH_SHARE:
             return "en"
         language, confidence = _langid().classify(question)
+        if known >= ENGLISH_SHARE:  # English by the names alone
+            return language if language != "en" and confidence >= SURE_CONFIDENCE else "en"
         if _latin_share(question) < 0.5:  # Cyrillic, Greek, Arabic, CJK...: not English, whatever the odds
             return language if language != "en" else "und"
         return language if language != "en" and confidence >= MIN_CONFIDENCE else "en"

@@ -8,8 +8,10 @@ from dataclasses import replace
 
 import numpy as np
 
+from embeddings.corpus.text import unaccented, words
 from embeddings.encoders.multilingual import THRESHOLD as MULTILINGUAL_THRESHOLD
 from embeddings.encoders.multilingual import note_for
+from embeddings.search.focus import topic_text
 from embeddings.search.results import Hit, SearchResult
 
 # A search confined to at most this share of the scope's passages keeps the fitted threshold.
@@ -18,6 +20,20 @@ CONFINED_SHARE = 0.5
 # turn of a transcript ("What's your next question? I'm sorry.") is near every question in the
 # multilingual model's space, and answered "Comment faire du pain maison ?" (docs/quality.md).
 MIN_DECIDING_WORDS = 10
+# What asking "what did <someone> say (on <a day>)?" takes beside the name and the day, in French,
+# German, Spanish, Polish, Russian and Ukrainian (without accents): question words, verbs of saying,
+# articles and prepositions. Nothing else left, the question has no topic.
+_SAYING = frozenset(unaccented("""
+qu que quoi quel quelle est-ce ce qui on il elle ils elles a ont avait dit dire declare annonce affirme
+le la les du de des au aux en
+was hat haben hatte sagte sagten gesagt erklart erklarte angekundigt verkundet mitgeteilt
+die der das den dem des am im vom zum zur an
+que dijo dijeron declaro anuncio afirmo ha han habia dicho declarado anunciado el la los las lo de del en al
+co powiedział powiedziała powiedziało powiedzieli mówił mówiła mówili oświadczył oświadczyła ogłosił
+ogłosiła ogłosiło ogłosili zapowiedział zapowiedziała dnia
+что сказал сказала сказали заявил заявила заявили объявил объявила объявили говорил говорила говорили на
+що сказав сказала сказали заявив заявила заявили оголосив оголосила оголосили говорив говорила говорили
+""").split())
 
 
 def similarities(matrix: np.ndarray, numbers: np.ndarray, vector: np.ndarray) -> np.ndarray:
@@ -41,6 +57,14 @@ class OtherLanguages:
         filters, a speaker) keeps the fitted threshold, not the one raised for the whole library."""
         note = note_for(language) + (f" ({focus.note})" if focus.note else "")
         vector = self.multilingual.query(text) if self.multilingual is not None else None
+        if vector is not None and _asks_what_was_said(text, focus):  # no topic: what the documents lead with
+            numbers = self._scope_numbers(scope, focus.preferred or focus.documents)
+            numbers = numbers[self._leads(numbers)[:k]]
+            sims = similarities(self.index.e5, numbers, vector)
+            hits = [Hit(self.index.passages[int(n)], float(s), float(s), 0.0, self.index.passages[int(n)].text,
+                        number=int(n)) for n, s in zip(numbers, sims, strict=True)]
+            return SearchResult(question, bool(hits), hits, "" if hits else "off-topic", note=note,
+                                signals={"dense": float(sims.max(initial=0.0)), "language": language})
         if focus.preferred:
             result = self._multilingual_hits(question, vector, k, scope, focus.preferred, MULTILINGUAL_THRESHOLD)
             if result.answered:
@@ -69,3 +93,14 @@ class OtherLanguages:
                     self.index.passages[int(numbers[i])].text, number=int(numbers[i])) for i in order]
         signals = {"dense": float(sims[order].max()), "threshold": threshold}
         return SearchResult(question, answered, hits, "" if answered else "off-topic", signals)
+
+
+def _asks_what_was_said(text: str, focus) -> bool:
+    """A question that names only a date and who spoke ("Qu'a dit l'OTAN le 24 février ?", "Что
+    заявила G7 24 марта?"): no word left but the name as typed (one word per name: "OTAN",
+    "Столтенберг"), once the date, the question's words of saying and its articles are set aside."""
+    if focus.span is None and not focus.preferred or not (focus.preferred or focus.documents):
+        return False
+    left = [w for w in words(topic_text(text, focus).replace("'", " ").replace("’", " "))
+            if len(w) > 1 and not w.isdigit() and unaccented(w) not in _SAYING]
+    return len(left) <= len(focus.voice_terms)

@@ -6,8 +6,7 @@ Scoring a candidate passage p for question q (weights in :class:`SearchParams`):
     dense(p)  = a * cos(q, p) + (1 - a) * max cos(q, sentence of p)
     score(p)  = dense(p) + lexical_weight * bm25 / (bm25 + lexical_saturation)
 
-Words of the question that are misspelt versions of corpus words are corrected first
-("sanktions" -> "sanctions").
+Words of the question that are misspelt versions of corpus words are corrected first ("sanktions" -> "sanctions").
 """
 
 from __future__ import annotations
@@ -79,12 +78,13 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Timeline):
         self.encoder = encoder
         # Questions in other languages (embeddings.multilingual), where the index has its vectors.
         self.multilingual = multilingual if index.e5 is not None else None
-        self.router = Router(index.words) if self.multilingual is not None else None
+        self.library = Library(index.manifest.get("documents", []))
+        self.router = Router(index.words, frozenset(w for name in self.library.voice_names for w in words(name))) \
+            if self.multilingual is not None else None
         self.multilingual_thresholds: dict[str, float] = {}
         self.params = params or SearchParams()
         self.thresholds: dict[str, float] = {}  # per scope, calibrated; the fitted threshold where absent
         self._speller = Speller(index.words)
-        self.library = Library(index.manifest.get("documents", []))
         self._years = self.library.years()  # of the documents' dates: a question may name them
         self._by_article = index.articles  # passages by their "Article N" (not numbered clauses)
         # Repeated questions ("article 5", "sanctions") are common in a channel: answer them from
