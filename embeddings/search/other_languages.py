@@ -56,6 +56,7 @@ class OtherLanguages:
         documents are tried first, and a search confined to some documents (a date, the asker's
         filters, a speaker) keeps the fitted threshold, not the one raised for the whole library."""
         note = note_for(language) + (f" ({focus.note})" if focus.note else "")
+        theirs = f"{note_for(language)} ({self._preferred_note(focus)})" if focus.preferred else note  # whose words
         vector = self.multilingual.query(text) if self.multilingual is not None else None
         if vector is not None and _asks_what_was_said(text, focus):  # no topic: what the documents lead with
             numbers = self._scope_numbers(scope, focus.preferred or focus.documents)
@@ -63,12 +64,12 @@ class OtherLanguages:
             sims = similarities(self.index.e5, numbers, vector)
             hits = [Hit(self.index.passages[int(n)], float(s), float(s), 0.0, self.index.passages[int(n)].text,
                         number=int(n)) for n, s in zip(numbers, sims, strict=True)]
-            return SearchResult(question, bool(hits), hits, "" if hits else "off-topic", note=note,
+            return SearchResult(question, bool(hits), hits, "" if hits else "off-topic", note=theirs,
                                 signals={"dense": float(sims.max(initial=0.0)), "language": language})
         if focus.preferred:
             result = self._multilingual_hits(question, vector, k, scope, focus.preferred, MULTILINGUAL_THRESHOLD)
             if result.answered:
-                return replace(result, note=note, signals={**result.signals, "language": language})
+                return replace(result, note=theirs, signals={**result.signals, "language": language})
         threshold = self.multilingual_thresholds.get(scope, MULTILINGUAL_THRESHOLD)
         confined = focus.documents is not None and len(self._scope_numbers(scope, focus.documents)) <= \
             CONFINED_SHARE * len(self._scope_numbers(scope, None))
