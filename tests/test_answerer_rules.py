@@ -149,6 +149,13 @@ def test_the_console_reads_options_and_explains_what_it_cannot_do():
     ("What will NATO do next week?", False),  # the days ahead, but no figure
     ("Did the G7 expect energy prices to rise next year?", False),  # not a day ahead
     ("Quel temps a-t-il fallu à l'OTAN pour réagir ?", False),  # "quel temps", but no day
+    ("Was hat Biden am Morgen des 24. Februar über den Rubel gesagt?", False),  # the morning
+    ("¿Qué dijo Biden la mañana del 24 de febrero sobre el dólar?", False),
+    ("J'ai cours demain : qu'a dit le G7 sur les sanctions ?", False),  # a class, not a rate
+    ("what did biden say about the stock market? need a quote for my essay due tomorrow", False),
+    ("Did Russia's stock market crash the next week after the sanctions?", False),
+    ("What did this month's G7 statement say about energy prices?", False),
+    ("Wie wird das Wetter morgen in Berlin?", True),
 ])
 def test_a_live_figure_is_told_from_a_question_about_now(question, live):
     assert asks_live_figure(question) is live

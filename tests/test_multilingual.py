@@ -32,7 +32,8 @@ def test_english_stays_english_and_other_languages_are_named(engine):
                            ("Welches Land wurde verurteilt?", "de"), ("¿Qué país fue condenado?", "es"),
                            ("Яку країну засудили?", "uk"), ("Какую страну осудили?", "ru"),
                            ("Czy NATO wysyła okręty?", "pl"),
-                           ("Co powiedziała NATO 24 marca?", "pl")):  # library words only by the name
+                           ("Co powiedziała NATO 24 marca?", "pl"),  # library words only by the name
+                           ("Co powiedział Biden o Putinie?", "pl"), ("Was hat Biden am 24. Februar gesagt?", "de")):
         assert router.language(text) == language, text
 
 

@@ -15,9 +15,13 @@ from embeddings.corpus.text import unaccented
 
 # What names an event: a noun, perhaps a second word that is not a preposition ("the nato summit",
 # "the summit ended"), and what a preposition after it says which one is ("the attack on <a city>").
-_PLACING = r"(?:on|in|of|against|at|near|by|over)"
-_EVENT_WORDS = (r"(?P<event>[^\W\d_][\w'’-]*(?:\s+(?!" + _PLACING + r"\b)[^\W\d_][\w'’-]*)?)"
-                r"(?:\s+" + _PLACING + r"\s+(?:the\s+)?(?P<which>[^\W\d_][\w'’-]*))?")
+# Which one: "on", "in", "of", "against", "near" a place or a thing; not "by" (who did it: "the
+# attack by Russia" is the attack), "at" or "over" (when: "at dawn", "over the weekend").
+_PREPOSITION = r"(?:on|in|of|against|at|near|by|over)"
+_WORD = r"[^\W\d_][\w'’-]*"
+_EVENT_WORDS = (r"(?P<event>" + _WORD + r"(?:\s+(?!" + _PREPOSITION + r"\b)" + _WORD + r")?)"
+                r"(?:\s+(?P<prep>on|in|of|against|near)\s+(?:the\s+)?(?P<which>[^\W_][\w'’-]*)"
+                r"(?:\s+(?P<next>" + _WORD + r"))?)?")
 _EVENT = re.compile(
     r"\b(?:" + SHIFT + r"\s+)?(?P<way>before|after|since|prior\s+to|following)\s+the\s+" + _EVENT_WORDS,
     re.IGNORECASE)
@@ -32,7 +36,8 @@ class EventPhrase:
     days: int | None  # the shift of a counted phrase ("the day before": -1); None: before or after it
     after: bool
     which: str = ""  # what says which event, after a preposition ("mariupol" of "the attack on mariupol")
-    placing: str = ""  # that, with its preposition: "on mariupol"
+    preposition: str = ""  # "on"
+    following: str = ""  # the word after ``which``, for the note where a title has it too ("foreign ministers")
 
 
 # "on the day of the invasion", "the day of the summit": the event's own day.
@@ -69,13 +74,14 @@ def find_event(question: str) -> EventPhrase | None:
                        shift_days(match), not is_before(match), *_which(match))
 
 
-def _which(match: re.Match) -> tuple[str, str]:
-    """The word after the event's preposition and the words from the preposition on, unless it
-    is a month or a day ("the summit in March" is dated by the summit, and the month is read as a date)."""
-    which = (match.group("which") or "").lower()
+def _which(match: re.Match) -> tuple[str, str, str]:
+    """The word after the event's preposition (its "'s" aside), the preposition and the word after
+    it; none where it is a month or a day ("the summit in March" is dated by the summit, and the
+    month is read as a date)."""
+    which = re.sub(r"['’]s$", "", (match.group("which") or "").lower())
     if not which or which in CALENDAR_WORDS:
-        return "", ""
-    return which, " ".join(match.group(0)[match.end("event") - match.start():].lower().split())
+        return "", "", ""
+    return which, match.group("prep").lower(), re.sub(r"['’]s$", "", (match.group("next") or "").lower())
 
 
 def event_span(phrase: EventPhrase, day: date, known: Sequence[Span]) -> Span:

@@ -119,7 +119,7 @@ LANGUAGES = ("en", "fr", "de", "es", "it", "pt", "nl", "pl", "ru", "uk", "be", "
              "ro", "hu", "el", "tr", "sv", "da", "no", "fi", "et", "lv", "lt", "ca", "ar", "he", "hi", "zh", "ja",
              "ko")
 MIN_CONFIDENCE = 0.5  # for a question in the Latin alphabet to leave the English path
-SURE_CONFIDENCE = 0.9  # for one whose words are the library's only with the names in them
+SURE_CONFIDENCE = 0.85  # for one whose words are the library's only with the names in them
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]+\b")
 
 
@@ -156,7 +156,7 @@ class Router:
         if not found:
             return "en"
         names = {w.lower() for w in _ACRONYM.findall(question)} | self.names
-        unnamed = [w for w in found if w not in names]
+        unnamed = [w for w in found if w not in names and len(w) > 2]  # not "co", "o", "am": any language's
         known = sum(w in self.vocabulary for w in found) / len(found)
         known_unnamed = sum(w in self.vocabulary for w in unnamed) / len(unnamed) if unnamed else 1.0
         if known >= ENGLISH_SHARE and known_unnamed >= ENGLISH_SHARE:

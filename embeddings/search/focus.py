@@ -184,20 +184,23 @@ class Library:
         if phrase is None:
             return None
         named = [w for w in phrase.words if w not in STOPWORDS]
-        which = [phrase.which] if phrase.which and phrase.which not in STOPWORDS else []
+        which = [w for w in words(phrase.which) if w not in STOPWORDS and not w.isdigit()]  # "g7": "g"
         # "the nato summit"; "the summit ended": the summit. "the attack on <a city>": only a title
         # that names the city too is that attack.
         for event in (named + which, named[:1] + which):
-            found = {d.span.start for d in self._docs.values() if d.kind == "statement" and d.span and event
-                     and all(w in d.title_words or f"{w}'s" in d.title_words or f"{w}’s" in d.title_words
-                             for w in event)}
-            if found:
+            docs = [d for d in self._docs.values() if d.kind == "statement" and d.span and event
+                    and all(w in d.title_words or f"{w}'s" in d.title_words or f"{w}’s" in d.title_words
+                            for w in event)]
+            if docs:
                 break
-        if len(found) != 1:
+        if len({d.span.start for d in docs}) != 1:
             return None
-        day = found.pop()
+        day = docs[0].span.start
         span = event_span(phrase, day, self._statement_spans)
-        name = " ".join(event[:-1] + [phrase.placing] if which else event)
+        name = " ".join(event[:len(event) - len(which)])
+        if which:  # "the meeting of foreign ministers": the word after, where a title has it too
+            after = phrase.following if any(phrase.following in d.title_words for d in docs) else ""
+            name = " ".join([name, phrase.preposition, phrase.which, after]).strip()
         return replace(span, event=f"the {name}: {describe_span(day, day)}")
 
     def _titled(self, question: str, span: Span, pool: set[str]) -> tuple[frozenset[str], tuple[str, ...]]:

@@ -4,6 +4,7 @@ Searcher, whose index, focus and thresholds it reads."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -31,8 +32,10 @@ die der das den dem des am im vom zum zur an
 que dijo dijeron declaro anuncio afirmo ha han habia dicho declarado anunciado el la los las lo de del en al
 co powiedział powiedziała powiedziało powiedzieli mówił mówiła mówili oświadczył oświadczyła ogłosił
 ogłosiła ogłosiło ogłosili zapowiedział zapowiedziała dnia
-что сказал сказала сказали заявил заявила заявили объявил объявила объявили говорил говорила говорили на
-що сказав сказала сказали заявив заявила заявили оголосив оголосила оголосили говорив говорила говорили
+что сказал сказала сказало сказали заявил заявила заявило заявили объявил объявила объявило объявили говорил
+говорила говорило говорили на
+що сказав сказала сказало сказали заявив заявила заявило заявили оголосив оголосила оголосило оголосили говорив
+говорила говорило говорили
 """).split())
 
 
@@ -98,10 +101,15 @@ class OtherLanguages:
 
 def _asks_what_was_said(text: str, focus) -> bool:
     """A question that names only a date and who spoke ("Qu'a dit l'OTAN le 24 février ?", "Что
-    заявила G7 24 марта?"): no word left but the name as typed (one word per name: "OTAN",
-    "Столтенберг"), once the date, the question's words of saying and its articles are set aside."""
+    заявила G7 24 марта?"): no word left but the names, once the date, the question's words of
+    saying and its articles are set aside. A name typed as the library writes it ("G7", "Biden")
+    is its words; one typed otherwise ("OTAN", "Столтенберг") is one capitalised word."""
     if focus.span is None and not focus.preferred or not (focus.preferred or focus.documents):
         return False
-    left = [w for w in words(topic_text(text, focus).replace("'", " ").replace("’", " "))
-            if len(w) > 1 and not w.isdigit() and unaccented(w) not in _SAYING]
-    return len(left) <= len(focus.voice_terms)
+    topic = topic_text(text, focus).replace("'", " ").replace("’", " ")
+    asked = words(topic)
+    typed = {w for term in focus.voice_terms for w in words(term)}
+    otherwise = [t for t in focus.voice_terms if not set(words(t)) <= set(asked)]
+    capitalised = {w.lower() for w in re.findall(r"\b[^\W\d_][\w-]*", topic) if w[0].isupper()}
+    left = [w for w in asked if len(w) > 1 and not w.isdigit() and unaccented(w) not in _SAYING and w not in typed]
+    return len(left) <= len(otherwise) and all(w in capitalised for w in left)

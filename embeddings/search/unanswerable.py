@@ -23,11 +23,9 @@ from functools import cache
 
 from embeddings.corpus.text import unaccented
 
-# A present-time marker, or one of the days just ahead, in English and the six other languages
-# questions come in.
+# A present-time marker, in English and the six other languages questions come in.
 _NOW_WORDS = frozenset("""
-today tonight now currently nowadays latest live tomorrow
-demain morgen mañana manana jutro завтра
+today tonight now currently nowadays latest live
 aujourd'hui maintenant actuellement actuel actuelle
 heute jetzt aktuell derzeit zurzeit momentan
 hoy ahora actualmente actual
@@ -36,11 +34,19 @@ dziś dzis dzisiaj teraz obecnie aktualnie aktualny aktualna
 сьогодні зараз тепер нині наразі поточний
 """.split())
 _NOW_PHRASES = re.compile(r"\b(?:right now|at the moment|at present|these days|as of now|en ce moment|"
-                          r"en este momento|в данный момент|на данный момент|на цей момент|"
-                          r"(?:this|next) (?:weekend|week|month)|ce week-end|la semaine prochaine|"
-                          r"am wochenende|nächste woche|este fin de semana|la próxima semana|w weekend|"
-                          r"w przyszłym tygodniu|на выходных|на следующей неделе|на вихідних|наступного тижня)\b",
-                          re.IGNORECASE)
+                          r"en este momento|в данный момент|на данный момент|на цей момент)\b", re.IGNORECASE)
+# The days just ahead, as unknown to dated statements as today: only a few words from the figure, in
+# its sentence ("what did the G7 say about costs? I need it tomorrow" is a question). German
+# "Morgen" and Spanish "mañana" also mean "morning" ("am Morgen", "la mañana"): not after an article
+# or a greeting; nor "the next week" (after something past).
+_AHEAD = re.compile(r"\b(?:tomorrow|demain|jutro|завтра|(?<!am )(?<!guten )(?<!heute )(?<!den )morgen|"
+                    r"(?<!la )(?<!esta )(?<!una )ma[ñn]ana|(?<!the )next (?:weekend|week|month)|this weekend|"
+                    r"ce week-end|la semaine prochaine|am wochenende|nächste woche|in der nächsten woche|"
+                    r"este fin de semana|la pr[óo]xima semana|la semana que viene|w (?:ten )?weekend|"
+                    r"w przyszłym tygodniu|на выходных|на следующей неделе|на вихідних|наступного тижня|"
+                    r"на наступному тижні)\b", re.IGNORECASE)
+_AHEAD_DISTANCE = 6  # words between the figure and the day ahead, at most
+_SENTENCE_END = re.compile(r"[?!;:]|(?<!\d)\.(?:\s|$)")
 # The weather asked in words that are not the weather's name: "quel temps fera-t-il", "qué tiempo hará".
 _WEATHER_PHRASES = re.compile(r"\b(?:quel temps|qu[ée] tiempo)\b", re.IGNORECASE)
 # What changes by the hour: prices, rates, currencies, markets, scores, the weather (not words that are
@@ -51,7 +57,7 @@ weather temperature forecast dollar dollars euro euros ruble rubles rouble roubl
 prix coût cours taux bourse météo température dollar
 preis preise kosten kurs wechselkurs börse aktie aktien wetter temperatur
 precio precios coste costo cambio cotización bolsa acciones clima temperatura dólar dolar rublo
-cena ceny cenę koszt kurs giełda gielda akcje pogoda temperatura wynik dolar euro rubel
+cena ceny cenę koszt kurs giełda gielda akcje pogoda temperatura wynik dolar dolara euro rubel rubla
 цена цены цену стоимость курс биржа акции погода температура счёт счет доллар евро рубль
 ціна ціни ціну вартість курс біржа акції погода температура рахунок долар євро рубль гривня
 """.split())
@@ -84,7 +90,27 @@ def asks_live_figure(question: str) -> bool:
     found = {re.sub(r"['’]s$", "", w.lower()) for w in _WORD.findall(question)}  # "today's" is "today"
     live = bool(found & _LIVE_WORDS or _WEATHER_PHRASES.search(question))
     return (live and bool(found & _NOW_WORDS or _NOW_PHRASES.search(question))) \
+        or any(_asks_ahead(sentence) for sentence in _SENTENCE_END.split(question)) \
         or bool(_OVER_YET.search(question) or _is_over(question))
+
+
+# Words for a figure that also mean something else beside a day ahead: a course or class ("cours",
+# "Kurs"), a change, a score of an exam.
+_NOT_AHEAD = frozenset("cours kurs курс cambio score scores wynik счёт счет рахунок".split())
+
+
+def _asks_ahead(sentence: str) -> bool:
+    """Whether the sentence asks a figure for a day ahead: "what will the oil price be tomorrow",
+    "Quel temps fera-t-il à Moscou ce week-end ?"; the day a few words from the figure."""
+    ahead = [m.start() for m in _AHEAD.finditer(sentence)]
+    if not ahead:
+        return False
+    spans = list(_WORD.finditer(sentence))
+    figures = [m.start() for m in spans if re.sub(r"['’]s$", "", m.group(0).lower()) in _LIVE_WORDS - _NOT_AHEAD]
+    figures += [m.end() for m in _WEATHER_PHRASES.finditer(sentence)]
+    place = [m.start() for m in spans]
+    return any(abs(sum(p < a for p in place) - sum(p < f for p in place)) <= _AHEAD_DISTANCE
+               for a in ahead for f in figures)
 
 
 def names_never_used(unmatched: tuple[str, ...], question: str, known: frozenset[str] = frozenset()) -> tuple[str, ...]:
