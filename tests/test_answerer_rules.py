@@ -156,6 +156,11 @@ def test_the_console_reads_options_and_explains_what_it_cannot_do():
     ("Did Russia's stock market crash the next week after the sanctions?", False),
     ("What did this month's G7 statement say about energy prices?", False),
     ("Wie wird das Wetter morgen in Berlin?", True),
+    ("what did biden say about gas prices, need it by tomorrow", False),  # the asker's day, not the price's
+    ("Was sagte Biden am nächsten Morgen über die Preise?", False),
+    ("Did Biden say oil prices would rise next week?", False),  # what was said, whatever day it names
+    ("Какой будет курс доллара завтра?", True),
+    ("weather in kyiv tmrw", True),
 ])
 def test_a_live_figure_is_told_from_a_question_about_now(question, live):
     assert asks_live_figure(question) is live

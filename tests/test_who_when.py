@@ -597,7 +597,8 @@ def test_what_someone_said_asked_in_another_language(engine_with_library):
         assert {h.passage.document for h in said.hits} == {document}
         assert f"From {engine_with_library.searcher.library.title(document)}" in said.note  # whose words, as in English
     for asked in ("¿Qué dijo Biden sobre los bancos rusos el 24 de febrero?",
-                  "Qu'a dit le G7 des sanctions ?"):  # "G7" is the name as typed: "sanctions" is the topic
+                  "Qu'a dit le G7 des sanctions ?",  # "G7" is the name as typed: "sanctions" is the topic
+                  "Was sagte Biden zum G7?"):  # two voices: one is what is asked about
         topic = engine_with_library.ask(asked, k=3)
         assert [h.passage.paragraph for h in topic.hits] != [1, 2, 3], asked
 

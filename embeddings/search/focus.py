@@ -183,10 +183,10 @@ class Library:
         phrase = find_event(question)
         if phrase is None:
             return None
-        named = [w for w in phrase.words if w not in STOPWORDS]
-        which = [w for w in words(phrase.which) if w not in STOPWORDS and not w.isdigit()]  # "g7": "g"
+        named = [w for w in words(" ".join(phrase.words)) if w not in STOPWORDS]  # "g7" as titles': "g", "7"
+        which = [w for w in words(phrase.which) if w not in STOPWORDS]
         # "the nato summit"; "the summit ended": the summit. "the attack on <a city>": only a title
-        # that names the city too is that attack.
+        # that names the city too is that attack (and "the invasion in terms of sanctions" is no date).
         for event in (named + which, named[:1] + which):
             docs = [d for d in self._docs.values() if d.kind == "statement" and d.span and event
                     and all(w in d.title_words or f"{w}'s" in d.title_words or f"{w}’s" in d.title_words
@@ -197,9 +197,10 @@ class Library:
             return None
         day = docs[0].span.start
         span = event_span(phrase, day, self._statement_spans)
-        name = " ".join(event[:len(event) - len(which)])
+        name = " ".join(phrase.words) if len(event) - len(which) == len(named) else phrase.words[0]  # as typed
         if which:  # "the meeting of foreign ministers": the word after, where a title has it too
-            after = phrase.following if any(phrase.following in d.title_words for d in docs) else ""
+            after = phrase.following if phrase.following not in STOPWORDS and \
+                any(phrase.following in d.title_words for d in docs) else ""
             name = " ".join([name, phrase.preposition, phrase.which, after]).strip()
         return replace(span, event=f"the {name}: {describe_span(day, day)}")
 

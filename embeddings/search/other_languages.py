@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from embeddings.corpus.text import unaccented, words
+from embeddings.corpus.text import unaccented
 from embeddings.encoders.multilingual import THRESHOLD as MULTILINGUAL_THRESHOLD
 from embeddings.encoders.multilingual import note_for
 from embeddings.search.focus import topic_text
@@ -103,13 +103,14 @@ def _asks_what_was_said(text: str, focus) -> bool:
     """A question that names only a date and who spoke ("Qu'a dit l'OTAN le 24 février ?", "Что
     заявила G7 24 марта?"): no word left but the names, once the date, the question's words of
     saying and its articles are set aside. A name typed as the library writes it ("G7", "Biden")
-    is its words; one typed otherwise ("OTAN", "Столтенберг") is one capitalised word."""
+    is that; one typed otherwise ("OTAN", "Столтенберг") is one capitalised word."""
     if focus.span is None and not focus.preferred or not (focus.preferred or focus.documents):
         return False
-    topic = topic_text(text, focus).replace("'", " ").replace("’", " ")
-    asked = words(topic)
-    typed = {w for term in focus.voice_terms for w in words(term)}
-    otherwise = [t for t in focus.voice_terms if not set(words(t)) <= set(asked)]
-    capitalised = {w.lower() for w in re.findall(r"\b[^\W\d_][\w-]*", topic) if w[0].isupper()}
-    left = [w for w in asked if len(w) > 1 and not w.isdigit() and unaccented(w) not in _SAYING and w not in typed]
-    return len(left) <= len(otherwise) and all(w in capitalised for w in left)
+    if len(focus.voice_terms) > 1:  # "Was sagte Biden zum G7?": one of them is what is asked about
+        return False
+    typed = re.findall(r"[^\W_][\w-]*", topic_text(text, focus).replace("'", " ").replace("’", " "))
+    asked = [w.lower() for w in typed]  # "g7", "g20" whole
+    otherwise = [t for t in focus.voice_terms if t.lower() not in asked]
+    left = [w for w in typed if len(w) > 1 and not w.isdigit() and unaccented(w) not in _SAYING
+            and w.lower() not in focus.voice_terms]
+    return len(left) <= len(otherwise) and all(w[0].isupper() for w in left)

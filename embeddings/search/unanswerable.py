@@ -39,21 +39,29 @@ _NOW_PHRASES = re.compile(r"\b(?:right now|at the moment|at present|these days|a
 # its sentence ("what did the G7 say about costs? I need it tomorrow" is a question). German
 # "Morgen" and Spanish "mañana" also mean "morning" ("am Morgen", "la mañana"): not after an article
 # or a greeting; nor "the next week" (after something past).
-_AHEAD = re.compile(r"\b(?:tomorrow|demain|jutro|завтра|(?<!am )(?<!guten )(?<!heute )(?<!den )morgen|"
-                    r"(?<!la )(?<!esta )(?<!una )ma[ñn]ana|(?<!the )next (?:weekend|week|month)|this weekend|"
+_AHEAD = re.compile(r"\b(?:tomorrow|tmrw|demain|jutro|(?:после)?завтра|übermorgen|"
+                    r"(?<!am )(?<!guten )(?<!heute )(?<!den )(?<!nächsten )(?<!frühen )(?<!diesem )morgen|"
+                    r"(?<!la )(?<!esta )(?<!esa )(?<!una )(?<!aquella )ma[ñn]ana|(?<!the )next (?:weekend|week|month)|"
+                    r"this weekend|el fin de semana|"
                     r"ce week-end|la semaine prochaine|am wochenende|nächste woche|in der nächsten woche|"
                     r"este fin de semana|la pr[óo]xima semana|la semana que viene|w (?:ten )?weekend|"
                     r"w przyszłym tygodniu|на выходных|на следующей неделе|на вихідних|наступного тижня|"
                     r"на наступному тижні)\b", re.IGNORECASE)
 _AHEAD_DISTANCE = 6  # words between the figure and the day ahead, at most
-_SENTENCE_END = re.compile(r"[?!;:]|(?<!\d)\.(?:\s|$)")
+_SENTENCE_END = re.compile(r"[?!;:,]|(?<!\d)\.(?:\s|$)")
+# A question about what someone said ("Did Biden say oil prices would rise next week?") asks about a
+# statement, whatever day it names.
+_SAID = re.compile(r"\b(?:say|said|says|announced?|declared?|stated?|mentioned|promised|warned|dit|déclaré|annoncé|"
+                   r"sagte|sagten|gesagt|erklärt|erklärte|dijo|dijeron|anunció|declaró|powiedzia\w*|mówił\w*|"
+                   r"сказал\w*|заявил\w*|сказав|сказала|заявив|заявила)\b", re.IGNORECASE)
 # The weather asked in words that are not the weather's name: "quel temps fera-t-il", "qué tiempo hará".
-_WEATHER_PHRASES = re.compile(r"\b(?:quel temps|qu[ée] tiempo)\b", re.IGNORECASE)
+_WEATHER_PHRASES = re.compile(r"\b(?:quel temps|qu[ée] tiempo|tipo de cambio)\b", re.IGNORECASE)
 # What changes by the hour: prices, rates, currencies, markets, scores, the weather (not words that are
 # everyday English too: "change", "shares": "what will change now for Russian banks?" is a question).
 _LIVE_WORDS = frozenset("""
 price prices priced cost costs rate rates exchange stock stocks market markets score scores
-weather temperature forecast dollar dollars euro euros ruble rubles rouble roubles hryvnia bitcoin
+weather temperature forecast dollar dollars euro euros ruble rubles rouble roubles hryvnia bitcoin rain snow
+pleuvoir neiger regnen schneien llover nevar deszcz śnieg дождь снег дощ сніг доллара рубля долара гривні
 prix coût cours taux bourse météo température dollar
 preis preise kosten kurs wechselkurs börse aktie aktien wetter temperatur
 precio precios coste costo cambio cotización bolsa acciones clima temperatura dólar dolar rublo
@@ -90,7 +98,7 @@ def asks_live_figure(question: str) -> bool:
     found = {re.sub(r"['’]s$", "", w.lower()) for w in _WORD.findall(question)}  # "today's" is "today"
     live = bool(found & _LIVE_WORDS or _WEATHER_PHRASES.search(question))
     return (live and bool(found & _NOW_WORDS or _NOW_PHRASES.search(question))) \
-        or any(_asks_ahead(sentence) for sentence in _SENTENCE_END.split(question)) \
+        or not _SAID.search(question) and any(_asks_ahead(sentence) for sentence in _SENTENCE_END.split(question)) \
         or bool(_OVER_YET.search(question) or _is_over(question))
 
 
