@@ -222,7 +222,7 @@ _COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5
            "eight": 8, "nine": 9, "ten": 10}
 # How far from a day or an event: "the day", "a week", "two weeks", "3 days"; "days", "weeks".
 SHIFT = (r"(?:the\s+)?(?:(?P<count>" + "|".join(_COUNTS) + r"|\d{1,3})\s+(?P<unit>days?|weeks?)"
-          r"|(?P<day>day|week)|(?P<several>days|weeks))")
+         r"|(?P<day>day|week)|(?P<several>days|weeks))")
 _RELATIVE = re.compile(
     r"\b" + SHIFT + r"\s+(?P<way>before|after|prior\s+to|following|later\s+than|earlier\s+than)"
     r"\s+(?:the\s+|on\s+)?$", re.IGNORECASE)

@@ -20,7 +20,7 @@ from embeddings.corpus.text import unaccented
 _PREPOSITION = r"(?:on|in|of|against|at|near|by|over)"
 _WORD = r"[^\W\d_][\w'’-]*"
 _EVENT_WORDS = (r"(?P<event>" + _WORD + r"(?:\s+(?!" + _PREPOSITION + r"\b)" + _WORD + r")?)"
-                r"(?:\s+(?P<prep>on|in|of|against|near)\s+(?:the\s+)?(?P<which>[^\W\d_][\w'’-]*)"
+                r"(?:\s+(?P<prep>on|in|of|against|near)\s+(?:the\s+)?(?P<which>" + _WORD + r")"
                 r"(?:\s+(?P<next>" + _WORD + r"))?)?")
 _EVENT = re.compile(
     r"\b(?:" + SHIFT + r"\s+)?(?P<way>before|after|since|prior\s+to|following)\s+the\s+" + _EVENT_WORDS,

@@ -65,8 +65,7 @@ class OtherLanguages:
             numbers = self._scope_numbers(scope, focus.preferred or focus.documents)
             numbers = numbers[self._leads(numbers)[:k]]
             sims = similarities(self.index.e5, numbers, vector)
-            hits = [Hit(self.index.passages[int(n)], float(s), float(s), 0.0, self.index.passages[int(n)].text,
-                        number=int(n)) for n, s in zip(numbers, sims, strict=True)]
+            hits = [self._multilingual_hit(n, s, s) for n, s in zip(numbers, sims, strict=True)]
             return SearchResult(question, bool(hits), hits, "" if hits else "off-topic", note=theirs,
                                 signals={"dense": float(sims.max(initial=0.0)), "language": language})
         if focus.preferred:
@@ -93,10 +92,14 @@ class OtherLanguages:
         order = np.argsort(-ranking, kind="stable")[:k]
         deciding = [i for i in order if len(self.index.passages[int(numbers[i])].text.split()) >= MIN_DECIDING_WORDS]
         answered = bool(deciding) and bool(sims[deciding].max() >= threshold)  # on a passage shown
-        hits = [Hit(self.index.passages[int(numbers[i])], float(ranking[i]), float(sims[i]), 0.0,
-                    self.index.passages[int(numbers[i])].text, number=int(numbers[i])) for i in order]
+        hits = [self._multilingual_hit(numbers[i], ranking[i], sims[i]) for i in order]
         signals = {"dense": float(sims[order].max()), "threshold": threshold}
         return SearchResult(question, answered, hits, "" if answered else "off-topic", signals)
+
+    def _multilingual_hit(self, number, score, dense) -> Hit:
+        """A passage found by its multilingual vectors, quoted whole (no English highlight)."""
+        passage = self.index.passages[int(number)]
+        return Hit(passage, float(score), float(dense), 0.0, passage.text, number=int(number))
 
 
 def _asks_what_was_said(text: str, focus) -> bool:

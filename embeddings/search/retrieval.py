@@ -73,11 +73,10 @@ class Retrieval:
                         return True
         return False
 
-    def uses(self, query: str, documents: frozenset[str], every: bool = True) -> bool:
-        """Whether each topic word of ``query`` (``every``; else one at least) is used by some
-        passage of ``documents``."""
+    def uses(self, query: str, documents: frozenset[str]) -> bool:
+        """Whether each topic word of ``query`` is used by some passage of ``documents``."""
         asked = topic_words(query)
-        return bool(asked) and (all if every else any)(self.mentions(documents, [w]) for w in asked)
+        return bool(asked) and all(self.mentions(documents, [w]) for w in asked)
 
     def unmatched(self, query: str, scope: str) -> tuple[str, ...]:
         """The question's topic words that no passage of the scope uses (in any form: "sanctions"

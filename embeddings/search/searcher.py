@@ -278,7 +278,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Timeline):
         dated = focus.span is not None and not set(self.unmatched(answer.query, answer.scope)) - set(focus.voice_terms)
         fitted = ranked.signals["probability"] >= self.params.answer_threshold  # theirs: no library to compete with
         if dated or fitted and self.uses(topic, focus.preferred) and self._topic_in(ranked, topic, focus.preferred):
-            return replace(ranked or result, answered=True, tentative=True, reason=""), None
+            return replace(ranked, answered=True, tentative=True, reason=""), None
         return None, ranked
 
     def _answer(self, answer: _Answer, found: Candidates, documents: frozenset[str] | None, *,

@@ -54,8 +54,9 @@ _SENTENCE_END = re.compile(r"[?!;:,]|(?<!\d)\.(?:\s|$)")
 _SAID = re.compile(r"\b(?:say|said|says|announced?|declared?|stated?|mentioned|promised|warned|dit|déclaré|annoncé|"
                    r"sagte|sagten|gesagt|erklärt|erklärte|dijo|dijeron|anunció|declaró|powiedzia\w*|mówił\w*|"
                    r"сказал\w*|заявил\w*|сказав|сказала|заявив|заявила)\b", re.IGNORECASE)
-# The weather asked in words that are not the weather's name: "quel temps fera-t-il", "qué tiempo hará".
-_WEATHER_PHRASES = re.compile(r"\b(?:quel temps|qu[ée] tiempo|tipo de cambio)\b", re.IGNORECASE)
+# A figure asked in words that are not its name: the weather ("quel temps fera-t-il", "qué tiempo
+# hará"), the exchange rate ("tipo de cambio").
+_LIVE_PHRASES = re.compile(r"\b(?:quel temps|qu[ée] tiempo|tipo de cambio)\b", re.IGNORECASE)
 # What changes by the hour: prices, rates, currencies, markets, scores, the weather (not words that are
 # everyday English too: "change", "shares": "what will change now for Russian banks?" is a question).
 _LIVE_WORDS = frozenset("""
@@ -96,7 +97,7 @@ def asks_live_figure(question: str) -> bool:
     """Whether the question asks for a figure as it is now ("the euro to ruble rate right now"),
     or whether something is over by now ("is the war over yet")."""
     found = {re.sub(r"['’]s$", "", w.lower()) for w in _WORD.findall(question)}  # "today's" is "today"
-    live = bool(found & _LIVE_WORDS or _WEATHER_PHRASES.search(question))
+    live = bool(found & _LIVE_WORDS or _LIVE_PHRASES.search(question))
     return (live and bool(found & _NOW_WORDS or _NOW_PHRASES.search(question))) \
         or not _SAID.search(question) and any(_asks_ahead(sentence) for sentence in _SENTENCE_END.split(question)) \
         or bool(_OVER_YET.search(question) or _is_over(question))
@@ -115,7 +116,7 @@ def _asks_ahead(sentence: str) -> bool:
         return False
     spans = list(_WORD.finditer(sentence))
     figures = [m.start() for m in spans if re.sub(r"['’]s$", "", m.group(0).lower()) in _LIVE_WORDS - _NOT_AHEAD]
-    figures += [m.end() for m in _WEATHER_PHRASES.finditer(sentence)]
+    figures += [m.end() for m in _LIVE_PHRASES.finditer(sentence)]
     place = [m.start() for m in spans]
     return any(abs(sum(p < a for p in place) - sum(p < f for p in place)) <= _AHEAD_DISTANCE
                for a in ahead for f in figures)
