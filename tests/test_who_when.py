@@ -534,6 +534,25 @@ def test_an_article_named_by_a_speakers_words_is_looked_up(own_agreement):
         assert own_agreement.ask(asked).hits[0].passage.document == "council", asked
 
 
+def test_a_rule_asked_of_a_named_body_is_answered_by_the_agreement(own_agreement, engine_with_library):
+    """"Must the <body> ...?" asks what a rule requires of the body it names: where every document
+    is searched and an agreement's passage comes first, it answers (not the body's own statements);
+    a question of what the body did or said keeps their documents first."""
+    must = own_agreement.ask("Must the Atlantis Council share its catch data every month?", scope="all")
+    assert must.answered and must.hits[0].passage.document == "convention" and must.hits[0].passage.article == "1"
+    assert own_agreement.ask("Must the Atlantis Council share its catch data every month?").hits[0].passage.document \
+        == "council"  # the statements alone: the council's words
+    did = own_agreement.ask("Did the Atlantis Council share its catch data every month?", scope="all")
+    assert did.hits[0].passage.document == "council"
+    said = own_agreement.ask("Must the Atlantis Council share its catch data, according to what it said?", scope="all")
+    assert said.hits[0].passage.document == "council"
+    assembly = engine_with_library.ask("can the general assembly weigh in on a dispute the security council is "
+                                       "dealing with?", scope="all")
+    assert assembly.hits[0].passage.document == "un_charter"
+    defend = engine_with_library.ask("Will NATO defend every member if attacked?", scope="all")
+    assert defend.hits[0].passage.kind == "statement"  # what they will do: no rule asked
+
+
 
 def test_a_named_speakers_nearest_passage_is_as_near_only_by_the_topics_words(engine_with_library):
     """Whether the named speaker's nearest passage replaces another body's answer: only where it

@@ -25,6 +25,10 @@ from embeddings.search.unanswerable import asked_speakers
 REPORTING_WORDS = frozenset("""announce announced announcement announcements declare declared state stated
     statement statements talk talked speak spoke mention mentioned write wrote told saying publish published
     release released issue issued""".split())
+# A question of what may or must be done: a rule's, which an agreement may hold ("Can members
+# withdraw?", "Must members build up their defence?", "is it legal to ...").
+_RULE = re.compile(r"^\W*(?:can|could|must|may|might|shall)\b|\b(?:allowed|permitted|required|obliged|obligated|"
+                   r"have to|has to|legal|illegal|lawful|unlawful|entitled)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -283,6 +287,15 @@ def _speaks_elsewhere(match, pool: set[str], dated: set[str], mentions) -> bool:
     nearest passage is as near by the topic's words (``Searcher._as_near``)."""
     return bool(dated and match.documents & pool and not match.documents & dated
                 and mentions is not None and not mentions(frozenset(dated), match.terms))
+
+
+def asks_a_rule(question: str, focus: Focus) -> bool:
+    """Whether a question that names a speaker or issuer asks what may or must be done ("Must
+    NATO members build up their own defence?", "Can the General Assembly weigh in on ...?"),
+    not what they said or did on a day: the body is then what the rule is about."""
+    said = set(words(question)) & (REPORTING_WORDS | {"say", "said", "says", "tell", "told"})
+    return bool(focus.preferred) and focus.span is None and not said and not asked_speakers(question) \
+        and bool(_RULE.search(question))
 
 
 def named_agreements(focus: Focus, named: Sequence[tuple[object, str]], question: str = "") -> Focus:

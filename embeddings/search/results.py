@@ -7,8 +7,23 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from embeddings.corpus.records import Passage
 from embeddings.corpus.text import words
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One question as searched: what every set of candidates for it is scored against."""
+
+    question: str  # as asked
+    query: str  # as searched: without a date phrase, shorthand expanded, misspellings corrected
+    vector: np.ndarray
+    k: int
+    scope: str
+    overview: bool  # it asks only what was said (on a date, by someone): no topic to judge
+    article: tuple | None  # (treaty, passage number) of an article it names, if in the library
 
 
 @dataclass(frozen=True)

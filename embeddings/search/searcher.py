@@ -16,7 +16,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
@@ -30,6 +30,7 @@ from embeddings.search.focus import (
     REPORTING_WORDS,
     Filters,
     Library,
+    asks_a_rule,
     looked_up,
     named_agreements,
     topic_text,
@@ -40,8 +41,9 @@ from embeddings.search.fusion import Allowed, Candidates, fuse
 from embeddings.search.highlight import Highlighting
 from embeddings.search.other_languages import OtherLanguages
 from embeddings.search.params import SearchParams, confident_level
-from embeddings.search.results import MAX_QUERY_CHARS, SCOPE_KINDS, SCOPES, Hit, SearchResult, others_answer
+from embeddings.search.results import MAX_QUERY_CHARS, SCOPE_KINDS, SCOPES, Asked, Hit, SearchResult, others_answer
 from embeddings.search.retrieval import Retrieval, topic_words
+from embeddings.search.speakers import Speakers
 from embeddings.search.spelling import Speller
 from embeddings.search.timeline import Timeline
 from embeddings.search.unanswerable import asks_live_figure, asks_whether_mentioned, names_never_used, none_mentioned
@@ -56,20 +58,7 @@ _SHORTHAND = {"art": "article", "arts": "articles", "abt": "about", "wat": "what
               "bc": "because", "govt": "government", "intl": "international", "un": "UN"}
 
 
-@dataclass(frozen=True)
-class _Answer:
-    """One question as searched: what every set of candidates for it is scored against."""
-
-    question: str  # as asked
-    query: str  # as searched: without a date phrase, shorthand expanded, misspellings corrected
-    vector: np.ndarray
-    k: int
-    scope: str
-    overview: bool  # it asks only what was said (on a date, by someone): no topic to judge
-    article: tuple | None  # (treaty, passage number) of an article it names, if in the library
-
-
-class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Timeline):
+class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, Timeline):
     """Answers questions from one loaded index. Safe for concurrent searches."""
 
     def __init__(self, index: LoadedIndex, encoder, params: SearchParams | None = None,
@@ -205,10 +194,13 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Timeline):
         query, facts = self._prepare(topic_text(text, focus))
         vector = self.encoder.encode_query(query)
         overview = self._asks_what_was_said(query, focus)
-        answer = _Answer(question, query, vector, k, scope, overview, catalogue.named_article(query))
+        answer = Asked(question, query, vector, k, scope, overview, catalogue.named_article(query))
         if answer.article is not None and focus.preferred:  # "article 4 nato treaty": a look-up, not a speaker
             focus = looked_up(focus, catalogue.named_treaties(query), answer.article[0].document, question)
         nearest = None  # the named speaker's nearest passages, where theirs do not answer
+        if "treaty" in SCOPE_KINDS[scope] and asks_a_rule(text, focus) \
+                and (ruled := self._ruled(answer, facts, focus)) is not None:
+            return ruled
         if focus.preferred:  # a named speaker or issuer: their documents first
             result, nearest = self._preferred(answer, facts, scope, focus)
             if result is not None:
@@ -232,56 +224,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Timeline):
             return replace(result, note=f"{focus.note}. {others}" if focus.note else others)
         return replace(result, note=focus.note)
 
-    def _as_near(self, theirs: SearchResult, other: SearchResult, topic: str, documents: frozenset[str]) -> bool:
-        """Whether the named speaker's nearest passage uses a word of the topic, and every one that
-        another body's answer uses (the words of their documents' titles aside: "President" of
-        "Remarks by President Biden"): then theirs is as near by the words, and what was asked."""
-        near, others = (self._topic_in(r, topic, documents) for r in (theirs, other))
-        return bool(near) and others <= near
-
-    def _topic_in(self, result: SearchResult, topic: str, documents: frozenset[str]) -> set[str]:
-        """The topic's words (as BM25 reads them) that ``result``'s first passage uses, leaving out
-        the words of the titles of ``documents`` (a named speaker's)."""
-        titles = set().union(*(self.library.title_words(d) for d in documents))
-        asked = set(tokens(" ".join(w for w in topic_words(topic) if w not in titles)))
-        return asked & set(tokens(result.hits[0].passage.text)) if result.hits else set()
-
-    def _preferred_note(self, focus) -> str:
-        note = f"From {self._names(focus.preferred)} (the question names {', '.join(focus.voice_terms)})"
-        if focus.documents is not None and not focus.preferred <= focus.documents:  # a voice's other dates
-            return f"None of theirs is dated {focus.span.describe()}. {note}"
-        return f"{focus.note}. {note}" if focus.note else note
-
-    def _preferred(self, answer: _Answer, facts: dict, scope: str,
-                   focus) -> tuple[SearchResult | None, SearchResult | None]:
-        """The answer from the documents of the speaker or issuer the question names, or None: for the
-        topic (``without_terms``), then as asked; tentatively where a date names them too, or where
-        they use every topic word ("... about Mariupol?", a name the model barely knows). Beside it,
-        where there is none, their passages nearest the topic."""
-        topic = without_terms(answer.query, focus.voice_terms)
-        tries = [answer] if topic == answer.query else \
-            [replace(answer, query=topic, vector=self.encoder.encode_query(topic)), answer]
-        ranked = None  # the topic's ranking: as asked, the naming words pull passages that repeat the name
-        for asked in tries:
-            found = self._candidates(asked.query, facts, asked.vector, scope, self._allowed(focus.preferred))
-            if found is None or not len(found.numbers):
-                return None, None
-            result = self._answer(asked, found, focus.preferred)
-            if result.answered and ranked is not None:
-                return replace(result, hits=ranked.hits), None
-            if result.answered or answer.overview:
-                return result, None
-            ranked = ranked or result
-        # Named by both date and voice, and every topic word is one the library uses ("... about
-        # football" is still refused); or their passages use every topic word and the threshold fitted
-        # for their few documents, not the library's, answers: their nearest passages, said to be that.
-        dated = focus.span is not None and not set(self.unmatched(answer.query, answer.scope)) - set(focus.voice_terms)
-        fitted = ranked.signals["probability"] >= self.params.answer_threshold  # theirs: no library to compete with
-        if dated or fitted and self.uses(topic, focus.preferred) and self._topic_in(ranked, topic, focus.preferred):
-            return replace(ranked, answered=True, tentative=True, reason=""), None
-        return None, ranked
-
-    def _answer(self, answer: _Answer, found: Candidates, documents: frozenset[str] | None, *,
+    def _answer(self, answer: Asked, found: Candidates, documents: frozenset[str] | None, *,
                 confined: bool = False) -> SearchResult:
         """The hits for one set of candidates and whether they answer: confidently, tentatively
         (the nearest passage, said to be only that), or not at all. An article the question names
@@ -326,7 +269,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Timeline):
                 for p in passages]  # the n-th paragraph of the document's own text; its report after
         return np.lexsort((numbers, np.array(turn)))
 
-    def _article_hit(self, answer: _Answer, documents: frozenset[str] | None) -> Hit | None:
+    def _article_hit(self, answer: Asked, documents: frozenset[str] | None) -> Hit | None:
         if answer.article is None:
             return None
         _, number = answer.article
@@ -361,9 +304,6 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Timeline):
         left = [w for w in words(text) if w not in STOPWORDS and w not in REPORTING_WORDS and w not in dates
                 and w not in focus.voice_terms and w not in named and not w.isdigit()]
         return not left
-
-    def _names(self, documents: frozenset[str]) -> str:
-        return "; ".join(f"{self.library.title(d)} ({self.library.date(d)})" for d in sorted(documents))
 
     def _allowed(self, documents: frozenset[str]) -> Allowed:
         return Allowed(self.library.ranges(documents), self.library.mask(documents, len(self.index.passages)))

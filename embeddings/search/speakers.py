@@ -1,0 +1,81 @@
+"""A speaker or issuer the question names: their documents searched first, the note that says
+whose words are quoted, and a question of a rule that names one (answered by an agreement where
+one comes first). Mixed into Searcher, whose candidates, answers and library it uses."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from embeddings.corpus.text import tokens
+from embeddings.search.focus import without_terms
+from embeddings.search.results import Asked, SearchResult
+from embeddings.search.retrieval import topic_words
+
+
+class Speakers:
+    """Searcher's answers for a question that names who speaks (or a rule that names a body)."""
+
+    def _ruled(self, answer: Asked, facts: dict, focus) -> SearchResult | None:
+        """The answer of every document where an agreement's passage comes first, to a question of
+        a rule that names a speaker (``asks_a_rule``); None where a statement's does."""
+        if all(self.library.kind(d) == "treaty" for d in focus.preferred):  # the agreements it names
+            return None
+        allowed = None if focus.documents is None else self._allowed(focus.documents)
+        found = self._candidates(answer.query, facts, answer.vector, answer.scope, allowed)
+        if found is None or not len(found.numbers):
+            return None
+        result = self._answer(answer, found, focus.documents, confined=focus.documents is not None)
+        first = result.hits[0].passage.document if result.hits else ""
+        return replace(result, note=focus.note) if result.answered and self.library.kind(first) == "treaty" else None
+
+    def _as_near(self, theirs: SearchResult, other: SearchResult, topic: str, documents: frozenset[str]) -> bool:
+        """Whether the named speaker's nearest passage uses a word of the topic, and every one that
+        another body's answer uses (the words of their documents' titles aside: "President" of
+        "Remarks by President Biden"): then theirs is as near by the words, and what was asked."""
+        near, others = (self._topic_in(r, topic, documents) for r in (theirs, other))
+        return bool(near) and others <= near
+
+    def _topic_in(self, result: SearchResult, topic: str, documents: frozenset[str]) -> set[str]:
+        """The topic's words (as BM25 reads them) that ``result``'s first passage uses, leaving out
+        the words of the titles of ``documents`` (a named speaker's)."""
+        titles = set().union(*(self.library.title_words(d) for d in documents))
+        asked = set(tokens(" ".join(w for w in topic_words(topic) if w not in titles)))
+        return asked & set(tokens(result.hits[0].passage.text)) if result.hits else set()
+
+    def _preferred_note(self, focus) -> str:
+        note = f"From {self._names(focus.preferred)} (the question names {', '.join(focus.voice_terms)})"
+        if focus.documents is not None and not focus.preferred <= focus.documents:  # a voice's other dates
+            return f"None of theirs is dated {focus.span.describe()}. {note}"
+        return f"{focus.note}. {note}" if focus.note else note
+
+    def _preferred(self, answer: Asked, facts: dict, scope: str,
+                   focus) -> tuple[SearchResult | None, SearchResult | None]:
+        """The answer from the documents of the speaker or issuer the question names, or None: for the
+        topic (``without_terms``), then as asked; tentatively where a date names them too, or where
+        they use every topic word ("... about Mariupol?", a name the model barely knows). Beside it,
+        where there is none, their passages nearest the topic."""
+        topic = without_terms(answer.query, focus.voice_terms)
+        tries = [answer] if topic == answer.query else \
+            [replace(answer, query=topic, vector=self.encoder.encode_query(topic)), answer]
+        ranked = None  # the topic's ranking: as asked, the naming words pull passages that repeat the name
+        for asked in tries:
+            found = self._candidates(asked.query, facts, asked.vector, scope, self._allowed(focus.preferred))
+            if found is None or not len(found.numbers):
+                return None, None
+            result = self._answer(asked, found, focus.preferred)
+            if result.answered and ranked is not None:
+                return replace(result, hits=ranked.hits), None
+            if result.answered or answer.overview:
+                return result, None
+            ranked = ranked or result
+        # Named by both date and voice, and every topic word is one the library uses ("... about
+        # football" is still refused); or their passages use every topic word and the threshold fitted
+        # for their few documents, not the library's, answers: their nearest passages, said to be that.
+        dated = focus.span is not None and not set(self.unmatched(answer.query, answer.scope)) - set(focus.voice_terms)
+        fitted = ranked.signals["probability"] >= self.params.answer_threshold  # theirs: no library to compete with
+        if dated or fitted and self.uses(topic, focus.preferred) and self._topic_in(ranked, topic, focus.preferred):
+            return replace(ranked, answered=True, tentative=True, reason=""), None
+        return None, ranked
+
+    def _names(self, documents: frozenset[str]) -> str:
+        return "; ".join(f"{self.library.title(d)} ({self.library.date(d)})" for d in sorted(documents))
