@@ -93,6 +93,22 @@ def test_search_matches_brute_force(engine):
         assert [h.score for h in hits] == pytest.approx([expected[n] for n in best], abs=1e-4)
 
 
+def test_british_and_american_spellings_and_hyphens_are_one_word(engine):
+    """A question typed in either spelling, with a hyphen or without, finds the same words: the
+    treaties write "self-defence", "co-operation"; people type "self defense", "cooperation"."""
+    assert tokens("defense") == tokens("defence") != tokens("defensive")  # not the adjective's stem
+    assert tokens("recognize organization labor center program") == tokens(
+        "recognise organisation labour centre programme")
+    assert set(tokens("cooperation")) <= set(tokens("co-operation"))
+    assert tokens("four hour tour size") == ["four", "hour", "tour", "size"]  # not spellings of anything
+    kind = engine.index.kinds["treaty"]
+    for typed, written in (("self defense", "self-defence"), ("cooperation", "co-operation")):
+        scores = kind.bm25.get_scores([t for t in tokens(typed) if t in kind.bm25.vocab_dict])
+        passages = engine.index.passages[kind.passage_offset:kind.passage_offset + kind.passage_count]
+        found = [score for score, p in zip(scores, passages) if written in p.text.lower()]
+        assert found and min(found) > 0, typed
+
+
 def test_units_are_passage_and_sentences(engine):
     passage = next(p for p in engine.index.passages if p.paragraph == 5 and p.kind == "statement")
     units = passage_units(passage)

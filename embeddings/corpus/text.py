@@ -56,10 +56,34 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+# British and American spellings read alike: one form for both, before stemming ("defence" and
+# "defense", "recognise" and "recognize", "labour" and "labor", "centre" and "center").
+_SPELLINGS = (
+    (re.compile(r"(?<=\w\w)iz(e|es|ed|ing|ation|ations)$"), r"is\1"),
+    (re.compile(r"(?<=\w\w)yz(e|es|ed|ing)$"), r"ys\1"),
+    (re.compile(r"(?<=\w\w\w)our(s|ed|ing|able|ably)?$"), r"or\1"),
+    (re.compile(r"(?<=\w\w)tre(s|d)?$"), r"ter\1"),
+    (re.compile(r"^(def|off|lic|pret)ense(s)?$"), r"\1ence\2"),  # not "defens" of "defensive"
+    (re.compile(r"^programme(s|d)?$"), r"program\1"),
+)
+# A word written with a hyphen or without ("co-operation", "cooperation"; "cease-fire"): its parts
+# are tokens, and the parts joined one more.
+_HYPHENATED_RE = re.compile(r"\b(\w+)-(\w+)\b")
+
+
+@lru_cache(maxsize=1 << 16)
+def _spelling(word: str) -> str:
+    for pattern, replacement in _SPELLINGS:
+        word = pattern.sub(replacement, word)
+    return word
+
+
 def tokens(text: str) -> list[str]:
-    """Lexical tokens: lower-cased, stop words dropped, stemmed; "Article 5" also gives "article_5"."""
+    """Lexical tokens: lower-cased, stop words dropped, one spelling for British and American,
+    stemmed; "Article 5" also gives "article_5", "co-operation" also "cooperation"."""
     text = normalise(text).lower().replace("'s", "")
-    words = [w for w in _TOKEN_RE.findall(text) if w not in STOPWORDS]
+    words = [_spelling(w) for w in _TOKEN_RE.findall(text) if w not in STOPWORDS]
+    words += ["".join(_spelling(part) for part in parts) for parts in _HYPHENATED_RE.findall(text)]
     stemmed = _stemmer().stemWords(words)
     stemmed.extend(f"article_{n}" for n in _ARTICLE_REF_RE.findall(text))
     return stemmed

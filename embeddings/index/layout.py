@@ -43,7 +43,8 @@ from pathlib import Path
 # 8: each document's passage range, speakers and voice terms in the manifest;
 # 9: e5.npy holds two rows per passage (its own, then after its context);
 # 10: an article's passage is a whole copy where the first breaks off (articles.json)
-SCHEMA_VERSION = 10
+# 11: BM25 tokens read British and American spellings alike, and a hyphenated word joined too
+SCHEMA_VERSION = 11
 CURRENT = "current"
 VERSION_PREFIX = "v-"
 REPLACED = ".replaced-at"  # in an old version: when it stopped being current (seconds since the epoch)
