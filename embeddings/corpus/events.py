@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from embeddings.corpus.dates import CALENDAR_WORDS, SHIFT, Span, is_before, shift_days
-from embeddings.corpus.text import unaccented
+from embeddings.corpus.text import unaccented, without_possessive
 
 # What names an event: a noun, perhaps a second word that is not a preposition ("the nato summit",
 # "the summit ended"), and what a preposition after it says which one is ("the attack on <a city>").
@@ -78,10 +78,10 @@ def _which(match: re.Match) -> tuple[str, str, str]:
     """The word after the event's preposition (its "'s" aside), the preposition and the word after
     it; none where it is a month or a day ("the summit in March" is dated by the summit, and the
     month is read as a date)."""
-    which = re.sub(r"['’]s$", "", (match.group("which") or "").lower())
+    which = without_possessive((match.group("which") or "").lower())
     if not which or which in CALENDAR_WORDS:
         return "", "", ""
-    return which, match.group("prep").lower(), re.sub(r"['’]s$", "", (match.group("next") or "").lower())
+    return which, match.group("prep").lower(), without_possessive((match.group("next") or "").lower())
 
 
 def event_span(phrase: EventPhrase, day: date, known: Sequence[Span]) -> Span:

@@ -97,6 +97,14 @@ def words(text: str) -> list[str]:
     return [w.replace("’", "'") for w in _WORD_RE.findall(normalise(text).lower())]
 
 
+_POSSESSIVE_RE = re.compile(r"['’]s$")
+
+
+def without_possessive(word: str) -> str:
+    """The word without a trailing "'s" ("NATO's" -> "NATO", "today's" -> "today")."""
+    return _POSSESSIVE_RE.sub("", word)
+
+
 def word_counts(texts) -> dict[str, int]:
     counts: dict[str, int] = {}
     for text in texts:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from embeddings.corpus.dates import CALENDAR_WORDS
+from embeddings.corpus.text import without_possessive
 
 # Words of any alphabet: "président" is one word, not "pr" and "sident" (which matched a voice "PR").
 _WORD_RE = re.compile(r"[^\W\d_][^\W_]*(?:['’][^\W\d_]+)?|\d+[^\W\d_]+[^\W_]*")
@@ -85,7 +86,7 @@ def voice_terms(title: str, source: str, speakers: Iterable[str], common: set[st
     """The lower-cased voice terms of one document (see the module docstring)."""
     terms: list[str] = []
     for word in _words(title):
-        bare = re.sub(r"['’]s$", "", word)
+        bare = without_possessive(word)
         if bare.lower() in CALENDAR_WORDS:  # capitalised in titles, but a date
             continue
         if _is_acronym(bare) or (bare[0].isupper() and bare.lower() not in common and len(bare) > 2):
@@ -167,7 +168,7 @@ class Voices:
         """The documents whose voice the question names most; of voices named as often, the one
         named first ("is NATO working with the EU": NATO's, the EU being what it works with)."""
         typed = _words(latin(question))
-        words = [re.sub(r"['’]s$", "", w.lower()) for w in typed]
+        words = [without_possessive(w.lower()) for w in typed]
         words = [_IN_ENGLISH.get(w, w) for w in (_ELISION.sub("", w) for w in words)]
         words = ["european" if _EUROPEAN.fullmatch(w) and _BODIES & set(words[max(0, i - 1):i + 2]) else w
                  for i, w in enumerate(words)]
@@ -176,7 +177,7 @@ class Voices:
         named: dict[str, set[str]] = {}  # term -> the documents it names
         for i, word in enumerate(words):
             ids = self._terms.get(word)
-            if ids and word in _COMMON_SHORT and not re.sub(r"['’]s$", "", typed[i]).isupper():
+            if ids and word in _COMMON_SHORT and not without_possessive(typed[i]).isupper():
                 ids = None  # "ES" or "US" named in capitals; "es", "us" are words of some language
             if ids and _not_speaking(words[max(0, i - 3):i]):
                 ids = None  # "together with the EU", "say about the EU": not who speaks

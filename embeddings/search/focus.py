@@ -17,7 +17,7 @@ import numpy as np
 
 from embeddings.corpus.dates import Span, describe_span, document_span, find_span, nearest
 from embeddings.corpus.events import event_span, find_event
-from embeddings.corpus.text import STOPWORDS, words
+from embeddings.corpus.text import STOPWORDS, without_possessive, words
 from embeddings.corpus.voices import Voices
 from embeddings.search.unanswerable import asked_speakers
 
@@ -366,6 +366,6 @@ def without_terms(query: str, terms: Sequence[str]) -> str:
     nuclear sites" -> "What did the leaders say about nuclear sites"): once their documents are
     chosen, those words only pull passages that repeat the name. The query if nothing else is left."""
     named = set(terms)
-    kept = [w for w in query.split() if re.sub(r"['’]s$", "", w.strip(".,;:!?()\"'").lower()) not in named]
+    kept = [w for w in query.split() if without_possessive(w.strip(".,;:!?()\"'").lower()) not in named]
     topic = [w for w in words(" ".join(kept)) if w not in STOPWORDS and w not in REPORTING_WORDS]
     return " ".join(kept) if topic else query

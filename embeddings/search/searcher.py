@@ -76,6 +76,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
         self._speller = Speller(index.words)
         self._years = self.library.years()  # of the documents' dates: a question may name them
         self._by_article = index.articles  # passages by their "Article N" (not numbered clauses)
+        self._report_counts: dict[str, int] = {}  # per document, see _reported
         # Repeated questions ("article 5", "sanctions") are common in a channel: answer them from
         # memory. One cache per searcher, so a new index starts empty.
         self._cache: OrderedDict[tuple, SearchResult] = OrderedDict()
@@ -263,11 +264,17 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
         passage nearest the document's mean was tried, and quoted a transcript's answers to
         reporters). A page's report of a text it then gives in full comes after the text."""
         passages = [self.index.passages[int(n)] for n in numbers]
-        reported = {d: sum(self.index.passages[n].speaker == REPORT for a, b in self.library.ranges({d})
-                           for n in range(a, b)) for d in {p.document for p in passages}}  # a page's report
-        turn = [p.paragraph + (len(self.index.passages) if p.speaker == REPORT else -reported[p.document])
+        turn = [p.paragraph + (len(self.index.passages) if p.speaker == REPORT else -self._reported(p.document))
                 for p in passages]  # the n-th paragraph of the document's own text; its report after
         return np.lexsort((numbers, np.array(turn)))
+
+    def _reported(self, document: str) -> int:
+        """How many paragraphs of a page's report come before the text it gives (counted once)."""
+        if document not in self._report_counts:
+            self._report_counts[document] = sum(self.index.passages[n].speaker == REPORT
+                                                for a, b in self.library.ranges(frozenset({document}))
+                                                for n in range(a, b))
+        return self._report_counts[document]
 
     def _article_hit(self, answer: Asked, documents: frozenset[str] | None) -> Hit | None:
         if answer.article is None:

@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 from functools import cache
 
-from embeddings.corpus.text import unaccented
+from embeddings.corpus.text import unaccented, without_possessive
 
 # A present-time marker, in English and the six other languages questions come in.
 _NOW_WORDS = frozenset("""
@@ -96,7 +96,7 @@ _SPEAKER = re.compile(r"\b(?:did|does|do|has|have|had|will|would)\s+(?P<who>(?:[
 def asks_live_figure(question: str) -> bool:
     """Whether the question asks for a figure as it is now ("the euro to ruble rate right now"),
     or whether something is over by now ("is the war over yet")."""
-    found = {re.sub(r"['’]s$", "", w.lower()) for w in _WORD.findall(question)}  # "today's" is "today"
+    found = {without_possessive(w.lower()) for w in _WORD.findall(question)}  # "today's" is "today"
     live = bool(found & _LIVE_WORDS or _LIVE_PHRASES.search(question))
     return (live and bool(found & _NOW_WORDS or _NOW_PHRASES.search(question))) \
         or not _SAID.search(question) and any(_asks_ahead(sentence) for sentence in _SENTENCE_END.split(question)) \
@@ -115,7 +115,7 @@ def _asks_ahead(sentence: str) -> bool:
     if not ahead:
         return False
     spans = list(_WORD.finditer(sentence))
-    figures = [m.start() for m in spans if re.sub(r"['’]s$", "", m.group(0).lower()) in _LIVE_WORDS - _NOT_AHEAD]
+    figures = [m.start() for m in spans if without_possessive(m.group(0).lower()) in _LIVE_WORDS - _NOT_AHEAD]
     figures += [m.end() for m in _LIVE_PHRASES.finditer(sentence)]
     place = [m.start() for m in spans]
     return any(abs(sum(p < a for p in place) - sum(p < f for p in place)) <= _AHEAD_DISTANCE
@@ -131,7 +131,7 @@ def names_never_used(unmatched: tuple[str, ...], question: str, known: frozenset
     speakers = asked_speakers(question)
     out = []
     for word in unmatched:
-        bare = re.sub(r"['’]s$", "", word.lower())
+        bare = without_possessive(word.lower())
         if bare in known:
             continue
         if bare in speakers or word.lower() in speakers or unaccented(bare) in _country_words():
