@@ -100,6 +100,9 @@ def test_british_and_american_spellings_and_hyphens_are_one_word(engine):
     assert tokens("recognize organization labor center program") == tokens(
         "recognise organisation labour centre programme")
     assert set(tokens("cooperation")) <= set(tokens("co-operation"))
+    assert tokens("stabilised") == tokens("stabilized") == tokens("stability")  # the stemmer strips -ize
+    assert tokens("raise") == tokens("raising") and tokens("centred") == tokens("centered")
+    assert tokens("selfdefense")[0] in tokens("self-defence") and tokens("fiftyfour")[0] in tokens("fifty-four")
     assert tokens("four hour tour size") == ["four", "hour", "tour", "size"]  # not spellings of anything
     kind = engine.index.kinds["treaty"]
     for typed, written in (("self defense", "self-defence"), ("cooperation", "co-operation")):

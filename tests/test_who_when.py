@@ -546,9 +546,16 @@ def test_a_rule_asked_of_a_named_body_is_answered_by_the_agreement(own_agreement
     assert did.hits[0].passage.document == "council"
     said = own_agreement.ask("Must the Atlantis Council share its catch data, according to what it said?", scope="all")
     assert said.hits[0].passage.document == "council"
+    assert must.note.startswith("A rule, from an agreement that names") and "Atlantis Fisheries Convention" in must.note
     assembly = engine_with_library.ask("can the general assembly weigh in on a dispute the security council is "
                                        "dealing with?", scope="all")
     assert assembly.hits[0].passage.document == "un_charter"
+    # not a rule: a request, what might have been; nor from an agreement that never names the body
+    for asked in ("Can you explain why the Atlantis Council shares its catch data every month?",
+                  "Could the Atlantis Council have shared its catch data every month?"):
+        assert own_agreement.ask(asked, scope="all").hits[0].passage.kind == "statement", asked
+    guild = own_agreement.ask("Must the Boatbuilders Guild share its catch data every month?", scope="all")
+    assert not guild.note.startswith("A rule"), guild.note
     defend = engine_with_library.ask("Will NATO defend every member if attacked?", scope="all")
     assert defend.hits[0].passage.kind == "statement"  # what they will do: no rule asked
 

@@ -57,17 +57,21 @@ def _stemmer():
 
 
 # British and American spellings read alike: one form for both, before stemming ("defence" and
-# "defense", "recognise" and "recognize", "labour" and "labor", "centre" and "center").
+# "defense", "recognise" and "recognize", "labour" and "labor", "centre" and "center"). -ise becomes
+# -ize, which the stemmer strips ("stabilised" is "stabil", as "stability" is), in every form of the
+# word alike ("raise", "raising": "raiz").
 _SPELLINGS = (
-    (re.compile(r"(?<=\w\w)iz(e|es|ed|ing|ation|ations)$"), r"is\1"),
+    (re.compile(r"(?<=\w\w)is(e|es|ed|ing|er|ers|ation|ations|ational)$"), r"iz\1"),
     (re.compile(r"(?<=\w\w)yz(e|es|ed|ing)$"), r"ys\1"),
-    (re.compile(r"(?<=\w\w\w)our(s|ed|ing|able|ably)?$"), r"or\1"),
-    (re.compile(r"(?<=\w\w)tre(s|d)?$"), r"ter\1"),
-    (re.compile(r"^(def|off|lic|pret)ense(s)?$"), r"\1ence\2"),  # not "defens" of "defensive"
+    (re.compile(r"(?<=\w\w)our(s|ed|ing|able|ably|ite|ites|hood|hoods|er|ers|ful|less)?$"), r"or\1"),
+    (re.compile(r"(?<=\w\w)(t|b)re(s)?$"), r"\1er\2"),
+    (re.compile(r"(?<=\w\w)(t|b)red$"), r"\1ered"),
+    (re.compile(r"(def|off|lic|pret)ense(s)?$"), r"\1ence\2"),  # not "defens" of "defensive"
     (re.compile(r"^programme(s|d)?$"), r"program\1"),
 )
 # A word written with a hyphen or without ("co-operation", "cooperation"; "cease-fire"): its parts
-# are tokens, and the parts joined one more.
+# are tokens, and the parts joined one more (spelt as a whole word is: "self-defense" as
+# "selfdefense").
 _HYPHENATED_RE = re.compile(r"\b(\w+)-(\w+)\b")
 
 
@@ -83,7 +87,7 @@ def tokens(text: str) -> list[str]:
     stemmed; "Article 5" also gives "article_5", "co-operation" also "cooperation"."""
     text = normalise(text).lower().replace("'s", "")
     words = [_spelling(w) for w in _TOKEN_RE.findall(text) if w not in STOPWORDS]
-    words += ["".join(_spelling(part) for part in parts) for parts in _HYPHENATED_RE.findall(text)]
+    words += [_spelling("".join(parts)) for parts in _HYPHENATED_RE.findall(text)]
     stemmed = _stemmer().stemWords(words)
     stemmed.extend(f"article_{n}" for n in _ARTICLE_REF_RE.findall(text))
     return stemmed

@@ -44,7 +44,8 @@ from pathlib import Path
 # 9: e5.npy holds two rows per passage (its own, then after its context);
 # 10: an article's passage is a whole copy where the first breaks off (articles.json)
 # 11: BM25 tokens read British and American spellings alike, and a hyphenated word joined too
-SCHEMA_VERSION = 11
+# 12: -ise read as -ize (the stemmer strips it), a hyphenated word joined before it is spelt
+SCHEMA_VERSION = 12
 CURRENT = "current"
 VERSION_PREFIX = "v-"
 REPLACED = ".replaced-at"  # in an old version: when it stopped being current (seconds since the epoch)

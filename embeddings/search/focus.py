@@ -26,9 +26,12 @@ REPORTING_WORDS = frozenset("""announce announced announcement announcements dec
     statement statements talk talked speak spoke mention mentioned write wrote told saying publish published
     release released issue issued""".split())
 # A question of what may or must be done: a rule's, which an agreement may hold ("Can members
-# withdraw?", "Must members build up their defence?", "is it legal to ...").
-_RULE = re.compile(r"^\W*(?:can|could|must|may|might|shall)\b|\b(?:allowed|permitted|required|obliged|obligated|"
-                   r"have to|has to|legal|illegal|lawful|unlawful|entitled)\b", re.IGNORECASE)
+# withdraw?", "Must members build up their defence?", "is it legal to ..."). Not a request ("can
+# you explain ...", "can someone quote ..."), nor what might have been ("could NATO have prevented").
+_RULE = re.compile(r"^\W*(?:can|could|must|may|might|shall)\b(?!\s+(?:you|u|someone|somebody|anyone|anybody|i|we)\b)"
+                   r"|\b(?:allowed|permitted|required|obliged|obligated|entitled)\b|\b(?:have|has) to\b(?!\s+do\b)"
+                   r"|\bis it (?:il)?legal\b|\bis it (?:un)?lawful\b", re.IGNORECASE)
+_MIGHT_HAVE_BEEN = re.compile(r"\b(?:could|might|should|would)\b[^?.!]*?\bhave\s+(?:been|\w+ed|\w+en)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -295,7 +298,7 @@ def asks_a_rule(question: str, focus: Focus) -> bool:
     not what they said or did on a day: the body is then what the rule is about."""
     said = set(words(question)) & (REPORTING_WORDS | {"say", "said", "says", "tell", "told"})
     return bool(focus.preferred) and focus.span is None and not said and not asked_speakers(question) \
-        and bool(_RULE.search(question))
+        and bool(_RULE.search(question)) and not _MIGHT_HAVE_BEEN.search(question)
 
 
 def named_agreements(focus: Focus, named: Sequence[tuple[object, str]], question: str = "") -> Focus:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from embeddings.corpus.text import tokens
+from embeddings.corpus.text import tokens, words
 from embeddings.search.focus import without_terms
 from embeddings.search.results import Asked, SearchResult
 from embeddings.search.retrieval import topic_words
@@ -16,17 +16,34 @@ class Speakers:
     """Searcher's answers for a question that names who speaks (or a rule that names a body)."""
 
     def _ruled(self, answer: Asked, facts: dict, focus) -> SearchResult | None:
-        """The answer of every document where an agreement's passage comes first, to a question of
-        a rule that names a speaker (``asks_a_rule``); None where a statement's does."""
+        """A question of a rule that names a body (``asks_a_rule``), asked of the body's documents
+        and of the agreements that name it (by a name of theirs, "NATO Treaty", or in their text):
+        their answer where an agreement's passage comes first, said to be that; None where the
+        body's own does, or no agreement names it."""
         if all(self.library.kind(d) == "treaty" for d in focus.preferred):  # the agreements it names
             return None
-        allowed = None if focus.documents is None else self._allowed(focus.documents)
-        found = self._candidates(answer.query, facts, answer.vector, answer.scope, allowed)
+        naming = frozenset(d for d in self.library.ids() if self.library.kind(d) == "treaty"
+                           and self._names_body(d, focus.voice_terms))
+        documents = focus.preferred | naming
+        if focus.documents is not None:  # the asker's filters
+            documents &= focus.documents
+        if not naming & documents:
+            return None
+        found = self._candidates(answer.query, facts, answer.vector, answer.scope, self._allowed(documents))
         if found is None or not len(found.numbers):
             return None
-        result = self._answer(answer, found, focus.documents, confined=focus.documents is not None)
+        result = self._answer(answer, found, documents)
         first = result.hits[0].passage.document if result.hits else ""
-        return replace(result, note=focus.note) if result.answered and self.library.kind(first) == "treaty" else None
+        if not result.answered or self.library.kind(first) != "treaty":
+            return None
+        rule = f"A rule, from an agreement that names {', '.join(focus.voice_terms)}: {self._names(frozenset({first}))}"
+        return replace(result, note=f"{focus.note}. {rule}" if focus.note else rule)
+
+    def _names_body(self, document: str, terms) -> bool:
+        """Whether an agreement names a body by one of its voice terms: in a name of the agreement
+        ("NATO" in "NATO Treaty") or in its text."""
+        names = {w for t in self.index.catalogue.treaties if t.document == document for n in t.names for w in words(n)}
+        return bool(names & set(terms)) or self.mentions(frozenset({document}), terms)
 
     def _as_near(self, theirs: SearchResult, other: SearchResult, topic: str, documents: frozenset[str]) -> bool:
         """Whether the named speaker's nearest passage uses a word of the topic, and every one that
