@@ -1,6 +1,6 @@
 """Answer quality on the library, on questions nobody on the team wrote: prints figures, never asserts.
 
-    .venv/bin/python benchmarks/fair.py [--set dev|final] [--misses] [--json]
+    .venv/bin/python benchmarks/fair.py [--set dev|final|reserve|reserve2|...] [--misses] [--json]
 
 The library is data/, the statements of tests/fixtures/library/ and the official texts of
 embeddings/eval/fresh/documents/ (indexed in a temporary folder with the served model, or in
@@ -44,9 +44,9 @@ def question_file(name: str) -> str:
     return f"{name.replace('-', '_')}.jsonl" if name.startswith(("shipped", "treaties")) else f"library_{name}.jsonl"
 
 
-def library_data(target: Path) -> Path:
+def library_data(target: Path, more: tuple[Path, ...] = ()) -> Path:
     target.mkdir(parents=True, exist_ok=True)
-    for folder in LIBRARY:
+    for folder in LIBRARY + more:
         for file in folder.iterdir():
             if file.is_file():
                 shutil.copy2(file, target / file.name)
@@ -88,9 +88,10 @@ def figures(outcomes, path_of: dict[str, str]) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", choices=("dev", "final", "reserve", "shipped-dev", "shipped-final", "treaties-dev",
-                                          "treaties-final", "treaties-offtopic"), default="dev",
-                        help="dev/final/reserve: the library questions; shipped-*: those about data/ (the statement, "
+    parser.add_argument("--set", choices=("dev", "final", "reserve", "reserve2", "shipped-dev", "shipped-final",
+                                          "treaties-dev", "treaties-final", "treaties-offtopic"), default="dev",
+                        help="dev/final/reserve/reserve2: the library questions (reserve2 with the documents of "
+                             "documents_reserve2/ added to the library); shipped-*: those about data/ (the statement, "
                              "treaties); treaties-*: about the agreements, every document searched")
     parser.add_argument("--index-dir", help="keep the library's index here between runs")
     parser.add_argument("--misses", action="store_true", help="list the questions answered wrong")
@@ -104,7 +105,7 @@ def main() -> int:
     from embeddings.service import Engine
 
     with tempfile.TemporaryDirectory() as tmp:
-        data = library_data(Path(tmp) / "data")
+        data = library_data(Path(tmp) / "data", (FRESH / "documents_reserve2",) if args.set == "reserve2" else ())
         shipped = EngineSettings.from_env()
         index_dir = args.index_dir or str(Path(tmp) / "index")
         settings = EngineSettings.from_env({**os.environ, "DATA_DIR": str(data), "INDEX_DIR": index_dir,
