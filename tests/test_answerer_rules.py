@@ -161,6 +161,16 @@ def test_the_console_reads_options_and_explains_what_it_cannot_do():
     ("Did Biden say oil prices would rise next week?", False),  # what was said, whatever day it names
     ("Какой будет курс доллара завтра?", True),
     ("weather in kyiv tmrw", True),
+    # A state now, or what came after the documents.
+    ("how many countries are in nato rn", True),
+    ("whos the nato secretary general now", True),
+    ("who took over from the secretary general", True),
+    ("where is the next nato summit", True),
+    ("how much is brent crude per barrel right now", True),
+    ("are nato forces on higher alert now", False),  # now, but no state asked of it
+    ("who is the secretary general quoted in the statement?", False),  # no now
+    ("who does nato blame for whatever happens next", False),  # next, but no meeting
+    ("Did the G7 say when the next summit would be?", False),  # what was said
 ])
 def test_a_live_figure_is_told_from_a_question_about_now(question, live):
     assert asks_live_figure(question) is live

@@ -206,6 +206,9 @@ def test_before_or_after_an_event_the_titles_date(engine_with_library):
     assert "(the attack on ukraine: 24 February 2022)" in named.note
     assert "Documents dated" not in engine_with_library.ask("what happened after the attack on mariupol?").note
     assert find_event("What did NATO say before the summit in March?").which == ""  # a month is a date
+    assert find_event("what did the eu say on invasion day").words == ("invasion",)  # the noun before "day"
+    for asked in ("what did nato say on the same day", "what did biden say on monday", "on the first day"):
+        assert find_event(asked) is None, asked
     # who did it ("by") or when ("at dawn") does not say which: the attack, the invasion
     for asked, event in (("what did the g7 say after the invasion by Russia?", "(the invasion: 24 February 2022)"),
                          ("What did NATO say after the attack at dawn?", "(the attack: 24 February 2022)")):

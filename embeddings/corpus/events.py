@@ -44,6 +44,13 @@ class EventPhrase:
 _EVENT_DAY = re.compile(r"\b(?:on\s+)?the\s+(?:very\s+)?day\s+of\s+the\s+" + _EVENT_WORDS, re.IGNORECASE)
 
 
+# "on invasion day", "on summit day": the event's own day, named by its noun before "day" (not a
+# word that only says which day: "on the same day", "that day", "the first day").
+_NOUN_DAY = re.compile(r"\bon\s+(?:the\s+)?(?P<event>[^\W\d_][\w'’-]*)\s+day\b", re.IGNORECASE)
+_NOT_EVENTS = frozenset("the a this that same next last first second third final other every each one any which "
+                        "whole very following previous big".split())
+
+
 # The same in Spanish and French, and the day of one in German, whose word for the event may be the
 # titles' English one but for its accents ("el día de la invasión", "après l'invasion", "am Tag der
 # Invasion"). Not German "vor" / "nach" ("nach der Resolution": according to it), nor "d'après";
@@ -63,6 +70,9 @@ def find_event(question: str) -> EventPhrase | None:
     if day is not None:
         return EventPhrase(day.group(0).strip(), tuple(w.lower() for w in day.group("event").split()), 0, True,
                            *_which(day))
+    noun = _NOUN_DAY.search(question)
+    if noun is not None and noun.group("event").lower() not in _NOT_EVENTS | CALENDAR_WORDS:
+        return EventPhrase(noun.group(0).strip(), (noun.group("event").lower(),), 0, True)
     other = _EVENT_ELSEWHERE.search(question)
     if other is not None and not _COUNTED.search(question[:other.start()]):
         return EventPhrase(other.group(0).strip(), (unaccented(other.group("event")),),

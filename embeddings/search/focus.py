@@ -182,7 +182,8 @@ class Library:
         statement holds it."""
         dated = f" (the newest of {describe_span(self.newest, self.newest)})" if self.newest else ""
         return (f"The library holds dated statements{dated}: none can tell how things stand today "
-                "or will in the days ahead (prices, rates, scores, the weather, whether something is over).")
+                "or will later (prices, rates, the weather, who holds an office now, the next summit, "
+                "whether something is over).")
 
     def _event(self, question: str) -> Span | None:
         """The span of "before / after the <event>": the event is the statements whose titles hold

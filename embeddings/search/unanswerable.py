@@ -25,7 +25,7 @@ from embeddings.corpus.text import unaccented, without_possessive
 
 # A present-time marker, in English and the six other languages questions come in.
 _NOW_WORDS = frozenset("""
-today tonight now currently nowadays latest live
+today tonight now rn currently nowadays latest live
 aujourd'hui maintenant actuellement actuel actuelle
 heute jetzt aktuell derzeit zurzeit momentan
 hoy ahora actualmente actual
@@ -33,8 +33,9 @@ dziś dzis dzisiaj teraz obecnie aktualnie aktualny aktualna
 сегодня сейчас теперь нынче нынешний текущий
 сьогодні зараз тепер нині наразі поточний
 """.split())
-_NOW_PHRASES = re.compile(r"\b(?:right now|at the moment|at present|these days|as of now|en ce moment|"
-                          r"en este momento|в данный момент|на данный момент|на цей момент)\b", re.IGNORECASE)
+_NOW_PHRASES = re.compile(r"\b(?:right now|at the moment|at present|these days|as of now|this (?:week|month|year)|"
+                          r"en ce moment|en este momento|в данный момент|на данный момент|на цей момент)\b",
+                          re.IGNORECASE)
 # The days just ahead, as unknown to dated statements as today: only a few words from the figure, in
 # its sentence ("what did the G7 say about costs? I need it tomorrow" is a question). German
 # "Morgen" and Spanish "mañana" also mean "morning" ("am Morgen", "la mañana"): not after an article
@@ -62,6 +63,7 @@ _LIVE_PHRASES = re.compile(r"\b(?:quel temps|qu[ée] tiempo|tipo de cambio)\b", 
 _LIVE_WORDS = frozenset("""
 price prices priced cost costs rate rates exchange stock stocks market markets score scores
 weather temperature forecast dollar dollars euro euros ruble rubles rouble roubles hryvnia bitcoin rain snow
+barrel crude brent petrol gasoline diesel population budget
 pleuvoir neiger regnen schneien llover nevar deszcz śnieg дождь снег дощ сніг доллара рубля долара гривні
 prix coût cours taux bourse météo température dollar
 preis preise kosten kurs wechselkurs börse aktie aktien wetter temperatur
@@ -93,13 +95,25 @@ _SPEAKER = re.compile(r"\b(?:did|does|do|has|have|had|will|would)\s+(?P<who>(?:[
                       re.IGNORECASE)
 
 
+# A state as it is now, or what came after the documents: how many or who holds an office now ("how
+# many countries are in nato rn", "whos the nato secretary general rn"), who took over from someone,
+# where the next summit is.
+_STATE = re.compile(r"\b(?:how many|how much|who(?:'s|s| is| are) the)\b", re.IGNORECASE)
+_LATER = re.compile(r"\b(?:took over from|taken over from|successor|succeeded)\b"
+                    r"|\bnext\s+(?:[\w'’-]+\s+){0,2}?(?:summit|meeting|election|elections|conference|session)\b",
+                    re.IGNORECASE)
+
+
 def asks_live_figure(question: str) -> bool:
     """Whether the question asks for a figure as it is now ("the euro to ruble rate right now"),
-    or whether something is over by now ("is the war over yet")."""
+    a state now or a later event ("how many countries are in nato rn", "where's the next g7
+    summit"), or whether something is over by now ("is the war over yet"); not what someone said
+    of one ("What did this month's G7 statement say about energy prices?")."""
     found = {without_possessive(w.lower()) for w in _WORD.findall(question)}  # "today's" is "today"
-    live = bool(found & _LIVE_WORDS or _LIVE_PHRASES.search(question))
-    return (live and bool(found & _NOW_WORDS or _NOW_PHRASES.search(question))) \
-        or not _SAID.search(question) and any(_asks_ahead(sentence) for sentence in _SENTENCE_END.split(question)) \
+    now = bool(found & _NOW_WORDS or _NOW_PHRASES.search(question))
+    live = bool(found & _LIVE_WORDS or _LIVE_PHRASES.search(question) or _STATE.search(question))
+    ahead = any(_asks_ahead(sentence) for sentence in _SENTENCE_END.split(question))
+    return not _SAID.search(question) and (live and now or bool(_LATER.search(question)) or ahead) \
         or bool(_OVER_YET.search(question) or _is_over(question))
 
 
