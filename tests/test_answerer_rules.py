@@ -270,6 +270,18 @@ def test_the_eu_is_named_by_its_abbreviation_and_the_first_voice_named_speaks():
         assert voices.match(asked) is None, asked
 
 
+def test_a_name_as_cyrillic_writes_it_and_a_voice_in_a_compound():
+    """"Байден" is Biden ("ай" for an English "i"); a voice named as part of a hyphenated word
+    ("NATO-Ostflanke", NATO's eastern flank) gives way to one named on its own."""
+    voices = Voices([{"id": "white-house", "voices": ["white", "house", "biden"]}, {"id": "nato", "voices": ["nato"]},
+                     {"id": "g7", "voices": ["g7"]}])
+    for asked in ("Що Байден сказав про захист території НАТО?", "Что сказал Байден о санкциях?"):
+        assert voices.match(asked).documents == {"white-house"}, asked
+    assert voices.match("In welche Länder an der NATO-Ostflanke schickt Biden Truppen?").documents == {"white-house"}
+    assert voices.match("Was sagte die NATO zu EU-Sanktionen?").documents == {"nato"}
+    assert voices.match("Was sagte der G7-Gipfel über Russland?").documents == {"g7"}  # named no other way
+
+
 def test_month_names_are_dates_not_voices():
     terms = voice_terms("G7 Chair's Statement on today's call (17 March 2022), Monday", "", [], set())
     assert "g7" in terms and not {"march", "monday"} & set(terms)

@@ -132,10 +132,14 @@ _BODIES = frozenset("""consejo conseil consiglio rat rates rada rady radzie sove
     líderes leader dirigentes dirigeants przywódcy przywódców lidery""".split())
 
 # Cyrillic letters as English spells Russian and Ukrainian names: "Столтенберг" -> "stoltenberg",
-# "НАТО" -> "nato", "Псакі" -> "psaki" (a name spelt otherwise in English, "Байден", stays unmatched).
+# "НАТО" -> "nato", "Псакі" -> "psaki". An English "i" said as in "Biden" is written "ай" ("Байден",
+# "Майк"): a word is also read with "ай" as "i" ("biden").
 _CYRILLIC = str.maketrans({**dict(zip("абвгґдеёзийіклмнопрстуфыэ", "abvggdeezijiklmnoprstufye")),
                            "ж": "zh", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ь": "",
                            "є": "ye", "ї": "yi", "ю": "yu", "я": "ya", "’": "", "'": ""})
+
+
+_AI = re.compile("ай", re.IGNORECASE)
 
 
 def latin(text: str) -> str:
@@ -149,6 +153,23 @@ def latin(text: str) -> str:
 class VoiceMatch:
     documents: frozenset[str]
     terms: tuple[str, ...]  # the question's words that named them
+
+
+def _hyphenated(text: str) -> set[int]:
+    """Positions (in ``_words(text)``) of the words that are part of a hyphenated compound
+    ("NATO-Ostflanke", "EU-Sanktionen"): a voice named so describes what is asked about, unless no
+    voice is named otherwise ("G7-Gipfel")."""
+    return {i for i, m in enumerate(_WORD_RE.finditer(text or ""))
+            if text[m.end():m.end() + 1] == "-" or (m.start() > 0 and text[m.start() - 1] == "-")}
+
+
+def _normalised(typed: Sequence[str]) -> list[str]:
+    """A question's words as voice terms are written: lower case, no "'s", no elision, "OTAN" as
+    "nato", "Conseil européen" as "european"."""
+    words = [without_possessive(w.lower()) for w in typed]
+    words = [_IN_ENGLISH.get(w, w) for w in (_ELISION.sub("", w) for w in words)]
+    return ["european" if _EUROPEAN.fullmatch(w) and _BODIES & set(words[max(0, i - 1):i + 2]) else w
+            for i, w in enumerate(words)]
 
 
 class Voices:
@@ -168,10 +189,13 @@ class Voices:
         """The documents whose voice the question names most; of voices named as often, the one
         named first ("is NATO working with the EU": NATO's, the EU being what it works with)."""
         typed = _words(latin(question))
-        words = [without_possessive(w.lower()) for w in typed]
-        words = [_IN_ENGLISH.get(w, w) for w in (_ELISION.sub("", w) for w in words)]
-        words = ["european" if _EUROPEAN.fullmatch(w) and _BODIES & set(words[max(0, i - 1):i + 2]) else w
-                 for i, w in enumerate(words)]
+        words = _normalised(typed)
+        other = _normalised(_words(latin(_AI.sub("и", question))))  # "Байден": "biden"
+        if len(other) == len(words):
+            words = [w if w in self._terms or o not in self._terms else o for w, o in zip(words, other, strict=True)]
+        joined = _hyphenated(latin(question))  # "NATO-Ostflanke": NATO's eastern flank, not NATO speaking
+        if any(w in self._terms for i, w in enumerate(words) if i not in joined):
+            words = ["" if i in joined else w for i, w in enumerate(words)]
         hits: Counter[str] = Counter()
         first: dict[str, int] = {}  # where each document's voice is first named
         named: dict[str, set[str]] = {}  # term -> the documents it names
