@@ -282,6 +282,24 @@ def test_a_name_as_cyrillic_writes_it_and_a_voice_in_a_compound():
     assert voices.match("Was sagte der G7-Gipfel über Russland?").documents == {"g7"}  # named no other way
 
 
+def test_a_bodys_title_words_in_other_languages_and_one_voice_named_in_several_words():
+    """"Генассамблея", "Asamblea General" name the General Assembly's document as "assembly" does;
+    "NATO Secretary General" names the Secretary General's documents, not also those of a press
+    secretary (adjacent voice words are one name; "Biden and the G7" are two voices)."""
+    voices = Voices([{"id": "assembly", "voices": ["assembly", "es", "res"]},
+                     {"id": "sg", "voices": ["nato", "secretary", "stoltenberg"]}, {"id": "nato", "voices": ["nato"]},
+                     {"id": "psaki", "voices": ["white", "house", "press", "secretary", "psaki"]},
+                     {"id": "g7", "voices": ["g7"]},
+                     *({"id": f"other-{n}", "voices": [f"voice{n}"]} for n in range(4))])  # a term of a few of them
+    for asked in ("Что Генассамблея ООН сказала про Беларусь?", "la asamblea general de la onu condena la invasion?",
+                  "Qu'a dit l'Assemblée générale ?", "Was sagte die UN-Generalversammlung?"):
+        assert voices.match(asked).documents == {"assembly"}, asked
+    for asked in ("What did NATO Secretary General Stoltenberg say about Belarus?", "Что генсек НАТО сказал?",
+                  "Co powiedział sekretarz generalny NATO?"):
+        assert voices.match(asked).documents == {"sg"}, asked
+    assert voices.match("What did the press secretary and the G7 say?").documents == {"psaki", "g7"}
+
+
 def test_month_names_are_dates_not_voices():
     terms = voice_terms("G7 Chair's Statement on today's call (17 March 2022), Monday", "", [], set())
     assert "g7" in terms and not {"march", "monday"} & set(terms)

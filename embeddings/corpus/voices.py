@@ -48,7 +48,8 @@ _WITH = frozenset("with alongside avec con mit".split())
 _SAY = frozenset("say said says think thinks thought announce announced write wrote tell told".split())
 _ARTICLES = frozenset("the a an its their our le la les l el los las der die das den dem des".split())
 # What joins two voices named together: "Biden and the G7", "the UK or France".
-_JOINERS = _ARTICLES | frozenset("and or & et und y i oraz".split())
+_AND = frozenset("and or & et und y i oraz".split())
+_JOINERS = _ARTICLES | _AND
 # Short words of the languages questions come in, which a voice term may also be ("us", "es" from a
 # document symbol "A/RES/ES-11/1"): such a term names a voice only where typed in capitals.
 _COMMON_SHORT = frozenset("""
@@ -121,6 +122,13 @@ _ELISION = re.compile(r"^(?:l|d|qu|j|n|s|c|m|t)['’](?=\w)")
 # titles use ("OTAN" is NATO; Cyrillic "НАТО" reads "nato" already); the European Union's
 # abbreviation ("EU", French, Spanish, Italian and Polish "UE") for the word its bodies' titles use.
 _IN_ENGLISH = {"otan": "nato", "eu": "european", "ue": "european"}
+# A body's title words as the other languages write them (Cyrillic read in Latin letters): an
+# assembly ("Assemblée", "Asamblea", "Generalversammlung", "Zgromadzenie", "Генассамблея"), a
+# secretary ("secrétaire", "Generalsekretär", "secretario", "sekretarz", "генсек").
+_TITLE_WORDS = ((re.compile(r"(?:gen)?as+embl[ée]e|asamblea|(?:general)?versammlung|zgromadzeni\w*|(?:gen)?as+ambl\w*"),
+                 "assembly"),
+                (re.compile(r"secr[ée]taire|(?:general)?sekret[äa]r\w*|secretari[oa]|sekretarz\w*|sekretar\w*|gensek\w*"),
+                 "secretary"))
 # "European" as the other languages write the adjective ("consejo europeo", "Conseil européen",
 # "Europäischer Rat", "Rada Europejska", "Европейский совет" read in Latin letters), beside a word
 # for a body (council, union, commission, parliament, leaders): "la sécurité européenne" is what a
@@ -168,6 +176,7 @@ def _normalised(typed: Sequence[str]) -> list[str]:
     "nato", "Conseil européen" as "european"."""
     words = [without_possessive(w.lower()) for w in typed]
     words = [_IN_ENGLISH.get(w, w) for w in (_ELISION.sub("", w) for w in words)]
+    words = [next((english for pattern, english in _TITLE_WORDS if pattern.fullmatch(w)), w) for w in words]
     return ["european" if _EUROPEAN.fullmatch(w) and _BODIES & set(words[max(0, i - 1):i + 2]) else w
             for i, w in enumerate(words)]
 
@@ -219,12 +228,25 @@ class Voices:
                     first.update({d: i for d in self._terms[term] if d not in first})
         if not hits:
             return None
+        chosen = self._chosen(words, hits, first)
+        return VoiceMatch(frozenset(chosen), tuple(t for t, ids in named.items() if ids & chosen))
+
+    def _chosen(self, words: list[str], hits: Counter[str], first: dict[str, int]) -> set[str]:
+        """The documents of the voice named most, first; and of voices named with it ("Biden and
+        the G7"), not of another voice whose term is a word of its name ("NATO Secretary General"
+        is not a press secretary's)."""
         best = max(hits.values())
         last = min(first[d] for d, n in hits.items() if n == best)
         chosen = {d for d, n in hits.items() if n == best and first[d] == last}
-        for at, doc in sorted((first[d], d) for d in hits if first[d] > last):  # joined: "Biden and the G7"
-            if at != last and not all(w in _JOINERS or w in self._terms for w in words[last + 1:at]):
+        for at, doc in sorted((first[d], d) for d in hits if first[d] >= last and d not in chosen):
+            between = words[last + 1:at]
+            if not set(between) & _AND:
+                if all(w in self._terms for w in between):  # a word of the same name
+                    last = max(last, at)
+                    continue
+                break
+            if not all(w in _JOINERS or w in self._terms for w in between):
                 break
             chosen.add(doc)
             last = at
-        return VoiceMatch(frozenset(chosen), tuple(t for t, ids in named.items() if ids & chosen))
+        return chosen
