@@ -19,7 +19,13 @@ from embeddings.corpus.voices import Voices, voice_terms
 from embeddings.errors import BadFilter, BuildInProgress, EngineError
 from embeddings.query import Query
 from embeddings.search.results import Hit, SearchResult
-from embeddings.search.unanswerable import asks_live_figure, asks_whether_mentioned, names_never_used, none_mentioned
+from embeddings.search.unanswerable import (
+    asks_live_figure,
+    asks_whether_mentioned,
+    asks_who_issued,
+    names_never_used,
+    none_mentioned,
+)
 
 PASSAGE = Passage(id="s-2022-02-24#5", document="s-2022-02-24", title="A statement", kind="statement",
                   date="2022-02-24", source="https://example.org/s", paragraph=5,
@@ -174,6 +180,22 @@ def test_the_console_reads_options_and_explains_what_it_cannot_do():
 ])
 def test_a_live_figure_is_told_from_a_question_about_now(question, live):
     assert asks_live_figure(question) is live
+
+
+@pytest.mark.parametrize("question, issued", [
+    ("who signed the joint statement on swift on feb 26", True),
+    ("who ran the g7 ministers zoom call in march", True),
+    ("who chaired the video conference?", True),
+    ("who are the signatories", True),
+    ("Кто подписал совместное заявление 26 февраля?", True),
+    ("¿Quiénes firmaron la declaración del 26 de febrero?", True),
+    ("Qui a signé la déclaration ?", True),
+    ("who does nato blame for the attack", False),
+    ("who signed up to the sanctions on russian banks", True),  # read as who signed: its opening
+    ("which countries did biden send troops to", False),
+])
+def test_who_issued_a_document_is_asked_of_its_opening(question, issued):
+    assert asks_who_issued(question) is issued
 
 
 def test_names_are_countries_or_who_is_said_to_speak():

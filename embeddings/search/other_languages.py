@@ -14,6 +14,7 @@ from embeddings.encoders.multilingual import THRESHOLD as MULTILINGUAL_THRESHOLD
 from embeddings.encoders.multilingual import note_for
 from embeddings.search.focus import topic_text
 from embeddings.search.results import Hit, SearchResult
+from embeddings.search.unanswerable import asks_who_issued
 
 # A search confined to at most this share of the scope's passages keeps the fitted threshold.
 CONFINED_SHARE = 0.5
@@ -109,6 +110,8 @@ def _asks_what_was_said(text: str, focus) -> bool:
     is that; one typed otherwise ("OTAN", "Столтенберг") is one capitalised word."""
     if focus.span is None and not focus.preferred or not (focus.preferred or focus.documents):
         return False
+    if asks_who_issued(text):  # "Кто подписал совместное заявление 26 февраля?": its opening names them
+        return True
     if len(focus.voice_terms) > 1:  # "Was sagte Biden zum G7?": one of them is what is asked about
         return False
     typed = re.findall(r"[^\W_][\w-]*", topic_text(text, focus).replace("'", " ").replace("’", " "))

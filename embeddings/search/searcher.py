@@ -46,7 +46,13 @@ from embeddings.search.retrieval import Retrieval, topic_words
 from embeddings.search.speakers import Speakers
 from embeddings.search.spelling import Speller
 from embeddings.search.timeline import Timeline
-from embeddings.search.unanswerable import asks_live_figure, asks_whether_mentioned, names_never_used, none_mentioned
+from embeddings.search.unanswerable import (
+    asks_live_figure,
+    asks_whether_mentioned,
+    asks_who_issued,
+    names_never_used,
+    none_mentioned,
+)
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +200,8 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
             return self._search_multilingual(question, text, language, k=k, scope=scope, focus=focus)
         query, facts = self._prepare(topic_text(text, focus))
         vector = self.encoder.encode_query(query)
-        overview = self._asks_what_was_said(query, focus)
+        overview = self._asks_what_was_said(query, focus) or asks_who_issued(text) and bool(focus.preferred or
+                                                                                           focus.documents)
         answer = Asked(question, query, vector, k, scope, overview, catalogue.named_article(query))
         if answer.article is not None and focus.preferred:  # "article 4 nato treaty": a look-up, not a speaker
             focus = looked_up(focus, catalogue.named_treaties(query), answer.article[0].document, question)

@@ -169,6 +169,23 @@ def asked_speakers(question: str) -> set[str]:
     return {w.lower() for m in _SPEAKER.finditer(question) for w in _WORD.findall(m.group("who"))} - _PRONOUNS
 
 
+# Who issued, signed or chaired the document (or the meeting it reports): its opening names them ("We,
+# the leaders of ...", "Today, <the minister> chaired ...").
+_WHO_ISSUED = re.compile(
+    r"\bwho(?:'s| is| are)?\s+(?:\w+\s+){0,2}?(?:signed|issued|chaired|ran|hosted|wrote|released|put out|authored|"
+    r"signatories|signers)\b|\b(?:signatories|signers)\b"
+    r"|\bqui\s+a\s+(?:sign[ée]|présidé|preside)|\bwer\s+hat\b.*\b(?:unterzeichnet|unterschrieben|geleitet)\b"
+    r"|\bqui[ée]n(?:es)?\s+(?:firm[óo]|firmaron|presidi[óo])|\bkto\s+(?:podpisa\w*|przewodniczy\w*)"
+    r"|\bкто\s+(?:подписал\w*|председательствовал\w*)|\bхто\s+(?:підписав\w*|головував\w*)", re.IGNORECASE)
+
+
+def asks_who_issued(question: str) -> bool:
+    """Whether the question asks who issued, signed or chaired what a document records ("who
+    signed the joint statement on swift?", "who ran the g7 ministers call in march", "Кто
+    подписал совместное заявление 26 февраля?"): answered by the document's opening."""
+    return bool(_WHO_ISSUED.search(question))
+
+
 def asks_whether_mentioned(question: str) -> bool:
     """Whether the question asks if the documents speak of something at all: "Did NATO say
     anything about nuclear weapons?", "does the statement mention belarus", "any mention of
