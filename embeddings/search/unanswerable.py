@@ -99,6 +99,7 @@ _SPEAKER = re.compile(r"\b(?:did|does|do|has|have|had|will|would)\s+(?P<who>(?:[
 # many countries are in nato rn", "whos the nato secretary general rn"), who took over from someone,
 # where the next summit is.
 _STATE = re.compile(r"\b(?:how many|how much|who(?:'s|s| is| are) the)\b", re.IGNORECASE)
+_PRESENT = frozenset("rn currently nowadays".split())  # the asker's present, beside _NOW_PHRASES
 _LATER = re.compile(r"\b(?:took over from|taken over from|successor|succeeded)\b"
                     r"|\bnext\s+(?:[\w'’-]+\s+){0,2}?(?:summit|meeting|election|elections|conference|session)\b",
                     re.IGNORECASE)
@@ -111,7 +112,9 @@ def asks_live_figure(question: str) -> bool:
     of one ("What did this month's G7 statement say about energy prices?")."""
     found = {without_possessive(w.lower()) for w in _WORD.findall(question)}  # "today's" is "today"
     now = bool(found & _NOW_WORDS or _NOW_PHRASES.search(question))
-    live = bool(found & _LIVE_WORDS or _LIVE_PHRASES.search(question) or _STATE.search(question))
+    live = bool(found & _LIVE_WORDS or _LIVE_PHRASES.search(question))
+    if _STATE.search(question):  # "now" alone may be the statements' own ("how many troops is nato sending now")
+        live = live or bool(found & _PRESENT or _NOW_PHRASES.search(question))
     ahead = any(_asks_ahead(sentence) for sentence in _SENTENCE_END.split(question))
     return not _SAID.search(question) and (live and now or bool(_LATER.search(question)) or ahead) \
         or bool(_OVER_YET.search(question) or _is_over(question))
