@@ -48,7 +48,8 @@ _EVENT_DAY = re.compile(r"\b(?:on\s+)?the\s+(?:very\s+)?day\s+of\s+the\s+" + _EV
 # word that only says which day: "on the same day", "that day", "the first day").
 _NOUN_DAY = re.compile(r"\bon\s+(?:the\s+)?(?P<event>[^\W\d_][\w'’-]*)\s+day\b", re.IGNORECASE)
 _NOT_EVENTS = frozenset("the a this that same next last first second third final other every each one any which "
-                        "whole very following previous big".split())
+                        "what whole very following previous big".split())
+_ORDINAL = re.compile(r"\d+\w*|\w+(?:th|st|nd|rd)")  # "fourth", "21st"
 
 
 # The same in Spanish and French, and the day of one in German, whose word for the event may be the
@@ -70,18 +71,26 @@ def find_event(question: str) -> EventPhrase | None:
     if day is not None:
         return EventPhrase(day.group(0).strip(), tuple(w.lower() for w in day.group("event").split()), 0, True,
                            *_which(day))
-    noun = _NOUN_DAY.search(question)
-    if noun is not None and noun.group("event").lower() not in _NOT_EVENTS | CALENDAR_WORDS:
-        return EventPhrase(noun.group(0).strip(), (noun.group("event").lower(),), 0, True)
     other = _EVENT_ELSEWHERE.search(question)
     if other is not None and not _COUNTED.search(question[:other.start()]):
         return EventPhrase(other.group(0).strip(), (unaccented(other.group("event")),),
                            0 if other.group("on") else None, other.group("before") is None)
     match = _EVENT.search(question)
     if match is None:
-        return None
+        return _noun_day(question)
     return EventPhrase(match.group(0).strip(), tuple(w.lower() for w in match.group("event").split()),
                        shift_days(match), not is_before(match), *_which(match))
+
+
+def _noun_day(question: str) -> EventPhrase | None:
+    """"on invasion day": the event's own day, where no other phrase places the question."""
+    noun = _NOUN_DAY.search(question)
+    if noun is None:
+        return None
+    word = noun.group("event").lower()
+    if word in _NOT_EVENTS or word in CALENDAR_WORDS or _ORDINAL.fullmatch(word):
+        return None
+    return EventPhrase(noun.group(0).strip(), (word,), 0, True)
 
 
 def _which(match: re.Match) -> tuple[str, str, str]:

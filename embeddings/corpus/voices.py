@@ -123,12 +123,15 @@ _ELISION = re.compile(r"^(?:l|d|qu|j|n|s|c|m|t)['’](?=\w)")
 # abbreviation ("EU", French, Spanish, Italian and Polish "UE") for the word its bodies' titles use.
 _IN_ENGLISH = {"otan": "nato", "eu": "european", "ue": "european"}
 # A body's title words as the other languages write them (Cyrillic read in Latin letters): an
-# assembly ("Assemblée", "Asamblea", "Generalversammlung", "Zgromadzenie", "Генассамблея"), a
-# secretary ("secrétaire", "Generalsekretär", "secretario", "sekretarz", "генсек").
-_TITLE_WORDS = ((re.compile(r"(?:gen)?as+embl[ée]e|asamblea|(?:general)?versammlung|zgromadzeni\w*|(?:gen)?as+ambl\w*"),
-                 "assembly"),
-                (re.compile(r"secr[ée]taire|(?:general)?sekret[äa]r\w*|secretari[oa]|sekretarz\w*|sekretar\w*|gensek\w*"),
-                 "secretary"))
+# assembly ("Assemblée", "Asamblea", "Generalversammlung", "Zgromadzenie", "Генассамблея"). Not a
+# secretary: "генсек ООН" is the UN's, whose documents the library may not hold.
+_TITLE_WORDS = ((re.compile(r"(?:gen)?as+embl[ée]e|asamblea|(?:general|voll)?versammlung|zgromadzeni\w*"
+                            r"|(?:gen)?as+ambl\w*"), "assembly"),)
+# Case endings of Polish, Russian and Ukrainian names read in Latin letters ("Байдена", "Stoltenberga"):
+# a word that is a voice term without one names that voice.
+_CASE_ENDINGS = ("owi", "iem", "om", "em", "ym", "im", "oj", "ej", "ie", "a", "u", "e", "y", "i")
+# What a voice is asked about after, in the other languages ("über die EU", "sur l'UE", "о НАТО").
+_ABOUT = frozenset("about über uber zu zum zur sur sobre o ob pro temat".split())
 # "European" as the other languages write the adjective ("consejo europeo", "Conseil européen",
 # "Europäischer Rat", "Rada Europejska", "Европейский совет" read in Latin letters), beside a word
 # for a body (council, union, commission, parliament, leaders): "la sécurité européenne" is what a
@@ -163,12 +166,12 @@ class VoiceMatch:
     terms: tuple[str, ...]  # the question's words that named them
 
 
-def _hyphenated(text: str) -> set[int]:
-    """Positions (in ``_words(text)``) of the words that are part of a hyphenated compound
-    ("NATO-Ostflanke", "EU-Sanktionen"): a voice named so describes what is asked about, unless no
-    voice is named otherwise ("G7-Gipfel")."""
-    return {i for i, m in enumerate(_WORD_RE.finditer(text or ""))
-            if text[m.end():m.end() + 1] == "-" or (m.start() > 0 and text[m.start() - 1] == "-")}
+def _uninflected(word: str, terms) -> str:
+    """``word`` without a case ending where that leaves a voice term ("bidena": "biden")."""
+    for ending in _CASE_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 4 and word[:-len(ending)] in terms:
+            return word[:-len(ending)]
+    return word
 
 
 def _normalised(typed: Sequence[str]) -> list[str]:
@@ -193,18 +196,19 @@ class Voices:
         limit = max(1, int(len(documents) * MAX_SHARE))
         self._terms = {t: ids for t, ids in self._terms.items() if len(ids) <= limit}
         self._joined = [t for t in self._terms if len(t) >= 6]  # host names: "bidenwhitehouse"
+        self._pairs: dict[tuple[str, str], set[str]] = {}  # two terms side by side in a document's title
+        for doc in documents:
+            terms = list(doc.get("voices", ()))
+            for pair in zip(terms, terms[1:]):
+                self._pairs.setdefault(pair, set()).add(doc["id"])
 
     def match(self, question: str) -> VoiceMatch | None:
         """The documents whose voice the question names most; of voices named as often, the one
         named first ("is NATO working with the EU": NATO's, the EU being what it works with)."""
-        typed = _words(latin(question))
-        words = _normalised(typed)
-        other = _normalised(_words(latin(_AI.sub("и", question))))  # "Байден": "biden"
-        if len(other) == len(words):
-            words = [w if w in self._terms or o not in self._terms else o for w, o in zip(words, other, strict=True)]
-        joined = _hyphenated(latin(question))  # "NATO-Ostflanke": NATO's eastern flank, not NATO speaking
-        if any(w in self._terms for i, w in enumerate(words) if i not in joined):
-            words = ["" if i in joined else w for i, w in enumerate(words)]
+        text = latin(question)
+        spans = list(_WORD_RE.finditer(text))
+        typed = [m.group(0) for m in spans]
+        words = self._without_compounds(self._voice_words(question, typed), text, spans)
         hits: Counter[str] = Counter()
         first: dict[str, int] = {}  # where each document's voice is first named
         named: dict[str, set[str]] = {}  # term -> the documents it names
@@ -228,19 +232,50 @@ class Voices:
                     first.update({d: i for d in self._terms[term] if d not in first})
         if not hits:
             return None
-        chosen = self._chosen(words, hits, first)
+        for pair in zip(words, words[1:]):  # "press secretary" as a title writes it, not "press ... secretary"
+            hits.update({d: 0.5 for d in self._pairs.get(pair, ())})
+        gaps = [text[a.end():b.start()] for a, b in zip(spans, spans[1:])]
+        chosen = self._chosen(words, gaps, hits, first)
         return VoiceMatch(frozenset(chosen), tuple(t for t, ids in named.items() if ids & chosen))
 
-    def _chosen(self, words: list[str], hits: Counter[str], first: dict[str, int]) -> set[str]:
-        """The documents of the voice named most, first; and of voices named with it ("Biden and
-        the G7"), not of another voice whose term is a word of its name ("NATO Secretary General"
-        is not a press secretary's)."""
+    def _voice_words(self, question: str, typed: list[str]) -> list[str]:
+        """The question's words as voice terms are written (``_normalised``); "Байден" read with
+        "ай" as "i", and a name's case ending left out ("Байдена"), where that names a voice."""
+        words = _normalised(typed)
+        other = _normalised(_words(latin(_AI.sub("и", question))))  # "Байден": "biden"
+        if len(other) != len(words):
+            other = words
+        return [next((c for c in (w, o, _uninflected(w, self._terms), _uninflected(o, self._terms))
+                      if c in self._terms), w) for w, o in zip(words, other, strict=True)]
+
+    def _without_compounds(self, words: list[str], text: str, spans: list[re.Match]) -> list[str]:
+        """A voice named in a hyphenated compound ("NATO-Ostflanke", "EU-Sanktionen") describes what
+        is asked about where another voice, one not asked about ("über die EU"), is named on its
+        own ("schickt Biden"); not where the two name the same documents ("NATO Secretary-General")."""
+        joined = {i for i, m in enumerate(spans)
+                  if text[m.end():m.end() + 1] == "-" or (m.start() > 0 and text[m.start() - 1] == "-")}
+        alone = [self._terms[w] for i, w in enumerate(words) if i not in joined and w in self._terms
+                 and not set(w for w in words[max(0, i - 2):i] if w not in _ARTICLES) & _ABOUT]
+        speaking = set().union(*alone)
+        if not speaking:
+            return words
+        return ["" if i in joined and w in self._terms and not self._terms[w] & speaking else w
+                for i, w in enumerate(words)]
+
+    def _chosen(self, words: list[str], gaps: list[str], hits: Counter[str], first: dict[str, int]) -> set[str]:
+        """The documents of the voice named most, first; and of voices listed with it ("Biden and
+        the G7", "the G7, NATO and the EU", "g7/eu"), not of another voice whose term is a word of
+        its name ("NATO Secretary General" is not a press secretary's)."""
         best = max(hits.values())
         last = min(first[d] for d, n in hits.items() if n == best)
         chosen = {d for d, n in hits.items() if n == best and first[d] == last}
+        listed_at = -1  # where the last voice listed with it is named: its other documents too
         for at, doc in sorted((first[d], d) for d in hits if first[d] >= last and d not in chosen):
             between = words[last + 1:at]
-            if not set(between) & _AND:
+            if at == listed_at:
+                chosen.add(doc)
+                continue
+            if not (set(between) & _AND or re.search(r"[,&/+-]", "".join(gaps[last:at]))):
                 if all(w in self._terms for w in between):  # a word of the same name
                     last = max(last, at)
                     continue
@@ -248,5 +283,5 @@ class Voices:
             if not all(w in _JOINERS or w in self._terms for w in between):
                 break
             chosen.add(doc)
-            last = at
+            last = listed_at = at
         return chosen

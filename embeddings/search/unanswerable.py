@@ -28,14 +28,18 @@ _NOW_WORDS = frozenset("""
 today tonight now rn currently nowadays latest live
 aujourd'hui maintenant actuellement actuel actuelle
 heute jetzt aktuell derzeit zurzeit momentan
-hoy ahora actualmente actual
+hoy ahora actualmente
 dziś dzis dzisiaj teraz obecnie aktualnie aktualny aktualna
 сегодня сейчас теперь нынче нынешний текущий
 сьогодні зараз тепер нині наразі поточний
 """.split())
-_NOW_PHRASES = re.compile(r"\b(?:right now|at the moment|at present|these days|as of now|this (?:week|month|year)|"
-                          r"en ce moment|en este momento|в данный момент|на данный момент|на цей момент)\b",
-                          re.IGNORECASE)
+_NOW_PHRASES = re.compile(r"\b(?:right now|at the moment|at present|these days|as of now|en ce moment|"
+                          r"en este momento|в данный момент|на данный момент|на цей момент)\b", re.IGNORECASE)
+# The asker's present beyond doubt ("rn", "these days", "this month"): "now" and "today" alone may
+# be the statements' own ("how many troops is nato sending now", "how many banks did biden block today").
+_PRESENT = frozenset("rn nowadays current".split())
+_PRESENT_PHRASES = re.compile(r"\b(?:right now|at the moment|these days|as of now|this (?:week|month|year))\b",
+                              re.IGNORECASE)
 # The days just ahead, as unknown to dated statements as today: only a few words from the figure, in
 # its sentence ("what did the G7 say about costs? I need it tomorrow" is a question). German
 # "Morgen" and Spanish "mañana" also mean "morning" ("am Morgen", "la mañana"): not after an article
@@ -52,8 +56,8 @@ _AHEAD_DISTANCE = 6  # words between the figure and the day ahead, at most
 _SENTENCE_END = re.compile(r"[?!;:,]|(?<!\d)\.(?:\s|$)")
 # A question about what someone said ("Did Biden say oil prices would rise next week?") asks about a
 # statement, whatever day it names.
-_SAID = re.compile(r"\b(?:say|said|says|announced?|declared?|stated?|mentioned|promised|warned|dit|déclaré|annoncé|"
-                   r"sagte|sagten|gesagt|erklärt|erklärte|dijo|dijeron|anunció|declaró|powiedzia\w*|mówił\w*|"
+_SAID = re.compile(r"\b(?:say|said|says|according to|announced?|declared?|stated?|mentioned|promised|warned|"
+                   r"dit|déclaré|annoncé|sagte|sagten|gesagt|erklärt|erklärte|dijo|dijeron|anunció|declaró|powiedzia\w*|mówił\w*|"
                    r"сказал\w*|заявил\w*|сказав|сказала|заявив|заявила)\b", re.IGNORECASE)
 # A figure asked in words that are not its name: the weather ("quel temps fera-t-il", "qué tiempo
 # hará"), the exchange rate ("tipo de cambio").
@@ -95,14 +99,11 @@ _SPEAKER = re.compile(r"\b(?:did|does|do|has|have|had|will|would)\s+(?P<who>(?:[
                       re.IGNORECASE)
 
 
-# A state as it is now, or what came after the documents: how many or who holds an office now ("how
-# many countries are in nato rn", "whos the nato secretary general rn"), who took over from someone,
-# where the next summit is.
+# A state as it is now, or what came after the documents: how many or who holds an office in the
+# asker's present ("how many countries are in nato rn", "who is the current nato secretary
+# general"), who took over from someone, where the next summit is.
 _STATE = re.compile(r"\b(?:how many|how much|who(?:'s|s| is| are) the)\b", re.IGNORECASE)
-_PRESENT = frozenset("rn currently nowadays".split())  # the asker's present, beside _NOW_PHRASES
-_LATER = re.compile(r"\b(?:took over from|taken over from|successor|succeeded)\b"
-                    r"|\bnext\s+(?:[\w'’-]+\s+){0,2}?(?:summit|meeting|election|elections|conference|session)\b",
-                    re.IGNORECASE)
+_LATER = re.compile(r"\b(?:took|taken) over (?:from|as)\b|\bnext\s+(?:[\w'’-]+\s+){0,2}?summits?\b", re.IGNORECASE)
 
 
 def asks_live_figure(question: str) -> bool:
@@ -111,12 +112,13 @@ def asks_live_figure(question: str) -> bool:
     summit"), or whether something is over by now ("is the war over yet"); not what someone said
     of one ("What did this month's G7 statement say about energy prices?")."""
     found = {without_possessive(w.lower()) for w in _WORD.findall(question)}  # "today's" is "today"
-    now = bool(found & _NOW_WORDS or _NOW_PHRASES.search(question))
     live = bool(found & _LIVE_WORDS or _LIVE_PHRASES.search(question))
-    if _STATE.search(question):  # "now" alone may be the statements' own ("how many troops is nato sending now")
-        live = live or bool(found & _PRESENT or _NOW_PHRASES.search(question))
-    ahead = any(_asks_ahead(sentence) for sentence in _SENTENCE_END.split(question))
-    return not _SAID.search(question) and (live and now or bool(_LATER.search(question)) or ahead) \
+    if live and (found & _NOW_WORDS or _NOW_PHRASES.search(question)):  # "the ruble rate today"
+        return True
+    present = bool(found & _PRESENT or _PRESENT_PHRASES.search(question))
+    said = bool(_SAID.search(question))  # what was said, whatever day it names
+    return not said and ((live or bool(_STATE.search(question))) and present or bool(_LATER.search(question))
+                         or any(_asks_ahead(sentence) for sentence in _SENTENCE_END.split(question))) \
         or bool(_OVER_YET.search(question) or _is_over(question))
 
 
