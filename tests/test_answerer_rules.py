@@ -171,6 +171,8 @@ def test_the_console_reads_options_and_explains_what_it_cannot_do():
     ("how many countries are in nato rn", True),
     ("whos the nato secretary general rn", True),
     ("who is the current nato secretary general", True),
+    ("what is annalena baerbock doing these days", True),
+    ("what is nato doing now to help ukraine", False),  # "now" alone: the statements' own present
     ("how many troops is nato sending now", False),  # "now" alone may be the statements' own
     ("how much aid is the us sending now", False),
     ("how many banks did biden block today", False),

@@ -102,7 +102,8 @@ _SPEAKER = re.compile(r"\b(?:did|does|do|has|have|had|will|would)\s+(?P<who>(?:[
 # A state as it is now, or what came after the documents: how many or who holds an office in the
 # asker's present ("how many countries are in nato rn", "who is the current nato secretary
 # general"), who took over from someone, where the next summit is.
-_STATE = re.compile(r"\b(?:how many|how much|who(?:'s|s| is| are) the)\b", re.IGNORECASE)
+_STATE = re.compile(r"\b(?:how many|how much|who(?:'s|s| is| are) the)\b"
+                    r"|\bwhat(?:'s|s| is| are)\s+(?:[\w'’-]+\s+){1,3}?doing\b", re.IGNORECASE)
 _LATER = re.compile(r"\b(?:took|taken) over (?:from|as)\b|\bnext\s+(?:[\w'’-]+\s+){0,2}?summits?\b", re.IGNORECASE)
 
 
