@@ -219,8 +219,9 @@ def test_who_signed_a_document_is_answered_by_its_opening(engine_with_library):
     """"Who signed ..." of the documents a date or a voice chooses: their openings name who speaks."""
     for asked in ("who signed the g7 statement of 11 march?", "Кто подписал заявление G7 11 марта?"):
         signed = engine_with_library.ask(asked)
-        assert signed.answered and signed.hits[0].passage.document == "g7_joint_statement_further_economic_costs_2022-03-11"
-        assert signed.hits[0].passage.paragraph == 1 and "Leaders of the Group of Seven" in signed.hits[0].passage.text
+        first = signed.hits[0].passage
+        assert signed.answered and first.document == "g7_joint_statement_further_economic_costs_2022-03-11"
+        assert first.paragraph == 1 and "Leaders of the Group of Seven" in first.text
 
 
 def test_what_someone_said_is_answered_with_what_they_led_with(engine_with_library):
