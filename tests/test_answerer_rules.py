@@ -351,6 +351,24 @@ def test_a_bodys_title_words_in_other_languages_and_one_voice_named_in_several_w
         assert voices.match(asked).documents == named, asked
 
 
+def test_a_document_named_by_what_it_is():
+    """"the UN resolution", "die UN-Resolution", "la résolution", "the press conference" name the
+    document whose title says it is one; "a security council resolution" or "a peaceful resolution"
+    is any, not that document."""
+    voices = Voices([{"id": "ga", "title": "General Assembly resolution ES-11/1", "voices": ["assembly"]},
+                     {"id": "sg", "title": "Press conference by the Secretary General", "voices": ["stoltenberg"]},
+                     {"id": "g7", "title": "G7 Leaders' Statement", "voices": ["g7"]},
+                     *({"id": f"other-{n}", "title": "Statement", "voices": [f"voice{n}"]} for n in range(6))])
+    for asked in ("what does the UN resolution demand from russia?", "Was verlangt die UN-Resolution?",
+                  "Que dit la résolution de l'ONU ?", "¿Qué exige la resolución de la ONU?",
+                  "Что требует резолюция ООН?"):
+        assert voices.match(asked).documents == {"ga"}, asked
+    assert voices.match("what was said at the press conference").documents == {"sg"}
+    for asked in ("what votes does a security council resolution need to pass",
+                  "does anyone want a peaceful resolution"):
+        assert voices.match(asked) is None, asked
+
+
 def test_month_names_are_dates_not_voices():
     terms = voice_terms("G7 Chair's Statement on today's call (17 March 2022), Monday", "", [], set())
     assert "g7" in terms and not {"march", "monday"} & set(terms)

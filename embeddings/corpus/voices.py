@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from embeddings.corpus.dates import CALENDAR_WORDS
-from embeddings.corpus.text import without_possessive
+from embeddings.corpus.text import unaccented, without_possessive
 
 # Words of any alphabet: "président" is one word, not "pr" and "sident" (which matched a voice "PR").
 _WORD_RE = re.compile(r"[^\W\d_][^\W_]*(?:['’][^\W\d_]+)?|\d+[^\W\d_]+[^\W_]*")
@@ -126,7 +126,17 @@ _IN_ENGLISH = {"otan": "nato", "eu": "european", "ue": "european"}
 # assembly ("Assemblée", "Asamblea", "Generalversammlung", "Zgromadzenie", "Генассамблея"). Not a
 # secretary: "генсек ООН" is the UN's, whose documents the library may not hold.
 _TITLE_WORDS = ((re.compile(r"(?:gen)?as+embl[ée]e|asamblea|(?:general|voll)?versammlung|zgromadzeni\w*"
-                            r"|(?:gen)?as+ambl\w*"), "assembly"),)
+                            r"|(?:gen)?as+ambl\w*"), "assembly"),
+                (re.compile(r"r[ée]solution\w*|resoluci[óo]n\w*|rezolucj\w*|rezolyuts\w*"), "resolution"),
+                (re.compile(r"m[ée]morandum\w*|memor[áa]ndum\w*"), "memorandum"),
+                (re.compile(r"pressekonferenz\w*"), "pressconference"))
+# What a document is, as its title says and users name it ("the UN resolution", "the press
+# conference", "die UN-Resolution"): a term of its voice, as its issuer's name is.
+_KINDS = frozenset("resolution memorandum communique declaration remarks readout briefing transcript speech "
+                   "interview".split())
+_KIND_PAIRS = {("fact", "sheet"): "factsheet", ("press", "conference"): "pressconference"}
+_KIND_TERMS = _KINDS | set(_KIND_PAIRS.values())
+_INDEFINITE = frozenset("a an any every each another une ein eine einer einen uno una".split())  # not "un": the UN
 # Case endings of Polish, Russian and Ukrainian names read in Latin letters ("Байдена", "Stoltenberga"):
 # a word that is a voice term without one names that voice.
 _CASE_ENDINGS = ("owi", "iem", "om", "em", "ym", "im", "oj", "ej", "ie", "a", "u", "e", "y", "i")
@@ -166,6 +176,13 @@ class VoiceMatch:
     terms: tuple[str, ...]  # the question's words that named them
 
 
+def kind_terms(title: str) -> list[str]:
+    """The words of a title that say what the document is (``_KINDS``; "fact sheet" as "factsheet")."""
+    found = [unaccented(w.lower()) for w in _words(title)]
+    return [w for w in found if w in _KINDS] + [joined for pair, joined in _KIND_PAIRS.items()
+                                                if pair in set(zip(found, found[1:]))]
+
+
 def _uninflected(word: str, terms) -> str:
     """``word`` without a case ending where that leaves a voice term ("bidena": "biden")."""
     for ending in _CASE_ENDINGS:
@@ -191,7 +208,7 @@ class Voices:
         """``documents``: manifest entries with "id" and "voices" (statements only)."""
         self._terms: dict[str, set[str]] = {}
         for doc in documents:
-            for term in doc.get("voices", ()):
+            for term in [*doc.get("voices", ()), *kind_terms(doc.get("title", ""))]:
                 self._terms.setdefault(term, set()).add(doc["id"])
         limit = max(1, int(len(documents) * MAX_SHARE))
         self._terms = {t: ids for t, ids in self._terms.items() if len(ids) <= limit}
@@ -213,11 +230,7 @@ class Voices:
         first: dict[str, int] = {}  # where each document's voice is first named
         named: dict[str, set[str]] = {}  # term -> the documents it names
         for i, word in enumerate(words):
-            ids = self._terms.get(word)
-            if ids and word in _COMMON_SHORT and not without_possessive(typed[i]).isupper():
-                ids = None  # "ES" or "US" named in capitals; "es", "us" are words of some language
-            if ids and _not_speaking(words[max(0, i - 3):i]):
-                ids = None  # "together with the EU", "say about the EU": not who speaks
+            ids = self._named_by(i, words, typed)
             if ids and word not in named:
                 named[word] = set(ids)
                 hits.update(ids)
@@ -237,6 +250,20 @@ class Voices:
         gaps = [text[a.end():b.start()] for a, b in zip(spans, spans[1:])]
         chosen = self._chosen(words, gaps, hits, first)
         return VoiceMatch(frozenset(chosen), tuple(t for t, ids in named.items() if ids & chosen))
+
+    def _named_by(self, i: int, words: list[str], typed: list[str]) -> set[str] | None:
+        """The documents whose voice the question's ``i``-th word names, if it names one there."""
+        word, before = words[i], words[max(0, i - 3):i]
+        ids = self._terms.get(word)
+        if not ids:
+            return None
+        if word in _COMMON_SHORT and not without_possessive(typed[i]).isupper():
+            return None  # "ES" or "US" named in capitals; "es", "us" are words of some language
+        if _not_speaking(before):
+            return None  # "together with the EU", "say about the EU": not who speaks
+        if word in _KIND_TERMS and set(before) & _INDEFINITE:
+            return None  # "a security council resolution", "a peaceful resolution": any, not the document
+        return ids
 
     def _voice_words(self, question: str, typed: list[str]) -> list[str]:
         """The question's words as voice terms are written (``_normalised``); "Байден" read with
