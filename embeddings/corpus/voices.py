@@ -136,7 +136,14 @@ _KINDS = frozenset("resolution memorandum communique declaration remarks readout
                    "interview".split())
 _KIND_PAIRS = {("fact", "sheet"): "factsheet", ("press", "conference"): "pressconference"}
 _KIND_TERMS = _KINDS | set(_KIND_PAIRS.values())
-_INDEFINITE = frozenset("a an any every each another une ein eine einer einen uno una".split())  # not "un": the UN
+# Before a word of what a document is, the nearest article says whether it is one of the library's
+# ("the resolution", "la résolution") or any ("a security council resolution", "a new resolution").
+_INDEFINITE = frozenset("""a an any every each another new une ein eine einer einen uno una nouvelle nouveau neue neuen
+    nueva nuevo nowa nowej novaya novuyu novoj nova novu""".split())  # not "un": the UN
+# "resolution 2202", "resolution ES-11/2": a numbered one, which its symbol names, not its kind.
+_NUMBERED = re.compile(r"\b(?:resolution|r[ée]solution|resoluci[óo]n|rezolucj\w*)\s+(?:no\.?\s*)?[\w/.-]*\d",
+                       re.IGNORECASE)
+_DEFINITE = frozenset("the this that these those its their le la les l der die das den dem des el los las".split())
 # Case endings of Polish, Russian and Ukrainian names read in Latin letters ("Байдена", "Stoltenberga"):
 # a word that is a voice term without one names that voice.
 _CASE_ENDINGS = ("owi", "iem", "om", "em", "ym", "im", "oj", "ej", "ie", "a", "u", "e", "y", "i")
@@ -229,8 +236,9 @@ class Voices:
         hits: Counter[str] = Counter()
         first: dict[str, int] = {}  # where each document's voice is first named
         named: dict[str, set[str]] = {}  # term -> the documents it names
+        kinds = not any(w in self._terms and w not in _KIND_TERMS for w in words) and not _NUMBERED.search(text)
         for i, word in enumerate(words):
-            ids = self._named_by(i, words, typed)
+            ids = self._named_by(i, words, typed, kinds)
             if ids and word not in named:
                 named[word] = set(ids)
                 hits.update(ids)
@@ -239,7 +247,7 @@ class Voices:
             # short ones that run into any name ("a-t-elle": "at")
             if i + 1 < len(words) and min(len(word), len(words[i + 1])) >= 3:
                 pair = word + words[i + 1]
-                for term in (t for t in self._joined if pair in t):
+                for term in (t for t in self._joined if pair in t and (kinds or t not in _KIND_TERMS)):
                     named.setdefault(pair, set()).update(self._terms[term])
                     hits.update(self._terms[term])
                     first.update({d: i for d in self._terms[term] if d not in first})
@@ -251,8 +259,10 @@ class Voices:
         chosen = self._chosen(words, gaps, hits, first)
         return VoiceMatch(frozenset(chosen), tuple(t for t, ids in named.items() if ids & chosen))
 
-    def _named_by(self, i: int, words: list[str], typed: list[str]) -> set[str] | None:
-        """The documents whose voice the question's ``i``-th word names, if it names one there."""
+    def _named_by(self, i: int, words: list[str], typed: list[str], kinds: bool) -> set[str] | None:
+        """The documents whose voice the question's ``i``-th word names, if it names one there;
+        a word of what a document is only where ``kinds`` (no speaker is named, no number follows:
+        "resolution 2202" is another) and not after "a"."""
         word, before = words[i], words[max(0, i - 3):i]
         ids = self._terms.get(word)
         if not ids:
@@ -261,8 +271,10 @@ class Voices:
             return None  # "ES" or "US" named in capitals; "es", "us" are words of some language
         if _not_speaking(before):
             return None  # "together with the EU", "say about the EU": not who speaks
-        if word in _KIND_TERMS and set(before) & _INDEFINITE:
-            return None  # "a security council resolution", "a peaceful resolution": any, not the document
+        if word in _KIND_TERMS:
+            article = next((w for w in reversed(before) if w in _INDEFINITE or w in _DEFINITE), "")
+            if not kinds or article in _INDEFINITE:
+                return None
         return ids
 
     def _voice_words(self, question: str, typed: list[str]) -> list[str]:

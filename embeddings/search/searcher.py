@@ -200,8 +200,9 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
             return self._search_multilingual(question, text, language, k=k, scope=scope, focus=focus)
         query, facts = self._prepare(topic_text(text, focus))
         vector = self.encoder.encode_query(query)
-        overview = self._asks_what_was_said(query, focus) or asks_who_issued(text) and bool(focus.preferred or
-                                                                                           focus.documents)
+        chosen = focus.preferred or focus.documents
+        overview = self._asks_what_was_said(query, focus) or asks_who_issued(text) and bool(chosen) \
+            and all(self.library.kind(d) == "statement" for d in chosen)  # an agreement's signatures end it
         answer = Asked(question, query, vector, k, scope, overview, catalogue.named_article(query))
         if answer.article is not None and focus.preferred:  # "article 4 nato treaty": a look-up, not a speaker
             focus = looked_up(focus, catalogue.named_treaties(query), answer.article[0].document, question)

@@ -176,20 +176,30 @@ def asked_speakers(question: str) -> set[str]:
 
 
 # Who issued, signed or chaired the document (or the meeting it reports): its opening names them ("We,
-# the leaders of ...", "Today, <the minister> chaired ...").
+# the leaders of ...", "Today, <the minister> chaired ..."). The question starts so, and what was
+# signed is a document, a call or a meeting, "it" or "this" ("who ran the invasion", "the oligarchs
+# who ran russian banks" ask about the text); not what someone else says of it ("according to").
+_DOCUMENT = (r"(?:it|this|that|statements?|declarations?|communiqu[ée]s?|letters?|calls?|meetings?|"
+             r"(?:video\s*)?conferences?|videoconferences?|fact\s*sheets?|readouts?|resolutions?|summits?)\b")
 _WHO_ISSUED = re.compile(
-    r"\bwho(?:'s| is| are)?\s+(?:\w+\s+){0,2}?(?:signed|issued|chaired|ran|hosted|wrote|released|put out|authored|"
-    r"signatories|signers)\b|\b(?:signatories|signers)\b"
-    r"|\bqui\s+a\s+(?:sign[ée]|présidé|preside)|\bwer\s+hat\b.*\b(?:unterzeichnet|unterschrieben|geleitet)\b"
-    r"|\bqui[ée]n(?:es)?\s+(?:firm[óo]|firmaron|presidi[óo])|\bkto\s+(?:podpisa\w*|przewodniczy\w*)"
-    r"|\bкто\s+(?:подписал\w*|председательствовал\w*)|\bхто\s+(?:підписав\w*|головував\w*)", re.IGNORECASE)
+    r"^\W*(?:(?:so|ok|and)\W+)?who(?:'s| is| are)?\s+(?:signed|issued|chaired|ran|hosted|wrote|released|put out|"
+    r"authored|led|gave)\s+(?:(?:the|this|that|a)\s+)?(?:[\w'’-]+\s+){0,4}?" + _DOCUMENT
+    + r"|^\W*who\s+(?:are|were)\s+the\s+(?:signatories|signers)\b"
+    r"|^\W*qui\s+(?:a|ont)\s+(?:sign[ée]|présidé)|^\W*qui\s+sont\s+les\s+signataires"
+    r"|^\W*wer\s+(?:hat\b[^?]*\b(?:unterzeichnet|unterschrieben|geleitet)\b|unterzeichnete|leitete"
+    r"|sind die unterzeichner)"
+    r"|^\W*¿?\s*qui[ée]n(?:es)?\s+(?:firm[óo]|firmaron|presidi[óo]|son los firmantes)"
+    r"|^\W*kto\s+(?:podpisa\w*|przewodniczy\w*)"
+    r"|^\W*кто\s+(?:подписал\w*|подписывал\w*|председательствовал\w*)|^\W*хто\s+(?:підписав\w*|головував\w*)",
+    re.IGNORECASE)
 
 
 def asks_who_issued(question: str) -> bool:
     """Whether the question asks who issued, signed or chaired what a document records ("who
     signed the joint statement on swift?", "who ran the g7 ministers call in march", "Кто
     подписал совместное заявление 26 февраля?"): answered by the document's opening."""
-    return bool(_WHO_ISSUED.search(question))
+    return bool(_WHO_ISSUED.search(question)) and not _SAID.search(question) \
+        and not re.search(r"\b(?:talked|spoke|speaks|talks) about\b|\breferred to\b", question, re.IGNORECASE)
 
 
 def asks_whether_mentioned(question: str) -> bool:
