@@ -38,7 +38,7 @@ _NOW_PHRASES = re.compile(r"\b(?:right now|at the moment|at present|these days|a
 # The asker's present beyond doubt ("rn", "these days", "this month"): "now" and "today" alone may
 # be the statements' own ("how many troops is nato sending now", "how many banks did biden block today").
 _PRESENT = frozenset("rn nowadays current".split())
-_PRESENT_PHRASES = re.compile(r"\b(?:right now|at the moment|these days|as of now|this (?:week|month|year))\b",
+_PRESENT_PHRASES = re.compile(r"\b(?:right now|at the moment|these days|as of now|so far|this (?:week|month|year))\b",
                               re.IGNORECASE)
 # The days just ahead, as unknown to dated statements as today: only a few words from the figure, in
 # its sentence ("what did the G7 say about costs? I need it tomorrow" is a question). German
