@@ -216,6 +216,9 @@ def test_a_live_figure_is_told_from_a_question_about_now(question, live):
     ("who wrote the minsk agreements according to nato", False),  # what someone else says of it
     ("according to nato, did russia break promises to the signatories of the minsk agreements", False),
     ("who chaired the security council meeting biden talked about", False),
+    ("when did nato put out this statement", True),  # when it was issued: its opening, with its date
+    ("when was the resolution adopted", True),
+    ("when did the g7 issue new sanctions", False),  # sanctions are no document
 ])
 def test_who_issued_a_document_is_asked_of_its_opening(question, issued):
     assert asks_who_issued(question) is issued

@@ -194,11 +194,19 @@ _WHO_ISSUED = re.compile(
     re.IGNORECASE)
 
 
+# When the document was issued: the reply gives each quoted document's date.
+_WHEN_ISSUED = re.compile(r"^\W*when\s+(?:was|were|did|is)\s+(?:[\w'’-]+\s+){0,5}?(?:issued|published|released|"
+                          r"adopted|signed|put out|issue|publish|release|adopt|sign|put)\b", re.IGNORECASE)
+_DOCUMENT_RE = re.compile(r"\b" + _DOCUMENT, re.IGNORECASE)
+
+
 def asks_who_issued(question: str) -> bool:
     """Whether the question asks who issued, signed or chaired what a document records ("who
     signed the joint statement on swift?", "who ran the g7 ministers call in march", "Кто
-    подписал совместное заявление 26 февраля?"): answered by the document's opening."""
-    return bool(_WHO_ISSUED.search(question)) and not _SAID.search(question) \
+    подписал совместное заявление 26 февраля?"), or when it was issued ("when did nato put out
+    this statement"): answered by the document's opening, with its date."""
+    when = bool(_WHEN_ISSUED.search(question) and _DOCUMENT_RE.search(question))
+    return (when or bool(_WHO_ISSUED.search(question))) and not _SAID.search(question) \
         and not re.search(r"\b(?:talked|spoke|speaks|talks) about\b|\breferred to\b", question, re.IGNORECASE)
 
 
