@@ -112,6 +112,17 @@ def test_british_and_american_spellings_and_hyphens_are_one_word(engine):
         assert found and min(found) > 0, typed
 
 
+def test_everyday_words_find_the_official_ones(engine_with_library):
+    """"sanctions" finds "restrictive measures", "troops" finds "forces": BM25 reads the official
+    words beside the ones people type (the question as asked still gives the dense side)."""
+    from embeddings.search.retrieval import lexical_tokens
+
+    assert {"restrict", "measur"} <= set(lexical_tokens("new sanctions")) and "forc" in lexical_tokens("troops")
+    assert lexical_tokens("Belarus") == tokens("Belarus")
+    said = engine_with_library.ask("what did the european council members say on 24 feb 2022 about new sanctions")
+    assert "restrictive measures" in said.hits[0].passage.text
+
+
 def test_units_are_passage_and_sentences(engine):
     passage = next(p for p in engine.index.passages if p.paragraph == 5 and p.kind == "statement")
     units = passage_units(passage)

@@ -16,6 +16,21 @@ FILLER_WORDS = frozenset("""anything something everything nothing anybody somebo
     mentions mentioning refer refers referred reference references""".split())
 
 
+# Words people type for what official texts say otherwise, added to a question's lexical tokens (as
+# BM25 reads them, stemmed): "sanctions" are "restrictive measures", "troops" and "the army"
+# "forces", "leaders" "heads" of state or government, "countries" "states" or "nations". General
+# usage of the field, not the words of one document; the dense side reads the question as asked.
+_OFFICIAL_WORDS = {"sanction": "restrict measur", "troop": "forc", "armi": "forc militari", "soldier": "forc troop",
+                   "weapon": "arm", "refuge": "displac", "oligarch": "elit", "leader": "head",
+                   "countri": "state nation", "ban": "prohibit"}
+
+
+def lexical_tokens(query: str) -> list[str]:
+    """The question's BM25 tokens, and the official words for what it says in everyday ones."""
+    found = tokens(query)
+    return found + [t for token in found for t in _OFFICIAL_WORDS.get(token, "").split()]
+
+
 def topic_words(query: str) -> list[str]:
     """The words of a question that can say what it is about, as typed: not stopwords, reporting
     or filler words, numbers or words under three letters."""
@@ -35,7 +50,7 @@ class Retrieval:
         kinds = [self.index.kinds[k] for k in SCOPE_KINDS[scope] if k in self.index.kinds]
         if not kinds:
             return None
-        query_tokens = tokens(query)
+        query_tokens = lexical_tokens(query)
         numbers_found: set[int] = set()
         lexical: dict[int, float] = {}
         mask = None if allowed is None else allowed.mask
