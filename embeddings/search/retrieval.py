@@ -22,7 +22,9 @@ FILLER_WORDS = frozenset("""anything something everything nothing anybody somebo
 # usage of the field, not the words of one document; the dense side reads the question as asked.
 _OFFICIAL_WORDS = {"sanction": "restrict measur", "troop": "forc", "armi": "forc militari", "soldier": "forc troop",
                    "weapon": "arm", "refuge": "displac", "oligarch": "elit", "leader": "head",
-                   "countri": "state nation", "ban": "prohibit"}
+                   "countri": "state nation", "ban": "prohibit", "nuke": "nuclear", "invad": "invas", "invas": "invad",
+                   "kick": "remov exclud", "money": "fund financ asset", "talk": "dialogu negoti",
+                   "dead": "casualti death", "kill": "casualti death", "hunger": "food", "bomb": "shell strike"}
 
 
 def lexical_tokens(query: str) -> list[str]:
