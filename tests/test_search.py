@@ -121,6 +121,15 @@ def test_everyday_words_find_the_official_ones(engine_with_library):
     assert lexical_tokens("Belarus") == tokens("Belarus")
     said = engine_with_library.ask("what did the european council members say on 24 feb 2022 about new sanctions")
     assert "restrictive measures" in said.hits[0].passage.text
+    # whether to answer is decided on the question's own words: the official ones only rank
+    found = engine_with_library.searcher.candidates("Who killed JFK?")
+    assert found.asked_lexical is not None and (found.asked_lexical <= found.lexical).all()
+    from dataclasses import replace
+
+    from embeddings.search.fusion import fuse
+    params = engine_with_library.searcher.params
+    assert fuse(found, params, 3)[4]["lexical"] < fuse(replace(found, asked_lexical=None), params, 3)[4]["lexical"]
+    assert not engine_with_library.ask("Who killed JFK?").answered
 
 
 def test_units_are_passage_and_sentences(engine):

@@ -33,6 +33,7 @@ class Candidates:
     lexical: np.ndarray
     facts: dict
     named_article: np.ndarray | None = None  # 1.0 where the question names the passage's article
+    asked_lexical: np.ndarray | None = None  # BM25 of the question's own words, where ``lexical`` reads more
 
 
 def fuse(found: Candidates, params: SearchParams, k: int, threshold: float | None = None):
@@ -46,9 +47,11 @@ def fuse(found: Candidates, params: SearchParams, k: int, threshold: float | Non
     if found.named_article is not None:
         fused = fused + params.article_weight * found.named_article
     order = np.argsort(-fused, kind="stable")[:k]
+    own = lex_norm if found.asked_lexical is None else \
+        found.asked_lexical / (found.asked_lexical + params.lexical_saturation)  # whether to answer: its own words
     signals = {
         "dense": float(dense.max()) if len(dense) else 0.0,
-        "lexical": float(lex_norm.max()) if len(lex_norm) else 0.0,
+        "lexical": float(own.max()) if len(own) else 0.0,
         **found.facts,
     }
     probability = answer_probability(params, signals)

@@ -17,14 +17,15 @@ FILLER_WORDS = frozenset("""anything something everything nothing anybody somebo
 
 
 # Words people type for what official texts say otherwise, added to a question's lexical tokens (as
-# BM25 reads them, stemmed): "sanctions" are "restrictive measures", "troops" and "the army"
-# "forces", "leaders" "heads" of state or government, "countries" "states" or "nations". General
-# usage of the field, not the words of one document; the dense side reads the question as asked.
+# BM25 reads them, stemmed) for ranking: "sanctions" are "restrictive measures", "troops" and "the
+# army" "forces". General usage of the field, not the words of one document; the dense side reads
+# the question as asked, and whether to answer at all is decided on the question's own words. Not
+# words whose official form is also another word's ("weapons" as "arms" met "armed", "leaders" as
+# "heads" "Heads of State", "countries" as "nations" "United Nations", "money" as "funds").
 _OFFICIAL_WORDS = {"sanction": "restrict measur", "troop": "forc", "armi": "forc militari", "soldier": "forc troop",
-                   "weapon": "arm", "refuge": "displac", "oligarch": "elit", "leader": "head",
-                   "countri": "state nation", "ban": "prohibit", "nuke": "nuclear", "invad": "invas", "invas": "invad",
-                   "kick": "remov exclud", "money": "fund financ asset", "talk": "dialogu negoti",
-                   "dead": "casualti death", "kill": "casualti death", "hunger": "food", "bomb": "shell strike"}
+                   "refuge": "displac", "oligarch": "elit", "nuke": "nuclear", "invad": "invas", "invas": "invad",
+                   "kick": "remov exclud", "talk": "dialogu negoti", "dead": "casualti death",
+                   "kill": "casualti death", "hunger": "food", "bomb": "shell strike"}
 
 
 def lexical_tokens(query: str) -> list[str]:
@@ -52,9 +53,10 @@ class Retrieval:
         kinds = [self.index.kinds[k] for k in SCOPE_KINDS[scope] if k in self.index.kinds]
         if not kinds:
             return None
-        query_tokens = lexical_tokens(query)
+        query_tokens, asked_tokens = lexical_tokens(query), tokens(query)
         numbers_found: set[int] = set()
         lexical: dict[int, float] = {}
+        asked: dict[int, float] = {}  # the question's own words: what decides whether to answer
         mask = None if allowed is None else allowed.mask
         if allowed is not None and allowed.units(self.index.unit_start) <= EXACT_FILTERED_UNITS:
             numbers_found.update(self._dense_exact(allowed, vector, wide))
@@ -64,6 +66,8 @@ class Retrieval:
             found = self._lexical(kind, query_tokens, mask)
             lexical.update(found)
             numbers_found.update(found)
+            if asked_tokens != query_tokens:
+                asked.update(self._lexical(kind, asked_tokens, mask))
         of = self.index.catalogue.article_documents(query) if NAMED_ARTICLE_RE.search(query) else None
         named = {n for a in NAMED_ARTICLE_RE.findall(query) for n in self._by_article.get(a.lower(), ())
                  if self.index.passages[n].kind in SCOPE_KINDS[scope] and (mask is None or mask[n])
@@ -75,7 +79,8 @@ class Retrieval:
         whole, best = self.unit_scores(numbers, vector)
         lex = np.array([lexical.get(int(n), 0.0) for n in numbers])
         named_article = np.array([float(int(n) in named) for n in numbers]) if named else None
-        return Candidates(numbers, whole, best, lex, facts, named_article)
+        own = np.array([asked.get(int(n), 0.0) for n in numbers]) if asked_tokens != query_tokens else None
+        return Candidates(numbers, whole, best, lex, facts, named_article, own)
 
     def mentions(self, documents: frozenset[str], terms) -> bool:
         """Whether a passage of ``documents`` uses one of ``terms`` (as BM25 reads words)."""

@@ -38,7 +38,7 @@ _NOW_PHRASES = re.compile(r"\b(?:right now|at the moment|at present|these days|a
 # The asker's present beyond doubt ("rn", "these days", "this month"): "now" and "today" alone may
 # be the statements' own ("how many troops is nato sending now", "how many banks did biden block today").
 _PRESENT = frozenset("rn nowadays current".split())
-_PRESENT_PHRASES = re.compile(r"\b(?:right now|at the moment|these days|as of now|so far|this (?:week|month|year))\b",
+_PRESENT_PHRASES = re.compile(r"\b(?:right now|at the moment|these days|as of now|this (?:week|month|year))\b",
                               re.IGNORECASE)
 # The days just ahead, as unknown to dated statements as today: only a few words from the figure, in
 # its sentence ("what did the G7 say about costs? I need it tomorrow" is a question). German
@@ -194,10 +194,16 @@ _WHO_ISSUED = re.compile(
     re.IGNORECASE)
 
 
-# When the document was issued: the reply gives each quoted document's date.
-_WHEN_ISSUED = re.compile(r"^\W*when\s+(?:was|were|did|is)\s+(?:[\w'’-]+\s+){0,5}?(?:issued|published|released|"
-                          r"adopted|signed|put out|issue|publish|release|adopt|sign|put)\b", re.IGNORECASE)
-_DOCUMENT_RE = re.compile(r"\b" + _DOCUMENT, re.IGNORECASE)
+# When the document was issued ("when did nato put out this statement", "when was the resolution
+# adopted"): the reply gives each quoted document's date. The document is "the / this <statement>",
+# and little follows it ("the statement condemning ..." asks about its topic; "the uniting for peace
+# resolution" is another one).
+_ISSUED = r"(?:issued|published|released|adopted|signed|put out|issue|publish|release|adopt|sign|put\s+out)"
+_THE_DOCUMENT = r"(?:the|this|that|its|their)\s+(?:[\w'’-]+\s+)?" + _DOCUMENT
+_WHEN_ISSUED = re.compile(
+    r"^\W*when\s+(?:was|were|is)\s+" + _THE_DOCUMENT + r"\s+" + _ISSUED + r"(?:\W+\w+){0,4}\W*$"
+    r"|^\W*when\s+did\s+(?:[\w'’-]+\s+){1,3}?" + _ISSUED + r"\s+" + _THE_DOCUMENT + r"(?:\W+\w+){0,4}\W*$",
+    re.IGNORECASE)
 
 
 def asks_who_issued(question: str) -> bool:
@@ -205,7 +211,7 @@ def asks_who_issued(question: str) -> bool:
     signed the joint statement on swift?", "who ran the g7 ministers call in march", "Кто
     подписал совместное заявление 26 февраля?"), or when it was issued ("when did nato put out
     this statement"): answered by the document's opening, with its date."""
-    when = bool(_WHEN_ISSUED.search(question) and _DOCUMENT_RE.search(question))
+    when = bool(_WHEN_ISSUED.search(question))
     return (when or bool(_WHO_ISSUED.search(question))) and not _SAID.search(question) \
         and not re.search(r"\b(?:talked|spoke|speaks|talks) about\b|\breferred to\b", question, re.IGNORECASE)
 
