@@ -5,6 +5,7 @@ from embeddings.config import PROJECT_ROOT
 from embeddings.corpus.text import tokens
 from embeddings.index.load import passage_units
 from embeddings.labels import load_rows
+from embeddings.search.retrieval import lexical_tokens
 
 
 def test_belarus_question_quotes_the_belarus_sentence_with_date(engine):
@@ -79,7 +80,7 @@ def test_search_matches_brute_force(engine):
         q = engine.encoder.encode_query(query)
         kind = index.kinds["statement"]
         numbers = np.arange(kind.passage_offset, kind.passage_offset + kind.passage_count)
-        known = [t for t in tokens(query) if t in kind.bm25.vocab_dict]
+        known = [t for t in lexical_tokens(query) if t in kind.bm25.vocab_dict]  # the official words too
         bm25 = kind.bm25.get_scores(known) if known else np.zeros(len(numbers))
         expected = {}
         for n, lexical in zip(numbers, bm25):
@@ -115,8 +116,6 @@ def test_british_and_american_spellings_and_hyphens_are_one_word(engine):
 def test_everyday_words_find_the_official_ones(engine_with_library):
     """"sanctions" finds "restrictive measures", "troops" finds "forces": BM25 reads the official
     words beside the ones people type (the question as asked still gives the dense side)."""
-    from embeddings.search.retrieval import lexical_tokens
-
     assert {"restrict", "measur"} <= set(lexical_tokens("new sanctions")) and "forc" in lexical_tokens("troops")
     assert lexical_tokens("Belarus") == tokens("Belarus")
     said = engine_with_library.ask("what did the european council members say on 24 feb 2022 about new sanctions")
