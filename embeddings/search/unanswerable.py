@@ -38,7 +38,11 @@ _NOW_PHRASES = re.compile(r"\b(?:right now|at the moment|at present|these days|a
 # The asker's present beyond doubt ("rn", "these days", "this month"): "now" and "today" alone may
 # be the statements' own ("how many troops is nato sending now", "how many banks did biden block today").
 _PRESENT = frozenset("rn nowadays current".split())
-_PRESENT_PHRASES = re.compile(r"\b(?:right now|at the moment|these days|as of now|this (?:week|month|year))\b",
+# "this week", "this month", "this year": the asker's for a price or the weather; a count or an office
+# holder "this year" may be the documents' own ("how much extra lng is the us supposed to get to
+# europe this year", asked of a statement of 2022, was refused so).
+_THIS_PERIOD = re.compile(r"\bthis (?:week|month|year)\b", re.IGNORECASE)
+_PRESENT_PHRASES = re.compile(r"\b(?:right now|at the moment|these days|as of now)\b",
                               re.IGNORECASE)
 # The days just ahead, as unknown to dated statements as today: only a few words from the figure, in
 # its sentence ("what did the G7 say about costs? I need it tomorrow" is a question). German
@@ -118,7 +122,8 @@ def asks_live_figure(question: str) -> bool:
         return True
     present = bool(found & _PRESENT or _PRESENT_PHRASES.search(question))
     said = bool(_SAID.search(question))  # what was said, whatever day it names
-    return not said and ((live or bool(_STATE.search(question))) and present or bool(_LATER.search(question))
+    return not said and (live and (present or bool(_THIS_PERIOD.search(question)))
+                         or bool(_STATE.search(question)) and present or bool(_LATER.search(question))
                          or any(_asks_ahead(sentence) for sentence in _SENTENCE_END.split(question))) \
         or bool(_OVER_YET.search(question) or _is_over(question))
 
