@@ -44,6 +44,12 @@ def question_file(name: str) -> str:
     return f"{name.replace('-', '_')}.jsonl" if name.startswith(("shipped", "treaties")) else f"library_{name}.jsonl"
 
 
+def added_documents(name: str) -> tuple[Path, ...]:
+    """The documents a later reserve adds to the library: reserve3 reads those of reserve2 too."""
+    n = int(name[len("reserve"):]) if name.startswith("reserve") and name[len("reserve"):].isdigit() else 1
+    return tuple(FRESH / f"documents_reserve{k}" for k in range(2, n + 1))
+
+
 def library_data(target: Path, more: tuple[Path, ...] = ()) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     for folder in LIBRARY + more:
@@ -88,11 +94,13 @@ def figures(outcomes, path_of: dict[str, str]) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", choices=("dev", "final", "reserve", "reserve2", "shipped-dev", "shipped-final",
-                                          "treaties-dev", "treaties-final", "treaties-offtopic"), default="dev",
-                        help="dev/final/reserve/reserve2: the library questions (reserve2 with the documents of "
-                             "documents_reserve2/ added to the library); shipped-*: those about data/ (the statement, "
-                             "treaties); treaties-*: about the agreements, every document searched")
+    parser.add_argument("--set", choices=("dev", "final", "reserve", "reserve2", "reserve3", "shipped-dev",
+                                          "shipped-final", "treaties-dev", "treaties-final", "treaties-offtopic"),
+                        default="dev",
+                        help="dev/final/reserve/reserveN: the library questions (reserveN with the documents of "
+                             "documents_reserve2/ ... documents_reserveN/ added to the library); shipped-*: those "
+                             "about data/ (the statement, treaties); treaties-*: about the agreements, every "
+                             "document searched")
     parser.add_argument("--index-dir", help="keep the library's index here between runs")
     parser.add_argument("--misses", action="store_true", help="list the questions answered wrong")
     parser.add_argument("--json", action="store_true")
@@ -105,7 +113,7 @@ def main() -> int:
     from embeddings.service import Engine
 
     with tempfile.TemporaryDirectory() as tmp:
-        data = library_data(Path(tmp) / "data", (FRESH / "documents_reserve2",) if args.set == "reserve2" else ())
+        data = library_data(Path(tmp) / "data", added_documents(args.set))
         shipped = EngineSettings.from_env()
         index_dir = args.index_dir or str(Path(tmp) / "index")
         settings = EngineSettings.from_env({**os.environ, "DATA_DIR": str(data), "INDEX_DIR": index_dir,
