@@ -378,6 +378,15 @@ def test_a_time_after_every_document_is_said_not_searched(own_library):
     assert "from 1 July 2031 on" in own_library.ask("fees after June 2031", scope="all").note
 
 
+def test_a_later_year_in_another_language_is_no_date(engine_with_library):
+    """A year after every document, which no passage mentions, is read in other languages as "in
+    2023" is in English: nothing written earlier can tell."""
+    for asked in ("Que s'est-il passé en 2023 ?", "Wann hat die Ukraine 2023 ihre Gegenoffensive gestartet?"):
+        result = engine_with_library.ask(asked)
+        assert not result.answered and result.reason == "no-date" and "dated 2023" in result.note, asked
+    assert engine_with_library.ask("Co Stoltenberg mówił o pomocy wojskowej dla Ukrainy od 2014 roku?").answered
+
+
 def test_live_figures_and_unknown_names_are_refused(own_library):
     """Rules tried on documents they were not tuned on: a price "today" is no statement's to give,
     and a name no document uses has no passage to quote."""

@@ -9,7 +9,7 @@ all of them when nothing there answers.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -258,6 +258,16 @@ class Library:
 
     def _after_all(self, span: Span) -> bool:
         return self.newest is not None and span.start > self.newest
+
+    def later_year(self, question: str, used: Collection[str]) -> Focus | None:
+        """A question in another language that names only years after every document, which no
+        passage mentions ("Que s'est-il passé en 2023 ?", "Wann hat die Ukraine 2023 ... gestartet?"):
+        nothing written earlier can tell, as "in 2023" is read in English. None otherwise."""
+        years = set(re.findall(r"\b(?:19|20)\d\d\b", question))
+        if not years or self.newest is None or any(int(y) <= self.newest.year or y in used for y in years):
+            return None
+        y = int(min(years))
+        return self._no_date(Span(date(y, 1, 1), date(y, 12, 31), str(y), "year"), set(self._docs))
 
     def _no_date(self, span: Span, pool: set[str], noun: str = "document") -> Focus:
         """Nothing is dated ``span``: the answer says so, naming the nearest documents."""
