@@ -172,6 +172,10 @@ def test_the_console_reads_options_and_explains_what_it_cannot_do():
     ("whos the nato secretary general rn", True),
     ("who is the current nato secretary general", True),
     ("what is annalena baerbock doing these days", True),
+    ("how full are the eu gas storages right now", True),
+    ("Combien coûte un billet d'avion Paris-Varsovie cette semaine ?", True),
+    ("¿Cuánto cuesta el gas esta semana?", True),
+    ("Qu'a dit le G7 sur le coût de l'énergie cette semaine-là ?", False),  # what was said
     ("how many troops has nato sent to the east so far", False),  # "so far" may be the statements' own too
     ("how much extra lng is the us supposed to get to europe this year", False),  # "this year": a 2022 statement's
     ("who is the president of the security council this month", False),  # left answered, as "this year" is

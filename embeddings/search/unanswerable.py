@@ -41,7 +41,9 @@ _PRESENT = frozenset("rn nowadays current".split())
 # "this week", "this month", "this year": the asker's for a price or the weather; a count or an office
 # holder "this year" may be the documents' own ("how much extra lng is the us supposed to get to
 # europe this year", asked of a statement of 2022, was refused so).
-_THIS_PERIOD = re.compile(r"\bthis (?:week|month|year)\b", re.IGNORECASE)
+_THIS_PERIOD = re.compile(r"\b(?:this (?:week|month|year)|cette semaine|ce mois-ci|diese woche|diesen monat|"
+                          r"esta semana|este mes|w tym tygodniu|w tym miesiącu|на этой неделе|в этом месяце|"
+                          r"цього тижня|цього місяця)\b", re.IGNORECASE)
 _PRESENT_PHRASES = re.compile(r"\b(?:right now|at the moment|these days|as of now)\b",
                               re.IGNORECASE)
 # The days just ahead, as unknown to dated statements as today: only a few words from the figure, in
@@ -73,10 +75,10 @@ price prices priced cost costs rate rates exchange stock stocks market markets s
 weather temperature forecast dollar dollars euro euros ruble rubles rouble roubles hryvnia bitcoin rain snow
 barrel crude brent petrol gasoline diesel population budget
 pleuvoir neiger regnen schneien llover nevar deszcz śnieg дождь снег дощ сніг доллара рубля долара гривні
-prix coût cours taux bourse météo température dollar
+prix coût coûte coute coûtent coutent cours taux bourse météo température dollar
 preis preise kosten kurs wechselkurs börse aktie aktien wetter temperatur
-precio precios coste costo cambio cotización bolsa acciones clima temperatura dólar dolar rublo
-cena ceny cenę koszt kurs giełda gielda akcje pogoda temperatura wynik dolar dolara euro rubel rubla
+precio precios coste costo cuesta cuestan cambio cotización bolsa acciones clima temperatura dólar dolar rublo
+cena ceny cenę koszt kosztuje kurs giełda gielda akcje pogoda temperatura wynik dolar dolara euro rubel rubla
 цена цены цену стоимость курс биржа акции погода температура счёт счет доллар евро рубль
 ціна ціни ціну вартість курс біржа акції погода температура рахунок долар євро рубль гривня
 """.split())
@@ -106,7 +108,7 @@ _SPEAKER = re.compile(r"\b(?:did|does|do|has|have|had|will|would)\s+(?P<who>(?:[
 # A state as it is now, or what came after the documents: how many or who holds an office in the
 # asker's present ("how many countries are in nato rn", "who is the current nato secretary
 # general"), who took over from someone, where the next summit is.
-_STATE = re.compile(r"\b(?:how many|how much|who(?:'s|s| is| are) the)\b"
+_STATE = re.compile(r"\b(?:how (?:many|much|full|high|low|big|expensive|cheap)|who(?:'s|s| is| are) the)\b"
                     r"|\bwhat(?:'s|s| is| are)\s+(?:[\w'’-]+\s+){1,3}?doing\b", re.IGNORECASE)
 _LATER = re.compile(r"\b(?:took|taken) over (?:from|as)\b|\bnext\s+(?:[\w'’-]+\s+){0,2}?summits?\b", re.IGNORECASE)
 
