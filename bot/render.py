@@ -171,7 +171,9 @@ def timeline(result: SearchResult, *, note: str = "", scope: str = "statements")
         return Reply(content=_with_note(why, note))
     content = _with_note(f"**Timeline:** {question_line(result.question)}"
                          + (f"\n*{escape(clip(result.note, 400))}*" if result.note else ""), note)
-    embed = discord.Embed(title=clip(f"{len(result.hits)} documents, oldest first", TITLE_MAX), colour=COLOUR)
+    count = len(result.hits)
+    embed = discord.Embed(title=clip(f"{count} document{'' if count == 1 else 's'}, oldest first", TITLE_MAX),
+                          colour=COLOUR)
     budget = EMBED_TOTAL_MAX - 300
     shown = 0
     for hit in result.hits[:FIELDS_MAX]:

@@ -173,6 +173,10 @@ def test_the_console_reads_options_and_explains_what_it_cannot_do():
     ("who is the current nato secretary general", True),
     ("what is annalena baerbock doing these days", True),
     ("how full are the eu gas storages right now", True),
+    ("who is nato secretary general now", True),  # an office now: the documents name who held it then
+    ("who is the us president now", True),
+    ("ok now who is the speaker in the psaki statement", False),
+    ("who is nato blaming now", False),
     ("Combien coûte un billet d'avion Paris-Varsovie cette semaine ?", True),
     ("¿Cuánto cuesta el gas esta semana?", True),
     ("Qu'a dit le G7 sur le coût de l'énergie cette semaine-là ?", False),  # what was said

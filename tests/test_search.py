@@ -94,6 +94,17 @@ def test_search_matches_brute_force(engine):
         assert [h.score for h in hits] == pytest.approx([expected[n] for n in best], abs=1e-4)
 
 
+def test_misspellings_are_corrected_to_the_documents_words():
+    """One edit, or two letters swapped ("abuot", "stoltenbrg"), from a word the documents use;
+    none where two words are as near."""
+    from embeddings.search.spelling import Speller
+
+    speller = Speller(["about", "stoltenberg", "sanctions", "belarus", "house", "horse"])
+    assert speller.correct("abuot") == "about" and speller.correct("stoltenbrg") == "stoltenberg"
+    assert speller.correct("sanktions") == "sanctions" and speller.correct("belaurs") == "belarus"
+    assert speller.correct("hoose") is None  # "house" and "horse" are as near
+
+
 def test_british_and_american_spellings_and_hyphens_are_one_word(engine):
     """A question typed in either spelling, with a hyphen or without, finds the same words: the
     treaties write "self-defence", "co-operation"; people type "self defense", "cooperation"."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 
 class Speller:
-    """Corrects a misspelt word to a corpus word one or two edits away (by length), if there is
+    """Corrects a misspelt word to a corpus word one or two edits away (by length; two letters swapped
+    are one edit: "abuot"), if there is
     exactly one best. Candidates share the word's first letter (misspellings rarely change it)
     and are within two letters of its length, so a large vocabulary is scanned a bucket at a
     time (``benchmarks/bench.py`` measures it against a full scan)."""
@@ -20,12 +21,12 @@ class Speller:
         if len(word) < 5:
             return None
         from rapidfuzz import process
-        from rapidfuzz.distance import Levenshtein
+        from rapidfuzz.distance import OSA
 
         limit = 1 if len(word) < 8 else 2
         candidates = [w for n in range(len(word) - limit, len(word) + limit + 1)
                       for w in self._buckets.get((word[0], n), ())]
-        found = process.extract(word, candidates, scorer=Levenshtein.distance, score_cutoff=limit, limit=3)
+        found = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=limit, limit=3)  # "abuot": one swap
         if not found:
             return None
         best = min(d for _, d, _ in found)

@@ -110,6 +110,13 @@ _SPEAKER = re.compile(r"\b(?:did|does|do|has|have|had|will|would)\s+(?P<who>(?:[
 # general"), who took over from someone, where the next summit is.
 _STATE = re.compile(r"\b(?:how (?:many|much|full|high|low|big|expensive|cheap)|who(?:'s|s| is| are) the)\b"
                     r"|\bwhat(?:'s|s| is| are)\s+(?:[\w'’-]+\s+){1,3}?doing\b", re.IGNORECASE)
+# Who holds an office now ("who is nato secretary general now", "who's the us president today"):
+# the documents name who held it then. "now" at the end, after the office ("ok now who is the speaker"
+# is a filler "now").
+_OFFICE_NOW = re.compile(r"^\W*who(?:'s|s| is)\s+(?:the\s+)?(?:[\w'’.-]+\s+){0,4}?(?:president|secretary[\s-]general|"
+                         r"chancellor|prime minister|pm|minister|leader|head|chair|ambassador|spokesperson|boss|"
+                         r"secretary|king|queen)\s+(?:of\s+(?:the\s+)?[\w'’.-]+\s+)?(?:now|today|currently)\W*$",
+                         re.IGNORECASE)
 _LATER = re.compile(r"\b(?:took|taken) over (?:from|as)\b|\bnext\s+(?:[\w'’-]+\s+){0,2}?summits?\b", re.IGNORECASE)
 
 
@@ -124,7 +131,7 @@ def asks_live_figure(question: str) -> bool:
         return True
     present = bool(found & _PRESENT or _PRESENT_PHRASES.search(question))
     said = bool(_SAID.search(question))  # what was said, whatever day it names
-    return not said and (live and (present or bool(_THIS_PERIOD.search(question)))
+    return not said and (live and (present or bool(_THIS_PERIOD.search(question))) or bool(_OFFICE_NOW.search(question))
                          or bool(_STATE.search(question)) and present or bool(_LATER.search(question))
                          or any(_asks_ahead(sentence) for sentence in _SENTENCE_END.split(question))) \
         or bool(_OVER_YET.search(question) or _is_over(question))
