@@ -52,13 +52,24 @@ def quote(text: str, limit: int, highlight: str = "") -> str:
         body = _quoted(before, highlight, after)
         if len(body) <= limit:
             return body
-        body = _quoted("[…] " if before.strip() else "", highlight, " […]" if after.strip() else "")
-        if len(body) + len(note) <= limit:
-            return body + note
+        lead = "[…] " if before.strip() else ""
+        for size in _shrinking(len(after)):  # the highlight whole, and as much as fits of what follows
+            tail = after if size >= len(after) else after[:size].rsplit(" ", 1)[0].rstrip() + " […]"
+            body = _quoted(lead, highlight, tail if after.strip() else "")
+            if len(body) + len(note) <= limit:
+                return body + note
     body = _quoted(text, "", "")
     if len(body) <= limit:
         return body
     return clip(body, limit - len(note), " […]") + note
+
+
+def _shrinking(size: int):
+    """Lengths from ``size`` down to 0, each about a sixth shorter than the one before."""
+    while size > 0:
+        yield size
+        size = size * 5 // 6 if size > 60 else 0
+    yield 0
 
 
 def _quoted(before: str, bold: str, after: str) -> str:

@@ -82,6 +82,17 @@ async def test_treaty_unknown_and_huge_names(answerer):
     assert await answerer.suggest("") and await answerer.suggest("z" * 5000) == []
 
 
+def test_a_long_passage_keeps_its_highlight_and_what_follows_as_far_as_it_fits():
+    """Shortened to fit, a passage keeps the highlighted sentence whole and as much of what follows
+    it as fits (an article's principles after its opening sentence), marked with […]."""
+    text = "The Organization shall act in accordance with the following Principles. " + " ".join(
+        f"Principle {n} says that members shall settle disputes peacefully." for n in range(1, 60))
+    quoted = render.quote(text, 600, "The Organization shall act in accordance with the following Principles.")
+    assert len(quoted) <= 600 and "**The Organization shall act" in quoted
+    assert "Principle 1 says" in quoted and "[…]" in quoted and "shortened to fit Discord" in quoted
+    assert render.quote(text, 10_000, "Principle 3 says").endswith("peacefully.")  # room for all: unchanged
+
+
 def test_cooldown_window_and_forgotten_users():
     cooldown = Cooldown(2, 60)  # discord.py's cooldown mapping, keyed by user
     t = 1000.0

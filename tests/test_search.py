@@ -94,6 +94,14 @@ def test_search_matches_brute_force(engine):
         assert [h.score for h in hits] == pytest.approx([expected[n] for n in best], abs=1e-4)
 
 
+def test_an_article_looked_up_without_a_topic_is_shown_from_its_start(engine):
+    """"what does article 2 of the un charter say" asks for the article: its start is the part kept
+    where the reply must be shortened, not a sentence near the question's wording."""
+    hit = engine.ask("what does article 2 of the un charter say", scope="all").hits[0]
+    assert hit.passage.article == "2" and hit.highlight != hit.passage.text
+    assert hit.passage.text.startswith(hit.highlight)
+
+
 def test_misspellings_are_corrected_to_the_documents_words():
     """One edit, or two letters swapped ("abuot", "stoltenbrg"), from a word the documents use;
     none where two words are as near."""

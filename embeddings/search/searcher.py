@@ -22,7 +22,7 @@ import numpy as np
 
 from embeddings.corpus.cleaning import REPORT
 from embeddings.corpus.dates import CALENDAR_WORDS
-from embeddings.corpus.text import STOPWORDS, normalise, tokens, words
+from embeddings.corpus.text import STOPWORDS, normalise, sentences, tokens, words
 from embeddings.encoders.multilingual import Router
 from embeddings.index.load import LoadedIndex
 from embeddings.search.calibration import Calibration
@@ -293,8 +293,13 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
             return None
         whole, best = self.unit_scores(np.array([number]), answer.vector)
         score = float(self.params.passage_weight * whole[0] + (1 - self.params.passage_weight) * best[0])
-        return Hit(passage, score + self.params.article_weight, score, 0.0,
-                   self.highlight(number, passage, answer.vector, tokens(answer.query)), number=number)
+        treaty = answer.article[0]
+        naming = {w for name in (*treaty.names, passage.title) for w in words(name)} | {"article", "articles"}
+        if not set(topic_words(answer.query)) - naming:  # "what does article 2 of the un charter say": its start
+            highlighted = sentences(passage.text)[0] if passage.text.strip() else passage.text
+        else:
+            highlighted = self.highlight(number, passage, answer.vector, tokens(answer.query))
+        return Hit(passage, score + self.params.article_weight, score, 0.0, highlighted, number=number)
 
     def confident_level(self, scope: str) -> float:
         return confident_level(self.params, self.thresholds.get(scope))
