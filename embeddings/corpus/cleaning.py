@@ -35,6 +35,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from embeddings.corpus.dates import YEAR_RE
+
 _ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>~|])")
 _EMPHASIS_RE = re.compile(r"(?<![\w*])(\*{1,2}|_{1,2})(?=\S)(.+?)(?<=\S)\1(?![\w*])")
 _MARKER_RE = re.compile(r"^(?:[#*=_~•·\-–—]\s*){3,}$|^#{1,6}$|^-?\s*(?:end|30)\s*-?$", re.IGNORECASE)
@@ -61,7 +63,6 @@ _FURNITURE_RE = re.compile(
 _MONTHS = ("january february march april may june july august september october november december "
            "jan feb mar apr jun jul aug sep sept oct nov dec")
 _DATE_WORD_RE = re.compile(rf"\b(?:{'|'.join(_MONTHS.split())})\b\.?", re.IGNORECASE)
-_YEAR_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _SPEAKER_RE = re.compile(r"^((?:[A-Z][A-Z.'’\-]*\s){0,4}[A-Z][A-Z.'’\-]+):\s+(\S.*)$")
 _QUESTION_RE = re.compile(r"^Q(?::|\s{2,}|\s*$)\s*(.*)$")
 _SENTENCE_END = tuple('.!?:;"”’)…')
@@ -114,7 +115,7 @@ def is_date_line(line: str) -> bool:
     if not words or len(words) > 8 or line.rstrip().endswith((".", "?", "!")):
         return False
     iso = re.search(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b", line)
-    return bool(iso or (_DATE_WORD_RE.search(line) and _YEAR_RE.search(line)))
+    return bool(iso or (_DATE_WORD_RE.search(line) and YEAR_RE.search(line)))
 
 
 def is_boilerplate(text: str) -> bool:

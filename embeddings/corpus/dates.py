@@ -50,6 +50,7 @@ _FOREIGN = r"(?:" + "|".join(sorted(set(_FOREIGN_MONTHS) - set(_AMBIGUOUS), key=
 _FOREIGN_ANY = r"(?:" + "|".join(sorted(_FOREIGN_MONTHS, key=len, reverse=True)) + r")"
 _DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[89]\d\d|20\d\d)"
+YEAR_RE = re.compile(rf"\b{_YEAR}\b")  # a year a question or a text may name
 _TO = r"\s*(?:-|–|—|to|and|until|till|through)\s*"
 # The phrases, longest first: each alternative is read by dateparser (ranges end by end).
 _PATTERNS = [

@@ -183,7 +183,7 @@ class VoiceMatch:
     terms: tuple[str, ...]  # the question's words that named them
 
 
-def kind_terms(title: str) -> list[str]:
+def _kind_terms(title: str) -> list[str]:
     """The words of a title that say what the document is (``_KINDS``; "fact sheet" as "factsheet")."""
     found = [unaccented(w.lower()) for w in _words(title)]
     return [w for w in found if w in _KINDS] + [joined for pair, joined in _KIND_PAIRS.items()
@@ -214,17 +214,16 @@ class Voices:
     def __init__(self, documents: Sequence[dict]) -> None:
         """``documents``: manifest entries with "id" and "voices" (statements only)."""
         self._terms: dict[str, set[str]] = {}
+        self._pairs: dict[tuple[str, str], set[str]] = {}  # two terms side by side in a document's title
         for doc in documents:
-            for term in [*doc.get("voices", ()), *kind_terms(doc.get("title", ""))]:
+            voices = list(doc.get("voices", ()))
+            for term in [*voices, *_kind_terms(doc.get("title", ""))]:
                 self._terms.setdefault(term, set()).add(doc["id"])
+            for pair in zip(voices, voices[1:]):
+                self._pairs.setdefault(pair, set()).add(doc["id"])
         limit = max(1, int(len(documents) * MAX_SHARE))
         self._terms = {t: ids for t, ids in self._terms.items() if len(ids) <= limit}
         self._joined = [t for t in self._terms if len(t) >= 6]  # host names: "bidenwhitehouse"
-        self._pairs: dict[tuple[str, str], set[str]] = {}  # two terms side by side in a document's title
-        for doc in documents:
-            terms = list(doc.get("voices", ()))
-            for pair in zip(terms, terms[1:]):
-                self._pairs.setdefault(pair, set()).add(doc["id"])
 
     def match(self, question: str) -> VoiceMatch | None:
         """The documents whose voice the question names most; of voices named as often, the one
@@ -294,7 +293,7 @@ class Voices:
         joined = {i for i, m in enumerate(spans)
                   if text[m.end():m.end() + 1] == "-" or (m.start() > 0 and text[m.start() - 1] == "-")}
         alone = [self._terms[w] for i, w in enumerate(words) if i not in joined and w in self._terms
-                 and not set(w for w in words[max(0, i - 2):i] if w not in _ARTICLES) & _ABOUT]
+                 and not set(words[max(0, i - 2):i]) & _ABOUT]
         speaking = set().union(*alone)
         if not speaking:
             return words

@@ -15,7 +15,7 @@ from datetime import date
 
 import numpy as np
 
-from embeddings.corpus.dates import Span, describe_span, document_span, find_span, nearest
+from embeddings.corpus.dates import YEAR_RE, Span, describe_span, document_span, find_span, nearest
 from embeddings.corpus.events import event_span, find_event
 from embeddings.corpus.text import STOPWORDS, without_possessive, words
 from embeddings.corpus.voices import Voices
@@ -263,7 +263,7 @@ class Library:
         """A question in another language that names only years after every document, which no
         passage mentions ("Que s'est-il passé en 2023 ?", "Wann hat die Ukraine 2023 ... gestartet?"):
         nothing written earlier can tell, as "in 2023" is read in English. None otherwise."""
-        years = set(re.findall(r"\b(?:19|20)\d\d\b", question))
+        years = set(YEAR_RE.findall(question))
         if not years or self.newest is None or any(int(y) <= self.newest.year or y in used for y in years):
             return None
         y = int(min(years))

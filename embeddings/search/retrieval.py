@@ -31,7 +31,11 @@ _OFFICIAL_WORDS = {"sanction": "restrict measur", "troop": "forc", "armi": "forc
 def lexical_tokens(query: str) -> list[str]:
     """The question's BM25 tokens, and the official words for what it says in everyday ones."""
     found = tokens(query)
-    return found + [t for token in found for t in _OFFICIAL_WORDS.get(token, "").split()]
+    return found + _official_words(found)
+
+
+def _official_words(found: list[str]) -> list[str]:
+    return [t for token in found for t in _OFFICIAL_WORDS.get(token, "").split()]
 
 
 def topic_words(query: str) -> list[str]:
@@ -53,7 +57,9 @@ class Retrieval:
         kinds = [self.index.kinds[k] for k in SCOPE_KINDS[scope] if k in self.index.kinds]
         if not kinds:
             return None
-        query_tokens, asked_tokens = lexical_tokens(query), tokens(query)
+        asked_tokens = tokens(query)
+        official = _official_words(asked_tokens)  # where any: the question's own words decide apart
+        query_tokens, expanded = asked_tokens + official, bool(official)
         numbers_found: set[int] = set()
         lexical: dict[int, float] = {}
         asked: dict[int, float] = {}  # the question's own words: what decides whether to answer
@@ -66,7 +72,7 @@ class Retrieval:
             found = self._lexical(kind, query_tokens, mask)
             lexical.update(found)
             numbers_found.update(found)
-            if asked_tokens != query_tokens:
+            if expanded:
                 asked.update(self._lexical(kind, asked_tokens, mask))
         of = self.index.catalogue.article_documents(query) if NAMED_ARTICLE_RE.search(query) else None
         named = {n for a in NAMED_ARTICLE_RE.findall(query) for n in self._by_article.get(a.lower(), ())
@@ -79,7 +85,7 @@ class Retrieval:
         whole, best = self.unit_scores(numbers, vector)
         lex = np.array([lexical.get(int(n), 0.0) for n in numbers])
         named_article = np.array([float(int(n) in named) for n in numbers]) if named else None
-        own = np.array([asked.get(int(n), 0.0) for n in numbers]) if asked_tokens != query_tokens else None
+        own = np.array([asked.get(int(n), 0.0) for n in numbers]) if expanded else None
         return Candidates(numbers, whole, best, lex, facts, named_article, own)
 
     def mentions(self, documents: frozenset[str], terms) -> bool:

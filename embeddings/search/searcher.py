@@ -21,7 +21,7 @@ from dataclasses import replace
 import numpy as np
 
 from embeddings.corpus.cleaning import REPORT
-from embeddings.corpus.dates import CALENDAR_WORDS
+from embeddings.corpus.dates import CALENDAR_WORDS, YEAR_RE
 from embeddings.corpus.text import STOPWORDS, normalise, sentences, tokens, words
 from embeddings.encoders.multilingual import Router
 from embeddings.index.load import LoadedIndex
@@ -58,7 +58,6 @@ log = logging.getLogger(__name__)
 
 # Fused candidates looked at for k hits, so that near-copies can be set aside.
 SPARE = 4
-_YEAR_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 # Shorthand people type; expanded before searching.
 _SHORTHAND = {"art": "article", "arts": "articles", "abt": "about", "wat": "what", "wht": "what",
               "bc": "because", "govt": "government", "intl": "international", "un": "UN"}
@@ -132,7 +131,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
             else:
                 unknown += 1
                 out.append(token)
-        years = set(_YEAR_RE.findall(text))
+        years = set(YEAR_RE.findall(text))
         facts = {
             "content_words": content,
             "unknown": unknown / content if content else 0.0,

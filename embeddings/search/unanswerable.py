@@ -33,8 +33,11 @@ dziś dzis dzisiaj teraz obecnie aktualnie aktualny aktualna
 сегодня сейчас теперь нынче нынешний текущий
 сьогодні зараз тепер нині наразі поточний
 """.split())
-_NOW_PHRASES = re.compile(r"\b(?:right now|at the moment|at present|these days|as of now|en ce moment|"
-                          r"en este momento|в данный момент|на данный момент|на цей момент)\b", re.IGNORECASE)
+# ... and the phrases that say the asker's present beyond doubt ("these days"; see _PRESENT).
+_PRESENT_PHRASE = r"right now|at the moment|these days|as of now"
+_NOW_PHRASES = re.compile(rf"\b(?:{_PRESENT_PHRASE}|at present|en ce moment|en este momento|в данный момент|"
+                          r"на данный момент|на цей момент)\b", re.IGNORECASE)
+_PRESENT_PHRASES = re.compile(rf"\b(?:{_PRESENT_PHRASE})\b", re.IGNORECASE)
 # The asker's present beyond doubt ("rn", "these days", "this month"): "now" and "today" alone may
 # be the statements' own ("how many troops is nato sending now", "how many banks did biden block today").
 _PRESENT = frozenset("rn nowadays current".split())
@@ -44,8 +47,6 @@ _PRESENT = frozenset("rn nowadays current".split())
 _THIS_PERIOD = re.compile(r"\b(?:this (?:week|month|year)|cette semaine|ce mois-ci|diese woche|diesen monat|"
                           r"esta semana|este mes|w tym tygodniu|w tym miesiącu|на этой неделе|в этом месяце|"
                           r"цього тижня|цього місяця)\b", re.IGNORECASE)
-_PRESENT_PHRASES = re.compile(r"\b(?:right now|at the moment|these days|as of now)\b",
-                              re.IGNORECASE)
 # The days just ahead, as unknown to dated statements as today: only a few words from the figure, in
 # its sentence ("what did the G7 say about costs? I need it tomorrow" is a question). German
 # "Morgen" and Spanish "mañana" also mean "morning" ("am Morgen", "la mañana"): not after an article
@@ -220,6 +221,10 @@ _WHEN_ISSUED = re.compile(
     re.IGNORECASE)
 
 
+# Someone else speaking of the document ("the meeting biden talked about").
+_SPOKE_OF = re.compile(r"\b(?:talked|spoke|speaks|talks) about\b|\breferred to\b", re.IGNORECASE)
+
+
 def asks_who_issued(question: str) -> bool:
     """Whether the question asks who issued, signed or chaired what a document records ("who
     signed the joint statement on swift?", "who ran the g7 ministers call in march", "Кто
@@ -227,7 +232,7 @@ def asks_who_issued(question: str) -> bool:
     this statement"): answered by the document's opening, with its date."""
     when = bool(_WHEN_ISSUED.search(question))
     return (when or bool(_WHO_ISSUED.search(question))) and not _SAID.search(question) \
-        and not re.search(r"\b(?:talked|spoke|speaks|talks) about\b|\breferred to\b", question, re.IGNORECASE)
+        and not _SPOKE_OF.search(question)
 
 
 def asks_whether_mentioned(question: str) -> bool:
