@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import discord
 
 from embeddings.corpus.treaties import TreatyAnswer
-from embeddings.search.results import SearchResult
+from embeddings.search.results import EXPLAINED, SearchResult
 
 from .messages import (  # noqa: F401  (re-exported: the cogs and tests use render.Reply, render.clip, ...)
     CONTENT_MAX,
@@ -112,7 +112,7 @@ def answer(result: SearchResult, *, note: str = "", scope: str = "statements") -
     if result.reason in ("no-date", "no-match"):
         return Reply(content=_with_note(f"{escape(result.note)} Ask without the date or with another one, "
                                         "or see `/sources` for the documents and their dates.", note))
-    if result.reason == "live":
+    if result.reason in ("live", "opinion"):
         return Reply(content=_with_note(f"{escape(result.note)} Ask what they said, for example {EXAMPLES}.", note))
     where = {"statements": "the statements", "treaties": "the treaties"}.get(scope, "the documents")
     if not result.answered or not result.hits:
@@ -176,7 +176,7 @@ def timeline(result: SearchResult, *, note: str = "", scope: str = "statements")
         return help_reply(note)
     if not result.answered or not result.hits:
         noun = {"statements": "statement", "treaties": "treaty"}.get(scope, "document")
-        why = escape(result.note) if result.reason in ("no-date", "no-match", "live") else \
+        why = escape(result.note) if result.reason in EXPLAINED else \
             f"No {noun} in the library speaks to “{question_line(result.question, 200)}”." + \
             (f" Ask again with the scope {SCOPE_ALL} to search the treaties too." if scope == "statements" else "")
         return Reply(content=_with_note(why, note))

@@ -17,7 +17,7 @@ from embeddings.labels import LabelError
 from embeddings.library_admin import commands as library
 from embeddings.library_admin import link_fields
 from embeddings.query import Query
-from embeddings.search.results import SCOPES, SearchResult
+from embeddings.search.results import EXPLAINED, SCOPES, SearchResult
 
 log = logging.getLogger("embeddings")
 
@@ -330,7 +330,7 @@ def render_text(result: SearchResult, scope: str = "statements") -> str:
     if not result.answered:
         if result.reason == "empty":
             lines.append("  Please ask a question in words.")
-        elif result.reason in ("no-date", "no-match", "live"):
+        elif result.reason in EXPLAINED:
             lines.append(f"  {result.note}")
         else:
             lines.append(f"  Not found: no passage of the {scope if scope != 'all' else 'documents'} "

@@ -21,6 +21,7 @@ from embeddings.query import Query
 from embeddings.search.results import Hit, SearchResult
 from embeddings.search.unanswerable import (
     asks_live_figure,
+    asks_opinion,
     asks_whether_mentioned,
     asks_who_issued,
     names_never_used,
@@ -182,7 +183,15 @@ def test_the_console_reads_options_and_explains_what_it_cannot_do():
     ("Qu'a dit le G7 sur le coût de l'énergie cette semaine-là ?", False),  # what was said
     ("how many troops has nato sent to the east so far", False),  # "so far" may be the statements' own too
     ("how much extra lng is the us supposed to get to europe this year", False),  # "this year": a 2022 statement's
-    ("who is the president of the security council this month", False),  # left answered, as "this year" is
+    ("who is the president of the security council this month", True),  # "this month" is the asker's
+    ("how many countries are in nato now that sweden finally got in?", True),
+    ("Which NATO members actually hit the 2% of GDP defence spending target last year?", True),
+    ("who's gonna win eurovision this year, ukraine again?", True),  # who will win: later
+    ("will ukraine win the war", True),
+    ("is sberbank still operating anywhere in europe now", True),  # still so now
+    ("is nato still committed to ukraine", False),  # "still" alone: the statements' own
+    ("did biden say russia will win?", False),  # what was said
+    ("what did the g7 say last month about energy", False),
     ("what is nato doing now to help ukraine", False),  # "now" alone: the statements' own present
     ("how many troops is nato sending now", False),  # "now" alone may be the statements' own
     ("how much aid is the us sending now", False),
@@ -206,6 +215,33 @@ def test_the_console_reads_options_and_explains_what_it_cannot_do():
 ])
 def test_a_live_figure_is_told_from_a_question_about_now(question, live):
     assert asks_live_figure(question) is live
+
+
+@pytest.mark.parametrize("question, opinion", [
+    ("honestly is article 5 a good idea or does it just drag everyone into other ppls wars? want opinions", True),
+    ("do u think ukraine was dumb to give up its nukes", True),
+    ("what's your take on the sanctions", True),
+    ("how do i apply for a job at the UN??", True),  # the asker's errand
+    ("where can i buy cheap concert tickets?", True),
+    ("What should I name my goldfish?", True),
+    ("cheapest gas near me", True),
+    ("qu'en pensez-vous de l'article 5 ?", True),
+    ("Was denkst du über die NATO?", True),
+    ("¿Qué opinas de las sanciones?", True),
+    ("co myślisz o sankcjach?", True),
+    ("Что вы думаете о санкциях?", True),
+    ("Що ви думаєте про санкції?", True),
+    ("do you think nato said anything about belarus", False),  # what was said
+    ("how do i find what nato said about belarus", False),  # the documents asked for
+    ("where can i read article 5", False),
+    ("who escalated the crisis in nato's opinion", False),  # someone else's opinion
+    ("who is allowed to ask the icj for an advisory opinion", False),
+    ("is there a right to self-defence in the un charter", False),
+    ("what should we expect from the g7", False),
+    ("what should a member do if it is attacked", False),  # a rule, not the asker's errand
+])
+def test_the_askers_opinion_or_errand_is_told_apart(question, opinion):
+    assert asks_opinion(question) is opinion
 
 
 @pytest.mark.parametrize("question, issued", [

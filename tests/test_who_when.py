@@ -393,6 +393,10 @@ def test_live_figures_and_unknown_names_are_refused(own_library):
     live = own_library.ask("What is the price of fish today?", scope="all")
     assert not live.answered and live.reason == "live" and "1 June 2031" in live.note  # the newest
     assert "how things stand today" in render.answer(live).content
+    opinion = own_library.ask("do you think the fishing quotas are a good idea?", scope="all")
+    assert not opinion.answered and opinion.reason == "opinion"
+    assert "no opinions" in (reply := render.answer(opinion).content) and "Ask what they said" in reply
+    assert own_library.ask("do you think the council said anything about quotas?", scope="all").answered
     assert own_library.ask("What did the council decide about fishing quotas now?", scope="all").answered
     for asked, name in (("What did the council say about Norway?", "norway"),
                         ("What did Mayor Brightwater say about the harbour?", "brightwater")):

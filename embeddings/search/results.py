@@ -66,12 +66,18 @@ class Hit:
         }
 
 
+# Refusals whose note says why: no document of the date, none of the speaker, a live figure or a later
+# event ("live"), the asker's opinion or errand ("opinion").
+EXPLAINED = ("no-date", "no-match", "live", "opinion")
+
+
 @dataclass(frozen=True)
 class SearchResult:
     question: str
     answered: bool
     hits: list[Hit]
-    reason: str = ""  # why nothing was answered: "empty", "off-topic", "no-documents", "no-date", "no-match", "live"
+    # Why nothing was answered: "empty", "off-topic", "no-documents", or one the note explains (EXPLAINED).
+    reason: str = ""
     signals: dict = field(default_factory=dict)
     note: str = ""  # for the reader: what the answer was restricted to, or why there is none
     # Answered, but weakly: the hit is the nearest passage, which may not answer the question.

@@ -47,7 +47,9 @@ from embeddings.search.speakers import Speakers
 from embeddings.search.spelling import Speller
 from embeddings.search.timeline import Timeline
 from embeddings.search.unanswerable import (
+    OPINION_NOTE,
     asks_live_figure,
+    asks_opinion,
     asks_whether_mentioned,
     asks_who_issued,
     names_never_used,
@@ -178,6 +180,8 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
             return SearchResult(question, False, [], reason="empty")
         if asks_live_figure(text):
             return SearchResult(question, False, [], reason="live", note=self.library.live_note())
+        if asks_opinion(text):
+            return SearchResult(question, False, [], reason="opinion", note=OPINION_NOTE)
         kinds = [kind for kind in SCOPE_KINDS[scope] if kind in self.index.kinds]
         if not kinds:
             return SearchResult(question, False, [], reason="no-documents")

@@ -34,7 +34,7 @@ dziś dzis dzisiaj teraz obecnie aktualnie aktualny aktualna
 сьогодні зараз тепер нині наразі поточний
 """.split())
 # ... and the phrases that say the asker's present beyond doubt ("these days"; see _PRESENT).
-_PRESENT_PHRASE = r"right now|at the moment|these days|as of now"
+_PRESENT_PHRASE = r"right now|at the moment|these days|as of now|now that"
 _NOW_PHRASES = re.compile(rf"\b(?:{_PRESENT_PHRASE}|at present|en ce moment|en este momento|в данный момент|"
                           r"на данный момент|на цей момент)\b", re.IGNORECASE)
 _PRESENT_PHRASES = re.compile(rf"\b(?:{_PRESENT_PHRASE})\b", re.IGNORECASE)
@@ -118,7 +118,45 @@ _OFFICE_NOW = re.compile(r"^\W*who(?:'s|s| is)\s+(?:the\s+)?(?:[\w'’.-]+\s+){0
                          r"chancellor|prime minister|pm|minister|leader|head|chair|ambassador|spokesperson|boss|"
                          r"secretary|king|queen)\s+(?:of\s+(?:the\s+)?[\w'’.-]+\s+)?(?:now|today|currently)\W*$",
                          re.IGNORECASE)
-_LATER = re.compile(r"\b(?:took|taken) over (?:from|as)\b|\bnext\s+(?:[\w'’-]+\s+){0,2}?summits?\b", re.IGNORECASE)
+# What came after the documents: who took over, the next summit, who will win ("who's gonna win
+# eurovision", "will ukraine win the war"), a time counted back from the asker's own ("last year",
+# "this month": the documents' "this year" may be their own, see _THIS_PERIOD), and whether
+# something is still so now ("is sberbank still operating ... now").
+_LATER = re.compile(r"\b(?:took|taken) over (?:from|as)\b|\bnext\s+(?:[\w'’-]+\s+){0,2}?summits?\b"
+                    r"|\b(?:gonna|going to|will|'ll)\s+(?:[\w'’-]+\s+){0,2}?win\b"
+                    r"|\b(?:last|past) (?:year|month|week)\b|\bthis month\b"
+                    r"|\bstill\b[^.?!]*\b(?:now|today|anymore)\b", re.IGNORECASE)
+
+
+# The asker's own opinion or errand, which no statement holds: "do u think ukraine was dumb to ...",
+# "is article 5 a good idea? want opinions", "how do i apply for a job at the UN", "what should I name
+# my goldfish", "cheapest gas near me"; in the six other languages, "what do you think" and "your
+# opinion". Not where the documents are asked for ("how do i find what nato said"), nor "in nato's
+# opinion" or "an advisory opinion".
+_OPINION = re.compile(
+    r"\b(?:do|d'|d)\s*(?:you|u|ya|y'all)\s+(?:think|reckon|believe)\b|\bwhat(?:'s| is| are)\s+(?:your|ur)\s+"
+    r"(?:opinion|view|take|thoughts?)\b|\bin (?:your|ur|my) (?:opinion|view)\b|\b(?:want|need|any|your|ur)\s+"
+    r"(?:opinions|thoughts|takes)\b|\b(?:a\s+)?(?:good|bad|smart|dumb|stupid)\s+idea\b"
+    r"|\b(?:was|were|is|are)\s+(?:[\w'’-]+\s+){1,4}?(?:dumb|stupid|smart|wise|foolish)\s+to\b"
+    r"|\bshould\s+i\b|^\W*should\s+we\b|\bnear (?:me|here)\b"
+    r"|^\W*(?:how|where|when)\s+(?:do|can|could|should|would|might)\s+(?:i|we)\b"
+    r"(?!\s+(?:find|read|see|look|quote|cite|search|ask)\b)"
+    r"|qu'en pens\w+|\b(?:tu|vous) pens\w* que\b|\b(?:ton|votre) avis\b|\bwas (?:denkst|meinst) du\b"
+    r"|\bwas halten sie\b|\b(?:deine|ihre) meinung\b|\bqu[ée] opinas\b|\bcrees que\b|\btu opini[óo]n\b"
+    r"|\bco (?:myślisz|myslisz|sądzisz|sadzisz)\b|\btwoim zdaniem\b|\b(?:что|как) (?:ты|вы) думаете?\b"
+    r"|\bпо-твоему\b|\b(?:тво[её]|ваше) мнение\b|\b(?:що|як) (?:ти|ви) думає(?:ш|те)\b|\bна (?:твою|вашу) думку\b",
+    re.IGNORECASE)
+
+
+OPINION_NOTE = ("I quote what the documents say, with their dates: I give no opinions and no advice, "
+                "and none of them speaks for you.")
+
+
+def asks_opinion(question: str) -> bool:
+    """Whether the question asks the bot's opinion or help with the asker's own errand ("do you
+    think ...", "is it a good idea", "how do i apply for ..."), which no statement answers; not
+    what someone said ("do you think nato said anything about belarus")."""
+    return bool(_OPINION.search(question)) and not _SAID.search(question)
 
 
 def asks_live_figure(question: str) -> bool:
