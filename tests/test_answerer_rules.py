@@ -183,11 +183,20 @@ def test_the_console_reads_options_and_explains_what_it_cannot_do():
     ("Qu'a dit le G7 sur le coût de l'énergie cette semaine-là ?", False),  # what was said
     ("how many troops has nato sent to the east so far", False),  # "so far" may be the statements' own too
     ("how much extra lng is the us supposed to get to europe this year", False),  # "this year": a 2022 statement's
-    ("who is the president of the security council this month", True),  # "this month" is the asker's
+    ("who is the president of the security council this month", False),  # a date: dates.askers_span
     ("how many countries are in nato now that sweden finally got in?", True),
-    ("Which NATO members actually hit the 2% of GDP defence spending target last year?", True),
+    ("Which NATO members actually hit the 2% of GDP defence spending target last year?", False),  # a date too
     ("who's gonna win eurovision this year, ukraine again?", True),  # who will win: later
-    ("will ukraine win the war", True),
+    ("who will win the war", True),
+    ("Will freedom win over oppression?", False),  # what a statement may say will happen
+    ("Does Stoltenberg believe democracy will win in the end?", False),
+    ("qui va gagner la guerre", True),
+    ("wer wird den krieg gewinnen", True),
+    ("¿quién ganará la guerra?", True),
+    ("kto wygra wojnę", True),
+    ("кто победит в войне", True),
+    ("хто переможе у війні?", True),
+    ("did stoltenberg say who will win?", False),  # what was said
     ("is sberbank still operating anywhere in europe now", True),  # still so now
     ("is nato still committed to ukraine", False),  # "still" alone: the statements' own
     ("did biden say russia will win?", False),  # what was said
@@ -239,6 +248,20 @@ def test_a_live_figure_is_told_from_a_question_about_now(question, live):
     ("is there a right to self-defence in the un charter", False),
     ("what should we expect from the g7", False),
     ("what should a member do if it is attacked", False),  # a rule, not the asker's errand
+    # From a review's own questions: the forms users type, and reading guidance, which is no errand.
+    ("whats your take on bidens sanctions", True),
+    ("your opinion on whether ukraine should join nato?", True),
+    ("thoughts on article 5?", True),
+    ("was hältst du von selenskyj", True),
+    ("crois-tu que l'otan devrait intervenir ?", True),
+    ("¿dónde puedo donar para ucrania cerca de mí?", True),
+    ("wie beantrage ich ein visum für die ukraine", True),
+    ("Что ты думаешь о санкциях?", True),
+    ("how do we know russia broke the budapest memorandum", False),
+    ("how can i tell if article 5 applies to cyberattacks", False),
+    ("where do i start with the minsk agreements", False),
+    ("should i read the minsk protocol or minsk ii first", False),
+    ("what does nato think russia wants", False),
 ])
 def test_the_askers_opinion_or_errand_is_told_apart(question, opinion):
     assert asks_opinion(question) is opinion

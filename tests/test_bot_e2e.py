@@ -98,10 +98,12 @@ async def test_slash_ask_answers_at_once_or_defers_when_slow(world, monkeypatch)
 
 async def test_off_topic_gets_polite_not_found(world):
     emu, _, _ = world
-    interaction = await emu.interact("ask", [question("How do I bake sourdough bread?")])
+    interaction = await emu.interact("ask", [question("Who painted the Mona Lisa?")])
     followup = await emu.answer(interaction)
     text = all_text(followup)
     assert "found nothing" in text and "/treaty" in text and not followup.json.get("embeds")
+    errand = await emu.answer(await emu.interact("ask", [question("How do I bake sourdough bread?")]))
+    assert "no opinions and no advice" in all_text(errand) and not errand.json.get("embeds")
 
 
 async def test_treaty_autocomplete(world):

@@ -59,7 +59,7 @@ def run_bot(settings, *args, stdin="", **env):
 
 def test_console_without_token(fresh_built):
     out = run_bot(fresh_built, stdin="Which country did the allies condemn for enabling the attack?\n"
-                                     "/treaty \"North Atlantic Treaty\" 5\n/sources\nHow do I bake sourdough bread?\n"
+                                     "/treaty \"North Atlantic Treaty\" 5\n/sources\nWho painted the Mona Lisa?\n"
                                      "/timeline Belarus\n/ask --from 2023-01-01 sanctions\n/reindex\n")
     assert out.returncode == 0, out.stderr
     assert "Timeline:** Belarus" in out.stdout and "No statement dated 1 January 2023 or later" in out.stdout

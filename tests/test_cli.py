@@ -19,15 +19,15 @@ def run_cli(args, settings, stdin=None, **extra):
 def test_ask_json_and_stdin(fresh_built):
     out = run_cli(["ask", "--json", "-"], fresh_built,
                   stdin="Which country did the allies condemn for enabling the attack?\n"
-                        "How do I bake sourdough bread?\n")
+                        "Who painted the Mona Lisa?\n")
     assert out.returncode == 0, out.stderr
     lines = [json.loads(line) for line in out.stdout.splitlines()]
     assert len(lines) == 2
-    belarus, bread = lines
+    belarus, painter = lines
     assert belarus["answered"] and belarus["hits"][0]["date"] == "2022-02-24"
     assert "We also condemn Belarus for enabling this attack." in belarus["hits"][0]["text"]
-    assert bread["answered"] is False and bread["hits"] == [] and bread["note"] == ""
-    assert {"bake", "sourdough", "bread"} <= set(bread["unmatched"])  # words no passage uses, said as such
+    assert painter["answered"] is False and painter["hits"] == [] and painter["note"] == ""
+    assert {"painted", "mona", "lisa"} <= set(painter["unmatched"])  # words no passage uses, said as such
 
 
 def test_ask_text_scope_and_k(fresh_built):

@@ -11,7 +11,7 @@ import pytest
 from bot import render
 from embeddings.config import PROJECT_ROOT, EngineSettings
 from embeddings.corpus.cleaning import REPORT
-from embeddings.corpus.dates import document_span, find_span
+from embeddings.corpus.dates import askers_span, document_span, find_span
 from embeddings.corpus.events import find_event
 from embeddings.errors import BadFilter
 from embeddings.search.results import Hit, SearchResult, others_answer
@@ -385,6 +385,51 @@ def test_a_later_year_in_another_language_is_no_date(engine_with_library):
         result = engine_with_library.ask(asked)
         assert not result.answered and result.reason == "no-date" and "dated 2023" in result.note, asked
     assert engine_with_library.ask("Co Stoltenberg mówił o pomocy wojskowej dla Ukrainy od 2014 roku?").answered
+
+
+@pytest.mark.parametrize("question, start, end", [
+    ("what did nato say last year", date(2025, 1, 1), date(2025, 12, 31)),
+    ("who chairs the security council this month", date(2026, 12, 1), date(2026, 12, 5)),
+    ("what did the g7 say last month", date(2026, 11, 1), date(2026, 11, 30)),
+    ("Was hat Biden letzte Woche gesagt?", date(2026, 11, 23), date(2026, 11, 29)),  # Monday to Sunday
+    ("Что сказал Байден в прошлом месяце?", date(2026, 11, 1), date(2026, 11, 30)),
+    ("what has nato done over the past year", date(2025, 12, 5), date(2026, 12, 5)),
+    ("will nato send troops to ukraine next year", date(2027, 1, 1), date(2027, 12, 31)),
+])
+def test_a_time_counted_from_the_askers_day(question, start, end):
+    span = askers_span(question, date(2026, 12, 5))  # a Saturday
+    assert (span.start, span.end) == (start, end) and span.event
+
+
+@pytest.mark.parametrize("question", ["how much lng is the us to get to europe this year",  # the statement's year
+                                      "Qu'a dit le G7 sur le coût de l'énergie cette semaine-là ?"])  # that week
+def test_not_a_time_counted_from_the_askers_day(question):
+    assert askers_span(question, date(2026, 12, 5)) is None
+
+
+def test_last_year_is_the_askers(own_library, monkeypatch):
+    """"last year" and "last month" are counted from the asker's day: the documents of then
+    answer, and where the library has none the reply says so."""
+    library = own_library.searcher.library
+    monkeypatch.setattr(library, "today", lambda: date(2032, 2, 10))
+    result = own_library.ask("What did the council decide about quotas last year?", scope="all")
+    assert result.answered and result.hits[0].passage.document == "atlantis" and "(last year)" in result.note
+    monkeypatch.setattr(library, "today", lambda: date(2031, 7, 2))
+    result = own_library.ask("how much did the harbour fees rise last month?", scope="all")
+    assert result.answered and {h.passage.document for h in result.hits} == {"port"}
+    monkeypatch.setattr(library, "today", lambda: date(2040, 1, 5))
+    result = own_library.ask("What did the council decide about quotas last year?", scope="all")
+    assert not result.answered and result.reason == "no-date" and "dated 2039 (last year)" in result.note
+
+
+def test_a_speakers_own_last_week_is_their_words(engine_with_library):
+    """"last week" in the words of the speaker the question names, where no document is of the
+    asker's last week, is the speaker's: their passage answers; with no speaker who says it, the
+    asker's last year has no document."""
+    result = engine_with_library.ask("what warning did biden repeat from last week about cyberattacks")
+    assert result.answered and "the warning I made last week" in result.hits[0].passage.text
+    result = engine_with_library.ask("Which NATO members hit the 2% of GDP defence spending target last year?")
+    assert not result.answered and result.reason == "no-date" and "(last year)" in result.note
 
 
 def test_live_figures_and_unknown_names_are_refused(own_library):

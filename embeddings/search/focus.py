@@ -15,7 +15,7 @@ from datetime import date
 
 import numpy as np
 
-from embeddings.corpus.dates import YEAR_RE, Span, describe_span, document_span, find_span, nearest
+from embeddings.corpus.dates import YEAR_RE, Span, askers_span, describe_span, document_span, find_span, nearest
 from embeddings.corpus.events import event_span, find_event
 from embeddings.corpus.text import STOPWORDS, without_possessive, words
 from embeddings.corpus.voices import Voices
@@ -93,6 +93,7 @@ class Library:
     """The index's documents, their dates, passage ranges and voices."""
 
     documents: list[dict]
+    today: Callable[[], date] = date.today  # the asker's day, for "last year", "this month"
     _docs: dict[str, _Doc] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -143,9 +144,11 @@ class Library:
         return allowed
 
     def focus(self, question: str, kinds: Sequence[str], filters: Filters | None = None,
-              mentions: Callable[[frozenset[str], Sequence[str]], bool] | None = None) -> Focus:
+              mentions: Callable[[frozenset[str], Sequence[str]], bool] | None = None,
+              says: Callable[[frozenset[str], str], bool] | None = None) -> Focus:
         """``mentions(documents, terms)``: whether the texts of those documents use any of the
-        terms (a speaker quoted in another body's statement of the day)."""
+        terms (a speaker quoted in another body's statement of the day); ``says(documents,
+        phrase)``: whether they write the phrase ("last week", in a speaker's own words)."""
         filters = filters or Filters()
         pool = self._filtered(kinds, filters)
         if not pool:
@@ -155,7 +158,8 @@ class Library:
                               + (" (some treaties are: search the treaties too)." if others else "."))
         span = None
         if not (filters.start or filters.end):
-            span = find_span(question, self._statement_spans) or self._event(question)
+            span = find_span(question, self._statement_spans) or self._event(question) \
+                or self._askers(question, pool, says)
         span, dated = self._dated(span, pool, filters)
         match = None if filters.documents else self.voices.match(question)
         if span is not None and match is not None and _speaks_elsewhere(match, pool, dated, mentions):
@@ -176,6 +180,16 @@ class Library:
                 preferred, terms = self._titled(question, span, pool)
         restricted = bool(filters) or span is not None
         return Focus(frozenset(pool) if restricted else None, preferred, span, terms, "", _note(span, filters))
+
+    def _askers(self, question: str, pool: set[str], says) -> Span | None:
+        """A time counted from the asker's day ("last year", "this month"), unless no document is
+        of that time and the speaker the question names wrote the phrase themselves ("what
+        warning did biden repeat from last week"): then it is their time, and the topic."""
+        span = askers_span(question, self.today())
+        if span is None or says is None or any(d.span and d.span.overlaps(span) for d in self._docs.values()):
+            return span
+        match = self.voices.match(question)
+        return None if match is not None and says(frozenset(match.documents & pool), span.text) else span
 
     def live_note(self) -> str:
         """Why a live figure ("the wheat price today", "is it over yet") is not answered: no dated

@@ -101,6 +101,12 @@ class Retrieval:
                         return True
         return False
 
+    def says(self, documents: frozenset[str], phrase: str) -> bool:
+        """Whether a passage of ``documents`` writes ``phrase`` (any case, spaces as one)."""
+        wanted = " ".join(phrase.lower().split())
+        return any(wanted in " ".join(self.index.passages[n].text.lower().split())
+                   for first, last in self.library.ranges(documents) for n in range(first, last))
+
     def uses(self, query: str, documents: frozenset[str]) -> bool:
         """Whether each topic word of ``query`` is used by some passage of ``documents``."""
         asked = topic_words(query)

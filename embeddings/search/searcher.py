@@ -156,7 +156,8 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
         if filters is not None and filters.documents:
             scope = "all"  # a document chosen by name is searched whatever its kind
         text = normalise(question)  # once per question; the cache key and the search share it
-        key = (text.lower(), k, scope, filters.key() if filters else None)
+        # Today's date too: "last week" is another week tomorrow.
+        key = (text.lower(), k, scope, filters.key() if filters else None, self.library.today())
         with self._cache_lock:
             cached = self._cache.get(key)
             if cached is not None:
@@ -185,7 +186,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
         kinds = [kind for kind in SCOPE_KINDS[scope] if kind in self.index.kinds]
         if not kinds:
             return SearchResult(question, False, [], reason="no-documents")
-        focus = self.library.focus(text, kinds, filters, self.mentions)
+        focus = self.library.focus(text, kinds, filters, self.mentions, self.says)
         if focus.empty_reason:
             return SearchResult(question, False, [], reason=focus.empty_reason, note=focus.note)
         return kinds, focus
@@ -336,7 +337,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
         kinds = [k for k in SCOPE_KINDS[scope] if k in self.index.kinds]
         if not kinds:
             return None
-        return self._prepare(topic_text(text, self.library.focus(text, kinds, mentions=self.mentions)))
+        return self._prepare(topic_text(text, self.library.focus(text, kinds, mentions=self.mentions, says=self.says)))
 
     def candidates(self, text: str, scope: str = "statements") -> Candidates | None:
         """The passages worth scoring for a (normalised) question, with every score the fusion

@@ -119,12 +119,13 @@ _OFFICE_NOW = re.compile(r"^\W*who(?:'s|s| is)\s+(?:the\s+)?(?:[\w'’.-]+\s+){0
                          r"secretary|king|queen)\s+(?:of\s+(?:the\s+)?[\w'’.-]+\s+)?(?:now|today|currently)\W*$",
                          re.IGNORECASE)
 # What came after the documents: who took over, the next summit, who will win ("who's gonna win
-# eurovision", "will ukraine win the war"), a time counted back from the asker's own ("last year",
-# "this month": the documents' "this year" may be their own, see _THIS_PERIOD), and whether
-# something is still so now ("is sberbank still operating ... now").
+# eurovision"; not "will democracy win", which a statement may say), and whether something is still
+# so now ("is sberbank still operating ... now"). A time counted from the asker's day ("last year",
+# "this month") is a date (dates.askers_span): the documents of that time answer, if there are any.
 _LATER = re.compile(r"\b(?:took|taken) over (?:from|as)\b|\bnext\s+(?:[\w'’-]+\s+){0,2}?summits?\b"
-                    r"|\b(?:gonna|going to|will|'ll)\s+(?:[\w'’-]+\s+){0,2}?win\b"
-                    r"|\b(?:last|past) (?:year|month|week)\b|\bthis month\b"
+                    r"|\bwho(?:'s|s| is)?\s+(?:gonna|going to|will|'ll)\s+win\b|\bqui (?:va gagner|gagnera)\b"
+                    r"|\bwer (?:wird\b[^.?!]*\bgewinnen|gewinnt)\b|\bqui[ée]n (?:ganar[áa]|va a ganar)\b|\bkto wygra\b"
+                    r"|\bкто победит\b|\bхто переможе\b"
                     r"|\bstill\b[^.?!]*\b(?:now|today|anymore)\b", re.IGNORECASE)
 
 
@@ -133,18 +134,25 @@ _LATER = re.compile(r"\b(?:took|taken) over (?:from|as)\b|\bnext\s+(?:[\w'’-]+
 # my goldfish", "cheapest gas near me"; in the six other languages, "what do you think" and "your
 # opinion". Not where the documents are asked for ("how do i find what nato said"), nor "in nato's
 # opinion" or "an advisory opinion".
+_READING = r"(?!\s+(?:find|read|see|look|quote|cite|search|ask|know|tell|start|understand|learn)\b)"
 _OPINION = re.compile(
-    r"\b(?:do|d'|d)\s*(?:you|u|ya|y'all)\s+(?:think|reckon|believe)\b|\bwhat(?:'s| is| are)\s+(?:your|ur)\s+"
-    r"(?:opinion|view|take|thoughts?)\b|\bin (?:your|ur|my) (?:opinion|view)\b|\b(?:want|need|any|your|ur)\s+"
-    r"(?:opinions|thoughts|takes)\b|\b(?:a\s+)?(?:good|bad|smart|dumb|stupid)\s+idea\b"
+    r"\b(?:do|d'|d)\s*(?:you|u|ya|y'all)\s+(?:think|reckon|believe)\b|\b(?:your|ur)\s+(?:opinions?|view|take|"
+    r"thoughts)\b|\bin (?:my|your|ur) (?:opinion|view)\b|\b(?:want|need|any)\s+(?:opinions|thoughts|takes)\b"
+    r"|^\W*thoughts\s+on\b|\b(?:a\s+)?(?:good|bad|smart|dumb|stupid)\s+idea\b"
     r"|\b(?:was|were|is|are)\s+(?:[\w'’-]+\s+){1,4}?(?:dumb|stupid|smart|wise|foolish)\s+to\b"
-    r"|\bshould\s+i\b|^\W*should\s+we\b|\bnear (?:me|here)\b"
-    r"|^\W*(?:how|where|when)\s+(?:do|can|could|should|would|might)\s+(?:i|we)\b"
-    r"(?!\s+(?:find|read|see|look|quote|cite|search|ask)\b)"
-    r"|qu'en pens\w+|\b(?:tu|vous) pens\w* que\b|\b(?:ton|votre) avis\b|\bwas (?:denkst|meinst) du\b"
-    r"|\bwas halten sie\b|\b(?:deine|ihre) meinung\b|\bqu[ée] opinas\b|\bcrees que\b|\btu opini[óo]n\b"
-    r"|\bco (?:myślisz|myslisz|sądzisz|sadzisz)\b|\btwoim zdaniem\b|\b(?:что|как) (?:ты|вы) думаете?\b"
-    r"|\bпо-твоему\b|\b(?:тво[её]|ваше) мнение\b|\b(?:що|як) (?:ти|ви) думає(?:ш|те)\b|\bна (?:твою|вашу) думку\b",
+    r"|(?:\bshould\s+i\b|^\W*should\s+we\b|^\W*(?:how|where|when)\s+(?:do|can|could|should|would|might)\s+(?:i|we)\b)"
+    + _READING +
+    r"|\bnear (?:me|here)\b|\bcerca de m[ií]\b|\bprès de chez moi\b|\bin meiner nähe\b|\bw pobliżu\b"
+    r"|\bрядом со мной\b|\bпоруч зі мною\b"
+    r"|qu'en pens\w+|\b(?:tu|vous) (?:pens|croi|croy)\w* que\b|\b(?:penses|crois)-tu\b|\b(?:pensez|croyez)-vous\b"
+    r"|\b(?:ton|votre) avis\b|\bcomment (?:puis-je|je peux|faire pour)\b|\bo[uù] (?:puis-je|je peux)\b"
+    r"|\bwas (?:denkst|meinst|hältst) du\b|\bwas halten sie\b|\b(?:deine|ihre) meinung\b"
+    r"|\bwie (?:kann|beantrage|bekomme) ich\b"
+    r"|\bqu[ée] opinas\b|\bcrees que\b|\btu opini[óo]n\b|\b(?:c[óo]mo|d[óo]nde) puedo\b"
+    r"|\bco (?:myślisz|myslisz|sądzisz|sadzisz)\b|\btwoim zdaniem\b|\b(?:jak|gdzie) (?:mogę|moge)\b"
+    r"|\b(?:что|как) (?:ты|вы) думае(?:шь|те)\b|\bпо-твоему\b|\b(?:тво[её]|ваше) мнение\b"
+    r"|\b(?:как|где) (?:мне|я могу)\b"
+    r"|\b(?:що|як) (?:ти|ви) думає(?:ш|те)\b|\bна (?:твою|вашу) думку\b|\b(?:як|де) (?:мені|я можу)\b",
     re.IGNORECASE)
 
 
