@@ -620,6 +620,11 @@ def test_a_rule_asked_of_a_named_body_is_answered_by_the_agreement(own_agreement
     assembly = engine_with_library.ask("can the general assembly weigh in on a dispute the security council is "
                                        "dealing with?", scope="all")
     assert assembly.hits[0].passage.document == "un_charter"
+    duty = own_agreement.ask("Is sharing catch data every month considered a duty of the Atlantis Council?",
+                             scope="all")  # what counts as what: a rule
+    assert duty.hits[0].passage.document == "convention" and duty.note.startswith("A rule"), duty.note
+    assert own_agreement.ask("Is the Atlantis Council considered grateful to the coastal communities?",
+                             scope="all").hits[0].passage.document == "council"  # no agreement speaks to it
     # not a rule: a request, what might have been; nor from an agreement that never names the body
     for asked in ("Can you explain why the Atlantis Council shares its catch data every month?",
                   "Could the Atlantis Council have shared its catch data every month?"):

@@ -25,12 +25,14 @@ from embeddings.search.unanswerable import asked_speakers
 REPORTING_WORDS = frozenset("""announce announced announcement announcements declare declared state stated
     statement statements talk talked speak spoke mention mentioned write wrote told saying publish published
     release released issue issued""".split())
-# A question of what may or must be done: a rule's, which an agreement may hold ("Can members
-# withdraw?", "Must members build up their defence?", "is it legal to ..."). Not a request ("can
-# you explain ...", "can someone quote ..."), nor what might have been ("could NATO have prevented").
+# A question of what may or must be done, or what counts as what: a rule's, which an agreement may
+# hold ("Can members withdraw?", "Must members build up their defence?", "is it legal to ...", "is an
+# attack on one member considered an attack on all?"). Not a request ("can you explain ...", "can
+# someone quote ..."), nor what might have been ("could NATO have prevented").
 _RULE = re.compile(r"^\W*(?:can|could|must|may|might|shall)\b(?!\s+(?:you|u|someone|somebody|anyone|anybody|i|we)\b)"
                    r"|\b(?:allowed|permitted|required|obliged|obligated|entitled)\b|\b(?:have|has) to\b(?!\s+do\b)"
-                   r"|\bis it (?:il)?legal\b|\bis it (?:un)?lawful\b", re.IGNORECASE)
+                   r"|\bis it (?:il)?legal\b|\bis it (?:un)?lawful\b"
+                   r"|\b(?:considered|deemed|regarded|treated)\s+(?:as|to be|an?)\b|\bcounts? as\b", re.IGNORECASE)
 _MIGHT_HAVE_BEEN = re.compile(r"\b(?:could|might|should|would)\b[^?.!]*?\bhave\s+(?:been|\w+ed|\w+en)\b", re.IGNORECASE)
 
 
