@@ -184,9 +184,8 @@ class Library:
         return Focus(frozenset(pool) if restricted else None, preferred, span, terms, "", _note(span, filters))
 
     def _askers(self, question: str, pool: set[str], says) -> Span | None:
-        """A time counted from the asker's day ("last year", "this month"), unless no document is
-        of that time and the speaker the question names wrote the phrase themselves ("what
-        warning did biden repeat from last week"): then it is their time, and the topic."""
+        """A time counted from the asker's day ("last year"), unless no document is of then and the
+        speaker named wrote the phrase ("what warning did biden repeat from last week"): theirs."""
         span = askers_span(question, self.today())
         if span is None or says is None or any(d.span and d.span.overlaps(span) for d in self._docs.values()):
             return span
