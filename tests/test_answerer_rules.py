@@ -184,7 +184,8 @@ def test_the_console_reads_options_and_explains_what_it_cannot_do():
     ("how many troops has nato sent to the east so far", False),  # "so far" may be the statements' own too
     ("how much extra lng is the us supposed to get to europe this year", False),  # "this year": a 2022 statement's
     ("who is the president of the security council this month", False),  # a date: dates.askers_span
-    ("how many countries are in nato now that sweden finally got in?", True),
+    ("how much aid is the us sending now that russia has invaded", False),  # "now that": the documents' time too
+    ("who'll win the war", True),
     ("Which NATO members actually hit the 2% of GDP defence spending target last year?", False),  # a date too
     ("who's gonna win eurovision this year, ukraine again?", True),  # who will win: later
     ("who will win the war", True),
@@ -262,6 +263,17 @@ def test_a_live_figure_is_told_from_a_question_about_now(question, live):
     ("where do i start with the minsk agreements", False),
     ("should i read the minsk protocol or minsk ii first", False),
     ("what does nato think russia wants", False),
+    # From a review of the code: the documents, the bot, a body's view are no errand or opinion of the asker's.
+    ("how should we interpret article 5", False),
+    ("how do i get the full text of article 5", False),
+    ("which statement should i check first", False),
+    ("how do I filter by date", False),
+    ("où puis-je lire l'article 5 ?", False),
+    ("¿dónde puedo leer el artículo 5?", False),
+    ("wie kann ich die NATO-Erklärung finden", False),
+    ("Why does NATO consider a no-fly zone a bad idea?", False),
+    ("Did the G7 share any thoughts on food security?", False),
+    ("wie findest du die Sanktionen", True),
 ])
 def test_the_askers_opinion_or_errand_is_told_apart(question, opinion):
     assert asks_opinion(question) is opinion

@@ -393,12 +393,31 @@ def test_a_later_year_in_another_language_is_no_date(engine_with_library):
     ("what did the g7 say last month", date(2026, 11, 1), date(2026, 11, 30)),
     ("Was hat Biden letzte Woche gesagt?", date(2026, 11, 23), date(2026, 11, 29)),  # Monday to Sunday
     ("Что сказал Байден в прошлом месяце?", date(2026, 11, 1), date(2026, 11, 30)),
-    ("what has nato done over the past year", date(2025, 12, 5), date(2026, 12, 5)),
+    ("what has nato done over the past year", date(2025, 12, 6), date(2026, 12, 5)),
     ("will nato send troops to ukraine next year", date(2027, 1, 1), date(2027, 12, 31)),
+    ("what did the g7 say this week", date(2026, 11, 30), date(2026, 12, 5)),
+    ("anything in the past week?", date(2026, 11, 29), date(2026, 12, 5)),  # 7 days, 30, 365, today's included
+    ("what changed in the last month", date(2026, 11, 6), date(2026, 12, 5)),
+    ("what was said over the past year", date(2025, 12, 6), date(2026, 12, 5)),
+    ("what did nato say before last year", date.min, date(2024, 12, 31)),  # open on one side
+    ("since last month?", date(2026, 11, 1), date.max),
+    ("what did they say last week about the deal signed last year", date(2026, 11, 23), date(2026, 11, 29)),
 ])
 def test_a_time_counted_from_the_askers_day(question, start, end):
     span = askers_span(question, date(2026, 12, 5))  # a Saturday
-    assert (span.start, span.end) == (start, end) and span.event
+    assert (span.start, span.end) == (start, end) and span.event in question
+
+
+@pytest.mark.parametrize("today, question, start, end", [
+    (date(2027, 1, 1), "last month", date(2026, 12, 1), date(2026, 12, 31)),  # across a year's end
+    (date(2027, 1, 1), "last year", date(2026, 1, 1), date(2026, 12, 31)),
+    (date(2026, 3, 31), "last month", date(2026, 2, 1), date(2026, 2, 28)),
+    (date(2026, 11, 30), "last week", date(2026, 11, 23), date(2026, 11, 29)),  # a Monday: the week before
+    (date(2026, 11, 29), "this week", date(2026, 11, 23), date(2026, 11, 29)),  # a Sunday: Monday to today
+])
+def test_the_askers_time_at_edges(today, question, start, end):
+    span = askers_span(question, today)
+    assert (span.start, span.end) == (start, end)
 
 
 @pytest.mark.parametrize("question", ["how much lng is the us to get to europe this year",  # the statement's year
@@ -430,6 +449,17 @@ def test_a_speakers_own_last_week_is_their_words(engine_with_library):
     assert result.answered and "the warning I made last week" in result.hits[0].passage.text
     result = engine_with_library.ask("Which NATO members hit the 2% of GDP defence spending target last year?")
     assert not result.answered and result.reason == "no-date" and "(last year)" in result.note
+    for asked in ("What did Biden say last week?", "what did biden say about sanctions last week"):  # the asker's
+        result = engine_with_library.ask(asked)
+        assert not result.answered and result.reason == "no-date", asked
+    assert engine_with_library.ask("did the g7 say they would meet next year").reason != "no-date"  # said would
+
+
+def test_a_phrase_is_found_in_the_documents_text(engine_with_library):
+    searcher = engine_with_library.searcher
+    biden = frozenset({"us_whitehouse_biden_remarks_attack_2022-02-24"})
+    assert searcher.says(biden, "Last  Week") and not searcher.says(biden, "last fortnight")
+    assert not searcher.says(frozenset(), "last week")
 
 
 def test_live_figures_and_unknown_names_are_refused(own_library):

@@ -190,27 +190,27 @@ def find_span(question: str, known: Sequence[Span] = ()) -> Span | None:
     return None
 
 
-# A time counted from the asker's own day: "last year", "last month", "this month", "last week", "the
-# past year", "next year", in the six other languages too. Not "this year", which a question about a statement
-# may mean as the statement does ("how much lng is the us to get to europe this year"), nor "that
-# week" ("cette semaine-là").
+# A time counted from the asker's own day: "last year", "last month", "this month", "last week", "next
+# year" (in the six other languages too), "the past year", "in the last month" (the days up to today).
+# Not "this year", which a question about a statement may mean as the statement does ("how much lng is
+# the us to get to europe this year"), nor "that week" ("cette semaine-là").
 _ASKERS = [(which, unit, re.compile(pattern, re.IGNORECASE)) for which, unit, pattern in (
     ("last", "year", r"\blast year\b|\bl'(?:année|an) derni(?:ère|er)|\b(?:im )?(?:letzten|vergangenen) jahr\b"
                      r"|\b(?:letztes|vergangenes) jahr\b|\bel año pasado\b|\bw (?:zeszłym|ubiegłym) roku\b"
                      r"|\bв прошлом году\b|\bминулого року\b|\bторік\b"),
-    ("past", "year", r"\b(?:the |over the |in the )?past year\b"),
+    ("past", "year", r"\b(?:the |over the |in the )?past year\b|\b(?:in|over|during) the last year\b"),
     ("next", "year", r"\bnext year\b|\bl'année prochaine\b|\bnächstes jahr\b|\bel (?:año que viene|próximo año)\b"
                      r"|\bw przyszłym roku\b|\bв следующем году\b|\bнаступного року\b"),
     ("last", "month", r"\blast month\b|\ble mois dernier\b|\b(?:im )?(?:letzten|vergangenen) monat\b"
                       r"|\bel mes pasado\b|\bw (?:zeszłym|ubiegłym) miesiącu\b|\bв прошлом месяце\b"
                       r"|\bминулого місяця\b"),
-    ("past", "month", r"\b(?:the |over the |in the )?past month\b"),
+    ("past", "month", r"\b(?:the |over the |in the )?past month\b|\b(?:in|over|during) the last month\b"),
     ("this", "month", r"\bthis month\b|\bce mois-ci\b|\bdiesen monat\b|\beste mes\b|\bw tym miesiącu\b"
                       r"|\bв этом месяце\b|\bцього місяця\b"),
     ("last", "week", r"\blast week\b|\bla semaine derni[èe]re\b|\b(?:letzte|vergangene) woche\b"
                      r"|\bla semana pasada\b|\bw (?:zeszłym|ubiegłym) tygodniu\b|\bна прошлой неделе\b"
                      r"|\bминулого тижня\b"),
-    ("past", "week", r"\b(?:the |over the |in the )?past week\b"),
+    ("past", "week", r"\b(?:the |over the |in the )?past week\b|\b(?:in|over|during) the last week\b"),
     ("this", "week", r"\bthis week\b|\bcette semaine(?![-\w])|\bdiese woche\b|\besta semana\b"
                      r"|\bw tym tygodniu\b|\bна этой неделе\b|\bцього тижня\b"),
 )]
@@ -218,27 +218,30 @@ _ASKERS = [(which, unit, re.compile(pattern, re.IGNORECASE)) for which, unit, pa
 
 def askers_span(question: str, today: date) -> Span | None:
     """The span of a time counted from the asker's ``today`` ("last year", "this month", "the past
-    week"), said in ``Span.event`` as the question put it; None if the question names none."""
-    for which, unit, finder in _ASKERS:
-        found = finder.search(question)
-        if found is None:
-            continue
-        if which == "past":  # the year, month or week up to today
-            back = {"year": timedelta(days=365), "month": timedelta(days=30), "week": timedelta(days=6)}[unit]
-            start, end = today - back, today
-        elif unit == "year":
-            year = today.year + (1 if which == "next" else -1)
-            start, end = date(year, 1, 1), date(year, 12, 31)
-        elif unit == "month":
-            first = today.replace(day=1)
-            start, end = (first, today) if which == "this" else ((first - timedelta(days=1)).replace(day=1),
-                                                                 first - timedelta(days=1))
-        else:  # a week from Monday
-            monday = today - timedelta(days=today.weekday())
-            start, end = (monday, today) if which == "this" else (monday - timedelta(days=7),
-                                                                  monday - timedelta(days=1))
-        return Span(start, end, found.group(0), "range", event=found.group(0).strip())
-    return None
+    week"; the first the question names), said in ``Span.event`` as the question put it, open on
+    one side after "before", "since" or "after"; None if the question names none."""
+    found = [(m.start(), which, unit, m) for which, unit, finder in _ASKERS if (m := finder.search(question))]
+    if not found:
+        return None
+    _, which, unit, match = min(found, key=lambda f: f[0])
+    if which == "past":  # the 7, 30 or 365 days up to today
+        start, end = today - timedelta(days={"year": 364, "month": 29, "week": 6}[unit]), today
+    elif unit == "year":
+        year = today.year + (1 if which == "next" else -1)
+        start, end = date(year, 1, 1), date(year, 12, 31)
+    elif unit == "month":
+        first = today.replace(day=1)
+        start, end = (first, today) if which == "this" else ((first - timedelta(days=1)).replace(day=1),
+                                                             first - timedelta(days=1))
+    else:  # a week from Monday
+        monday = today - timedelta(days=today.weekday())
+        start, end = (monday, today) if which == "this" else (monday - timedelta(days=7), monday - timedelta(days=1))
+    span = Span(start, end, match.group(0), "range", event=match.group(0).strip())
+    opened = _OPEN.search(question[:match.start()])
+    if opened is None:
+        return span
+    text = question[opened.start():match.end()]
+    return replace(_opened(span, opened, text), event=text.strip())
 
 
 # "after", "since" and "before" a date, in English, French, German, Spanish, Polish, Russian and

@@ -25,15 +25,7 @@ from embeddings.search.unanswerable import asked_speakers
 REPORTING_WORDS = frozenset("""announce announced announcement announcements declare declared state stated
     statement statements talk talked speak spoke mention mentioned write wrote told saying publish published
     release released issue issued""".split())
-# A question of what may or must be done, or what counts as what: a rule's, which an agreement may
-# hold ("Can members withdraw?", "Must members build up their defence?", "is it legal to ...", "is an
-# attack on one member considered an attack on all?"). Not a request ("can you explain ...", "can
-# someone quote ..."), nor what might have been ("could NATO have prevented").
-_RULE = re.compile(r"^\W*(?:can|could|must|may|might|shall)\b(?!\s+(?:you|u|someone|somebody|anyone|anybody|i|we)\b)"
-                   r"|\b(?:allowed|permitted|required|obliged|obligated|entitled)\b|\b(?:have|has) to\b(?!\s+do\b)"
-                   r"|\bis it (?:il)?legal\b|\bis it (?:un)?lawful\b"
-                   r"|\b(?:considered|deemed|regarded|treated)\s+(?:as|to be|an?)\b|\bcounts? as\b", re.IGNORECASE)
-_MIGHT_HAVE_BEEN = re.compile(r"\b(?:could|might|should|would)\b[^?.!]*?\bhave\s+(?:been|\w+ed|\w+en)\b", re.IGNORECASE)
+SAYING_WORDS = frozenset("say said says tell told".split())  # the verbs of saying STOPWORDS holds
 
 
 @dataclass(frozen=True)
@@ -159,11 +151,11 @@ class Library:
                          note=f"No {_noun(kinds)} {filters.describe() or 'of this kind'} is in the library"
                               + (" (some treaties are: search the treaties too)." if others else "."))
         span = None
+        match = None if filters.documents else self.voices.match(question)
         if not (filters.start or filters.end):
             span = find_span(question, self._statement_spans) or self._event(question) \
-                or self._askers(question, pool, says)
+                or self._askers(question, pool, match, says)
         span, dated = self._dated(span, pool, filters)
-        match = None if filters.documents else self.voices.match(question)
         if span is not None and match is not None and _speaks_elsewhere(match, pool, dated, mentions):
             return Focus(frozenset(dated), frozenset(match.documents & pool), replace(span, text=""), match.terms,
                          "", _note(span, filters))  # the date stays in the question (see _speaks_elsewhere)
@@ -183,14 +175,19 @@ class Library:
         restricted = bool(filters) or span is not None
         return Focus(frozenset(pool) if restricted else None, preferred, span, terms, "", _note(span, filters))
 
-    def _askers(self, question: str, pool: set[str], says) -> Span | None:
-        """A time counted from the asker's day ("last year"), unless no document is of then and the
-        speaker named wrote the phrase ("what warning did biden repeat from last week"): theirs."""
+    def _askers(self, question: str, pool: set[str], match, says: Callable[[frozenset[str], str], bool] | None,
+                ) -> Span | None:
+        """A time counted from the asker's day ("last year"), unless no document is of then and
+        it is the speaker's: "from last week" in words they wrote ("what warning did biden repeat
+        from last week"), or "next year" in what they said would happen."""
         span = askers_span(question, self.today())
-        if span is None or says is None or any(d.span and d.span.overlaps(span) for d in self._docs.values()):
+        if span is None or any(d.span and d.span.overlaps(span) for d in self._docs.values()):
             return span
-        match = self.voices.match(question)
-        return None if match is not None and says(frozenset(match.documents & pool), span.text) else span
+        if span.start > self.today() and set(words(question)) & (REPORTING_WORDS | SAYING_WORDS):
+            return None  # "did the g7 say they would meet next year"
+        marked = re.search(rf"\b(?:from|of)\s+{re.escape(span.event)}", question, re.IGNORECASE)
+        theirs = marked and match is not None and says is not None
+        return None if theirs and says(frozenset(match.documents & pool), span.event) else span
 
     def live_note(self) -> str:
         """Why a live figure ("the wheat price today", "is it over yet") is not answered: no dated
@@ -316,15 +313,6 @@ def _speaks_elsewhere(match, pool: set[str], dated: set[str], mentions) -> bool:
     nearest passage is as near by the topic's words (``Searcher._as_near``)."""
     return bool(dated and match.documents & pool and not match.documents & dated
                 and mentions is not None and not mentions(frozenset(dated), match.terms))
-
-
-def asks_a_rule(question: str, focus: Focus) -> bool:
-    """Whether a question that names a speaker or issuer asks what may or must be done ("Must
-    NATO members build up their own defence?", "Can the General Assembly weigh in on ...?"),
-    not what they said or did on a day: the body is then what the rule is about."""
-    said = set(words(question)) & (REPORTING_WORDS | {"say", "said", "says", "tell", "told"})
-    return bool(focus.preferred) and focus.span is None and not said and not asked_speakers(question) \
-        and bool(_RULE.search(question)) and not _MIGHT_HAVE_BEEN.search(question)
 
 
 def named_agreements(focus: Focus, named: Sequence[tuple[object, str]], question: str = "") -> Focus:

@@ -30,7 +30,6 @@ from embeddings.search.focus import (
     REPORTING_WORDS,
     Filters,
     Library,
-    asks_a_rule,
     looked_up,
     named_agreements,
     topic_text,
@@ -43,7 +42,7 @@ from embeddings.search.other_languages import OtherLanguages
 from embeddings.search.params import SearchParams, confident_level
 from embeddings.search.results import MAX_QUERY_CHARS, SCOPE_KINDS, SCOPES, Asked, Hit, SearchResult, others_answer
 from embeddings.search.retrieval import Retrieval, topic_words
-from embeddings.search.speakers import Speakers
+from embeddings.search.speakers import Speakers, asks_a_rule
 from embeddings.search.spelling import Speller
 from embeddings.search.timeline import Timeline
 from embeddings.search.unanswerable import (

@@ -4,12 +4,35 @@ one comes first). Mixed into Searcher, whose candidates, answers and library it 
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from embeddings.corpus.text import tokens, words
-from embeddings.search.focus import without_terms
+from embeddings.search.focus import REPORTING_WORDS, SAYING_WORDS, Focus, without_terms
 from embeddings.search.results import Asked, SearchResult
 from embeddings.search.retrieval import topic_words
+from embeddings.search.unanswerable import asked_speakers
+
+# A question of what may or must be done, or what counts as what: a rule's, which an agreement may
+# hold ("Can members withdraw?", "Must members build up their defence?", "is it legal to ...", "is an
+# attack on one member considered an attack on all?"). Not a request ("can you explain ...", "can
+# someone quote ..."), nor what might have been ("could NATO have prevented").
+_RULE = re.compile(r"^\W*(?:can|could|must|may|might|shall)\b(?!\s+(?:you|u|someone|somebody|anyone|anybody|i|we)\b)"
+                   r"|\b(?:allowed|permitted|required|obliged|obligated|entitled)\b|\b(?:have|has) to\b(?!\s+do\b)"
+                   r"|\bis it (?:il)?legal\b|\bis it (?:un)?lawful\b"
+                   r"|\b(?:considered|deemed|regarded|treated)\s+(?:as|to be|an?)\b|\bcounts? as\b", re.IGNORECASE)
+_MIGHT_HAVE_BEEN = re.compile(r"\b(?:could|might|should|would)\b[^?.!]*?\bhave\s+(?:been|\w+ed|\w+en)\b", re.IGNORECASE)
+
+
+def asks_a_rule(question: str, focus: Focus) -> bool:
+    """Whether a question that names a speaker or issuer asks what may or must be done ("Must
+    NATO members build up their own defence?", "Can the General Assembly weigh in on ...?"),
+    not what they said or did on a day: the body is then what the rule is about."""
+    said = set(words(question)) & (REPORTING_WORDS | SAYING_WORDS)
+    return bool(focus.preferred) and focus.span is None and not said and not asked_speakers(question) \
+        and bool(_RULE.search(question)) and not _MIGHT_HAVE_BEEN.search(question)
+
+
 
 
 class Speakers:

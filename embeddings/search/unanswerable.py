@@ -34,7 +34,7 @@ dziś dzis dzisiaj teraz obecnie aktualnie aktualny aktualna
 сьогодні зараз тепер нині наразі поточний
 """.split())
 # ... and the phrases that say the asker's present beyond doubt ("these days"; see _PRESENT).
-_PRESENT_PHRASE = r"right now|at the moment|these days|as of now|now that"
+_PRESENT_PHRASE = r"right now|at the moment|these days|as of now"
 _NOW_PHRASES = re.compile(rf"\b(?:{_PRESENT_PHRASE}|at present|en ce moment|en este momento|в данный момент|"
                           r"на данный момент|на цей момент)\b", re.IGNORECASE)
 _PRESENT_PHRASES = re.compile(rf"\b(?:{_PRESENT_PHRASE})\b", re.IGNORECASE)
@@ -123,36 +123,46 @@ _OFFICE_NOW = re.compile(r"^\W*who(?:'s|s| is)\s+(?:the\s+)?(?:[\w'’.-]+\s+){0
 # so now ("is sberbank still operating ... now"). A time counted from the asker's day ("last year",
 # "this month") is a date (dates.askers_span): the documents of that time answer, if there are any.
 _LATER = re.compile(r"\b(?:took|taken) over (?:from|as)\b|\bnext\s+(?:[\w'’-]+\s+){0,2}?summits?\b"
-                    r"|\bwho(?:'s|s| is)?\s+(?:gonna|going to|will|'ll)\s+win\b|\bqui (?:va gagner|gagnera)\b"
+                    r"|\bwho(?:'s|s| is)?\s+(?:gonna|going to|will)\s+win\b|\bwho(?:'ll|’ll)\s+win\b"
+                    r"|\bqui (?:va gagner|gagnera)\b"
                     r"|\bwer (?:wird\b[^.?!]*\bgewinnen|gewinnt)\b|\bqui[ée]n (?:ganar[áa]|va a ganar)\b|\bkto wygra\b"
                     r"|\bкто победит\b|\bхто переможе\b"
                     r"|\bstill\b[^.?!]*\b(?:now|today|anymore)\b", re.IGNORECASE)
 
 
-# The asker's own opinion or errand, which no statement holds: "do u think ukraine was dumb to ...",
-# "is article 5 a good idea? want opinions", "how do i apply for a job at the UN", "what should I name
-# my goldfish", "cheapest gas near me"; in the six other languages, "what do you think" and "your
-# opinion". Not where the documents are asked for ("how do i find what nato said"), nor "in nato's
-# opinion" or "an advisory opinion".
-_READING = r"(?!\s+(?:find|read|see|look|quote|cite|search|ask|know|tell|start|understand|learn)\b)"
+# The asker's own opinion, which no statement holds: "do u think ukraine was dumb to ...", "is article 5
+# a good idea? want opinions", "whats your take"; in the six other languages, "what do you think" and
+# "your opinion". Not "in nato's opinion", "an advisory opinion", nor a body's view ("Why does NATO
+# consider a no-fly zone a bad idea?", "did the G7 share any thoughts on ...": _THEIR_VIEW).
 _OPINION = re.compile(
     r"\b(?:do|d'|d)\s*(?:you|u|ya|y'all)\s+(?:think|reckon|believe)\b|\b(?:your|ur)\s+(?:opinions?|view|take|"
     r"thoughts)\b|\bin (?:my|your|ur) (?:opinion|view)\b|\b(?:want|need|any)\s+(?:opinions|thoughts|takes)\b"
     r"|^\W*thoughts\s+on\b|\b(?:a\s+)?(?:good|bad|smart|dumb|stupid)\s+idea\b"
     r"|\b(?:was|were|is|are)\s+(?:[\w'’-]+\s+){1,4}?(?:dumb|stupid|smart|wise|foolish)\s+to\b"
-    r"|(?:\bshould\s+i\b|^\W*should\s+we\b|^\W*(?:how|where|when)\s+(?:do|can|could|should|would|might)\s+(?:i|we)\b)"
-    + _READING +
-    r"|\bnear (?:me|here)\b|\bcerca de m[ií]\b|\bprès de chez moi\b|\bin meiner nähe\b|\bw pobliżu\b"
-    r"|\bрядом со мной\b|\bпоруч зі мною\b"
     r"|qu'en pens\w+|\b(?:tu|vous) (?:pens|croi|croy)\w* que\b|\b(?:penses|crois)-tu\b|\b(?:pensez|croyez)-vous\b"
-    r"|\b(?:ton|votre) avis\b|\bcomment (?:puis-je|je peux|faire pour)\b|\bo[uù] (?:puis-je|je peux)\b"
-    r"|\bwas (?:denkst|meinst|hältst) du\b|\bwas halten sie\b|\b(?:deine|ihre) meinung\b"
-    r"|\bwie (?:kann|beantrage|bekomme) ich\b"
-    r"|\bqu[ée] opinas\b|\bcrees que\b|\btu opini[óo]n\b|\b(?:c[óo]mo|d[óo]nde) puedo\b"
-    r"|\bco (?:myślisz|myslisz|sądzisz|sadzisz)\b|\btwoim zdaniem\b|\b(?:jak|gdzie) (?:mogę|moge)\b"
-    r"|\b(?:что|как) (?:ты|вы) думае(?:шь|те)\b|\bпо-твоему\b|\b(?:тво[её]|ваше) мнение\b"
-    r"|\b(?:как|где) (?:мне|я могу)\b"
-    r"|\b(?:що|як) (?:ти|ви) думає(?:ш|те)\b|\bна (?:твою|вашу) думку\b|\b(?:як|де) (?:мені|я можу)\b",
+    r"|\b(?:ton|votre) avis\b|\bwas (?:denkst|meinst|hältst) du\b|\bwie findest du\b|\bwas halten sie\b"
+    r"|\b(?:deine|ihre) meinung\b|\bqu[ée] opinas\b|\bcrees que\b|\btu opini[óo]n\b"
+    r"|\bco (?:myślisz|myslisz|sądzisz|sadzisz)\b|\btwoim zdaniem\b|\b(?:что|как) (?:ты|вы) думае(?:шь|те)\b"
+    r"|\bпо-твоему\b|\b(?:тво[её]|ваше) мнение\b|\b(?:що|як) (?:ти|ви) думає(?:ш|те)\b|\bна (?:твою|вашу) думку\b",
+    re.IGNORECASE)
+_THEIR_VIEW = re.compile(r"\b(?:does|do|did)\s+(?!(?:you|u|ya|y'all)\b)(?:[\w'’-]+\s+){1,4}?(?:consider|think|"
+                         r"believe|see|view|regard|share|call)\b", re.IGNORECASE)
+# The asker's own errand: "how do i apply for a job at the UN", "what should I name my goldfish", "...
+# near me", "wie beantrage ich ein visum", in the six languages. Not where the documents, the bot or
+# its commands are what the errand is about: a word of reading, finding, getting the text, using
+# ("how do i find what nato said", "où puis-je lire l'article 5", "how do I filter by date").
+_ERRAND = re.compile(
+    r"\bshould\s+i\b|^\W*should\s+we\b|^\W*(?:how|where|when)\s+(?:do|can|could|should|would|might)\s+(?:i|we)\b"
+    r"|\bnear (?:me|here)\b|\bcerca de m[ií]\b|\bprès de chez moi\b|\bin meiner nähe\b|\bw pobliżu\b"
+    r"|\bрядом со мной\b|\bпоруч зі мною\b|\bcomment (?:puis-je|je peux|faire pour)\b|\bo[uù] (?:puis-je|je peux)\b"
+    r"|\bwie (?:kann|beantrage|bekomme) ich\b|\b(?:c[óo]mo|d[óo]nde) puedo\b|\b(?:jak|gdzie) (?:mogę|moge)\b"
+    r"|\b(?:как|где) (?:мне|я могу)\b|\b(?:як|де) (?:мені|я можу)\b",
+    re.IGNORECASE)
+_READING = re.compile(
+    r"\b(?:find|read|see|look|quote|cite|search|ask|know|tell|start|understand|learn|interpret|check|use|"
+    r"filter|access|download|open|compare|get the|get a copy)\b"
+    r"|\b(?:lire|trouver|voir|consulter|lesen|finden|nachlesen|sehen|leer|encontrar|ver|consultar|"
+    r"przeczytać|przeczytac|znaleźć|znalezc|czytać|прочитать|найти|читать|прочитати|знайти|читати)\b",
     re.IGNORECASE)
 
 
@@ -164,14 +174,17 @@ def asks_opinion(question: str) -> bool:
     """Whether the question asks the bot's opinion or help with the asker's own errand ("do you
     think ...", "is it a good idea", "how do i apply for ..."), which no statement answers; not
     what someone said ("do you think nato said anything about belarus")."""
-    return bool(_OPINION.search(question)) and not _SAID.search(question)
+    if _SAID.search(question):
+        return False
+    opinion = bool(_OPINION.search(question)) and not _THEIR_VIEW.search(question)
+    return opinion or bool(_ERRAND.search(question)) and not _READING.search(question)
 
 
 def asks_live_figure(question: str) -> bool:
     """Whether the question asks for a figure as it is now ("the euro to ruble rate right now"),
     a state now or a later event ("how many countries are in nato rn", "where's the next g7
     summit"), or whether something is over by now ("is the war over yet"); not what someone said
-    of one ("What did this month's G7 statement say about energy prices?")."""
+    of one ("Did Biden say oil prices would rise next week?")."""
     found = {without_possessive(w.lower()) for w in _WORD.findall(question)}  # "today's" is "today"
     live = bool(found & _LIVE_WORDS or _LIVE_PHRASES.search(question))
     if live and (found & _NOW_WORDS or _NOW_PHRASES.search(question)):  # "the ruble rate today"
