@@ -274,6 +274,9 @@ def test_a_live_figure_is_told_from_a_question_about_now(question, live):
     ("Why does NATO consider a no-fly zone a bad idea?", False),
     ("Did the G7 share any thoughts on food security?", False),
     ("wie findest du die Sanktionen", True),
+    ("i think russia is right, do you agree?", True),
+    ("is it safe to travel to kyiv rn", True),  # the asker's errand
+    ("did nato and russia agree?", False),
 ])
 def test_the_askers_opinion_or_errand_is_told_apart(question, opinion):
     assert asks_opinion(question) is opinion

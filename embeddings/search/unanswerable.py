@@ -137,7 +137,7 @@ _LATER = re.compile(r"\b(?:took|taken) over (?:from|as)\b|\bnext\s+(?:[\w'’-]+
 _OPINION = re.compile(
     r"\b(?:do|d'|d)\s*(?:you|u|ya|y'all)\s+(?:think|reckon|believe)\b|\b(?:your|ur)\s+(?:opinions?|view|take|"
     r"thoughts)\b|\bin (?:my|your|ur) (?:opinion|view)\b|\b(?:want|need|any)\s+(?:opinions|thoughts|takes)\b"
-    r"|^\W*thoughts\s+on\b|\b(?:a\s+)?(?:good|bad|smart|dumb|stupid)\s+idea\b"
+    r"|^\W*thoughts\s+on\b|\b(?:a\s+)?(?:good|bad|smart|dumb|stupid)\s+idea\b|\b(?:do(?:n't)?\s+)?(?:you|u)\s+agree\b"
     r"|\b(?:was|were|is|are)\s+(?:[\w'’-]+\s+){1,4}?(?:dumb|stupid|smart|wise|foolish)\s+to\b"
     r"|qu'en pens\w+|\b(?:tu|vous) (?:pens|croi|croy)\w* que\b|\b(?:penses|crois)-tu\b|\b(?:pensez|croyez)-vous\b"
     r"|\b(?:ton|votre) avis\b|\bwas (?:denkst|meinst|hältst) du\b|\bwie findest du\b|\bwas halten sie\b"
@@ -153,7 +153,7 @@ _THEIR_VIEW = re.compile(r"\b(?:does|do|did)\s+(?!(?:you|u|ya|y'all)\b)(?:[\w'�
 # ("how do i find what nato said", "où puis-je lire l'article 5", "how do I filter by date").
 _ERRAND = re.compile(
     r"\bshould\s+i\b|^\W*should\s+we\b|^\W*(?:how|where|when)\s+(?:do|can|could|should|would|might)\s+(?:i|we)\b"
-    r"|\bnear (?:me|here)\b|\bcerca de m[ií]\b|\bprès de chez moi\b|\bin meiner nähe\b|\bw pobliżu\b"
+    r"|\bis it safe to\b|\bnear (?:me|here)\b|\bcerca de m[ií]\b|\bprès de chez moi\b|\bin meiner nähe\b|\bw pobliżu\b"
     r"|\bрядом со мной\b|\bпоруч зі мною\b|\bcomment (?:puis-je|je peux|faire pour)\b|\bo[uù] (?:puis-je|je peux)\b"
     r"|\bwie (?:kann|beantrage|bekomme) ich\b|\b(?:c[óo]mo|d[óo]nde) puedo\b|\b(?:jak|gdzie) (?:mogę|moge)\b"
     r"|\b(?:как|где) (?:мне|я могу)\b|\b(?:як|де) (?:мені|я можу)\b",
