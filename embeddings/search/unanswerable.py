@@ -122,6 +122,11 @@ _OFFICE_NOW = re.compile(r"^\W*who(?:'s|s| is)\s+(?:the\s+)?(?:[\w'’.-]+\s+){0
 # eurovision"; not "will democracy win", which a statement may say), and whether something is still
 # so now ("is sberbank still operating ... now"). A time counted from the asker's day ("last year",
 # "this month") is a date (dates.askers_span): the documents of that time answer, if there are any.
+# Whether someone still holds an office ("is andrzej duda still the president of poland"): the documents
+# name who held it then.
+_STILL_OFFICE = re.compile(r"^\W*(?:is|are)\s+(?:[\w'’.-]+\s+){1,3}?still\s+(?:the\s+)?(?:[\w'’.-]+\s+){0,2}?"
+                           r"(?:president|secretary[\s-]general|chancellor|prime minister|pm|minister|leader|head|"
+                           r"chair|ambassador|spokesperson|boss|king|queen)s?\b", re.IGNORECASE)
 _LATER = re.compile(r"\b(?:took|taken) over (?:from|as)\b|\bnext\s+(?:[\w'’-]+\s+){0,2}?summits?\b"
                     r"|\bwho(?:'s|s| is)?\s+(?:gonna|going to|will)\s+win\b|\bwho(?:'ll|’ll)\s+win\b"
                     r"|\bqui (?:va gagner|gagnera)\b"
@@ -191,7 +196,8 @@ def asks_live_figure(question: str) -> bool:
         return True
     present = bool(found & _PRESENT or _PRESENT_PHRASES.search(question))
     said = bool(_SAID.search(question))  # what was said, whatever day it names
-    return not said and (live and (present or bool(_THIS_PERIOD.search(question))) or bool(_OFFICE_NOW.search(question))
+    office = bool(_OFFICE_NOW.search(question) or _STILL_OFFICE.search(question))
+    return not said and (live and (present or bool(_THIS_PERIOD.search(question))) or office
                          or bool(_STATE.search(question)) and present or bool(_LATER.search(question))
                          or any(_asks_ahead(sentence) for sentence in _SENTENCE_END.split(question))) \
         or bool(_OVER_YET.search(question) or _is_over(question))
