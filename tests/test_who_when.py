@@ -385,8 +385,6 @@ def test_a_later_year_in_another_language_is_no_date(engine_with_library):
         result = engine_with_library.ask(asked)
         assert not result.answered and result.reason == "no-date" and "dated 2023" in result.note, asked
     assert engine_with_library.ask("Co Stoltenberg mówił o pomocy wojskowej dla Ukrainy od 2014 roku?").answered
-    english = engine_with_library.ask("did kamala harris win the 2024 election")  # in English too, without "in"
-    assert not english.answered and english.reason == "no-date" and "dated 2024" in english.note
 
 
 @pytest.mark.parametrize("question, start, end", [
@@ -455,15 +453,6 @@ def test_a_speakers_own_last_week_is_their_words(engine_with_library):
         result = engine_with_library.ask(asked)
         assert not result.answered and result.reason == "no-date", asked
     assert engine_with_library.ask("did the g7 say they would meet next year").reason != "no-date"  # said would
-
-
-def test_a_day_no_document_has_but_one_writes_of_is_the_topic(engine_with_library):
-    """A day no document is dated but a passage writes of ("the 16 March ruling") is what the
-    question is about, not a date to confine it to; what someone said that day still has none."""
-    ruling = engine_with_library.ask("which court ruling of 16 march should russia comply with?")
-    assert ruling.answered and "16 March" in ruling.hits[0].passage.text
-    said = engine_with_library.ask("what did nato say on 16 march")
-    assert not said.answered and said.reason == "no-date"
 
 
 def test_a_phrase_is_found_in_the_documents_text(engine_with_library):

@@ -159,10 +159,6 @@ class Library:
         if span is not None and match is not None and _speaks_elsewhere(match, pool, dated, mentions):
             return Focus(frozenset(dated), frozenset(match.documents & pool), replace(span, text=""), match.terms,
                          "", _note(span, filters))  # the date stays in the question (see _speaks_elsewhere)
-        if span is not None and not dated and span.kind == "day" and says is not None \
-                and not set(words(question)) & (REPORTING_WORDS | SAYING_WORDS) \
-                and any(says(frozenset(pool), day) for day in _written(span.start)):
-            span = None  # "which security council vote on feb 27 ...": a day the documents write of, not theirs
         if span is not None:
             if not dated:
                 return self._no_date(span, pool, _noun(kinds))
@@ -276,9 +272,9 @@ class Library:
         return self.newest is not None and span.start > self.newest
 
     def later_year(self, question: str, used: Collection[str]) -> Focus | None:
-        """A question that names only years after every document, which no passage mentions ("did
-        harris win the 2024 election", "Que s'est-il passé en 2023 ?"): nothing written earlier can
-        tell, whatever words stand before the year. None otherwise."""
+        """A question in another language that names only years after every document, which no
+        passage mentions ("Que s'est-il passé en 2023 ?", "Wann hat die Ukraine 2023 ... gestartet?"):
+        nothing written earlier can tell, as "in 2023" is read in English. None otherwise."""
         years = set(YEAR_RE.findall(question))
         if not years or self.newest is None or any(int(y) <= self.newest.year or y in used for y in years):
             return None
@@ -294,12 +290,6 @@ class Library:
                      note=f"No {noun} in the library is dated {span.describe()}"
                           + (f" ({span.event})." if span.event else ".")
                           + (f" Nearest: {offer}." if offer else ""))
-
-
-def _written(day: date) -> tuple[str, str]:
-    """A day as documents write it: "27 February", "February 27"."""
-    month = day.strftime("%B")
-    return f"{day.day} {month}", f"{month} {day.day}"
 
 
 def _noun(kinds: Sequence[str]) -> str:

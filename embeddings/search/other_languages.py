@@ -59,6 +59,9 @@ class OtherLanguages:
         own vector, as the threshold was fitted. As in English, a named speaker's
         documents are tried first, and a search confined to some documents (a date, the asker's
         filters, a speaker) keeps the fitted threshold, not the one raised for the whole library."""
+        later = self.library.later_year(text, self.index.words) if focus.span is None else None
+        if later is not None:  # "Que s'est-il passé en 2023 ?": nothing written earlier can tell
+            return SearchResult(question, False, [], reason="no-date", note=f"{note_for(language)} ({later.note})")
         note = note_for(language) + (f" ({focus.note})" if focus.note else "")
         theirs = f"{note_for(language)} ({self._preferred_note(focus)})" if focus.preferred else note  # whose words
         vector = self.multilingual.query(text) if self.multilingual is not None else None

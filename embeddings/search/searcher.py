@@ -23,7 +23,7 @@ import numpy as np
 from embeddings.corpus.cleaning import REPORT
 from embeddings.corpus.dates import CALENDAR_WORDS, YEAR_RE
 from embeddings.corpus.text import STOPWORDS, normalise, sentences, tokens, words
-from embeddings.encoders.multilingual import Router, note_for
+from embeddings.encoders.multilingual import Router
 from embeddings.index.load import LoadedIndex
 from embeddings.search.calibration import Calibration
 from embeddings.search.focus import (
@@ -188,11 +188,6 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
         focus = self.library.focus(text, kinds, filters, self.mentions, self.says)
         if focus.empty_reason:
             return SearchResult(question, False, [], reason=focus.empty_reason, note=focus.note)
-        later = self.library.later_year(text, self.index.words) if focus.span is None else None
-        if later is not None:  # "did harris win the 2024 election", "Que s'est-il passé en 2023 ?"
-            language = self.router.language(text) if self.router is not None else "en"
-            note = later.note if language == "en" else f"{note_for(language)} ({later.note})"
-            return SearchResult(question, False, [], reason="no-date", note=note)
         return kinds, focus
 
     def _search(self, question: str, text: str, *, k: int, scope: str, filters: Filters | None = None) -> SearchResult:

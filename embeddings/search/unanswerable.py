@@ -123,8 +123,9 @@ _OFFICE_NOW = re.compile(r"^\W*who(?:'s|s| is)\s+(?:the\s+)?(?:[\w'’.-]+\s+){0
 # so now ("is sberbank still operating ... now"). A time counted from the asker's day ("last year",
 # "this month") is a date (dates.askers_span): the documents of that time answer, if there are any.
 # Whether someone still holds an office ("is andrzej duda still the president of poland"): the documents
-# name who held it then.
-_STILL_OFFICE = re.compile(r"^\W*(?:is|are)\s+(?:[\w'’.-]+\s+){1,3}?still\s+(?:the\s+)?(?:[\w'’.-]+\s+){0,2}?"
+# name who held it then. Not what is still done to one ("is nato still supporting ukraine's president").
+_STILL_OFFICE = re.compile(r"^\W*(?:is|are)\s+(?:[\w'’.-]+\s+){1,3}?still\s+(?:the\s+)?"
+                           r"(?:(?![\w'’.-]*ing\b)[\w'’.-]+\s+){0,2}?"
                            r"(?:president|secretary[\s-]general|chancellor|prime minister|pm|minister|leader|head|"
                            r"chair|ambassador|spokesperson|boss|king|queen)s?\b", re.IGNORECASE)
 _LATER = re.compile(r"\b(?:took|taken) over (?:from|as)\b|\bnext\s+(?:[\w'’-]+\s+){0,2}?summits?\b"
