@@ -28,6 +28,11 @@ REPORTING_WORDS = frozenset("""announce announced announcement announcements dec
 SAYING_WORDS = frozenset("say said says tell told".split())  # the verbs of saying STOPWORDS holds
 
 
+def reports_saying(question: str) -> bool:
+    """Whether the question uses a word of saying or reporting ("say", "announced", "statement")."""
+    return bool(set(words(question)) & (REPORTING_WORDS | SAYING_WORDS))
+
+
 @dataclass(frozen=True)
 class Filters:
     """What the asker restricts a question to (``/ask from: to: document:``, ``ask --from``)."""
@@ -183,7 +188,7 @@ class Library:
         span = askers_span(question, self.today())
         if span is None or any(d.span and d.span.overlaps(span) for d in self._docs.values()):
             return span
-        if span.start > self.today() and set(words(question)) & (REPORTING_WORDS | SAYING_WORDS):
+        if span.start > self.today() and reports_saying(question):
             return None  # "did the g7 say they would meet next year"
         marked = re.search(rf"\b(?:from|of)\s+{re.escape(span.event)}", question, re.IGNORECASE)
         theirs = marked and match is not None and says is not None

@@ -8,7 +8,7 @@ import re
 from dataclasses import replace
 
 from embeddings.corpus.text import tokens, words
-from embeddings.search.focus import REPORTING_WORDS, SAYING_WORDS, Focus, without_terms
+from embeddings.search.focus import Focus, reports_saying, without_terms
 from embeddings.search.results import Asked, SearchResult
 from embeddings.search.retrieval import topic_words
 from embeddings.search.unanswerable import asked_speakers
@@ -28,9 +28,8 @@ def asks_a_rule(question: str, focus: Focus) -> bool:
     """Whether a question that names a speaker or issuer asks what may or must be done ("Must
     NATO members build up their own defence?", "Can the General Assembly weigh in on ...?"),
     not what they said or did on a day: the body is then what the rule is about."""
-    said = set(words(question)) & (REPORTING_WORDS | SAYING_WORDS)
-    return bool(focus.preferred) and focus.span is None and not said and not asked_speakers(question) \
-        and bool(_RULE.search(question)) and not _MIGHT_HAVE_BEEN.search(question)
+    return bool(focus.preferred) and focus.span is None and not reports_saying(question) \
+        and not asked_speakers(question) and bool(_RULE.search(question)) and not _MIGHT_HAVE_BEEN.search(question)
 
 
 

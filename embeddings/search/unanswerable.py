@@ -114,20 +114,20 @@ _STATE = re.compile(r"\b(?:how (?:many|much|full|high|low|big|expensive|cheap)|w
 # Who holds an office now ("who is nato secretary general now", "who's the us president today"):
 # the documents name who held it then. "now" at the end, after the office ("ok now who is the speaker"
 # is a filler "now").
-_OFFICE_NOW = re.compile(r"^\W*who(?:'s|s| is)\s+(?:the\s+)?(?:[\w'’.-]+\s+){0,4}?(?:president|secretary[\s-]general|"
-                         r"chancellor|prime minister|pm|minister|leader|head|chair|ambassador|spokesperson|boss|"
-                         r"secretary|king|queen)\s+(?:of\s+(?:the\s+)?[\w'’.-]+\s+)?(?:now|today|currently)\W*$",
-                         re.IGNORECASE)
+_OFFICES = (r"president|secretary[\s-]general|chancellor|prime minister|pm|minister|leader|head|chair|ambassador|"
+            r"spokesperson|boss")
+_OFFICE_NOW = re.compile(r"^\W*who(?:'s|s| is)\s+(?:the\s+)?(?:[\w'’.-]+\s+){0,4}?"
+                         r"(?:" + _OFFICES + r"|secretary|king|queen)\s+(?:of\s+(?:the\s+)?[\w'’.-]+\s+)?"
+                         r"(?:now|today|currently)\W*$", re.IGNORECASE)
+# Whether someone still holds an office ("is andrzej duda still the president of poland"): the documents
+# name who held it then. Not what is still done to one ("is nato still supporting ukraine's president").
+_STILL_OFFICE = re.compile(r"^\W*(?:is|are)\s+(?:[\w'’.-]+\s+){1,3}?still\s+(?:the\s+)?"
+                           r"(?:(?![\w'’.-]*ing\b)[\w'’.-]+\s+){0,2}?(?:" + _OFFICES + r"|king|queen)s?\b",
+                           re.IGNORECASE)
 # What came after the documents: who took over, the next summit, who will win ("who's gonna win
 # eurovision"; not "will democracy win", which a statement may say), and whether something is still
 # so now ("is sberbank still operating ... now"). A time counted from the asker's day ("last year",
 # "this month") is a date (dates.askers_span): the documents of that time answer, if there are any.
-# Whether someone still holds an office ("is andrzej duda still the president of poland"): the documents
-# name who held it then. Not what is still done to one ("is nato still supporting ukraine's president").
-_STILL_OFFICE = re.compile(r"^\W*(?:is|are)\s+(?:[\w'’.-]+\s+){1,3}?still\s+(?:the\s+)?"
-                           r"(?:(?![\w'’.-]*ing\b)[\w'’.-]+\s+){0,2}?"
-                           r"(?:president|secretary[\s-]general|chancellor|prime minister|pm|minister|leader|head|"
-                           r"chair|ambassador|spokesperson|boss|king|queen)s?\b", re.IGNORECASE)
 _LATER = re.compile(r"\b(?:took|taken) over (?:from|as)\b|\bnext\s+(?:[\w'’-]+\s+){0,2}?summits?\b"
                     r"|\bwho(?:'s|s| is)?\s+(?:gonna|going to|will)\s+win\b|\bwho(?:'ll|’ll)\s+win\b"
                     r"|\bqui (?:va gagner|gagnera)\b"
