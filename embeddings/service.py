@@ -156,7 +156,7 @@ class Engine:
             except IndexMismatch as exc:
                 if not self._rebuild_allowed():
                     raise
-                log.info("%s; the index format or the fine-tuned model changed, so rebuilding the index", exc)
+                log.info("%s; the index format, rules or fine-tuned model changed, so rebuilding the index", exc)
                 index = self._build_at_start(progress)
             except IndexDamaged as exc:
                 if current_path(self.settings.index_dir) is None:

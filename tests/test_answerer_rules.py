@@ -15,7 +15,7 @@ from bot.core import MORE_PASSAGES, Answerer
 from bot.settings import BotSettings
 from bot.store import StoredAnswer
 from embeddings.corpus.records import Passage
-from embeddings.corpus.voices import Voices, voice_terms
+from embeddings.corpus.voices import Voices, library_voices, lowercase_words, voice_terms
 from embeddings.errors import BadFilter, BuildInProgress, EngineError
 from embeddings.query import Query
 from embeddings.search.results import Hit, SearchResult
@@ -501,3 +501,25 @@ def test_more_passages_are_found_again_only_where_they_were():
     assert "> **Another** paragraph." in render.to_text(asyncio.run(answerer.more(stored)))  # its highlight kept
     engine.index = SimpleNamespace(passages=[other, PASSAGE])  # rebuilt since
     assert "The library has changed" in render.to_text(asyncio.run(answerer.more(stored)))
+
+
+def test_an_office_a_title_names_without_a_name_is_its_holders_voice():
+    """"Statement of the Mayor on ..." is the mayor's whom the titles of the same issuer name most
+    often; not a deputy's, not where two names are given as often, not "the Mayor of" another town."""
+    def voices(*titles):
+        documents = [(f"d{i}", title, "https://city.example/press", []) for i, title in enumerate(titles)]
+        text = "The mayor and the governor open the harbour in June."
+        return library_voices(documents, [(f"d{i}", text) for i in range(len(titles))], lowercase_words([text]))
+
+    found = voices("Statement of the Mayor on the harbour opening", "Remarks by Mayor Brightwater at the market",
+                   "Letter from Mayor Brightwater to the port authority", "Remarks by Deputy Mayor Oakhurst on fees",
+                   "Readout of Mayor Ellery's call")
+    assert "brightwater" in found["d0"] and "oakhurst" not in found["d0"] and "ellery" not in found["d0"]
+    assert "brightwater" not in found["d3"]  # named, so not the office's bare mention
+    tied = voices("Statement of the Governor on roads", "Remarks by Governor Ash", "Remarks by Governor Birch")
+    assert not {"ash", "birch"} & set(tied["d0"])
+    other_town = voices("Statement of the Mayor of Rivertown on floods", "Remarks by Mayor Brightwater")
+    assert "brightwater" not in other_town["d0"]
+    # "Authority" is never written in lower case: no office
+    not_an_office = voices("Statement on the Harbour Authority", "Harbour Authority Quillon on fees")
+    assert "quillon" not in not_an_office["d0"]

@@ -81,6 +81,23 @@ def test_other_model_is_refused_with_what_to_run(fresh_built, encoder):
         load_index(fresh_settings.index_dir, encoder.fingerprint)
 
 
+def test_an_index_built_by_other_rules_is_rebuilt_at_the_next_start(fresh_built, encoder, monkeypatch):
+    """An upgrade that reads documents otherwise (voices, passages) is served only after the index
+    is read again by its rules; the vectors of unchanged texts are reused."""
+    from embeddings.index import load as load_module
+
+    before = current_path(fresh_built.index_dir)
+    for module in (build_module, load_module):
+        monkeypatch.setattr(module, "rules_digest", lambda: "other rules")
+    with pytest.raises(IndexMismatch, match="rules of another version"):
+        load_index(fresh_built.index_dir, encoder.fingerprint)
+    upgraded = Engine(fresh_built, encoder=encoder)
+    upgraded.load()
+    assert current_path(fresh_built.index_dir) != before
+    assert upgraded.index.manifest["rules"] == "other rules"
+    assert upgraded.ask("What does Article 5 say?", scope="all").answered
+
+
 def test_incremental_rebuild_embeds_only_new_text(fresh_settings, encoder, monkeypatch):
     """The previous version is the cache (no vectors kept beside the model here)."""
     for file in fresh_settings.data_dir.iterdir():  # the statement and one agreement: enough to tell

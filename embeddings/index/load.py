@@ -20,6 +20,7 @@ from embeddings.corpus.treaties import TreatyCatalogue
 from embeddings.errors import IndexDamaged, IndexMismatch
 from embeddings.index import layout
 from embeddings.index.layout import SCHEMA_VERSION, current_path
+from embeddings.index.versions import rules_digest
 
 log = logging.getLogger(__name__)
 
@@ -241,6 +242,9 @@ def load_index(index_dir: Path, model_fingerprint: str, *, mmap: bool = True,
         raise IndexDamaged(f"no index in {index_dir}; run `{BUILD_RUN}`")
     manifest = read_manifest(path)
     check_manifest(manifest, path, model_fingerprint)
+    if manifest.get("rules") != rules_digest():  # an upgrade reads documents (voices, passages) otherwise
+        raise IndexMismatch(f"index {path} was built by the rules of another version of this program; "
+                            f"run `{BUILD_RUN}` to rebuild it")
     passages = _load_passages(path, manifest)
     unit_passage, unit_start, vectors = _load_unit_arrays(path, manifest, len(passages), mmap)
     kinds = {kind: _load_kind(faiss, bm25s, path, kind, info, manifest["dimension"], mmap)
