@@ -23,7 +23,7 @@ from embeddings.index.build import BuildProgress, build_index, build_lock
 from embeddings.index.layout import SCHEMA_VERSION, current_path
 from embeddings.index.load import BuildSummary, LoadedIndex, load_index, read_manifest
 from embeddings.query import Query
-from embeddings.registry import ModelChoice, is_trained, search_params_for, select_model
+from embeddings.registry import ModelChoice, is_trained, learned_passages, search_params_for, select_model
 from embeddings.search.focus import Filters
 from embeddings.search.params import SearchParams
 from embeddings.search.results import SearchResult
@@ -156,7 +156,7 @@ class Engine:
             except IndexMismatch as exc:
                 if not self._rebuild_allowed():
                     raise
-                log.info("%s; the index format, rules or fine-tuned model changed, so rebuilding the index", exc)
+                log.info("%s; its format or rules, or the fine-tuned model changed, so rebuilding the index", exc)
                 index = self._build_at_start(progress)
             except IndexDamaged as exc:
                 if current_path(self.settings.index_dir) is None:
@@ -366,7 +366,8 @@ class Engine:
     def _serve(self, index: LoadedIndex) -> None:
         """Start serving ``index``: its searcher is made (and calibrated) here, in the loading
         thread, and swapped in; the treaty catalogue comes with the index (made at build time)."""
-        self._searcher = Searcher(index, self.encoder, self.params, multilingual=self.multilingual)
+        self._searcher = Searcher(index, self.encoder, self.params, multilingual=self.multilingual,
+                                  learned=learned_passages(self._model))
 
     @property
     def catalogue(self) -> TreatyCatalogue:
