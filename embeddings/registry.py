@@ -76,8 +76,9 @@ def is_trained(model_path: str | Path) -> bool:
 
 def learned_passages(model: ModelChoice) -> frozenset[str]:
     """The passages the served model was fine-tuned to find (its labelled questions' answers), as
-    its card records them; for a card written before it did, the shipped set's. None for the base
-    model. The second opinion on a close ranking (search.second_opinion) trusts these as ranked."""
+    its card records them; for a card written before it did, the shipped set's (an older card of a
+    model trained on readers' feedback too misses those). Empty for the base model. The second
+    opinion on a close ranking (search.second_opinion) trusts these as ranked."""
     if not model.trained:
         return frozenset()
     card = model.card

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from embeddings.corpus.dates import CALENDAR_WORDS
+from embeddings.corpus.offices import office_holders
 from embeddings.corpus.text import unaccented, without_possessive
 
 # Words of any alphabet: "président" is one word, not "pr" and "sident" (which matched a voice "PR").
@@ -100,90 +101,36 @@ def voice_terms(title: str, source: str, speakers: Iterable[str], common: set[st
     return list(dict.fromkeys(terms))
 
 
-# Words before an office's name that make it another office: "Vice President Harris" is not the
-# President, "Deputy Press Secretary" not the Press Secretary.
-_OFFICE_MODIFIERS = frozenset("vice deputy principal acting former assistant associate under".split())
-
-
-def _bare_office(title: str, common: set[str]) -> list[str]:
-    """The office a title names after "the" with no one's name: "Statement of the President on the
-    summit" -> ["president"]: capitalised words the library writes in lower case too (not "the
-    Russian Federation"), before no name ("the United Kingdom") nor "of" ("the President of ...")."""
-    spans = list(_WORD_RE.finditer(title))
-    words = [m.group(0) for m in spans]
-    for i, word in enumerate(words[:-1]):
-        end = i + 1
-        while (end < len(words) and words[end][0].isupper() and without_possessive(words[end]).lower() in common
-               and not title[spans[end - 1].end():spans[end].start()].strip()):
-            end += 1
-            if without_possessive(words[end - 1]) != words[end - 1]:
-                break  # "the President's Call"
-        named = end < len(words) and (words[end] == "of" or words[end][0].isupper())  # "the United Kingdom"
-        if word.lower() == "the" and end > i + 1 and not named:
-            return [without_possessive(w).lower() for w in words[i + 1:end]]
-    return []
-
-
-def _holders(office: list[str], title: str, terms: Sequence[str]) -> tuple[str, ...]:
-    """The name a title gives ``office`` ("Remarks by President Biden" -> ("biden",)): the words
-    right after it (nothing but spaces between) that are voice terms of its document and no
-    acronyms, where no modifier comes before it ("Vice President Harris" is another office)."""
-    spans = list(_WORD_RE.finditer(title))
-    words = [without_possessive(m.group(0)).lower() for m in spans]
-    n = len(office)
-    for i in range(len(words) - n):
-        if words[i:i + n] != office or (i and words[i - 1] in _OFFICE_MODIFIERS):
-            continue
-        end = i + n
-        while (end < len(words) and words[end] in terms and not _is_acronym(spans[end].group(0))
-               and not title[spans[end - 1].end():spans[end].start()].strip()):
-            end += 1
-            if words[end - 1] != spans[end - 1].group(0).lower():
-                break  # "Mayor Ellery's call": the name ends with its "'s"
-        if end > i + n:
-            return tuple(words[i + n:end])
-    return ()
-
-
-def office_holders(titles: dict[str, str], terms: dict[str, list[str]], common: set[str]) -> dict[str, tuple[str, ...]]:
-    """The name of whoever holds the office a document's title names without one ("Statement of the
-    President on ..."), where the titles of documents sharing a voice term with it give that office
-    one name more often than any other ("Remarks by President Biden", twice; "President Duda", once)."""
-    found: dict[str, tuple[str, ...]] = {}
-    named: dict[tuple[str, ...], list[tuple[str, tuple[str, ...]]]] = {}  # office -> (document, name), once each
-    for doc_id, title in titles.items():
-        office = _bare_office(title, common)
-        if not office:
-            continue
-        if tuple(office) not in named:
-            pairs = ((other_id, _holders(office, other, terms[other_id])) for other_id, other in titles.items())
-            named[tuple(office)] = [(other_id, name) for other_id, name in pairs if name]
-        own = set(terms[doc_id])
-        names = Counter(name for other_id, name in named[tuple(office)]
-                        if other_id != doc_id and own & set(terms[other_id]))
-        ranked = names.most_common(2)
-        if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
-            found[doc_id] = ranked[0][0]
-    return found
+def _host(url: str) -> str:
+    host = (urlparse(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
 
 
 def library_voices(documents: Sequence[tuple[str, str, str, Sequence[str]]], texts: Sequence[tuple[str, str]],
-                   common: set[str]) -> dict[str, list[str]]:
+                   common: set[str], dates: dict[str, str] | None = None) -> dict[str, list[str]]:
     """Voice terms of each document (id, title, source, speakers), less those most of the texts
     use: "Russian" is capitalised in every title it is in, and says nothing about who speaks; with
-    the name of the office holder a title names without one (``office_holders``).
+    the name of the office holder a title names without one (``offices.office_holders``; ``dates``:
+    the documents' dates, since offices change hands).
     ``texts``: (document id, passage text) of the documents whose words count (the statements)."""
     terms = {doc_id: voice_terms(title, source, speakers, common) for doc_id, title, source, speakers in documents}
-    holders = office_holders({doc_id: title for doc_id, title, _, _ in documents}, terms, common)
-    terms = {doc_id: list(dict.fromkeys([*found, *holders.get(doc_id, ())])) for doc_id, found in terms.items()}
-    wanted = {t for found in terms.values() for t in found}
+    wanted = {t for found in terms.values() for t in found}  # a holder's name is another title's term
     used_in: dict[str, set[str]] = {}
     for doc_id, text in texts:
         for word in {w.lower() for w in _words(text)} & wanted:
             used_in.setdefault(word, set()).add(doc_id)
     total = max(1, len({doc_id for doc_id, _ in texts}))
-    return {doc_id: [t for t in found if len(used_in.get(t, ())) <= total * MAX_TEXT_SHARE]
-            for doc_id, found in terms.items()}
+
+    def kept(found: list[str]) -> list[str]:
+        return [t for t in found if len(used_in.get(t, ())) <= total * MAX_TEXT_SHARE]
+
+    # One issuer: the same web site (a whole host name: the Commission's is not the Council's), or
+    # for a document without an address, a voice term most texts do not use ("Ukraine" is no issuer).
+    hosts = {doc_id: [f"host:{_host(url)}" for url in _URL_RE.findall(source or "")]
+             for doc_id, _, source, _ in documents}
+    links = {doc_id: hosts[doc_id] or kept(found) for doc_id, found in terms.items()}
+    holders = office_holders({doc_id: title for doc_id, title, _, _ in documents}, dates or {}, terms, links, common)
+    return {doc_id: kept(list(dict.fromkeys([*found, *holders.get(doc_id, ())]))) for doc_id, found in terms.items()}
 
 
 # French and Italian elision: "l'OTAN" is "OTAN", "d'Ukraine" is "Ukraine".

@@ -238,7 +238,7 @@ def _document_entries(documents, passages: list[Passage]) -> list[dict]:
     authors = {d.id: [d.extra["author"]] if d.extra.get("author") else [] for d in documents}
     voices = library_voices([(d.id, d.title, d.source, speakers.get(d.id, []) + authors[d.id]) for d in documents],
                             [(p.document, p.text) for p in passages if p.kind == "statement"],
-                            lowercase_words(p.text for p in passages))
+                            lowercase_words(p.text for p in passages), {d.id: d.date for d in documents})
     return [
         {"id": d.id, "title": d.title, "kind": d.kind, "kind_source": d.kind_source,
          "date": d.date, "source": d.source, "path": d.path, "aliases": d.extra.get("aliases", ""),

@@ -252,7 +252,8 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, SecondOpini
         some documents is not that library, and keeps the fitted threshold."""
         threshold = None if confined else self.thresholds.get(answer.scope)
         order, fused, dense, answered, signals = fuse(found, self.params, answer.k * SPARE, threshold)
-        order, fused = self._second_opinion(answer.question, found, order, fused, answer.k * SPARE)
+        if answered or documents is not None:  # a reply shows these hits (a speaker's nearest, refused, too)
+            order, fused = self._second_opinion(answer.question, found, order, fused, answer.k * SPARE)
         overview = answer.overview and documents is not None
         answered = answered or overview
         if overview:  # no topic to rank by: what the documents lead with

@@ -7,11 +7,14 @@ question is also embedded by multilingual-e5-small, whose vectors the index hold
 passage (for questions in other languages), and the ranking adds its cosine to the fused score:
 two models of different training disagree less often on the right passage than on a wrong one.
 
-Ranking only: whether to answer is decided as before, on the fused score's own signals. Not where
-the first candidate is a passage the served model learned (a labelled question's answer), and not
-where the first two are far apart, so most questions pay nothing; the others pay the multilingual
-model's query (about 10 ms on 2 cores, docs/performance.md). The weight and margin were measured
-on the fresh dev sets and spent reserves (docs/quality.md, "A second opinion on close rankings").
+Ranking only: whether to answer is decided as before, on the fused score's own signals, and a
+hit's score stays the fused one. Not where the first candidate is a passage the served model
+learned (a labelled question's answer), not where the first two are far apart, and not for a
+question the whole library refuses, so most questions pay nothing; the others pay the
+multilingual model's query (about 11 ms on 2 cores, docs/performance.md). With the base model
+(FINE_TUNE=off) nothing is learned, and every close ranking takes the second opinion. The
+weight and margin were measured on the fresh dev sets and spent reserves (docs/quality.md, "A
+second opinion on close rankings").
 """
 
 from __future__ import annotations
@@ -35,8 +38,9 @@ class SecondOpinion:
 
     def _second_opinion(self, question: str, found: Candidates, order: np.ndarray, fused: np.ndarray,
                         k: int) -> tuple[np.ndarray, np.ndarray]:
-        """``order`` and ``fused`` with the multilingual cosine added where the ranking is in
-        doubt and its first passage is none the served model learned; as they are otherwise."""
+        """``order`` re-ranked with the multilingual cosine added where the ranking is in doubt and
+        its first passage is none the served model learned; as it is otherwise. ``fused`` (the
+        hits' scores) is returned as it is."""
         e5 = self.index.e5
         if self.multilingual is None or e5 is None or len(order) < 2 or fused[order[0]] - fused[order[1]] >= MARGIN:
             return order, fused
@@ -46,8 +50,8 @@ class SecondOpinion:
         sims = similarities(e5, found.numbers, vector)
         if self.index.e5_context is not None:
             sims = np.maximum(sims, similarities(self.index.e5_context, found.numbers, vector))
-        mixed = fused + WEIGHT * sims
-        return self._learned_kept(found, np.argsort(-fused, kind="stable"), np.argsort(-mixed, kind="stable"), k), mixed
+        mixed = fused + WEIGHT * sims  # the order only: a hit's score stays the fused one
+        return self._learned_kept(found, np.argsort(-fused, kind="stable"), np.argsort(-mixed, kind="stable"), k), fused
 
     def _learned_kept(self, found: Candidates, before: np.ndarray, after: np.ndarray, k: int) -> np.ndarray:
         """The first ``k`` of ``after``, but a passage the served model learned keeps its place of
