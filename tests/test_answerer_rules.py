@@ -534,6 +534,11 @@ def test_an_office_a_title_names_without_a_name_is_its_holders_voice():
     assert "reyes" in later["d0"] and "quill" not in later["d0"]
     possessive = voices("Readout of the Mayor's Call with Governor Ash", "Remarks by Mayor Brightwater")
     assert "brightwater" in possessive["d0"]
+    # A body's name is no office ("the Russian Federation" is never written in lower case), and an
+    # acronym after it no holder: the G7's statement was made NATO's so, by the Founding Act's title.
+    body = voices("Statement on the invasion by the armed forces of the Russian Federation",
+                  "Founding Act between NATO and the Russian Federation (NATO-Russia Founding Act)")
+    assert not {"nato", "founding"} & set(body["d0"])
     elsewhere = voices("Statement of the Mayor on the harbour", "Remarks by Mayor Zed", "Letter from Mayor Zed",
                        sources=("https://www.city.gov/a", "https://www.rival.org/b", "https://www.rival.org/c"))
     assert "zed" not in elsewhere["d0"]  # another issuer: no voice term links them

@@ -163,3 +163,31 @@ def test_similarities_are_the_same_whichever_way_they_are_computed():
     vector = rng.standard_normal(8).astype(np.float32)
     for numbers in (np.arange(50), np.array([3, 7, 9]), np.arange(0, 50, 2)):  # all, few, half
         assert np.allclose(similarities(matrix, numbers, vector), matrix[numbers] @ vector, atol=1e-5)
+
+
+def test_the_multilingual_model_runs_on_one_thread_of_its_own():
+    """Its OpenMP team belongs to the thread that calls it: called from the bot's worker threads in
+    turn, each team competed with the last one's, still spinning (24 ms a question instead of 11)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from embeddings.encoders.multilingual import Multilingual
+
+    seen: list[str] = []
+
+    class Engine:
+        def query(self, text):
+            seen.append(threading.current_thread().name)
+            return np.zeros(384)
+
+        def passage(self, texts):
+            seen.append(threading.current_thread().name)
+            return np.zeros((len(texts), 384))
+
+    model = Multilingual()
+    model._model = Engine()
+    model.query("from the main thread")
+    with ThreadPoolExecutor(2) as workers:
+        list(workers.map(model.query, ["a", "b", "c", "d"]))
+    model.passages(["x", "y"])
+    assert len(seen) == 6 and len(set(seen)) == 1 and seen[0].startswith("multilingual")
