@@ -8,7 +8,7 @@ labelled question (the shipped set, the library set, the dated and speaker set) 
 question -> hits and question -> reply (the Discord message rendered), cache off, three times.
 Dated questions are reported apart: their date is found and read (dateparser) on every call;
 so are the questions about the library's statements (no labelled question taught the model
-them, so a close ranking there takes the multilingual second opinion more often).
+them).
 So are the translated questions (embeddings/eval/multilingual_questions.jsonl), which the router
 sends to the multilingual path; "routing" is the language check every question pays.
 """

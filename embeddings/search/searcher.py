@@ -42,7 +42,6 @@ from embeddings.search.other_languages import OtherLanguages
 from embeddings.search.params import SearchParams, confident_level
 from embeddings.search.results import MAX_QUERY_CHARS, SCOPE_KINDS, SCOPES, Asked, Hit, SearchResult, others_answer
 from embeddings.search.retrieval import Retrieval, topic_words
-from embeddings.search.second_opinion import SecondOpinion
 from embeddings.search.speakers import Speakers, asks_a_rule
 from embeddings.search.spelling import Speller
 from embeddings.search.timeline import Timeline
@@ -65,19 +64,15 @@ _SHORTHAND = {"art": "article", "arts": "articles", "abt": "about", "wat": "what
               "bc": "because", "govt": "government", "intl": "international", "un": "UN"}
 
 
-class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, SecondOpinion, Speakers, Timeline):
+class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, Timeline):
     """Answers questions from one loaded index. Safe for concurrent searches."""
 
     def __init__(self, index: LoadedIndex, encoder, params: SearchParams | None = None,
-                 cache_size: int = 1024, calibrate: bool = True, multilingual=None,
-                 learned: frozenset[str] = frozenset()) -> None:
+                 cache_size: int = 1024, calibrate: bool = True, multilingual=None) -> None:
         self.index = index
         self.encoder = encoder
-        # Questions in other languages (embeddings.multilingual), where the index has its vectors;
-        # and a second opinion on close English rankings (second_opinion.py).
+        # Questions in other languages (embeddings.multilingual), where the index has its vectors.
         self.multilingual = multilingual if index.e5 is not None else None
-        self._last_multilingual: tuple[str, np.ndarray] | None = None
-        self.learned = learned  # passage ids the served model was fine-tuned to find
         self.library = Library(index.manifest.get("documents", []))
         self.router = Router(index.words, frozenset(w for name in self.library.voice_names for w in words(name))) \
             if self.multilingual is not None else None
@@ -252,8 +247,6 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, SecondOpini
         some documents is not that library, and keeps the fitted threshold."""
         threshold = None if confined else self.thresholds.get(answer.scope)
         order, fused, dense, answered, signals = fuse(found, self.params, answer.k * SPARE, threshold)
-        if answered or documents is not None:  # a reply shows these hits (a speaker's nearest, refused, too)
-            order, fused = self._second_opinion(answer.question, found, order, fused, answer.k * SPARE)
         overview = answer.overview and documents is not None
         answered = answered or overview
         if overview:  # no topic to rank by: what the documents lead with
