@@ -152,7 +152,7 @@ class Engine:
             if self._searcher is not None:
                 return self._searcher
             try:
-                index = self._load_index(self.encoder)
+                index = self._load_index(self.encoder, same_rules=True)
             except IndexMismatch as exc:
                 if not self._rebuild_allowed():
                     raise
@@ -174,7 +174,7 @@ class Engine:
         for _ in range(5):
             with build_lock(self.settings.index_dir, wait=True):
                 try:
-                    return self._load_index(self.encoder)
+                    return self._load_index(self.encoder, same_rules=True)
                 except (IndexDamaged, IndexMismatch):
                     pass  # nobody built one meanwhile (or not for this model): build it now
             try:
@@ -221,10 +221,10 @@ class Engine:
             options.update(multilingual=model, multilingual_cache=self.settings.model_dir / layout.MULTILINGUAL_CACHE)
         return options
 
-    def _load_index(self, encoder) -> LoadedIndex:
+    def _load_index(self, encoder, *, same_rules: bool = False) -> LoadedIndex:
         model = self.multilingual
         return load_index(self.settings.index_dir, encoder.fingerprint,
-                          multilingual=model.fingerprint if model is not None else "")
+                          multilingual=model.fingerprint if model is not None else "", same_rules=same_rules)
 
     def _base_fingerprint(self) -> str:
         from embeddings.encoders.base import model_fingerprint

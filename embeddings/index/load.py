@@ -230,10 +230,11 @@ def check_manifest(manifest: dict, path: Path, model_fingerprint: str) -> None:
 
 
 def load_index(index_dir: Path, model_fingerprint: str, *, mmap: bool = True,
-               multilingual: str | None = None) -> LoadedIndex:
+               multilingual: str | None = None, same_rules: bool = False) -> LoadedIndex:
     """Load the current index. Raises IndexDamaged (naming the file) or IndexMismatch (also when
     ``multilingual``, a model fingerprint, is wanted and not the one its multilingual vectors
-    were made by)."""
+    were made by, and with ``same_rules`` when the index was read by another version's rules: a
+    start rebuilds it, a shard picking up another process's new index takes it as it is)."""
     import faiss
 
     bm25s = import_bm25s()
@@ -242,7 +243,7 @@ def load_index(index_dir: Path, model_fingerprint: str, *, mmap: bool = True,
         raise IndexDamaged(f"no index in {index_dir}; run `{BUILD_RUN}`")
     manifest = read_manifest(path)
     check_manifest(manifest, path, model_fingerprint)
-    if manifest.get("rules") != rules_digest():  # an upgrade reads documents (voices, passages) otherwise
+    if same_rules and manifest.get("rules") != rules_digest():  # an upgrade reads documents otherwise
         raise IndexMismatch(f"index {path} was built by the rules of another version of this program; "
                             f"run `{BUILD_RUN}` to rebuild it")
     passages = _load_passages(path, manifest)
