@@ -94,8 +94,9 @@ def figures(outcomes, path_of: dict[str, str]) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", choices=("dev", "final", "reserve", "reserve2", "reserve3", "reserve4", "shipped-dev",
-                                          "shipped-final", "treaties-dev", "treaties-final", "treaties-offtopic"),
+    parser.add_argument("--set", choices=("dev", "final", "reserve", "reserve2", "reserve3", "reserve4", "reserve5",
+                                          "shipped-dev", "shipped-final", "treaties-dev", "treaties-final",
+                                          "treaties-offtopic"),
                         default="dev",
                         help="dev/final/reserve/reserveN: the library questions (reserveN with the documents of "
                              "documents_reserve2/ ... documents_reserveN/ added to the library); shipped-*: those "
