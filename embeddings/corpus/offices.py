@@ -21,16 +21,14 @@ President Biden"). Read from the titles themselves, never from a list of names i
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from embeddings.corpus.text import without_possessive
+from embeddings.corpus.text import TITLE_WORD_RE, is_acronym, without_possessive
 
-_TOKEN = re.compile(r"[^\W\d_][^\W_]*(?:['’][^\W\d_]+)?|\d+[^\W\d_]+[^\W_]*")
 # Words that end an office ("the President on ...", in Title Case "the President On ...").
 _FUNCTION = frozenset("on of for to at in and with from by after before about upon during over".split())
 # Words that attribute a title to whoever follows: "Statement of / by / from the President",
@@ -49,15 +47,10 @@ class _Token:
 
 def _tokens(title: str) -> list[_Token]:
     out, last = [], 0
-    for m in _TOKEN.finditer(title):
+    for m in TITLE_WORD_RE.finditer(title):
         out.append(_Token(m.group(0), without_possessive(m.group(0)).lower(), title[last:m.start()]))
         last = m.end()
     return out
-
-
-def _acronym(word: str) -> bool:
-    letters = [c for c in word if c.isalpha()]
-    return len(word) >= 2 and (all(c.isupper() for c in letters) or any(c.isdigit() for c in word))
 
 
 def _possessive(token: _Token) -> bool:
@@ -65,7 +58,7 @@ def _possessive(token: _Token) -> bool:
 
 
 def _office_word(token: _Token, common: set[str]) -> bool:
-    return token.text[0].isupper() and not _acronym(token.text) and token.lower in common \
+    return token.text[0].isupper() and not is_acronym(token.text) and token.lower in common \
         and token.lower not in _FUNCTION
 
 
@@ -110,7 +103,7 @@ def _name_after(tokens: list[_Token], start: int, terms: set[str], common: set[s
     end = start
     while end < len(tokens) and (end == start or tokens[end].gap.strip() in ("", ".", "-")):
         token = tokens[end]
-        capitalised = token.text[0].isupper() and not _acronym(token.text)
+        capitalised = token.text[0].isupper() and not is_acronym(token.text)
         if token.lower in terms and capitalised:
             name.append(token.lower)
         elif not (capitalised and token.lower not in common) and token.lower not in _PARTICLES:
@@ -145,7 +138,7 @@ def _introduced(tokens: list[_Token], i: int) -> bool:
     President", "... by NATO Secretary General"): at the title's start, after punctuation or an
     attributing word, an acronym (its body) between; not after another capitalised word ("Vice
     President", "Prime Minister" hold other offices)."""
-    at = i - 1 if i and _acronym(tokens[i - 1].text) and _joined(tokens[i]) else i
+    at = i - 1 if i and is_acronym(tokens[i - 1].text) and _joined(tokens[i]) else i
     if at == 0 or tokens[at].gap.strip():
         return True
     return tokens[at - 1].lower in _ATTRIBUTING

@@ -101,6 +101,17 @@ def words(text: str) -> list[str]:
     return [w.replace("’", "'") for w in _WORD_RE.findall(normalise(text).lower())]
 
 
+# Words of any alphabet as titles write them, case kept: "président" is one word, not "pr" and
+# "sident" (which matched a voice "PR"); "G7" one word too. Voices and offices read titles with it.
+TITLE_WORD_RE = re.compile(r"[^\W\d_][^\W_]*(?:['’][^\W\d_]+)?|\d+[^\W\d_]+[^\W_]*")
+
+
+def is_acronym(word: str) -> bool:
+    """"NATO", "EU", "G7": all its letters capitals, or a digit in it."""
+    letters = [c for c in word if c.isalpha()]
+    return len(word) >= 2 and bool(letters) and (all(c.isupper() for c in letters) or any(c.isdigit() for c in word))
+
+
 _POSSESSIVE_RE = re.compile(r"['’]s$")
 
 

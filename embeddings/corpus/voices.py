@@ -24,10 +24,8 @@ from urllib.parse import urlparse
 
 from embeddings.corpus.dates import CALENDAR_WORDS
 from embeddings.corpus.offices import office_holders
-from embeddings.corpus.text import unaccented, without_possessive
+from embeddings.corpus.text import TITLE_WORD_RE, is_acronym, unaccented, without_possessive
 
-# Words of any alphabet: "président" is one word, not "pr" and "sident" (which matched a voice "PR").
-_WORD_RE = re.compile(r"[^\W\d_][^\W_]*(?:['’][^\W\d_]+)?|\d+[^\W\d_]+[^\W_]*")
 _URL_RE = re.compile(r"https?://[^\s)>\]]+")
 # Parts of host names that say nothing about who speaks (the structure of addresses).
 _HOST_NOISE = frozenset({"www", "com", "org", "net", "int", "gov", "edu", "eu", "uk", "us", "archives", "archive",
@@ -40,7 +38,7 @@ MAX_TEXT_SHARE = 1 / 2
 
 
 def _words(text: str) -> list[str]:
-    return _WORD_RE.findall(text or "")
+    return TITLE_WORD_RE.findall(text or "")
 
 
 # "with the EU", "avec l'UE", "con la UE", "mit der EU": a partner, not the voice; "say about the
@@ -71,11 +69,6 @@ def _not_speaking(before: Sequence[str]) -> bool:
     return bool(kept) and (kept[-1] in _WITH or (kept[-1] == "about" and len(kept) > 1 and kept[-2] in _SAY))
 
 
-def _is_acronym(word: str) -> bool:
-    letters = [c for c in word if c.isalpha()]
-    return len(word) >= 2 and bool(letters) and (all(c.isupper() for c in letters) or any(c.isdigit() for c in word))
-
-
 def lowercase_words(texts: Iterable[str]) -> set[str]:
     """Words the library writes in lower case somewhere: common words, not names."""
     found: set[str] = set()
@@ -91,7 +84,7 @@ def voice_terms(title: str, source: str, speakers: Iterable[str], common: set[st
         bare = without_possessive(word)
         if bare.lower() in CALENDAR_WORDS:  # capitalised in titles, but a date
             continue
-        if _is_acronym(bare) or (bare[0].isupper() and bare.lower() not in common and len(bare) > 2):
+        if is_acronym(bare) or (bare[0].isupper() and bare.lower() not in common and len(bare) > 2):
             terms.append(bare.lower())
     for speaker in speakers:
         terms += [w.lower() for w in _words(speaker) if len(w) > 2 and w.lower() not in common]
@@ -246,7 +239,7 @@ class Voices:
         """The documents whose voice the question names most; of voices named as often, the one
         named first ("is NATO working with the EU": NATO's, the EU being what it works with)."""
         text = latin(question)
-        spans = list(_WORD_RE.finditer(text))
+        spans = list(TITLE_WORD_RE.finditer(text))
         typed = [m.group(0) for m in spans]
         words = self._without_compounds(self._voice_words(question, typed), text, spans)
         hits: Counter[str] = Counter()

@@ -32,8 +32,6 @@ def asks_a_rule(question: str, focus: Focus) -> bool:
         and not asked_speakers(question) and bool(_RULE.search(question)) and not _MIGHT_HAVE_BEEN.search(question)
 
 
-
-
 class Speakers:
     """Searcher's answers for a question that names who speaks (or a rule that names a body)."""
 
