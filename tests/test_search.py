@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from embeddings.config import PROJECT_ROOT
-from embeddings.corpus.text import tokens
+from embeddings.corpus.text import sentences, tokens
 from embeddings.index.load import passage_units
 from embeddings.labels import load_rows
 from embeddings.search.retrieval import lexical_tokens
@@ -157,6 +157,17 @@ def test_units_are_passage_and_sentences(engine):
     article = next(p for p in engine.index.passages if p.article == "51")
     assert passage_units(article)[0].startswith("Charter of the United Nations, Article 51: ")
     assert "We also condemn Belarus for enabling this attack." in units
+
+
+def test_an_article_is_embedded_under_its_heading_too(engine):
+    """A chapter heading says what an article's own words may not ("Amendments" over Article 108)."""
+    article = next(p for p in engine.index.passages if p.article == "108")
+    assert article.section and "Amendments" in article.section
+    units = passage_units(article)
+    assert units[-1] == f"{article.title}, {article.section}, Article 108: {article.text}"
+    untitled = next(p for p in engine.index.passages if p.kind == "treaty" and not p.section)
+    parts = sentences(untitled.text)
+    assert len(passage_units(untitled)) == 1 + (len(parts) if len(parts) > 1 else 0)  # no heading, no unit for one
 
 
 @pytest.mark.parametrize("question", ["", "   ", "???", "\u200b\u200b", "🙂🙂"])

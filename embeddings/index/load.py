@@ -153,10 +153,12 @@ def passage_units(passage: Passage) -> list[str]:
     statement, itself after its document's title (and section and speaker), last.
 
     A treaty article is embedded with its treaty and article number in front, since its text
-    rarely names either ("Article 51 of the UN Charter" must find Article 51). A statement's
-    passage rarely names who speaks or on what occasion either; its title does. The context unit
-    is how the index learns a new document without labelled questions: of the approaches measured
-    on questions nobody on the team wrote (docs/quality.md), it found the most.
+    rarely names either ("Article 51 of the UN Charter" must find Article 51); where it sits under
+    a heading, once more after the heading too ("CHAPTER XVIII: Amendments" for "how do you amend
+    the charter"), the heading being what its own words may not say. A statement's passage rarely
+    names who speaks or on what occasion either; its title does. The context unit is how the
+    index learns a new document without labelled questions: of the approaches measured on
+    questions nobody on the team wrote (docs/quality.md), it found the most.
     """
     parts = sentences(passage.text)
     whole = passage.text
@@ -165,6 +167,8 @@ def passage_units(passage: Passage) -> list[str]:
     units = [whole] + (parts if len(parts) > 1 else [])
     if passage.kind == "statement":
         units.append(context_text(passage))
+    elif passage.kind == "treaty" and passage.section and passage.section != passage.label:  # under a heading
+        units.append(f"{passage.title}, {passage.section}, {passage.label}: {passage.text}")
     return units
 
 
