@@ -211,3 +211,37 @@ def test_each_index_calibrates_its_threshold_and_search_uses_it(engine, monkeypa
     labelled = {row.question for row in load_rows(sets)}
     probes = set(probe_questions()) | set(probe_questions(MULTILINGUAL_PROBE_FILE))
     assert len(probes) > 190 and not labelled & probes  # refusal is measured on other questions
+
+
+def test_what_an_article_says_is_looked_up_in_the_agreement_the_statements_cite(engine):
+    """ "what does article 5 actually say" names no agreement: the one whose Article 5 the
+    statements cite by name is looked up; a question about the article otherwise keeps the statements."""
+    for question, article in (("what does article 5 actually say", "5"), ("What's in art. 4?", "4"),
+                              ("what does article 5 mean", "5")):
+        first = engine.ask(question).hits[0].passage
+        assert (first.kind, first.article) == ("treaty", article), question
+    assert "armed attack" in engine.ask("what does article 5 actually say").hits[0].passage.text
+    for question in ("article 4", "did nato invoke article 5?", "what did nato say about article 5"):
+        assert engine.ask(question).hits[0].passage.kind == "statement", question
+
+
+def test_an_article_cited_alike_of_two_agreements_is_no_look_up():
+    from embeddings.corpus.records import Passage
+    from embeddings.corpus.treaties import TreatyCatalogue
+    from embeddings.search.results import asked_article
+
+    def passage(document, n, text, kind="statement", article=None):
+        return Passage(f"{document}#{n}", document, document.title(), kind, "2022-03-01", "", n, text, article)
+
+    treaties = [passage("treaty of alderney", 1, "The Parties shall meet each spring.", "treaty", "3"),
+                passage("brightwater convention", 1, "Each Party shall keep a register.", "treaty", "3")]
+    documents = [{"id": p.document, "title": p.document.title(), "kind": "treaty"} for p in treaties]
+    one = [passage("press release", 1, "We met under Article 3 of the Treaty of Alderney today.")]
+    catalogue = TreatyCatalogue(treaties + one, documents)
+    found = catalogue.most_cited(asked_article("what does article 3 actually say?"))
+    assert found is not None and found[0].document == "treaty of alderney" and found[1] == 0
+    assert asked_article("did they meet under article 3?") is None  # not what it says
+    assert asked_article("What's in art. 3?") == asked_article("explain article 3") == "3"
+    assert catalogue.most_cited("7") is None  # no agreement has one cited
+    both = one + [passage("press release", 2, "Article 3 of the Brightwater Convention applies as well.")]
+    assert TreatyCatalogue(treaties + both, documents).most_cited("3") is None

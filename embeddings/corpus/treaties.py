@@ -56,7 +56,6 @@ def _roman(number: int) -> str:
 def _key(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", normalise(name).lower()).strip()
 
-
 _GENERIC = frozenset("treaty treaties charter act final agreement agreements memorandum accord accords "
                      "protocol convention declaration of the on for and in a".split())
 
@@ -253,6 +252,19 @@ class TreatyCatalogue:
                 if key in articles and _near(text, part, found):
                     return treaty, articles[key]
         return None
+
+    def most_cited(self, number: str) -> tuple[Treaty, int] | None:
+        """Article ``number`` of the agreement in the library whose article of that number the
+        statements cite by name ("Article 5 of the Washington Treaty") most often; None if none is
+        cited so, or two alike."""
+        counts = {t.name: sum(any(part.group(1) == number and any(_near(p.text, part, n) for n in t.names)
+                                  for part in _NAMED_PART_RE.finditer(p.text)) for p in t.citations)
+                  for t in self.treaties if number in self._articles.get(t.document, {})}
+        ranked = sorted(counts.items(), key=lambda item: -item[1])
+        if not ranked or not ranked[0][1] or len(ranked) > 1 and ranked[1][1] == ranked[0][1]:
+            return None
+        treaty = self.get(ranked[0][0])
+        return treaty, self._articles[treaty.document][number]
 
     def article_documents(self, text: str) -> set[str] | None:
         """The agreements whose articles the numbers of a question may be ("Article 5" alone: any,

@@ -118,6 +118,19 @@ SCOPE_KINDS = {"statements": ("statement",), "treaties": ("treaty",), "all": ("s
 MAX_QUERY_CHARS = 1000
 
 NAMED_ARTICLE_RE = re.compile(r"\barticles?\s+(\d{1,3}[a-z]?)\b", re.IGNORECASE)
+# A question whose subject is what an article itself says: "what does article 5 actually say",
+# "what's in art. 4", "explain article 51", "what does article 2 mean" (not "did nato invoke article 5").
+_ASKS_ARTICLE_RE = re.compile(
+    r"^\W*(?:(?:what|wat|wht)\s+(?:does|do|did)\s+art(?:icle)?s?\.?\s*(?P<a>\d{1,3})\s+(?:\w+ly\s+)?"
+    r"(?:say|says|mean|means|state|states|cover|covers|require|requires|provide|provides|guarantee)"
+    r"|(?:what(?:'s|’s|\s+is)|whats)\s+in\s+art(?:icle)?s?\.?\s*(?P<b>\d{1,3})"
+    r"|explain\s+art(?:icle)?s?\.?\s*(?P<c>\d{1,3}))\b[\s?!.]*$", re.IGNORECASE)
+
+
+def asked_article(text: str) -> str | None:
+    """The number of the article whose words the question asks ("what does article 5 say": "5")."""
+    found = _ASKS_ARTICLE_RE.match(text)
+    return None if found is None else next(g for g in found.groups() if g)
 
 
 def others_answer(result: SearchResult, named: frozenset[str], voice: Sequence[str]) -> bool:

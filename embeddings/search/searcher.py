@@ -40,7 +40,16 @@ from embeddings.search.fusion import Allowed, Candidates, fuse
 from embeddings.search.highlight import Highlighting
 from embeddings.search.other_languages import OtherLanguages
 from embeddings.search.params import SearchParams, confident_level
-from embeddings.search.results import MAX_QUERY_CHARS, SCOPE_KINDS, SCOPES, Asked, Hit, SearchResult, others_answer
+from embeddings.search.results import (
+    MAX_QUERY_CHARS,
+    SCOPE_KINDS,
+    SCOPES,
+    Asked,
+    Hit,
+    SearchResult,
+    asked_article,
+    others_answer,
+)
 from embeddings.search.retrieval import Retrieval, topic_words
 from embeddings.search.speakers import Speakers, asks_a_rule
 from embeddings.search.spelling import Speller
@@ -206,7 +215,9 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
         chosen = focus.preferred or focus.documents
         overview = self._asks_what_was_said(query, focus) or asks_who_issued(text) and bool(chosen) \
             and all(self.library.kind(d) == "statement" for d in chosen)  # an agreement's signatures end it
-        answer = Asked(question, query, vector, k, scope, overview, catalogue.named_article(query))
+        number = None if catalogue.named_treaties(text) else asked_article(text)  # "what does article 5 say"
+        answer = Asked(question, query, vector, k, scope, overview,
+                       catalogue.named_article(query) or (number and catalogue.most_cited(number)))
         if answer.article is not None and focus.preferred:  # "article 4 nato treaty": a look-up, not a speaker
             focus = looked_up(focus, catalogue.named_treaties(query), answer.article[0].document, question)
         nearest = None  # the named speaker's nearest passages, where theirs do not answer
