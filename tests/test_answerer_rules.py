@@ -409,6 +409,17 @@ def test_the_eu_is_named_by_its_abbreviation_and_the_first_voice_named_speaks():
         assert voices.match(asked) is None, asked
 
 
+def test_the_white_house_as_the_other_languages_write_it():
+    voices = Voices([{"id": "press-office", "voices": ["white", "secretary", "psaki"]},
+                     {"id": "nato", "voices": ["nato"]}, {"id": "g7", "voices": ["g7"]}])
+    for asked in ("Qu'a dit la Maison Blanche ?", "¿Qué dijo la Casa Blanca sobre Rusia?", "Was sagte das Weiße Haus?",
+                  "Mit wem stimmt sich das Weisse Haus ab?", "co powiedział Biały Dom?", "według białego domu",
+                  "Что сказал Белый дом?", "Что сказали в Белом доме?", "Що сказав Білий дім?"):
+        assert voices.match(asked).documents == {"press-office"}, asked
+    for asked in ("Pourquoi la neige est-elle blanche ?", "Wer wohnt im Haus?", "una bandera blanca"):  # one word
+        assert voices.match(asked) is None, asked
+
+
 def test_a_name_as_cyrillic_writes_it_and_a_voice_in_a_compound():
     """"Байден" is Biden ("ай" for an English "i"); a voice named as part of a hyphenated word
     ("NATO-Ostflanke", NATO's eastern flank) gives way to one named on its own."""

@@ -168,6 +168,11 @@ _BODIES = frozenset("""consejo conseil consiglio rat rates rada rady radzie sove
     unión union unione unia unii soyuz soyuza comisión commission commissione kommission komisja komisji
     komissiya komissii komisiya komisiyi parlamento parlement parlament parlaments parlamentu parlamenta
     líderes leader dirigentes dirigeants przywódcy przywódców lidery""".split())
+# "White House" as the other languages write it ("la Maison Blanche", "das Weiße Haus", "Biały Dom",
+# "Белый дом" and "Білий дім" read in Latin letters), each word as English writes it: the colour's
+# word only beside the house's ("une maison blanche" aside, no library names a white house but one).
+_WHITE = re.compile(r"blanche|blanca|wei(?:ß|ss)e[sn]?|bia[łl](?:y|ego|ym|e)|bel(?:yj|ogo|om|ym)|bil(?:ij|yj|ogo|omu)")
+_HOUSE = frozenset("maison casa haus hauses hause dom domu domem doma dome dim".split())
 
 # Cyrillic letters as English spells Russian and Ukrainian names: "Столтенберг" -> "stoltenberg",
 # "НАТО" -> "nato", "Псакі" -> "psaki". An English "i" said as in "Biden" is written "ай" ("Байден",
@@ -214,7 +219,9 @@ def _normalised(typed: Sequence[str]) -> list[str]:
     words = [without_possessive(w.lower()) for w in typed]
     words = [_IN_ENGLISH.get(w, w) for w in (_ELISION.sub("", w) for w in words)]
     words = [next((english for pattern, english in _TITLE_WORDS if pattern.fullmatch(w)), w) for w in words]
-    return ["european" if _EUROPEAN.fullmatch(w) and _BODIES & set(words[max(0, i - 1):i + 2]) else w
+    return ["european" if _EUROPEAN.fullmatch(w) and _BODIES & set(words[max(0, i - 1):i + 2])
+            else "white" if _WHITE.fullmatch(w) and _HOUSE & set(words[max(0, i - 1):i + 2])
+            else "house" if w in _HOUSE and any(_WHITE.fullmatch(x) for x in words[max(0, i - 1):i + 2]) else w
             for i, w in enumerate(words)]
 
 
