@@ -34,6 +34,18 @@ def test_a_year_no_document_has_is_the_questions_topic_not_a_filter(engine):
     assert since.answered and not since.note
     later = engine.ask("How many tanks did Germany send to Ukraine in 2023?")
     assert not later.answered or later.tentative
+    # a year dating what is asked about, after every document: nothing written earlier can tell
+    election = engine.ask("did kamala harris win the 2024 election")
+    assert not election.answered and election.reason == "no-date" and "2024" in election.note
+
+
+def test_a_date_every_document_has_confines_nothing(engine):
+    """"the 2022 world cup" in a library of 2022: the date leaves no document out, so the question is
+    judged as the library's (its threshold, the words no passage uses), not as a few documents'."""
+    cup = engine.ask("did russia play in the 2022 world cup")
+    assert not cup.answered and "cup" in cup.unmatched
+    belarus = engine.ask("What did NATO say in 2022 about Belarus?")
+    assert belarus.answered and "2022" in belarus.note
 
 
 def test_what_the_statement_does_not_say_is_told_so(engine):

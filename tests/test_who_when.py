@@ -64,6 +64,13 @@ G7_FEBRUARY = "g7_leaders_statement_2022-02-24"
     ("Was geschah nach dem 24. Februar?", "2022-02-25", "9999-12-31"),
     ("Что случилось в Мариуполе после марта 2022?", "2022-04-01", "9999-12-31"),
     ("Co mówiono przed 24 lutego?", "0001-01-01", "2022-02-23"),
+    # A year after "in" as the six languages write it, and one that dates what the question names.
+    ("¿Qué pasó en 2023?", "2023-01-01", "2023-12-31"),
+    ("Was geschah im Jahr 2023?", "2023-01-01", "2023-12-31"),
+    ("co się stało w 2023 roku", "2023-01-01", "2023-12-31"),
+    ("Что случилось в 2023 году?", "2023-01-01", "2023-12-31"),
+    ("Що сталося у 2023 році?", "2023-01-01", "2023-12-31"),
+    ("did kamala harris win the 2024 election", "2024-01-01", "2024-12-31"),
 ])
 def test_dates_named_in_questions(text, start, end):
     span = find_span(text, KNOWN)
@@ -73,7 +80,8 @@ def test_dates_named_in_questions(text, start, end):
 
 @pytest.mark.parametrize("text", ["Is NATO sending ships? May they?", "Article 5 of the Washington Treaty",
                                   "What does the 1975 Final Act say?", "Who was condemned for enabling the attack?",
-                                  "march on", "a second look", "did NASA send 2 mars rovers?", "3 mai"])
+                                  "march on", "a second look", "did NASA send 2 mars rovers?", "3 mai",
+                                  "is the EU on track for the 2030 target", "Combien l'UE promet-elle jusqu'en 2024 ?"])
 def test_no_date_where_none_is_named(text):
     assert find_span(text, KNOWN) is None
 

@@ -53,6 +53,8 @@ _YEAR = r"(?:1[89]\d\d|20\d\d)"
 YEAR_RE = re.compile(rf"\b{_YEAR}\b")  # a year a question or a text may name
 _TO = r"\s*(?:-|–|—|to|and|until|till|through)\s*"
 # The phrases, longest first: each alternative is read by dateparser (ranges end by end).
+_HORIZONS = ("targets?|goals?|deadlines?|budgets?|plans?|pledges?|commitments?|objectives?|horizon|timelines?|"
+             "timeframe|limits?|caps?|quotas?|ceilings?|levels?|agenda|strategy|roadmap|period")
 _PATTERNS = [
     ("range", rf"\b(?:between|from)\s+(?P<a>{_DAY}(?:\s+(?:of\s+)?{_MONTH})?(?:,?\s+{_YEAR})?){_TO}"
               rf"(?P<b>{_DAY}(?:\s+(?:of\s+)?{_MONTH})?(?:,?\s+{_YEAR})?)(?!\w)"),
@@ -76,9 +78,15 @@ _PATTERNS = [
               rf"(?P<a>{_MONTH}(?:,?\s+{_YEAR})?)(?!\w)"),
     ("month", rf"\b(?P<a>{_MONTH}\s+{_YEAR})(?!\w)"),
     ("month", rf"\b(?P<a>{_FOREIGN_ANY}\s+(?:de\s+)?{_YEAR})(?!\w)"),  # "marzo de 2022", "марта 2022"
-    # A year alone after "in" or "during" ("in 2022"): the whole year, if a document is of that year
-    # (otherwise the year is the question's topic, "What happened in 2014?": see focus.py).
-    ("year", rf"\b(?:in|during|throughout)\s+(?:early\s+|late\s+|mid[\s-]+)?(?P<a>{_YEAR})(?!\w)"),
+    # A year alone after "in" or "during" ("in 2022"; "en 2022", "im Jahr 2022", "w 2022 roku", "в 2022
+    # году", not "jusqu'en 2022"): the whole year, if a document is of that year (otherwise the year is
+    # the question's topic, "What happened in 2014?": see focus.py).
+    ("year", rf"(?<!['’])\b(?:in|during|throughout|en|im\s+jahre?|w(?:\s+roku)?|nel|в|у)\s+"
+             rf"(?:early\s+|late\s+|mid[\s-]+)?(?P<a>{_YEAR})(?!\w)"),
+    # A year that dates what the question names ("the 2024 election", "the 2023 summit"), not a plan's
+    # horizon ("the 2030 target", "the 2027 deadline"), which the documents may set, nor a name's
+    # ("the 1975 Final Act").
+    ("year", rf"\bthe\s+(?P<a>{_YEAR})\s+(?!(?:{_HORIZONS})\b)(?=(?-i:[a-z]))"),
 ]
 _FINDERS = [(kind, re.compile(p, re.IGNORECASE)) for kind, p in _PATTERNS]
 _HAS_YEAR = re.compile(rf"\b{_YEAR}\b")

@@ -233,7 +233,10 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
                                  None if focus.documents is None else self._allowed(focus.documents))
         if found is None or not len(found.numbers):
             return SearchResult(question, False, [], reason="off-topic", note=focus.note)
-        result = self._answer(answer, found, focus.documents, confined=focus.documents is not None)
+        whole = focus.documents is not None and len(self._scope_numbers(scope, focus.documents)) >= \
+            len(self._scope_numbers(scope, None))  # a date that leaves no document out ("the 2022 world cup")
+        result = self._answer(answer, found, focus.documents, confined=focus.documents is not None and not whole,
+                              whole=whole)
         if nearest is not None and others_answer(result, focus.preferred, focus.voice_terms) \
                 and self._as_near(nearest, result, without_terms(query, focus.voice_terms), focus.preferred):
             other = self.library.title(result.hits[0].passage.document)
@@ -261,14 +264,15 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
         return ("all", agreed) if agreed.preferred != focus.preferred else (scope, focus)
 
     def _answer(self, answer: Asked, found: Candidates, documents: frozenset[str] | None, *,
-                confined: bool = False) -> SearchResult:
+                confined: bool = False, whole: bool = False) -> SearchResult:
         """The hits for one set of candidates and whether they answer: confidently, tentatively
         (the nearest passage, said to be only that), or not at all. An article the question names
         of a treaty in the library comes first, whatever the scope: that question is a look-up.
 
         The index's calibration raises the threshold as far as a larger library brings off-topic
         questions closer to some passage; a search ``confined`` by the asker's dates or filters to
-        some documents is not that library, and keeps the fitted threshold."""
+        some documents is not that library, and keeps the fitted threshold. ``whole``: the
+        ``documents`` are all the scope's (a date every document has), which confines nothing."""
         threshold = None if confined else self.thresholds.get(answer.scope)
         order, fused, dense, answered, signals = fuse(found, self.params, answer.k * SPARE, threshold)
         overview = answer.overview and documents is not None
@@ -282,7 +286,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
             return SearchResult(answer.question, True, hits, signals=signals)
         tentative = answered and not overview and signals["probability"] < confident_level(self.params, threshold)
         mention = not overview and asks_whether_mentioned(answer.question)  # also of a speaker's documents
-        unmatched = self.unmatched(answer.query, answer.scope) if mention or documents is None and (
+        unmatched = self.unmatched(answer.query, answer.scope) if mention or (documents is None or whole) and (
             tentative or not answered) else ()
         if mention and answered and not tentative:  # "did they mention X?", and no passage uses X's words
             tentative = none_mentioned(topic_words(answer.query), unmatched, answer.question, self.library.voice_names)
