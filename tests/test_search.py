@@ -245,20 +245,3 @@ def test_an_article_cited_alike_of_two_agreements_is_no_look_up():
     assert catalogue.most_cited("7") is None  # no agreement has one cited
     both = one + [passage("press release", 2, "Article 3 of the Brightwater Convention applies as well.")]
     assert TreatyCatalogue(treaties + both, documents).most_cited("3") is None
-
-
-def test_a_question_of_what_an_agreement_says_searches_it_under_the_statements_scope(engine):
-    """Under the default scope (the statements), "does the un charter allow self defence" asks the
-    Charter itself; "did russia break the budapest memorandum" asks what the statements say of it."""
-    from embeddings.search.agreements import agreement_speaks
-
-    first = engine.ask("does the un charter allow self defence").hits[0].passage
-    assert (first.kind, first.article) == ("treaty", "51")
-    assert engine.ask("what does the budapest memorandum say about nuclear weapons").hits[0].passage.kind == "treaty"
-    for question in ("Did Russia break its promises under the Budapest Memorandum?",
-                     "what did nato say about the un charter"):
-        assert engine.ask(question).hits[0].passage.kind == "statement", question
-    assert agreement_speaks("does the Treaty of Alderney actually require a vote?", "Treaty of Alderney")
-    assert agreement_speaks("in the Treaty of Alderney, who votes?", "Treaty of Alderney")
-    assert not agreement_speaks("did they break the Treaty of Alderney?", "Treaty of Alderney")
-    assert not agreement_speaks("what did the council say about the Treaty of Alderney", "Treaty of Alderney")

@@ -1,6 +1,5 @@
-"""What the agreements a question names do to its focus: their passages first, an article looked
-up, or the agreement searched beside the statements where the question asks what it says. General
-rules about questions: no agreement is named here."""
+"""What the agreements a question names do to its focus: their passages first, or an article looked
+up. General rules about questions: no agreement is named here."""
 
 from __future__ import annotations
 
@@ -51,20 +50,9 @@ def looked_up(focus: Focus, named: Sequence[tuple[object, str]], document: str, 
     return replace(focus, preferred=frozenset(), voice_terms=())
 
 
-_RULES = "(?:say|state|allow|permit|let|require|oblige|guarantee|cover|prohibit|forbid|ban|define|provide|mention)"
-
-
 def _said_in(question: str, name: str) -> bool:
     """Whether the question places what was said in the agreement: "In the 1997 <name>, what
     ...", "what did NATO say in the <name>"; not "say about the guarantees in the <name>"."""
     return re.search(rf"(?:^\W*|\b(?:say|said|says|state|stated|write|wrote|promise|promised|agree|agreed|declare|"
                      rf"declared)\s+)in\s+(?:the\s+)?(?:\d{{4}}\s+)?{re.escape(name)}", question,
                      re.IGNORECASE) is not None
-
-
-def agreement_speaks(question: str, name: str) -> bool:
-    """Whether the question asks what the agreement ``name`` says or rules ("does the <name> allow ...",
-    "in the <name>, what ..."), not what others did or said of it ("did Russia break the <name>")."""
-    return _said_in(question, name) or re.search(rf"\b(?:does|do|did|can|could|will|would)\s+(?:the\s+)?(?:\d{{4}}\s+)?"
-                                                 rf"{re.escape(name)}\s+(?:actually\s+|really\s+)?{_RULES}\b",
-                                                 question, re.IGNORECASE) is not None
