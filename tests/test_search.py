@@ -217,7 +217,7 @@ def test_what_an_article_says_is_looked_up_in_the_agreement_the_statements_cite(
     """ "what does article 5 actually say" names no agreement: the one whose Article 5 the
     statements cite by name is looked up; a question about the article otherwise keeps the statements."""
     for question, article in (("what does article 5 actually say", "5"), ("What's in art. 4?", "4"),
-                              ("what does article 5 mean", "5")):
+                              ("what does article 5 mean", "5"), ("what does article 51 say", "51")):
         first = engine.ask(question).hits[0].passage
         assert (first.kind, first.article) == ("treaty", article), question
     assert "armed attack" in engine.ask("what does article 5 actually say").hits[0].passage.text
@@ -234,6 +234,7 @@ def test_an_article_cited_alike_of_two_agreements_is_no_look_up():
         return Passage(f"{document}#{n}", document, document.title(), kind, "2022-03-01", "", n, text, article)
 
     treaties = [passage("treaty of alderney", 1, "The Parties shall meet each spring.", "treaty", "3"),
+                passage("treaty of alderney", 2, "Each Party may leave after ten years.", "treaty", "9"),
                 passage("brightwater convention", 1, "Each Party shall keep a register.", "treaty", "3")]
     documents = [{"id": p.document, "title": p.document.title(), "kind": "treaty"} for p in treaties]
     one = [passage("press release", 1, "We met under Article 3 of the Treaty of Alderney today.")]
@@ -242,6 +243,10 @@ def test_an_article_cited_alike_of_two_agreements_is_no_look_up():
     assert found is not None and found[0].document == "treaty of alderney" and found[1] == 0
     assert asked_article("did they meet under article 3?") is None  # not what it says
     assert asked_article("What's in art. 3?") == asked_article("explain article 3") == "3"
-    assert catalogue.most_cited("7") is None  # no agreement has one cited
+    assert catalogue.most_cited("7") is None  # no agreement has one
+    assert catalogue.most_cited("9") == (found[0], 1)  # only one has one: cited or not
+    for question in ("what is article 3?", "what exactly does article 3 say", "can you explain art. 3 to me",
+                     "what does article 3 say lol", "what does the article 3 guarantee"):
+        assert asked_article(question) == "3", question
     both = one + [passage("press release", 2, "Article 3 of the Brightwater Convention applies as well.")]
     assert TreatyCatalogue(treaties + both, documents).most_cited("3") is None

@@ -254,14 +254,14 @@ class TreatyCatalogue:
         return None
 
     def most_cited(self, number: str) -> tuple[Treaty, int] | None:
-        """Article ``number`` of the agreement in the library whose article of that number the
-        statements cite by name ("Article 5 of the Washington Treaty") most often; None if none is
-        cited so, or two alike."""
+        """Article ``number`` of the only agreement in the library that has one, or of the one whose
+        article of that number the statements cite by name ("Article 5 of the Washington Treaty") most
+        often; None if none is cited so, or two alike."""
         counts = {t.name: sum(any(part.group(1) == number and any(_near(p.text, part, n) for n in t.names)
                                   for part in _NAMED_PART_RE.finditer(p.text)) for p in t.citations)
                   for t in self.treaties if number in self._articles.get(t.document, {})}
         ranked = sorted(counts.items(), key=lambda item: -item[1])
-        if not ranked or not ranked[0][1] or len(ranked) > 1 and ranked[1][1] == ranked[0][1]:
+        if not ranked or len(ranked) > 1 and (not ranked[0][1] or ranked[1][1] == ranked[0][1]):
             return None
         treaty = self.get(ranked[0][0])
         return treaty, self._articles[treaty.document][number]

@@ -118,13 +118,16 @@ SCOPE_KINDS = {"statements": ("statement",), "treaties": ("treaty",), "all": ("s
 MAX_QUERY_CHARS = 1000
 
 NAMED_ARTICLE_RE = re.compile(r"\barticles?\s+(\d{1,3}[a-z]?)\b", re.IGNORECASE)
-# A question whose subject is what an article itself says: "what does article 5 actually say",
-# "what's in art. 4", "explain article 51", "what does article 2 mean" (not "did nato invoke article 5").
+# A question whose subject is what an article itself says: "what does article 5 actually say", "what
+# exactly does art. 4 mean", "what's in article 4", "what is article 5?", "can you explain article 51"
+# (not "did nato invoke article 5", "what did nato say about article 5").
+_ARTICLE = r"(?:the\s+)?art(?:icle)?s?\.?\s*(?P<{}>\d{{1,3}})\b"
 _ASKS_ARTICLE_RE = re.compile(
-    r"^\W*(?:(?:what|wat|wht)\s+(?:does|do|did)\s+art(?:icle)?s?\.?\s*(?P<a>\d{1,3})\s+(?:\w+ly\s+)?"
-    r"(?:say|says|mean|means|state|states|cover|covers|require|requires|provide|provides|guarantee)"
-    r"|(?:what(?:'s|’s|\s+is)|whats)\s+in\s+art(?:icle)?s?\.?\s*(?P<b>\d{1,3})"
-    r"|explain\s+art(?:icle)?s?\.?\s*(?P<c>\d{1,3}))\b[\s?!.]*$", re.IGNORECASE)
+    r"^\W*(?:what|wat|wht)(?:\s+exactly|\s+actually)?\s+(?:does|do|did)\s+" + _ARTICLE.format("a")
+    + r"\s+(?:\w+ly\s+|even\s+)?(?:say|state|mean|cover|require|provide|guarantee|allow)s?\b"
+    r"|^\W*(?:what(?:'s|’s|\s+is)|whats)\s+(?:in\s+)?" + _ARTICLE.format("b")
+    + r"|^\W*(?:(?:can|could)\s+(?:you|u|someone)\s+|pls\s+|please\s+)?explain\s+" + _ARTICLE.format("c"),
+    re.IGNORECASE)
 
 
 def asked_article(text: str) -> str | None:
