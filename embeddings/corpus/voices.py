@@ -25,6 +25,7 @@ from urllib.parse import urlparse
 from embeddings.corpus.dates import CALENDAR_WORDS
 from embeddings.corpus.offices import office_holders
 from embeddings.corpus.text import TITLE_WORD_RE, is_acronym, unaccented, without_possessive
+from embeddings.corpus.transliteration import AI, SoundsLike, latin
 
 _URL_RE = re.compile(r"https?://[^\s)>\]]+")
 # Parts of host names that say nothing about who speaks (the structure of addresses).
@@ -174,24 +175,6 @@ _BODIES = frozenset("""consejo conseil consiglio rat rates rada rady radzie sove
 _WHITE = re.compile(r"blanche|blanca|wei(?:ß|ss)e[sn]?|bia[łl](?:y|ego|ym|e)|bel(?:yj|ogo|om|ym)|bil(?:ij|yj|ogo|omu)")
 _HOUSE = frozenset("maison casa haus hauses hause dom domu domem doma dome dim".split())
 
-# Cyrillic letters as English spells Russian and Ukrainian names: "Столтенберг" -> "stoltenberg",
-# "НАТО" -> "nato", "Псакі" -> "psaki". An English "i" said as in "Biden" is written "ай" ("Байден",
-# "Майк"): a word is also read with "ай" as "i" ("biden").
-_CYRILLIC = str.maketrans({**dict(zip("абвгґдеёзийіклмнопрстуфыэ", "abvggdeezijiklmnoprstufye")),
-                           "ж": "zh", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ь": "",
-                           "є": "ye", "ї": "yi", "ю": "yu", "я": "ya", "’": "", "'": ""})
-
-
-_AI = re.compile("ай", re.IGNORECASE)
-
-
-def latin(text: str) -> str:
-    """``text`` with its Cyrillic letters in Latin ones (lower case), the rest as it was."""
-    if not re.search("[а-яА-ЯёЁіІїЇєЄґҐ]", text):
-        return text
-    return "".join(ch.lower().translate(_CYRILLIC) if "\u0400" <= ch <= "\u04ff" else ch for ch in text)
-
-
 @dataclass(frozen=True)
 class VoiceMatch:
     documents: frozenset[str]
@@ -241,6 +224,7 @@ class Voices:
         limit = max(1, int(len(documents) * MAX_SHARE))
         self._terms = {t: ids for t, ids in self._terms.items() if len(ids) <= limit}
         self._joined = [t for t in self._terms if len(t) >= 6]  # host names: "bidenwhitehouse"
+        self._sounds = SoundsLike(t for t in self._terms if t not in _KIND_TERMS)  # "Джонсон": "johnson"
 
     def match(self, question: str) -> VoiceMatch | None:
         """The documents whose voice the question names most; of voices named as often, the one
@@ -295,13 +279,18 @@ class Voices:
 
     def _voice_words(self, question: str, typed: list[str]) -> list[str]:
         """The question's words as voice terms are written (``_normalised``); "Байден" read with
-        "ай" as "i", and a name's case ending left out ("Байдена"), where that names a voice."""
+        "ай" as "i", and a name's case ending left out ("Байдена"), where that names a voice; else
+        a capitalised name in Cyrillic that sounds like one ("Гутерреш", "Джонсона")."""
         words = _normalised(typed)
-        other = _normalised(_words(latin(_AI.sub("и", question))))  # "Байден": "biden"
+        other = _normalised(_words(latin(AI.sub("и", question))))  # "Байден": "biden"
         if len(other) != len(words):
             other = words
+        original = _words(question)
+        if len(original) != len(words):
+            original = [""] * len(words)
         return [next((c for c in (w, o, _uninflected(w, self._terms), _uninflected(o, self._terms))
-                      if c in self._terms), w) for w, o in zip(words, other, strict=True)]
+                      if c in self._terms), None) or (t[:1].isupper() and self._sounds.match(t)) or w
+                for w, o, t in zip(words, other, original, strict=True)]
 
     def _without_compounds(self, words: list[str], text: str, spans: list[re.Match]) -> list[str]:
         """A voice named in a hyphenated compound ("NATO-Ostflanke", "EU-Sanktionen") describes what
