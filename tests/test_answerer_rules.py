@@ -415,10 +415,20 @@ def test_the_white_house_as_the_other_languages_write_it():
                      {"id": "nato", "voices": ["nato"]}, {"id": "g7", "voices": ["g7"]}])
     for asked in ("Qu'a dit la Maison Blanche ?", "¿Qué dijo la Casa Blanca sobre Rusia?", "Was sagte das Weiße Haus?",
                   "Mit wem stimmt sich das Weisse Haus ab?", "co powiedział Biały Dom?", "według białego domu",
-                  "Что сказал Белый дом?", "Что сказали в Белом доме?", "Що сказав Білий дім?"):
-        assert voices.match(asked).documents == {"press-office"}, asked
-    for asked in ("Pourquoi la neige est-elle blanche ?", "Wer wohnt im Haus?", "una bandera blanca"):  # one word
+                  "Что сказал Белый дом?", "Что сказали в Белом доме?", "Що сказав Білий дім?",
+                  "У Білому домі заявили про санкції", "Białemu Domowi", "chto skazal belyi dom"):
+        match = voices.match(asked)
+        assert match.documents == {"press-office"} and match.terms == ("white",), asked  # one voice, one term
+    for asked in ("Pourquoi la neige est-elle blanche ?", "Wer wohnt im Haus?", "una bandera blanca",  # one word
+                  "una casa blanca en Járkov fue destruida"):  # a white house, not the White House
         assert voices.match(asked) is None, asked
+
+
+def test_the_white_house_named_in_another_language_is_asked_what_it_said(engine_with_library):
+    """"Що сказав Білий дім?" names one voice and no topic: what its documents lead with."""
+    for asked in ("Що сказав Білий дім?", "Что сказали в Белом доме?", "Qu'a dit la Maison Blanche ?"):
+        result = engine_with_library.ask(asked)
+        assert result.answered and all("whitehouse" in h.passage.document for h in result.hits), asked
 
 
 def test_a_name_in_cyrillic_that_sounds_like_one_the_library_writes():

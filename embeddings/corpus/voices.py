@@ -170,10 +170,23 @@ _BODIES = frozenset("""consejo conseil consiglio rat rates rada rady radzie sove
     komissiya komissii komisiya komisiyi parlamento parlement parlament parlaments parlamentu parlamenta
     líderes leader dirigentes dirigeants przywódcy przywódców lidery""".split())
 # "White House" as the other languages write it ("la Maison Blanche", "das Weiße Haus", "Biały Dom",
-# "Белый дом" and "Білий дім" read in Latin letters), each word as English writes it: the colour's
-# word only beside the house's ("une maison blanche" aside, no library names a white house but one).
-_WHITE = re.compile(r"blanche|blanca|wei(?:ß|ss)e[sn]?|bia[łl](?:y|ego|ym|e)|bel(?:yj|ogo|om|ym)|bil(?:ij|yj|ogo|omu)")
-_HOUSE = frozenset("maison casa haus hauses hause dom domu domem doma dome dim".split())
+# "У Білому домі", "Белый дом" read in Latin letters), both words read as "white", the voice term its
+# documents have: a house's word beside the colour's, not after "a" ("una casa blanca en Járkov").
+_WHITE = re.compile(r"blanche|blanca|wei(?:ß|ss)e[snm]?|bia[łl](?:y|ego|ym|e|emu)"
+                    r"|bel(?:yj|yi|yy|ij|ogo|om|omu|ym)|bil(?:ij|yj|yi|ogo|omu|im)")
+_HOUSE = frozenset("maison casa haus hauses hause dom domu domem doma dome domom domi domowi dim".split())
+
+
+def _white_house(words: list[str]) -> set[int]:
+    """The positions of the words that name the White House in another language."""
+    found: set[int] = set()
+    for i, word in enumerate(words):
+        for j in (i - 1, i + 1):
+            if word in _HOUSE and 0 <= j < len(words) and _WHITE.fullmatch(words[j]) \
+                    and (min(i, j) == 0 or words[min(i, j) - 1] not in _INDEFINITE):
+                found |= {i, j}
+    return found
+
 
 @dataclass(frozen=True)
 class VoiceMatch:
@@ -202,9 +215,9 @@ def _normalised(typed: Sequence[str]) -> list[str]:
     words = [without_possessive(w.lower()) for w in typed]
     words = [_IN_ENGLISH.get(w, w) for w in (_ELISION.sub("", w) for w in words)]
     words = [next((english for pattern, english in _TITLE_WORDS if pattern.fullmatch(w)), w) for w in words]
-    return ["european" if _EUROPEAN.fullmatch(w) and _BODIES & set(words[max(0, i - 1):i + 2])
-            else "white" if _WHITE.fullmatch(w) and _HOUSE & set(words[max(0, i - 1):i + 2])
-            else "house" if w in _HOUSE and any(_WHITE.fullmatch(x) for x in words[max(0, i - 1):i + 2]) else w
+    white = _white_house(words)
+    return ["white" if i in white
+            else "european" if _EUROPEAN.fullmatch(w) and _BODIES & set(words[max(0, i - 1):i + 2]) else w
             for i, w in enumerate(words)]
 
 
@@ -276,6 +289,13 @@ class Voices:
             if not kinds or article in _INDEFINITE:
                 return None
         return ids
+
+    def naming_words(self, question: str) -> set[str]:
+        """The question's words, as typed (lower case), that name a voice ("білий", "дім")."""
+        typed = _words(latin(question))
+        words, original = self._voice_words(question, typed), _words(question)
+        return {o.lower() for o, w in zip(original if len(original) == len(words) else typed, words, strict=True)
+                if w in self._terms}
 
     def _voice_words(self, question: str, typed: list[str]) -> list[str]:
         """The question's words as voice terms are written (``_normalised``); "Байден" read with

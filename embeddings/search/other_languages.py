@@ -65,7 +65,7 @@ class OtherLanguages:
         note = note_for(language) + (f" ({focus.note})" if focus.note else "")
         theirs = f"{note_for(language)} ({self._preferred_note(focus)})" if focus.preferred else note  # whose words
         vector = self.multilingual.query(text) if self.multilingual is not None else None
-        if vector is not None and _asks_what_was_said(text, focus):  # no topic: what the documents lead with
+        if vector is not None and _asks_what_was_said(text, focus, self.library.voices.naming_words(text)):
             numbers = self._scope_numbers(scope, focus.preferred or focus.documents)
             numbers = numbers[self._leads(numbers)[:k]]
             sims = similarities(self.index.e5, numbers, vector)
@@ -106,11 +106,12 @@ class OtherLanguages:
         return Hit(passage, float(score), float(dense), 0.0, passage.text, number=int(number))
 
 
-def _asks_what_was_said(text: str, focus) -> bool:
+def _asks_what_was_said(text: str, focus, naming: set[str]) -> bool:
     """A question that names only a date and who spoke ("Qu'a dit l'OTAN le 24 février ?", "Что
     заявила G7 24 марта?"): no word left but the names, once the date, the question's words of
-    saying and its articles are set aside. A name typed as the library writes it ("G7", "Biden")
-    is that; one typed otherwise ("OTAN", "Столтенберг") is one capitalised word."""
+    saying and its articles are set aside. A name typed as the library writes it ("G7", "Biden") or
+    read as a voice (``naming``: "Білий дім") is that; one typed otherwise ("OTAN", "Столтенберг")
+    is one capitalised word."""
     if focus.span is None and not focus.preferred or not (focus.preferred or focus.documents):
         return False
     if asks_who_issued(text):  # "Кто подписал совместное заявление 26 февраля?": its opening names them
@@ -121,5 +122,5 @@ def _asks_what_was_said(text: str, focus) -> bool:
     asked = [w.lower() for w in typed]  # "g7", "g20" whole
     otherwise = [t for t in focus.voice_terms if t.lower() not in asked]
     left = [w for w in typed if len(w) > 1 and not w.isdigit() and unaccented(w) not in _SAYING
-            and w.lower() not in focus.voice_terms]
+            and w.lower() not in focus.voice_terms and w.lower() not in naming]  # "Білий дім" named them
     return len(left) <= len(otherwise) and all(w[0].isupper() for w in left)
