@@ -290,12 +290,13 @@ class Voices:
                 return None
         return ids
 
-    def naming_words(self, question: str) -> set[str]:
-        """The question's words, as typed (lower case), that name a voice ("білий", "дім")."""
-        typed = _words(latin(question))
+    def naming_words(self, question: str, terms: Iterable[str]) -> set[str]:
+        """The question's words, as typed (lower case), that name one of the voice ``terms``
+        ("білий", "дім" for "white")."""
+        typed, wanted = _words(latin(question)), set(terms)
         words, original = self._voice_words(question, typed), _words(question)
         return {o.lower() for o, w in zip(original if len(original) == len(words) else typed, words, strict=True)
-                if w in self._terms}
+                if w in wanted}
 
     def _voice_words(self, question: str, typed: list[str]) -> list[str]:
         """The question's words as voice terms are written (``_normalised``); "Байден" read with

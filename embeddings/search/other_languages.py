@@ -65,7 +65,8 @@ class OtherLanguages:
         note = note_for(language) + (f" ({focus.note})" if focus.note else "")
         theirs = f"{note_for(language)} ({self._preferred_note(focus)})" if focus.preferred else note  # whose words
         vector = self.multilingual.query(text) if self.multilingual is not None else None
-        if vector is not None and _asks_what_was_said(text, focus, self.library.voices.naming_words(text)):
+        naming = self.library.voices.naming_words(text, focus.voice_terms)
+        if vector is not None and _asks_what_was_said(text, focus, naming):  # no topic: what the documents lead with
             numbers = self._scope_numbers(scope, focus.preferred or focus.documents)
             numbers = numbers[self._leads(numbers)[:k]]
             sims = similarities(self.index.e5, numbers, vector)
