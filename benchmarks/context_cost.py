@@ -1,5 +1,6 @@
 """What the context unit costs at build time: the seconds to embed it for 100 statement passages,
-beside the seconds for all of their units, with the served encoder, on the library of
+beside the seconds for all of their units (and an agreement's article under its heading, per 100
+articles that have one), with the served encoder, on the library of
 benchmarks/fair.py; and the same for the multilingual vectors (each passage, and it after its
 context: ``embeddings.index.load.context_text``). Prints figures; asserts nothing.
 
@@ -34,7 +35,9 @@ def main() -> int:
         settings = EngineSettings.from_env({**os.environ, "DATA_DIR": str(data), "INDEX_DIR": str(Path(tmp) / "index"),
                                             "MODEL_DIR": str(shipped.model_dir)})
         encoder = Engine(settings).encoder
-        passages = [p for p in load_corpus(data).passages if p.kind == "statement"]
+        corpus = load_corpus(data).passages
+        passages = [p for p in corpus if p.kind == "statement"]
+        headed = [passage_units(p)[-1] for p in corpus if p.kind == "treaty" and p.section and p.section != p.label]
     context = [passage_units(p)[-1] for p in passages]
     every = [u for p in passages for u in passage_units(p)]
     encoder.encode(context[:20])  # warm
@@ -44,6 +47,11 @@ def main() -> int:
         seconds = time.perf_counter() - started
         print(f"{name}: {len(texts)} texts in {seconds:.1f} s, {100 * seconds / len(passages):.1f} s per 100 "
               f"statement passages")
+    started = time.perf_counter()
+    encoder.encode(headed)
+    seconds = time.perf_counter() - started
+    print(f"an article under its heading: {len(headed)} texts in {seconds:.1f} s, "
+          f"{100 * seconds / max(1, len(headed)):.1f} s per 100 articles")
     from embeddings.encoders.multilingual import Multilingual
 
     multilingual = Multilingual()
