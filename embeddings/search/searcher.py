@@ -111,6 +111,14 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
                  for name, k in self.index.kinds.items() if name in SCOPE_KINDS[scope]]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
+    def _holds_scope(self, scope: str, documents: frozenset[str]) -> bool:
+        """Whether ``documents`` hold every passage of the scope: a date that leaves no document out
+        ("the 2022 world cup" in a library of 2022) confines nothing."""
+        kinds = SCOPE_KINDS[scope]
+        ours = frozenset(d for d in documents if self.library.kind(d) in kinds)
+        held = sum(b - a for a, b in self.library.ranges(ours))
+        return held >= sum(k.passage_count for name, k in self.index.kinds.items() if name in kinds)
+
     # ------------------------------------------------------------------ query
 
     def prepare(self, question: str) -> tuple[str, dict]:
@@ -234,8 +242,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
                                  None if focus.documents is None else self._allowed(focus.documents))
         if found is None or not len(found.numbers):
             return SearchResult(question, False, [], reason="off-topic", note=focus.note)
-        whole = focus.documents is not None and len(self._scope_numbers(scope, focus.documents)) >= \
-            len(self._scope_numbers(scope, None))  # a date that leaves no document out ("the 2022 world cup")
+        whole = focus.documents is not None and self._holds_scope(scope, focus.documents)
         result = self._answer(answer, found, focus.documents, confined=focus.documents is not None and not whole,
                               whole=whole)
         if nearest is not None and others_answer(result, focus.preferred, focus.voice_terms) \
