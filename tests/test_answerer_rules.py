@@ -138,6 +138,8 @@ def test_the_console_reads_options_and_explains_what_it_cannot_do():
     ("What did the G7 say about energy prices?", False),  # a figure, but not now
     ("How strong are Ukraine's forces today compared with 2014?", False),
     ("is the war in ukraine over yet", True),
+    ("is the war in ukraine finally over?", True),  # the fifth reserve's, mended after its run
+    ("Is Russia finally taking over?", False),
     ("¿ya terminó la guerra?", True),
     ("Did NATO say the war would be over soon?", False),
     ("What will change now for Russian banks?", False),

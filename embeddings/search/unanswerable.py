@@ -93,8 +93,10 @@ _ANYTHING_ABOUT = re.compile(r"\b(?:anything|something)\s+(?:about|on|regarding|
 _MENTION = re.compile(r"\b(?:mention|mentions|mentioned|mentioning|refer|refers|referred)\b", re.IGNORECASE)
 _WH_START = re.compile(r"\s*(?:which|what|who|whom|whose|where|when|why|how)\b", re.IGNORECASE)
 # The whole question asks whether something is over: "Is the war over?", "is the fighting over in
-# Ukraine", "is it over" (not "Is Russia taking over?", where "over" ends a verb).
-_IS_OVER = re.compile(r"^\s*(?:is|are)\s+(?P<subject>(?:[\w'’-]+\s+){0,3}?(?P<last>[\w'’-]+))\s+over"
+# Ukraine", "is it over", "is the war in ukraine finally over?" (not "Is Russia taking over?", where
+# "over" ends a verb).
+_IS_OVER = re.compile(r"^\s*(?:is|are)\s+(?P<subject>(?:[\w'’-]+\s+){0,3}?(?P<last>[\w'’-]+))"
+                      r"(?:\s+(?:finally|already|really|actually|completely|officially|now))?\s+over"
                       r"(?:\s+(?:in|for|on|at)\s+[\w'’ -]{1,40}?)?\s*[?.!]*\s*$", re.IGNORECASE)
 # Who a question may say spoke without naming anyone: "what did it say", "did they mention".
 _PRONOUNS = frozenset("it they he she we you i the this that these those its their his her".split())
