@@ -256,7 +256,13 @@ class TreatyCatalogue:
     def most_cited(self, number: str) -> tuple[Treaty, int] | None:
         """Article ``number`` of the only agreement in the library that has one, or of the one whose
         article of that number the statements cite by name ("Article 5 of the Washington Treaty") most
-        often; None if none is cited so, or two alike."""
+        often; None if none is cited so, or two alike. Counted once per number and catalogue."""
+        cache = self.__dict__.setdefault("_most_cited", {})  # from_dict skips __init__
+        if number not in cache:
+            cache[number] = self._count_cited(number)
+        return cache[number]
+
+    def _count_cited(self, number: str) -> tuple[Treaty, int] | None:
         counts = {t.name: sum(any(part.group(1) == number and any(_near(p.text, part, n) for n in t.names)
                                   for part in _NAMED_PART_RE.finditer(p.text)) for p in t.citations)
                   for t in self.treaties if number in self._articles.get(t.document, {})}
