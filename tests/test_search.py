@@ -250,13 +250,3 @@ def test_an_article_cited_alike_of_two_agreements_is_no_look_up():
         assert asked_article(question) == "3", question
     both = one + [passage("press release", 2, "Article 3 of the Brightwater Convention applies as well.")]
     assert TreatyCatalogue(treaties + both, documents).most_cited("3") is None
-
-
-def test_a_question_placed_in_an_agreement_searches_it_under_the_statements_scope(engine):
-    """"in the budapest memorandum, what did russia promise ..." asks the agreement's words, even
-    under the default scope; what others said of it, or did under it, keeps the statements."""
-    placed = engine.ask("in the budapest memorandum, what did russia promise about using force against ukraine")
-    assert placed.hits[0].passage.kind == "treaty" and "Budapest" in placed.hits[0].passage.title
-    for question in ("Did Russia break its promises under the Budapest Memorandum?",
-                     "what did nato say about the budapest memorandum"):
-        assert engine.ask(question).hits[0].passage.kind == "statement", question

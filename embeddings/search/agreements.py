@@ -25,7 +25,7 @@ def named_agreements(focus: Focus, named: Sequence[tuple[object, str]], question
     if not chosen:
         return focus
     names, speakers = {w for _, found in chosen for w in words(found)}, asked_speakers(question)
-    source = names & speakers or any(said_in(question, found) for _, found in chosen)
+    source = names & speakers or any(_said_in(question, found) for _, found in chosen)
     if speakers and not source:
         return focus
     if focus.preferred and not source and set(focus.voice_terms) - names:
@@ -50,7 +50,7 @@ def looked_up(focus: Focus, named: Sequence[tuple[object, str]], document: str, 
     return replace(focus, preferred=frozenset(), voice_terms=())
 
 
-def said_in(question: str, name: str) -> bool:
+def _said_in(question: str, name: str) -> bool:
     """Whether the question places what was said in the agreement: "In the 1997 <name>, what
     ...", "what did NATO say in the <name>"; not "say about the guarantees in the <name>"."""
     return re.search(rf"(?:^\W*|\b(?:say|said|says|state|stated|write|wrote|promise|promised|agree|agreed|declare|"

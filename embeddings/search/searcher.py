@@ -25,7 +25,7 @@ from embeddings.corpus.dates import CALENDAR_WORDS, YEAR_RE
 from embeddings.corpus.text import STOPWORDS, normalise, sentences, tokens, words
 from embeddings.encoders.multilingual import Router
 from embeddings.index.load import LoadedIndex
-from embeddings.search.agreements import looked_up, named_agreements, said_in
+from embeddings.search.agreements import looked_up, named_agreements
 from embeddings.search.calibration import Calibration
 from embeddings.search.focus import (
     REPORTING_WORDS,
@@ -213,7 +213,8 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
         _, focus = found
         scope = self._widened(scope, focus)
         catalogue = self.index.catalogue
-        scope, focus = self._agreements(text, scope, focus)
+        if "treaty" in SCOPE_KINDS[scope]:
+            focus = named_agreements(focus, catalogue.named_treaties(text), text)
         if self.router is not None and (language := self.router.language(text)) != "en":
             return self._search_multilingual(question, text, language, k=k, scope=scope, focus=focus)
         query, facts = self._prepare(topic_text(text, focus))
@@ -254,20 +255,6 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
             others = f"Their documents (the question names {', '.join(focus.voice_terms)}) do not answer it: others do"
             return replace(result, note=f"{focus.note}. {others}" if focus.note else others)
         return replace(result, note=focus.note)
-
-    def _agreements(self, text: str, scope: str, focus) -> tuple[str, object]:
-        """The agreements a question names: with the agreements searched, their passages first
-        (``named_agreements``); under the statements alone, only where the question places what it
-        asks in an agreement ("in the budapest memorandum, what did russia promise ..."): then the
-        agreement is searched too, first, as it would be with the agreements searched."""
-        named = self.index.catalogue.named_treaties(text)
-        if "treaty" in SCOPE_KINDS[scope]:
-            return scope, named_agreements(focus, named, text)
-        placed = [(t, found) for t, found in named if said_in(text, found)]
-        if not placed or "treaty" not in self.index.kinds:
-            return scope, focus
-        agreed = named_agreements(focus, placed, text)
-        return ("all", agreed) if agreed.preferred else (scope, focus)
 
     def _answer(self, answer: Asked, found: Candidates, documents: frozenset[str] | None, *,
                 confined: bool = False, whole: bool = False) -> SearchResult:
