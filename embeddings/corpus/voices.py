@@ -25,7 +25,7 @@ from urllib.parse import urlparse
 from embeddings.corpus.dates import CALENDAR_WORDS
 from embeddings.corpus.offices import office_holders
 from embeddings.corpus.text import TITLE_WORD_RE, is_acronym, unaccented, without_possessive
-from embeddings.corpus.transliteration import AI, SoundsLike, latin
+from embeddings.corpus.transliteration import AI, latin
 
 _URL_RE = re.compile(r"https?://[^\s)>\]]+")
 # Parts of host names that say nothing about who speaks (the structure of addresses).
@@ -237,7 +237,6 @@ class Voices:
         limit = max(1, int(len(documents) * MAX_SHARE))
         self._terms = {t: ids for t, ids in self._terms.items() if len(ids) <= limit}
         self._joined = [t for t in self._terms if len(t) >= 6]  # host names: "bidenwhitehouse"
-        self._sounds = SoundsLike(t for t in self._terms if t not in _KIND_TERMS)  # "Джонсон": "johnson"
 
     def match(self, question: str) -> VoiceMatch | None:
         """The documents whose voice the question names most; of voices named as often, the one
@@ -300,18 +299,13 @@ class Voices:
 
     def _voice_words(self, question: str, typed: list[str]) -> list[str]:
         """The question's words as voice terms are written (``_normalised``); "Байден" read with
-        "ай" as "i", and a name's case ending left out ("Байдена"), where that names a voice; else
-        a capitalised name in Cyrillic that sounds like one ("Гутерреш", "Джонсона")."""
+        "ай" as "i", and a name's case ending left out ("Байдена"), where that names a voice."""
         words = _normalised(typed)
         other = _normalised(_words(latin(AI.sub("и", question))))  # "Байден": "biden"
         if len(other) != len(words):
             other = words
-        original = _words(question)
-        if len(original) != len(words):
-            original = [""] * len(words)
         return [next((c for c in (w, o, _uninflected(w, self._terms), _uninflected(o, self._terms))
-                      if c in self._terms), None) or (t[:1].isupper() and self._sounds.match(t)) or w
-                for w, o, t in zip(words, other, original, strict=True)]
+                      if c in self._terms), w) for w, o in zip(words, other, strict=True)]
 
     def _without_compounds(self, words: list[str], text: str, spans: list[re.Match]) -> list[str]:
         """A voice named in a hyphenated compound ("NATO-Ostflanke", "EU-Sanktionen") describes what
