@@ -83,10 +83,11 @@ _PATTERNS = [
     # the question's topic, "What happened in 2014?": see focus.py).
     ("year", rf"(?<!['’])\b(?:in|during|throughout|en|im\s+jahre?|w(?:\s+roku)?|nel|в|у)\s+"
              rf"(?:early\s+|late\s+|mid[\s-]+)?(?P<a>{_YEAR})(?!\w)"),
-    # A year that dates what the question names ("the 2024 election", "the 2023 summit"), not a plan's
-    # horizon ("the 2030 target", "the 2027 deadline"), which the documents may set, nor a name's
-    # ("the 1975 Final Act").
-    ("year", rf"\bthe\s+(?P<a>{_YEAR})\s+(?!(?:{_HORIZONS})\b)(?=(?-i:[a-z]))"),
+    # A year after every document that dates what the question names ("the 2024 election": nothing
+    # written earlier can tell), not a plan's horizon ("the 2030 target", "the 2050 net zero goal"),
+    # which the documents may set, nor a name's ("the 1975 Final Act"); a year the documents have
+    # ("after the 2022 invasion") is no date here (see ``find_span``).
+    ("later", rf"\bthe\s+(?P<a>{_YEAR})\s+(?!(?:[\w-]+\s+){{0,2}}(?:{_HORIZONS})\b)(?=(?-i:[a-z]))"),
 ]
 _FINDERS = [(kind, re.compile(p, re.IGNORECASE)) for kind, p in _PATTERNS]
 _HAS_YEAR = re.compile(rf"\b{_YEAR}\b")
@@ -185,8 +186,9 @@ def find_span(question: str, known: Sequence[Span] = ()) -> Span | None:
     or "before" a date (in English or the six other languages) leaves the span open on one side."""
     for kind, finder in _FINDERS:
         match = finder.search(question)
-        if match is None:
+        if match is None or kind == "later" and (not known or int(match.group("a")) <= max(k.end.year for k in known)):
             continue
+        kind = "year" if kind == "later" else kind
         relative = _RELATIVE.search(question[:match.start()])
         span = _with_year(kind, match, known)
         if span is not None and relative is not None:  # the year is the named day's, then it moves
