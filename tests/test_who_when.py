@@ -71,6 +71,7 @@ G7_FEBRUARY = "g7_leaders_statement_2022-02-24"
     ("Что случилось в 2023 году?", "2023-01-01", "2023-12-31"),
     ("Що сталося у 2023 році?", "2023-01-01", "2023-12-31"),
     ("did kamala harris win the 2024 election", "2024-01-01", "2024-12-31"),
+    ("what was agreed at the 2024 NATO summit", "2024-01-01", "2024-12-31"),
 ])
 def test_dates_named_in_questions(text, start, end):
     span = find_span(text, KNOWN)

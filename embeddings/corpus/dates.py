@@ -83,11 +83,11 @@ _PATTERNS = [
     # the question's topic, "What happened in 2014?": see focus.py).
     ("year", rf"(?<!['’])\b(?:in|during|throughout|en|im\s+jahre?|w(?:\s+roku)?|nel|в|у)\s+"
              rf"(?:early\s+|late\s+|mid[\s-]+)?(?P<a>{_YEAR})(?!\w)"),
-    # A year after every document that dates what the question names ("the 2024 election": nothing
-    # written earlier can tell), not a plan's horizon ("the 2030 target", "the 2050 net zero goal"),
-    # which the documents may set, nor a name's ("the 1975 Final Act"); a year the documents have
-    # ("after the 2022 invasion") is no date here (see ``find_span``).
-    ("later", rf"\bthe\s+(?P<a>{_YEAR})\s+(?!(?:[\w-]+\s+){{0,2}}(?:{_HORIZONS})\b)(?=(?-i:[a-z]))"),
+    # A year after every document that dates what the question names ("the 2024 election", "the 2024
+    # NATO summit": nothing written earlier can tell), not a plan's horizon ("the 2030 target", "the
+    # 2050 net zero goal"), which the documents may set; a year the documents have ("after the 2022
+    # invasion") or before them ("the 1975 Final Act") is no date here (see ``find_span``).
+    ("later", rf"\bthe\s+(?P<a>{_YEAR})\s+(?!(?:[\w-]+\s+){{0,2}}(?:{_HORIZONS})\b)(?=[a-z])"),
 ]
 _FINDERS = [(kind, re.compile(p, re.IGNORECASE)) for kind, p in _PATTERNS]
 _HAS_YEAR = re.compile(rf"\b{_YEAR}\b")
