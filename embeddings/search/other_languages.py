@@ -78,8 +78,8 @@ class OtherLanguages:
             if result.answered:
                 return replace(result, note=theirs, signals={**result.signals, "language": language})
         threshold = self.multilingual_thresholds.get(scope, MULTILINGUAL_THRESHOLD)
-        confined = focus.documents is not None and len(self._scope_numbers(scope, focus.documents)) <= \
-            CONFINED_SHARE * len(self._scope_numbers(scope, None))
+        confined = focus.documents is not None and \
+            self._scope_count(scope, focus.documents) <= CONFINED_SHARE * self._scope_count(scope)
         if confined:
             threshold = MULTILINGUAL_THRESHOLD  # a few documents, not the library the threshold rose for
         result = self._multilingual_hits(question, vector, k, scope, focus.documents, threshold)

@@ -111,13 +111,17 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
                  for name, k in self.index.kinds.items() if name in SCOPE_KINDS[scope]]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
+    def _scope_count(self, scope: str, documents: frozenset[str] | None = None) -> int:
+        """How many passages ``_scope_numbers`` gives, counted without making the array."""
+        if documents is not None:
+            return sum(b - a for a, b in self.library.ranges(documents))
+        return sum(k.passage_count for name, k in self.index.kinds.items() if name in SCOPE_KINDS[scope])
+
     def _holds_scope(self, scope: str, documents: frozenset[str]) -> bool:
         """Whether ``documents`` hold every passage of the scope: a date that leaves no document out
         ("the 2022 world cup" in a library of 2022) confines nothing."""
-        kinds = SCOPE_KINDS[scope]
-        ours = frozenset(d for d in documents if self.library.kind(d) in kinds)
-        held = sum(b - a for a, b in self.library.ranges(ours))
-        return held >= sum(k.passage_count for name, k in self.index.kinds.items() if name in kinds)
+        ours = frozenset(d for d in documents if self.library.kind(d) in SCOPE_KINDS[scope])
+        return self._scope_count(scope, ours) >= self._scope_count(scope)
 
     # ------------------------------------------------------------------ query
 
