@@ -490,6 +490,22 @@ def test_live_figures_and_unknown_names_are_refused(own_library):
         assert not result.answered and name in [w.lower() for w in result.unmatched], asked
 
 
+def test_a_name_no_passage_uses_on_the_day_of_one_document(own_library):
+    """A date that picks one document, and a speaker's name its text never writes (an office's
+    communique names no one): its passages, said to be only the nearest, naming the word. Without
+    the date, or on a topic no passage speaks to, the name is refused as before."""
+    said = own_library.ask("What did Admiral Reed say on 2 May 2031?", k=2, scope="all")
+    assert said.answered and said.tentative and set(said.unmatched) >= {"reed"}
+    assert [h.passage.document for h in said.hits] == ["atlantis", "atlantis"]
+    assert "fishing quotas" in said.hits[0].passage.text  # what the document leads with
+    assert "never use the word" in render.answer(said, scope="all").content
+    quotas = own_library.ask("What did Admiral Reed say about new licences on 2 May 2031?", scope="all")
+    assert quotas.answered and quotas.tentative and "licences" in quotas.hits[0].passage.text
+    for asked in ("What did Admiral Reed say about new licences?",
+                  "What did Admiral Reed say about football on 2 May 2031?"):
+        assert not own_library.ask(asked, scope="all").answered, asked
+
+
 def test_voices_come_from_titles_speakers_and_sources(own_library):
     voices = {d["id"]: d["voices"] for d in own_library.index.manifest["documents"]}
     assert {"quillfeather"} <= set(voices["quillfeather"]) and "remarks" not in voices["port"]

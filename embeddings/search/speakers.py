@@ -11,7 +11,7 @@ from embeddings.corpus.text import tokens, words
 from embeddings.search.focus import Focus, reports_saying, without_terms
 from embeddings.search.results import Asked, SearchResult
 from embeddings.search.retrieval import topic_words
-from embeddings.search.unanswerable import asked_speakers
+from embeddings.search.unanswerable import asked_speakers, names_never_used
 
 # A question of what may or must be done, or what counts as what: a rule's, which an agreement may
 # hold ("Can members withdraw?", "Must members build up their defence?", "is it legal to ...", "is an
@@ -116,3 +116,13 @@ class Speakers:
 
     def _names(self, documents: frozenset[str]) -> str:
         return "; ".join(f"{self.library.title(d)} ({self.library.date(d)})" for d in sorted(documents))
+
+    def _unnamed_speaker(self, question: str, query: str, scope: str, focus) -> tuple[str, ...]:
+        """The names no passage uses, where they are all a question has besides what the asker's
+        date or filter chose, one document ("what did <a name> say on 7 March"): the asker's name
+        for its speaker perhaps, whom its text never names (an office's press release)."""
+        if focus.preferred or focus.documents is None or len(focus.documents) != 1:
+            return ()
+        names = names_never_used(self.unmatched(query, scope), question, self.library.names)
+        rest = " ".join(w for w in words(query) if w not in {n.lower() for n in names})
+        return names if names and self._asks_what_was_said(rest, focus) else ()
