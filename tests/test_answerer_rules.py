@@ -398,6 +398,12 @@ def test_the_eu_is_named_by_its_abbreviation_and_the_first_voice_named_speaks():
     assert voices.match("What did the G7 agree with the EU?").documents == {"g7"}
     assert voices.match("What did the G7 say about the EU?").documents == {"g7"}
     assert voices.match("What did they say about the EU?") is None
+    # ... and a name of several words after "about" (at most two words of it before the term)
+    assembly = Voices([{"id": "unga", "voices": ["assembly"]},
+                       {"id": "white-house", "voices": ["white", "house", "biden"]}])
+    assert assembly.match("what did biden say about the un general assembly vote").documents == {"white-house"}
+    assert assembly.match("what did they say about the UN General Assembly?") is None
+    assert assembly.match("what did the un general assembly say about biden").documents == {"unga"}
     # "European" as the other languages write it; the continent's name is no one's voice
     for asked in ("segun el consejo europeo, que paso?", "Qu'a dit le Conseil européen ?",
                   "Was sagte der Europäische Rat?",

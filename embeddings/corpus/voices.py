@@ -64,10 +64,12 @@ v s k u o iz pro da net eto kak vse ya vy ona oni ta ye yak
 
 
 def _not_speaking(before: Sequence[str]) -> bool:
-    """Whether the words before a voice term (at most three, articles skipped) make it a partner
-    ("with the EU") or what is asked about ("say about the EU"), not who speaks."""
-    kept = [w for w in before if w not in _ARTICLES]
-    return bool(kept) and (kept[-1] in _WITH or (kept[-1] == "about" and len(kept) > 1 and kept[-2] in _SAY))
+    """Whether the words before a voice term (articles skipped) make it a partner ("with the EU")
+    or what is asked about ("say about the EU", "say about the UN General Assembly": at most two
+    words of a name between), not who speaks."""
+    kept = [w for w in before if w not in _ARTICLES][-4:]
+    said = any(w == "about" and kept[j - 1] in _SAY for j, w in enumerate(kept) if j and j >= len(kept) - 3)
+    return bool(kept) and (kept[-1] in _WITH or said)
 
 
 def lowercase_words(texts: Iterable[str]) -> set[str]:
@@ -281,7 +283,7 @@ class Voices:
             return None
         if word in _COMMON_SHORT and not without_possessive(typed[i]).isupper():
             return None  # "ES" or "US" named in capitals; "es", "us" are words of some language
-        if _not_speaking(before):
+        if _not_speaking(words[max(0, i - 6):i]):
             return None  # "together with the EU", "say about the EU": not who speaks
         if word in _KIND_TERMS:
             article = next((w for w in reversed(before) if w in _INDEFINITE or w in _DEFINITE), "")
