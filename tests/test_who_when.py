@@ -181,6 +181,11 @@ def test_a_date_and_a_speaker_do_not_make_an_off_topic_question_answered(engine_
     refuse, unless the question's topic is a word no passage uses."""
     football = engine_with_library.ask("What did Stoltenberg say on 4 March about football?")
     assert not football.answered
+    assert not engine_with_library.ask("What did Stoltenberg say on 4 March about football and cricket?").answered
+    # one word no passage uses ("grim") among more that theirs use: their nearest passages, said to be that
+    grim = engine_with_library.ask("What did Psaki say on 21 February about the grim news on eastern ukraine?")
+    assert grim.answered and grim.tentative
+    assert grim.hits[0].passage.document == "us_whitehouse_psaki_statement_recognition_2022-02-21"
     statement = engine_with_library.ask("What did the statement on 24 February say about football?")
     assert not statement.answered and "the question names" not in statement.note
 

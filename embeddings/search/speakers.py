@@ -105,10 +105,11 @@ class Speakers:
             if result.answered or answer.overview:
                 return result, None
             ranked = ranked or result
-        # Named by both date and voice, and every topic word is one the library uses ("... about
-        # football" is still refused); or their passages use every topic word and the threshold fitted
+        # Named by both date and voice, and fewer than half the topic words are ones the library never
+        # uses ("how bad this moment is"; "... about football" is still refused); or their passages use every topic word and the threshold fitted
         # for their few documents, not the library's, answers: their nearest passages, said to be that.
-        dated = focus.span is not None and not set(self.unmatched(answer.query, answer.scope)) - set(focus.voice_terms)
+        missing = set(self.unmatched(answer.query, answer.scope)) - set(focus.voice_terms)
+        dated = focus.span is not None and (not missing or 2 * len(missing) < len(topic_words(topic)))
         fitted = ranked.signals["probability"] >= self.params.answer_threshold  # theirs: no library to compete with
         if dated or fitted and self.uses(topic, focus.preferred) and self._topic_in(ranked, topic, focus.preferred):
             return replace(ranked, answered=True, tentative=True, reason=""), None
