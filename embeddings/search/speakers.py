@@ -106,8 +106,9 @@ class Speakers:
                 return result, None
             ranked = ranked or result
         # Named by both date and voice, and fewer than half the topic words are ones the library never
-        # uses ("how bad this moment is"; "... about football" is still refused); or their passages use every topic word and the threshold fitted
-        # for their few documents, not the library's, answers: their nearest passages, said to be that.
+        # uses ("how bad this moment is"; "... about football" is still refused); or their passages
+        # use every topic word and the threshold fitted for their few documents, not the library's,
+        # answers: their nearest passages, said to be that.
         missing = set(self.unmatched(answer.query, answer.scope)) - set(focus.voice_terms)
         dated = focus.span is not None and (not missing or 2 * len(missing) < len(topic_words(topic)))
         fitted = ranked.signals["probability"] >= self.params.answer_threshold  # theirs: no library to compete with
