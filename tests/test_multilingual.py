@@ -33,8 +33,12 @@ def test_english_stays_english_and_other_languages_are_named(engine):
                            ("Яку країну засудили?", "uk"), ("Какую страну осудили?", "ru"),
                            ("Czy NATO wysyła okręty?", "pl"),
                            ("Co powiedziała NATO 24 marca?", "pl"),  # library words only by the name
-                           ("Co powiedział Biden o Putinie?", "pl"), ("Was hat Biden am 24. Februar gesagt?", "de")):
+                           ("Co powiedział Biden o Putinie?", "pl"), ("Was hat Biden am 24. Februar gesagt?", "de"),
+                           # a name and the words of asking what was said only: too few for the identifier
+                           ("Qu'a dit Biden ?", "fr"), ("Was sagte Stoltenberg?", "de"), ("¿Qué dijo Macron?", "es")):
         assert router.language(text) == language, text
+    for text in ("was it biden", "what did biden say", "wat did biden sai"):  # English words, or typos
+        assert router.language(text) == "en", text
 
 
 def test_the_held_out_half_of_the_translated_set(engine):

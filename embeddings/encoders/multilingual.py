@@ -31,7 +31,7 @@ from functools import cache
 
 import numpy as np
 
-from embeddings.corpus.text import words
+from embeddings.corpus.text import unaccented, words
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +119,23 @@ class Multilingual:
 LANGUAGES = ("en", "fr", "de", "es", "it", "pt", "nl", "pl", "ru", "uk", "be", "cs", "sk", "sl", "hr", "sr", "bg",
              "ro", "hu", "el", "tr", "sv", "da", "no", "fi", "et", "lv", "lt", "ca", "ar", "he", "hi", "zh", "ja",
              "ko")
+# What asking "what did <someone> say (on <a day>)?" takes beside the name and the day, in French,
+# German, Spanish, Polish, Russian and Ukrainian (without accents): question words, verbs of saying,
+# articles and prepositions. Nothing else left, the question has no topic.
+SAYING = frozenset(unaccented("""
+qu que quoi quel quelle est-ce ce qui on il elle ils elles a ont avait dit dire declare annonce affirme
+le la les du de des au aux en
+was hat haben hatte sagte sagten gesagt erklart erklarte angekundigt verkundet mitgeteilt
+die der das den dem des am im vom zum zur an
+que dijo dijeron declaro anuncio afirmo ha han habia dicho declarado anunciado el la los las lo de del en al
+co powiedział powiedziała powiedziało powiedzieli mówił mówiła mówili oświadczył oświadczyła ogłosił
+ogłosiła ogłosiło ogłosili zapowiedział zapowiedziała dnia
+что сказал сказала сказало сказали заявил заявила заявило заявили объявил объявила объявило объявили говорил
+говорила говорило говорили на
+що сказав сказала сказало сказали заявив заявила заявило заявили оголосив оголосила оголосило оголосили говорив
+говорила говорило говорили
+""").split())
+
 MIN_CONFIDENCE = 0.5  # for a question in the Latin alphabet to leave the English path
 SURE_CONFIDENCE = 0.85  # for one whose words are the library's only with the names in them
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]+\b")
@@ -160,6 +177,13 @@ class Router:
         unnamed = [w for w in found if w not in names and len(w) > 2]  # not "co", "o", "am": any language's
         known = sum(w in self.vocabulary for w in found) / len(found)
         known_unnamed = sum(w in self.vocabulary for w in unnamed) / len(unnamed) if unnamed else 1.0
+        capitalised = {w.lower() for w in re.findall(r"\w+", question)[1:] if w[0].isupper()}  # a name, perhaps
+        asking = [w for w in unnamed if w not in capitalised]
+        if asking and all(p in SAYING for w in asking for p in re.split(r"['’]", unaccented(w)) if p) \
+                and not all(w in self.vocabulary for w in asking):  # "Qu'a dit Biden ?", "Was sagte Macron?"
+            language, _ = _langid().classify(question)  # unsure on so few words, but not of English
+            if language != "en":
+                return language
         if known >= ENGLISH_SHARE and known_unnamed >= ENGLISH_SHARE:
             return "en"
         language, confidence = _langid().classify(question)

@@ -10,8 +10,8 @@ from dataclasses import replace
 import numpy as np
 
 from embeddings.corpus.text import unaccented
+from embeddings.encoders.multilingual import SAYING, note_for
 from embeddings.encoders.multilingual import THRESHOLD as MULTILINGUAL_THRESHOLD
-from embeddings.encoders.multilingual import note_for
 from embeddings.search.focus import topic_text
 from embeddings.search.results import Hit, SearchResult
 from embeddings.search.unanswerable import asks_who_issued
@@ -22,22 +22,6 @@ CONFINED_SHARE = 0.5
 # turn of a transcript ("What's your next question? I'm sorry.") is near every question in the
 # multilingual model's space, and answered "Comment faire du pain maison ?" (docs/quality.md).
 MIN_DECIDING_WORDS = 10
-# What asking "what did <someone> say (on <a day>)?" takes beside the name and the day, in French,
-# German, Spanish, Polish, Russian and Ukrainian (without accents): question words, verbs of saying,
-# articles and prepositions. Nothing else left, the question has no topic.
-_SAYING = frozenset(unaccented("""
-qu que quoi quel quelle est-ce ce qui on il elle ils elles a ont avait dit dire declare annonce affirme
-le la les du de des au aux en
-was hat haben hatte sagte sagten gesagt erklart erklarte angekundigt verkundet mitgeteilt
-die der das den dem des am im vom zum zur an
-que dijo dijeron declaro anuncio afirmo ha han habia dicho declarado anunciado el la los las lo de del en al
-co powiedział powiedziała powiedziało powiedzieli mówił mówiła mówili oświadczył oświadczyła ogłosił
-ogłosiła ogłosiło ogłosili zapowiedział zapowiedziała dnia
-что сказал сказала сказало сказали заявил заявила заявило заявили объявил объявила объявило объявили говорил
-говорила говорило говорили на
-що сказав сказала сказало сказали заявив заявила заявило заявили оголосив оголосила оголосило оголосили говорив
-говорила говорило говорили
-""").split())
 
 
 def similarities(matrix: np.ndarray, numbers: np.ndarray, vector: np.ndarray) -> np.ndarray:
@@ -122,6 +106,6 @@ def _asks_what_was_said(text: str, focus, naming: set[str]) -> bool:
     typed = re.findall(r"[^\W_][\w-]*", topic_text(text, focus).replace("'", " ").replace("’", " "))
     asked = [w.lower() for w in typed]  # "g7", "g20" whole
     otherwise = [t for t in focus.voice_terms if t.lower() not in asked]
-    left = [w for w in typed if len(w) > 1 and not w.isdigit() and unaccented(w) not in _SAYING
+    left = [w for w in typed if len(w) > 1 and not w.isdigit() and unaccented(w) not in SAYING
             and w.lower() not in focus.voice_terms and w.lower() not in naming]  # "Білий дім" named them
     return len(left) <= len(otherwise) and all(w[0].isupper() for w in left)
