@@ -170,6 +170,17 @@ def test_an_article_is_embedded_under_its_heading_too(engine):
     assert len(passage_units(untitled)) == 1 + (len(parts) if len(parts) > 1 else 0)  # no heading, no unit for one
 
 
+def test_a_heading_listed_alone_gives_way_to_the_passage_it_heads(engine):
+    """A partial agreement that lists its principles' headings (a table of contents) and quotes one
+    principle in full, heading first: the heading alone says nothing the full one does not."""
+    result = engine.ask("csce sovereign equality principle", scope="treaties", k=3)
+    first = result.hits[0].passage
+    assert first.text.startswith("I. Sovereign equality") and len(first.text.split()) > 20, first.text
+    heads = [h for h in result.hits if h.passage.text.strip() == "I. Sovereign equality, respect for the rights "
+             "inherent in sovereignty"]
+    assert not heads  # not quoted beside it either
+
+
 @pytest.mark.parametrize("question", ["", "   ", "???", "\u200b\u200b", "🙂🙂"])
 def test_empty_questions_are_not_answered(engine, question):
     result = engine.ask(question)

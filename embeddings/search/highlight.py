@@ -15,6 +15,9 @@ from embeddings.search.results import Also, Hit
 # Two passages of different documents whose whole-passage vectors are this close say the same
 # thing: the better is quoted, the other named ("Also in: ...").
 NEAR_COPY_COSINE = 0.92
+# A passage of at most this many words that another of its document begins with is a heading
+# listed on its own: the passage it heads is quoted in its place.
+MAX_HEADING_WORDS = 20
 # A highlighted sentence shorter than this takes the next one with it.
 MIN_HIGHLIGHT_WORDS = 6
 # The highlight: a sentence's cosine to the question plus this times the share of the question's
@@ -32,6 +35,9 @@ class Highlighting:
         of another document already says (a near-copy) is named under it, not quoted again."""
         kept: list[tuple[int, list[Also]]] = []  # (position in found, also)
         for i in order:
+            i = self._fuller(found, order, int(i))
+            if any(i == entry[0] for entry in kept):
+                continue
             number = int(found.numbers[i])
             twin = next((entry for entry in kept if self._same_point(int(found.numbers[entry[0]]), number)), None)
             if twin is not None:
@@ -49,6 +55,21 @@ class Highlighting:
             hits.append(Hit(passage, float(fused[i]), float(dense[i]), float(found.lexical[i]),
                             self.highlight(number, passage, vector, query_tokens), tuple(also), number))
         return hits
+
+    def _fuller(self, found: Candidates, order: np.ndarray, i: int) -> int:
+        """The candidate that passage ``i`` of ``found`` begins, where ``i`` is a heading listed on
+        its own (a table of contents) and a passage of its document starts with it and goes on:
+        that one says all it does. ``i`` where there is none."""
+        passage = self.index.passages[int(found.numbers[i])]
+        head = passage.text.strip()
+        if len(head.split()) > MAX_HEADING_WORDS:
+            return i
+        for j in order:
+            other = self.index.passages[int(found.numbers[j])]
+            if other.document == passage.document and len(other.text) > len(head) + 1 \
+                    and other.text.lstrip().startswith(head):
+                return int(j)
+        return i
 
     def _same_point(self, a: int, b: int) -> bool:
         """Two passages that say the same thing: their whole-passage vectors nearly coincide."""
