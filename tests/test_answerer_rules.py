@@ -404,6 +404,13 @@ def test_the_eu_is_named_by_its_abbreviation_and_the_first_voice_named_speaks():
     assert assembly.match("what did biden say about the un general assembly vote").documents == {"white-house"}
     assert assembly.match("what did they say about the UN General Assembly?") is None
     assert assembly.match("what did the un general assembly say about biden").documents == {"unga"}
+    # ... but not past a word that places what follows: the G7 here is where it was said
+    g7 = Voices([{"id": "g7", "voices": ["g7"]}, {"id": "council", "voices": ["european", "council"]}])
+    assert g7.match("what did they say about sanctions at the g7").documents == {"g7"}
+    # two terms a title writes side by side, asked about: no voice, and no error
+    sg = Voices([{"id": "sg", "voices": ["nato", "secretary", "general"]}, {"id": "harris", "voices": ["harris"]},
+                 {"id": "a", "voices": ["a"]}, {"id": "b", "voices": ["b"]}])
+    assert sg.match("what did harris say about the nato secretary general").documents == {"harris"}
     # "European" as the other languages write it; the continent's name is no one's voice
     for asked in ("segun el consejo europeo, que paso?", "Qu'a dit le Conseil européen ?",
                   "Was sagte der Europäische Rat?",

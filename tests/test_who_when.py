@@ -495,20 +495,29 @@ def test_live_figures_and_unknown_names_are_refused(own_library):
         assert not result.answered and name in [w.lower() for w in result.unmatched], asked
 
 
-def test_a_name_no_passage_uses_on_the_day_of_one_document(own_library):
-    """A date that picks one document, and a speaker's name its text never writes (an office's
-    communique names no one): its passages, said to be only the nearest, naming the word. Without
-    the date, or on a topic no passage speaks to, the name is refused as before."""
-    said = own_library.ask("What did Admiral Reed say on 2 May 2031?", k=2, scope="all")
-    assert said.answered and said.tentative and set(said.unmatched) >= {"reed"}
-    assert [h.passage.document for h in said.hits] == ["atlantis", "atlantis"]
-    assert "fishing quotas" in said.hits[0].passage.text  # what the document leads with
-    assert "never use the word" in render.answer(said, scope="all").content
-    quotas = own_library.ask("What did Admiral Reed say about new licences on 2 May 2031?", scope="all")
-    assert quotas.answered and quotas.tentative and "licences" in quotas.hits[0].passage.text
-    for asked in ("What did Admiral Reed say about new licences?",
-                  "What did Admiral Reed say about football on 2 May 2031?"):
+def test_a_speaker_the_text_never_names_beside_a_name_that_picks_the_document(own_library):
+    """The question's speaker is a name no passage uses (a communique names no one), but its date
+    and a voice it names pick the document: their nearest passages, said to be that and naming the
+    word. A name alone on that date, or a country no passage mentions, is refused as before."""
+    asked = "What did Admiral Reed say about new licences at the Atlantis Council on 2 May 2031?"
+    reed = own_library.ask(asked, scope="all")
+    assert reed.answered and reed.tentative and "reed" in reed.unmatched
+    assert reed.hits[0].passage.document == "atlantis" and "licences" in reed.hits[0].passage.text
+    assert "never use the word" in render.answer(reed, scope="all").content
+    for asked in ("What did Admiral Reed say on 2 May 2031?",
+                  "What did the Atlantis Council say about licences for Norway on 2 May 2031?"):
         assert not own_library.ask(asked, scope="all").answered, asked
+
+
+def test_who_is_asked_about_in_another_language(own_library):
+    """"Qu'a dit <name> ?": too short for the language identifier, but French; a name no passage
+    uses and no speaker has is refused, naming it, as in English."""
+    assert own_library.searcher.router.language("Qu'a dit Quillfeather ?") == "fr"
+    known = own_library.ask("Qu'a dit Quillfeather ?", scope="all")
+    assert known.answered and known.hits[0].passage.document == "quillfeather"
+    unknown = own_library.ask("Qu'a dit Brightwater ?", scope="all")
+    assert not unknown.answered and unknown.unmatched == ("Brightwater",)
+    assert own_library.ask("Was sagte Quillfeather im Mai?", scope="all").answered  # a month is no name
 
 
 def test_voices_come_from_titles_speakers_and_sources(own_library):

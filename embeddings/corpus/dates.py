@@ -43,6 +43,7 @@ _FOREIGN_MONTHS = {name: n for n, names in enumerate((
     "novembre noviembre listopada listopad ноября ноябрь листопада листопад",
     "décembre decembre dezember diciembre grudnia grudzień декабря декабрь грудня грудень",
 )) for name in names.split()}
+FOREIGN_MONTHS = frozenset(_FOREIGN_MONTHS)
 # Names that are English words too ("2 mars rovers", "3 mai"): only after a word that puts a day
 # in the other language ("le 11 mars", "am 3. Mai", "el 2 de mayo", "dnia 3 maja").
 _AMBIGUOUS = ("mars", "mai", "maj", "mayo", "maja")

@@ -63,12 +63,17 @@ v s k u o iz pro da net eto kak vse ya vy ona oni ta ye yak
 """.split())
 
 
+# Words that end a name before a voice term: "say about sanctions at the G7" names the G7 as who speaks.
+_PLACES = frozenset("at in on during from by of to for".split())
+
+
 def _not_speaking(before: Sequence[str]) -> bool:
     """Whether the words before a voice term (articles skipped) make it a partner ("with the EU")
     or what is asked about ("say about the EU", "say about the UN General Assembly": at most two
     words of a name between), not who speaks."""
     kept = [w for w in before if w not in _ARTICLES][-4:]
-    said = any(w == "about" and kept[j - 1] in _SAY for j, w in enumerate(kept) if j and j >= len(kept) - 3)
+    said = any(w == "about" and kept[j - 1] in _SAY and not _PLACES & set(kept[j + 1:])
+               for j, w in enumerate(kept) if j and j >= len(kept) - 3)
     return bool(kept) and (kept[-1] in _WITH or said)
 
 
@@ -223,6 +228,11 @@ def _normalised(typed: Sequence[str]) -> list[str]:
             for i, w in enumerate(words)]
 
 
+def in_english(word: str) -> str:
+    """One word as the library's titles write it ("OTAN" -> "nato", "l'UE" -> "european")."""
+    return _normalised([word])[0]
+
+
 class Voices:
     """Matches a question's words to the documents whose voice terms they are."""
 
@@ -268,7 +278,7 @@ class Voices:
         if not hits:
             return None
         for pair in zip(words, words[1:]):  # "press secretary" as a title writes it, not "press ... secretary"
-            hits.update({d: 0.5 for d in self._pairs.get(pair, ())})
+            hits.update({d: 0.5 for d in self._pairs.get(pair, ()) if d in first})  # of a voice named
         gaps = [text[a.end():b.start()] for a, b in zip(spans, spans[1:])]
         chosen = self._chosen(words, gaps, hits, first)
         return VoiceMatch(frozenset(chosen), tuple(t for t, ids in named.items() if ids & chosen))

@@ -31,6 +31,7 @@ from functools import cache
 
 import numpy as np
 
+from embeddings.corpus.dates import FOREIGN_MONTHS
 from embeddings.corpus.text import unaccented, words
 
 log = logging.getLogger(__name__)
@@ -120,22 +121,26 @@ LANGUAGES = ("en", "fr", "de", "es", "it", "pt", "nl", "pl", "ru", "uk", "be", "
              "ro", "hu", "el", "tr", "sv", "da", "no", "fi", "et", "lv", "lt", "ca", "ar", "he", "hi", "zh", "ja",
              "ko")
 # What asking "what did <someone> say (on <a day>)?" takes beside the name and the day, in French,
-# German, Spanish, Polish, Russian and Ukrainian (without accents): question words, verbs of saying,
-# articles and prepositions. Nothing else left, the question has no topic.
-SAYING = frozenset(unaccented("""
-qu que quoi quel quelle est-ce ce qui on il elle ils elles a ont avait dit dire declare annonce affirme
-le la les du de des au aux en
-was hat haben hatte sagte sagten gesagt erklart erklarte angekundigt verkundet mitgeteilt
-die der das den dem des am im vom zum zur an
-que dijo dijeron declaro anuncio afirmo ha han habia dicho declarado anunciado el la los las lo de del en al
-co powiedział powiedziała powiedziało powiedzieli mówił mówiła mówili oświadczył oświadczyła ogłosił
-ogłosiła ogłosiło ogłosili zapowiedział zapowiedziała dnia
-что сказал сказала сказало сказали заявил заявила заявило заявили объявил объявила объявило объявили говорил
-говорила говорило говорили на
-що сказав сказала сказало сказали заявив заявила заявило заявили оголосив оголосила оголосило оголосили говорив
-говорила говорило говорили
-""").split())
-
+# German, Spanish, Polish, Russian and Ukrainian (without accents): its verbs of saying, then its
+# question words, articles and prepositions. Nothing else left, the question has no topic.
+_ASKING = {
+    "fr": ("dit dire declare annonce affirme",
+           "qu que quoi quel quelle est-ce ce qui on il elle ils elles a ont avait le la les du de des au aux en"),
+    "de": ("sagt sagen sagte sagten gesagt erklart erklarte angekundigt verkundet mitgeteilt",
+           "was hat haben hatte die der das den dem des am im vom zum zur an"),
+    "es": ("dijo dijeron dice dicen declaro anuncio afirmo dicho declarado anunciado",
+           "que ha han habia el la los las lo de del en al"),
+    "pl": ("powiedział powiedziała powiedziało powiedzieli mówi mówił mówiła mówili oświadczył oświadczyła ogłosił "
+           "ogłosiła ogłosiło ogłosili zapowiedział zapowiedziała", "co dnia"),
+    "ru": ("сказал сказала сказало сказали заявил заявила заявило заявили объявил объявила объявило объявили "
+           "говорит говорил говорила говорило говорили", "что на"),
+    "uk": ("сказав сказала сказало сказали каже заявив заявила заявило заявили оголосив оголосила оголосило "
+           "оголосили говорив говорила говорило говорили", "що"),
+}
+_VERBS = {code: frozenset(unaccented(verbs).split()) for code, (verbs, _) in _ASKING.items()}
+_WORDS = {code: _VERBS[code] | frozenset(unaccented(other).split()) for code, (_, other) in _ASKING.items()}
+SAYING = frozenset().union(*_WORDS.values())
+MONTH_WORDS = frozenset(unaccented(w) for w in FOREIGN_MONTHS)
 MIN_CONFIDENCE = 0.5  # for a question in the Latin alphabet to leave the English path
 SURE_CONFIDENCE = 0.85  # for one whose words are the library's only with the names in them
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]+\b")
@@ -162,6 +167,18 @@ class Router:
         self.vocabulary = vocabulary
         self.names = names  # the library's speakers' names: the same in every language
 
+    def _asking_in(self, question: str, unnamed: list[str]) -> set[str]:
+        """The languages whose words of asking what was said (a verb of saying among them) and month
+        names are all the question's words beside names and capitalised words (names perhaps), one
+        at least no English word: "Qu'a dit Biden le 26 mars ?" is too short for the identifier to
+        be sure, but not English."""
+        capitalised = {w.lower() for w in re.findall(r"\w+", question)[1:] if w[0].isupper()}
+        asking = [p for w in unnamed if w not in capitalised for p in re.split(r"['’]", unaccented(w)) if p]
+        if not asking or all(w in self.vocabulary for w in asking):
+            return set()
+        return {code for code, known in _WORDS.items()
+                if all(w in known or w in MONTH_WORDS for w in asking) and any(w in _VERBS[code] for w in asking)}
+
     def warm(self) -> None:
         _langid().classify("warm up")  # loads its model (about half a second), once
 
@@ -177,13 +194,8 @@ class Router:
         unnamed = [w for w in found if w not in names and len(w) > 2]  # not "co", "o", "am": any language's
         known = sum(w in self.vocabulary for w in found) / len(found)
         known_unnamed = sum(w in self.vocabulary for w in unnamed) / len(unnamed) if unnamed else 1.0
-        capitalised = {w.lower() for w in re.findall(r"\w+", question)[1:] if w[0].isupper()}  # a name, perhaps
-        asking = [w for w in unnamed if w not in capitalised]
-        if asking and all(p in SAYING for w in asking for p in re.split(r"['’]", unaccented(w)) if p) \
-                and not all(w in self.vocabulary for w in asking):  # "Qu'a dit Biden ?", "Was sagte Macron?"
-            language, _ = _langid().classify(question)  # unsure on so few words, but not of English
-            if language != "en":
-                return language
+        if asking := self._asking_in(question, unnamed):  # "Qu'a dit Biden ?", "Was sagte Macron?"
+            return next(code for code, _ in _langid().rank(question) if code in asking)  # unsure on so few words
         if known >= ENGLISH_SHARE and known_unnamed >= ENGLISH_SHARE:
             return "en"
         language, confidence = _langid().classify(question)

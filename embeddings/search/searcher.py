@@ -226,8 +226,6 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
         chosen = focus.preferred or focus.documents
         overview = self._asks_what_was_said(query, focus) or asks_who_issued(text) and bool(chosen) \
             and all(self.library.kind(d) == "statement" for d in chosen)  # an agreement's signatures end it
-        unnamed = () if overview else self._unnamed_speaker(question, query, scope, focus)
-        overview = overview or bool(unnamed)
         number = None if catalogue.named_treaties(text) else asked_article(text)  # "what does article 5 say"
         answer = Asked(question, query, vector, k, scope, overview,
                        catalogue.named_article(query) or (number and catalogue.most_cited(number)))
@@ -253,8 +251,6 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
                               whole=whole)
         if nearest is not None:
             return self._whose(result, nearest, query, focus)
-        if unnamed:  # their document's lead passages, said to be only the nearest
-            return replace(result, note=focus.note, tentative=True, unmatched=unnamed)
         return replace(result, note=focus.note)
 
     def _whose(self, result: SearchResult, nearest: SearchResult, query: str, focus) -> SearchResult:
@@ -300,9 +296,8 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
             tentative = none_mentioned(topic_words(answer.query), unmatched, answer.question, self.library.voice_names)
         if answered and not overview:  # a name no passage of the scope uses: nothing to quote about it
             asked = unmatched or self.unmatched(answer.query, answer.scope)
-            if names_never_used(asked, answer.question, self.library.names):  # one document chosen: theirs
-                one = confined and len(documents) == 1  # perhaps, under a name its text never writes
-                answered, tentative, unmatched = one, one, asked
+            if names_never_used(asked, answer.question, self.library.names):
+                answered, tentative, unmatched = False, False, asked
         return SearchResult(answer.question, answered, hits, "" if answered else "off-topic", signals,
                             tentative=tentative, unmatched=unmatched)
 

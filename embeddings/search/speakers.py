@@ -109,22 +109,19 @@ class Speakers:
         # uses ("how bad this moment is"; "... about football" is still refused); or their passages
         # use every topic word and the threshold fitted for their few documents, not the library's,
         # answers: their nearest passages, said to be that.
-        missing = set(self.unmatched(answer.query, answer.scope)) - set(focus.voice_terms)
-        dated = focus.span is not None and (not missing or 2 * len(missing) < len(topic_words(topic)))
+        missing = tuple(w for w in self.unmatched(answer.query, answer.scope) if w not in focus.voice_terms)
+        dated = focus.span is not None and (not missing or 2 * len(missing) < len(topic_words(topic))
+                                            and not self._names_asked_about(missing, answer.question))
         fitted = ranked.signals["probability"] >= self.params.answer_threshold  # theirs: no library to compete with
         if dated or fitted and self.uses(topic, focus.preferred) and self._topic_in(ranked, topic, focus.preferred):
-            return replace(ranked, answered=True, tentative=True, reason=""), None
+            return replace(ranked, answered=True, tentative=True, reason="", unmatched=missing), None
         return None, ranked
+
+    def _names_asked_about(self, unmatched: tuple[str, ...], question: str) -> bool:
+        """Whether a word no passage uses names what the question asks about ("the border crisis
+        with mexico"), not who it says spoke (theirs may be a name their text never writes)."""
+        speakers = asked_speakers(question)
+        return any(w.lower() not in speakers for w in names_never_used(unmatched, question, self.library.names))
 
     def _names(self, documents: frozenset[str]) -> str:
         return "; ".join(f"{self.library.title(d)} ({self.library.date(d)})" for d in sorted(documents))
-
-    def _unnamed_speaker(self, question: str, query: str, scope: str, focus) -> tuple[str, ...]:
-        """The names no passage uses, where they are all a question has besides what the asker's
-        date or filter chose, one document ("what did <a name> say on 7 March"): the asker's name
-        for its speaker perhaps, whom its text never names (an office's press release)."""
-        if focus.preferred or focus.documents is None or len(focus.documents) != 1:
-            return ()
-        names = names_never_used(self.unmatched(query, scope), question, self.library.names)
-        rest = " ".join(w for w in words(query) if w not in {n.lower() for n in names})
-        return names if names and self._asks_what_was_said(rest, focus) else ()
