@@ -182,14 +182,16 @@ class TreatyCatalogue:
     def _article_positions(self, passages: Sequence[Passage]) -> dict[str, dict[str, int]]:
         """Each treaty document's passages by article number; the first of a number wins (an
         official text before a later copy), unless it breaks off where a later one is whole (a
-        document assembled from excerpts: "... if Uk[... excerpt ends here]")."""
+        document assembled from excerpts: "... if Uk[... excerpt ends here]"), and is not only the
+        heading it begins with (a table of contents' line)."""
         treaty_documents = {t.document for t in self.treaties if t.document}
         articles: dict[str, dict[str, int]] = {}
         for number, passage in enumerate(passages):
             if passage.document in treaty_documents and passage.article:
                 found = articles.setdefault(passage.document, {})
                 first = found.get(passage.article)
-                if first is None or (cut_off(passages[first].text) and not cut_off(passage.text)):
+                if first is None or (cut_off(passages[first].text) and not cut_off(passage.text)
+                                     and not passages[first].text.startswith(passage.text.strip())):
                     found[passage.article] = number
         return articles
 

@@ -63,8 +63,9 @@ v s k u o iz pro da net eto kak vse ya vy ona oni ta ye yak
 """.split())
 
 
-# Words that end a name before a voice term: "say about sanctions at the G7" names the G7 as who speaks.
-_PLACES = frozenset("at in on during from by of to for".split())
+# Words that end a name before a voice term: "say about sanctions at the G7" names the G7 as who speaks
+# ("the expansion of NATO" is what is asked about).
+_PLACES = frozenset("at in on during from by".split())
 
 
 def _not_speaking(before: Sequence[str]) -> bool:
@@ -226,11 +227,6 @@ def _normalised(typed: Sequence[str]) -> list[str]:
     return ["white" if i in white
             else "european" if _EUROPEAN.fullmatch(w) and _BODIES & set(words[max(0, i - 1):i + 2]) else w
             for i, w in enumerate(words)]
-
-
-def in_english(word: str) -> str:
-    """One word as the library's titles write it ("OTAN" -> "nato", "l'UE" -> "european")."""
-    return _normalised([word])[0]
 
 
 class Voices:

@@ -137,10 +137,17 @@ _ASKING = {
     "uk": ("сказав сказала сказало сказали каже заявив заявила заявило заявили оголосив оголосила оголосило "
            "оголосили говорив говорила говорило говорили", "що"),
 }
-_VERBS = {code: frozenset(unaccented(verbs).split()) for code, (verbs, _) in _ASKING.items()}
-_WORDS = {code: _VERBS[code] | frozenset(unaccented(other).split()) for code, (_, other) in _ASKING.items()}
+
+
+def folded(text: str) -> str:
+    """Without accents, and "ł" as "l" (as Polish is often typed: "powiedzial")."""
+    return unaccented(text).replace("ł", "l")
+
+
+_VERBS = {code: frozenset(folded(verbs).split()) for code, (verbs, _) in _ASKING.items()}
+_WORDS = {code: _VERBS[code] | frozenset(folded(other).split()) for code, (_, other) in _ASKING.items()}
 SAYING = frozenset().union(*_WORDS.values())
-MONTH_WORDS = frozenset(unaccented(w) for w in FOREIGN_MONTHS)
+MONTH_WORDS = frozenset(folded(w) for w in FOREIGN_MONTHS)
 MIN_CONFIDENCE = 0.5  # for a question in the Latin alphabet to leave the English path
 SURE_CONFIDENCE = 0.85  # for one whose words are the library's only with the names in them
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]+\b")
@@ -169,11 +176,12 @@ class Router:
 
     def _asking_in(self, question: str, unnamed: list[str]) -> set[str]:
         """The languages whose words of asking what was said (a verb of saying among them) and month
-        names are all the question's words beside names and capitalised words (names perhaps), one
-        at least no English word: "Qu'a dit Biden le 26 mars ?" is too short for the identifier to
-        be sure, but not English."""
-        capitalised = {w.lower() for w in re.findall(r"\w+", question)[1:] if w[0].isupper()}
-        asking = [p for w in unnamed if w not in capitalised for p in re.split(r"['’]", unaccented(w)) if p]
+        names are all the question's words beside the library's names (its speakers', or words of its
+        texts typed capitalised), one at least no English word: "Qu'a dit Biden le 26 mars ?" is too
+        short for the identifier to be sure, but not English. A name the library does not know
+        ("Qu'a dit Macron ?") leaves the question to the usual routing."""
+        named = {w.lower() for w in re.findall(r"\w+", question)[1:] if w[0].isupper() and w.lower() in self.vocabulary}
+        asking = [p for w in unnamed if w not in named for p in re.split(r"['’]", folded(w)) if p]
         if not asking or all(w in self.vocabulary for w in asking):
             return set()
         return {code for code, known in _WORDS.items()

@@ -9,9 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from embeddings.corpus.text import unaccented
-from embeddings.corpus.voices import in_english
-from embeddings.encoders.multilingual import MONTH_WORDS, SAYING, note_for
+from embeddings.encoders.multilingual import MONTH_WORDS, SAYING, folded, note_for
 from embeddings.encoders.multilingual import THRESHOLD as MULTILINGUAL_THRESHOLD
 from embeddings.search.focus import topic_text
 from embeddings.search.results import Hit, SearchResult
@@ -58,8 +56,6 @@ class OtherLanguages:
             hits = [self._multilingual_hit(n, s, s) for n, s in zip(numbers, sims, strict=True)]
             return SearchResult(question, bool(hits), hits, "" if hits else "off-topic", note=theirs,
                                 signals={"dense": float(sims.max(initial=0.0)), "language": language})
-        if unknown := self._unknown_speaker(text, focus, naming):  # "Qu'a dit Macron ?", no passage names him
-            return SearchResult(question, False, [], reason="off-topic", note=note, unmatched=unknown)
         if focus.preferred:
             result = self._multilingual_hits(question, vector, k, scope, focus.preferred, MULTILINGUAL_THRESHOLD)
             if result.answered:
@@ -71,18 +67,6 @@ class OtherLanguages:
             threshold = MULTILINGUAL_THRESHOLD  # a few documents, not the library the threshold rose for
         result = self._multilingual_hits(question, vector, k, scope, focus.documents, threshold)
         return replace(result, note=note, signals={**result.signals, "language": language})
-
-    def _unknown_speaker(self, text: str, focus, naming: set[str]) -> tuple[str, ...]:
-        """The names of a question that asks only what someone said ("Qu'a dit Macron ?", "Was
-        sagte Scholz?"), where no passage uses them and no speaker of the library has them; names in
-        the Latin alphabet only ("Салливан" may be how a passage's "Sullivan" is written)."""
-        left, _ = _left(text, focus, naming)
-        if not left or not all(w[0].isupper() and unaccented(w).isascii() for w in left):
-            return ()
-        if any(name in self.index.words or name in self.library.names for w in left
-               for name in (w.lower(), in_english(w))):  # "OTAN" is NATO
-            return ()
-        return tuple(left)
 
     def _multilingual_hits(self, question: str, vector, k: int, scope: str, documents, threshold: float,
                            ) -> SearchResult:
@@ -129,7 +113,7 @@ def _left(text: str, focus, naming: set[str]) -> tuple[list[str], list[str]]:
     asking what was said and the voices it names (``naming``: "Білий дім"), and all its words, as
     typed."""
     typed = re.findall(r"[^\W_][\w-]*", topic_text(text, focus).replace("'", " ").replace("’", " "))
-    left = [w for w in typed if len(w) > 1 and not w.isdigit() and unaccented(w) not in SAYING
-            and unaccented(w.lower()) not in MONTH_WORDS and w.lower() not in focus.voice_terms
+    left = [w for w in typed if len(w) > 1 and not w.isdigit() and folded(w) not in SAYING
+            and folded(w.lower()) not in MONTH_WORDS and w.lower() not in focus.voice_terms
             and w.lower() not in naming]
     return left, typed
