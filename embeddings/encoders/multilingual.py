@@ -176,13 +176,12 @@ class Router:
 
     def _asking_in(self, question: str, unnamed: list[str]) -> set[str]:
         """The languages whose words of asking what was said (a verb of saying among them) and month
-        names are all the question's words beside the library's names (its speakers', or words of its
-        texts typed capitalised), one at least no English word: "Qu'a dit Biden le 26 mars ?" is too
-        short for the identifier to be sure, but not English. A name the library does not know
-        ("Qu'a dit Macron ?") leaves the question to the usual routing."""
-        named = {w.lower() for w in re.findall(r"\w+", question)[1:] if w[0].isupper() and w.lower() in self.vocabulary}
-        asking = [p for w in unnamed if w not in named for p in re.split(r"['’]", folded(w)) if p]
-        if not asking or all(w in self.vocabulary for w in asking):
+        names are all the question's words beside the library's names and words, one at least:
+        "Qu'a dit Biden le 26 mars ?", "Was sagte Biden?" are too short for the identifier to be
+        sure, but not English. A name the library does not know ("Qu'a dit Macron ?") leaves the
+        question to the usual routing."""
+        asking = [p for w in unnamed if w not in self.vocabulary for p in re.split(r"['’]", folded(w)) if p]
+        if not asking:
             return set()
         return {code for code, known in _WORDS.items()
                 if all(w in known or w in MONTH_WORDS for w in asking) and any(w in _VERBS[code] for w in asking)}
