@@ -35,9 +35,10 @@ class Highlighting:
         of another document already says (a near-copy) is named under it, not quoted again."""
         kept: list[tuple[int, list[Also]]] = []  # (position in found, also)
         for i in order:
-            i = self._fuller(found, order, int(i))
-            if any(i == entry[0] for entry in kept):
-                continue
+            if len(kept) < k:  # past them, only near-copies of the kept are looked for
+                i = self._fuller(found, order, int(i))
+                if any(i == entry[0] for entry in kept):
+                    continue
             number = int(found.numbers[i])
             twin = next((entry for entry in kept if self._same_point(int(found.numbers[entry[0]]), number)), None)
             if twin is not None:
