@@ -15,6 +15,7 @@ from bot.core import MORE_PASSAGES, Answerer
 from bot.settings import BotSettings
 from bot.store import StoredAnswer
 from embeddings.corpus.records import Passage
+from embeddings.corpus.text import country_of
 from embeddings.corpus.voices import Voices, library_voices, lowercase_words, voice_terms
 from embeddings.errors import BadFilter, BuildInProgress, EngineError
 from embeddings.query import Query
@@ -327,6 +328,14 @@ def test_names_are_countries_or_who_is_said_to_speak():
     assert names_never_used(("cook", "christmas"), "what did they cook for christmas") == ()  # everyday words
     assert names_never_used(("doctors", "hunger"), "what does the resolution say about doctors and hunger") == ()
     assert names_never_used(("finland",), "What did Finland say?", frozenset({"finland"})) == ()  # a known voice
+    # a nationality of a known name: "the japanese pm" of a title that names Japan
+    assert names_never_used(("japanese",), "what did the japanese pm say", frozenset({"japan"})) == ()
+    assert names_never_used(("japanese",), "what did the japanese pm say", frozenset({"canada"})) == ("japanese",)
+    assert country_of("canadian", {"canada", "canal"}) == "canada" and country_of("ukrainian", {"ukraine"}) == "ukraine"
+    assert country_of("japan", {"japan"}) is None and country_of("asian", {"asia"}) is None  # too short a stem
+    japan = Voices([{"id": "japan", "voices": ["japan"]}, {"id": "uk", "voices": ["pm", "downing"]},
+                    {"id": "a", "voices": ["a"]}, {"id": "b", "voices": ["b"]}])
+    assert japan.match("what did the japanese pm announce about sanctions").documents == {"japan"}
 
 
 @pytest.mark.parametrize("question, mention", [

@@ -120,6 +120,20 @@ def without_possessive(word: str) -> str:
     return _POSSESSIVE_RE.sub("", word)
 
 
+# A nationality's ending: "japanese" is of Japan, "canadian" of Canada, "ukrainian" of Ukraine.
+_NATIONALITY_RE = re.compile(r"(?:ese|ians?|ans?|ish)$")
+MIN_NATIONALITY_STEM = 4
+
+
+def country_of(word: str, names) -> str | None:
+    """The name among ``names`` whose nationality ``word`` is ("japanese" -> "japan", "canadian" ->
+    "canada"), the shortest if several; None where ``word`` has no such ending or no name fits."""
+    stem = _NATIONALITY_RE.sub("", word)
+    if stem == word or len(stem) < MIN_NATIONALITY_STEM:
+        return None
+    return min((n for n in names if n.startswith(stem) and n != word), key=len, default=None)
+
+
 def word_counts(texts) -> dict[str, int]:
     counts: dict[str, int] = {}
     for text in texts:

@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 
 from embeddings.corpus.dates import CALENDAR_WORDS
 from embeddings.corpus.offices import office_holders
-from embeddings.corpus.text import TITLE_WORD_RE, is_acronym, unaccented, without_possessive
+from embeddings.corpus.text import TITLE_WORD_RE, country_of, is_acronym, unaccented, without_possessive
 from embeddings.corpus.transliteration import AI, latin
 
 _URL_RE = re.compile(r"https?://[^\s)>\]]+")
@@ -210,11 +210,12 @@ def _kind_terms(title: str) -> list[str]:
 
 
 def _uninflected(word: str, terms) -> str:
-    """``word`` without a case ending where that leaves a voice term ("bidena": "biden")."""
+    """``word`` without a case ending where that leaves a voice term ("bidena": "biden"), or the
+    country a nationality is of where that is one ("japanese": "japan")."""
     for ending in _CASE_ENDINGS:
         if word.endswith(ending) and len(word) - len(ending) >= 4 and word[:-len(ending)] in terms:
             return word[:-len(ending)]
-    return word
+    return country_of(word, terms) or word
 
 
 def _normalised(typed: Sequence[str]) -> list[str]:

@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 from functools import cache
 
-from embeddings.corpus.text import unaccented, without_possessive
+from embeddings.corpus.text import country_of, unaccented, without_possessive
 
 # A present-time marker, in English and the six other languages questions come in.
 _NOW_WORDS = frozenset("""
@@ -229,13 +229,14 @@ def names_never_used(unmatched: tuple[str, ...], question: str, known: frozenset
     """Of the question's words no passage uses (``unmatched``), those that name what the question
     is about: a country, or who the question says spoke ("what did erdogan say"); not those of
     ``known`` (the names in the library's titles and of its speakers, which a transcript's text may
-    never write). A word merely typed capitalised is not enough: "Does NATO stand with Kyiv?" is
-    answered by a statement that never writes "Kyiv"."""
+    never write), nor a nationality whose country is one of them ("the japanese pm" of a title
+    that names Japan). A word merely typed capitalised is not enough: "Does NATO stand with Kyiv?"
+    is answered by a statement that never writes "Kyiv"."""
     speakers = asked_speakers(question)
     out = []
     for word in unmatched:
         bare = without_possessive(word.lower())
-        if bare in known:
+        if bare in known or country_of(bare, known):
             continue
         if bare in speakers or word.lower() in speakers or unaccented(bare) in _country_words():
             out.append(word)
