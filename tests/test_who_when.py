@@ -509,6 +509,18 @@ def test_a_speaker_the_text_never_names_beside_a_name_that_picks_the_document(ow
         assert not own_library.ask(asked, scope="all").answered, asked
 
 
+def test_a_speakers_passages_under_a_larger_librarys_threshold(own_library, monkeypatch):
+    """As if many documents had raised the library's threshold: a named speaker's documents keep
+    the fitted one where their passages use more than half the topic words ("quotas", "council";
+    not "slow"), said to be the nearest; where most are not theirs, refused."""
+    searcher = own_library.searcher
+    monkeypatch.setattr(searcher, "thresholds", {scope: 0.99 for scope in searcher.thresholds})
+    monkeypatch.setattr(searcher, "_cache_size", 0)
+    mostly = own_library.ask("what did quillfeather say about the quotas and the council being slow", scope="all")
+    assert mostly.answered and mostly.tentative and mostly.hits[0].passage.document == "quillfeather"
+    assert not own_library.ask("what did quillfeather say about rugby and the weather", scope="all").answered
+
+
 def test_who_is_asked_about_in_another_language(own_library):
     """"Qu'a dit <name> ?": too short for the language identifier, but French where the library
     knows the name; one it does not know is refused, as in English."""

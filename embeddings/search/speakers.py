@@ -107,13 +107,16 @@ class Speakers:
             ranked = ranked or result
         # Named by both date and voice, and fewer than half the topic words are ones the library never
         # uses ("how bad this moment is"; "... about football" is still refused); or their passages
-        # use every topic word and the threshold fitted for their few documents, not the library's,
-        # answers: their nearest passages, said to be that.
+        # use more than half the topic words and the threshold fitted for their few documents, not
+        # the library's, answers: their nearest passages, said to be that. Not where a word no
+        # passage uses names a country or place asked about ("the border crisis with mexico").
         missing = tuple(w for w in self.unmatched(answer.query, answer.scope) if w not in focus.voice_terms)
-        dated = focus.span is not None and (not missing or 2 * len(missing) < len(topic_words(topic))
-                                            and not self._names_asked_about(missing, answer.question))
+        asked = topic_words(topic)
+        named = self._names_asked_about(missing, answer.question)
+        dated = focus.span is not None and (not missing or 2 * len(missing) < len(asked) and not named)
+        theirs = sum(self.mentions(focus.preferred, [w]) for w in asked)
         fitted = ranked.signals["probability"] >= self.params.answer_threshold  # theirs: no library to compete with
-        if dated or fitted and self.uses(topic, focus.preferred) and self._topic_in(ranked, topic, focus.preferred):
+        if dated or fitted and 2 * theirs > len(asked) and not named and self._topic_in(ranked, topic, focus.preferred):
             return replace(ranked, answered=True, tentative=True, reason="", unmatched=missing), None
         return None, ranked
 
