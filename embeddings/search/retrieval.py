@@ -107,11 +107,6 @@ class Retrieval:
         return any(wanted in " ".join(self.index.passages[n].text.lower().split())
                    for first, last in self.library.ranges(documents) for n in range(first, last))
 
-    def uses(self, query: str, documents: frozenset[str]) -> bool:
-        """Whether each topic word of ``query`` is used by some passage of ``documents``."""
-        asked = topic_words(query)
-        return bool(asked) and all(self.mentions(documents, [w]) for w in asked)
-
     def unmatched(self, query: str, scope: str) -> tuple[str, ...]:
         """The question's topic words that no passage of the scope uses (in any form: "sanctions"
         matches "sanction"), as typed: what to tell a reader the documents do not mention. Not a

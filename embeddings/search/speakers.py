@@ -114,9 +114,9 @@ class Speakers:
         asked = topic_words(topic)
         named = self._names_asked_about(missing, answer.question)
         dated = focus.span is not None and (not missing or 2 * len(missing) < len(asked) and not named)
-        theirs = sum(self.mentions(focus.preferred, [w]) for w in asked)
         fitted = ranked.signals["probability"] >= self.params.answer_threshold  # theirs: no library to compete with
-        if dated or fitted and 2 * theirs > len(asked) and not named and self._topic_in(ranked, topic, focus.preferred):
+        if dated or fitted and not named and 2 * sum(self.mentions(focus.preferred, [w]) for w in asked) > len(asked) \
+                and self._topic_in(ranked, topic, focus.preferred):
             return replace(ranked, answered=True, tentative=True, reason="", unmatched=missing), None
         return None, ranked
 
