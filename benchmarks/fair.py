@@ -135,9 +135,13 @@ def main() -> int:
         outcomes = run_pipeline(engine, rows)
         path_of = {d["id"]: d.get("path", "") for d in engine.index.manifest.get("documents", [])}
         groups = defaultdict(list)
+        own = FRESH / f"documents_{args.set}"
+        new = {f.name for f in own.iterdir()} if own.is_dir() else set()
         for o in outcomes:
             groups[f"type {o.row.type}"].append(o)
             groups[f"lang {o.row.lang}"].append(o)
+            if new and o.row.answerable:  # a reserve's questions about the documents it adds, and the rest
+                groups[f"docs {'new' if o.row.file in new else 'older'}"].append(o)
         report = {"set": args.set, "approach": args.approach, "model": engine.encoder.fingerprint,
                   "all": figures(outcomes, path_of),
                   **{name: figures(group, path_of) for name, group in sorted(groups.items())}}
@@ -147,7 +151,7 @@ def main() -> int:
             print(f"{question_file(args.set)}, approach {args.approach}, model {report['model']}")
             print(f"  {'':<20}{'answerable':>11}{'recall@1':>10}{'recall@3':>10}{'right doc':>10}"
                   f"{'false ref.':>11}{'off-topic':>10}{'refused':>9}{'or told':>9}")
-            for name in ["all"] + sorted(k for k in report if k.startswith(("type", "lang"))):
+            for name in ["all"] + sorted(k for k in report if k.startswith(("type", "lang", "docs"))):
                 f = report[name]
                 print(f"  {name:<20}{f['questions']:>11}{f['recall@1']:>10.3f}{f['recall@3']:>10.3f}"
                       f"{f['right_document']:>10.3f}{f['false_rejection']:>11.3f}{f['off_topic']:>10}"
