@@ -150,15 +150,30 @@ def test_pdf_html_and_word_files_that_are_not_what_they_say_are_named(tmp_path):
     assert any(p.startswith("memo.docx is damaged or not a Word document") for p in problems)
 
 
+def test_what_an_agreement_says_is_answered_by_its_text_in_any_scope(engine):
+    """A question of what an agreement itself says or promises ("the budapest memo" too, a short
+    form of its name) is answered by its text under the default scope, where a passage of it
+    uses a word of the topic; where none does, the statements answer as before ("what does the
+    minsk protocol say about swift sanctions" is not answered by its points on hostages)."""
+    for question in ("what does the budapest memorandum promise ukraine", "what did the budapest memo promise ukraine",
+                     "in the budapest memorandum, what did the parties promise ukraine"):
+        promise = engine.ask(question)
+        assert promise.answered and promise.hits[0].passage.document == "budapest_memorandum_1994", question
+        assert promise.unsearched == () and "budapest" in promise.note.lower()
+    swift = engine.ask("what does the minsk protocol say about swift sanctions")
+    assert swift.hits[0].passage.kind == "statement"
+    assert swift.unsearched == ("Minsk Protocol",)
+
+
 def test_an_agreement_named_but_not_searched_is_said_so(engine):
-    """The default scope is the statements: a question about an agreement's own text is answered
-    from them, and told where the agreement's text is; a date or a topic no statement has says
-    "statement" and how to search the treaties too."""
-    promise = engine.ask("what does the budapest memorandum promise ukraine")
-    assert promise.unsearched == ("Budapest Memorandum",)
+    """The default scope is the statements: a question about an agreement is answered from them,
+    and told where the agreement's text is; a date or a topic no statement has says "statement"
+    and how to search the treaties too."""
+    broke = engine.ask("did russia break the budapest memorandum")
+    assert broke.unsearched == ("Budapest Memorandum",)
     assert ("The Budapest Memorandum's own text was not searched: `/treaty Budapest Memorandum` quotes it, or ask "
-            "again with the scope *statements and treaties*.") in render.to_text(render.answer(promise))
-    assert engine.ask("what does the budapest memorandum promise ukraine", scope="all").unsearched == ()
+            "again with the scope *statements and treaties*.") in render.to_text(render.answer(broke))
+    assert engine.ask("did russia break the budapest memorandum", scope="all").unsearched == ()
     assert engine.ask("What does Article 51 of the UN Charter say?").unsearched == ()  # looked up anyway
     assert engine.ask("What's the weather like in Paris tomorrow?").unsearched == ()  # "Paris" alone names none
     early = engine.answer(Query("Belarus", "statements", end="2021-12-31"))

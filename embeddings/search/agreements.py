@@ -7,8 +7,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from embeddings.corpus.text import words
-from embeddings.search.focus import Focus
+from embeddings.corpus.text import tokens, words
+from embeddings.search.focus import Focus, without_terms
+from embeddings.search.retrieval import topic_words
 from embeddings.search.unanswerable import asked_speakers
 
 
@@ -32,6 +33,26 @@ def named_agreements(focus: Focus, named: Sequence[tuple[object, str]], question
         return focus
     return replace(focus, preferred=frozenset(d for d, _ in chosen),
                    voice_terms=tuple(dict.fromkeys(w for _, found in chosen for w in words(found))))
+
+
+def named_as_source(named: Sequence[tuple[object, str]], question: str) -> bool:
+    """Whether the question asks what an agreement it names itself says: the agreement is who it
+    says speaks ("what does the <name> say about ...", "what did the <name> promise ...") or where
+    it was said ("in the <name>, what did ... promise"). Not a question of what others say of it
+    ("what did NATO say about the <name>", "did russia break its promises under the <name>")."""
+    speakers = asked_speakers(question)
+    return any(set(words(found)) & speakers or _said_in(question, found) for _, found in named)
+
+
+def speaks_to(result, named: Sequence[tuple[object, str]], question: str) -> bool:
+    """Whether an agreement ``named`` answers first (``result``: a SearchResult), with a passage
+    that uses a word of the topic, not of its name: "what does the minsk protocol say about swift
+    sanctions" is not answered by its points on hostages."""
+    agreements = {t.document for t, _ in named}
+    if not result.answered or not result.hits or result.hits[0].passage.document not in agreements:
+        return False
+    topic = topic_words(without_terms(question, [w for _, name in named for w in words(name)]))
+    return bool(set(tokens(" ".join(topic))) & set(tokens(result.hits[0].passage.text)))
 
 
 def looked_up(focus: Focus, named: Sequence[tuple[object, str]], document: str, question: str) -> Focus:

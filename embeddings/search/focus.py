@@ -15,7 +15,16 @@ from datetime import date
 
 import numpy as np
 
-from embeddings.corpus.dates import YEAR_RE, Span, askers_span, describe_span, document_span, find_span, nearest
+from embeddings.corpus.dates import (
+    CALENDAR_WORDS,
+    YEAR_RE,
+    Span,
+    askers_span,
+    describe_span,
+    document_span,
+    find_span,
+    nearest,
+)
 from embeddings.corpus.events import event_span, find_event
 from embeddings.corpus.text import STOPWORDS, without_possessive, words
 from embeddings.corpus.voices import Voices
@@ -115,6 +124,20 @@ class Library:
     def title_words(self, document: str) -> frozenset[str]:
         doc = self._docs.get(document)
         return doc.title_words if doc else frozenset()
+
+    def asks_what_was_said(self, text: str, focus: Focus) -> bool:
+        """A question that names only a date or a voice ("What did the G7 say on 11 March?"):
+        once the documents are chosen, their best passages answer it, whatever the no-answer
+        rule makes of a question with no topic. ``text`` is without the date phrase; words of
+        the chosen documents' titles ("NATO" for "NATO statement on ...") name them, no topic."""
+        if focus.span is None and not focus.preferred:
+            return False
+        chosen = focus.preferred or focus.documents or frozenset()
+        named = set().union(*(self.title_words(d) for d in chosen))
+        dates = CALENDAR_WORDS if focus.span is not None else frozenset()  # a voice's other date stays in
+        left = [w for w in words(text) if w not in STOPWORDS and w not in REPORTING_WORDS and w not in dates
+                and w not in focus.voice_terms and w not in named and not w.isdigit()]
+        return not left
 
     def date(self, document: str) -> str:
         doc = self._docs.get(document)

@@ -110,12 +110,18 @@ class Retrieval:
     def unmatched(self, query: str, scope: str) -> tuple[str, ...]:
         """The question's topic words that no passage of the scope uses (in any form: "sanctions"
         matches "sanction"), as typed: what to tell a reader the documents do not mention. Not a
-        speaker's or issuer's name ("Psaki"): the library knows whose documents those are."""
+        speaker's or issuer's name ("Psaki"): the library knows whose documents those are; nor a
+        word by which the question names an agreement of the library, or the start of one of its
+        names' words ("the budapest memo")."""
         vocabularies = [self.index.kinds[k].bm25.vocab_dict for k in SCOPE_KINDS[scope] if k in self.index.kinds]
+        named = self.index.catalogue.named_treaties(query)
+        names = {w for treaty, _ in named for name in (treaty.name, *treaty.aliases) for w in words(name)}
+        naming = {w for _, found in named for w in words(found)} | {  # and "memo" of "memorandum"
+            w for w in words(query) if len(w) > 3 and any(n.startswith(w) for n in names)}
         out = []
         for word in topic_words(query):
             found = tokens(word)
-            known = word.lower() in self.library.voice_names
+            known = word.lower() in self.library.voice_names or word.lower() in naming
             if found and not known and not any(t in v for t in found for v in vocabularies):
                 out.append(word)
         return tuple(dict.fromkeys(out))

@@ -21,14 +21,13 @@ from dataclasses import replace
 import numpy as np
 
 from embeddings.corpus.cleaning import REPORT
-from embeddings.corpus.dates import CALENDAR_WORDS, YEAR_RE
+from embeddings.corpus.dates import YEAR_RE
 from embeddings.corpus.text import STOPWORDS, normalise, sentences, tokens, words
 from embeddings.encoders.multilingual import Router
 from embeddings.index.load import LoadedIndex
-from embeddings.search.agreements import looked_up, named_agreements
+from embeddings.search.agreements import looked_up, named_agreements, named_as_source, speaks_to
 from embeddings.search.calibration import Calibration
 from embeddings.search.focus import (
-    REPORTING_WORDS,
     Filters,
     Library,
     topic_text,
@@ -211,11 +210,20 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
         return kinds, focus
 
     def _search(self, question: str, text: str, *, k: int, scope: str, filters: Filters | None = None) -> SearchResult:
+        named = self.index.catalogue.named_treaties(text)
+        if "treaty" not in SCOPE_KINDS[scope] and named and named_as_source(named, text):
+            # "what did the <memorandum> promise ...": the agreement itself, where its passage speaks to the topic
+            wide = self._focus(question, text, "all", filters)
+            result = wide if isinstance(wide, SearchResult) else self._focused(question, text, k, "all", wide[1])
+            if speaks_to(result, named, text):
+                return result
         found = self._focus(question, text, scope, filters)
         if isinstance(found, SearchResult):
             return found
-        _, focus = found
-        scope = self._widened(scope, focus)
+        return self._focused(question, text, k, self._widened(scope, found[1]), found[1])
+
+    def _focused(self, question: str, text: str, k: int, scope: str, focus) -> SearchResult:
+        """The answer from the documents ``focus`` leaves (a speaker's first, an article looked up)."""
         catalogue = self.index.catalogue
         if "treaty" in SCOPE_KINDS[scope]:
             focus = named_agreements(focus, catalogue.named_treaties(text), text)
@@ -224,7 +232,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
         query, facts = self._prepare(topic_text(text, focus))
         vector = self.encoder.encode_query(query)
         chosen = focus.preferred or focus.documents
-        overview = self._asks_what_was_said(query, focus) or asks_who_issued(text) and bool(chosen) \
+        overview = self.library.asks_what_was_said(query, focus) or asks_who_issued(text) and bool(chosen) \
             and all(self.library.kind(d) == "statement" for d in chosen)  # an agreement's signatures end it
         number = None if catalogue.named_treaties(text) else asked_article(text)  # "what does article 5 say"
         answer = Asked(question, query, vector, k, scope, overview,
@@ -345,20 +353,6 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
         if focus.documents and any(self.library.kind(d) not in SCOPE_KINDS[scope] for d in focus.documents):
             return "all"
         return scope
-
-    def _asks_what_was_said(self, text: str, focus) -> bool:
-        """A question that names only a date or a voice ("What did the G7 say on 11 March?"):
-        once the documents are chosen, their best passages answer it, whatever the no-answer
-        rule makes of a question with no topic. ``text`` is without the date phrase; words of
-        the chosen documents' titles ("NATO" for "NATO statement on ...") name them, no topic."""
-        if focus.span is None and not focus.preferred:
-            return False
-        chosen = focus.preferred or focus.documents or frozenset()
-        named = set().union(*(self.library.title_words(d) for d in chosen))
-        dates = CALENDAR_WORDS if focus.span is not None else frozenset()  # a voice's other date stays in
-        left = [w for w in words(text) if w not in STOPWORDS and w not in REPORTING_WORDS and w not in dates
-                and w not in focus.voice_terms and w not in named and not w.isdigit()]
-        return not left
 
     def _allowed(self, documents: frozenset[str]) -> Allowed:
         return Allowed(self.library.ranges(documents), self.library.mask(documents, len(self.index.passages)))
