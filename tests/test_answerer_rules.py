@@ -157,6 +157,9 @@ def test_the_console_reads_options_and_explains_what_it_cannot_do():
     ("¿qué tiempo hará en Kiev este fin de semana?", True),
     ("jaki będzie kurs dolara w przyszłym tygodniu?", True),
     ("What will NATO do next week?", False),  # the days ahead, but no figure
+    ("any cheap flights from kyiv to berlin next month?", True),  # a fare is a price
+    ("how much is a bus ticket from lviv to krakow this week", True),
+    ("what is biden doing about gas getting more expensive", False),  # no day of the asker's
     ("Did the G7 expect energy prices to rise next year?", False),  # not a day ahead
     ("Quel temps a-t-il fallu à l'OTAN pour réagir ?", False),  # "quel temps", but no day
     ("Was hat Biden am Morgen des 24. Februar über den Rubel gesagt?", False),  # the morning

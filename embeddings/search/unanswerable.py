@@ -74,7 +74,7 @@ _LIVE_PHRASES = re.compile(r"\b(?:quel temps|qu[ée] tiempo|tipo de cambio)\b", 
 _LIVE_WORDS = frozenset("""
 price prices priced cost costs rate rates exchange stock stocks market markets score scores
 weather temperature forecast dollar dollars euro euros ruble rubles rouble roubles hryvnia bitcoin rain snow
-barrel crude brent petrol gasoline diesel population budget
+barrel crude brent petrol gasoline diesel population budget cheap cheaper cheapest expensive ticket tickets fare fares
 pleuvoir neiger regnen schneien llover nevar deszcz śnieg дождь снег дощ сніг доллара рубля долара гривні
 prix coût coûte coute coûtent coutent cours taux bourse météo température dollar
 preis preise kosten kurs wechselkurs börse aktie aktien wetter temperatur
