@@ -155,11 +155,15 @@ def test_what_an_agreement_says_is_answered_by_its_text_in_any_scope(engine):
     form of its name) is answered by its text under the default scope, where a passage of it
     uses a word of the topic; where none does, the statements answer as before ("what does the
     minsk protocol say about swift sanctions" is not answered by its points on hostages)."""
-    for question in ("what does the budapest memorandum promise ukraine", "what did the budapest memo promise ukraine",
-                     "in the budapest memorandum, what did the parties promise ukraine"):
+    for question in ("what does the budapest memorandum promise ukraine",
+                     "what did the budapest memo guarantee ukraine",
+                     "in the budapest memorandum, what did russia promise",  # "russia" of "Russian Federation"
+                     "budapest memorandum - what does it say about ukraine's borders"):
         promise = engine.ask(question)
         assert promise.answered and promise.hits[0].passage.document == "budapest_memorandum_1994", question
         assert promise.unsearched == () and "budapest" in promise.note.lower()
+    founding = engine.ask("what does the nato russia founding act say about nuclear weapons")  # a name of five words
+    assert founding.hits[0].passage.document == "nato_russia_founding_act_1997"
     swift = engine.ask("what does the minsk protocol say about swift sanctions")
     assert swift.hits[0].passage.kind == "statement"
     assert swift.unsearched == ("Minsk Protocol",)

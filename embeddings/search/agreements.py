@@ -37,22 +37,51 @@ def named_agreements(focus: Focus, named: Sequence[tuple[object, str]], question
 
 def named_as_source(named: Sequence[tuple[object, str]], question: str) -> bool:
     """Whether the question asks what an agreement it names itself says: the agreement is who it
-    says speaks ("what does the <name> say about ...", "what did the <name> promise ...") or where
-    it was said ("in the <name>, what did ... promise"). Not a question of what others say of it
-    ("what did NATO say about the <name>", "did russia break its promises under the <name>")."""
+    says speaks ("what does the <name> say about ...", "what did the <name> promise / guarantee
+    ..."), what "it" says ("<name>, what does it say about ..."), or where it was said ("in the
+    <name>, what did ... promise"). Not a question of what others say of it ("what did NATO say
+    about the <name>", "did russia break its promises under the <name>")."""
     speakers = asked_speakers(question)
-    return any(set(words(found)) & speakers or _said_in(question, found) for _, found in named)
+    return any(set(words(found)) & speakers or _said_in(question, found) or _its_own(question, found)
+               for _, found in named)
+
+
+# What an agreement does as a text: says, promises, guarantees, requires, allows, ...
+_PROVIDES = (r"(?:say|says|said|state|states|promise|promised|guarantee|guaranteed|require|required|allow|allowed|"
+             r"permit|provide|provided|oblige|commit|commits|committed|demand|demanded|mean|cover|ban|prohibit)")
+
+
+def _its_own(question: str, name: str) -> bool:
+    """ "does the <name> guarantee ...", "the <name> - what does it say about ..." (a name of any
+    length, which ``asked_speakers`` reads only up to four words)."""
+    named = re.escape(name)
+    return re.search(rf"\b(?:did|does|do|will|would)\s+(?:the\s+)?{named}\s+(?:\w+\s+)?{_PROVIDES}\b"
+                     rf"|{named}\W+(?:what|how)\s+(?:does|did|do)\s+(?:it|they)\s+{_PROVIDES}\b",
+                     question, re.IGNORECASE) is not None
+
+
+# The first passages of an agreement's answer that may show it speaks to the topic.
+SPEAKING_PASSAGES = 3
 
 
 def speaks_to(result, named: Sequence[tuple[object, str]], question: str) -> bool:
-    """Whether an agreement ``named`` answers first (``result``: a SearchResult), with a passage
-    that uses a word of the topic, not of its name: "what does the minsk protocol say about swift
-    sanctions" is not answered by its points on hostages."""
+    """Whether an agreement ``named`` answers first (``result``: a SearchResult), and one of its
+    first passages uses a word of the topic, not of its name, or a longer or shorter form of one
+    ("russia" of "Russian"): "what does the minsk protocol say about swift sanctions" is not answered by its
+    points on hostages."""
     agreements = {t.document for t, _ in named}
     if not result.answered or not result.hits or result.hits[0].passage.document not in agreements:
         return False
-    topic = topic_words(without_terms(question, [w for _, name in named for w in words(name)]))
-    return bool(set(tokens(" ".join(topic))) & set(tokens(result.hits[0].passage.text)))
+    topic = set(tokens(" ".join(topic_words(without_terms(question, [w for _, name in named for w in words(name)])))))
+    used = {t for h in result.hits[:SPEAKING_PASSAGES] if h.passage.document in agreements
+            for t in tokens(h.passage.text)}
+    return any(t in used or any(_stem_of(t, u) or _stem_of(u, t) for u in used) for t in topic)
+
+
+def _stem_of(short: str, long: str) -> bool:
+    """ "russia" of "russian", "sovereign" of "sovereignti" (as BM25 reads "sovereignty"), "self" of
+    "selfdefens"; not a short word's ("us" of "use")."""
+    return len(short) > 3 and long.startswith(short)
 
 
 def looked_up(focus: Focus, named: Sequence[tuple[object, str]], document: str, question: str) -> Focus:
