@@ -376,6 +376,9 @@ def test_a_body_named_in_french_or_spanish_is_its_english_voice():
     for question in ("L'OTAN soutient-elle l'Ukraine ?", "¿qué dijo la OTAN?", "Что заявило НАТО?"):
         assert voices.match(question).documents == {"nato"}, question
     assert voices.match("qu'a dit le G7 ?").documents == {"g7"}
+    refugees = Voices([{"id": "unhcr", "voices": ["unhcr", "grandi"]}, {"id": "nato", "voices": ["nato"]}])
+    for question in ("¿Qué dijo ACNUR sobre Moldavia?", "Qu'a dit le HCR sur la Pologne ?"):
+        assert refugees.match(question).documents == {"unhcr"}, question
 
 
 def test_a_voice_term_that_is_a_common_short_word_names_a_voice_only_in_capitals():

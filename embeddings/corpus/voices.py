@@ -138,9 +138,10 @@ def library_voices(documents: Sequence[tuple[str, str, str, Sequence[str]]], tex
 # French and Italian elision: "l'OTAN" is "OTAN", "d'Ukraine" is "Ukraine".
 _ELISION = re.compile(r"^(?:l|d|qu|j|n|s|c|m|t)['’](?=\w)")
 # An international body's name as French, Spanish and Portuguese write it, for the English one the
-# titles use ("OTAN" is NATO; Cyrillic "НАТО" reads "nato" already); the European Union's
-# abbreviation ("EU", French, Spanish, Italian and Polish "UE") for the word its bodies' titles use.
-_IN_ENGLISH = {"otan": "nato", "eu": "european", "ue": "european"}
+# titles use ("OTAN" is NATO; Cyrillic "НАТО" reads "nato" already; the refugee agency's "HCR",
+# "ACNUR"); the European Union's abbreviation ("EU", French, Spanish, Italian and Polish "UE") for
+# the word its bodies' titles use.
+_IN_ENGLISH = {"otan": "nato", "hcr": "unhcr", "acnur": "unhcr", "eu": "european", "ue": "european"}
 # A body's title words as the other languages write them (Cyrillic read in Latin letters): an
 # assembly ("Assemblée", "Asamblea", "Generalversammlung", "Zgromadzenie", "Генассамблея"). Not a
 # secretary: "генсек ООН" is the UN's, whose documents the library may not hold.
