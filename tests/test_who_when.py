@@ -4,6 +4,7 @@ filters, one voice per point, the sentence that answers, and the timeline."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -14,6 +15,7 @@ from embeddings.corpus.cleaning import REPORT
 from embeddings.corpus.dates import askers_span, document_span, find_span
 from embeddings.corpus.events import find_event
 from embeddings.errors import BadFilter
+from embeddings.search.focus import Focus
 from embeddings.search.results import Hit, SearchResult, others_answer
 from embeddings.search.searcher import Searcher
 from embeddings.service import Engine
@@ -740,6 +742,28 @@ def test_a_named_speakers_nearest_passage_is_as_near_only_by_the_topics_words(en
     assert not others_answer(quoted, frozenset({"nato_sg_press_conference_foreign_ministers_2022-03-04_partial"}),
                              ("stoltenberg",))
     assert not others_answer(result("un_charter#3"), psaki, ("psaki",))  # an agreement is no one's words
+
+
+def test_where_nobody_answers_the_named_speakers_nearest_passages_come_first(engine_with_library):
+    """Where neither the named speaker's documents nor the library answer clearly, the reply
+    quotes the speaker's nearest passages (said to be only that), not another body's ("can the
+    world keep dealing with russia like before, according to <the prime minister>" quoted the US
+    President); unless the other passage quotes the speaker by name."""
+    searcher, passages = engine_with_library.searcher, engine_with_library.index.passages
+
+    def result(ident, tentative=True):
+        hit = Hit(next(p for p in passages if p.id == ident), 0.5, 0.5, 0.0)
+        return SearchResult("q", True, [hit], tentative=tentative)
+
+    psaki = Focus(None, frozenset({"us_whitehouse_psaki_statement_recognition_2022-02-21"}), voice_terms=("psaki",))
+    hers = replace(result("us_whitehouse_psaki_statement_recognition_2022-02-21#1"), answered=False)
+    others = result("g7_leaders_statement_2022-02-24#2")
+    chosen = searcher._whose(others, hers, "what did psaki say about markets", psaki)
+    assert chosen.answered and chosen.tentative and chosen.hits == hers.hits and "psaki" in chosen.note
+    assert searcher._whose(others, hers, "what did psaki say about ducks", replace(psaki, voice_terms=("seven",))) \
+        .hits == others.hits  # the other passage names them ("Group of Seven"): it may be their words
+    confident = result("g7_leaders_statement_2022-02-24#2", tentative=False)
+    assert searcher._whose(confident, hers, "what did psaki say about markets", psaki).hits == confident.hits
 
 
 
