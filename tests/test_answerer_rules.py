@@ -381,6 +381,17 @@ def test_a_body_named_in_french_or_spanish_is_its_english_voice():
         assert refugees.match(question).documents == {"unhcr"}, question
 
 
+def test_the_voice_a_question_credits_is_the_one_asked():
+    """Of two voices named, the one the question credits with the answer ("according to", "per",
+    "<X>'s take") is asked, not the first named ("nato soldiers" are what is asked about)."""
+    voices = Voices([{"id": "nato", "voices": ["nato"]}, {"id": "elysee", "voices": ["macron"]},
+                     {"id": "g7", "voices": ["g7"]}])
+    for question in ("are there nato soldiers stationed in ukraine like moscow says? macron's take",
+                     "are nato troops in ukraine, according to macron?", "nato troops in ukraine per macron"):
+        assert voices.match(question).documents == {"elysee"}, question
+    assert voices.match("is nato working with the g7?").documents == {"nato"}  # the first named, as before
+
+
 def test_a_voice_term_that_is_a_common_short_word_names_a_voice_only_in_capitals():
     """A document symbol gives voice terms such as "es" ("A/RES/ES-11/1"): Spanish "es" ("is")
     confined every question that used it to that document. Acronyms that are no word ("uk",

@@ -231,6 +231,19 @@ def _normalised(typed: Sequence[str]) -> list[str]:
             for i, w in enumerate(words)]
 
 
+# Who a question credits with what it asks: "according to <X>", "per <X>", "<X>'s take / view".
+_ACCORDING = (("according", "to"), ("acc", "to"), ("per",), ("in", "the", "words", "of"))
+_TAKE = frozenset("take view views position stance opinion response reaction".split())
+
+
+def _credited(typed: Sequence[str], i: int) -> bool:
+    before = [w.lower() for w in typed[max(0, i - 4):i]]
+    if before and before[-1] == "the":
+        before = before[:-1]
+    return any(tuple(before[-len(a):]) == a for a in _ACCORDING) \
+        or bool(re.search(r"['’]s?$", typed[i])) and i + 1 < len(typed) and typed[i + 1].lower() in _TAKE
+
+
 class Voices:
     """Matches a question's words to the documents whose voice terms they are."""
 
@@ -275,6 +288,9 @@ class Voices:
                     first.update({d: i for d in self._terms[term] if d not in first})
         if not hits:
             return None
+        credited = {d for i, w in enumerate(words) if w in named and _credited(typed, i) for d in named[w]}
+        if credited:  # "... like moscow says? macron's take": whose take is asked, of the voices named
+            hits = Counter({d: n for d, n in hits.items() if d in credited})
         for pair in zip(words, words[1:]):  # "press secretary" as a title writes it, not "press ... secretary"
             hits.update({d: 0.5 for d in self._pairs.get(pair, ()) if d in first})  # of a voice named
         gaps = [text[a.end():b.start()] for a, b in zip(spans, spans[1:])]
