@@ -746,9 +746,10 @@ def test_a_named_speakers_nearest_passage_is_as_near_only_by_the_topics_words(en
 
 def test_where_nobody_answers_the_named_speakers_nearest_passages_come_first(engine_with_library):
     """Where neither the named speaker's documents nor the library answer clearly, the reply
-    quotes the speaker's nearest passages (said to be only that), not another body's ("can the
-    world keep dealing with russia like before, according to <the prime minister>" quoted the US
-    President); unless the other passage quotes the speaker by name."""
+    quotes the speaker's nearest passages (said to be only that) where they use a word of the
+    topic, not another body's ("can the world keep dealing with russia like before, according to
+    <the prime minister>" quoted the US President); unless the other passage quotes the speaker
+    by name."""
     searcher, passages = engine_with_library.searcher, engine_with_library.index.passages
 
     def result(ident, tentative=True):
@@ -758,12 +759,14 @@ def test_where_nobody_answers_the_named_speakers_nearest_passages_come_first(eng
     psaki = Focus(None, frozenset({"us_whitehouse_psaki_statement_recognition_2022-02-21"}), voice_terms=("psaki",))
     hers = replace(result("us_whitehouse_psaki_statement_recognition_2022-02-21#1"), answered=False)
     others = result("g7_leaders_statement_2022-02-24#2")
-    chosen = searcher._whose(others, hers, "what did psaki say about markets", psaki)
+    chosen = searcher._whose(others, hers, "what did psaki say about investment", psaki)
     assert chosen.answered and chosen.tentative and chosen.hits == hers.hits and "psaki" in chosen.note
-    assert searcher._whose(others, hers, "what did psaki say about ducks", replace(psaki, voice_terms=("seven",))) \
-        .hits == others.hits  # the other passage names them ("Group of Seven"): it may be their words
+    assert searcher._whose(others, hers, "what did psaki say about nukes", psaki).hits == others.hits  # not hers
+    named = replace(psaki, voice_terms=("seven",))  # the other passage names them ("Group of Seven"): theirs, maybe
+    assert searcher._whose(others, hers, "what did psaki say about investment", named).hits == others.hits
     confident = result("g7_leaders_statement_2022-02-24#2", tentative=False)
-    assert searcher._whose(confident, hers, "what did psaki say about markets", psaki).hits == confident.hits
+    asked = "what did psaki say about investment and aggression"  # the other answer's word, not hers
+    assert searcher._whose(confident, hers, asked, psaki).hits == confident.hits
 
 
 

@@ -273,7 +273,8 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
         if not result.tentative and others_answer(result, focus.preferred, focus.voice_terms):  # whose words, said
             others = f"Their documents (the question names {', '.join(focus.voice_terms)}) do not answer it: others do"
             return replace(result, note=f"{focus.note}. {others}" if focus.note else others)
-        if result.tentative and nearest.hits and others_answer(result, focus.preferred, focus.voice_terms):
+        if result.tentative and nearest.hits and others_answer(result, focus.preferred, focus.voice_terms) \
+                and self._topic_in(nearest, without_terms(query, focus.voice_terms), focus.preferred):
             # nobody's documents answer clearly, and the other passage does not quote them: theirs were asked for
             return replace(nearest, answered=True, tentative=True, reason="", note=self._preferred_note(focus))
         return replace(result, note=focus.note)
