@@ -5,7 +5,7 @@ from embeddings.config import PROJECT_ROOT
 from embeddings.corpus.text import sentences, tokens
 from embeddings.index.load import passage_units
 from embeddings.labels import load_rows
-from embeddings.search.retrieval import lexical_tokens
+from embeddings.search.retrieval import lexical_tokens, topic_words
 
 
 def test_belarus_question_quotes_the_belarus_sentence_with_date(engine):
@@ -111,6 +111,17 @@ def test_misspellings_are_corrected_to_the_documents_words():
     assert speller.correct("abuot") == "about" and speller.correct("stoltenbrg") == "stoltenberg"
     assert speller.correct("sanktions") == "sanctions" and speller.correct("belaurs") == "belarus"
     assert speller.correct("hoose") is None  # "house" and "horse" are as near
+
+
+def test_another_form_of_a_documents_word_is_no_misspelling(engine):
+    """A word the texts use in another form is kept as typed, not "corrected" to a word one letter
+    away ("break", of "breaking", was read as "bread" in a library that has both; here "sanction"
+    of "sanctions"); "according" and "per" credit a speaker and are no topic."""
+    searcher = engine.searcher
+    assert searcher._correct("sanktions") == "sanctions"
+    assert "sanction" not in engine.index.words and searcher._speller.correct("sanction") == "sanctions"
+    assert searcher._correct("sanction") is None
+    assert topic_words("according to nato, what did russia break, per the statement") == ["nato", "russia", "break"]
 
 
 def test_british_and_american_spellings_and_hyphens_are_one_word(engine):

@@ -161,6 +161,10 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
         return "".join(out), facts
 
     def _correct(self, word: str) -> str | None:
+        """A misspelt word's correction; none for another form of a word the texts use ("break" of
+        "breaking" is no "bread")."""
+        if any(t in kind.bm25.vocab_dict for t in tokens(word) for kind in self.index.kinds.values()):
+            return None
         return self._speller.correct(word)
 
     # ------------------------------------------------------------------ search
