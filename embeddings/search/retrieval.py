@@ -13,7 +13,7 @@ from embeddings.search.results import NAMED_ARTICLE_RE, SCOPE_KINDS
 # words the documents do not use ("anything" in "Did NATO say anything about ...?").
 FILLER_WORDS = frozenset("""anything something everything nothing anybody somebody everybody anyone someone
     everyone ever yet really actually also still just even like kind sort way lot lots much many please
-    mentions mentioning refer refers referred reference references""".split())
+    mentions mentioning refer refers referred reference references according acc per""".split())
 
 
 # Words people type for what official texts say otherwise, added to a question's lexical tokens (as
