@@ -79,6 +79,17 @@ def test_a_short_turn_of_a_transcript_does_not_decide_an_answer(engine_with_libr
     assert banks.answered and banks.hits[0].passage.document.startswith("us_whitehouse_biden")
 
 
+def test_a_voice_and_a_date_named_in_another_language_give_their_nearest_passages(engine_with_library, monkeypatch):
+    """Where the documents of the voice and date a question names do not reach the threshold,
+    their nearest passages are quoted, said to be only that, as in English; not refused."""
+    from embeddings.search import other_languages
+
+    monkeypatch.setattr(other_languages, "MULTILINGUAL_THRESHOLD", 0.99)  # theirs do not answer clearly
+    dated = engine_with_library.ask("¿Qué dijo el G7 el 24 de febrero sobre los refugiados de Bielorrusia?")
+    assert dated.answered and dated.tentative and dated.hits[0].passage.document.startswith("g7_leaders_statement")
+    assert "G7" in dated.note
+
+
 def test_a_reply_quotes_english_and_says_so_in_the_askers_language(engine):
     result = engine.ask("Quel pays, à part la Russie, a été condamné pour avoir facilité l'attaque ?")
     assert result.answered and result.note == NOTES["fr"]

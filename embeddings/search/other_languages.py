@@ -58,8 +58,10 @@ class OtherLanguages:
                                 signals={"dense": float(sims.max(initial=0.0)), "language": language})
         if focus.preferred:
             result = self._multilingual_hits(question, vector, k, scope, focus.preferred, MULTILINGUAL_THRESHOLD)
-            if result.answered:
-                return replace(result, note=theirs, signals={**result.signals, "language": language})
+            if result.answered or focus.span is not None and result.hits:  # named by voice and date: theirs,
+                tentative = not result.answered  # said to be only the nearest where they do not answer
+                return replace(result, answered=True, tentative=tentative, reason="", note=theirs,
+                               signals={**result.signals, "language": language})
         threshold = self.multilingual_thresholds.get(scope, MULTILINGUAL_THRESHOLD)
         confined = focus.documents is not None and \
             self._scope_count(scope, focus.documents) <= CONFINED_SHARE * self._scope_count(scope)
