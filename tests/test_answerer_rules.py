@@ -392,6 +392,18 @@ def test_the_voice_a_question_credits_is_the_one_asked():
     assert voices.match("is nato working with the g7?").documents == {"nato"}  # the first named, as before
 
 
+def test_an_office_abbreviated_is_the_office_titles_write_out():
+    """"pm" is a prime minister's, whichever title writes "Prime Minister" ("the pm of japan" went
+    to the one document whose title abbreviates it, the UK's); "at 3 pm" is a time."""
+    voices = Voices([{"id": "uk", "voices": ["pm", "uk", "prime", "minister"]},
+                     {"id": "japan", "voices": ["prime", "minister", "japan", "kishida"]},
+                     {"id": "g7", "voices": ["g7"]}, {"id": "nato", "voices": ["nato"]},
+                     {"id": "osce", "voices": ["osce"]}, {"id": "un", "voices": ["assembly"]}])
+    assert voices.match("what did the pm of japan say about sanctions").documents == {"japan"}
+    assert voices.match("what did the uk pm say").documents == {"uk"}
+    assert voices.match("what did the g7 say at 3 pm").documents == {"g7"}
+
+
 def test_a_voice_term_that_is_a_common_short_word_names_a_voice_only_in_capitals():
     """A document symbol gives voice terms such as "es" ("A/RES/ES-11/1"): Spanish "es" ("is")
     confined every question that used it to that document. Acronyms that are no word ("uk",

@@ -231,6 +231,9 @@ def _normalised(typed: Sequence[str]) -> list[str]:
             for i, w in enumerate(words)]
 
 
+# Offices as users abbreviate them, as titles write them out.
+_OFFICES = {"pm": ("prime", "minister"), "dpm": ("deputy", "prime", "minister"), "fm": ("foreign", "minister"),
+            "sg": ("secretary", "general"), "secgen": ("secretary", "general")}
 # Who a question credits with what it asks: "according to <X>", "per <X>", "<X>'s take / view".
 _ACCORDING = (("according", "to"), ("acc", "to"), ("per",), ("in", "the", "words", "of"))
 _TAKE = frozenset("take view views position stance opinion response reaction".split())
@@ -302,7 +305,8 @@ class Voices:
         a word of what a document is only where ``kinds`` (no speaker is named, no number follows:
         "resolution 2202" is another) and not after "a"."""
         word, before = words[i], words[max(0, i - 3):i]
-        ids = self._terms.get(word)
+        timed = i > 0 and typed[i - 1][-1:].isdigit()  # "at 3 pm" is no prime minister
+        ids = self._terms.get(word, set()) | (set() if timed else self._office(word))
         if not ids:
             return None
         if word in _COMMON_SHORT and not without_possessive(typed[i]).isupper():
@@ -314,6 +318,13 @@ class Voices:
             if not kinds or article in _INDEFINITE:
                 return None
         return ids
+
+    def _office(self, word: str) -> set[str]:
+        """The documents whose voice terms hold every word of an office ``word`` abbreviates ("pm":
+        "prime" and "minister"), as titles write it out."""
+        spelt = _OFFICES.get(word, ())
+        found = [self._terms.get(t, set()) for t in spelt]
+        return set.intersection(*found) if found and all(found) else set()
 
     def naming_words(self, question: str, terms: Iterable[str]) -> set[str]:
         """The question's words, as typed (lower case), that name one of the voice ``terms``
