@@ -151,6 +151,11 @@ def test_the_console_reads_options_and_explains_what_it_cannot_do():
     ("Is the war over in Ukraine?", True),
     ("Is Russia taking over?", False),
     ("what did the charter of paris say about the cold war being over", False),
+    ("when is the war gonna end", True),  # when it will end, how long it will last: later
+    ("how long will this war last?", True),
+    ("when did the war start", False),
+    ("how long is the economic pain from this gonna last, according to biden", False),  # what was said
+    ("when is the ceasefire supposed to start", False),
     # The days just ahead are as unknown to dated statements as today.
     ("what will the oil price be tomorrow?", True),
     ("Quel temps fera-t-il à Moscou ce week-end ?", True),

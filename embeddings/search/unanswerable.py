@@ -135,7 +135,12 @@ _LATER = re.compile(r"\b(?:took|taken) over (?:from|as)\b|\bnext\s+(?:[\w'’-]+
                     r"|\bqui (?:va gagner|gagnera)\b"
                     r"|\bwer (?:wird\b[^.?!]*\bgewinnen|gewinnt)\b|\bqui[ée]n (?:ganar[áa]|va a ganar)\b|\bkto wygra\b"
                     r"|\bкто победит\b|\bхто переможе\b"
-                    r"|\bstill\b[^.?!]*\b(?:now|today|anymore)\b", re.IGNORECASE)
+                    r"|\bstill\b[^.?!]*\b(?:now|today|anymore)\b"
+                    # when it will end, how long it will last ("when is the war gonna end")
+                    r"|\bwhen(?:'s|s| is| will)\s+(?:the|this|it)\b(?:\s+[\w'’-]+){0,4}?"
+                    r"\s+(?:end|be over|stop|finish)\b"
+                    r"|\bhow long (?:will|is|'s)\s+(?:the|this|it)\b(?:\s+[\w'’-]+){0,4}?\s+(?:last|go on)\b",
+                    re.IGNORECASE)
 
 
 # The asker's own opinion, which no statement holds: "do u think ukraine was dumb to ...", "is article 5
