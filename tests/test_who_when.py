@@ -514,12 +514,16 @@ def test_a_speaker_the_text_never_names_beside_a_name_that_picks_the_document(ow
 def test_a_speakers_passages_under_a_larger_librarys_threshold(own_library, monkeypatch):
     """As if many documents had raised the library's threshold: a named speaker's documents keep
     the fitted one where their passages use more than half the topic words ("quotas", "council";
-    not "slow"), said to be the nearest; where most are not theirs, refused."""
+    not "slow"), or where the library uses every one, said to be the nearest; where most are
+    words no passage uses, refused."""
     searcher = own_library.searcher
     monkeypatch.setattr(searcher, "thresholds", {scope: 0.99 for scope in searcher.thresholds})
     monkeypatch.setattr(searcher, "_cache_size", 0)
     mostly = own_library.ask("what did quillfeather say about the quotas and the council being slow", scope="all")
     assert mostly.answered and mostly.tentative and mostly.hits[0].passage.document == "quillfeather"
+    # fewer than half theirs, but every word one the library uses: still their nearest passages
+    known = own_library.ask("what did quillfeather say about the quotas, the licences and the boats", scope="all")
+    assert known.answered and known.tentative and known.hits[0].passage.document == "quillfeather"
     assert not own_library.ask("what did quillfeather say about rugby and the weather", scope="all").answered
 
 

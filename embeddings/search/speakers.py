@@ -115,8 +115,9 @@ class Speakers:
         named = self._names_asked_about(missing, answer.question)
         dated = focus.span is not None and (not missing or 2 * len(missing) < len(asked) and not named)
         fitted = ranked.signals["probability"] >= self.params.answer_threshold  # theirs: no library to compete with
-        if dated or fitted and not named and 2 * sum(self.mentions(focus.preferred, [w]) for w in asked) > len(asked) \
-                and self._topic_in(ranked, topic, focus.preferred):
+        # (every topic word one the library uses: "how does japan describe the invasion legally")
+        known = not missing or 2 * sum(self.mentions(focus.preferred, [w]) for w in asked) > len(asked)
+        if dated or fitted and not named and known and self._topic_in(ranked, topic, focus.preferred):
             return replace(ranked, answered=True, tentative=True, reason="", unmatched=missing), None
         return None, ranked
 
