@@ -25,6 +25,7 @@ from embeddings.search.unanswerable import (
     asks_opinion,
     asks_whether_mentioned,
     asks_who_issued,
+    contests_named,
     names_never_used,
     none_mentioned,
 )
@@ -344,6 +345,18 @@ def test_names_are_countries_or_who_is_said_to_speak():
     japan = Voices([{"id": "japan", "voices": ["japan"]}, {"id": "uk", "voices": ["pm", "downing"]},
                     {"id": "a", "voices": ["a"]}, {"id": "b", "voices": ["b"]}])
     assert japan.match("what did the japanese pm announce about sanctions").documents == {"japan"}
+
+
+def test_games_and_contests_are_what_a_question_is_about():
+    """A game or contest no passage names has nothing to quote about it, as a country has not."""
+    assert names_never_used(("play", "cup"), "did russia play in the 2022 world cup") == ("cup",)
+    assert contests_named("что сказал байден 24 февраля о чемпионате мира по футболу") == {
+        "чемпионате": "championship", "футболу": "football"}
+    assert contests_named("Czy NATO mówiło o igrzyskach olimpijskich?") == {"igrzyskach": "olympics",
+                                                                            "olimpijskich": "olympics"}
+    assert contests_named("la copa del mundo") == {"copa": "cup"}
+    for plain in ("la guerra mundial", "une coupe des dépenses", "what did the g7 say about the world bank"):
+        assert contests_named(plain) == {}, plain
 
 
 @pytest.mark.parametrize("question, mention", [

@@ -495,6 +495,8 @@ def test_live_figures_and_unknown_names_are_refused(own_library):
                         ("What did Mayor Brightwater say about the harbour?", "brightwater")):
         result = own_library.ask(asked, scope="all")
         assert not result.answered and name in [w.lower() for w in result.unmatched], asked
+    for asked in ("what did the council say about the world cup?", "Qu'a dit le conseil sur le football ?"):
+        assert not own_library.ask(asked, scope="all").answered, asked  # a contest no passage names
 
 
 def test_a_speaker_the_text_never_names_beside_a_name_that_picks_the_document(own_library):
@@ -627,8 +629,10 @@ def test_an_agreement_named_beside_a_speaker(engine_with_library):
 
 
 def test_whether_a_speaker_mentioned_something_they_never_did(engine_with_library):
-    football = engine_with_library.ask("Did the G7 say anything about football?")
-    assert football.tentative and "football" in football.unmatched
+    football = engine_with_library.ask("Did the G7 say anything about football?")  # a game: refused, and why
+    assert not football.answered and "football" in football.unmatched
+    yards = engine_with_library.ask("Did the G7 say anything about shipyards?")  # told, with the nearest
+    assert yards.tentative and "shipyards" in yards.unmatched
     belarus = engine_with_library.ask("Did the G7 say anything about Belarus?")  # their words do name it
     assert belarus.answered and "Belarus" in belarus.hits[0].passage.text and not belarus.unmatched
 

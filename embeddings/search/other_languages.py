@@ -13,7 +13,7 @@ from embeddings.encoders.multilingual import MONTH_WORDS, SAYING, folded, note_f
 from embeddings.encoders.multilingual import THRESHOLD as MULTILINGUAL_THRESHOLD
 from embeddings.search.focus import topic_text
 from embeddings.search.results import Hit, SearchResult
-from embeddings.search.unanswerable import asks_who_issued
+from embeddings.search.unanswerable import asks_who_issued, contests_named
 
 # A search confined to at most this share of the scope's passages keeps the fitted threshold.
 CONFINED_SHARE = 0.5
@@ -45,6 +45,11 @@ class OtherLanguages:
         later = self.library.later_year(text, self.index.words) if focus.span is None else None
         if later is not None:  # "Que s'est-il passé en 2023 ?": nothing written earlier can tell
             return SearchResult(question, False, [], reason="no-date", note=f"{note_for(language)} ({later.note})")
+        contests = contests_named(text)
+        unused = set(self.unmatched(" ".join(sorted(set(contests.values()))), scope)) if contests else set()
+        if unused:  # "Qu'a dit Biden le 24 février sur le football ?": no passage speaks of it
+            return SearchResult(question, False, [], reason="off-topic", note=note_for(language),
+                                unmatched=tuple(w for w, english in contests.items() if english in unused))
         note = note_for(language) + (f" ({focus.note})" if focus.note else "")
         theirs = f"{note_for(language)} ({self._preferred_note(focus)})" if focus.preferred else note  # whose words
         vector = self.multilingual.query(text) if self.multilingual is not None else None

@@ -243,9 +243,41 @@ def names_never_used(unmatched: tuple[str, ...], question: str, known: frozenset
         bare = without_possessive(word.lower())
         if bare in known or country_of(bare, known):
             continue
-        if bare in speakers or word.lower() in speakers or unaccented(bare) in _country_words():
+        if bare in speakers or word.lower() in speakers or unaccented(bare) in _country_words() \
+                or bare in CONTESTS:
             out.append(word)
     return tuple(out)
+
+
+# Games and contests, which no statement is about unless it says so ("did russia play in the 2022
+# world cup", "Qu'a dit Biden sur le football ?"): where no passage uses the word, nothing can be
+# quoted about it, as of a country no passage names. Each as the English word a passage would use;
+# in the other languages questions come in, by the start of the word, whatever its ending
+# ("чемпионате", "olimpijskich"; not "mundial", "coupe": "guerra mundial", "une coupe").
+CONTESTS = frozenset("""football soccer rugby cricket tennis golf basketball baseball hockey volleyball handball
+    olympics olympic paralympics eurovision fifa uefa nba nfl nhl championship championships tournament cup league
+    playoffs superbowl""".split())
+_CONTEST_STEMS = (("football", ("fußball", "fussball", "fútbol", "futbol", "piłkarsk", "piłki nożnej", "футбол")),
+                  ("hockey", ("eishockey", "хокке", "хоке")),
+                  ("championship", ("championnat", "meisterschaft", "campeonato", "mistrzostw", "чемпионат",
+                                    "чемпіонат")),
+                  ("olympics", ("olympi", "olímpic", "olimpi", "igrzysk", "олимпи", "олімпі")),
+                  ("cup", ("pokal", "copa ", "puchar", "кубок", "кубк")),
+                  ("league", ("ligue", "liga ", "ligi ", "лига", "лиги", "лигу", "ліга", "ліги", "лігу")),
+                  ("eurovision", ("eurowizj", "евровиден", "євробачен")))
+
+
+def contests_named(question: str) -> dict[str, str]:
+    """The question's words that name a game or contest, each with its English word: "cup" ->
+    "cup", "чемпионате" -> "championship"."""
+    found = {w: w.lower() for w in re.findall(r"[^\W\d_]+", question) if w.lower() in CONTESTS}
+    lowered = f" {question.lower()} "
+    for english, stems in _CONTEST_STEMS:
+        for stem in stems:
+            at = lowered.find(stem)
+            if at > 0 and not lowered[at - 1].isalpha():
+                found[lowered[at:].split()[0].strip("?.,!;:«»\"'")] = english
+    return found
 
 
 def _is_over(question: str) -> bool:
