@@ -157,6 +157,12 @@ def test_the_console_reads_options_and_explains_what_it_cannot_do():
     ("when did the war start", False),
     ("how long is the economic pain from this gonna last, according to biden", False),  # what was said
     ("when is the ceasefire supposed to start", False),
+    ("when will the eu end its dependence on russian gas", False),  # what the documents say
+    ("how long will the sanctions last", False),
+    ("how long will the lng deal last", False),
+    ("when will the war end in guterres' view", False),
+    ("how long is the war going to go on acc to stoltenberg", False),
+    ("when will the russian invasion end", True),
     # The days just ahead are as unknown to dated statements as today.
     ("what will the oil price be tomorrow?", True),
     ("Quel temps fera-t-il à Moscou ce week-end ?", True),
@@ -412,14 +418,23 @@ def test_the_voice_a_question_credits_is_the_one_asked():
 
 def test_an_office_abbreviated_is_the_office_titles_write_out():
     """"pm" is a prime minister's, whichever title writes "Prime Minister" ("the pm of japan" went
-    to the one document whose title abbreviates it, the UK's); "at 3 pm" is a time."""
-    voices = Voices([{"id": "uk", "voices": ["pm", "uk", "prime", "minister"]},
-                     {"id": "japan", "voices": ["prime", "minister", "japan", "kishida"]},
-                     {"id": "g7", "voices": ["g7"]}, {"id": "nato", "voices": ["nato"]},
-                     {"id": "osce", "voices": ["osce"]}, {"id": "un", "voices": ["assembly"]}])
-    assert voices.match("what did the pm of japan say about sanctions").documents == {"japan"}
-    assert voices.match("what did the uk pm say").documents == {"uk"}
-    assert voices.match("what did the g7 say at 3 pm").documents == {"g7"}
+    to the one document whose title abbreviates it, the UK's), not a deputy prime minister's; "at 3
+    pm" is a time, "pm me" a message."""
+    titled = Voices([{"id": "uk", "voices": ["pm", "uk"], "title": "PM statement at a press conference"},
+                     {"id": "japan", "voices": ["japan", "kishida"], "title": "Press Conference by the Prime Minister"},
+                     {"id": "canada", "voices": ["canada", "freeland"],
+                      "title": "Remarks by the Deputy Prime Minister and Minister of Finance"},
+                     {"id": "un", "voices": ["un"], "title": "Secretary-General's press encounter"},
+                     {"id": "g7", "voices": ["g7"]}, {"id": "nato", "voices": ["nato"]}, {"id": "eu", "voices": ["eu"]},
+                     {"id": "osce", "voices": ["osce"]}, {"id": "who", "voices": ["who"]}])
+    assert titled.match("what did the pm of japan say about sanctions").documents == {"japan"}  # not a deputy's
+    assert titled.match("what did the uk pm say").documents == {"uk"}
+    assert titled.match("what did the dpm say about swift").documents == {"canada"}
+    assert titled.match("what did the secgen say").documents == {"un"}  # "Secretary-General" in the title
+    for timed in ("what did the g7 say at 3 pm", "what did the g7 say at 5:30 pm",
+                  "can someone pm me what the g7 said"):
+        assert titled.match(timed).documents == {"g7"}, timed  # a time, a message: no prime minister
+    assert titled.match("what happened at 5 pm on feb 24") is None
 
 
 def test_a_voice_term_that_is_a_common_short_word_names_a_voice_only_in_capitals():

@@ -234,6 +234,7 @@ def _normalised(typed: Sequence[str]) -> list[str]:
 # Offices as users abbreviate them, as titles write them out.
 _OFFICES = {"pm": ("prime", "minister"), "dpm": ("deputy", "prime", "minister"), "fm": ("foreign", "minister"),
             "sg": ("secretary", "general"), "secgen": ("secretary", "general")}
+_OBJECTS = frozenset("me us him her them".split())  # "pm me": a message, not an office
 # Who a question credits with what it asks: "according to <X>", "per <X>", "<X>'s take / view".
 _ACCORDING = (("according", "to"), ("acc", "to"), ("per",), ("in", "the", "words", "of"))
 _TAKE = frozenset("take view views position stance opinion response reaction".split())
@@ -262,6 +263,11 @@ class Voices:
                 self._pairs.setdefault(pair, set()).add(doc["id"])
         limit = max(1, int(len(documents) * MAX_SHARE))
         self._terms = {t: ids for t, ids in self._terms.items() if len(ids) <= limit}
+        self._titled: dict[str, set[str]] = {}  # a title's words, as an office abbreviated is written out
+        for doc in documents:
+            for word in {without_possessive(w).lower() for w in _words(doc.get("title", ""))}:
+                self._titled.setdefault(word, set()).add(doc["id"])
+        self._limit = limit
         self._joined = [t for t in self._terms if len(t) >= 6]  # host names: "bidenwhitehouse"
 
     def match(self, question: str) -> VoiceMatch | None:
@@ -275,8 +281,9 @@ class Voices:
         first: dict[str, int] = {}  # where each document's voice is first named
         named: dict[str, set[str]] = {}  # term -> the documents it names
         kinds = not any(w in self._terms and w not in _KIND_TERMS for w in words) and not _NUMBERED.search(text)
+        numbered = frozenset(i for i, m in enumerate(spans) if re.search(r"\d[\s:.]*$", text[:m.start()]))
         for i, word in enumerate(words):
-            ids = self._named_by(i, words, typed, kinds)
+            ids = self._named_by(i, words, typed, kinds, numbered)
             if ids and word not in named:
                 named[word] = set(ids)
                 hits.update(ids)
@@ -300,13 +307,16 @@ class Voices:
         chosen = self._chosen(words, gaps, hits, first)
         return VoiceMatch(frozenset(chosen), tuple(t for t, ids in named.items() if ids & chosen))
 
-    def _named_by(self, i: int, words: list[str], typed: list[str], kinds: bool) -> set[str] | None:
+    def _named_by(self, i: int, words: list[str], typed: list[str], kinds: bool,
+                  numbered: frozenset[int] = frozenset()) -> set[str] | None:
         """The documents whose voice the question's ``i``-th word names, if it names one there;
         a word of what a document is only where ``kinds`` (no speaker is named, no number follows:
         "resolution 2202" is another) and not after "a"."""
         word, before = words[i], words[max(0, i - 3):i]
-        timed = i > 0 and typed[i - 1][-1:].isdigit()  # "at 3 pm" is no prime minister
-        ids = self._terms.get(word, set()) | (set() if timed else self._office(word))
+        # "at 3 pm", "5:30 pm" are times, "pm me" a private message: no prime minister
+        if word in _OFFICES and (i in numbered or i + 1 < len(words) and words[i + 1] in _OBJECTS):
+            return None
+        ids = self._terms.get(word, set()) | (self._office(word) if word in _OFFICES else set())
         if not ids:
             return None
         if word in _COMMON_SHORT and not without_possessive(typed[i]).isupper():
@@ -320,11 +330,18 @@ class Voices:
         return ids
 
     def _office(self, word: str) -> set[str]:
-        """The documents whose voice terms hold every word of an office ``word`` abbreviates ("pm":
-        "prime" and "minister"), as titles write it out."""
-        spelt = _OFFICES.get(word, ())
-        found = [self._terms.get(t, set()) for t in spelt]
-        return set.intersection(*found) if found and all(found) else set()
+        """The documents whose titles write out the office ``word`` abbreviates ("pm": "Prime
+        Minister"), not a longer office that ends with it ("Deputy Prime Minister" is "dpm"); none
+        where more documents than a voice term may name have it."""
+        found = self._written_out(_OFFICES.get(word, ()))
+        for longer in _OFFICES.values():
+            if len(longer) > len(_OFFICES[word]) and longer[-len(_OFFICES[word]):] == _OFFICES[word]:
+                found -= self._written_out(longer)
+        return found if len(found) <= self._limit else set()
+
+    def _written_out(self, spelt: Sequence[str]) -> set[str]:
+        found = [self._titled.get(t, set()) for t in spelt]
+        return set.intersection(*found) if found else set()
 
     def naming_words(self, question: str, terms: Iterable[str]) -> set[str]:
         """The question's words, as typed (lower case), that name one of the voice ``terms``

@@ -63,7 +63,8 @@ _AHEAD_DISTANCE = 6  # words between the figure and the day ahead, at most
 _SENTENCE_END = re.compile(r"[?!;:,]|(?<!\d)\.(?:\s|$)")
 # A question about what someone said ("Did Biden say oil prices would rise next week?") asks about a
 # statement, whatever day it names.
-_SAID = re.compile(r"\b(?:say|said|says|according to|announced?|declared?|stated?|mentioned|promised|warned|"
+_SAID = re.compile(r"\b(?:say|said|says|according to|acc to|in [\w'’-]+ view|announced?|declared?|stated?|"
+                   r"mentioned|promised|warned|"
                    r"dit|déclaré|annoncé|sagte|sagten|gesagt|erklärt|erklärte|dijo|dijeron|anunció|declaró|powiedzia\w*|mówił\w*|"
                    r"сказал\w*|заявил\w*|сказав|сказала|заявив|заявила)\b", re.IGNORECASE)
 # A figure asked in words that are not its name: the weather ("quel temps fera-t-il", "qué tiempo
@@ -130,16 +131,17 @@ _STILL_OFFICE = re.compile(r"^\W*(?:is|are)\s+(?:[\w'’.-]+\s+){1,3}?still\s+(?
 # eurovision"; not "will democracy win", which a statement may say), and whether something is still
 # so now ("is sberbank still operating ... now"). A time counted from the asker's day ("last year",
 # "this month") is a date (dates.askers_span): the documents of that time answer, if there are any.
+_THE_WAR = r"(?:it|this|(?:the|this)\s+(?:[\w'’-]+\s+)?(?:war|fighting|conflict|invasion|occupation|siege|offensive))\b"
 _LATER = re.compile(r"\b(?:took|taken) over (?:from|as)\b|\bnext\s+(?:[\w'’-]+\s+){0,2}?summits?\b"
                     r"|\bwho(?:'s|s| is)?\s+(?:gonna|going to|will)\s+win\b|\bwho(?:'ll|’ll)\s+win\b"
                     r"|\bqui (?:va gagner|gagnera)\b"
                     r"|\bwer (?:wird\b[^.?!]*\bgewinnen|gewinnt)\b|\bqui[ée]n (?:ganar[áa]|va a ganar)\b|\bkto wygra\b"
                     r"|\bкто победит\b|\bхто переможе\b"
                     r"|\bstill\b[^.?!]*\b(?:now|today|anymore)\b"
-                    # when it will end, how long it will last ("when is the war gonna end")
-                    r"|\bwhen(?:'s|s| is| will)\s+(?:the|this|it)\b(?:\s+[\w'’-]+){0,4}?"
-                    r"\s+(?:end|be over|stop|finish)\b"
-                    r"|\bhow long (?:will|is|'s)\s+(?:the|this|it)\b(?:\s+[\w'’-]+){0,4}?\s+(?:last|go on)\b",
+                    # when the war will end, how long it will last ("when is the war gonna end"; not "how
+                    # long will the sanctions last", "when will the eu end its dependence": the documents say)
+                    rf"|\bwhen(?:'s|s| is| will)\s+{_THE_WAR}(?:\s+[\w'’-]+){{0,3}}?\s+(?:end|be over|stop|finish)\b"
+                    rf"|\bhow long (?:will|is|'s)\s+{_THE_WAR}(?:\s+[\w'’-]+){{0,3}}?\s+(?:last|go on)\b",
                     re.IGNORECASE)
 
 
