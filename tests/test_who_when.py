@@ -225,6 +225,12 @@ def test_before_or_after_an_event_the_titles_date(engine_with_library):
     assert "Documents dated" not in engine_with_library.ask("what happened after the attack on mariupol?").note
     assert find_event("What did NATO say before the summit in March?").which == ""  # a month is a date
     assert find_event("what did the eu say on invasion day").words == ("invasion",)  # the noun before "day"
+    assert find_event("what did the g7 say the day russia invaded").words == ("invasion",)  # the verb's noun
+    assert find_event("what did nato do on the day that they attacked").words == ("attack",)
+    invaded = engine_with_library.ask("what did biden say the day russia invaded", k=3)
+    assert "(the invasion: 24 February 2022)" in invaded.note
+    assert {h.passage.document for h in invaded.hits} == {"us_whitehouse_biden_remarks_attack_2022-02-24"}
+    assert find_event("the day the treaty was signed") is None
     for asked in ("what did nato say on the same day", "what did biden say on monday", "on the first day"):
         assert find_event(asked) is None, asked
     # who did it ("by") or when ("at dawn") does not say which: the attack, the invasion

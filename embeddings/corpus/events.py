@@ -82,8 +82,18 @@ def find_event(question: str) -> EventPhrase | None:
                        shift_days(match), not is_before(match), *_which(match))
 
 
+# "the day russia invaded", "the day they attacked": the day of the event the verb names, as its noun.
+_VERB_DAY = re.compile(r"\b(?:on\s+)?the\s+(?:very\s+)?day\s+(?:that\s+)?(?:[^\W\d_][\w'’-]*\s+){1,2}?"
+                       r"(?P<verb>invaded|attacked|invades|attacks)\b", re.IGNORECASE)
+_VERB_NOUNS = {"invaded": "invasion", "invades": "invasion", "attacked": "attack", "attacks": "attack"}
+
+
 def _noun_day(question: str) -> EventPhrase | None:
-    """"on invasion day": the event's own day, where no other phrase places the question."""
+    """"on invasion day", "the day russia invaded": the event's own day, where no other phrase
+    places the question."""
+    verb = _VERB_DAY.search(question)
+    if verb is not None:
+        return EventPhrase(verb.group(0).strip(), (_VERB_NOUNS[verb.group("verb").lower()],), 0, True)
     noun = _NOUN_DAY.search(question)
     if noun is None:
         return None
