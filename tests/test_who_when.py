@@ -231,6 +231,9 @@ def test_before_or_after_an_event_the_titles_date(engine_with_library):
     assert "(the invasion: 24 February 2022)" in invaded.note
     assert {h.passage.document for h in invaded.hits} == {"us_whitehouse_biden_remarks_attack_2022-02-24"}
     assert find_event("the day the treaty was signed") is None
+    since = find_event("did nato send troops to poland after russia invaded")
+    assert since.words == ("invasion",) and since.after and since.days is None
+    assert find_event("how much did the us give ukraine before russia invaded") is None  # a time later ones tell
     for asked in ("what did nato say on the same day", "what did biden say on monday", "on the first day"):
         assert find_event(asked) is None, asked
     # who did it ("by") or when ("at dawn") does not say which: the attack, the invasion

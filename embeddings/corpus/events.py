@@ -86,14 +86,21 @@ def find_event(question: str) -> EventPhrase | None:
 _VERB_DAY = re.compile(r"\b(?:on\s+)?the\s+(?:very\s+)?day\s+(?:that\s+)?(?:[^\W\d_][\w'’-]*\s+){1,2}?"
                        r"(?P<verb>invaded|attacked|invades|attacks)\b", re.IGNORECASE)
 _VERB_NOUNS = {"invaded": "invasion", "invades": "invasion", "attacked": "attack", "attacks": "attack"}
+# ... and "after russia invaded", "since they attacked": after it. Not "before": "how much did the us
+# give ukraine before russia invaded" asks of a time that later statements tell.
+_VERB_EVENT = re.compile(r"\b(?:after|since|following)\s+(?:[^\W\d_][\w'’-]*\s+){1,2}?(?P<verb>invaded|attacked)\b",
+                         re.IGNORECASE)
 
 
 def _noun_day(question: str) -> EventPhrase | None:
-    """"on invasion day", "the day russia invaded": the event's own day, where no other phrase
-    places the question."""
+    """"on invasion day", "the day russia invaded": the event's own day; "after russia invaded":
+    after it; where no other phrase places the question."""
     verb = _VERB_DAY.search(question)
     if verb is not None:
         return EventPhrase(verb.group(0).strip(), (_VERB_NOUNS[verb.group("verb").lower()],), 0, True)
+    verb = _VERB_EVENT.search(question)
+    if verb is not None:
+        return EventPhrase(verb.group(0).strip(), (_VERB_NOUNS[verb.group("verb").lower()],), None, True)
     noun = _NOUN_DAY.search(question)
     if noun is None:
         return None
