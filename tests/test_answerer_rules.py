@@ -163,6 +163,9 @@ def test_the_console_reads_options_and_explains_what_it_cannot_do():
     ("when will the war end in guterres' view", False),
     ("how long is the war going to go on acc to stoltenberg", False),
     ("when will the russian invasion end", True),
+    ("who is australia's prime minister right now", True),  # an office now, however "now" is said
+    ("who is the chancellor of germany at the moment", True),
+    ("who was the prime minister of australia in 2022", False),
     # The days just ahead are as unknown to dated statements as today.
     ("what will the oil price be tomorrow?", True),
     ("Quel temps fera-t-il à Moscou ce week-end ?", True),

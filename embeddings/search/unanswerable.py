@@ -121,7 +121,7 @@ _OFFICES = (r"president|secretary[\s-]general|chancellor|prime minister|pm|minis
             r"spokesperson|boss")
 _OFFICE_NOW = re.compile(r"^\W*who(?:'s|s| is)\s+(?:the\s+)?(?:[\w'’.-]+\s+){0,4}?"
                          r"(?:" + _OFFICES + r"|secretary|king|queen)\s+(?:of\s+(?:the\s+)?[\w'’.-]+\s+)?"
-                         r"(?:now|today|currently)\W*$", re.IGNORECASE)
+                         r"(?:now|today|currently|rn|nowadays|" + _PRESENT_PHRASE + r")\W*$", re.IGNORECASE)
 # Whether someone still holds an office ("is andrzej duda still the president of poland"): the documents
 # name who held it then. Not what is still done to one ("is nato still supporting ukraine's president").
 _STILL_OFFICE = re.compile(r"^\W*(?:is|are)\s+(?:[\w'’.-]+\s+){1,3}?still\s+(?:the\s+)?"
