@@ -217,6 +217,17 @@ def test_calibrated_threshold_rises_with_the_probes_and_never_loosens():
     assert calibrated_threshold([], 0.4, 0.1) == 0.4
 
 
+def test_the_confident_level_rises_with_the_threshold_up_to_a_cap():
+    from embeddings.search.params import CONFIDENT_CAP, SearchParams, confident_level
+
+    params = SearchParams(answer_threshold=0.41, confident_threshold=0.55)
+    assert confident_level(params) == confident_level(params, 0.41) == 0.55  # where it was fitted
+    assert confident_level(params, 0.51) == pytest.approx(0.65)  # raised as far as the threshold
+    assert confident_level(params, 0.78) == CONFIDENT_CAP  # a large library: not above the cap
+    assert confident_level(SearchParams(answer_threshold=0.41, confident_threshold=0.9), 0.78) == 0.9  # fitted higher
+    assert confident_level(SearchParams(confident_threshold=0.0), 0.78) == 0.0  # off
+
+
 def test_each_index_calibrates_its_threshold_and_search_uses_it(engine, monkeypatch):
     from embeddings.search.params import MULTILINGUAL_PROBE_FILE, probe_questions
 
