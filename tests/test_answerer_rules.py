@@ -529,6 +529,13 @@ def test_a_name_as_cyrillic_writes_it_and_a_voice_in_a_compound():
     assert voices.match("In welche Länder an der NATO-Ostflanke schickt Biden Truppen?").documents == {"white-house"}
     assert voices.match("Was sagte die NATO zu EU-Sanktionen?").documents == {"nato"}
     assert voices.match("Was sagte der G7-Gipfel über Russland?").documents == {"g7"}  # named no other way
+    # a name as its own language spells it, which Cyrillic spells by its sounds: "Шольц", "Макрон"
+    spelt = Voices([{"id": "de", "voices": ["scholz"]}, {"id": "fr", "voices": ["macron"]}, {"id": "ca", "voices":
+                    ["freeland"]}, {"id": "g7", "voices": ["g7"]}, {"id": "nato", "voices": ["nato"]}])
+    for asked, expected in (("Что Шольц сказал о банках?", "de"), ("Що сказав Макрон 2 березня?", "fr"),
+                            ("Что сказала Фриланд?", "ca")):
+        assert spelt.match(asked).documents == {expected}, asked
+    assert spelt.match("Что сказал Шольте?") is None and spelt.match("Was sagte Sholz?") is None  # Latin as typed
 
 
 def test_a_bodys_title_words_in_other_languages_and_one_voice_named_in_several_words():

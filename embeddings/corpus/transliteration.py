@@ -21,3 +21,19 @@ def latin(text: str) -> str:
     if not re.search("[а-яА-ЯёЁіІїЇєЄґҐ]", text):
         return text
     return "".join(ch.lower().translate(_CYRILLIC) if "\u0400" <= ch <= "\u04ff" else ch for ch in text)
+
+
+# Sounds that a name read from Cyrillic and the name as its own language writes it spell apart
+# ("Шольц" is read "sholts", German writes "Scholz"; "Макрон" "makron", "Джонсон" "dzhonson",
+# "Харрис" "kharris"): both are compared by what is left once each is spelt one way.
+_SOUNDS = tuple((re.compile(pattern), spelt) for pattern, spelt in (
+    ("dzh", "j"), ("^kh", "h"), ("sch", "sh"), ("tz|ts", "z"), ("ck", "k"), ("c(?!h)", "k"), ("ph", "f"), ("w", "v"),
+    ("ee", "i"), ("[yj]", "i"), ("(?<=[aeiou])h", ""), (r"(\w)\1+", r"\1")))
+
+
+def skeleton(word: str) -> str:
+    """A name spelt one way: "scholz" and "sholts" are "sholz", "johnson" and "dzhonson" "ionson"."""
+    word = word.lower()
+    for pattern, spelt in _SOUNDS:
+        word = pattern.sub(spelt, word)
+    return word

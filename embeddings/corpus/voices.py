@@ -25,7 +25,7 @@ from urllib.parse import urlparse
 from embeddings.corpus.dates import CALENDAR_WORDS
 from embeddings.corpus.offices import office_holders
 from embeddings.corpus.text import TITLE_WORD_RE, country_of, is_acronym, unaccented, without_possessive
-from embeddings.corpus.transliteration import AI, latin
+from embeddings.corpus.transliteration import AI, latin, skeleton
 
 _URL_RE = re.compile(r"https?://[^\s)>\]]+")
 # Parts of host names that say nothing about who speaks (the structure of addresses).
@@ -255,19 +255,18 @@ class Voices:
         """``documents``: manifest entries with "id" and "voices" (statements only)."""
         self._terms: dict[str, set[str]] = {}
         self._pairs: dict[tuple[str, str], set[str]] = {}  # two terms side by side in a document's title
+        self._titled: dict[str, set[str]] = {}  # a title's words, as an office abbreviated is written out
         for doc in documents:
             voices = list(doc.get("voices", ()))
             for term in [*voices, *_kind_terms(doc.get("title", ""))]:
                 self._terms.setdefault(term, set()).add(doc["id"])
             for pair in zip(voices, voices[1:]):
                 self._pairs.setdefault(pair, set()).add(doc["id"])
-        limit = max(1, int(len(documents) * MAX_SHARE))
-        self._terms = {t: ids for t, ids in self._terms.items() if len(ids) <= limit}
-        self._titled: dict[str, set[str]] = {}  # a title's words, as an office abbreviated is written out
-        for doc in documents:
             for word in {without_possessive(w).lower() for w in _words(doc.get("title", ""))}:
                 self._titled.setdefault(word, set()).add(doc["id"])
-        self._limit = limit
+        self._limit = limit = max(1, int(len(documents) * MAX_SHARE))
+        self._terms = {t: ids for t, ids in self._terms.items() if len(ids) <= limit}
+        self._sounds = {skeleton(t): t for t in self._terms if len(t) >= 4}  # "Шольц" read "sholts": "scholz"
         self._joined = [t for t in self._terms if len(t) >= 6]  # host names: "bidenwhitehouse"
 
     def match(self, question: str) -> VoiceMatch | None:
@@ -352,13 +351,14 @@ class Voices:
                 if w in wanted}
 
     def _voice_words(self, question: str, typed: list[str]) -> list[str]:
-        """The question's words as voice terms are written (``_normalised``); "Байден" read with
-        "ай" as "i", and a name's case ending left out ("Байдена"), where that names a voice."""
+        """The question's words as voice terms are written (``_normalised``): "Байден" read with "ай" as
+        "i", a case ending left out ("Байдена"), "Шольц" by its sounds ("scholz"), where that names a voice."""
         words = _normalised(typed)
         other = _normalised(_words(latin(AI.sub("и", question))))  # "Байден": "biden"
         if len(other) != len(words):
             other = words
-        return [next((c for c in (w, o, _uninflected(w, self._terms), _uninflected(o, self._terms))
+        return [next((c for c in (w, o, _uninflected(w, self._terms), _uninflected(o, self._terms),
+                                  latin(question) != question and len(o) >= 4 and self._sounds.get(skeleton(o)))
                       if c in self._terms), w) for w, o in zip(words, other, strict=True)]
 
     def _without_compounds(self, words: list[str], text: str, spans: list[re.Match]) -> list[str]:
