@@ -14,9 +14,10 @@ from bot import console, render
 from bot.core import MORE_PASSAGES, Answerer
 from bot.settings import BotSettings
 from bot.store import StoredAnswer
+from embeddings.corpus.issuers import library_voices, lowercase_words, voice_terms
 from embeddings.corpus.records import Passage
 from embeddings.corpus.text import country_of
-from embeddings.corpus.voices import Voices, library_voices, lowercase_words, voice_terms
+from embeddings.corpus.voices import Voices
 from embeddings.errors import BadFilter, BuildInProgress, EngineError
 from embeddings.query import Query
 from embeddings.search.results import Hit, SearchResult

@@ -1,12 +1,5 @@
-"""Who speaks or issues a document, read from the library itself: "What did the G7 say",
-"What did Stoltenberg tell ministers", "What did the White House announce".
-
-A document's *voice terms* come from three places, never from a list of names in code:
-
-* the names in its title: acronyms ("G7", "EU") and words the library writes only capitalised
-  ("Stoltenberg", "White House"); "Attack" in a title is no name, since the texts write "attack";
-* the speakers its transcript labels name;
-* the host names of the addresses in its source line ("whitehouse.gov" -> "whitehouse").
+"""Who a question says speaks: "What did the G7 say", "What did Stoltenberg tell ministers",
+"What did the White House announce". The documents' voice terms are read in issuers.py.
 
 A question names a voice when one of its words (or two adjacent words written together: "white
 house" -> "whitehouse") is a voice term of a few documents only: a term most documents share
@@ -20,27 +13,10 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlparse
 
-from embeddings.corpus.dates import CALENDAR_WORDS
-from embeddings.corpus.offices import office_holders
-from embeddings.corpus.text import TITLE_WORD_RE, country_of, is_acronym, unaccented, without_possessive
+from embeddings.corpus.issuers import MAX_SHARE, title_words
+from embeddings.corpus.text import TITLE_WORD_RE, country_of, unaccented, without_possessive
 from embeddings.corpus.transliteration import AI, latin, skeleton
-
-_URL_RE = re.compile(r"https?://[^\s)>\]]+")
-# Parts of host names that say nothing about who speaks (the structure of addresses).
-_HOST_NOISE = frozenset({"www", "com", "org", "net", "int", "gov", "edu", "eu", "uk", "us", "archives", "archive",
-                         "web", "github", "githubusercontent", "raw", "news", "press", "media"})
-MIN_HOST_PART = 3
-# A term names "a few documents" when it belongs to at most this share of them (and to one at least).
-MAX_SHARE = 1 / 3
-# ... and is written in the texts of at most this share of them.
-MAX_TEXT_SHARE = 1 / 2
-
-
-def _words(text: str) -> list[str]:
-    return TITLE_WORD_RE.findall(text or "")
-
 
 # "with the EU", "avec l'UE", "con la UE", "mit der EU": a partner, not the voice; "say about the
 # EU": what is asked about.
@@ -76,63 +52,6 @@ def _not_speaking(before: Sequence[str]) -> bool:
     said = any(w == "about" and kept[j - 1] in _SAY and not _PLACES & set(kept[j + 1:])
                for j, w in enumerate(kept) if j and j >= len(kept) - 3)
     return bool(kept) and (kept[-1] in _WITH or said)
-
-
-def lowercase_words(texts: Iterable[str]) -> set[str]:
-    """Words the library writes in lower case somewhere: common words, not names."""
-    found: set[str] = set()
-    for text in texts:
-        found.update(w for w in _words(text) if w[0].islower())
-    return found
-
-
-def voice_terms(title: str, source: str, speakers: Iterable[str], common: set[str]) -> list[str]:
-    """The lower-cased voice terms of one document (see the module docstring)."""
-    terms: list[str] = []
-    for word in _words(title):
-        bare = without_possessive(word)
-        if bare.lower() in CALENDAR_WORDS:  # capitalised in titles, but a date
-            continue
-        if is_acronym(bare) or (bare[0].isupper() and bare.lower() not in common and len(bare) > 2):
-            terms.append(bare.lower())
-    for speaker in speakers:
-        terms += [w.lower() for w in _words(speaker) if len(w) > 2 and w.lower() not in common]
-    for url in _URL_RE.findall(source or ""):
-        host = urlparse(url).hostname or ""
-        terms += [part for part in host.lower().split(".") if len(part) >= MIN_HOST_PART and part not in _HOST_NOISE]
-    return list(dict.fromkeys(terms))
-
-
-def _host(url: str) -> str:
-    host = (urlparse(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host
-
-
-def library_voices(documents: Sequence[tuple[str, str, str, Sequence[str]]], texts: Sequence[tuple[str, str]],
-                   common: set[str], dates: dict[str, str] | None = None) -> dict[str, list[str]]:
-    """Voice terms of each document (id, title, source, speakers), less those most of the texts
-    use: "Russian" is capitalised in every title it is in, and says nothing about who speaks; with
-    the name of the office holder a title names without one (``offices.office_holders``; ``dates``:
-    the documents' dates, since offices change hands).
-    ``texts``: (document id, passage text) of the documents whose words count (the statements)."""
-    terms = {doc_id: voice_terms(title, source, speakers, common) for doc_id, title, source, speakers in documents}
-    wanted = {t for found in terms.values() for t in found}  # a holder's name is another title's term
-    used_in: dict[str, set[str]] = {}
-    for doc_id, text in texts:
-        for word in {w.lower() for w in _words(text)} & wanted:
-            used_in.setdefault(word, set()).add(doc_id)
-    total = max(1, len({doc_id for doc_id, _ in texts}))
-
-    def kept(found: list[str]) -> list[str]:
-        return [t for t in found if len(used_in.get(t, ())) <= total * MAX_TEXT_SHARE]
-
-    # One issuer: the same web site (a whole host name: the Commission's is not the Council's), or
-    # for a document without an address, a voice term most texts do not use ("Ukraine" is no issuer).
-    hosts = {doc_id: [f"host:{_host(url)}" for url in _URL_RE.findall(source or "")]
-             for doc_id, _, source, _ in documents}
-    links = {doc_id: hosts[doc_id] or kept(found) for doc_id, found in terms.items()}
-    holders = office_holders({doc_id: title for doc_id, title, _, _ in documents}, dates or {}, terms, links, common)
-    return {doc_id: kept(list(dict.fromkeys([*found, *holders.get(doc_id, ())]))) for doc_id, found in terms.items()}
 
 
 # French and Italian elision: "l'OTAN" is "OTAN", "d'Ukraine" is "Ukraine".
@@ -205,7 +124,7 @@ class VoiceMatch:
 
 def _kind_terms(title: str) -> list[str]:
     """The words of a title that say what the document is (``_KINDS``; "fact sheet" as "factsheet")."""
-    found = [unaccented(w.lower()) for w in _words(title)]
+    found = [unaccented(w.lower()) for w in title_words(title)]
     return [w for w in found if w in _KINDS] + [joined for pair, joined in _KIND_PAIRS.items()
                                                 if pair in set(zip(found, found[1:]))]
 
@@ -262,7 +181,7 @@ class Voices:
                 self._terms.setdefault(term, set()).add(doc["id"])
             for pair in zip(voices, voices[1:]):
                 self._pairs.setdefault(pair, set()).add(doc["id"])
-            for word in {without_possessive(w).lower() for w in _words(doc.get("title", ""))}:
+            for word in {without_possessive(w).lower() for w in title_words(doc.get("title", ""))}:
                 self._titled.setdefault(word, set()).add(doc["id"])
         self._limit = limit = max(1, int(len(documents) * MAX_SHARE))
         self._terms = {t: ids for t, ids in self._terms.items() if len(ids) <= limit}
@@ -345,8 +264,8 @@ class Voices:
     def naming_words(self, question: str, terms: Iterable[str]) -> set[str]:
         """The question's words, as typed (lower case), that name one of the voice ``terms``
         ("білий", "дім" for "white")."""
-        typed, wanted = _words(latin(question)), set(terms)
-        words, original = self._voice_words(question, typed), _words(question)
+        typed, wanted = title_words(latin(question)), set(terms)
+        words, original = self._voice_words(question, typed), title_words(question)
         return {o.lower() for o, w in zip(original if len(original) == len(words) else typed, words, strict=True)
                 if w in wanted}
 
@@ -354,7 +273,7 @@ class Voices:
         """The question's words as voice terms are written (``_normalised``): "Байден" read with "ай" as
         "i", a case ending left out ("Байдена"), "Шольц" by its sounds ("scholz"), where that names a voice."""
         words = _normalised(typed)
-        other = _normalised(_words(latin(AI.sub("и", question))))  # "Байден": "biden"
+        other = _normalised(title_words(latin(AI.sub("и", question))))  # "Байден": "biden"
         if len(other) != len(words):
             other = words
         return [next((c for c in (w, o, _uninflected(w, self._terms), _uninflected(o, self._terms),

@@ -20,10 +20,10 @@ import numpy as np
 
 from embeddings.corpus.cleaning import REPORT
 from embeddings.corpus.documents import KINDS, LoadReport, load_corpus
+from embeddings.corpus.issuers import library_voices, lowercase_words
 from embeddings.corpus.records import Passage, text_hash
 from embeddings.corpus.text import tokens, word_counts
 from embeddings.corpus.treaties import TreatyCatalogue
-from embeddings.corpus.voices import library_voices, lowercase_words
 from embeddings.encoders.base import TextEncoder
 from embeddings.errors import BuildFailed, IndexDamaged
 from embeddings.index import layout

@@ -1,0 +1,93 @@
+"""Who speaks or issues each document, read from the library itself, never from a list of names
+in code. A document's *voice terms* come from three places:
+
+* the names in its title: acronyms ("G7", "EU") and words the library writes only capitalised
+  ("Stoltenberg", "White House"); "Attack" in a title is no name, since the texts write "attack";
+* the speakers its transcript labels name;
+* the host names of the addresses in its source line ("whitehouse.gov" -> "whitehouse").
+
+A term most documents share ("NATO" in a NATO library, "Ukraine"), or that most of their texts use
+("Russian"), tells them apart from nothing: questions are matched to them in voices.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from urllib.parse import urlparse
+
+from embeddings.corpus.dates import CALENDAR_WORDS
+from embeddings.corpus.offices import office_holders
+from embeddings.corpus.text import TITLE_WORD_RE, is_acronym, without_possessive
+
+_URL_RE = re.compile(r"https?://[^\s)>\]]+")
+# Parts of host names that say nothing about who speaks (the structure of addresses).
+_HOST_NOISE = frozenset({"www", "com", "org", "net", "int", "gov", "edu", "eu", "uk", "us", "archives", "archive",
+                         "web", "github", "githubusercontent", "raw", "news", "press", "media"})
+MIN_HOST_PART = 3
+# A term names "a few documents" when it belongs to at most this share of them (and to one at least).
+MAX_SHARE = 1 / 3
+# ... and is written in the texts of at most this share of them.
+MAX_TEXT_SHARE = 1 / 2
+
+
+def title_words(text: str) -> list[str]:
+    """The words of a title (or text) as names are read: "G7", "Stoltenberg's"."""
+    return TITLE_WORD_RE.findall(text or "")
+
+
+def lowercase_words(texts: Iterable[str]) -> set[str]:
+    """Words the library writes in lower case somewhere: common words, not names."""
+    found: set[str] = set()
+    for text in texts:
+        found.update(w for w in title_words(text) if w[0].islower())
+    return found
+
+
+def voice_terms(title: str, source: str, speakers: Iterable[str], common: set[str]) -> list[str]:
+    """The lower-cased voice terms of one document (see the module docstring)."""
+    terms: list[str] = []
+    for word in title_words(title):
+        bare = without_possessive(word)
+        if bare.lower() in CALENDAR_WORDS:  # capitalised in titles, but a date
+            continue
+        if is_acronym(bare) or (bare[0].isupper() and bare.lower() not in common and len(bare) > 2):
+            terms.append(bare.lower())
+    for speaker in speakers:
+        terms += [w.lower() for w in title_words(speaker) if len(w) > 2 and w.lower() not in common]
+    for url in _URL_RE.findall(source or ""):
+        host = urlparse(url).hostname or ""
+        terms += [part for part in host.lower().split(".") if len(part) >= MIN_HOST_PART and part not in _HOST_NOISE]
+    return list(dict.fromkeys(terms))
+
+
+def _host(url: str) -> str:
+    host = (urlparse(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def library_voices(documents: Sequence[tuple[str, str, str, Sequence[str]]], texts: Sequence[tuple[str, str]],
+                   common: set[str], dates: dict[str, str] | None = None) -> dict[str, list[str]]:
+    """Voice terms of each document (id, title, source, speakers), less those most of the texts
+    use: "Russian" is capitalised in every title it is in, and says nothing about who speaks; with
+    the name of the office holder a title names without one (``offices.office_holders``; ``dates``:
+    the documents' dates, since offices change hands).
+    ``texts``: (document id, passage text) of the documents whose words count (the statements)."""
+    terms = {doc_id: voice_terms(title, source, speakers, common) for doc_id, title, source, speakers in documents}
+    wanted = {t for found in terms.values() for t in found}  # a holder's name is another title's term
+    used_in: dict[str, set[str]] = {}
+    for doc_id, text in texts:
+        for word in {w.lower() for w in title_words(text)} & wanted:
+            used_in.setdefault(word, set()).add(doc_id)
+    total = max(1, len({doc_id for doc_id, _ in texts}))
+
+    def kept(found: list[str]) -> list[str]:
+        return [t for t in found if len(used_in.get(t, ())) <= total * MAX_TEXT_SHARE]
+
+    # One issuer: the same web site (a whole host name: the Commission's is not the Council's), or
+    # for a document without an address, a voice term most texts do not use ("Ukraine" is no issuer).
+    hosts = {doc_id: [f"host:{_host(url)}" for url in _URL_RE.findall(source or "")]
+             for doc_id, _, source, _ in documents}
+    links = {doc_id: hosts[doc_id] or kept(found) for doc_id, found in terms.items()}
+    holders = office_holders({doc_id: title for doc_id, title, _, _ in documents}, dates or {}, terms, links, common)
+    return {doc_id: kept(list(dict.fromkeys([*found, *holders.get(doc_id, ())]))) for doc_id, found in terms.items()}
