@@ -539,6 +539,20 @@ def test_a_name_as_cyrillic_writes_it_and_a_voice_in_a_compound():
     assert spelt.match("Что сказал Шольте?") is None and spelt.match("Was sagte Sholz?") is None  # Latin as typed
 
 
+
+def test_a_country_names_the_documents_of_its_nationality():
+    """"germany" names the German Federal Government's statement as well as a title that lists
+    Germany; "japanese" names Japan's (the other way)."""
+    voices = Voices([{"id": "de", "voices": ["german", "scholz"]}, {"id": "g7", "voices": ["germany", "france"]},
+                     {"id": "jp", "voices": ["japan"]}, {"id": "a", "voices": ["a"]}, {"id": "b", "voices": ["b"]},
+                     {"id": "c", "voices": ["c"]}])
+    assert voices.match("what did germany say about swift").documents == {"de", "g7"}
+    assert voices.match("what did the japanese pm say").documents == {"jp"}
+    alone = Voices([{"id": "de", "voices": ["german"]}, {"id": "a", "voices": ["a"]}, {"id": "b", "voices": ["b"]}])
+    assert alone.match("what did germany say").documents == {"de"}  # no title writes "Germany"
+    assert alone.match("what did the germs say") is None  # a nationality's stem is no country
+
+
 def test_a_bodys_title_words_in_other_languages_and_one_voice_named_in_several_words():
     """"Генассамблея", "Asamblea General" name the General Assembly's document as "assembly" does;
     "NATO Secretary General" names the Secretary General's documents, not also those of a press

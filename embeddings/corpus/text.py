@@ -125,11 +125,17 @@ _NATIONALITY_RE = re.compile(r"(?:ese|ians?|ans?|ish)$")
 MIN_NATIONALITY_STEM = 4
 
 
+def nationality_stem(word: str) -> str | None:
+    """What names the country in a nationality ("german" -> "germ", "japanese" -> "japan"), or None."""
+    stem = _NATIONALITY_RE.sub("", word)
+    return None if stem == word or len(stem) < MIN_NATIONALITY_STEM else stem
+
+
 def country_of(word: str, names) -> str | None:
     """The name among ``names`` whose nationality ``word`` is ("japanese" -> "japan", "canadian" ->
     "canada"), the shortest if several; None where ``word`` has no such ending or no name fits."""
-    stem = _NATIONALITY_RE.sub("", word)
-    if stem == word or len(stem) < MIN_NATIONALITY_STEM:
+    stem = nationality_stem(word)
+    if stem is None:
         return None
     return min((n for n in names if n.startswith(stem) and n != word), key=len, default=None)
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from embeddings.corpus.issuers import MAX_SHARE, title_words
-from embeddings.corpus.text import TITLE_WORD_RE, country_of, unaccented, without_possessive
+from embeddings.corpus.text import TITLE_WORD_RE, country_of, nationality_stem, unaccented, without_possessive
 from embeddings.corpus.transliteration import AI, latin, skeleton
 
 # "with the EU", "avec l'UE", "con la UE", "mit der EU": a partner, not the voice; "say about the
@@ -186,6 +186,11 @@ class Voices:
         self._limit = limit = max(1, int(len(documents) * MAX_SHARE))
         self._terms = {t: ids for t, ids in self._terms.items() if len(ids) <= limit}
         self._sounds = {skeleton(t): t for t in self._terms if len(t) >= 4}  # "Шольц" read "sholts": "scholz"
+        # a country names the documents of its nationality too ("germany": "German Federal Government")
+        self._nationals = {t: stem for t in self._terms if (stem := nationality_stem(t))}
+        for term, stem in self._nationals.items():
+            for country in [c for c in self._terms if c.startswith(stem) and c != term]:
+                self._terms[country] = self._terms[country] | self._terms[term]
         self._joined = [t for t in self._terms if len(t) >= 6]  # host names: "bidenwhitehouse"
 
     def match(self, question: str) -> VoiceMatch | None:
@@ -277,7 +282,9 @@ class Voices:
         if len(other) != len(words):
             other = words
         return [next((c for c in (w, o, _uninflected(w, self._terms), _uninflected(o, self._terms),
-                                  latin(question) != question and len(o) >= 4 and self._sounds.get(skeleton(o)))
+                                  latin(question) != question and len(o) >= 4 and self._sounds.get(skeleton(o)),
+                                  next((t for t, stem in self._nationals.items() if w.startswith(stem) and w != t
+                                        and len(w) > len(stem) + 1), None))
                       if c in self._terms), w) for w, o in zip(words, other, strict=True)]
 
     def _without_compounds(self, words: list[str], text: str, spans: list[re.Match]) -> list[str]:

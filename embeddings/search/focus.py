@@ -196,7 +196,7 @@ class Library:
             if match is not None and match.documents & pool:
                 preferred, terms = frozenset(match.documents & pool), match.terms
                 if span is not None and len(preferred) > 1:
-                    preferred = self._titled(question, span, set(preferred))[0] or preferred
+                    preferred = self._titled(question, span, set(preferred), match.terms)[0] or preferred
             elif span is not None:
                 preferred, terms = self._titled(question, span, pool)
         restricted = bool(filters) or span is not None
@@ -251,15 +251,17 @@ class Library:
             name = " ".join([name, phrase.preposition, phrase.which, after]).strip()
         return replace(span, event=f"the {name}: {describe_span(day, day)}")
 
-    def _titled(self, question: str, span: Span, pool: set[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+    def _titled(self, question: str, span: Span, pool: set[str],
+                named: tuple[str, ...] = ()) -> tuple[frozenset[str], tuple[str, ...]]:
         """Among the documents of the date a question names, those whose titles share most of its
         words that not every one of them has ("NATO" and "summit" for the NATO summit's statement
         rather than the G7's of the same day in the same city); none if no word tells them apart.
-        Words too common in the library to be a voice ("NATO") can still tell one day's apart."""
+        Words too common in the library to be a voice ("NATO") can still tell one day's apart; not
+        the voice terms that chose ``pool`` (``named``: "germany", which one title writes)."""
         if len(pool) < 2:
             return frozenset(), ()
-        asked = {w for w in words(question.replace(span.text, " ") if span.text else question)
-                 if w not in STOPWORDS and w not in REPORTING_WORDS and not w.isdigit()}  # the date chose the pool
+        asked = {w for w in words(question.replace(span.text, " ") if span.text else question)  # the date chose
+                 if w not in STOPWORDS and w not in REPORTING_WORDS and not w.isdigit() and w not in named}  # the pool
         titles = {d: self._docs[d].title_words & asked for d in pool}
         shared = frozenset.intersection(*titles.values())
         counts = {d: len(found - shared) for d, found in titles.items()}
