@@ -79,6 +79,31 @@ def test_a_short_turn_of_a_transcript_does_not_decide_an_answer(engine_with_libr
     assert banks.answered and banks.hits[0].passage.document.startswith("us_whitehouse_biden")
 
 
+def test_whether_a_question_is_answered_does_not_depend_on_how_many_passages_are_shown(engine_with_library):
+    """A server that shows one passage gets the same answer, or refusal, as one that shows ten: with
+    the threshold between the first passage's own similarity and a later one's, both answer."""
+    from embeddings.search.other_languages import MIN_DECIDING_WORDS
+    from embeddings.search.searcher import Searcher
+
+    base = engine_with_library.searcher
+    searcher = Searcher(engine_with_library.index, engine_with_library.encoder, base.params, cache_size=0,
+                        calibrate=False, multilingual=base.multilingual)
+    tried = 0
+    for asked in ("Qu'a dit Biden sur les banques russes ?", "¿Qué dijo el G7 sobre Bielorrusia?",
+                     "Что сказал Байден о санкциях?", "Was sagte die NATO über ihre Ostflanke?"):
+        searcher.multilingual_thresholds = {"statements": 0.0, "all": 0.0}
+        hits = [h for h in searcher.search(asked, k=10).hits if len(h.passage.text.split()) >= MIN_DECIDING_WORDS]
+        later = max(h.dense for h in hits[1:])
+        if later <= hits[0].dense:
+            continue
+        tried += 1
+        searcher.multilingual_thresholds = {"statements": (hits[0].dense + later) / 2, "all": 1.0}
+        got = {k: searcher.search(asked, k=k) for k in (1, 3, 10)}
+        assert all(r.answered for r in got.values()), asked
+        assert [h.passage.id for h in got[10].hits[:3]] == [h.passage.id for h in got[3].hits], question
+    assert tried
+
+
 def test_a_voice_and_a_date_named_in_another_language_give_their_nearest_passages(engine_with_library, monkeypatch):
     """Where the documents of the voice and date a question names do not reach the threshold,
     their nearest passages are quoted, said to be only that, as in English; not refused."""

@@ -21,6 +21,10 @@ CONFINED_SHARE = 0.5
 # turn of a transcript ("What's your next question? I'm sorry.") is near every question in the
 # multilingual model's space, and answered "Comment faire du pain maison ?" (docs/quality.md).
 MIN_DECIDING_WORDS = 10
+# Whether a question is answered is decided on this many of the best passages, however many are
+# shown: a server showing 3 (and the bot searching 6, for "More passages") got another answer
+# than the 10 every figure of docs/quality.md was measured with.
+DECIDING_RANKS = 10
 
 
 def similarities(matrix: np.ndarray, numbers: np.ndarray, vector: np.ndarray) -> np.ndarray:
@@ -84,9 +88,10 @@ class OtherLanguages:
         ranking = sims
         if self.index.e5_context is not None:
             ranking = np.maximum(sims, similarities(self.index.e5_context, numbers, vector))
-        order = np.argsort(-ranking, kind="stable")[:k]
-        deciding = [i for i in order if len(self.index.passages[int(numbers[i])].text.split()) >= MIN_DECIDING_WORDS]
-        answered = bool(deciding) and bool(sims[deciding].max() >= threshold)  # on a passage shown
+        ranked = np.argsort(-ranking, kind="stable")[:max(k, DECIDING_RANKS)]
+        deciding = [i for i in ranked if len(self.index.passages[int(numbers[i])].text.split()) >= MIN_DECIDING_WORDS]
+        answered = bool(deciding) and bool(sims[deciding].max() >= threshold)  # whatever number is shown
+        order = ranked[:k]
         hits = [self._multilingual_hit(numbers[i], ranking[i], sims[i]) for i in order]
         signals = {"dense": float(sims[order].max()), "threshold": threshold}
         return SearchResult(question, answered, hits, "" if answered else "off-topic", signals)
