@@ -275,17 +275,26 @@ class Voices:
                 if w in wanted}
 
     def _voice_words(self, question: str, typed: list[str]) -> list[str]:
-        """The question's words as voice terms are written (``_normalised``): "Байден" read with "ай" as
-        "i", a case ending left out ("Байдена"), "Шольц" by its sounds ("scholz"), where that names a voice."""
+        """The question's words as voice terms are written (``_normalised``, ``_as_voice``)."""
         words = _normalised(typed)
         other = _normalised(title_words(latin(AI.sub("и", question))))  # "Байден": "biden"
         if len(other) != len(words):
             other = words
-        return [next((c for c in (w, o, _uninflected(w, self._terms), _uninflected(o, self._terms),
-                                  latin(question) != question and len(o) >= 4 and self._sounds.get(skeleton(o)),
-                                  next((t for t, stem in self._nationals.items() if w.startswith(stem) and w != t
-                                        and len(w) > len(stem) + 1), None))
-                      if c in self._terms), w) for w, o in zip(words, other, strict=True)]
+        cyrillic = latin(question) != question
+        return [self._as_voice(w, o, cyrillic) for w, o in zip(words, other, strict=True)]
+
+    def _as_voice(self, word: str, read: str, cyrillic: bool) -> str:
+        """The voice term a question's ``word`` is (``read``: as read with "ай" as "i", "Байден":
+        "biden"), without a case ending ("Байдена"), by its sounds where the question has Cyrillic
+        letters ("Шольц": "scholz"), or the nationality of the country it names ("germany":
+        "german"); the word itself where it is none."""
+        for candidate in (word, read, _uninflected(word, self._terms), _uninflected(read, self._terms)):
+            if candidate in self._terms:
+                return candidate
+        if cyrillic and len(read) >= 4 and (sounds := self._sounds.get(skeleton(read))):
+            return sounds
+        return next((t for t, stem in self._nationals.items()
+                     if word.startswith(stem) and word != t and len(word) > len(stem) + 1), word)
 
     def _without_compounds(self, words: list[str], text: str, spans: list[re.Match]) -> list[str]:
         """A voice named in a hyphenated compound ("NATO-Ostflanke", "EU-Sanktionen") describes what
