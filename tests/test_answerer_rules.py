@@ -163,6 +163,7 @@ def test_the_console_reads_options_and_explains_what_it_cannot_do():
     ("how long will the lng deal last", False),
     ("when will the war end in guterres' view", False),
     ("how long is the war going to go on acc to stoltenberg", False),
+    ("in ur view when will the war end", True),  # the asker's view is no one's statement
     ("when will the russian invasion end", True),
     ("who is australia's prime minister right now", True),  # an office now, however "now" is said
     ("who is the chancellor of germany at the moment", True),
@@ -365,7 +366,8 @@ def test_games_and_contests_are_what_a_question_is_about():
     assert contests_named("Czy NATO mówiło o igrzyskach olimpijskich?") == {"igrzyskach": "olympics",
                                                                             "olimpijskich": "olympics"}
     assert contests_named("la copa del mundo") == {"copa": "cup"}
-    for plain in ("la guerra mundial", "une coupe des dépenses", "what did the g7 say about the world bank"):
+    for plain in ("la guerra mundial", "une coupe des dépenses", "what did the g7 say about the world bank",
+                  "is putin in a league of his own"):
         assert contests_named(plain) == {}, plain
 
 
@@ -537,6 +539,9 @@ def test_a_name_as_cyrillic_writes_it_and_a_voice_in_a_compound():
                             ("Что сказала Фриланд?", "ca")):
         assert spelt.match(asked).documents == {expected}, asked
     assert spelt.match("Что сказал Шольте?") is None and spelt.match("Was sagte Sholz?") is None  # Latin as typed
+    office = Voices([{"id": "iaea", "voices": ["director", "grossi"]}, {"id": "g7", "voices": ["g7"]},
+                     {"id": "nato", "voices": ["nato"]}])
+    assert office.match("что сказал директор ЦРУ о войне?") is None  # a common word, not a name: no capital
 
 
 
@@ -551,6 +556,9 @@ def test_a_country_names_the_documents_of_its_nationality():
     alone = Voices([{"id": "de", "voices": ["german"]}, {"id": "a", "voices": ["a"]}, {"id": "b", "voices": ["b"]}])
     assert alone.match("what did germany say").documents == {"de"}  # no title writes "Germany"
     assert alone.match("what did the germs say") is None  # a nationality's stem is no country
+    language = Voices([{"id": "fr", "voices": ["english", "macron"]}, {"id": "a", "voices": ["a"]},
+                       {"id": "b", "voices": ["b"]}])
+    assert language.match("was hat england gesagt, auf englisch bitte") is None  # no country of "english"
 
 
 def test_a_bodys_title_words_in_other_languages_and_one_voice_named_in_several_words():

@@ -231,6 +231,16 @@ def test_before_or_after_an_event_the_titles_date(engine_with_library):
     assert "(the invasion: 24 February 2022)" in invaded.note
     assert {h.passage.document for h in invaded.hits} == {"us_whitehouse_biden_remarks_attack_2022-02-24"}
     assert find_event("the day the treaty was signed") is None
+    after = find_event("what did nato say the day after russia invaded")  # one day, counted from it
+    assert after.days == 1 and after.doer == "russia" and find_event("the day before they attacked").days == -1
+    hamas = find_event("what did biden say the day hamas attacked israel")  # who, and what to, say which
+    assert (hamas.words, hamas.which, hamas.doer) == (("attack",), "israel", "hamas")
+    assert "Documents dated" not in engine_with_library.ask("what did biden say the day hamas attacked israel").note
+    named = engine_with_library.ask("what did biden say the day russia attacked ukraine", k=3)
+    assert "(the attack on ukraine: 24 February 2022)" in named.note
+    secgen = engine_with_library.ask("what did the nato secgen say about sanctions")  # an office abbreviated
+    assert secgen.answered and "secgen" not in secgen.unmatched
+    assert secgen.hits[0].passage.document.startswith("nato")  # Stoltenberg's words, as reported or as said
     since = find_event("did nato send troops to poland after russia invaded")
     assert since.words == ("invasion",) and since.after and since.days is None
     assert find_event("how much did the us give ukraine before russia invaded") is None  # a time later ones tell

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from embeddings.corpus.dates import CALENDAR_WORDS, SHIFT, Span, is_before, shift_days
-from embeddings.corpus.text import unaccented, without_possessive
+from embeddings.corpus.text import STOPWORDS, unaccented, without_possessive
 
 # What names an event: a noun, perhaps a second word that is not a preposition ("the nato summit",
 # "the summit ended"), and what a preposition after it says which one is ("the attack on <a city>").
@@ -38,6 +38,7 @@ class EventPhrase:
     which: str = ""  # what says which event, after a preposition ("mariupol" of "the attack on mariupol")
     preposition: str = ""  # "on"
     following: str = ""  # the word after ``which``, for the note where a title has it too ("foreign ministers")
+    doer: str = ""  # who did it, where a verb names the event ("russia" of "the day russia invaded")
 
 
 # "on the day of the invasion", "the day of the summit": the event's own day.
@@ -82,25 +83,45 @@ def find_event(question: str) -> EventPhrase | None:
                        shift_days(match), not is_before(match), *_which(match))
 
 
-# "the day russia invaded", "the day they attacked": the day of the event the verb names, as its noun.
-_VERB_DAY = re.compile(r"\b(?:on\s+)?the\s+(?:very\s+)?day\s+(?:that\s+)?(?:[^\W\d_][\w'’-]*\s+){1,2}?"
-                       r"(?P<verb>invaded|attacked|invades|attacks)\b", re.IGNORECASE)
+# "the day russia invaded", "the day after they attacked ukraine", "after russia invaded", "since
+# they attacked": the event the verb names, as its noun ("the invasion"); who did it and what to
+# (the word after the verb) say which one, as "the attack on <a city>" does: only titles that name
+# them too date it ("the day hamas attacked israel" is no date of a library that never names
+# either). Not "before russia invaded": "how much did the us give ukraine before russia invaded"
+# asks of a time that later statements tell ("the day before" is one day).
+_DOER = r"(?P<doer>(?!(?:after|before|that)\b)[^\W\d_][\w'’-]*(?:\s+(?!(?:after|before)\b)[^\W\d_][\w'’-]*)?)"
+_VERB = r"\s+(?P<verb>invaded|attacked|invades|attacks)\b(?:\s+(?P<object>[^\W\d_][\w'’-]*))?"
+_VERB_DAY = re.compile(r"\b(?:on\s+)?the\s+(?:very\s+)?day\s+(?:(?P<shift>after|before)\s+)?(?:that\s+)?"
+                       + _DOER + _VERB, re.IGNORECASE)
+_VERB_EVENT = re.compile(r"\b(?:after|since|following)\s+" + _DOER + _VERB, re.IGNORECASE)
 _VERB_NOUNS = {"invaded": "invasion", "invades": "invasion", "attacked": "attack", "attacks": "attack"}
-# ... and "after russia invaded", "since they attacked": after it. Not "before": "how much did the us
-# give ukraine before russia invaded" asks of a time that later statements tell.
-_VERB_EVENT = re.compile(r"\b(?:after|since|following)\s+(?:[^\W\d_][\w'’-]*\s+){1,2}?(?P<verb>invaded|attacked)\b",
-                         re.IGNORECASE)
+_OBJECT_PREPOSITIONS = {"invasion": "of", "attack": "on"}  # "the invasion of ukraine", "the attack on ukraine"
+
+
+def _verb_event(question: str) -> EventPhrase | None:
+    """The event a verb names (see _VERB_DAY), or None."""
+    for pattern in (_VERB_DAY, _VERB_EVENT):
+        found = pattern.search(question)
+        if found is None:
+            continue
+        noun = _VERB_NOUNS[found.group("verb").lower()]
+        shift = (found.groupdict().get("shift") or "").lower()
+        days = None if pattern is _VERB_EVENT else {"after": 1, "before": -1}.get(shift, 0)
+        which = without_possessive((found.group("object") or "").lower())
+        if which in CALENDAR_WORDS or which in _NOT_EVENTS or which in STOPWORDS:
+            which = ""
+        text = found.group(0) if which else found.group(0)[:found.end("verb") - found.start()]
+        return EventPhrase(text.strip(), (noun,), days, True, which, _OBJECT_PREPOSITIONS[noun] if which else "",
+                           doer=without_possessive(found.group("doer").lower()))
+    return None
 
 
 def _noun_day(question: str) -> EventPhrase | None:
     """"on invasion day", "the day russia invaded": the event's own day; "after russia invaded":
     after it; where no other phrase places the question."""
-    verb = _VERB_DAY.search(question)
+    verb = _verb_event(question)
     if verb is not None:
-        return EventPhrase(verb.group(0).strip(), (_VERB_NOUNS[verb.group("verb").lower()],), 0, True)
-    verb = _VERB_EVENT.search(question)
-    if verb is not None:
-        return EventPhrase(verb.group(0).strip(), (_VERB_NOUNS[verb.group("verb").lower()],), None, True)
+        return verb
     noun = _NOUN_DAY.search(question)
     if noun is None:
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
 _TOKEN_RE = re.compile(r"\w+", re.UNICODE)
@@ -154,3 +154,27 @@ def unaccented(text: str) -> str:
     """Lower case without accents, to compare words typed with or without them ("invasión",
     "invasion")."""
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
+
+
+# Words of a country's name that do not name it alone ("South Korea": "korea" does).
+_GENERIC = frozenset("north south east west central city united states kingdom republic islands island "
+                     "isle saint st and of the sar".split())
+# What is left of a name that is an everyday English word too ("Cook Islands", "Christmas Island").
+_EVERYDAY = frozenset("african ascension canary chad christmas cook eurozone guinea jersey marshall nations "
+                      "reunion sark solomon".split())
+
+
+@cache
+def country_words() -> frozenset[str]:
+    """Countries as English names them (CLDR, through Babel): "finland", "korea", "kosovo"."""
+    from babel import Locale
+
+    found = set()
+    for code, name in Locale("en").territories.items():
+        if not code.isalpha():  # "001" is the world, "150" Europe: regions, not countries
+            continue
+        parts = [p for p in re.split(r"[\s&()-]+", unaccented(name)) if p]
+        specific = [p for p in parts if p not in _GENERIC]
+        if len(specific) == 1 and len(specific[0]) >= 4 and specific[0] not in _EVERYDAY:
+            found.add(specific[0])
+    return frozenset(found)

@@ -15,7 +15,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from embeddings.corpus.issuers import MAX_SHARE, title_words
-from embeddings.corpus.text import TITLE_WORD_RE, country_of, nationality_stem, unaccented, without_possessive
+from embeddings.corpus.text import (
+    TITLE_WORD_RE,
+    country_of,
+    country_words,
+    nationality_stem,
+    unaccented,
+    without_possessive,
+)
 from embeddings.corpus.transliteration import AI, latin, skeleton
 
 # "with the EU", "avec l'UE", "con la UE", "mit der EU": a partner, not the voice; "say about the
@@ -153,6 +160,7 @@ def _normalised(typed: Sequence[str]) -> list[str]:
 # Offices as users abbreviate them, as titles write them out.
 _OFFICES = {"pm": ("prime", "minister"), "dpm": ("deputy", "prime", "minister"), "fm": ("foreign", "minister"),
             "sg": ("secretary", "general"), "secgen": ("secretary", "general")}
+OFFICE_ABBREVIATIONS = frozenset(_OFFICES)  # no unknown words: "what did the un secgen say about the war"
 _OBJECTS = frozenset("me us him her them".split())  # "pm me": a message, not an office
 # Who a question credits with what it asks: "according to <X>", "per <X>", "<X>'s take / view".
 _ACCORDING = (("according", "to"), ("acc", "to"), ("per",), ("in", "the", "words", "of"))
@@ -189,7 +197,7 @@ class Voices:
         # a country names the documents of its nationality too ("germany": "German Federal Government")
         self._nationals = {t: stem for t in self._terms if (stem := nationality_stem(t))}
         for term, stem in self._nationals.items():
-            for country in [c for c in self._terms if c.startswith(stem) and c != term]:
+            for country in [c for c in self._terms if c.startswith(stem) and c != term and c in country_words()]:
                 self._terms[country] = self._terms[country] | self._terms[term]
         self._joined = [t for t in self._terms if len(t) >= 6]  # host names: "bidenwhitehouse"
 
@@ -280,19 +288,23 @@ class Voices:
         other = _normalised(title_words(latin(AI.sub("и", question))))  # "Байден": "biden"
         if len(other) != len(words):
             other = words
-        cyrillic = latin(question) != question
-        return [self._as_voice(w, o, cyrillic) for w, o in zip(words, other, strict=True)]
+        original = title_words(question)  # a name in Cyrillic, capitalised inside the question ("Шольц")
+        named = [i > 0 and latin(o) != o and o[:1].isupper() for i, o in enumerate(original)] \
+            if len(original) == len(words) else [False] * len(words)
+        return [self._as_voice(w, o, n) for w, o, n in zip(words, other, named, strict=True)]
 
-    def _as_voice(self, word: str, read: str, cyrillic: bool) -> str:
+    def _as_voice(self, word: str, read: str, cyrillic_name: bool) -> str:
         """The voice term a question's ``word`` is (``read``: as read with "ай" as "i", "Байден":
-        "biden"), without a case ending ("Байдена"), by its sounds where the question has Cyrillic
-        letters ("Шольц": "scholz"), or the nationality of the country it names ("germany":
-        "german"); the word itself where it is none."""
+        "biden"), without a case ending ("Байдена"), by its sounds where it is a name in Cyrillic
+        ("Шольц": "scholz"; not "директор", "director"), or the nationality of the country it names
+        ("germany": "german"); the word itself where it is none."""
         for candidate in (word, read, _uninflected(word, self._terms), _uninflected(read, self._terms)):
             if candidate in self._terms:
                 return candidate
-        if cyrillic and len(read) >= 4 and (sounds := self._sounds.get(skeleton(read))):
+        if cyrillic_name and len(read) >= 4 and (sounds := self._sounds.get(skeleton(read))):
             return sounds
+        if word not in country_words():  # "england" is no country of "english"
+            return word
         return next((t for t, stem in self._nationals.items()
                      if word.startswith(stem) and word != t and len(word) > len(stem) + 1), word)
 

@@ -128,12 +128,13 @@ class Library:
     def asks_what_was_said(self, text: str, focus: Focus) -> bool:
         """A question that names only a date or a voice ("What did the G7 say on 11 March?"):
         once the documents are chosen, their best passages answer it, whatever the no-answer
-        rule makes of a question with no topic. ``text`` is without the date phrase; words of
-        the chosen documents' titles ("NATO" for "NATO statement on ...") name them, no topic."""
+        rule makes of a question with no topic. ``text`` is without the date phrase; words every
+        chosen document's title has ("NATO" for "NATO statement on ...") name them, no topic; one
+        title's word ("turning point" of one of the three that name Germany) is a topic."""
         if focus.span is None and not focus.preferred:
             return False
         chosen = focus.preferred or focus.documents or frozenset()
-        named = set().union(*(self.title_words(d) for d in chosen))
+        named = frozenset.intersection(*(self.title_words(d) for d in chosen)) if chosen else frozenset()
         dates = CALENDAR_WORDS if focus.span is not None else frozenset()  # a voice's other date stays in
         left = [w for w in words(text) if w not in STOPWORDS and w not in REPORTING_WORDS and w not in dates
                 and w not in focus.voice_terms and w not in named and not w.isdigit()]
@@ -232,12 +233,13 @@ class Library:
             return None
         named = [w for w in words(" ".join(phrase.words)) if w not in STOPWORDS]  # "g7" as titles': "g", "7"
         which = [w for w in words(phrase.which) if w not in STOPWORDS]
+        doer = [w[:5] for w in words(phrase.doer) if w not in STOPWORDS]  # "russia" (who invaded): "Russian ..."
         # "the nato summit"; "the summit ended": the summit. "the attack on <a city>": only a title
         # that names the city too is that attack (and "the invasion in terms of sanctions" is no date).
         for event in (named + which, named[:1] + which):
             docs = [d for d in self._docs.values() if d.kind == "statement" and d.span and event
                     and all(w in d.title_words or f"{w}'s" in d.title_words or f"{w}’s" in d.title_words
-                            for w in event)]
+                            for w in event) and all(any(t.startswith(w) for t in d.title_words) for w in doer)]
             if docs:
                 break
         if len({d.span.start for d in docs}) != 1:
@@ -245,7 +247,7 @@ class Library:
         day = docs[0].span.start
         span = event_span(phrase, day, self._statement_spans)
         name = " ".join(phrase.words) if len(event) - len(which) == len(named) else phrase.words[0]  # as typed
-        if which:  # "the meeting of foreign ministers": the word after, where a title has it too
+        if phrase.which:  # "the meeting of foreign ministers": the word after, where a title has it too
             after = phrase.following if phrase.following not in STOPWORDS and \
                 any(phrase.following in d.title_words for d in docs) else ""
             name = " ".join([name, phrase.preposition, phrase.which, after]).strip()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from embeddings.corpus.text import STOPWORDS, tokens, words
+from embeddings.corpus.voices import OFFICE_ABBREVIATIONS
 from embeddings.search.focus import REPORTING_WORDS
 from embeddings.search.fusion import Allowed, Candidates
 from embeddings.search.results import NAMED_ARTICLE_RE, SCOPE_KINDS
@@ -110,9 +111,9 @@ class Retrieval:
     def unmatched(self, query: str, scope: str) -> tuple[str, ...]:
         """The question's topic words that no passage of the scope uses (in any form: "sanctions"
         matches "sanction"), as typed: what to tell a reader the documents do not mention. Not a
-        speaker's or issuer's name ("Psaki"): the library knows whose documents those are; nor a
-        word by which the question names an agreement of the library, or the start of one of its
-        names' words ("the budapest memo")."""
+        speaker's or issuer's name ("Psaki") or an office abbreviated ("secgen"): the library knows
+        whose documents those are; nor a word by which the question names an agreement of the
+        library, or the start of one of its names' words ("the budapest memo")."""
         vocabularies = [self.index.kinds[k].bm25.vocab_dict for k in SCOPE_KINDS[scope] if k in self.index.kinds]
         named = self.index.catalogue.named_treaties(query)
         names = {w for treaty, _ in named for name in (treaty.name, *treaty.aliases) for w in words(name)}
@@ -121,7 +122,8 @@ class Retrieval:
         out = []
         for word in topic_words(query):
             found = tokens(word)
-            known = word.lower() in self.library.voice_names or word.lower() in naming
+            known = word.lower() in self.library.voice_names or word.lower() in naming \
+                or word.lower() in OFFICE_ABBREVIATIONS
             if found and not known and not any(t in v for t in found for v in vocabularies):
                 out.append(word)
         return tuple(dict.fromkeys(out))

@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import cache
 
-from embeddings.corpus.text import country_of, unaccented, without_possessive
+from embeddings.corpus.text import country_of, country_words, unaccented, without_possessive
 
 # A present-time marker, in English and the six other languages questions come in.
 _NOW_WORDS = frozenset("""
@@ -63,8 +62,8 @@ _AHEAD_DISTANCE = 6  # words between the figure and the day ahead, at most
 _SENTENCE_END = re.compile(r"[?!;:,]|(?<!\d)\.(?:\s|$)")
 # A question about what someone said ("Did Biden say oil prices would rise next week?") asks about a
 # statement, whatever day it names.
-_SAID = re.compile(r"\b(?:say|said|says|according to|acc to|in [\w'’-]+ view|announced?|declared?|stated?|"
-                   r"mentioned|promised|warned|"
+_SAID = re.compile(r"\b(?:say|said|says|according to|acc to|in (?!(?:my|ur|your|our)\b)[\w'’-]+ view|"
+                   r"announced?|declared?|stated?|mentioned|promised|warned|"
                    r"dit|déclaré|annoncé|sagte|sagten|gesagt|erklärt|erklärte|dijo|dijeron|anunció|declaró|powiedzia\w*|mówił\w*|"
                    r"сказал\w*|заявил\w*|сказав|сказала|заявив|заявила)\b", re.IGNORECASE)
 # A figure asked in words that are not its name: the weather ("quel temps fera-t-il", "qué tiempo
@@ -245,7 +244,7 @@ def names_never_used(unmatched: tuple[str, ...], question: str, known: frozenset
         bare = without_possessive(word.lower())
         if bare in known or country_of(bare, known):
             continue
-        if bare in speakers or word.lower() in speakers or unaccented(bare) in _country_words() \
+        if bare in speakers or word.lower() in speakers or unaccented(bare) in country_words() \
                 or bare in CONTESTS:
             out.append(word)
     return tuple(out)
@@ -257,15 +256,14 @@ def names_never_used(unmatched: tuple[str, ...], question: str, known: frozenset
 # in the other languages questions come in, by the start of the word, whatever its ending
 # ("чемпионате", "olimpijskich"; not "mundial", "coupe": "guerra mundial", "une coupe").
 CONTESTS = frozenset("""football soccer rugby cricket tennis golf basketball baseball hockey volleyball handball
-    olympics olympic paralympics eurovision fifa uefa nba nfl nhl championship championships tournament cup league
-    playoffs superbowl""".split())
+    olympics olympic paralympics eurovision fifa uefa nba nfl nhl championship championships tournament cup
+    playoffs superbowl""".split())  # not "league": "in a league of his own"
 _CONTEST_STEMS = (("football", ("fußball", "fussball", "fútbol", "futbol", "piłkarsk", "piłki nożnej", "футбол")),
                   ("hockey", ("eishockey", "хокке", "хоке")),
                   ("championship", ("championnat", "meisterschaft", "campeonato", "mistrzostw", "чемпионат",
                                     "чемпіонат")),
                   ("olympics", ("olympi", "olímpic", "olimpi", "igrzysk", "олимпи", "олімпі")),
                   ("cup", ("pokal", "copa ", "puchar", "кубок", "кубк")),
-                  ("league", ("ligue", "liga ", "ligi ", "лига", "лиги", "лигу", "ліга", "ліги", "лігу")),
                   ("eurovision", ("eurowizj", "евровиден", "євробачен")))
 
 
@@ -360,27 +358,3 @@ def none_mentioned(topic: Sequence[str], unmatched: Sequence[str], question: str
     speakers = asked_speakers(question)
     about = {w.lower() for w in topic} - speakers - known
     return bool(about) and about <= {w.lower() for w in unmatched}
-
-
-# Words of a country's name that do not name it alone ("South Korea": "korea" does).
-_GENERIC = frozenset("north south east west central city united states kingdom republic islands island "
-                     "isle saint st and of the sar".split())
-# What is left of a name that is an everyday English word too ("Cook Islands", "Christmas Island").
-_EVERYDAY = frozenset("african ascension canary chad christmas cook eurozone guinea jersey marshall nations "
-                      "reunion sark solomon".split())
-
-
-@cache
-def _country_words() -> frozenset[str]:
-    """Countries as English names them (CLDR, through Babel): "finland", "korea", "kosovo"."""
-    from babel import Locale
-
-    found = set()
-    for code, name in Locale("en").territories.items():
-        if not code.isalpha():  # "001" is the world, "150" Europe: regions, not countries
-            continue
-        parts = [p for p in re.split(r"[\s&()-]+", unaccented(name)) if p]
-        specific = [p for p in parts if p not in _GENERIC]
-        if len(specific) == 1 and len(specific[0]) >= 4 and specific[0] not in _EVERYDAY:
-            found.add(specific[0])
-    return frozenset(found)
