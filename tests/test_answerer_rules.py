@@ -366,6 +366,7 @@ def test_games_and_contests_are_what_a_question_is_about():
     assert contests_named("Czy NATO mówiło o igrzyskach olimpijskich?") == {"igrzyskach": "olympics",
                                                                             "olimpijskich": "olympics"}
     assert contests_named("la copa del mundo") == {"copa": "cup"}
+    assert contests_named("est-ce que la russie a été exclue de la coupe du monde ?") == {"coupe": "cup"}
     for plain in ("la guerra mundial", "une coupe des dépenses", "what did the g7 say about the world bank",
                   "is putin in a league of his own"):
         assert contests_named(plain) == {}, plain

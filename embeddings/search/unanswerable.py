@@ -263,7 +263,7 @@ _CONTEST_STEMS = (("football", ("fußball", "fussball", "fútbol", "futbol", "pi
                   ("championship", ("championnat", "meisterschaft", "campeonato", "mistrzostw", "чемпионат",
                                     "чемпіонат")),
                   ("olympics", ("olympi", "olímpic", "olimpi", "igrzysk", "олимпи", "олімпі")),
-                  ("cup", ("pokal", "copa ", "puchar", "кубок", "кубк")),
+                  ("cup", ("pokal", "copa ", "coupe du monde", "coupe d'europe", "puchar", "кубок", "кубк")),
                   ("eurovision", ("eurowizj", "евровиден", "євробачен")))
 
 
