@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -34,13 +35,16 @@ class Highlighting:
         """The top ``k`` of ``order`` with their highlights; a passage that says what a better one
         of another document already says (a near-copy) is named under it, not quoted again."""
         kept: list[tuple[int, list[Also]]] = []  # (position in found, also)
+        # every candidate's whole-passage vector, once: which two say the same thing (a near-copy)
+        whole = self.index.vectors[self.index.unit_start[found.numbers]]
         for i in order:
             if len(kept) < k:  # past them, only near-copies of the kept are looked for
                 i = self._fuller(found, order, int(i))
                 if any(i == entry[0] for entry in kept):
                     continue
             number = int(found.numbers[i])
-            twin = next((entry for entry in kept if self._same_point(int(found.numbers[entry[0]]), number)), None)
+            near = whole[[entry[0] for entry in kept]] @ whole[i] >= NEAR_COPY_COSINE if kept else ()
+            twin = next((entry for entry, same in zip(kept, near, strict=True) if same), None)
             if twin is not None:
                 passage = self.index.passages[number]
                 first = self.index.passages[int(found.numbers[twin[0]])]
@@ -72,17 +76,11 @@ class Highlighting:
                 return int(j)
         return i
 
-    def _same_point(self, a: int, b: int) -> bool:
-        """Two passages that say the same thing: their whole-passage vectors nearly coincide."""
-        va = self.index.vectors[int(self.index.unit_start[a])]
-        vb = self.index.vectors[int(self.index.unit_start[b])]
-        return float(np.dot(va, vb)) >= NEAR_COPY_COSINE
-
     def highlight(self, number: int, passage: Passage, vector: np.ndarray, query_tokens: Sequence[str] = ()) -> str:
         """The sentence of the passage nearest the question (from its stored sentence vectors),
         with the next one when it is too short to stand alone; a one-sentence passage is its
         own answer. Always a verbatim substring of the passage."""
-        parts = sentences(passage.text)
+        parts, words_of = _sentences(passage.text)
         first, last = int(self.index.unit_start[number]), int(self.index.unit_start[number + 1])
         if len(parts) < 2 or last - first < len(parts) + 1:
             return passage.text
@@ -90,8 +88,7 @@ class Highlighting:
         scores = np.asarray(self.index.vectors[first + 1:first + 1 + len(parts)] @ vector, dtype=np.float64)
         if query_tokens:  # the sentence that shares the question's words, among close ones
             wanted = set(query_tokens)
-            scores += HIGHLIGHT_WORD_WEIGHT * np.array([len(wanted & set(tokens(part))) / len(wanted)
-                                                         for part in parts])
+            scores += HIGHLIGHT_WORD_WEIGHT * np.array([len(wanted & found) / len(wanted) for found in words_of])
         best = int(np.argmax(scores))
         chosen = parts[best]
         if len(chosen.split()) < MIN_HIGHLIGHT_WORDS and best + 1 < len(parts):
@@ -100,3 +97,11 @@ class Highlighting:
             if start >= 0 and end > start:
                 return passage.text[start:end]
         return chosen if chosen in passage.text else passage.text
+
+
+@lru_cache(maxsize=8192)
+def _sentences(text: str) -> tuple[tuple[str, ...], tuple[frozenset[str], ...]]:
+    """A passage's sentences and the words of each (as BM25 reads them), once per passage: the
+    same passages answer many questions (kept, read-only, for the last 8,192)."""
+    parts = tuple(sentences(text))
+    return parts, tuple(frozenset(tokens(part)) for part in parts)
