@@ -37,41 +37,42 @@ class Highlighting:
         kept: list[tuple[int, list[Also]]] = []  # (position in found, also)
         # every candidate's whole-passage vector, once: which two say the same thing (a near-copy)
         whole = self.index.vectors[self.index.unit_start[found.numbers]]
+        read: dict[int, Passage] = {}  # the candidates' passages, each read from the index once
+
+        def passage(i: int) -> Passage:
+            if i not in read:
+                read[i] = self.index.passages[int(found.numbers[i])]
+            return read[i]
+
         for i in order:
             if len(kept) < k:  # past them, only near-copies of the kept are looked for
-                i = self._fuller(found, order, int(i))
+                i = self._fuller(order, int(i), passage)
                 if any(i == entry[0] for entry in kept):
                     continue
-            number = int(found.numbers[i])
             near = whole[[entry[0] for entry in kept]] @ whole[i] >= NEAR_COPY_COSINE if kept else ()
             twin = next((entry for entry, same in zip(kept, near, strict=True) if same), None)
             if twin is not None:
-                passage = self.index.passages[number]
-                first = self.index.passages[int(found.numbers[twin[0]])]
-                if passage.document != first.document and all(a.document != passage.document for a in twin[1]):
-                    twin[1].append(Also(passage.document, self.library.title(passage.document), passage.date))
+                copy, first = passage(int(i)), passage(twin[0])
+                if copy.document != first.document and all(a.document != copy.document for a in twin[1]):
+                    twin[1].append(Also(copy.document, self.library.title(copy.document), copy.date))
                 continue
             if len(kept) < k:
                 kept.append((int(i), []))
-        hits = []
-        for i, also in kept:
-            number = int(found.numbers[i])
-            passage = self.index.passages[number]
-            hits.append(Hit(passage, float(fused[i]), float(dense[i]), float(found.lexical[i]),
-                            self.highlight(number, passage, vector, query_tokens), tuple(also), number))
-        return hits
+        return [Hit(passage(i), float(fused[i]), float(dense[i]), float(found.lexical[i]),
+                    self.highlight(int(found.numbers[i]), passage(i), vector, query_tokens), tuple(also),
+                    int(found.numbers[i])) for i, also in kept]
 
-    def _fuller(self, found: Candidates, order: np.ndarray, i: int) -> int:
-        """The candidate that passage ``i`` of ``found`` begins, where ``i`` is a heading listed on
-        its own (a table of contents) and a passage of its document starts with it and goes on:
-        that one says all it does. ``i`` where there is none."""
-        passage = self.index.passages[int(found.numbers[i])]
-        head = passage.text.strip()
+    @staticmethod
+    def _fuller(order: np.ndarray, i: int, passage) -> int:
+        """The candidate that candidate ``i``'s passage begins, where it is a heading listed on its
+        own (a table of contents) and a passage of its document starts with it and goes on: that
+        one says all it does. ``i`` where there is none. ``passage``: a candidate's passage."""
+        head = passage(i).text.strip()
         if len(head.split()) > MAX_HEADING_WORDS:
             return i
         for j in order:
-            other = self.index.passages[int(found.numbers[j])]
-            if other.document == passage.document and len(other.text) > len(head) + 1 \
+            other = passage(int(j))
+            if other.document == passage(i).document and len(other.text) > len(head) + 1 \
                     and other.text.lstrip().startswith(head):
                 return int(j)
         return i
