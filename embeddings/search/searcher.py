@@ -218,19 +218,20 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
         if "treaty" not in SCOPE_KINDS[scope] and named and named_as_source(named, text):
             # "what did the <memorandum> promise ...": the agreement itself, where its passage speaks to the topic
             wide = self._focus(question, text, "all", filters)
-            result = wide if isinstance(wide, SearchResult) else self._focused(question, text, k, "all", wide[1])
+            result = wide if isinstance(wide, SearchResult) else self._focused(question, text, k, "all", wide[1], named)
             if speaks_to(result, named, text):
                 return result
         found = self._focus(question, text, scope, filters)
         if isinstance(found, SearchResult):
             return found
-        return self._focused(question, text, k, self._widened(scope, found[1]), found[1])
+        return self._focused(question, text, k, self._widened(scope, found[1]), found[1], named)
 
-    def _focused(self, question: str, text: str, k: int, scope: str, focus) -> SearchResult:
-        """The answer from the documents ``focus`` leaves (a speaker's first, an article looked up)."""
+    def _focused(self, question: str, text: str, k: int, scope: str, focus, named) -> SearchResult:
+        """The answer from the documents ``focus`` leaves (a speaker's first, an article looked up);
+        ``named``: the agreements the question names (``catalogue.named_treaties``)."""
         catalogue = self.index.catalogue
         if "treaty" in SCOPE_KINDS[scope]:
-            focus = named_agreements(focus, catalogue.named_treaties(text), text)
+            focus = named_agreements(focus, named, text)
         if self.router is not None and (language := self.router.language(text)) != "en":
             return self._search_multilingual(question, text, language, k=k, scope=scope, focus=focus)
         query, facts = self._prepare(topic_text(text, focus))
@@ -238,7 +239,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
         chosen = focus.preferred or focus.documents
         overview = self.library.asks_what_was_said(query, focus) or asks_who_issued(text) and bool(chosen) \
             and all(self.library.kind(d) == "statement" for d in chosen)  # an agreement's signatures end it
-        number = None if catalogue.named_treaties(text) else asked_article(text)  # "what does article 5 say"
+        number = None if named else asked_article(text)  # "what does article 5 say"
         answer = Asked(question, query, vector, k, scope, overview,
                        catalogue.named_article(query) or (number and catalogue.most_cited(number)))
         if answer.article is not None and focus.preferred:  # "article 4 nato treaty": a look-up, not a speaker
