@@ -264,9 +264,10 @@ class Voices:
         """The documents whose titles write out the office ``word`` abbreviates ("pm": "Prime
         Minister"), not a longer office that ends with it ("Deputy Prime Minister" is "dpm"); none
         where more documents than a voice term may name have it."""
-        found = self._written_out(_OFFICES.get(word, ()))
+        spelt = _OFFICES[word]
+        found = self._written_out(spelt)
         for longer in _OFFICES.values():
-            if len(longer) > len(_OFFICES[word]) and longer[-len(_OFFICES[word]):] == _OFFICES[word]:
+            if len(longer) > len(spelt) and longer[-len(spelt):] == spelt:
                 found -= self._written_out(longer)
         return found if len(found) <= self._limit else set()
 
