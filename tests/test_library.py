@@ -254,3 +254,14 @@ def test_library_header_parsing_keeps_unknown_keys():
     assert header["REVIEWED_BY"] == "someone" and header["NOTES"] == "n"
     doc = read_document(LIBRARY / "g7_leaders_statement_2022-02-24.txt", LIBRARY)
     assert split_passages(doc)[0].text == "The Leaders of the Group of Seven (G7) yesterday met virtually."
+
+
+def test_a_header_ended_by_a_blank_line_is_a_header():
+    """Header lines then a blank line (as mail headers end), not only ``---``: its date is read, not
+    "has no date"; a ``---`` after the blank line is no passage; a file without TITLE stays text."""
+    for text in ("TITLE: T\nDATE: 2022-03-01\n\nFirst paragraph.\n\nSecond.",
+                 "TITLE: T\nDATE: 2022-03-01\n\n---\nFirst paragraph.\n\nSecond."):
+        header, body = split_header(text)
+        assert header == {"TITLE": "T", "DATE": "2022-03-01"}
+        assert body.strip().startswith("First paragraph.")
+    assert split_header("NOTE: read this\n\nA paragraph.") == ({}, "NOTE: read this\n\nA paragraph.")

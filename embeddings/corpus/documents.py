@@ -3,7 +3,7 @@
 Three input formats are understood, chosen per file:
 
 * **Header format** (the treaty files): ``KEY: value`` lines (``TITLE``, ``DATE``, ``SOURCE``,
-  optional ``KIND``, ``ID`` and free-form keys), then a line ``---``, then the text.
+  optional ``KIND``, ``ID`` and free-form keys), then a line ``---`` (or a blank line), then the text.
 * **Statement format** (the seed statement): an optional leading ``date YYYY-MM`` marker and an
   optional ``Published on: <weekday>, <Month> <day>, <year>, ...`` line.
 * **Plain text**: paragraphs separated by blank lines.
@@ -237,19 +237,27 @@ def read_sidecar(path: Path, name: str) -> dict:
 
 
 def split_header(text: str) -> tuple[dict[str, str], str]:
-    """Split ``KEY: value`` header lines ending in ``---`` from the body."""
+    """Split ``KEY: value`` header lines ending in ``---`` (or a blank line, as mail headers end)
+    from the body."""
     lines = text.split("\n")
     header: dict[str, str] = {}
     for i, line in enumerate(lines[:60]):
-        if line.strip() == "---":
-            if header and "TITLE" in header:
-                return header, "\n".join(lines[i + 1:])
+        end = i if line.strip() == "---" else _blank_end(lines, i) if header and not line.strip() else None
+        if end is not None:
+            if "TITLE" in header:
+                return header, "\n".join(lines[end + 1:])
             break
         match = _HEADER_KEY_RE.match(line)
         if not match:
             break
         header[match.group(1).strip().upper().replace(" ", "_")] = match.group(2).strip()
     return {}, text
+
+
+def _blank_end(lines: list[str], i: int) -> int:
+    """Where a header that a blank line (``lines[i]``) ends stops: at a ``---`` after blank lines, if one follows."""
+    j = next((j for j in range(i, len(lines)) if lines[j].strip()), len(lines))
+    return j if j < len(lines) and lines[j].strip() == "---" else i
 
 
 def _first_line(body: str) -> str:
