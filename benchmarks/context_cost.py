@@ -2,7 +2,8 @@
 beside the seconds for all of their units (and an agreement's article under its heading, per 100
 articles that have one), with the served encoder, on the library of
 benchmarks/fair.py; and the same for the multilingual vectors (each passage, and it after its
-context: ``embeddings.index.load.context_text``). Prints figures; asserts nothing.
+context: ``embeddings.index.load.context_text``), and the library's words (the lexicon of
+``embeddings.index.multilingual_vectors``). Prints figures; asserts nothing.
 
     .venv/bin/python benchmarks/context_cost.py
 """
@@ -23,7 +24,9 @@ from fair import library_data  # noqa: E402
 
 from embeddings.config import EngineSettings  # noqa: E402
 from embeddings.corpus.documents import load_corpus  # noqa: E402
+from embeddings.corpus.text import word_counts  # noqa: E402
 from embeddings.index.load import context_text, passage_units  # noqa: E402
+from embeddings.index.multilingual_vectors import lexicon_words  # noqa: E402
 
 
 def main() -> int:
@@ -63,6 +66,13 @@ def main() -> int:
         seconds = time.perf_counter() - started
         print(f"{name}: {len(texts)} texts in {seconds:.1f} s, {100 * seconds / len(passages):.1f} s per 100 "
               f"statement passages")
+    words = lexicon_words(word_counts(p.text for p in corpus))  # every word once, as a build embeds them
+    started = time.perf_counter()
+    multilingual.queries(words)
+    seconds = time.perf_counter() - started
+    print(f"multilingual, the library's words (lexicon): {len(words)} words of {len(corpus)} passages in "
+          f"{seconds:.1f} s, {100 * seconds / len(corpus):.1f} s per 100 passages (a word already there is not "
+          f"embedded again)")
     print(f"{len(passages)} statement passages; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return 0
 

@@ -10,7 +10,10 @@ Dated questions are reported apart: their date is found and read (dateparser) on
 so are the questions about the library's statements (no labelled question taught the model
 them).
 So are the translated questions (embeddings/eval/multilingual_questions.jsonl), which the router
-sends to the multilingual path; "routing" is the language check every question pays.
+sends to the multilingual path; "routing" is the language check every question pays. Their words
+are embedded one by one to be read in English (``embeddings.search.crosslingual``) and kept for the
+next questions: "other_language_question_to_reply" forgets them before each question, as for a
+question of words never asked; "other_language_words_kept" keeps them, as a running bot does.
 """
 
 from __future__ import annotations
@@ -79,10 +82,16 @@ def main() -> int:
             "date_finding": timed(lambda q: find_span(q, spans), questions),
             "timeline": timed(lambda q: engine.timeline(q), ["sanctions", "Belarus", "humanitarian aid", "Article 5"]),
             "routing": timed(lambda q: searcher.router.language(q), questions + foreign),
-            "other_language_question_to_reply": timed(lambda q: render.answer(engine.ask(q)).kwargs(), foreign),
+            # every word of the question new (its vectors forgotten first), and as served: the words of
+            # the questions before it kept, each question asked once
+            "other_language_question_to_reply": timed(
+                lambda q: engine.multilingual.forget_words() or render.answer(engine.ask(q)).kwargs(), foreign),
+            "other_language_words_kept": engine.multilingual.forget_words() or timed(
+                lambda q: render.answer(engine.ask(q)).kwargs(), foreign, repeat=1),
         }
     for key in ("question_to_hits", "question_to_reply", "dated_question_to_reply", "library_question_to_reply",
-                "date_finding", "timeline", "routing", "other_language_question_to_reply"):
+                "date_finding", "timeline", "routing", "other_language_question_to_reply",
+                "other_language_words_kept"):
         f = out[key]
         print(f"{key:<26} p50 {f['p50_ms']:6.2f} ms   p95 {f['p95_ms']:6.2f} ms   ({f['n']} calls)")
     print(f"{out['documents']} documents, {out['passages']} passages, {out['questions']} questions "

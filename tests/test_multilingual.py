@@ -137,14 +137,46 @@ def test_multilingual_vectors_are_built_once_and_reused(fresh_settings, encoder,
     engine.load()  # the session's model folder holds the vectors of data/ already: nothing to embed
     assert engine.index.e5 is not None and len(engine.index.e5) == len(engine.index.passages)
     assert (fresh_settings.model_dir / "multilingual-vectors.npz").exists()
-    embedded = []
-    real = Multilingual.passages
+    embedded, words = [], []
+    real, real_words = Multilingual.passages, Multilingual.queries
     monkeypatch.setattr(Multilingual, "passages", lambda self, texts, *a, **k: embedded.append(len(texts)) or
                         real(self, texts, *a, **k))
+    monkeypatch.setattr(Multilingual, "queries", lambda self, texts, *a, **k: words.extend(texts) or
+                        real_words(self, texts, *a, **k))
     (fresh_settings.data_dir / "new.txt").write_text("date 2023-07 The allies met in Vilnius.\n", "utf-8")
     with caplog.at_level(logging.INFO):
         build_index(fresh_settings.data_dir, fresh_settings.index_dir, encoder, multilingual=engine.multilingual)
     assert embedded == [2]  # only the new passage, and it after its context
+    assert words == ["met", "vilnius"]  # and of the words only the new ones ("the", "allies" were there)
+
+
+def test_the_librarys_words_have_multilingual_vectors(engine):
+    """The index keeps a multilingual vector of each of the library's words of three letters or
+    more (``lexicon.npy``), as the model embeds a question's words."""
+    from embeddings.index.multilingual_vectors import lexicon_words
+
+    index = engine.index
+    assert index.lexicon_words == lexicon_words(index.words) and len(index.lexicon) == len(index.lexicon_words)
+    assert "sanctions" in index.lexicon_words and "of" not in index.lexicon_words
+    row = index.lexicon_words.index("sanctions")
+    assert float(index.lexicon[row] @ engine.multilingual.queries(["sanctions"])[0]) > 0.999
+
+
+def test_a_question_in_another_language_is_read_in_the_librarys_english_words(engine):
+    """Its words that are not the library's are read as the library's words nearest them; names
+    the library writes are kept as typed, numbers left out."""
+    from embeddings.search.crosslingual import english_reading
+
+    index = engine.index
+
+    def read(question: str) -> list[str]:
+        return english_reading(question, index.words, engine.multilingual.queries, index.lexicon,
+                               index.lexicon_words).split()
+
+    assert {"nato", "sanctions"} <= set(read("Was sagt die NATO über Sanktionen?"))
+    assert "self-defence" in read("Чи має Україна право на самооборону?")
+    assert "borders" in read("¿Qué dice la Carta sobre las fronteras?")
+    assert "24" not in read("Qu'a dit l'OTAN le 24 février ?")
 
 
 def test_a_statement_passage_has_a_second_vector_after_its_context(engine):

@@ -25,6 +25,7 @@ import json
 import logging
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
@@ -53,6 +54,7 @@ def _calibration() -> dict:
 
 _FITTED = _calibration()
 THRESHOLD = float(_FITTED.get("threshold", 0.78))
+WORDS_KEPT = 20_000  # question words' vectors kept (1.5 KB each)
 ENGLISH_SHARE = 0.5  # a question whose words are at least this share library words is English
 
 # "The passages are quoted in the original (English)", in the asker's language.
@@ -80,6 +82,7 @@ class Multilingual:
     def __init__(self) -> None:
         self._model = None
         self._lock = threading.Lock()
+        self._words: OrderedDict[str, np.ndarray] = OrderedDict()
         # Every call into the C engine runs on one thread of its own, one at a time: the engine is
         # not documented as safe across threads, and its OpenMP team belongs to the thread that
         # calls it. Called from the bot's worker threads directly, each one's team competed with
@@ -103,6 +106,36 @@ class Multilingual:
     def query(self, text: str) -> np.ndarray:
         model = self._get()
         return np.asarray(self._thread.submit(model.query, text).result(), dtype=np.float32)
+
+    def queries(self, texts: Sequence[str], batch: int = 64) -> np.ndarray:
+        """``query`` of many short texts (the library's words, a question's), in batches."""
+        model = self._get()
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        for start in range(0, len(texts), batch):
+            out[start:start + batch] = self._thread.submit(model.query, list(texts[start:start + batch])).result()
+        return out
+
+    def word_vectors(self, words: Sequence[str]) -> np.ndarray:
+        """``queries`` of a question's words, each kept for the next questions (up to
+        ``WORDS_KEPT``, the least recently asked dropped first): a word costs about 4 ms to embed,
+        and questions share most of theirs ("что", "сказал", "NATO")."""
+        with self._lock:
+            known = {w: self._words[w] for w in words if w in self._words}
+            for word in known:
+                self._words.move_to_end(word)
+        new = [w for w in dict.fromkeys(words) if w not in known]
+        if new:
+            fresh = dict(zip(new, self.queries(new)))
+            known.update(fresh)
+            with self._lock:
+                self._words.update(fresh)
+                while len(self._words) > WORDS_KEPT:
+                    self._words.popitem(last=False)
+        return np.stack([known[w] for w in words]) if words else np.zeros((0, 384), dtype=np.float32)
+
+    def forget_words(self) -> None:
+        with self._lock:
+            self._words.clear()
 
     def passages(self, texts: Sequence[str], progress: Callable[[int], None] | None = None,
                  batch: int = 32) -> np.ndarray:

@@ -21,7 +21,7 @@ import numpy as np
 from embeddings.corpus.cleaning import REPORT
 from embeddings.corpus.documents import KINDS, LoadReport, load_corpus
 from embeddings.corpus.issuers import library_voices, lowercase_words
-from embeddings.corpus.records import Passage, text_hash
+from embeddings.corpus.records import Passage
 from embeddings.corpus.text import tokens, word_counts
 from embeddings.corpus.treaties import TreatyCatalogue
 from embeddings.encoders.base import TextEncoder
@@ -33,7 +33,6 @@ from embeddings.index.load import (
     BuildSummary,
     article_numbers,
     check_manifest,
-    context_text,
     import_bm25s,
     lexical_text,
     passage_units,
@@ -41,6 +40,7 @@ from embeddings.index.load import (
     unit_hash,
     write_passages,
 )
+from embeddings.index.multilingual_vectors import lexicon_words, write_multilingual
 from embeddings.index.vector_cache import keep_vectors, read_vectors
 from embeddings.index.versions import fsync_tree, remove_old_versions, remove_stale, rules_digest, swap_current
 from embeddings.locks import file_lock
@@ -268,8 +268,9 @@ def _write_version(build: _Build, passages: list[Passage], units: _Units, docume
 def _fill_version(tmp: Path, build: _Build, passages: list[Passage], units: _Units, documents: list[dict],
                   new_keys: set[tuple[str, str]]) -> None:
     """Every file of a version, the manifest last, synced to disk."""
+    counts = word_counts(p.text for p in passages)
     manifest = _write(tmp, passages, np.array(units.passage, dtype=np.int32),
-                      np.array(units.hashes, dtype="S32"), units.vectors, units.dimension)
+                      np.array(units.hashes, dtype="S32"), units.vectors, units.dimension, counts)
     manifest.update(
         model=build.encoder.fingerprint,
         model_path=build.encoder.model_path,
@@ -283,8 +284,8 @@ def _fill_version(tmp: Path, build: _Build, passages: list[Passage], units: _Uni
     )
     (tmp / PASSAGE_KEYS).write_text(json.dumps(sorted(new_keys)), encoding="utf-8")
     if build.multilingual is not None:
-        manifest["multilingual"] = _write_multilingual(tmp, passages, build.multilingual, build.index_dir,
-                                                       build.multilingual_cache, build.progress)
+        manifest["multilingual"] = write_multilingual(tmp, passages, lexicon_words(counts), build.multilingual,
+                                                      build.index_dir, build.multilingual_cache, build.progress)
     catalogue = TreatyCatalogue(passages, manifest["documents"])
     (tmp / layout.CATALOGUE).write_text(json.dumps(catalogue.to_dict(passages)), encoding="utf-8")
     (tmp / layout.MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
@@ -304,39 +305,8 @@ def _ticker(progress: BuildProgress | None, total: int, what: str) -> Callable[[
     return tick
 
 
-def _write_multilingual(folder: Path, passages: list[Passage], model, index_dir: Path, cache_file: Path | None,
-                        progress: BuildProgress | None = None) -> str:
-    """Two multilingual vectors per passage (``e5.npy``, by text hash in ``e5_hashes.npy``): the
-    passage's, then, after all of those, a statement passage's after its context (``context_text``:
-    who spoke and when; an article's second is its own, at no cost). Reused from the current
-    version, or from ``cache_file`` (shared by the indexes of one model folder), and computed
-    only for new text. Returns the model's fingerprint."""
-    known: dict[str, np.ndarray] = {}
-    path = current_path(index_dir)
-    try:
-        if path is not None and read_manifest(path).get("multilingual") == model.fingerprint:
-            known.update(zip(np.load(path / layout.E5_HASHES).tolist(), np.load(path / layout.E5)))
-    except (OSError, ValueError, IndexDamaged):
-        pass
-    cached = read_vectors(cache_file)
-    texts = [p.text for p in passages] + [context_text(p) if p.kind == "statement" else p.text for p in passages]
-    hashes = [p.text_hash for p in passages] + [text_hash(t) for t in texts[len(passages):]]
-    first = {h: i for i, h in reversed(list(enumerate(hashes)))}  # a text twice is embedded once
-    missing = [i for i, h in enumerate(hashes) if h not in known and h not in cached and first[h] == i]
-    if missing:
-        log.info("multilingual vectors: %d texts to embed", len(missing))
-    tick = _ticker(progress, len(missing), "multilingual vectors")
-    fresh = dict(zip((hashes[i] for i in missing), model.passages([texts[i] for i in missing], tick)))
-    vectors = np.stack([known.get(h, cached.get(h, fresh.get(h))) for h in hashes]).astype(np.float32) \
-        if hashes else np.zeros((0, 384), dtype=np.float32)
-    np.save(folder / layout.E5, vectors)
-    np.save(folder / layout.E5_HASHES, np.array(hashes))
-    keep_vectors(cache_file, cached, fresh)
-    return model.fingerprint
-
-
 def _write(folder: Path, passages: list[Passage], unit_passage: np.ndarray, unit_hashes: np.ndarray,
-           vectors: np.ndarray, dimension: int) -> dict:
+           vectors: np.ndarray, dimension: int, counts: dict[str, int]) -> dict:
     import faiss
 
     bm25s = import_bm25s()
@@ -347,7 +317,7 @@ def _write(folder: Path, passages: list[Passage], unit_passage: np.ndarray, unit
     np.save(folder / layout.VECTORS, vectors)
     unit_start = np.searchsorted(unit_passage, np.arange(len(passages) + 1)).astype(np.int64)
     np.save(folder / layout.UNIT_START, unit_start)
-    (folder / layout.WORDS).write_text(json.dumps(word_counts(p.text for p in passages)), encoding="utf-8")
+    (folder / layout.WORDS).write_text(json.dumps(counts), encoding="utf-8")
 
     kinds: dict[str, dict] = {}
     for kind in KINDS:

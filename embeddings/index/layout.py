@@ -17,7 +17,9 @@ Layout of ``INDEX_DIR``::
     v-.../unit_start.npy          first unit of each passage (and one past the last)
     v-.../unit_hashes.npy         content hash of each unit's text (the embedding cache)
     v-.../e5.npy, e5_hashes.npy   multilingual-e5 vectors: each passage's, then each statement passage's
-                                  after its title, section and speaker (an article's own again); text hashes
+                                  after its title, section and speaker (an article's own again); the text
+                                  hashes of those and of the lexicon's words
+    v-.../lexicon.npy, lexicon.json  multilingual-e5 vectors of the library's words, and the words
     v-.../dense-<kind>.faiss      FAISS index over the units of one kind
     v-.../bm25-<kind>/            bm25s index over the passages of one kind
     v-.../calibration-<key>.json  no-answer thresholds calibrated on this version (written on load)
@@ -45,7 +47,8 @@ from pathlib import Path
 # 10: an article's passage is a whole copy where the first breaks off (articles.json)
 # 11: BM25 tokens read British and American spellings alike, and a hyphenated word joined too
 # 12: -ise read as -ize (the stemmer strips it), a hyphenated word joined before it is spelt
-SCHEMA_VERSION = 12
+# 13: lexicon.npy and lexicon.json, the multilingual vectors of the library's words
+SCHEMA_VERSION = 13
 CURRENT = "current"
 VERSION_PREFIX = "v-"
 REPLACED = ".replaced-at"  # in an old version: when it stopped being current (seconds since the epoch)
@@ -62,6 +65,8 @@ UNIT_START = "unit_start.npy"
 UNIT_HASHES = "unit_hashes.npy"
 E5 = "e5.npy"
 E5_HASHES = "e5_hashes.npy"
+LEXICON = "lexicon.npy"
+LEXICON_WORDS = "lexicon.json"
 MULTILINGUAL_CACHE = "multilingual-vectors.npz"  # in MODEL_DIR
 
 

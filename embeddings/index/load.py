@@ -132,6 +132,8 @@ class LoadedIndex:
     articles: dict[str, list[int]] = field(default_factory=dict)  # article_numbers(), made at build time
     e5: np.ndarray | None = None  # one multilingual vector per passage (embeddings.multilingual), if built
     e5_context: np.ndarray | None = None  # ... and of each statement passage after its context (context_text)
+    lexicon: np.ndarray | None = None  # ... and of each of the library's words (index.multilingual_vectors)
+    lexicon_words: list[str] = field(default_factory=list)
 
     @property
     def version(self) -> str:
@@ -254,12 +256,12 @@ def load_index(index_dir: Path, model_fingerprint: str, *, mmap: bool = True,
     unit_passage, unit_start, vectors = _load_unit_arrays(path, manifest, len(passages), mmap)
     kinds = {kind: _load_kind(faiss, bm25s, path, kind, info, manifest["dimension"], mmap)
              for kind, info in manifest["kinds"].items()}
-    e5, e5_context = _load_e5(path, manifest, multilingual, len(passages), mmap)
+    multilingual_vectors = _load_e5(path, manifest, multilingual, len(passages), mmap)
     words = _read_json(path / layout.WORDS)
     articles = _read_json(path / layout.ARTICLES)
     catalogue = _load_catalogue(path, passages)
     return LoadedIndex(path, manifest, passages, np.asarray(unit_passage), np.asarray(unit_start),
-                       vectors, words, kinds, catalogue, articles, e5, e5_context)
+                       vectors, words, kinds, catalogue, articles, **multilingual_vectors)
 
 
 def _load_passages(path: Path, manifest: dict) -> PassageStore:
@@ -329,23 +331,26 @@ def _load_kind(faiss, bm25s, path: Path, kind: str, info: dict, dimension: int, 
     )
 
 
-def _load_e5(path: Path, manifest: dict, multilingual: str | None, passage_count: int,
-             mmap: bool) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """The multilingual vectors of each passage and of it after its context, if the version has
-    them; IndexMismatch if ``multilingual`` is wanted and they are not of that model."""
+def _load_e5(path: Path, manifest: dict, multilingual: str | None, passage_count: int, mmap: bool) -> dict:
+    """The multilingual vectors of each passage, of it after its context and of the library's
+    words (``multilingual_vectors``), if the version has them; IndexMismatch if ``multilingual``
+    is wanted and they are not of that model."""
     if multilingual and manifest.get("multilingual", "") != multilingual:
         raise IndexMismatch(f"index {path} has no multilingual vectors of {multilingual or 'none'}; "
                             f"run `{BUILD_RUN}`")
     if not manifest.get("multilingual"):
-        return None, None
+        return {}
     file = path / layout.E5
     try:
         e5 = np.load(file, mmap_mode="r" if mmap else None)
+        lexicon = np.load(path / layout.LEXICON)
+        words = _read_json(path / layout.LEXICON_WORDS).get("words", [])
     except (OSError, ValueError) as exc:
-        raise IndexDamaged(f"index file {file} is missing or damaged; run `{BUILD_RUN}`") from exc
-    if len(e5) != 2 * passage_count:
+        raise IndexDamaged(f"index file {getattr(exc, 'filename', None) or file} is missing or damaged; "
+                           f"run `{BUILD_RUN}`") from exc
+    if len(e5) != 2 * passage_count or len(lexicon) != len(words):
         raise IndexDamaged(f"index file {file} does not match the passages; run `{BUILD_RUN}`")
-    return e5[:passage_count], e5[passage_count:]
+    return {"e5": e5[:passage_count], "e5_context": e5[passage_count:], "lexicon": lexicon, "lexicon_words": words}
 
 
 def _load_catalogue(path: Path, passages: PassageStore) -> TreatyCatalogue:

@@ -27,7 +27,8 @@ def rules_digest() -> str:
     unchanged texts are reused, so this costs seconds."""
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    for file in sorted([*(here.parent / "corpus").rglob("*.py"), here / "build.py", here / "load.py"]):
+    for file in sorted([*(here.parent / "corpus").rglob("*.py"), here / "build.py", here / "load.py",
+                          here / "multilingual_vectors.py"]):
         digest.update(file.relative_to(here.parent).as_posix().encode() + file.read_bytes())
     return digest.hexdigest()[:16]
 

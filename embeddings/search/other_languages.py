@@ -11,7 +11,9 @@ import numpy as np
 
 from embeddings.encoders.multilingual import MONTH_WORDS, SAYING, folded, note_for
 from embeddings.encoders.multilingual import THRESHOLD as MULTILINGUAL_THRESHOLD
+from embeddings.search.crosslingual import ENGLISH_WEIGHT, english_reading
 from embeddings.search.focus import topic_text
+from embeddings.search.fusion import fuse
 from embeddings.search.results import Hit, SearchResult
 from embeddings.search.unanswerable import asks_who_issued, contests_named
 
@@ -65,8 +67,10 @@ class OtherLanguages:
             hits = [self._multilingual_hit(n, s, s) for n, s in zip(numbers, sims, strict=True)]
             return SearchResult(question, bool(hits), hits, "" if hits else "off-topic", note=theirs,
                                 signals={"dense": float(sims.max(initial=0.0)), "language": language})
+        english = self._english_reading(text) if vector is not None else ""
         if focus.preferred:
-            result = self._multilingual_hits(question, vector, k, scope, focus.preferred, MULTILINGUAL_THRESHOLD)
+            result = self._multilingual_hits(question, vector, k, scope, focus.preferred, MULTILINGUAL_THRESHOLD,
+                                             english)
             if result.answered or focus.span is not None and result.hits:  # named by voice and date: theirs,
                 tentative = not result.answered  # said to be only the nearest where they do not answer
                 return replace(result, answered=True, tentative=tentative, reason="", note=theirs,
@@ -76,11 +80,15 @@ class OtherLanguages:
             self._scope_count(scope, focus.documents) <= CONFINED_SHARE * self._scope_count(scope)
         if confined:
             threshold = MULTILINGUAL_THRESHOLD  # a few documents, not the library the threshold rose for
-        result = self._multilingual_hits(question, vector, k, scope, focus.documents, threshold)
+        result = self._multilingual_hits(question, vector, k, scope, focus.documents, threshold, english)
         return replace(result, note=note, signals={**result.signals, "language": language})
 
     def _multilingual_hits(self, question: str, vector, k: int, scope: str, documents, threshold: float,
-                           ) -> SearchResult:
+                           english: str = "") -> SearchResult:
+        """The passages of ``documents`` nearest the question in the multilingual model's space (the
+        nearer of a passage's two vectors), with the English pipeline's score of each for the
+        question's English reading added (``crosslingual``); answered where one of the best
+        ``DECIDING_RANKS`` by the multilingual vectors alone reaches ``threshold`` by its own vector."""
         numbers = self._scope_numbers(scope, documents)
         if not len(numbers) or vector is None:
             return SearchResult(question, False, [], reason="off-topic")
@@ -91,10 +99,31 @@ class OtherLanguages:
         ranked = np.argsort(-ranking, kind="stable")[:max(k, DECIDING_RANKS)]
         deciding = [i for i in ranked if len(self.index.passages[int(numbers[i])].text.split()) >= MIN_DECIDING_WORDS]
         answered = bool(deciding) and bool(sims[deciding].max() >= threshold)  # whatever number is shown
+        if (scores := self._english_scores(english, numbers, scope)) is not None:
+            ranking = ranking + ENGLISH_WEIGHT * scores
+            ranked = np.argsort(-ranking, kind="stable")
         order = ranked[:k]
         hits = [self._multilingual_hit(numbers[i], ranking[i], sims[i]) for i in order]
         signals = {"dense": float(sims[order].max()), "threshold": threshold}
         return SearchResult(question, answered, hits, "" if answered else "off-topic", signals)
+
+    def _english_reading(self, text: str) -> str:
+        """The question read as the library's English words nearest its own (``crosslingual``)."""
+        if self.index.lexicon is None:
+            return ""
+        return english_reading(text, self.index.words, self.multilingual.word_vectors, self.index.lexicon,
+                               self.index.lexicon_words)
+
+    def _english_scores(self, english: str, numbers: np.ndarray, scope: str) -> np.ndarray | None:
+        """The English pipeline's fused score of each of ``numbers`` for ``english`` (the lowest
+        it gave, where it did not score the passage); None if it scored none."""
+        found = self.candidates(english, scope) if english else None
+        if found is None or not len(found.numbers):
+            return None
+        _, fused, *_ = fuse(found, self.params, 1)
+        score = dict(zip(found.numbers.tolist(), fused.tolist()))
+        lowest = float(fused.min())
+        return np.array([score.get(int(n), lowest) for n in numbers.tolist()])
 
     def _multilingual_hit(self, number, score, dense) -> Hit:
         """A passage found by its multilingual vectors, quoted whole (no English highlight)."""
