@@ -165,7 +165,7 @@ def test_the_librarys_words_have_multilingual_vectors(engine):
 def test_a_question_in_another_language_is_read_in_the_librarys_english_words(engine):
     """Its words that are not the library's are read as the library's words nearest them; names
     the library writes are kept as typed, numbers left out."""
-    from embeddings.search.crosslingual import english_reading
+    from embeddings.search.crosslingual import MAX_WORDS_READ, english_reading
 
     index = engine.index
 
@@ -177,6 +177,11 @@ def test_a_question_in_another_language_is_read_in_the_librarys_english_words(en
     assert "self-defence" in read("Чи має Україна право на самооборону?")
     assert "borders" in read("¿Qué dice la Carta sobre las fronteras?")
     assert "24" not in read("Qu'a dit l'OTAN le 24 février ?")
+    embedded: list[str] = []
+    long = " ".join(f"слово{a}{b}" for a in "абвгдежзий" for b in "клмнопрсту")  # not 100 words one by one
+    english_reading(long, index.words, lambda ws: embedded.extend(ws) or engine.multilingual.queries(ws),
+                    index.lexicon, index.lexicon_words)
+    assert len(embedded) == MAX_WORDS_READ
 
 
 def test_a_statement_passage_has_a_second_vector_after_its_context(engine):

@@ -23,16 +23,19 @@ from embeddings.corpus.text import words
 # The English pipeline's fused score of a passage for the question's English reading, times this,
 # is added to the passage's multilingual cosine (spreads of about 0.5 and 0.05).
 ENGLISH_WEIGHT = 0.1
+# Words read in English at most, the first ones: each costs about 4 ms to embed, and a long message
+# in another language (a server may allow 6,000 characters) should not hold the model for seconds.
+MAX_WORDS_READ = 32
 
 
 def english_reading(question: str, library_words: Container[str], embed: Callable[[list[str]], np.ndarray],
                     lexicon: np.ndarray, lexicon_words: Sequence[str]) -> str:
     """The question's words in order, each of the library's as it is, each other of three letters
     or more as the library's word nearest it (``embed`` gives their vectors, ``lexicon`` the
-    library's words' own); numbers left out."""
+    library's words' own), up to ``MAX_WORDS_READ`` of those; numbers left out."""
     asked = [w for w in dict.fromkeys(words(question)) if any(c.isalpha() for c in w)]
     kept = {w for w in asked if w in library_words}
-    foreign = [w for w in asked if w not in kept and len(w) > 2]
+    foreign = [w for w in asked if w not in kept and len(w) > 2][:MAX_WORDS_READ]
     nearest: dict[str, str] = {}
     if foreign and len(lexicon):
         vectors = embed(foreign)
