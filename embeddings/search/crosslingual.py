@@ -48,9 +48,8 @@ def english_reading(question: str, library_words: Container[str], embed: Callabl
 @cache
 def _blas():
     """numpy's BLAS, held to one thread for the product with the lexicon: on two cores its threads,
-    spinning after the product, took the cores from the multilingual model's, whose next question
-    took three times as long (benchmarks/library.py: 80 ms a question in another language instead
-    of 27)."""
+    spinning after the product, took the cores from the multilingual model's: a question in another
+    language took 80 ms at the median, 42 ms held to one (benchmarks/library.py, docs/performance.md)."""
     from threadpoolctl import ThreadpoolController
 
     return ThreadpoolController()
