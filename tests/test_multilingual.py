@@ -45,12 +45,13 @@ def test_english_stays_english_and_other_languages_are_named(engine):
 def test_the_held_out_half_of_the_translated_set(engine):
     """Fifteen questions in each of French, German, Spanish, Russian and Ukrainian, and four
     off-topic ones in each, split in two by a hash before the threshold was fitted on the first
-    half (benchmarks/tune_multilingual.py); this is the other half. Issue #14 asks recall@1 >=
-    0.60, recall@3 >= 0.80, off-topic refused >= 0.75."""
+    half (benchmarks/tune_multilingual.py); this is the other half. Issue #14 asked recall@1 >=
+    0.60, recall@3 >= 0.80, off-topic refused >= 0.75; the English reading of a question's words
+    (search/crosslingual.py) lifted recall@1 from 0.674 to 0.79 (docs/quality.md), kept here."""
     rows = [r for r in load_rows([SET], shipped=False) if r.split == "test"]
     assert len({r.lang for r in rows}) >= 4 and sum(r.answerable for r in rows) >= 40
     got = evaluate(engine, rows, None, training_rows=False)["current"]["pipeline"]
-    assert got["recall@1"] >= 0.60 and got["recall@3"] >= 0.80, got
+    assert got["recall@1"] >= 0.75 and got["recall@3"] >= 0.90, got
     assert got["off_topic_rejected"] >= 0.75, got
 
 
@@ -182,6 +183,65 @@ def test_a_question_in_another_language_is_read_in_the_librarys_english_words(en
     english_reading(long, index.words, lambda ws: embedded.extend(ws) or engine.multilingual.queries(ws),
                     index.lexicon, index.lexicon_words)
     assert len(embedded) == MAX_WORDS_READ
+
+
+def test_a_question_s_words_are_embedded_once_and_kept(monkeypatch):
+    """A word's vector is kept for the next questions (a copy, not a view of its batch), the least
+    recently asked dropped past ``WORDS_KEPT``."""
+    from embeddings.encoders import multilingual as module
+
+    model = module.Multilingual()
+    asked: list[str] = []
+    real = module.Multilingual.queries
+    monkeypatch.setattr(module.Multilingual, "queries", lambda self, texts, *a, **k: asked.extend(texts) or
+                        real(self, texts, *a, **k))
+    monkeypatch.setattr(module, "WORDS_KEPT", 3)
+    first = model.word_vectors(["санкции", "границы", "санкции"])
+    assert asked == ["санкции", "границы"] and first.shape == (3, 384)
+    assert np.array_equal(first[0], first[2]) and model._words["санкции"].base is None
+    again = model.word_vectors(["границы", "санкции"])
+    assert asked == ["санкции", "границы"] and np.array_equal(again[0], first[1])  # nothing embedded again
+    model.word_vectors(["войска", "беженцы"])  # four words kept at most three: the oldest asked goes
+    assert list(model._words) == ["санкции", "войска", "беженцы"]
+
+
+def test_the_english_reading_scores_every_passage_of_the_documents_searched(engine_with_library):
+    """Confined to a document, the English pipeline's score for the reading is each of its passages'
+    own, not the lowest for all those outside the whole library's best."""
+    searcher = engine_with_library.searcher
+    document = next(d["id"] for d in searcher.index.manifest["documents"] if d["kind"] == "statement"
+                    and d["passages"] >= 8)
+    numbers = searcher._scope_numbers("statements", frozenset({document}))
+    scores = searcher._english_scores("borders sovereignty sanctions", numbers, "statements", frozenset({document}))
+    assert len(scores) == len(numbers) and len(set(scores.tolist())) == len(numbers)
+
+
+def test_an_index_without_the_lexicon_gives_its_passages_vectors_to_the_next(fresh_settings, encoder,
+                                                                              monkeypatch):
+    """An index built before the lexicon (no lexicon.npy) and no cache beside the models (as past
+    the cache's limit): the rebuild embeds the library's words, not its passages again."""
+    from embeddings.encoders.multilingual import Multilingual
+    from embeddings.index import multilingual_vectors
+    from embeddings.index.build import build_index
+    from embeddings.index.layout import LEXICON, LEXICON_WORDS, current_path
+    from embeddings.service import Engine
+
+    engine = Engine(fresh_settings, encoder=encoder)
+    engine.load()
+    version = current_path(fresh_settings.index_dir)
+    (version / LEXICON).unlink()
+    (version / LEXICON_WORDS).unlink()
+    monkeypatch.setattr(multilingual_vectors, "read_vectors", lambda file: {})  # no cache (the shared one kept)
+    monkeypatch.setattr(multilingual_vectors, "keep_vectors", lambda file, kept, new: None)
+    embedded, words = [], []
+    real, real_words = Multilingual.passages, Multilingual.queries
+    monkeypatch.setattr(Multilingual, "passages", lambda self, texts, *a, **k: embedded.extend(texts) or
+                        real(self, texts, *a, **k))
+    monkeypatch.setattr(Multilingual, "queries", lambda self, texts, *a, **k: words.extend(texts) or
+                        real_words(self, texts, *a, **k))
+    build_index(fresh_settings.data_dir, fresh_settings.index_dir, encoder, multilingual=engine.multilingual,
+                force=True)
+    assert embedded == [] and sorted(words) == sorted(engine.index.lexicon_words)
 
 
 def test_a_statement_passage_has_a_second_vector_after_its_context(engine):

@@ -125,7 +125,7 @@ class Multilingual:
                 self._words.move_to_end(word)
         new = [w for w in dict.fromkeys(words) if w not in known]
         if new:
-            fresh = dict(zip(new, self.queries(new)))
+            fresh = {w: v.copy() for w, v in zip(new, self.queries(new), strict=True)}  # not views of the batch
             known.update(fresh)
             with self._lock:
                 self._words.update(fresh)

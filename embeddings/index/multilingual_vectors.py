@@ -77,15 +77,22 @@ def write_multilingual(folder: Path, passages: list[Passage], words: Sequence[st
 
 
 def _current_vectors(index_dir: Path, fingerprint: str) -> dict[str, np.ndarray]:
-    """The current version's multilingual vectors by text hash, if they are of this model."""
+    """The current version's multilingual vectors by text hash, if they are of this model: its
+    passages', and its words' where it has them (a version before the lexicon had none)."""
     path = current_path(index_dir)
     try:
-        if path is not None and read_manifest(path).get("multilingual") == fingerprint:
-            vectors = np.concatenate([np.load(path / layout.E5), np.load(path / layout.LEXICON)])
-            return dict(zip(np.load(path / layout.E5_HASHES).tolist(), vectors))
+        if path is None or read_manifest(path).get("multilingual") != fingerprint:
+            return {}
+        hashes = np.load(path / layout.E5_HASHES).tolist()
+        passages = np.load(path / layout.E5)
+        known = dict(zip(hashes[:len(passages)], passages))
     except (OSError, ValueError, IndexDamaged):
+        return {}
+    try:
+        known.update(zip(hashes[len(passages):], np.load(path / layout.LEXICON)))
+    except (OSError, ValueError):
         pass
-    return {}
+    return known
 
 
 def _missing(hashes: list[str], *known: dict) -> list[int]:

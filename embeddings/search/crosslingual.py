@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Container, Sequence
 from functools import cache
+from threading import Lock
 
 import numpy as np
 
@@ -26,23 +27,31 @@ ENGLISH_WEIGHT = 0.1
 # Words read in English at most, the first ones: each costs about 4 ms to embed, and a long message
 # in another language (a server may allow 6,000 characters) should not hold the model for seconds.
 MAX_WORDS_READ = 32
+# ... and no longer than this: text without spaces (Chinese, Japanese, Thai) is one "word" a clause,
+# which the model would take seconds to embed; no library word is that long.
+MAX_WORD_CHARS = 30
 
 
 def english_reading(question: str, library_words: Container[str], embed: Callable[[list[str]], np.ndarray],
                     lexicon: np.ndarray, lexicon_words: Sequence[str]) -> str:
     """The question's words in order, each of the library's as it is, each other of three letters
     or more as the library's word nearest it (``embed`` gives their vectors, ``lexicon`` the
-    library's words' own), up to ``MAX_WORDS_READ`` of those; numbers left out."""
+    library's words' own), up to ``MAX_WORDS_READ`` of those; numbers and longer runs left out."""
     asked = [w for w in dict.fromkeys(words(question)) if any(c.isalpha() for c in w)]
     kept = {w for w in asked if w in library_words}
-    foreign = [w for w in asked if w not in kept and len(w) > 2][:MAX_WORDS_READ]
+    foreign = [w for w in asked if w not in kept and 2 < len(w) <= MAX_WORD_CHARS][:MAX_WORDS_READ]
     nearest: dict[str, str] = {}
     if foreign and len(lexicon):
         vectors = embed(foreign)
-        with _blas().limit(limits=1, user_api="blas"):  # its threads, left spinning, slow the model's
+        with _ONE_AT_A_TIME, _blas().limit(limits=1, user_api="blas"):  # its threads, spinning, slow the model's
             best = np.asarray(vectors @ np.asarray(lexicon).T).argmax(axis=1)
         nearest = {w: lexicon_words[int(i)] for w, i in zip(foreign, best, strict=True)}
     return " ".join(w if w in kept else nearest[w] for w in asked if w in kept or w in nearest)
+
+
+# threadpoolctl's limit is the process's and restores what it found: two questions at once would
+# leave BLAS at one thread for good (the second restoring the first's limit), so one at a time.
+_ONE_AT_A_TIME = Lock()
 
 
 @cache

@@ -99,7 +99,7 @@ class OtherLanguages:
         ranked = np.argsort(-ranking, kind="stable")[:max(k, DECIDING_RANKS)]
         deciding = [i for i in ranked if len(self.index.passages[int(numbers[i])].text.split()) >= MIN_DECIDING_WORDS]
         answered = bool(deciding) and bool(sims[deciding].max() >= threshold)  # whatever number is shown
-        if (scores := self._english_scores(english, numbers, scope)) is not None:
+        if (scores := self._english_scores(english, numbers, scope, documents)) is not None:
             ranking = ranking + ENGLISH_WEIGHT * scores
             ranked = np.argsort(-ranking, kind="stable")
         order = ranked[:k]
@@ -114,10 +114,16 @@ class OtherLanguages:
         return english_reading(text, self.index.words, self.multilingual.word_vectors, self.index.lexicon,
                                self.index.lexicon_words)
 
-    def _english_scores(self, english: str, numbers: np.ndarray, scope: str) -> np.ndarray | None:
-        """The English pipeline's fused score of each of ``numbers`` for ``english`` (the lowest
-        it gave, where it did not score the passage); None if it scored none."""
-        found = self.candidates(english, scope) if english else None
+    def _english_scores(self, english: str, numbers: np.ndarray, scope: str, documents) -> np.ndarray | None:
+        """The English pipeline's fused score of each of ``numbers`` (the passages of ``documents``,
+        or of the scope) for ``english`` (the lowest it gave, where it did not score the passage);
+        None if it scored none."""
+        prepared = self._scoped_query(english, scope) if english else None
+        if prepared is None:
+            return None
+        query, facts = prepared
+        allowed = self._allowed(documents) if documents is not None else None
+        found = self._candidates(query, facts, self.encoder.encode_query(query), scope, allowed)
         if found is None or not len(found.numbers):
             return None
         _, fused, *_ = fuse(found, self.params, 1)
