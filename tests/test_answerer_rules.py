@@ -199,6 +199,8 @@ def test_the_console_reads_options_and_explains_what_it_cannot_do():
     ("how full are the eu gas storages right now", True),
     ("who is nato secretary general now", True),  # an office now: the documents name who held it then
     ("who is the us president now", True),
+    ("who's the prime minister of new zealand now", True),  # the office of a country of two words
+    ("who is the prime minister of new zealand", False),  # then: a statement names its prime minister
     ("ok now who is the speaker in the psaki statement", False),
     ("who is nato blaming now", False),
     ("Combien coûte un billet d'avion Paris-Varsovie cette semaine ?", True),

@@ -6,11 +6,32 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
 
 from embeddings.corpus.text import tokens, words
 from embeddings.search.focus import Focus, without_terms
 from embeddings.search.retrieval import topic_words
 from embeddings.search.unanswerable import asked_speakers
+
+# A year naming a thing of that year: "the 1997 deal", "in '75" (not "since 2014", which statements
+# speak of, nor "75 days").
+_YEAR_RE = re.compile(r"(?<=\bthe )(1[89]\d\d|20\d\d)\b|['’](\d\d)\b", re.IGNORECASE)
+_YEARS_RE = re.compile(r"1[89]\d\d|20\d\d|['’]\d\d")  # what named an agreement by its year
+
+
+def named_by_year(catalogue, text: str, named: list) -> list:
+    """``named`` (``catalogue.named_treaties(text)``) and the agreements a year names: "the 1997
+    nato-russia deal", "the 2014 talks in belarus", "back in '75": a year that is the year of one
+    agreement of the library, and of no other, names it (with the year as the words that named it);
+    not "since 2014" or "in 2014", how the statements speak of the years before them."""
+    found = list(named)
+    for match in _YEAR_RE.finditer(text):
+        two = match.group(2)
+        year = match.group(1) or (f"20{two}" if int(two) <= date.today().year % 100 else f"19{two}")
+        of_year = [t for t in catalogue.treaties if t.document and t.date[:4] == year]
+        if len(of_year) == 1 and all(t.name != of_year[0].name for t, _ in found):
+            found.append((of_year[0], match.group(0)))
+    return found
 
 
 def named_agreements(focus: Focus, named: Sequence[tuple[object, str]], question: str = "") -> Focus:
@@ -21,12 +42,13 @@ def named_agreements(focus: Focus, named: Sequence[tuple[object, str]], question
     question names keeps their documents first, unless its words are those of the agreement's
     name ("NATO" in "the NATO-Russia Founding Act") or the agreement is who the question says
     speaks ("does the Helsinki Final Act say European borders ...") or where they said it ("in
-    the 1997 Founding Act, what did NATO say ...")."""
+    the 1997 Founding Act, what did NATO say ...") or its year ("the 1997 nato-russia deal": no
+    statement is of that year)."""
     chosen = [(t.document, found) for t, found in named if focus.documents is None or t.document in focus.documents]
     if not chosen:
         return focus
     names, speakers = {w for _, found in chosen for w in words(found)}, asked_speakers(question)
-    source = names & speakers or any(_said_in(question, found) for _, found in chosen)
+    source = names & speakers or any(_said_in(question, found) or _YEARS_RE.fullmatch(found) for _, found in chosen)
     if speakers and not source:
         return focus
     if focus.preferred and not source and set(focus.voice_terms) - names:

@@ -25,7 +25,7 @@ from embeddings.corpus.dates import YEAR_RE
 from embeddings.corpus.text import STOPWORDS, normalise, sentences, tokens, words
 from embeddings.encoders.multilingual import Router
 from embeddings.index.load import LoadedIndex
-from embeddings.search.agreements import looked_up, named_agreements, named_as_source, speaks_to
+from embeddings.search.agreements import looked_up, named_agreements, named_as_source, named_by_year, speaks_to
 from embeddings.search.calibration import Calibration
 from embeddings.search.focus import (
     Filters,
@@ -214,7 +214,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
         return kinds, focus
 
     def _search(self, question: str, text: str, *, k: int, scope: str, filters: Filters | None = None) -> SearchResult:
-        named = self.index.catalogue.named_treaties(text)
+        named = named_by_year(self.index.catalogue, text, self.index.catalogue.named_treaties(text))
         if "treaty" not in SCOPE_KINDS[scope] and named and named_as_source(named, text):
             # "what did the <memorandum> promise ...": the agreement itself, where its passage speaks to the topic
             wide = self._focus(question, text, "all", filters)

@@ -119,7 +119,7 @@ _STATE = re.compile(r"\b(?:how (?:many|much|full|high|low|big|expensive|cheap)|w
 _OFFICES = (r"president|secretary[\s-]general|chancellor|prime minister|pm|minister|leader|head|chair|ambassador|"
             r"spokesperson|boss")
 _OFFICE_NOW = re.compile(r"^\W*who(?:'s|s| is)\s+(?:the\s+)?(?:[\w'’.-]+\s+){0,4}?"
-                         r"(?:" + _OFFICES + r"|secretary|king|queen)\s+(?:of\s+(?:the\s+)?[\w'’.-]+\s+)?"
+                         r"(?:" + _OFFICES + r"|secretary|king|queen)\s+(?:of\s+(?:the\s+)?(?:[\w'’.-]+\s+){1,3})?"
                          r"(?:now|today|currently|rn|nowadays|" + _PRESENT_PHRASE + r")\W*$", re.IGNORECASE)
 # Whether someone still holds an office ("is andrzej duda still the president of poland"): the documents
 # name who held it then. Not what is still done to one ("is nato still supporting ukraine's president").
