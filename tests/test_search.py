@@ -71,12 +71,10 @@ def test_a_named_agreement_is_searched_first(engine):
         "charter_of_paris_1990"]  # an agreement whose text has no numbered articles
 
 
-def test_an_agreement_named_by_its_year_and_a_body_named_as_a_topic(engine):
+def test_an_agreement_named_by_its_year(engine):
     """A year that is one agreement's names it ("the 1997 nato-russia deal", "in '75"), not a year
-    the statements speak of ("since 2014"); where every document is searched, a body the question
-    names without saying it spoke is its topic, not whose documents come first."""
-    from embeddings.search.agreements import named_agreements, named_by_year
-    from embeddings.search.focus import Focus
+    the statements speak of ("since 2014")."""
+    from embeddings.search.agreements import named_by_year
 
     catalogue = engine.index.catalogue
 
@@ -90,10 +88,6 @@ def test_an_agreement_named_by_its_year_and_a_body_named_as_a_topic(engine):
     deal = engine.ask("per the 1997 nato-russia deal, can countries pick their own security arrangements?",
                       scope="all")
     assert deal.answered and deal.hits[0].passage.document == "nato_russia_founding_act_1997"
-    nato = Focus(None, preferred=frozenset({"nato-2022-02-24"}), voice_terms=("nato",))
-    assert named_agreements(nato, [], "can a nato member ask the others to talk if it feels threatened?") == \
-        Focus(None)
-    assert named_agreements(nato, [], "what did nato say about talks among allies?") == nato
 
 
 def test_search_matches_brute_force(engine):

@@ -46,7 +46,7 @@ def named_agreements(focus: Focus, named: Sequence[tuple[object, str]], question
     statement is of that year)."""
     chosen = [(t.document, found) for t, found in named if focus.documents is None or t.document in focus.documents]
     if not chosen:
-        return _voice_as_topic(focus, question)
+        return focus
     names, speakers = {w for _, found in chosen for w in words(found)}, asked_speakers(question)
     source = names & speakers or any(_said_in(question, found) or _YEARS_RE.fullmatch(found) for _, found in chosen)
     if speakers and not source:
@@ -55,16 +55,6 @@ def named_agreements(focus: Focus, named: Sequence[tuple[object, str]], question
         return focus
     return replace(focus, preferred=frozenset(d for d, _ in chosen),
                    voice_terms=tuple(dict.fromkeys(w for _, found in chosen for w in words(found))))
-
-
-def _voice_as_topic(focus: Focus, question: str) -> Focus:
-    """Where every document is searched, a body the question names without saying it spoke ("can a
-    nato member ask the others to talk if it feels threatened?") is what the question is about, not
-    whose documents come first: the agreements answer such questions, and its statements, which
-    say in the words of the day what the agreements provide, would come first and answer."""
-    if not focus.preferred or focus.span is not None or set(focus.voice_terms) & asked_speakers(question):
-        return focus
-    return replace(focus, preferred=frozenset(), voice_terms=())
 
 
 def named_as_source(named: Sequence[tuple[object, str]], question: str) -> bool:
