@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
+from embeddings.corpus.dates import YEAR_RE
 from embeddings.corpus.text import tokens, words
 from embeddings.search.focus import Focus, without_terms
 from embeddings.search.retrieval import topic_words
@@ -15,8 +16,8 @@ from embeddings.search.unanswerable import asked_speakers
 
 # A year naming a thing of that year: "the 1997 deal", "in '75" (not "since 2014", which statements
 # speak of, nor "75 days").
-_YEAR_RE = re.compile(r"(?<=\bthe )(1[89]\d\d|20\d\d)\b|['’](\d\d)\b", re.IGNORECASE)
-_YEARS_RE = re.compile(r"1[89]\d\d|20\d\d|['’]\d\d")  # what named an agreement by its year
+_YEAR_RE = re.compile(rf"(?<=\bthe ){YEAR_RE.pattern}|['’](\d\d)\b", re.IGNORECASE)
+_YEARS_RE = re.compile(rf"{YEAR_RE.pattern}|['’]\d\d")  # what named an agreement by its year
 
 
 def named_by_year(catalogue, text: str, named: list) -> list:
@@ -26,8 +27,8 @@ def named_by_year(catalogue, text: str, named: list) -> list:
     not "since 2014" or "in 2014", how the statements speak of the years before them."""
     found = list(named)
     for match in _YEAR_RE.finditer(text):
-        two = match.group(2)
-        year = match.group(1) or (f"20{two}" if int(two) <= date.today().year % 100 else f"19{two}")
+        two = match.group(1)
+        year = match.group(0) if two is None else f"20{two}" if int(two) <= date.today().year % 100 else f"19{two}"
         of_year = [t for t in catalogue.treaties if t.document and t.date[:4] == year]
         if len(of_year) == 1 and all(t.name != of_year[0].name for t, _ in found):
             found.append((of_year[0], match.group(0)))
