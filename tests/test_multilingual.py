@@ -127,10 +127,24 @@ def test_a_reply_quotes_english_and_says_so_in_the_askers_language(engine):
     assert not refused.answered
 
 
+def _record_embedded(monkeypatch) -> tuple[list[list[str]], list[str]]:
+    """What the multilingual model is asked to embed from now on: each batch of passages, and
+    every short text (word) embedded as a query."""
+    from embeddings.encoders.multilingual import Multilingual
+
+    batches: list[list[str]] = []
+    words: list[str] = []
+    real, real_words = Multilingual.passages, Multilingual.queries
+    monkeypatch.setattr(Multilingual, "passages", lambda self, texts, *a, **k: batches.append(list(texts)) or
+                        real(self, texts, *a, **k))
+    monkeypatch.setattr(Multilingual, "queries", lambda self, texts, *a, **k: words.extend(texts) or
+                        real_words(self, texts, *a, **k))
+    return batches, words
+
+
 def test_multilingual_vectors_are_built_once_and_reused(fresh_settings, encoder, caplog, monkeypatch):
     import logging
 
-    from embeddings.encoders.multilingual import Multilingual
     from embeddings.index.build import build_index
     from embeddings.service import Engine
 
@@ -138,16 +152,11 @@ def test_multilingual_vectors_are_built_once_and_reused(fresh_settings, encoder,
     engine.load()  # the session's model folder holds the vectors of data/ already: nothing to embed
     assert engine.index.e5 is not None and len(engine.index.e5) == len(engine.index.passages)
     assert (fresh_settings.model_dir / "multilingual-vectors.npz").exists()
-    embedded, words = [], []
-    real, real_words = Multilingual.passages, Multilingual.queries
-    monkeypatch.setattr(Multilingual, "passages", lambda self, texts, *a, **k: embedded.append(len(texts)) or
-                        real(self, texts, *a, **k))
-    monkeypatch.setattr(Multilingual, "queries", lambda self, texts, *a, **k: words.extend(texts) or
-                        real_words(self, texts, *a, **k))
+    embedded, words = _record_embedded(monkeypatch)
     (fresh_settings.data_dir / "new.txt").write_text("date 2023-07 The allies met in Vilnius.\n", "utf-8")
     with caplog.at_level(logging.INFO):
         build_index(fresh_settings.data_dir, fresh_settings.index_dir, encoder, multilingual=engine.multilingual)
-    assert embedded == [2]  # only the new passage, and it after its context
+    assert [len(batch) for batch in embedded] == [2]  # only the new passage, and it after its context
     assert words == ["met", "vilnius"]  # and of the words only the new ones ("the", "allies" were there)
 
 
@@ -191,10 +200,7 @@ def test_a_question_s_words_are_embedded_once_and_kept(monkeypatch):
     from embeddings.encoders import multilingual as module
 
     model = module.Multilingual()
-    asked: list[str] = []
-    real = module.Multilingual.queries
-    monkeypatch.setattr(module.Multilingual, "queries", lambda self, texts, *a, **k: asked.extend(texts) or
-                        real(self, texts, *a, **k))
+    _, asked = _record_embedded(monkeypatch)
     monkeypatch.setattr(module, "WORDS_KEPT", 3)
     first = model.word_vectors(["санкции", "границы", "санкции"])
     assert asked == ["санкции", "границы"] and first.shape == (3, 384)
@@ -220,7 +226,6 @@ def test_an_index_without_the_lexicon_gives_its_passages_vectors_to_the_next(fre
                                                                               monkeypatch):
     """An index built before the lexicon (no lexicon.npy) and no cache beside the models (as past
     the cache's limit): the rebuild embeds the library's words, not its passages again."""
-    from embeddings.encoders.multilingual import Multilingual
     from embeddings.index import multilingual_vectors
     from embeddings.index.build import build_index
     from embeddings.index.layout import LEXICON, LEXICON_WORDS, current_path
@@ -233,15 +238,10 @@ def test_an_index_without_the_lexicon_gives_its_passages_vectors_to_the_next(fre
     (version / LEXICON_WORDS).unlink()
     monkeypatch.setattr(multilingual_vectors, "read_vectors", lambda file: {})  # no cache (the shared one kept)
     monkeypatch.setattr(multilingual_vectors, "keep_vectors", lambda file, kept, new: None)
-    embedded, words = [], []
-    real, real_words = Multilingual.passages, Multilingual.queries
-    monkeypatch.setattr(Multilingual, "passages", lambda self, texts, *a, **k: embedded.extend(texts) or
-                        real(self, texts, *a, **k))
-    monkeypatch.setattr(Multilingual, "queries", lambda self, texts, *a, **k: words.extend(texts) or
-                        real_words(self, texts, *a, **k))
+    embedded, words = _record_embedded(monkeypatch)
     build_index(fresh_settings.data_dir, fresh_settings.index_dir, encoder, multilingual=engine.multilingual,
                 force=True)
-    assert embedded == [] and sorted(words) == sorted(engine.index.lexicon_words)
+    assert sum(embedded, []) == [] and sorted(words) == sorted(engine.index.lexicon_words)
 
 
 def test_a_statement_passage_has_a_second_vector_after_its_context(engine):

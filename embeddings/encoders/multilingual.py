@@ -109,11 +109,7 @@ class Multilingual:
 
     def queries(self, texts: Sequence[str], batch: int = 64) -> np.ndarray:
         """``query`` of many short texts (the library's words, a question's), in batches."""
-        model = self._get()
-        out = np.zeros((len(texts), 384), dtype=np.float32)
-        for start in range(0, len(texts), batch):
-            out[start:start + batch] = self._thread.submit(model.query, list(texts[start:start + batch])).result()
-        return out
+        return self._batched(self._get().query, texts, batch)
 
     def word_vectors(self, words: Sequence[str]) -> np.ndarray:
         """``queries`` of a question's words, each kept for the next questions (up to
@@ -139,10 +135,14 @@ class Multilingual:
 
     def passages(self, texts: Sequence[str], progress: Callable[[int], None] | None = None,
                  batch: int = 32) -> np.ndarray:
-        model = self._get()
+        return self._batched(self._get().passage, texts, batch, progress)
+
+    def _batched(self, embed, texts: Sequence[str], batch: int,
+                 progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """``embed`` (the model's ``query`` or ``passage``) of ``texts`` in batches, on the model's thread."""
         out = np.zeros((len(texts), 384), dtype=np.float32)
         for start in range(0, len(texts), batch):
-            out[start:start + batch] = self._thread.submit(model.passage, list(texts[start:start + batch])).result()
+            out[start:start + batch] = self._thread.submit(embed, list(texts[start:start + batch])).result()
             if progress:
                 progress(min(batch, len(texts) - start))
         return out

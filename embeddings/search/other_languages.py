@@ -118,12 +118,8 @@ class OtherLanguages:
         """The English pipeline's fused score of each of ``numbers`` (the passages of ``documents``,
         or of the scope) for ``english`` (the lowest it gave, where it did not score the passage);
         None if it scored none."""
-        prepared = self._scoped_query(english, scope) if english else None
-        if prepared is None:
-            return None
-        query, facts = prepared
         allowed = self._allowed(documents) if documents is not None else None
-        found = self._candidates(query, facts, self.encoder.encode_query(query), scope, allowed)
+        found = self.candidates(english, scope, allowed) if english else None
         if found is None or not len(found.numbers):
             return None
         _, fused, *_ = fuse(found, self.params, 1)

@@ -373,14 +373,14 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
             return None
         return self._prepare(topic_text(text, self.library.focus(text, kinds, mentions=self.mentions, says=self.says)))
 
-    def candidates(self, text: str, scope: str = "statements") -> Candidates | None:
-        """The passages worth scoring for a (normalised) question, with every score the fusion
-        needs; None if the scope holds no documents."""
+    def candidates(self, text: str, scope: str = "statements", allowed: Allowed | None = None) -> Candidates | None:
+        """The passages worth scoring for a (normalised) question (of ``allowed``, if given), with
+        every score the fusion needs; None if the scope holds no documents."""
         prepared = self._scoped_query(text, scope)
         if prepared is None:
             return None
         query, facts = prepared
-        return self._candidates(query, facts, self.encoder.encode_query(query), scope)
+        return self._candidates(query, facts, self.encoder.encode_query(query), scope, allowed)
 
     def candidates_many(self, questions: Sequence[tuple[str, str]]) -> list[Candidates | None]:
         """``candidates`` of many (normalised question, scope) pairs, their queries embedded
