@@ -97,7 +97,7 @@ def main() -> int:
     parser.add_argument("--set", choices=("dev", "final", "reserve", "reserve2", "reserve3", "reserve4", "reserve5",
                                           "reserve6", "reserve7", "reserve8", "reserve9",
                                           "shipped-dev", "shipped-final", "treaties-dev", "treaties-final",
-                                          "treaties-offtopic", "treaties-reserve"),
+                                          "treaties-offtopic", "treaties-reserve", "treaties-reserve2"),
                         default="dev",
                         help="dev/final/reserve/reserveN: the library questions (reserveN with the documents of "
                              "documents_reserve2/ ... documents_reserveN/ added to the library); shipped-*: those "

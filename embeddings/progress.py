@@ -49,3 +49,17 @@ class Progress:
         if self.say is not None and (finished or now - self._last >= self.every):
             self._last = now
             self.say(self.line())
+
+
+def ticker(report: Callable[[int, int, str], None] | None, total: int, what: str) -> Callable[[int], None]:
+    """An encoder's callback (n more done) that tells ``report(done, total, what)`` how many of
+    ``total`` are done (a build's progress: texts embedded, multilingual vectors)."""
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if report:
+            report(done, total, what)
+
+    return tick

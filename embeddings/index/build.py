@@ -44,6 +44,7 @@ from embeddings.index.multilingual_vectors import lexicon_words, write_multiling
 from embeddings.index.vector_cache import keep_vectors, read_vectors
 from embeddings.index.versions import fsync_tree, remove_old_versions, remove_stale, rules_digest, swap_current
 from embeddings.locks import file_lock
+from embeddings.progress import ticker
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +209,7 @@ def _embed_units(passages: list[Passage], encoder: TextEncoder, cache: dict[byte
             first_new.setdefault(h, i)
     missing = list(first_new.values())
     log.info("%d units, %d to embed", len(unit_texts), len(missing))
-    fresh = encoder.encode([unit_texts[i] for i in missing], progress=_ticker(progress, len(missing), "texts"))
+    fresh = encoder.encode([unit_texts[i] for i in missing], progress=ticker(progress, len(missing), "texts"))
     new_vectors = {unit_hashes[i]: fresh[row] for row, i in enumerate(missing)}
     dimension = encoder.dimension
     vectors = np.zeros((len(unit_texts), dimension), dtype=np.float32)
@@ -290,19 +291,6 @@ def _fill_version(tmp: Path, build: _Build, passages: list[Passage], units: _Uni
     (tmp / layout.CATALOGUE).write_text(json.dumps(catalogue.to_dict(passages)), encoding="utf-8")
     (tmp / layout.MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     fsync_tree(tmp)
-
-
-def _ticker(progress: BuildProgress | None, total: int, what: str) -> Callable[[int], None]:
-    """An encoder's callback (n more done) that tells ``progress`` how many of ``total`` are done."""
-    done = 0
-
-    def tick(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress:
-            progress(done, total, what)
-
-    return tick
 
 
 def _write(folder: Path, passages: list[Passage], unit_passage: np.ndarray, unit_hashes: np.ndarray,

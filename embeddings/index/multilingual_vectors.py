@@ -26,6 +26,7 @@ from embeddings.index import layout
 from embeddings.index.layout import current_path
 from embeddings.index.load import context_text, read_manifest
 from embeddings.index.vector_cache import keep_vectors, read_vectors
+from embeddings.progress import ticker
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +53,7 @@ def write_multilingual(folder: Path, passages: list[Passage], words: Sequence[st
     missing_words = _missing(word_hashes, known, cached)
     if missing or missing_words:
         log.info("multilingual vectors: %d texts and %d words to embed", len(missing), len(missing_words))
-    done = 0
-
-    def tick(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress:
-            progress(done, len(missing), "multilingual vectors")
+    tick = ticker(progress, len(missing), "multilingual vectors")
 
     fresh = dict(zip((hashes[i] for i in missing), model.passages([texts[i] for i in missing], tick)))
     fresh.update(zip((word_hashes[i] for i in missing_words), model.queries([words[i] for i in missing_words])))
