@@ -95,7 +95,7 @@ def figures(outcomes, path_of: dict[str, str]) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", choices=("dev", "final", "reserve", "reserve2", "reserve3", "reserve4", "reserve5",
-                                          "reserve6", "reserve7", "reserve8", "reserve9",
+                                          "reserve6", "reserve7", "reserve8", "reserve9", "reserve10",
                                           "shipped-dev", "shipped-final", "treaties-dev", "treaties-final",
                                           "treaties-offtopic", "treaties-reserve", "treaties-reserve2"),
                         default="dev",

@@ -74,6 +74,24 @@ def is_trained(model_path: str | Path) -> bool:
     return (Path(model_path) / CARD).exists()
 
 
+def learned_passages(model: ModelChoice) -> frozenset[str]:
+    """The passages the served model was fine-tuned to find (its labelled questions' answers), as
+    its card records them; for a card written before it did, the shipped set's. Empty for the base
+    model. Search trusts these as the model ranks them (``search.neighbours``)."""
+    if not model.trained:
+        return frozenset()
+    card = model.card
+    if card is None:
+        try:
+            card = json.loads((Path(model.path) / CARD).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            card = {}
+    ids = card.get("learned")
+    if ids is None:
+        ids = [pid for row in load_rows() if row.answerable for pid in row.expected]
+    return frozenset(ids)
+
+
 def read_card(folder: Path) -> dict:
     """The card of a fine-tuned model folder, after checking the folder is whole."""
     file = folder / CARD

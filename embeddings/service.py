@@ -23,7 +23,7 @@ from embeddings.index.build import BuildProgress, build_index, build_lock
 from embeddings.index.layout import SCHEMA_VERSION, current_path
 from embeddings.index.load import BuildSummary, LoadedIndex, load_index, read_manifest
 from embeddings.query import Query
-from embeddings.registry import ModelChoice, is_trained, search_params_for, select_model
+from embeddings.registry import ModelChoice, is_trained, learned_passages, search_params_for, select_model
 from embeddings.search.focus import Filters
 from embeddings.search.params import SearchParams
 from embeddings.search.results import SearchResult
@@ -366,7 +366,8 @@ class Engine:
     def _serve(self, index: LoadedIndex) -> None:
         """Start serving ``index``: its searcher is made (and calibrated) here, in the loading
         thread, and swapped in; the treaty catalogue comes with the index (made at build time)."""
-        self._searcher = Searcher(index, self.encoder, self.params, multilingual=self.multilingual)
+        self._searcher = Searcher(index, self.encoder, self.params, multilingual=self.multilingual,
+                                  learned=learned_passages(self._model))
 
     @property
     def catalogue(self) -> TreatyCatalogue:

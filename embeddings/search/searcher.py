@@ -27,15 +27,10 @@ from embeddings.encoders.multilingual import Router
 from embeddings.index.load import LoadedIndex
 from embeddings.search.agreements import looked_up, named_agreements, named_as_source, named_by_year, speaks_to
 from embeddings.search.calibration import Calibration
-from embeddings.search.focus import (
-    Filters,
-    Library,
-    topic_text,
-    unsearched,
-    without_terms,
-)
+from embeddings.search.focus import Filters, Library, topic_text, unsearched, without_terms
 from embeddings.search.fusion import Allowed, Candidates, fuse
 from embeddings.search.highlight import Highlighting
+from embeddings.search.neighbours import in_doubt, settle
 from embeddings.search.other_languages import OtherLanguages
 from embeddings.search.params import SearchParams, confident_level
 from embeddings.search.results import (
@@ -75,11 +70,13 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
     """Answers questions from one loaded index. Safe for concurrent searches."""
 
     def __init__(self, index: LoadedIndex, encoder, params: SearchParams | None = None,
-                 cache_size: int = 1024, calibrate: bool = True, multilingual=None) -> None:
+                 cache_size: int = 1024, calibrate: bool = True, multilingual=None,
+                 learned: frozenset[str] = frozenset()) -> None:
         self.index = index
         self.encoder = encoder
         # Questions in other languages (embeddings.multilingual), where the index has its vectors.
         self.multilingual = multilingual if index.e5 is not None else None
+        self.learned = learned  # passage ids the served model was fine-tuned to find: ranked as it ranks them
         self.library = Library(index.manifest.get("documents", []))
         self.router = Router(index.words, frozenset(w for name in self.library.voice_names for w in words(name))) \
             if self.multilingual is not None else None
@@ -187,6 +184,8 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
         if cached is not None:
             return replace(cached, question=question)
         result = self._search(question, text, k=k, scope=scope, filters=filters)
+        if self.router is not None and in_doubt(result, self.learned) and self.router.language(text) == "en":
+            result = settle(result, self.index.e5_context, lambda: self.multilingual.query(question), self.learned)
         if "treaty" not in SCOPE_KINDS[scope] and "treaty" in self.index.kinds:
             result = replace(result, unsearched=unsearched(self.index.catalogue.named_treaties(text), result.hits))
         if self._cache_size:
@@ -298,6 +297,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
         order, fused, dense, answered, signals = fuse(found, self.params, answer.k * SPARE, threshold)
         overview = answer.overview and documents is not None
         answered = answered or overview
+        signals["overview"] = overview  # the documents' own order, no ranking (search.neighbours leaves it)
         if overview:  # no topic to rank by: what the documents lead with
             order = self._leads(found.numbers)
         hits = self._hits(found, order, fused, dense, answer.vector, answer.k, tokens(answer.query))

@@ -55,6 +55,7 @@ def train_model(settings, rows, corpus, config, key, folder: Path, report, again
     say = report or log.info
     record = cv_record(settings, rows, key, again=again, report=report, config=config)
     card = _first_card(settings, record, config, key, extra)
+    card["learned"] = sorted({pid for row in rows if row.answerable for pid in row.expected})  # search trusts these
     # Readers' feedback extends the labelled data the serving model was trained for: the new
     # model must also not be worse than that one. A model for other labelled data (the shipped
     # set grew) is judged against the base model only, on its own questions: held-out figures on
