@@ -14,6 +14,7 @@ from bot import console, render
 from bot.core import MORE_PASSAGES, Answerer
 from bot.settings import BotSettings
 from bot.store import StoredAnswer
+from embeddings.corpus.countries import other_names
 from embeddings.corpus.issuers import library_voices, lowercase_words, voice_terms
 from embeddings.corpus.records import Passage
 from embeddings.corpus.text import country_of
@@ -562,6 +563,25 @@ def test_a_country_names_the_documents_of_its_nationality():
     language = Voices([{"id": "fr", "voices": ["english", "macron"]}, {"id": "a", "voices": ["a"]},
                        {"id": "b", "voices": ["b"]}])
     assert language.match("was hat england gesagt, auf englisch bitte") is None  # no country of "english"
+
+
+def test_a_country_is_named_by_its_other_names():
+    """A country's adjective, capital and its name in other languages name the documents of its
+    name or adjective ("danish" and "denmark" are not one stem); not a word of another document's
+    title ("paris" of the Charter of Paris)."""
+    voices = Voices([{"id": "dk", "voices": ["danish", "frederiksen"]}, {"id": "no", "voices": ["norway", "store"]},
+                     {"id": "fr", "voices": ["france", "macron"]}, {"id": "a", "voices": ["a"]},
+                     {"id": "b", "voices": ["b"]}, {"id": "c", "voices": ["c"]}],
+                    elsewhere=["Charter of Paris for a New Europe"])
+    assert voices.match("what did denmark say about bornholm").documents == {"dk"}
+    assert voices.match("what did oslo decide about weapons").documents == {"no"}
+    norwegian = voices.match("what did the norwegian pm say")
+    assert norwegian.documents == {"no"} and "norwegian" in norwegian.terms  # taken out of the topic as typed
+    assert voices.match("Was hat Dänemark gesagt?").documents == {"dk"}
+    assert voices.match("¿Qué dijo Noruega?").documents == {"no"}
+    assert voices.match("what did the french say").documents == {"fr"}
+    assert voices.match("what does the charter of paris say") is None
+    assert other_names("kyiv") >= {"ukraine", "ukrainian"} and other_names("NATO") == frozenset()
 
 
 def test_a_bodys_title_words_in_other_languages_and_one_voice_named_in_several_words():

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from embeddings.corpus.countries import other_names
 from embeddings.corpus.issuers import MAX_SHARE, title_words
 from embeddings.corpus.text import (
     TITLE_WORD_RE,
@@ -27,7 +28,7 @@ from embeddings.corpus.transliteration import AI, latin, skeleton
 
 # "with the EU", "avec l'UE", "con la UE", "mit der EU": a partner, not the voice; "say about the
 # EU": what is asked about.
-_WITH = frozenset("with alongside avec con mit".split())
+_WITH = frozenset("with w alongside avec con mit".split())  # "w the dutch": with them
 _SAY = frozenset("say said says think thinks thought announce announced write wrote tell told".split())
 _ARTICLES = frozenset("the a an its their our le la les l el los las der die das den dem des".split())
 # What joins two voices named together: "Biden and the G7", "the UK or France".
@@ -163,7 +164,8 @@ _OFFICES = {"pm": ("prime", "minister"), "dpm": ("deputy", "prime", "minister"),
 OFFICE_ABBREVIATIONS = frozenset(_OFFICES)  # no unknown words: "what did the un secgen say about the war"
 _OBJECTS = frozenset("me us him her them".split())  # "pm me": a message, not an office
 # Who a question credits with what it asks: "according to <X>", "per <X>", "<X>'s take / view".
-_ACCORDING = (("according", "to"), ("acc", "to"), ("per",), ("in", "the", "words", "of"))
+_ACCORDING = (("according", "to"), ("acc", "to"), ("per",), ("in", "the", "words", "of"), ("selon",), ("laut",),
+              ("según",), ("segun",), ("według",), ("wedlug",), ("zdaniem",), ("po", "slovam"), ("za", "slovami"))
 _TAKE = frozenset("take view views position stance opinion response reaction".split())
 
 
@@ -171,15 +173,16 @@ def _credited(typed: Sequence[str], i: int) -> bool:
     before = [w.lower() for w in typed[max(0, i - 4):i]]
     if before and before[-1] == "the":
         before = before[:-1]
-    return any(tuple(before[-len(a):]) == a for a in _ACCORDING) \
+    return any(tuple(before[-len(a) - skip:len(before) - skip]) == a for a in _ACCORDING for skip in (0, 1)) \
         or bool(re.search(r"['’]s?$", typed[i])) and i + 1 < len(typed) and typed[i + 1].lower() in _TAKE
 
 
 class Voices:
     """Matches a question's words to the documents whose voice terms they are."""
 
-    def __init__(self, documents: Sequence[dict]) -> None:
-        """``documents``: manifest entries with "id" and "voices" (statements only)."""
+    def __init__(self, documents: Sequence[dict], elsewhere: Iterable[str] = ()) -> None:
+        """``documents``: manifest entries with "id" and "voices" (statements only); ``elsewhere``:
+        the titles of the library's other documents, whose words name them ("Charter of Paris")."""
         self._terms: dict[str, set[str]] = {}
         self._pairs: dict[tuple[str, str], set[str]] = {}  # two terms side by side in a document's title
         self._titled: dict[str, set[str]] = {}  # a title's words, as an office abbreviated is written out
@@ -193,6 +196,14 @@ class Voices:
                 self._titled.setdefault(word, set()).add(doc["id"])
         self._limit = limit = max(1, int(len(documents) * MAX_SHARE))
         self._terms = {t: ids for t, ids in self._terms.items() if len(ids) <= limit}
+        taken = {without_possessive(w).lower() for title in elsewhere for w in title_words(title)}
+        # "oslo", "norwegian", "Dänemark" name the documents "norway" names, where no nationality's
+        # ending does already ("japanese": "japan"); not "paris" of the Charter of Paris
+        own = dict(self._terms)
+        for term in sorted(own):
+            for name in sorted(other_names(term) - taken - set(own)):
+                if _uninflected(name, own) not in own:
+                    self._terms[name] = self._terms.get(name, set()) | own[term]
         self._sounds = {skeleton(t): t for t in self._terms if len(t) >= 4}  # "Шольц" read "sholts": "scholz"
         # a country names the documents of its nationality too ("germany": "German Federal Government")
         self._nationals = {t: stem for t in self._terms if (stem := nationality_stem(t))}

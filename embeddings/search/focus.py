@@ -110,7 +110,7 @@ class Library:
             self._docs[d["id"]] = _Doc(d["id"], d.get("title", d["id"]), d.get("kind", ""), d.get("date", ""),
                                        document_span(d.get("date", "")), int(first), int(last))
         statements = [d for d in self.documents if d.get("kind") == "statement"]
-        self.voices = Voices(statements)
+        self.voices = Voices(statements, [d.get("title", "") for d in self.documents if d.get("kind") != "statement"])
         self._statement_spans = [self._docs[d["id"]].span for d in statements if self._docs[d["id"]].span]
         self.newest = max((d.span.end for d in self._docs.values() if d.span), default=None)  # the last day dated
         # Every name the library knows its documents by, in titles or as speakers and issuers.
