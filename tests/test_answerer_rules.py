@@ -30,6 +30,7 @@ from embeddings.search.unanswerable import (
     contests_named,
     names_never_used,
     none_mentioned,
+    untold_joining,
 )
 
 PASSAGE = Passage(id="s-2022-02-24#5", document="s-2022-02-24", title="A statement", kind="statement",
@@ -705,3 +706,15 @@ def test_an_office_a_title_names_without_a_name_is_its_holders_voice():
     elsewhere = voices("Statement of the Mayor on the harbour", "Remarks by Mayor Zed", "Letter from Mayor Zed",
                        sources=("https://www.city.gov/a", "https://www.rival.org/b", "https://www.rival.org/c"))
     assert "zed" not in elsewhere["d0"]  # another issuer: no voice term links them
+
+
+@pytest.mark.parametrize("question, texts, untold", [
+    ("when did finland join nato", ["Allies welcome Finland and Sweden as partners."], ("finland",)),
+    ("is finland in nato now and when did it join", ["Finland joined the Alliance in 2023."], ()),
+    ("when did finland and sweden officially become nato members?", ["Sweden applied for membership."], ()),
+    ("when did sweden actually end up joining nato", ["Sweden is a close partner."], ("sweden",)),
+    ("what did nato say about finland", ["Nothing about it."], ()),  # not when a country joined
+    ("when did the allies join the sanctions", ["Nothing about it."], ()),  # no country named
+])
+def test_when_a_country_joined_is_answered_only_where_a_passage_says_it(question, texts, untold):
+    assert untold_joining(question, texts) == untold

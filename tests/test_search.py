@@ -303,3 +303,12 @@ def test_an_article_cited_alike_of_two_agreements_is_no_look_up():
         assert asked_article(question) == "3", question
     both = one + [passage("press release", 2, "Article 3 of the Brightwater Convention applies as well.")]
     assert TreatyCatalogue(treaties + both, documents).most_cited("3") is None
+
+
+def test_when_a_country_joined_a_body_is_refused_where_no_passage_says_it(engine_with_library):
+    """"when did poland join nato": the statements name Poland (President Biden's remarks), none
+    says when it joined."""
+    for question in ("when did poland join nato", "what year did poland join nato?"):
+        result = engine_with_library.ask(question)
+        assert not result.answered and result.note == "No document in the library says when Poland joined.", question
+    assert engine_with_library.ask("What did Biden say about Poland?").answered

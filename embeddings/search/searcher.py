@@ -55,6 +55,7 @@ from embeddings.search.unanswerable import (
     asks_who_issued,
     names_never_used,
     none_mentioned,
+    unless_joining_untold,
 )
 
 log = logging.getLogger(__name__)
@@ -186,6 +187,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
         result = self._search(question, text, k=k, scope=scope, filters=filters)
         if self.router is not None and in_doubt(result, self.learned) and self.router.language(text) == "en":
             result = settle(result, self.index.e5_context, lambda: self.multilingual.query(question), self.learned)
+        result = unless_joining_untold(result, text)  # "when did finland join nato": no passage says it
         if "treaty" not in SCOPE_KINDS[scope] and "treaty" in self.index.kinds:
             result = replace(result, unsearched=unsearched(self.index.catalogue.named_treaties(text), result.hits))
         if self._cache_size:

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
-from embeddings.corpus.text import country_of, country_words, unaccented, without_possessive
+from embeddings.corpus.text import country_of, country_words, sentences, unaccented, without_possessive
+from embeddings.search.results import SearchResult
 
 # A present-time marker, in English and the six other languages questions come in.
 _NOW_WORDS = frozenset("""
@@ -358,3 +360,39 @@ def none_mentioned(topic: Sequence[str], unmatched: Sequence[str], question: str
     speakers = asked_speakers(question)
     about = {w.lower() for w in topic} - speakers - known
     return bool(about) and about <= {w.lower() for w in unmatched}
+
+
+# A question of when a country joined a body ("when did finland join nato", "is finland in nato now
+# and when did it join", "when did sweden become a member"), and the words a passage says it with.
+_WHEN_JOINED = re.compile(r"\b(?:when|what year|which year|what date)\b[^?.!]*?\b(?:join(?:ed|s|ing)?"
+                          r"|(?:become|became|get|got)\s+(?:[\w'’-]+\s+){0,3}?members?|acced(?:e|ed|es)"
+                          r"|accession|admitted)\b", re.IGNORECASE)
+_JOINING = re.compile(r"\b(?:join(?:ed|s|ing)?|accession|acced(?:e|ed|es|ing)|admit(?:ted)?|admission"
+                      r"|membership|(?:become|became|new)\s+members?)\b", re.IGNORECASE)
+
+
+def untold_joining(question: str, texts: Sequence[str]) -> tuple[str, ...]:
+    """The countries a question asks when they joined a body ("when did finland join nato"), where
+    none of ``texts`` (the answer's passages) has a sentence naming one of them and its joining:
+    the documents do not say it, whatever else they say of the country. Empty otherwise."""
+    if not _WHEN_JOINED.search(question):
+        return ()
+    named = tuple(dict.fromkeys(w for w in (unaccented(x) for x in _WORD.findall(question)) if w in country_words()))
+    if not named:
+        return ()
+    for text in texts:
+        for sentence in sentences(text):
+            low = unaccented(sentence)
+            if _JOINING.search(sentence) and any(re.search(rf"\b{re.escape(c)}\b", low) for c in named):
+                return ()
+    return named
+
+
+def unless_joining_untold(result: SearchResult, question: str) -> SearchResult:
+    """``result``, refused where the question asks when a country joined a body and none of its
+    first three passages says so (``untold_joining``)."""
+    if not result.answered or not (countries := untold_joining(question, [h.passage.text for h in result.hits[:3]])):
+        return result
+    names = " or ".join(c.title() for c in countries)
+    return replace(result, answered=False, tentative=False, reason="off-topic",
+                   note=f"No document in the library says when {names} joined.")
