@@ -98,7 +98,8 @@ def main() -> int:
                                           "reserve6", "reserve7", "reserve8", "reserve9", "reserve10", "reserve11",
                                           "shipped-dev", "shipped-final", "treaties-dev", "treaties-final",
                                           "treaties-offtopic", "treaties-reserve", "treaties-reserve2",
-                                          "treaties-reserve3", "treaties-reserve4", "reserve12"),
+                                          "treaties-reserve3", "treaties-reserve4", "treaties-reserve5", "reserve12",
+                                          "reserve13"),
                         default="dev",
                         help="dev/final/reserve/reserveN: the library questions (reserveN with the documents of "
                              "documents_reserve2/ ... documents_reserveN/ added to the library); shipped-*: those "
