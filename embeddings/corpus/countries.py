@@ -44,8 +44,26 @@ def _groups() -> dict[str, frozenset[str]]:
     return {form: forms for form, (_, forms) in owner.items()}
 
 
+@cache
+def _capitals() -> frozenset[str]:
+    from countryinfo import all_countries
+
+    found = set()
+    for country in all_countries():
+        try:
+            capital = country.info().get("capital")
+        except (KeyError, ValueError, AttributeError):
+            continue
+        if isinstance(capital, str):
+            found |= {capital.lower(), unaccented(capital)}
+    return frozenset(found)
+
+
 def other_names(word: str) -> frozenset[str]:
     """The other one-word names of the country ``word`` names ("danish" -> "denmark", "copenhagen",
-    ...); empty where it names none."""
+    ...); empty where it names none, and for a capital: a city in a title is most often where a
+    statement was made ("Brussels", "Warsaw"), not who made it."""
     key = word.lower()
+    if key in _capitals() or unaccented(word) in _capitals():
+        return frozenset()
     return _groups().get(key, _groups().get(unaccented(word), frozenset())) - {key, unaccented(word)}

@@ -28,7 +28,7 @@ from embeddings.corpus.transliteration import AI, latin, skeleton
 
 # "with the EU", "avec l'UE", "con la UE", "mit der EU": a partner, not the voice; "say about the
 # EU": what is asked about.
-_WITH = frozenset("with w alongside avec con mit".split())  # "w the dutch": with them
+_WITH = frozenset("with alongside avec con mit".split())
 _SAY = frozenset("say said says think thinks thought announce announced write wrote tell told".split())
 _ARTICLES = frozenset("the a an its their our le la les l el los las der die das den dem des".split())
 # What joins two voices named together: "Biden and the G7", "the UK or France".

@@ -363,21 +363,31 @@ def none_mentioned(topic: Sequence[str], unmatched: Sequence[str], question: str
 
 
 # A question of when a country joined a body ("when did finland join nato", "is finland in nato now
-# and when did it join", "when did sweden become a member"), and the words a passage says it with.
-_WHEN_JOINED = re.compile(r"\b(?:when|what year|which year|what date)\b[^?.!]*?\b(?:join(?:ed|s|ing)?"
-                          r"|(?:become|became|get|got)\s+(?:[\w'’-]+\s+){0,3}?members?|acced(?:e|ed|es)"
-                          r"|accession|admitted)\b", re.IGNORECASE)
+# and when did it join", "what year did sweden become a member"): the question or a clause of it
+# begins with the "when" (not "what did biden say when he announced ..."), the joining a few words
+# on; and the words a passage says a joining with.
+_WHEN_JOINED = re.compile(r"(?:^|[,;?]|\band\b|\bso\b)\s*(?:when|what year|which year|in what year|what date)\s+"
+                          r"(?:did|does|do|was|were|is|has|have|will)\b(?P<who>[^?.!,;]{0,60}?)\b(?:join(?:ed|s|ing)?"
+                          r"|(?:become|became|get|got)\s+(?:[\w'’-]+\s+){0,3}?members?|acced(?:e|ed|es)|admitted)\b",
+                          re.IGNORECASE)
 _JOINING = re.compile(r"\b(?:join(?:ed|s|ing)?|accession|acced(?:e|ed|es|ing)|admit(?:ted)?|admission"
                       r"|membership|(?:become|became|new)\s+members?)\b", re.IGNORECASE)
+
+
+def _countries(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(w for w in (unaccented(x) for x in _WORD.findall(text)) if w in country_words()))
 
 
 def untold_joining(question: str, texts: Sequence[str]) -> tuple[str, ...]:
     """The countries a question asks when they joined a body ("when did finland join nato"), where
     none of ``texts`` (the answer's passages) has a sentence naming one of them and its joining:
-    the documents do not say it, whatever else they say of the country. Empty otherwise."""
-    if not _WHEN_JOINED.search(question):
+    the documents do not say it, whatever else they say of the country. Empty otherwise. The
+    countries are those between the "when" and the joining, or, where it names none ("when did it
+    join"), those before it."""
+    found = _WHEN_JOINED.search(question[:400])  # a question is cut far shorter; the pattern stays cheap
+    if not found:
         return ()
-    named = tuple(dict.fromkeys(w for w in (unaccented(x) for x in _WORD.findall(question)) if w in country_words()))
+    named = _countries(found.group("who")) or _countries(question[:found.start()])
     if not named:
         return ()
     for text in texts:
