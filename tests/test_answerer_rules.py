@@ -21,6 +21,7 @@ from embeddings.corpus.text import country_of
 from embeddings.corpus.voices import Voices
 from embeddings.errors import BadFilter, BuildInProgress, EngineError
 from embeddings.query import Query
+from embeddings.search.joining import untold_joining
 from embeddings.search.results import Hit, SearchResult
 from embeddings.search.unanswerable import (
     asks_live_figure,
@@ -30,7 +31,6 @@ from embeddings.search.unanswerable import (
     contests_named,
     names_never_used,
     none_mentioned,
-    untold_joining,
 )
 
 PASSAGE = Passage(id="s-2022-02-24#5", document="s-2022-02-24", title="A statement", kind="statement",

@@ -30,6 +30,7 @@ from embeddings.search.calibration import Calibration
 from embeddings.search.focus import Filters, Library, topic_text, unsearched, without_terms
 from embeddings.search.fusion import Allowed, Candidates, fuse
 from embeddings.search.highlight import Highlighting
+from embeddings.search.joining import unless_joining_untold
 from embeddings.search.neighbours import in_doubt, settle
 from embeddings.search.other_languages import OtherLanguages
 from embeddings.search.params import SearchParams, confident_level
@@ -55,7 +56,6 @@ from embeddings.search.unanswerable import (
     asks_who_issued,
     names_never_used,
     none_mentioned,
-    unless_joining_untold,
 )
 
 log = logging.getLogger(__name__)

@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 
-from embeddings.corpus.text import country_of, country_words, sentences, unaccented, without_possessive
-from embeddings.search.results import SearchResult
+from embeddings.corpus.text import country_of, country_words, unaccented, without_possessive
 
 # A present-time marker, in English and the six other languages questions come in.
 _NOW_WORDS = frozenset("""
@@ -360,49 +358,3 @@ def none_mentioned(topic: Sequence[str], unmatched: Sequence[str], question: str
     speakers = asked_speakers(question)
     about = {w.lower() for w in topic} - speakers - known
     return bool(about) and about <= {w.lower() for w in unmatched}
-
-
-# A question of when a country joined a body ("when did finland join nato", "is finland in nato now
-# and when did it join", "what year did sweden become a member"): the question or a clause of it
-# begins with the "when" (not "what did biden say when he announced ..."), the joining a few words
-# on; and the words a passage says a joining with.
-_WHEN_JOINED = re.compile(r"(?:^|[,;?]|\band\b|\bso\b)\s*(?:when|what year|which year|in what year|what date)\s+"
-                          r"(?:did|does|do|was|were|is|has|have|will)\b(?P<who>[^?.!,;]{0,60}?)\b(?:join(?:ed|s|ing)?"
-                          r"|(?:become|became|get|got)\s+(?:[\w'’-]+\s+){0,3}?members?|acced(?:e|ed|es)|admitted)\b",
-                          re.IGNORECASE)
-_JOINING = re.compile(r"\b(?:join(?:ed|s|ing)?|accession|acced(?:e|ed|es|ing)|admit(?:ted)?|admission"
-                      r"|membership|(?:become|became|new)\s+members?)\b", re.IGNORECASE)
-
-
-def _countries(text: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(w for w in (unaccented(x) for x in _WORD.findall(text)) if w in country_words()))
-
-
-def untold_joining(question: str, texts: Sequence[str]) -> tuple[str, ...]:
-    """The countries a question asks when they joined a body ("when did finland join nato"), where
-    none of ``texts`` (the answer's passages) has a sentence naming one of them and its joining:
-    the documents do not say it, whatever else they say of the country. Empty otherwise. The
-    countries are those between the "when" and the joining, or, where it names none ("when did it
-    join"), those before it."""
-    found = _WHEN_JOINED.search(question[:400])  # a question is cut far shorter; the pattern stays cheap
-    if not found:
-        return ()
-    named = _countries(found.group("who")) or _countries(question[:found.start()])
-    if not named:
-        return ()
-    for text in texts:
-        for sentence in sentences(text):
-            low = unaccented(sentence)
-            if _JOINING.search(sentence) and any(re.search(rf"\b{re.escape(c)}\b", low) for c in named):
-                return ()
-    return named
-
-
-def unless_joining_untold(result: SearchResult, question: str) -> SearchResult:
-    """``result``, refused where the question asks when a country joined a body and none of its
-    first three passages says so (``untold_joining``)."""
-    if not result.answered or not (countries := untold_joining(question, [h.passage.text for h in result.hits[:3]])):
-        return result
-    names = " or ".join(c.title() for c in countries)
-    return replace(result, answered=False, tentative=False, reason="off-topic",
-                   note=f"No document in the library says when {names} joined.")
