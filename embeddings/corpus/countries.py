@@ -25,17 +25,25 @@ def _forms(info: dict) -> set[str]:
 
 
 @cache
+def _infos() -> tuple[dict, ...]:
+    """countryinfo's table of every country, read once."""
+    from countryinfo import all_countries
+
+    found = []
+    for country in all_countries():
+        try:
+            found.append(country.info())
+        except (KeyError, ValueError, AttributeError):
+            continue
+    return tuple(found)
+
+
+@cache
 def _groups() -> dict[str, frozenset[str]]:
     """Each one-word name -> all the names of its country. A name two countries share ("Guinea",
     a territory's adjective that is its state's) goes to the more populous."""
-    from countryinfo import all_countries
-
     owner: dict[str, tuple[int, frozenset[str]]] = {}
-    for country in all_countries():
-        try:
-            info = country.info()
-        except (KeyError, ValueError, AttributeError):
-            continue
+    for info in _infos():
         forms = frozenset(_forms(info))
         people = int(info.get("population") or 0)
         for form in forms:
@@ -46,17 +54,8 @@ def _groups() -> dict[str, frozenset[str]]:
 
 @cache
 def _capitals() -> frozenset[str]:
-    from countryinfo import all_countries
-
-    found = set()
-    for country in all_countries():
-        try:
-            capital = country.info().get("capital")
-        except (KeyError, ValueError, AttributeError):
-            continue
-        if isinstance(capital, str):
-            found |= {capital.lower(), unaccented(capital)}
-    return frozenset(found)
+    capitals = [info.get("capital") for info in _infos()]
+    return frozenset(f for c in capitals if isinstance(c, str) for f in (c.lower(), unaccented(c)))
 
 
 def other_names(word: str) -> frozenset[str]:
