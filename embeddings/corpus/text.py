@@ -73,6 +73,9 @@ _SPELLINGS = (
 # are tokens, and the parts joined one more (spelt as a whole word is: "self-defense" as
 # "selfdefense").
 _HYPHENATED_RE = re.compile(r"\b(\w+)-(\w+)\b")
+# A number written with thousands separators is the number a question types without them: "1,000",
+# "1.000" and "10 000" are "1000" and "10000" (groups of three digits after one of one to three).
+_THOUSANDS_RE = re.compile(r"(?<![\d.,])\d{1,3}(?:[,. ]\d{3})+(?!\d)")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -84,8 +87,9 @@ def _spelling(word: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Lexical tokens: lower-cased, stop words dropped, one spelling for British and American,
-    stemmed; "Article 5" also gives "article_5", "co-operation" also "cooperation"."""
+    stemmed; "Article 5" also gives "article_5", "co-operation" also "cooperation"; "1,000" is "1000"."""
     text = normalise(text).lower().replace("'s", "")
+    text = _THOUSANDS_RE.sub(lambda number: re.sub(r"\D", "", number.group()), text)
     words = [_spelling(w) for w in _TOKEN_RE.findall(text) if w not in STOPWORDS]
     words += [_spelling("".join(parts)) for parts in _HYPHENATED_RE.findall(text)]
     stemmed = _stemmer().stemWords(words)
