@@ -15,7 +15,7 @@ from bot.core import MORE_PASSAGES, Answerer
 from bot.settings import BotSettings
 from bot.store import StoredAnswer
 from embeddings.corpus.countries import other_names
-from embeddings.corpus.issuers import library_voices, lowercase_words, voice_terms
+from embeddings.corpus.issuers import library_voices, lowercase_words, source_issuer_terms, voice_terms
 from embeddings.corpus.records import Passage
 from embeddings.corpus.text import country_of
 from embeddings.corpus.voices import Voices
@@ -589,6 +589,32 @@ def test_a_country_is_named_by_its_other_names():
     assert summit.match("what did belgium say about the invasion") is None
     assert summit.match("Was hat Belgien gesagt?") is None
     assert summit.match("Co powiedziano w G7 o sankcjach?").documents == {"g7"}  # Polish "w" is "at"
+
+
+def test_the_issuer_a_source_line_names_first_is_a_voice():
+    """A title that names only the speaker ("Explanation of Vote by Ambassador ...") leaves the
+    country to the source line an admin writes: "Albania, Permanent Representative ..." names it;
+    where the copy came from, where it was published and what is only mentioned do not; an
+    acronym the line defines after its name does ("... Humanitarian Affairs (OCHA)")."""
+    assert source_issuer_terms("Albania, Permanent Representative to the United Nations (Ambassador X), "
+                               "published on the Albanian missions' website") == ["albania"]
+    assert source_issuer_terms("Statement by Kenya's Permanent Representative to the United Nations") == ["kenya"]
+    assert source_issuer_terms("Original: Government of Norway, regjeringen.no") == ["norway"]
+    assert source_issuer_terms("Original: European Commission Representation in Cyprus, news article") == []
+    assert source_issuer_terms("Stored web page: https://polspy.org/dk/1 (Danish parliament document mirror)") == []
+    assert source_issuer_terms("People's Republic of China, Foreign Minister Wang Yi (talks with the French "
+                               "President's adviser)") == ["china"]
+    assert source_issuer_terms("Statement by the WHO office (Copenhagen, 8 March), as republished by a "
+                               "Danish paper") == []
+    assert source_issuer_terms("UN Office for the Coordination of Humanitarian Affairs (OCHA), statement to "
+                               "the Security Council") == ["ocha"]
+    assert source_issuer_terms("Food and Agriculture Organization of the United Nations (FAO), statement") == ["fao"]
+    assert source_issuer_terms("a speech (PDF) of the Prime Minister") == []  # no name before it spells it
+    title = "Explanation of Vote by Ambassador Ferit Hoxha at the Security Council"
+    assert "albania" in voice_terms(title, "Albania, Permanent Representative to the UN", [], set())
+    voices = Voices([{"id": "al", "voices": ["hoxha", "albania"]}, {"id": "a", "voices": ["a"]},
+                     {"id": "b", "voices": ["b"]}, {"id": "c", "voices": ["c"]}])
+    assert voices.match("what did the albanian ambassador say about small states").documents == {"al"}
 
 
 def test_a_bodys_title_words_in_other_languages_and_one_voice_named_in_several_words():

@@ -4,7 +4,10 @@ in code. A document's *voice terms* come from three places:
 * the names in its title: acronyms ("G7", "EU") and words the library writes only capitalised
   ("Stoltenberg", "White House"); "Attack" in a title is no name, since the texts write "attack";
 * the speakers its transcript labels name;
-* the host names of the addresses in its source line ("whitehouse.gov" -> "whitehouse").
+* the host names of the addresses in its source line ("whitehouse.gov" -> "whitehouse");
+* the issuer its source line names first, before where the copy came from ("Albania, Permanent
+  Representative ...", "Government of Norway, ..."): a country named there, not as a place ("in
+  Cyprus"); and an acronym the line defines after its name ("... Humanitarian Affairs (OCHA)").
 
 A term most documents share ("NATO" in a NATO library, "Ukraine"), or that most of their texts use
 ("Russian"), tells them apart from nothing: questions are matched to them in voices.py.
@@ -16,6 +19,7 @@ import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlparse
 
+from embeddings.corpus.countries import other_names
 from embeddings.corpus.dates import CALENDAR_WORDS
 from embeddings.corpus.offices import office_holders
 from embeddings.corpus.text import TITLE_WORD_RE, is_acronym, without_possessive
@@ -29,6 +33,32 @@ MIN_HOST_PART = 3
 MAX_SHARE = 1 / 3
 # ... and is written in the texts of at most this share of them.
 MAX_TEXT_SHARE = 1 / 2
+
+
+# A source line's issuer: after its label, up to the first parenthesis, semicolon, address, sentence end
+# or word of where the copy came from.
+_SOURCE_LABEL_RE = re.compile(r"^\s*(?:original|stored web pages?|source)\s*:\s*", re.IGNORECASE)
+_ISSUER_END_RE = re.compile(r"[(;]|https?://|\.\s|\b(?:copied|copy|republished|published|mirror|stored|extracted)\b",
+                            re.IGNORECASE)
+_PLACE_WORDS = frozenset("in at from near".split())  # "Representation in Cyprus": where, not who
+# "International Organization for Migration (IOM)": the acronym's letters begin capitalised words in a row.
+_DEFINED_RE = re.compile(r"([A-Z][\w'’.-]*(?:\s+[\w'’.-]+){0,9}?)\s*\(([A-Z]{2,8})\)")
+
+
+def source_issuer_terms(source: str) -> list[str]:
+    """The voice terms a source line gives beside its addresses (see the module docstring)."""
+    terms = []
+    clause = _ISSUER_END_RE.split(_SOURCE_LABEL_RE.sub("", source or ""), maxsplit=1)[0]
+    found = title_words(clause)
+    for before, word in zip(["", *found], found, strict=False):
+        bare = without_possessive(word)
+        if bare[0].isupper() and other_names(bare) and before.lower() not in _PLACE_WORDS:
+            terms.append(bare.lower())
+    for name, acronym in _DEFINED_RE.findall(source or ""):
+        initials = "".join(w[0] for w in title_words(name) if w[0].isupper())
+        if acronym in initials:
+            terms.append(acronym.lower())
+    return terms
 
 
 def title_words(text: str) -> list[str]:
@@ -58,6 +88,7 @@ def voice_terms(title: str, source: str, speakers: Iterable[str], common: set[st
     for url in _URL_RE.findall(source or ""):
         host = urlparse(url).hostname or ""
         terms += [part for part in host.lower().split(".") if len(part) >= MIN_HOST_PART and part not in _HOST_NOISE]
+    terms += source_issuer_terms(source)
     return list(dict.fromkeys(terms))
 
 
