@@ -21,7 +21,6 @@ from embeddings.corpus.text import country_of
 from embeddings.corpus.voices import Voices
 from embeddings.errors import BadFilter, BuildInProgress, EngineError
 from embeddings.query import Query
-from embeddings.search.joining import untold_joining
 from embeddings.search.results import Hit, SearchResult
 from embeddings.search.unanswerable import (
     asks_live_figure,
@@ -32,6 +31,7 @@ from embeddings.search.unanswerable import (
     names_never_used,
     none_mentioned,
 )
+from embeddings.search.untold import untold_age, untold_joining
 
 PASSAGE = Passage(id="s-2022-02-24#5", document="s-2022-02-24", title="A statement", kind="statement",
                   date="2022-02-24", source="https://example.org/s", paragraph=5,
@@ -237,6 +237,11 @@ def test_the_console_reads_options_and_explains_what_it_cannot_do():
     ("how many troops is nato sending now", False),  # "now" alone may be the statements' own
     ("how much aid is the us sending now", False),
     ("how many banks did biden block today", False),
+    ("how many ukrainian refugees live in ireland today?", True),  # a count held now: the asker's present
+    ("how many nuclear warheads does russia have today", True),
+    ("how many countries are in nato now", True),
+    ("how many troops does nato have in the east", False),  # no "now": the statements' own
+    ("how many people live in kyiv", False),
     ("how many countries signed the latest g7 statement", False),
     ("how much actual military aid is nato giving ukraine", False),
     ("how many permanent members does the security council currently have", False),  # an agreement in force
@@ -753,3 +758,15 @@ def test_an_office_a_title_names_without_a_name_is_its_holders_voice():
 ])
 def test_when_a_country_joined_is_answered_only_where_a_passage_says_it(question, texts, untold):
     assert untold_joining(question, texts) == untold
+
+
+@pytest.mark.parametrize("question, texts, untold", [
+    ("how old was kuchma when he signed the minsk protocol", ["Kuchma signed for Ukraine."], True),
+    ("how old was kuchma when he signed", ["Kuchma, 56 years old, signed for Ukraine."], False),  # a passage says
+    ("what age was zelensky when he became president", ["He was elected in 2019."], True),
+    ("wie alt ist Scholz?", ["Scholz spoke."], True),
+    ("how old is the nato treaty", ["The Parties to this Treaty ..."], False),  # a document's age: its date
+    ("what did biden say about old alliances", ["x"], False),
+])
+def test_someones_age_is_answered_only_where_a_passage_gives_it(question, texts, untold):
+    assert untold_age(question, texts) is untold

@@ -30,7 +30,6 @@ from embeddings.search.calibration import Calibration
 from embeddings.search.focus import Filters, Library, topic_text, unsearched, without_terms
 from embeddings.search.fusion import Allowed, Candidates, fuse
 from embeddings.search.highlight import Highlighting
-from embeddings.search.joining import unless_joining_untold
 from embeddings.search.neighbours import in_doubt, settle
 from embeddings.search.other_languages import OtherLanguages
 from embeddings.search.params import SearchParams, confident_level
@@ -57,6 +56,7 @@ from embeddings.search.unanswerable import (
     names_never_used,
     none_mentioned,
 )
+from embeddings.search.untold import unless_untold
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +187,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
         result = self._search(question, text, k=k, scope=scope, filters=filters)
         if self.router is not None and in_doubt(result, self.learned) and self.router.language(text) == "en":
             result = settle(result, self.index.e5_context, lambda: self.multilingual.query(question), self.learned)
-        result = unless_joining_untold(result, text)  # "when did finland join nato": no passage says it
+        result = unless_untold(result, text)  # "when did finland join nato", "how old was ...": no passage says it
         if "treaty" not in SCOPE_KINDS[scope] and "treaty" in self.index.kinds:
             result = replace(result, unsearched=unsearched(self.index.catalogue.named_treaties(text), result.hits))
         if self._cache_size:

@@ -113,6 +113,14 @@ _SPEAKER = re.compile(r"\b(?:did|does|do|has|have|had|will|would)\s+(?P<who>(?:[
 # general"), who took over from someone, where the next summit is.
 _STATE = re.compile(r"\b(?:how (?:many|much|full|high|low|big|expensive|cheap)|who(?:'s|s| is| are) the)\b"
                     r"|\bwhat(?:'s|s| is| are)\s+(?:[\w'’-]+\s+){1,3}?doing\b", re.IGNORECASE)
+# A count of what is held or where people are, "now" or "today" ("how many refugees live in ireland
+# today", "how many warheads does russia have today", "how many countries are in nato now"): the
+# asker's present, as "rn" is; not what is being done now ("how many troops is nato sending now") nor
+# what was done today ("how many banks did biden block today"), which may be the statements' own.
+_HOLDING = re.compile(r"\b(?:does|do)\s+(?:[\w'’-]+\s+){1,4}?(?:have|own|spend|pay|hold|host|keep)\b"
+                      r"|\b(?:live|lives|living|reside|resides|residing)\b|\b(?:are|is)\s+(?:there|in)\b",
+                      re.IGNORECASE)
+_NOW_OR_TODAY = frozenset({"now", "today"})
 # Who holds an office now ("who is nato secretary general now", "who's the us president today"):
 # the documents name who held it then. "now" at the end, after the office ("ok now who is the speaker"
 # is a filler "now").
@@ -206,8 +214,9 @@ def asks_live_figure(question: str) -> bool:
     present = bool(found & _PRESENT or _PRESENT_PHRASES.search(question))
     said = bool(_SAID.search(question))  # what was said, whatever day it names
     office = bool(_OFFICE_NOW.search(question) or _STILL_OFFICE.search(question))
+    held_now = present or bool(found & _NOW_OR_TODAY and _HOLDING.search(question))  # "live in ireland today"
     return not said and (live and (present or bool(_THIS_PERIOD.search(question))) or office
-                         or bool(_STATE.search(question)) and present or bool(_LATER.search(question))
+                         or bool(_STATE.search(question)) and held_now or bool(_LATER.search(question))
                          or any(_asks_ahead(sentence) for sentence in _SENTENCE_END.split(question))) \
         or bool(_OVER_YET.search(question) or _is_over(question))
 

@@ -1,0 +1,89 @@
+"""Facts statements seldom say, asked of documents that may not say them: when a country joined a
+body ("when did finland join nato"), how old someone was ("how old was kuchma when he signed").
+Answered only where a passage of the answer says it; refused otherwise, saying so (docs/quality.md,
+"When a country joined, asked of documents that do not say it", "Someone's age")."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from embeddings.corpus.text import country_words, sentences, unaccented
+from embeddings.search.results import SearchResult
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+# A question of when a country joined a body ("when did finland join nato", "is finland in nato now
+# and when did it join", "what year did sweden become a member"): the question or a clause of it
+# begins with the "when" (not "what did biden say when he announced ..."), the joining a few words
+# on; and the words a passage says a joining with.
+_WHEN_JOINED = re.compile(r"(?:^|[,;?]|\band\b|\bso\b)\s*(?:when|what year|which year|in what year|what date)\s+"
+                          r"(?:did|does|do|was|were|is|has|have|will)\b(?P<who>[^?.!,;]{0,60}?)\b(?:join(?:ed|s|ing)?"
+                          r"|(?:become|became|get|got)\s+(?:[\w'’-]+\s+){0,3}?members?|acced(?:e|ed|es)|admitted)\b",
+                          re.IGNORECASE)
+_JOINING = re.compile(r"\b(?:join(?:ed|s|ing)?|accession|acced(?:e|ed|es|ing)|admit(?:ted)?|admission"
+                      r"|membership|(?:become|became|new)\s+members?)\b", re.IGNORECASE)
+
+
+def _countries(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(w for w in (unaccented(x) for x in _WORD.findall(text)) if w in country_words()))
+
+
+def untold_joining(question: str, texts: Sequence[str]) -> tuple[str, ...]:
+    """The countries a question asks when they joined a body ("when did finland join nato"), where
+    none of ``texts`` (the answer's passages) has a sentence naming one of them and its joining:
+    the documents do not say it, whatever else they say of the country. Empty otherwise. The
+    countries are those between the "when" and the joining, or, where it names none ("when did it
+    join"), those before it."""
+    found = _WHEN_JOINED.search(question[:400])  # a question is cut far shorter; the pattern stays cheap
+    if not found:
+        return ()
+    named = _countries(found.group("who")) or _countries(question[:found.start()])
+    if not named:
+        return ()
+    for text in texts:
+        for sentence in sentences(text):
+            low = unaccented(sentence)
+            if _JOINING.search(sentence) and any(re.search(rf"\b{re.escape(c)}\b", low) for c in named):
+                return ()
+    return named
+
+
+# Someone's age ("how old was kuchma when he signed", "wie alt ist ..."), not a document's or a body's
+# ("how old is the nato treaty": its date answers); and the words a passage gives an age in.
+_HOW_OLD = re.compile(r"\b(?:how old|(?:at )?what age)\b(?:\s+(?:is|was|were|are))?(?P<who>(?:\s+[\w'’.-]+){0,4})"
+                      r"|\bquel [âa]ge\b|\bwie alt\b|\bqu[ée] edad\b|\bcu[áa]ntos años (?:tiene|tenía|tenia)\b"
+                      r"|\bile lat (?:ma|miał|miała|mial|miala)\b"
+                      r"|\bсколько (?:ему|ей) (?:лет|было лет)\b|\bскільки (?:йому|їй) (?:років|було років)\b",
+                      re.IGNORECASE)
+_NOT_A_PERSON = frozenset("""treaty charter act memorandum agreement agreements protocol accord accords statement
+    declaration resolution alliance organisation organization document nato un eu union war conflict invasion
+    text law constitution""".split())
+_AGE_SAID = re.compile(r"\b\d{1,3}[ -]years?[ -]old\b|\baged\s+\d{1,3}\b|\bage of \d{1,3}\b"
+                       r"|\b\d{1,3}(?:st|nd|rd|th) birthday\b", re.IGNORECASE)
+
+
+def untold_age(question: str, texts: Sequence[str]) -> bool:
+    """Whether the question asks someone's age and none of ``texts`` (the answer's passages) gives
+    one: statements name people and their offices, seldom their ages."""
+    found = _HOW_OLD.search(question[:400])
+    if not found or _NOT_A_PERSON & {w.lower() for w in _WORD.findall(found.group("who") or "")}:
+        return False
+    return not any(_AGE_SAID.search(text) for text in texts)
+
+
+def unless_untold(result: SearchResult, question: str) -> SearchResult:
+    """``result``, refused where the question asks when a country joined a body (``untold_joining``)
+    or someone's age (``untold_age``) and none of its first three passages says it."""
+    if not result.answered:
+        return result
+    texts = [h.passage.text for h in result.hits[:3]]
+    if countries := untold_joining(question, texts):
+        names = " or ".join(c.title() for c in countries)
+        note = f"No document in the library says when {names} joined."
+    elif untold_age(question, texts):
+        note = "No document in the library gives that age."
+    else:
+        return result
+    return replace(result, answered=False, tentative=False, reason="off-topic", note=note)
