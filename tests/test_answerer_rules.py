@@ -597,29 +597,57 @@ def test_a_country_is_named_by_its_other_names():
 
 
 def test_the_issuer_a_source_line_names_first_is_a_voice():
-    """A title that names only the speaker ("Explanation of Vote by Ambassador ...") leaves the
-    country to the source line an admin writes: "Albania, Permanent Representative ..." names it;
-    where the copy came from, where it was published and what is only mentioned do not; an
-    acronym the line defines after its name does ("... Humanitarian Affairs (OCHA)")."""
-    assert source_issuer_terms("Albania, Permanent Representative to the United Nations (Ambassador X), "
-                               "published on the Albanian missions' website") == ["albania"]
-    assert source_issuer_terms("Statement by Kenya's Permanent Representative to the United Nations") == ["kenya"]
-    assert source_issuer_terms("Original: Government of Norway, regjeringen.no") == ["norway"]
-    assert source_issuer_terms("Original: European Commission Representation in Cyprus, news article") == []
-    assert source_issuer_terms("Stored web page: https://polspy.org/dk/1 (Danish parliament document mirror)") == []
-    assert source_issuer_terms("People's Republic of China, Foreign Minister Wang Yi (talks with the French "
-                               "President's adviser)") == ["china"]
-    assert source_issuer_terms("Statement by the WHO office (Copenhagen, 8 March), as republished by a "
-                               "Danish paper") == []
-    assert source_issuer_terms("UN Office for the Coordination of Humanitarian Affairs (OCHA), statement to "
-                               "the Security Council") == ["ocha"]
-    assert source_issuer_terms("Food and Agriculture Organization of the United Nations (FAO), statement") == ["fao"]
-    assert source_issuer_terms("a speech (PDF) of the Prime Minister") == []  # no name before it spells it
+    """A title that names only the speaker ("Explanation of Vote by Ambassador ...", "Angelus, 6
+    March 2022") leaves the issuer to the source line an admin writes: its first names are read as
+    a title's are ("Albania, Permanent Representative ...", "Holy See, Pope Francis"), a name of
+    several words also run together as a host name runs them ("European Parliament"); not where
+    the copy came from, where it was published or what is only mentioned; an acronym the line
+    defines after its name names the issuer too ("... Humanitarian Affairs (OCHA)")."""
+    common = {"permanent", "representative", "statement", "government", "news", "article", "official", "summary"}
+    albania = source_issuer_terms("Albania, Permanent Representative to the United Nations (Ambassador X), "
+                                  "published on the Albanian missions' website", common)
+    assert "albania" in albania and "albanian" not in albania and "ambassador" not in albania
+    assert "kenya" in source_issuer_terms("Statement by Kenya's Permanent Representative to the UN", common)
+    assert source_issuer_terms("Original: Government of Norway, regjeringen.no", common) == ["norway"]
+    cyprus = source_issuer_terms("Original: European Commission Representation in Cyprus, news article", common)
+    assert "cyprus" not in cyprus and "europeancommission" in " ".join(cyprus)  # a place is not who
+    assert source_issuer_terms("Stored web page: https://polspy.org/dk/1 (Danish parliament mirror)", common) == []
+    assert source_issuer_terms("GitHub repository someone/briefings, file x.md", common) == []
+    china = source_issuer_terms("People's Republic of China, Foreign Minister Wang Yi (talks with the French "
+                                "President's adviser)", common)
+    assert "china" in china and "wang" in china and "french" not in china
+    assert "ocha" in source_issuer_terms("UN Office for the Coordination of Humanitarian Affairs (OCHA), statement",
+                                         common | {"office", "coordination", "humanitarian", "affairs"})
+    assert "fao" in source_issuer_terms("Food and Agriculture Organization of the United Nations (FAO)", common)
+    assert source_issuer_terms("a speech (PDF) of the minister", common) == []  # no name before it spells it
+    assert {"pope", "francis", "holysee"} <= set(source_issuer_terms("Holy See, Pope Francis", common))
+    assert "europeanparliament" in source_issuer_terms("European Parliament, Legislative Observatory", common)
     title = "Explanation of Vote by Ambassador Ferit Hoxha at the Security Council"
-    assert "albania" in voice_terms(title, "Albania, Permanent Representative to the UN", [], set())
-    voices = Voices([{"id": "al", "voices": ["hoxha", "albania"]}, {"id": "a", "voices": ["a"]},
+    assert "albania" in voice_terms(title, "Albania, Permanent Representative to the UN", [], common)
+    voices = Voices([{"id": "al", "voices": ["hoxha", "albania"]}, {"id": "ep", "voices": ["european",
+                                                                                          "europeanparliament"]},
+                     {"id": "euco", "voices": ["european", "council"]}, {"id": "a", "voices": ["a"]},
                      {"id": "b", "voices": ["b"]}, {"id": "c", "voices": ["c"]}])
     assert voices.match("what did the albanian ambassador say about small states").documents == {"al"}
+    assert voices.match("what did the european parliament say about belarus").documents == {"ep"}
+    assert voices.match("what did the european council say about belarus").documents == {"euco"}
+    # a name that runs together words of an agreement's title names the agreement, not the statement
+    council = Voices([{"id": "nac", "voices": ["northatlanticcouncil"]}, {"id": "a", "voices": ["a"]},
+                      {"id": "b", "voices": ["b"]}, {"id": "c", "voices": ["c"]}], elsewhere=["North Atlantic Treaty"])
+    assert council.match("What is the North Atlantic Council for?") is None
+
+
+def test_a_name_typed_without_its_accents_names_its_voice():
+    """"sanchez" as people type it names the voice "Sánchez" a title writes; a European body's
+    name run together from a source line ("europeancommission") is no country of "european"."""
+    voices = Voices([{"id": "es", "voices": ["pedro", "sánchez"]}, {"id": "ie", "voices": ["micheál", "martin"]},
+                     {"id": "ec", "voices": ["europeancommission"]}, {"id": "a", "voices": ["a"]},
+                     {"id": "b", "voices": ["b"]}, {"id": "c", "voices": ["c"]}, {"id": "d", "voices": ["d"]}])
+    assert voices.match("what meeting did sanchez come out of").documents == {"es"}
+    assert voices.match("what did Sánchez say").documents == {"es"}
+    assert voices.match("what did micheal martin tell the dail").documents == {"ie"}
+    assert voices.match("what did eu leaders say about belarus") is None
+    assert country_of("japanese", {"japan", "japanesegovernment"}) == "japan"
 
 
 def test_a_bodys_title_words_in_other_languages_and_one_voice_named_in_several_words():

@@ -1,13 +1,13 @@
 """Who speaks or issues each document, read from the library itself, never from a list of names
-in code. A document's *voice terms* come from three places:
+in code. A document's *voice terms* come from four places:
 
 * the names in its title: acronyms ("G7", "EU") and words the library writes only capitalised
   ("Stoltenberg", "White House"); "Attack" in a title is no name, since the texts write "attack";
 * the speakers its transcript labels name;
 * the host names of the addresses in its source line ("whitehouse.gov" -> "whitehouse");
 * the issuer its source line names first, before where the copy came from ("Albania, Permanent
-  Representative ...", "Government of Norway, ..."): a country named there, not as a place ("in
-  Cyprus"); and an acronym the line defines after its name ("... Humanitarian Affairs (OCHA)").
+  Representative ...", "Holy See, Pope Francis"), read as a title is, not a place ("in Cyprus");
+  and an acronym the line defines after its name ("... Humanitarian Affairs (OCHA)").
 
 A term most documents share ("NATO" in a NATO library, "Ukraine"), or that most of their texts use
 ("Russian"), tells them apart from nothing: questions are matched to them in voices.py.
@@ -19,7 +19,6 @@ import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlparse
 
-from embeddings.corpus.countries import other_names
 from embeddings.corpus.dates import CALENDAR_WORDS
 from embeddings.corpus.offices import office_holders
 from embeddings.corpus.text import TITLE_WORD_RE, is_acronym, without_possessive
@@ -38,27 +37,40 @@ MAX_TEXT_SHARE = 1 / 2
 # A source line's issuer: after its label, up to the first parenthesis, semicolon, address, sentence end
 # or word of where the copy came from.
 _SOURCE_LABEL_RE = re.compile(r"^\s*(?:original|stored web pages?|source)\s*:\s*", re.IGNORECASE)
-_ISSUER_END_RE = re.compile(r"[(;]|https?://|\.\s|\b(?:copied|copy|republished|published|mirror|stored|extracted)\b",
-                            re.IGNORECASE)
+_ISSUER_END_RE = re.compile(r"[(;]|https?://|\.\s|\b(?:copied|copy|republished|published|mirror|stored|extracted|"
+                            r"github|repository)\b", re.IGNORECASE)
 _PLACE_WORDS = frozenset("in at from near".split())  # "Representation in Cyprus": where, not who
+# Two or three capitalised words in a row: one name ("European Parliament", "Holy See").
+_NAME_RUN_RE = re.compile(r"(?<![\w'’])(?<!in )(?<!at )[A-Z][\w'’-]+(?: [A-Z][\w'’-]+){1,2}(?![\w'’-])")
 # "International Organization for Migration (IOM)": the acronym's letters begin capitalised words in a row.
 _DEFINED_RE = re.compile(r"([A-Z][\w'’.-]*(?:\s+[\w'’.-]+){0,9}?)\s*\(([A-Z]{2,8})\)")
 
 
-def source_issuer_terms(source: str) -> list[str]:
-    """The voice terms a source line gives beside its addresses (see the module docstring)."""
-    terms = []
+def source_issuer_terms(source: str, common: set[str]) -> list[str]:
+    """The voice terms a source line gives beside its addresses (see the module docstring): its
+    issuer's names, read as a title's are, but for a word after "in", "at" (a place)."""
     clause = _ISSUER_END_RE.split(_SOURCE_LABEL_RE.sub("", source or ""), maxsplit=1)[0]
     found = title_words(clause)
-    for before, word in zip(["", *found], found, strict=False):
-        bare = without_possessive(word)
-        if bare[0].isupper() and other_names(bare) and before.lower() not in _PLACE_WORDS:
-            terms.append(bare.lower())
+    terms = [term for before, word in zip(["", *found], found, strict=False)
+             if before.lower() not in _PLACE_WORDS and (term := _name_term(word, common))]
+    for name in _NAME_RUN_RE.findall(clause):  # "European Parliament" as a host name runs it together
+        terms.append("".join(without_possessive(w).lower() for w in name.split()))
     for name, acronym in _DEFINED_RE.findall(source or ""):
         initials = "".join(w[0] for w in title_words(name) if w[0].isupper())
         if acronym in initials:
             terms.append(acronym.lower())
     return terms
+
+
+def _name_term(word: str, common: set[str]) -> str | None:
+    """A title's word as a voice term: an acronym, or a capitalised word the library never writes in
+    lower case (not a month or weekday); None otherwise."""
+    bare = without_possessive(word)
+    if bare.lower() in CALENDAR_WORDS:  # capitalised in titles, but a date
+        return None
+    if is_acronym(bare) or (bare[0].isupper() and bare.lower() not in common and len(bare) > 2):
+        return bare.lower()
+    return None
 
 
 def title_words(text: str) -> list[str]:
@@ -76,19 +88,13 @@ def lowercase_words(texts: Iterable[str]) -> set[str]:
 
 def voice_terms(title: str, source: str, speakers: Iterable[str], common: set[str]) -> list[str]:
     """The lower-cased voice terms of one document (see the module docstring)."""
-    terms: list[str] = []
-    for word in title_words(title):
-        bare = without_possessive(word)
-        if bare.lower() in CALENDAR_WORDS:  # capitalised in titles, but a date
-            continue
-        if is_acronym(bare) or (bare[0].isupper() and bare.lower() not in common and len(bare) > 2):
-            terms.append(bare.lower())
+    terms = [term for word in title_words(title) if (term := _name_term(word, common))]
     for speaker in speakers:
         terms += [w.lower() for w in title_words(speaker) if len(w) > 2 and w.lower() not in common]
     for url in _URL_RE.findall(source or ""):
         host = urlparse(url).hostname or ""
         terms += [part for part in host.lower().split(".") if len(part) >= MIN_HOST_PART and part not in _HOST_NOISE]
-    terms += source_issuer_terms(source)
+    terms += source_issuer_terms(source, common)
     return list(dict.fromkeys(terms))
 
 

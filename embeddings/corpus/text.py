@@ -127,6 +127,7 @@ def without_possessive(word: str) -> str:
 # A nationality's ending: "japanese" is of Japan, "canadian" of Canada, "ukrainian" of Ukraine.
 _NATIONALITY_RE = re.compile(r"(?:ese|ians?|ans?|ish)$")
 MIN_NATIONALITY_STEM = 4
+_NAME_AFTER_STEM = 3  # letters a country's name has after its nationality's stem ("canad" + "a", "germ" + "any")
 
 
 def nationality_stem(word: str) -> str | None:
@@ -137,11 +138,14 @@ def nationality_stem(word: str) -> str | None:
 
 def country_of(word: str, names) -> str | None:
     """The name among ``names`` whose nationality ``word`` is ("japanese" -> "japan", "canadian" ->
-    "canada"), the shortest if several; None where ``word`` has no such ending or no name fits."""
+    "canada"), the shortest if several; None where ``word`` has no such ending or no name fits. A
+    name is its stem and a few letters: "european" is not the nationality of a name run together
+    from several words ("europeancommission")."""
     stem = nationality_stem(word)
     if stem is None:
         return None
-    return min((n for n in names if n.startswith(stem) and n != word), key=len, default=None)
+    return min((n for n in names if n.startswith(stem) and n != word and len(n) <= len(stem) + _NAME_AFTER_STEM),
+               key=len, default=None)
 
 
 def word_counts(texts) -> dict[str, int]:

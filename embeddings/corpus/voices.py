@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from embeddings.corpus.countries import other_names
 from embeddings.corpus.issuers import MAX_SHARE, title_words
@@ -189,7 +190,8 @@ class Voices:
         for doc in documents:
             voices = list(doc.get("voices", ()))
             for term in [*voices, *_kind_terms(doc.get("title", ""))]:
-                self._terms.setdefault(term, set()).add(doc["id"])
+                for form in {term, unaccented(term)}:  # "sanchez" as typed names "Sánchez"
+                    self._terms.setdefault(form, set()).add(doc["id"])
             for pair in zip(voices, voices[1:]):
                 self._pairs.setdefault(pair, set()).add(doc["id"])
             for word in {without_possessive(w).lower() for w in title_words(doc.get("title", ""))}:
@@ -210,7 +212,13 @@ class Voices:
         for term, stem in self._nationals.items():
             for country in [c for c in self._terms if c.startswith(stem) and c != term and c in country_words()]:
                 self._terms[country] = self._terms[country] | self._terms[term]
-        self._joined = [t for t in self._terms if len(t) >= 6]  # host names: "bidenwhitehouse"
+        # two words of another document's title ("north atlantic", "united nations") name it, not a
+        # statement whose source runs them together ("United Nations document ...", "North Atlantic
+        # Council": "what is the north atlantic council for" asks the treaty)
+        self._titles_pairs = {a + b for title in elsewhere for a, b in pairwise(
+            [without_possessive(w).lower() for w in title_words(title)])}
+        self._joined = [t for t in self._terms if len(t) >= 6  # host names: "bidenwhitehouse"
+                        and not any(pair in t for pair in self._titles_pairs if len(pair) >= 6)]
 
     def match(self, question: str) -> VoiceMatch | None:
         """The documents whose voice the question names most; of voices named as often, the one
