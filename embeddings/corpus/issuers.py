@@ -48,7 +48,7 @@ _DEFINED_RE = re.compile(r"([A-Z][\w'’.-]*(?:\s+[\w'’.-]+){0,9}?)\s*\(([A-Z]
 
 def source_issuer_terms(source: str, common: set[str]) -> list[str]:
     """The voice terms a source line gives beside its addresses (see the module docstring): its
-    issuer's names, read as a title's are, but for a word after "in", "at" (a place)."""
+    issuer's names, read as a title's are, but for a word after "in", "at", "from", "near" (a place)."""
     clause = _ISSUER_END_RE.split(_SOURCE_LABEL_RE.sub("", source or ""), maxsplit=1)[0]
     found = title_words(clause)
     terms = [term for before, word in zip(["", *found], found, strict=False)

@@ -1,7 +1,8 @@
 """Facts statements seldom say, asked of documents that may not say them: when a country joined a
 body ("when did finland join nato"), how old someone was ("how old was kuchma when he signed").
 Answered only where a passage of the answer says it; refused otherwise, saying so (docs/quality.md,
-"When a country joined, asked of documents that do not say it", "Someone's age")."""
+"When a country joined, asked of documents that do not say it", and the session of 2026-12-06 from
+13:00 for someone's age)."""
 
 from __future__ import annotations
 
