@@ -242,6 +242,12 @@ def test_the_console_reads_options_and_explains_what_it_cannot_do():
     ("how many countries are in nato now", True),
     ("how many troops does nato have in the east", False),  # no "now": the statements' own
     ("how many people live in kyiv", False),
+    ("Wer leitet Amnesty International heute?", True),  # who leads a body now, in any of the languages
+    ("who runs amnesty international today", True),
+    ("qui dirige l'OTAN aujourd'hui ?", True),
+    ("кто возглавляет НАТО сейчас?", True),
+    ("who leads the talks", False),  # no present: the documents' own
+    ("who led the delegation today according to the statement", False),
     ("how many countries signed the latest g7 statement", False),
     ("how much actual military aid is nato giving ukraine", False),
     ("how many permanent members does the security council currently have", False),  # an agreement in force

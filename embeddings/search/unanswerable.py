@@ -129,6 +129,15 @@ _OFFICES = (r"president|secretary[\s-]general|chancellor|prime minister|pm|minis
 _OFFICE_NOW = re.compile(r"^\W*who(?:'s|s| is)\s+(?:the\s+)?(?:[\w'’.-]+\s+){0,4}?"
                          r"(?:" + _OFFICES + r"|secretary|king|queen)\s+(?:of\s+(?:the\s+)?(?:[\w'’.-]+\s+){1,3})?"
                          r"(?:now|today|currently|rn|nowadays|" + _PRESENT_PHRASE + r")\W*$", re.IGNORECASE)
+# Who leads a body now ("who runs amnesty international today", "Wer leitet Amnesty heute?", "qui dirige
+# l'OTAN aujourd'hui"): the question begins so and ends with the present; the documents name who led it then.
+_LEADS_NOW = re.compile(r"^\W*(?:who(?:'s|s| is)?\s+(?:currently\s+)?(?:leads?|leading|heads?|heading|runs?|running|"
+                        r"chairs?|chairing|in charge of)|wer\s+(?:leitet|führt|fuhrt)|qui\s+(?:dirige|préside|preside)|"
+                        r"qui[ée]n\s+(?:dirige|lidera|preside)|kto\s+(?:kieruje|przewodzi|stoi na czele)|"
+                        r"кто\s+(?:руководит|возглавляет)|хто\s+(?:керує|очолює))\b[^?.!]{1,80}?"
+                        r"\b(?:now|today|currently|rn|nowadays|" + _PRESENT_PHRASE + r"|aujourd'hui|maintenant|"
+                        r"actuellement|heute|jetzt|derzeit|aktuell|hoy|ahora|actualmente|dziś|dzis|dzisiaj|teraz|"
+                        r"obecnie|сегодня|сейчас|теперь|сьогодні|зараз|тепер|нині)\W*$", re.IGNORECASE)
 # Whether someone still holds an office ("is andrzej duda still the president of poland"): the documents
 # name who held it then. Not what is still done to one ("is nato still supporting ukraine's president").
 _STILL_OFFICE = re.compile(r"^\W*(?:is|are)\s+(?:[\w'’.-]+\s+){1,3}?still\s+(?:the\s+)?"
@@ -213,7 +222,7 @@ def asks_live_figure(question: str) -> bool:
         return True
     present = bool(found & _PRESENT or _PRESENT_PHRASES.search(question))
     said = bool(_SAID.search(question))  # what was said, whatever day it names
-    office = bool(_OFFICE_NOW.search(question) or _STILL_OFFICE.search(question))
+    office = bool(_OFFICE_NOW.search(question) or _STILL_OFFICE.search(question) or _LEADS_NOW.search(question))
     held_now = present or bool(found & _NOW_OR_TODAY and _HOLDING.search(question))  # "live in ireland today"
     return not said and (live and (present or bool(_THIS_PERIOD.search(question))) or office
                          or bool(_STATE.search(question)) and held_now or bool(_LATER.search(question))
