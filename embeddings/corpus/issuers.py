@@ -6,8 +6,9 @@ in code. A document's *voice terms* come from four places:
 * the speakers its transcript labels name;
 * the host names of the addresses in its source line ("whitehouse.gov" -> "whitehouse");
 * the issuer its source line names first, before where the copy came from ("Albania, Permanent
-  Representative ...", "Holy See, Pope Francis"), read as a title is, not a place ("in Cyprus");
-  and an acronym the line defines after its name ("... Humanitarian Affairs (OCHA)").
+  Representative ...", "Holy See, Pope Francis": the name before the first comma, read as a title
+  is), a country named there, not as a place ("in Cyprus"), and an acronym the line defines after
+  its name ("... Humanitarian Affairs (OCHA)").
 
 A term most documents share ("NATO" in a NATO library, "Ukraine"), or that most of their texts use
 ("Russian"), tells them apart from nothing: questions are matched to them in voices.py.
@@ -19,6 +20,7 @@ import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlparse
 
+from embeddings.corpus.countries import other_names
 from embeddings.corpus.dates import CALENDAR_WORDS
 from embeddings.corpus.offices import office_holders
 from embeddings.corpus.text import TITLE_WORD_RE, is_acronym, without_possessive
@@ -35,31 +37,53 @@ MAX_TEXT_SHARE = 1 / 2
 
 
 # A source line's issuer: after its label, up to the first parenthesis, semicolon, address, sentence end
-# or word of where the copy came from.
+# or word of where the copy came from; its name is what comes before the first comma ("Holy See, Pope
+# Francis", "European Parliament, Legislative Observatory ...").
 _SOURCE_LABEL_RE = re.compile(r"^\s*(?:original|stored web pages?|source)\s*:\s*", re.IGNORECASE)
 _ISSUER_END_RE = re.compile(r"[(;]|https?://|\.\s|\b(?:copied|copy|republished|published|mirror|stored|extracted|"
                             r"github|repository)\b", re.IGNORECASE)
 _PLACE_WORDS = frozenset("in at from near".split())  # "Representation in Cyprus": where, not who
-# Two or three capitalised words in a row: one name ("European Parliament", "Holy See").
-_NAME_RUN_RE = re.compile(r"(?<![\w'’])(?<!in )(?<!at )[A-Z][\w'’-]+(?: [A-Z][\w'’-]+){1,2}(?![\w'’-])")
+_PLACE_RE = re.compile(r"\s(?:in|at|from|near|to)\s")  # where the issuer's name ends: "... to the United Nations"
+# The name that opens the clause, of two or three capitalised words: one name ("European Parliament").
+_NAME_RUN_RE = re.compile(r"[A-Z][\w'’-]+(?: [A-Z][\w'’-]+){1,2}")
 # "International Organization for Migration (IOM)": the acronym's letters begin capitalised words in a row.
-_DEFINED_RE = re.compile(r"([A-Z][\w'’.-]*(?:\s+[\w'’.-]+){0,9}?)\s*\(([A-Z]{2,8})\)")
+_DEFINED_RE = re.compile(r"([A-Z][\w'’.-]{0,40}(?:\s+[\w'’.-]{1,40}){0,9}?)\s*\(([A-Z]{3,8})\)")
+_SOURCE_READ = 1000  # characters of a source line read for its issuer
 
 
 def source_issuer_terms(source: str, common: set[str]) -> list[str]:
-    """The voice terms a source line gives beside its addresses (see the module docstring): its
-    issuer's names, read as a title's are, but for a word after "in", "at", "from", "near" (a place)."""
-    clause = _ISSUER_END_RE.split(_SOURCE_LABEL_RE.sub("", source or ""), maxsplit=1)[0]
+    """The voice terms a source line gives beside its addresses (see the module docstring): the
+    words of the issuer's name (before the clause's first comma and any "in", "at", "from", "near",
+    "to"), as a title's are read, or a name of two or three capitalised words run together; a
+    country anywhere in the clause but after "in", "at", "from", "near" (a place); an acronym of
+    three letters or more the line defines. None from a source that is a file name or a bare
+    address (no space in it)."""
+    source = (source or "")[:_SOURCE_READ]
+    if " " not in source.strip():
+        return []
+    clause = _ISSUER_END_RE.split(_SOURCE_LABEL_RE.sub("", source), maxsplit=1)[0]
+    name = _PLACE_RE.split(clause.split(",", 1)[0], maxsplit=1)[0].strip()  # "... Representative to the UN"
+    if run := _NAME_RUN_RE.fullmatch(name):  # "European Parliament", run together as a host name is: one name
+        terms = ["".join(without_possessive(w).lower() for w in run.group().split())]
+    else:
+        terms = _name_terms(name, common)
+    segments = clause.split(",")  # who speaks for it, named next: "Holy See, Pope Francis"
+    if len(segments) > 1 and _NAME_RUN_RE.fullmatch(speaker := segments[1].strip()):
+        terms += _name_terms(speaker, common)
     found = title_words(clause)
-    terms = [term for before, word in zip(["", *found], found, strict=False)
-             if before.lower() not in _PLACE_WORDS and (term := _name_term(word, common))]
-    for name in _NAME_RUN_RE.findall(clause):  # "European Parliament" as a host name runs it together
-        terms.append("".join(without_possessive(w).lower() for w in name.split()))
-    for name, acronym in _DEFINED_RE.findall(source or ""):
-        initials = "".join(w[0] for w in title_words(name) if w[0].isupper())
-        if acronym in initials:
+    terms += [without_possessive(w).lower() for before, w in zip(["", *found], found, strict=False)
+              if before.lower() not in _PLACE_WORDS and w[0].isupper() and other_names(without_possessive(w))]
+    for named, acronym in _DEFINED_RE.findall(source):
+        if acronym in "".join(w[0] for w in title_words(named) if w[0].isupper()):
             terms.append(acronym.lower())
-    return terms
+    return list(dict.fromkeys(terms))
+
+
+def _name_terms(name: str, common: set[str]) -> list[str]:
+    """A name's words as voice terms, as a title's are read; not an address's parts ("GOV.UK") nor
+    an acronym of two letters ("MS" after a member's name)."""
+    return [term for word in title_words(name) if (term := _name_term(word, common)) and term not in _HOST_NOISE
+            and (len(term) > 2 or not is_acronym(word))]
 
 
 def _name_term(word: str, common: set[str]) -> str | None:

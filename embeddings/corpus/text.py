@@ -73,9 +73,10 @@ _SPELLINGS = (
 # are tokens, and the parts joined one more (spelt as a whole word is: "self-defense" as
 # "selfdefense").
 _HYPHENATED_RE = re.compile(r"\b(\w+)-(\w+)\b")
-# A number written with thousands separators is the number a question types without them: "1,000",
-# "1.000" and "10 000" are "1000" and "10000" (groups of three digits after one of one to three).
-_THOUSANDS_RE = re.compile(r"(?<![\d.,])\d{1,3}(?:[,. ]\d{3})+(?!\d)")
+# A number written with thousands separators is the number a question types without them: "1,000"
+# and "1.000" are "1000" (groups of three digits after one of one to three, not a decimal "0.125";
+# not a space, which also parts two numbers: "article 5 100%").
+_THOUSANDS_RE = re.compile(r"(?<![\d.,])[1-9]\d{0,2}(?:[,.]\d{3})+(?!\d)")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -127,7 +128,6 @@ def without_possessive(word: str) -> str:
 # A nationality's ending: "japanese" is of Japan, "canadian" of Canada, "ukrainian" of Ukraine.
 _NATIONALITY_RE = re.compile(r"(?:ese|ians?|ans?|ish)$")
 MIN_NATIONALITY_STEM = 4
-_NAME_AFTER_STEM = 3  # letters a country's name has after its nationality's stem ("canad" + "a", "germ" + "any")
 
 
 def nationality_stem(word: str) -> str | None:
@@ -138,14 +138,13 @@ def nationality_stem(word: str) -> str | None:
 
 def country_of(word: str, names) -> str | None:
     """The name among ``names`` whose nationality ``word`` is ("japanese" -> "japan", "canadian" ->
-    "canada"), the shortest if several; None where ``word`` has no such ending or no name fits. A
-    name is its stem and a few letters: "european" is not the nationality of a name run together
-    from several words ("europeancommission")."""
+    "canada", "afghan" -> "afghanistan"), the shortest if several; None where ``word`` has no such
+    ending or no country's name fits: "european" is not the nationality of a name run together from
+    several words ("europeancommission")."""
     stem = nationality_stem(word)
     if stem is None:
         return None
-    return min((n for n in names if n.startswith(stem) and n != word and len(n) <= len(stem) + _NAME_AFTER_STEM),
-               key=len, default=None)
+    return min((n for n in names if n.startswith(stem) and n != word and n in country_words()), key=len, default=None)
 
 
 def word_counts(texts) -> dict[str, int]:

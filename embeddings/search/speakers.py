@@ -89,8 +89,8 @@ class Speakers:
                    focus) -> tuple[SearchResult | None, SearchResult | None]:
         """The answer from the documents of the speaker or issuer the question names, or None: for the
         topic (``without_terms``), then as asked; tentatively where a date names them too, or where
-        they use every topic word ("... about Mariupol?", a name the model barely knows). Beside it,
-        where there is none, their passages nearest the topic."""
+        the threshold fitted for a few documents answers ("... about Mariupol?", a name the model
+        barely knows). Beside it, where there is none, their passages nearest the topic."""
         topic = without_terms(answer.query, focus.voice_terms)
         tries = [answer] if topic == answer.query else \
             [replace(answer, query=topic, vector=self.encoder.encode_query(topic)), answer]

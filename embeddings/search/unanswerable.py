@@ -223,9 +223,11 @@ def asks_live_figure(question: str) -> bool:
     present = bool(found & _PRESENT or _PRESENT_PHRASES.search(question))
     said = bool(_SAID.search(question))  # what was said, whatever day it names
     office = bool(_OFFICE_NOW.search(question) or _STILL_OFFICE.search(question) or _LEADS_NOW.search(question))
-    held_now = present or bool(found & _NOW_OR_TODAY and _HOLDING.search(question))  # "live in ireland today"
+    state = _STATE.search(question)  # "now" or "today" after it: "ok now how many ..." is a filler "now"
+    after = {w.lower() for w in _WORD.findall(question[state.end():])} if state else set()
+    held_now = present or bool(after & _NOW_OR_TODAY and _HOLDING.search(question))  # "live in ireland today"
     return not said and (live and (present or bool(_THIS_PERIOD.search(question))) or office
-                         or bool(_STATE.search(question)) and held_now or bool(_LATER.search(question))
+                         or bool(state) and held_now or bool(_LATER.search(question))
                          or any(_asks_ahead(sentence) for sentence in _SENTENCE_END.split(question))) \
         or bool(_OVER_YET.search(question) or _is_over(question))
 

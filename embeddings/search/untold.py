@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from embeddings.corpus.text import country_words, sentences, unaccented
+from embeddings.corpus.text import TITLE_WORD_RE, country_words, is_acronym, sentences, unaccented
 from embeddings.search.results import SearchResult
 
 _WORD = re.compile(r"[^\W\d_]+")
@@ -51,17 +51,19 @@ def untold_joining(question: str, texts: Sequence[str]) -> tuple[str, ...]:
     return named
 
 
-# Someone's age ("how old was kuchma when he signed", "wie alt ist ..."), not a document's or a body's
-# ("how old is the nato treaty": its date answers); and the words a passage gives an age in.
-_HOW_OLD = re.compile(r"\b(?:how old|(?:at )?what age)\b(?:\s+(?:is|was|were|are))?(?P<who>(?:\s+[\w'’.-]+){0,4})"
-                      r"|\bquel [âa]ge\b|\bwie alt\b|\bqu[ée] edad\b|\bcu[áa]ntos años (?:tiene|tenía|tenia)\b"
-                      r"|\bile lat (?:ma|miał|miała|mial|miala)\b"
-                      r"|\bсколько (?:ему|ей) (?:лет|было лет)\b|\bскільки (?:йому|їй) (?:років|було років)\b",
-                      re.IGNORECASE)
+# Someone's age ("how old was kuchma when he signed", "wie alt ist Scholz"), not a document's or a
+# body's ("how old is the nato treaty", "wie alt ist die NATO": its date answers); and the words a
+# passage gives an age in.
+# ("ile lat", "сколько лет", "cuántos años" alone are "how many years": "ile lat więzienia grozi ...")
+_HOW_OLD = re.compile(r"\b(?:how old|(?:at )?what age|quel [âa]ge|wie alt|qu[ée] edad|"
+                      r"cu[áa]ntos años (?:tiene|tenía|tenia)|ile lat (?:ma|miał|miała|mial|miala)|"
+                      r"сколько (?:ему|ей) (?:было )?лет|скільки (?:йому|їй) (?:було )?років)\b"
+                      r"(?P<who>(?:\s+[\w'’.-]+){0,5})", re.IGNORECASE)
 _NOT_A_PERSON = frozenset("""treaty charter act memorandum agreement agreements protocol accord accords statement
     declaration resolution alliance organisation organization document nato un eu union war conflict invasion
-    text law constitution""".split())
-_AGE_SAID = re.compile(r"\b\d{1,3}[ -]years?[ -]old\b|\baged\s+\d{1,3}\b|\bage of \d{1,3}\b"
+    text law constitution nations council assembly commission parliament court bank fund programme program
+    agency office ministry government country state republic city osce otan onu uno ue oon нато оон єс ес""".split())
+_AGE_SAID = re.compile(r"\b\d{1,3}[ -]years?[ -]old\b|\baged\s+\d{1,3}\b|\bage of \d{1,3}\b|\bages (?:of|between) \d"
                        r"|\b\d{1,3}(?:st|nd|rd|th) birthday\b", re.IGNORECASE)
 
 
@@ -69,8 +71,9 @@ def untold_age(question: str, texts: Sequence[str]) -> bool:
     """Whether the question asks someone's age and none of ``texts`` (the answer's passages) gives
     one: statements name people and their offices, seldom their ages."""
     found = _HOW_OLD.search(question[:400])
-    if not found or _NOT_A_PERSON & {w.lower() for w in _WORD.findall(found.group("who") or "")}:
-        return False
+    who = TITLE_WORD_RE.findall(found.group("who")) if found else []
+    if not found or _NOT_A_PERSON & {w.lower() for w in who} or any(is_acronym(w) for w in who):
+        return False  # a body ("the OSCE", "the G7"), not someone
     return not any(_AGE_SAID.search(text) for text in texts)
 
 
