@@ -618,7 +618,10 @@ def test_the_issuer_a_source_line_names_first_is_a_voice():
     assert source_issuer_terms("Statement by Kenya's Permanent Representative to the United Nations, "
                                "Ambassador Martin Kimani, at the UN Security Council", common) == [
         "kenya", "ambassador", "martin", "kimani"]  # the speaker named next
-    assert source_issuer_terms("Original: Government of Norway, regjeringen.no", common) == ["norway"]
+    assert source_issuer_terms("Original: Government of Norway, regjeringen.no", common) == [
+        "governmentofnorway", "norway"]
+    assert source_issuer_terms("International Organization for Migration (IOM), statements", common) == [
+        "internationalorganizationformigration", "iom"]  # one name, not "migration" alone
     cyprus = source_issuer_terms("Original: European Commission Representation in Cyprus, news article", common)
     assert cyprus == ["europeancommissionrepresentation"]  # a place is not who
     assert source_issuer_terms("Stored web page: https://polspy.org/dk/1 (Danish parliament mirror)", common) == []
@@ -631,7 +634,7 @@ def test_the_issuer_a_source_line_names_first_is_a_voice():
         "welsh", "wales", "mark", "drakeford"]  # not "ms"
     assert source_issuer_terms("Original: GOV.UK speech, https://www.gov.uk/x", common) == []
     assert source_issuer_terms("UN Office for the Coordination of Humanitarian Affairs (OCHA), statement",
-                               common) == ["ocha"]
+                               common)[-1] == "ocha"
     assert "fao" in source_issuer_terms("Food and Agriculture Organization of the United Nations (FAO)", common)
     assert source_issuer_terms("a speech (PDF) of the minister", common) == []  # no name before it spells it
     assert source_issuer_terms("Holy See, Pope Francis", common) == ["holysee", "pope", "francis"]

@@ -44,8 +44,9 @@ _ISSUER_END_RE = re.compile(r"[(;]|https?://|\.\s|\b(?:copied|copy|republished|p
                             r"github|repository)\b", re.IGNORECASE)
 _PLACE_WORDS = frozenset("in at from near".split())  # "Representation in Cyprus": where, not who
 _PLACE_RE = re.compile(r"\s(?:in|at|from|near|to)\s")  # where the issuer's name ends: "... to the United Nations"
-# The name that opens the clause, of two or three capitalised words: one name ("European Parliament").
-_NAME_RUN_RE = re.compile(r"[A-Z][\w'’-]+(?: [A-Z][\w'’-]+){1,2}")
+# A name of capitalised words, with "of", "for", "the", "and" between them: one name ("European
+# Parliament", "International Organization for Migration"), run together as a host name is.
+_NAME_RUN_RE = re.compile(r"[A-Z][\w'’-]*(?:\s+(?:(?:of|for|the|and)\s+){0,2}[A-Z][\w'’-]*){1,5}")
 # "International Organization for Migration (IOM)": the acronym's letters begin capitalised words in a row.
 _DEFINED_RE = re.compile(r"([A-Z][\w'’.-]{0,40}(?:\s+[\w'’.-]{1,40}){0,9}?)\s*\(([A-Z]{3,8})\)")
 _SOURCE_READ = 1000  # characters of a source line read for its issuer
@@ -65,6 +66,7 @@ def source_issuer_terms(source: str, common: set[str]) -> list[str]:
     name = _PLACE_RE.split(clause.split(",", 1)[0], maxsplit=1)[0].strip()  # "... Representative to the UN"
     if run := _NAME_RUN_RE.fullmatch(name):  # "European Parliament", run together as a host name is: one name
         terms = ["".join(without_possessive(w).lower() for w in run.group().split())]
+        terms += [country.lower() for country in title_words(name) if other_names(country)]  # "Government of Norway"
     else:
         terms = _name_terms(name, common)
     segments = clause.split(",")  # who speaks for it, named next: "Holy See, Pope Francis"
