@@ -55,10 +55,10 @@ _SOURCE_READ = 1000  # characters of a source line read for its issuer
 def source_issuer_terms(source: str, common: set[str]) -> list[str]:
     """The voice terms a source line gives beside its addresses (see the module docstring): the
     words of the issuer's name (before the clause's first comma and any "in", "at", "from", "near",
-    "to"), as a title's are read, or a name of two or three capitalised words run together; a
-    country anywhere in the clause but after "in", "at", "from", "near" (a place); an acronym of
-    three letters or more the line defines. None from a source that is a file name or a bare
-    address (no space in it)."""
+    "to"), as a title's are read, or, a name of capitalised words ("of", "for", "the", "and" between
+    them), that name run together; the speaker named next, where that is a name; a country anywhere
+    in the clause but after "in", "at", "from", "near" (a place); an acronym of three letters or
+    more the line defines. None from a source that is a file name or a bare address (no space)."""
     source = (source or "")[:_SOURCE_READ]
     if " " not in source.strip():
         return []
