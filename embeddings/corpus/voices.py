@@ -215,10 +215,10 @@ class Voices:
         # two words of another document's title ("north atlantic", "united nations") name it, not a
         # statement whose source runs them together ("United Nations document ...", "North Atlantic
         # Council": "what is the north atlantic council for" asks the treaty)
-        self._titles_pairs = {a + b for title in elsewhere for a, b in pairwise(
+        titles_pairs = {a + b for title in elsewhere for a, b in pairwise(
             [without_possessive(w).lower() for w in title_words(title)])}
         self._joined = [t for t in self._terms if len(t) >= 6  # host names: "bidenwhitehouse"
-                        and not any(pair in t for pair in self._titles_pairs if len(pair) >= 6)]
+                        and not any(pair in t for pair in titles_pairs if len(pair) >= 6)]
 
     def match(self, question: str) -> VoiceMatch | None:
         """The documents whose voice the question names most; of voices named as often, the one
