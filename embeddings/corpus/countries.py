@@ -6,22 +6,36 @@ in code. A document whose voice is one of them is named by the others too ("what
 
 from __future__ import annotations
 
+import os
 import re
 from functools import cache
 
 from embeddings.corpus.text import unaccented
+from embeddings.corpus.transliteration import latin
 
 # A one-word name: letters only (codes such as "DK" are too short to tell from words).
 _WORD_RE = re.compile(r"^[^\W\d_]{4,}$")
 _LANGUAGES = ("de", "es", "fr", "it")
+_CLDR_LANGUAGES = ("de", "es", "fr", "pl", "ru", "uk")
 
 
 def _forms(info: dict) -> set[str]:
-    """The one-word names of a country, in lower case ("dänemark" and "danemark")."""
+    """The one-word names of a country, in lower case ("dänemark" and "danemark"); in Polish,
+    Russian and Ukrainian too (CLDR, through Babel), Cyrillic read in Latin letters as questions
+    are ("Чехія": "chekhiya")."""
+    code = (info.get("ISO") or {}).get("alpha2", "")
     names = [info.get("name"), info.get("demonym"), info.get("capital"), info.get("nativeName"),
-             *(info.get("altSpellings") or ()), *((info.get("translations") or {}).get(lang) for lang in _LANGUAGES)]
-    kept = [n.strip() for n in names if isinstance(n, str) and _WORD_RE.match(n.strip())]
+             *(info.get("altSpellings") or ()), *((info.get("translations") or {}).get(lang) for lang in _LANGUAGES),
+             *(_territory_names(lang).get(code) for lang in _CLDR_LANGUAGES)]
+    kept = [latin(n.strip()) for n in names if isinstance(n, str) and _WORD_RE.match(n.strip())]
     return {n.lower() for n in kept} | {unaccented(n) for n in kept}  # as typed, and without accents
+
+
+@cache
+def _territory_names(language: str) -> dict[str, str]:
+    from babel import Locale
+
+    return dict(Locale(language).territories)
 
 
 @cache
@@ -66,3 +80,49 @@ def other_names(word: str) -> frozenset[str]:
     if key in _capitals() or unaccented(word) in _capitals():
         return frozenset()
     return _groups().get(key, _groups().get(unaccented(word), frozenset())) - {key, unaccented(word)}
+
+
+# How a country's name ends after the stem its adjective and cases share ("Estoni-e", "Ucrani-a",
+# "Albani-en", "Chekhi-ya", "Finn-land"), and how the adjective or case ends ("estoni-enne",
+# "ucrani-ana", "albani-sche", "chekhi-yi", "finn-ische"): French, German, Spanish, Polish, and
+# Russian and Ukrainian as read in Latin letters. No English plural ("islands" is not Iceland's), nor
+# German "-er" ("letter" is not Latvia's "Lettland").
+_NAME_ENDINGS = frozenset("e ie ia iya ija iia a y ja ya cja en ei i land enland".split()) | {""}
+_WORD_ENDINGS = frozenset("""e oise oises ois aise aises ais ienne iennes ien iens enne ennes en ens que ques
+    isch ische ischen ischer isches ischem sche schen scher sches schem
+    a o as os ana ano anas anos iana iano ianas ianos esa esas
+    ska ski skie skiego skiej skich skim ka ki kie kiego kiej kich kim cka cki ckie ckiego ckiej ckich
+    y i ii ie u skij skiy skii skaya skaja skoe skogo skoj skoy skomu skikh skyj skyi skoho skoi
+    iyi yi oj ej""".split())
+MIN_STEM = 4
+
+
+@cache
+def _by_start() -> dict[str, tuple[str, ...]]:
+    found: dict[str, set[str]] = {}
+    for form in _groups():
+        if len(form) >= MIN_STEM:
+            found.setdefault(form[:MIN_STEM], set()).add(form)
+    return {start: tuple(sorted(forms)) for start, forms in found.items()}
+
+
+def inflected_name(word: str) -> str | None:
+    """The one-word country name whose adjective or case ``word`` is, in the languages questions
+    come in ("estonienne": "estonie", "ukrainischem": "ukraine", "chekhiyi": "chekhiya"); None
+    where it is none, or a name itself."""
+    if len(word) <= MIN_STEM or word in _groups():
+        return None
+    if (bare := unaccented(word)) != word:  # "suédoise" of "Suède"
+        return _inflected(word) or _inflected(bare)
+    return _inflected(word)
+
+
+def _inflected(word: str) -> str | None:
+    found = []
+    for name in _by_start().get(word[:MIN_STEM], ()):
+        shared = len(os.path.commonprefix([word, name]))
+        for stem in range(shared, MIN_STEM - 1, -1):
+            if word[stem:] in _WORD_ENDINGS and name[stem:] in _NAME_ENDINGS and word[stem:]:
+                found.append((stem, name))
+                break
+    return max(found)[1] if found else None

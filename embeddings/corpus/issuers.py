@@ -57,12 +57,20 @@ def source_issuer_terms(source: str, common: set[str]) -> list[str]:
     words of the issuer's name (before the clause's first comma and any "in", "at", "from", "near",
     "to"), as a title's are read, or, a name of capitalised words ("of", "for", "the", "and" between
     them), that name run together; the speaker named next, where that is a name; a country anywhere
-    in the clause but after "in", "at", "from", "near" (a place); an acronym of three letters or
-    more the line defines. None from a source that is a file name or a bare address (no space)."""
+    in the clause or in the name that begins the brackets ending it ("... Republic (Greece)"), but
+    after "in", "at", "from", "near" (a place); an acronym of three letters or more the line
+    defines. None from a source that is a file name or a bare address (no space)."""
     source = (source or "")[:_SOURCE_READ]
     if " " not in source.strip():
         return []
-    clause = _ISSUER_END_RE.split(_SOURCE_LABEL_RE.sub("", source), maxsplit=1)[0]
+    line = _SOURCE_LABEL_RE.sub("", source)
+    end = _ISSUER_END_RE.search(line)
+    clause = line[:end.start()] if end else line
+    # "Prime Minister of the Hellenic Republic (Greece)", "(Irish head of government)": the name that
+    # begins the brackets after it; not "(talks with the French ...)"
+    aside = line[end.end():].split(")", 1)[0].strip() if end and end.group() == "(" else ""
+    aside = m.group() if (m := re.match(r"[A-Z][\w'’-]*(?:\s+(?:(?:of|for|the|and)\s+){0,2}[A-Z][\w'’-]*)*", aside)) \
+        else ""
     name = _PLACE_RE.split(clause.split(",", 1)[0], maxsplit=1)[0].strip()  # "... Representative to the UN"
     if run := _NAME_RUN_RE.fullmatch(name):  # "European Parliament", run together as a host name is: one name
         terms = ["".join(without_possessive(w).lower() for w in run.group().split())]
@@ -72,7 +80,7 @@ def source_issuer_terms(source: str, common: set[str]) -> list[str]:
     segments = clause.split(",")  # who speaks for it, named next: "Holy See, Pope Francis"
     if len(segments) > 1 and _NAME_RUN_RE.fullmatch(speaker := segments[1].strip()):
         terms += _name_terms(speaker, common)
-    found = title_words(clause)
+    found = title_words(f"{clause} {aside}")
     terms += [without_possessive(w).lower() for before, w in zip(["", *found], found, strict=False)
               if before.lower() not in _PLACE_WORDS and w[0].isupper() and other_names(without_possessive(w))]
     for named, acronym in _DEFINED_RE.findall(source):

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from embeddings.corpus.countries import other_names
+from embeddings.corpus.countries import inflected_name, other_names
 from embeddings.corpus.issuers import MAX_SHARE, title_words
 from embeddings.corpus.text import (
     TITLE_WORD_RE,
@@ -26,6 +26,10 @@ from embeddings.corpus.text import (
     without_possessive,
 )
 from embeddings.corpus.transliteration import AI, latin, skeleton
+from embeddings.corpus.voice_words import INDEFINITE, normalised
+
+# Whether the texts of some documents use any of some words (``Retrieval.mentions``).
+Mentions = Callable[[frozenset[str], Sequence[str]], bool]
 
 # "with the EU", "avec l'UE", "con la UE", "mit der EU": a partner, not the voice; "say about the
 # EU": what is asked about.
@@ -63,31 +67,12 @@ def _not_speaking(before: Sequence[str]) -> bool:
     return bool(kept) and (kept[-1] in _WITH or said)
 
 
-# French and Italian elision: "l'OTAN" is "OTAN", "d'Ukraine" is "Ukraine".
-_ELISION = re.compile(r"^(?:l|d|qu|j|n|s|c|m|t)['’](?=\w)")
-# An international body's name as French, Spanish and Portuguese write it, for the English one the
-# titles use ("OTAN" is NATO; Cyrillic "НАТО" reads "nato" already; the refugee agency's "HCR",
-# "ACNUR"); the European Union's abbreviation ("EU", French, Spanish, Italian and Polish "UE") for
-# the word its bodies' titles use.
-_IN_ENGLISH = {"otan": "nato", "hcr": "unhcr", "acnur": "unhcr", "eu": "european", "ue": "european"}
-# A body's title words as the other languages write them (Cyrillic read in Latin letters): an
-# assembly ("Assemblée", "Asamblea", "Generalversammlung", "Zgromadzenie", "Генассамблея"). Not a
-# secretary: "генсек ООН" is the UN's, whose documents the library may not hold.
-_TITLE_WORDS = ((re.compile(r"(?:gen)?as+embl[ée]e|asamblea|(?:general|voll)?versammlung|zgromadzeni\w*"
-                            r"|(?:gen)?as+ambl\w*"), "assembly"),
-                (re.compile(r"r[ée]solution\w*|resoluci[óo]n\w*|rezolucj\w*|rezolyuts\w*"), "resolution"),
-                (re.compile(r"m[ée]morandum\w*|memor[áa]ndum\w*"), "memorandum"),
-                (re.compile(r"pressekonferenz\w*"), "pressconference"))
 # What a document is, as its title says and users name it ("the UN resolution", "the press
 # conference", "die UN-Resolution"): a term of its voice, as its issuer's name is.
 _KINDS = frozenset("resolution memorandum communique declaration remarks readout briefing transcript speech "
                    "interview".split())
 _KIND_PAIRS = {("fact", "sheet"): "factsheet", ("press", "conference"): "pressconference"}
 _KIND_TERMS = _KINDS | set(_KIND_PAIRS.values())
-# Before a word of what a document is, the nearest article says whether it is one of the library's
-# ("the resolution", "la résolution") or any ("a security council resolution", "a new resolution").
-_INDEFINITE = frozenset("""a an any every each another new une ein eine einer einen uno una nouvelle nouveau neue neuen
-    nueva nuevo nowa nowej novaya novuyu novoj nova novu""".split())  # not "un": the UN
 # "resolution 2202", "resolution ES-11/2": a numbered one, which its symbol names, not its kind.
 _NUMBERED = re.compile(r"\b(?:resolution|r[ée]solution|resoluci[óo]n|rezolucj\w*)\s+(?:no\.?\s*)?[\w/.-]*\d",
                        re.IGNORECASE)
@@ -97,34 +82,6 @@ _DEFINITE = frozenset("the this that these those its their le la les l der die d
 _CASE_ENDINGS = ("owi", "iem", "om", "em", "ym", "im", "oj", "ej", "ie", "a", "u", "e", "y", "i")
 # What a voice is asked about after, in the other languages ("über die EU", "sur l'UE", "о НАТО").
 _ABOUT = frozenset("about über uber zu zum zur sur sobre o ob pro temat".split())
-# "European" as the other languages write the adjective ("consejo europeo", "Conseil européen",
-# "Europäischer Rat", "Rada Europejska", "Европейский совет" read in Latin letters), beside a word
-# for a body (council, union, commission, parliament, leaders): "la sécurité européenne" is what a
-# question asks about, not who speaks; nor is the continent's name ("Europa").
-_EUROPEAN = re.compile(r"europe[oaie]s?|europ[ée]en(?:ne)?s?|europäisch\w*|europejsk\w*|y?evropejsk\w*")
-_BODIES = frozenset("""consejo conseil consiglio rat rates rada rady radzie sovet soveta soveti
-    unión union unione unia unii soyuz soyuza comisión commission commissione kommission komisja komisji
-    komissiya komissii komisiya komisiyi parlamento parlement parlament parlaments parlamentu parlamenta
-    líderes leader dirigentes dirigeants przywódcy przywódców lidery""".split())
-# "White House" as the other languages write it ("la Maison Blanche", "das Weiße Haus", "Biały Dom",
-# "У Білому домі", "Белый дом" read in Latin letters), both words read as "white", the voice term its
-# documents have: a house's word beside the colour's, not after "a" ("una casa blanca en Járkov").
-_WHITE = re.compile(r"blanche|blanca|wei(?:ß|ss)e[snm]?|bia[łl](?:y|ego|ym|e|emu)"
-                    r"|bel(?:yj|yi|yy|ij|ogo|om|omu|ym)|bil(?:ij|yj|yi|ogo|omu|im)")
-_HOUSE = frozenset("maison casa haus hauses hause dom domu domem doma dome domom domi domowi dim".split())
-
-
-def _white_house(words: list[str]) -> set[int]:
-    """The positions of the words that name the White House in another language."""
-    found: set[int] = set()
-    for i, word in enumerate(words):
-        for j in (i - 1, i + 1):
-            if word in _HOUSE and 0 <= j < len(words) and _WHITE.fullmatch(words[j]) \
-                    and (min(i, j) == 0 or words[min(i, j) - 1] not in _INDEFINITE):
-                found |= {i, j}
-    return found
-
-
 @dataclass(frozen=True)
 class VoiceMatch:
     documents: frozenset[str]
@@ -147,18 +104,6 @@ def _uninflected(word: str, terms) -> str:
     return country_of(word, terms) or word
 
 
-def _normalised(typed: Sequence[str]) -> list[str]:
-    """A question's words as voice terms are written: lower case, no "'s", no elision, "OTAN" as
-    "nato", "Conseil européen" as "european"."""
-    words = [without_possessive(w.lower()) for w in typed]
-    words = [_IN_ENGLISH.get(w, w) for w in (_ELISION.sub("", w) for w in words)]
-    words = [next((english for pattern, english in _TITLE_WORDS if pattern.fullmatch(w)), w) for w in words]
-    white = _white_house(words)
-    return ["white" if i in white
-            else "european" if _EUROPEAN.fullmatch(w) and _BODIES & set(words[max(0, i - 1):i + 2]) else w
-            for i, w in enumerate(words)]
-
-
 # Offices as users abbreviate them, as titles write them out.
 _OFFICES = {"pm": ("prime", "minister"), "dpm": ("deputy", "prime", "minister"), "fm": ("foreign", "minister"),
             "sg": ("secretary", "general"), "secgen": ("secretary", "general")}
@@ -176,6 +121,19 @@ def _credited(typed: Sequence[str], i: int) -> bool:
         before = before[:-1]
     return any(tuple(before[-len(a) - skip:len(before) - skip]) == a for a in _ACCORDING for skip in (0, 1)) \
         or bool(re.search(r"['’]s?$", typed[i])) and i + 1 < len(typed) and typed[i + 1].lower() in _TAKE
+
+
+def _speaking(words: list[set[str]], hits: Counter[str], first: dict[str, int],
+              mentions: Mentions | None) -> int | None:
+    """Where the voice is named that is named as often as others but alone in naming them in its
+    documents (see ``Voices.match``); None where there is none such."""
+    best = max(hits.values())
+    places = sorted({first[d] for d, n in hits.items() if n == best})
+    if mentions is None or len(places) < 2 or words[places[0] + 1] & _SAY:
+        return None  # "does NATO think ... European security": whose thoughts are asked
+    naming = [p for p in places if mentions(frozenset(d for d, n in hits.items() if n == best and first[d] == p),
+                                            [w for q in places if q != p for w in words[q]])]
+    return naming[0] if len(naming) == 1 else None
 
 
 class Voices:
@@ -220,9 +178,11 @@ class Voices:
         self._joined = [t for t in self._terms if len(t) >= 6  # host names: "bidenwhitehouse"
                         and not any(pair in t for pair in titles_pairs if len(pair) >= 6)]
 
-    def match(self, question: str) -> VoiceMatch | None:
+    def match(self, question: str, mentions: Mentions | None = None) -> VoiceMatch | None:
         """The documents whose voice the question names most; of voices named as often, the one
-        named first ("is NATO working with the EU": NATO's, the EU being what it works with)."""
+        named first ("is NATO working with the EU": NATO's, the EU being what it works with), unless
+        only another one's documents use the others' names (``mentions(documents, terms)``: "the
+        OSCE building in Mariupol, per the Greek readout": Greece's readout names the OSCE)."""
         text = latin(question)
         spans = list(TITLE_WORD_RE.finditer(text))
         typed = [m.group(0) for m in spans]
@@ -238,14 +198,13 @@ class Voices:
                 named[word] = set(ids)
                 hits.update(ids)
                 first.update({d: i for d in ids if d not in first})
-            # two words run together as in a host name ("white house" in "bidenwhitehouse"), but not
-            # short ones that run into any name ("a-t-elle": "at")
-            if i + 1 < len(words) and min(len(word), len(words[i + 1])) >= 3:
-                pair = word + words[i + 1]
-                for term in (t for t in self._joined if pair in t and (kinds or t not in _KIND_TERMS)):
-                    named.setdefault(pair, set()).update(self._terms[term])
-                    hits.update(self._terms[term])
-                    first.update({d: i for d in self._terms[term] if d not in first})
+        inside = set()  # the second words of pairs that name a voice together
+        for i, pair, ids in self._paired(words, kinds):
+            named.setdefault(pair, set()).update(ids)
+            hits.update({d: 2 for d in ids})  # two words: "EU-Parlament" is the Parliament, not the EU
+            first.update({d: min(i, first.get(d, i)) for d in ids})
+            inside.add(i + 1)
+        hits = Counter({d: n for d, n in hits.items() if first[d] not in inside})
         if not hits:
             return None
         credited = {d for i, w in enumerate(words) if w in named and _credited(typed, i) for d in named[w]}
@@ -254,8 +213,22 @@ class Voices:
         for pair in zip(words, words[1:]):  # "press secretary" as a title writes it, not "press ... secretary"
             hits.update({d: 0.5 for d in self._pairs.get(pair, ()) if d in first})  # of a voice named
         gaps = [text[a.end():b.start()] for a, b in zip(spans, spans[1:])]
-        chosen = self._chosen(words, gaps, hits, first)
+        named_as = [{w, t.lower()} for w, t in zip(words, typed, strict=True)]  # "eu" as "european"
+        chosen = self._chosen(words, gaps, hits, first, _speaking(named_as, hits, first, mentions))
         return VoiceMatch(frozenset(chosen), tuple(t for t, ids in named.items() if ids & chosen))
+
+    def _paired(self, words: list[str], kinds: bool) -> list[tuple[int, str, set[str]]]:
+        """Two words of the question run together as in a host name ("white house" in
+        "bidenwhitehouse"), in either order ("Parlement européen": "europeanparliament"), but not
+        short ones that run into any name ("a-t-elle": "at"): (where, the pair, the documents)."""
+        found = []
+        for i, (word, after) in enumerate(pairwise(words)):
+            if min(len(word), len(after)) < 3:
+                continue
+            for pair in dict.fromkeys((word + after, after + word)):
+                for term in (t for t in self._joined if pair in t and (kinds or t not in _KIND_TERMS)):
+                    found.append((i, pair, self._terms[term]))
+        return found
 
     def _named_by(self, i: int, words: list[str], typed: list[str], kinds: bool,
                   numbered: frozenset[int] = frozenset()) -> set[str] | None:
@@ -274,8 +247,8 @@ class Voices:
         if _not_speaking(words[max(0, i - 6):i]):
             return None  # "together with the EU", "say about the EU": not who speaks
         if word in _KIND_TERMS:
-            article = next((w for w in reversed(before) if w in _INDEFINITE or w in _DEFINITE), "")
-            if not kinds or article in _INDEFINITE:
+            article = next((w for w in reversed(before) if w in INDEFINITE or w in _DEFINITE), "")
+            if not kinds or article in INDEFINITE:
                 return None
         return ids
 
@@ -303,9 +276,9 @@ class Voices:
                 if w in wanted}
 
     def _voice_words(self, question: str, typed: list[str]) -> list[str]:
-        """The question's words as voice terms are written (``_normalised``, ``_as_voice``)."""
-        words = _normalised(typed)
-        other = _normalised(title_words(latin(AI.sub("и", question))))  # "Байден": "biden"
+        """The question's words as voice terms are written (``voice_words.normalised``, ``_as_voice``)."""
+        words = normalised(typed)
+        other = normalised(title_words(latin(AI.sub("и", question))))  # "Байден": "biden"
         if len(other) != len(words):
             other = words
         original = title_words(question)  # a name in Cyrillic, capitalised inside the question ("Шольц")
@@ -323,6 +296,8 @@ class Voices:
                 return candidate
         if cyrillic_name and len(read) >= 4 and (sounds := self._sounds.get(skeleton(read))):
             return sounds
+        if (name := inflected_name(word)) in self._terms:  # "estonienne", "Чехії": a country's adjective, case
+            return name
         if word not in country_words():  # "england" is no country of "english"
             return word
         return next((t for t, stem in self._nationals.items()
@@ -342,12 +317,14 @@ class Voices:
         return ["" if i in joined and w in self._terms and not self._terms[w] & speaking else w
                 for i, w in enumerate(words)]
 
-    def _chosen(self, words: list[str], gaps: list[str], hits: Counter[str], first: dict[str, int]) -> set[str]:
+    def _chosen(self, words: list[str], gaps: list[str], hits: Counter[str], first: dict[str, int],
+                start: int | None = None) -> set[str]:
         """The documents of the voice named most, first; and of voices listed with it ("Biden and
         the G7", "the G7, NATO and the EU", "g7/eu"), not of another voice whose term is a word of
-        its name ("NATO Secretary General" is not a press secretary's)."""
+        its name ("NATO Secretary General" is not a press secretary's); the one named at ``start``
+        where that is given."""
         best = max(hits.values())
-        last = min(first[d] for d, n in hits.items() if n == best)
+        last = min(first[d] for d, n in hits.items() if n == best) if start is None else start
         chosen = {d for d, n in hits.items() if n == best and first[d] == last}
         listed_at = -1  # where the last voice listed with it is named: its other documents too
         for at, doc in sorted((first[d], d) for d in hits if first[d] >= last and d not in chosen):

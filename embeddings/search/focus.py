@@ -179,7 +179,7 @@ class Library:
                          note=f"No {_noun(kinds)} {filters.describe() or 'of this kind'} is in the library"
                               + (" (some treaties are: search the treaties too)." if others else "."))
         span = None
-        match = None if filters.documents else self.voices.match(question)
+        match = None if filters.documents else self.voices.match(question, mentions)
         if not (filters.start or filters.end):
             span = find_span(question, self._statement_spans) or self._event(question) \
                 or self._askers(question, pool, match, says)

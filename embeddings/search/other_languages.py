@@ -57,7 +57,7 @@ class OtherLanguages:
             return SearchResult(question, False, [], reason="off-topic", note=note_for(language),
                                 unmatched=tuple(w for w, english in contests.items() if english in unused))
         note = note_for(language) + (f" ({focus.note})" if focus.note else "")
-        theirs = f"{note_for(language)} ({self._preferred_note(focus)})" if focus.preferred else note  # whose words
+        theirs = f"{note_for(language)} ({self._theirs(focus, text)})" if focus.preferred else note  # whose words
         vector = self.multilingual.query(text) if self.multilingual is not None else None
         naming = self.library.voices.naming_words(text, focus.voice_terms)
         if vector is not None and _asks_what_was_said(text, focus, naming):  # no topic: what the documents lead with

@@ -255,7 +255,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
                 looked = None if answer.article is None else self._article_hit(answer, None)
                 if looked is not None and looked.passage.document not in focus.preferred:  # the article too
                     result = replace(result, hits=[*result.hits[:1], looked, *result.hits[1:]][:answer.k])
-                return replace(result, answered=True, note=self._preferred_note(focus))
+                return replace(result, answered=True, note=self._theirs(focus, answer.question))
         found = self._candidates(query, facts, vector, scope,
                                  None if focus.documents is None else self._allowed(focus.documents))
         if found is None or not len(found.numbers):
@@ -275,14 +275,14 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
                 and self._as_near(nearest, result, without_terms(query, focus.voice_terms), focus.preferred):
             other = self.library.title(result.hits[0].passage.document)
             return replace(nearest, answered=True, tentative=True, reason="",
-                           note=f"{self._preferred_note(focus)}; {other} speaks to it too")
+                           note=f"{self._theirs(focus, result.question)}; {other} speaks to it too")
         if not result.tentative and others_answer(result, focus.preferred, focus.voice_terms):  # whose words, said
             others = f"Their documents (the question names {', '.join(focus.voice_terms)}) do not answer it: others do"
             return replace(result, note=f"{focus.note}. {others}" if focus.note else others)
         if result.tentative and nearest.hits and others_answer(result, focus.preferred, focus.voice_terms) \
                 and self._topic_in(nearest, without_terms(query, focus.voice_terms), focus.preferred):
             # nobody's documents answer clearly, and the other passage does not quote them: theirs were asked for
-            return replace(nearest, answered=True, tentative=True, reason="", note=self._preferred_note(focus))
+            return replace(nearest, answered=True, tentative=True, reason="", note=self._theirs(focus, result.question))
         return replace(result, note=focus.note)
 
     def _answer(self, answer: Asked, found: Candidates, documents: frozenset[str] | None, *,

@@ -15,12 +15,16 @@ from embeddings.search.unanswerable import asked_speakers, names_never_used
 
 # A question of what may or must be done, or what counts as what: a rule's, which an agreement may
 # hold ("Can members withdraw?", "Must members build up their defence?", "is it legal to ...", "is an
-# attack on one member considered an attack on all?"). Not a request ("can you explain ...", "can
+# attack on one member considered an attack on all?", "what happens if ...", "how does a new country
+# join ...", "how long does it take to leave ..."). Not a request ("can you explain ...", "can
 # someone quote ..."), nor what might have been ("could NATO have prevented").
 _RULE = re.compile(r"^\W*(?:can|could|must|may|might|shall)\b(?!\s+(?:you|u|someone|somebody|anyone|anybody|i|we)\b)"
                    r"|\b(?:allowed|permitted|required|obliged|obligated|entitled)\b|\b(?:have|has) to\b(?!\s+do\b)"
                    r"|\bis it (?:il)?legal\b|\bis it (?:un)?lawful\b"
-                   r"|\b(?:considered|deemed|regarded|treated)\s+(?:as|to be|an?)\b|\bcounts? as\b", re.IGNORECASE)
+                   r"|\b(?:considered|deemed|regarded|treated)\s+(?:as|to be|an?|like)\b|\bcounts? as\b"
+                   r"|\bsupposed to\b|\bwhat happens (?:if|when)\b|\bhow long does it take\b"
+                   r"|\bhow (?:does|do|can) (?:a|an) (?:new )?\w+ (?:join|get into|become|leave|quit|withdraw)\b",
+                   re.IGNORECASE)
 _MIGHT_HAVE_BEEN = re.compile(r"\b(?:could|might|should|would)\b[^?.!]*?\bhave\s+(?:been|\w+ed|\w+en)\b", re.IGNORECASE)
 
 
@@ -79,8 +83,11 @@ class Speakers:
         asked = set(tokens(" ".join(w for w in topic_words(topic) if w not in titles)))
         return asked & set(tokens(result.hits[0].passage.text)) if result.hits else set()
 
-    def _preferred_note(self, focus) -> str:
-        note = f"From {self._names(focus.preferred)} (the question names {', '.join(focus.voice_terms)})"
+    def _theirs(self, focus, question: str = "") -> str:
+        """Whose documents answer, and the question's words that named them, as typed ("Чехії", not
+        the term "chekhiya" it names)."""
+        typed = sorted(self.library.voices.naming_words(question, focus.voice_terms)) if question else []
+        note = f"From {self._names(focus.preferred)} (the question names {', '.join(typed or focus.voice_terms)})"
         if focus.documents is not None and not focus.preferred <= focus.documents:  # a voice's other dates
             return f"None of theirs is dated {focus.span.describe()}. {note}"
         return f"{focus.note}. {note}" if focus.note else note
