@@ -100,7 +100,8 @@ def main() -> int:
                                           "treaties-offtopic", "treaties-reserve", "treaties-reserve2",
                                           "treaties-reserve3", "treaties-reserve4", "treaties-reserve5", "reserve12",
                                           "reserve13", "reserve14", "reserve15", "treaties-reserve6",
-                                          "reserve16", "treaties-reserve7", "reserve17"),
+                                          "reserve16", "treaties-reserve7", "reserve17", "reserve18",
+                                          "treaties-reserve8", "reserve19"),
                         default="dev",
                         help="dev/final/reserve/reserveN: the library questions (reserveN with the documents of "
                              "documents_reserve2/ ... documents_reserveN/ added to the library); shipped-*: those "

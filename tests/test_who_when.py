@@ -639,6 +639,10 @@ def test_an_agreement_named_beside_a_speaker(engine_with_library):
     assert said.hits[0].passage.kind == "statement" and "Washington Treaty" in said.hits[0].passage.text
     inside = engine_with_library.ask("In the Washington Treaty, what did NATO say about consultations?", scope="all")
     assert inside.hits[0].passage.document == "north_atlantic_treaty"  # where they said it
+    for asked in ("under the 1997 founding act, does nato see russia as an adversary?",
+                  "per the founding act, do nato and moscow count each other as adversaries"):  # what holds under it
+        adversaries = engine_with_library.ask(asked, scope="all")
+        assert adversaries.hits[0].passage.document == "nato_russia_founding_act_1997", asked
     # the agreement only where something in it is asked about: the G7's words come first
     object_ = engine_with_library.ask("What did the G7 say about the guarantees in the Budapest Memorandum?",
                                       scope="all")
@@ -732,6 +736,10 @@ def test_a_rule_asked_of_a_named_body_is_answered_by_the_agreement(own_agreement
     assembly = engine_with_library.ask("can the general assembly weigh in on a dispute the security council is "
                                        "dealing with?", scope="all")
     assert assembly.hits[0].passage.document == "un_charter"
+    for asked in ("What happens if the Atlantis Council wants to close its waters to trawlers?",
+                  "How long does it take the Atlantis Council to close its waters to trawlers?",
+                  "Is the Atlantis Council supposed to share its catch data every month?"):  # a rule in other words
+        assert own_agreement.ask(asked, scope="all").hits[0].passage.document == "convention", asked
     duty = own_agreement.ask("Is sharing catch data every month considered a duty of the Atlantis Council?",
                              scope="all")  # what counts as what: a rule
     assert duty.hits[0].passage.document == "convention" and duty.note.startswith("A rule"), duty.note

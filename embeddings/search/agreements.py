@@ -43,13 +43,15 @@ def named_agreements(focus: Focus, named: Sequence[tuple[object, str]], question
     question names keeps their documents first, unless its words are those of the agreement's
     name ("NATO" in "the NATO-Russia Founding Act") or the agreement is who the question says
     speaks ("does the Helsinki Final Act say European borders ...") or where they said it ("in
-    the 1997 Founding Act, what did NATO say ...") or its year ("the 1997 nato-russia deal": no
-    statement is of that year)."""
+    the 1997 Founding Act, what did NATO say ...", "under / per the Founding Act, does NATO ...") or
+    its year ("the 1997 nato-russia deal": no statement is of that year)."""
     chosen = [(t.document, found) for t, found in named if focus.documents is None or t.document in focus.documents]
     if not chosen:
         return focus
     names, speakers = {w for _, found in chosen for w in words(found)}, asked_speakers(question)
-    source = names & speakers or any(_said_in(question, found) or _YEARS_RE.fullmatch(found) for _, found in chosen)
+    inside = not (speakers and focus.voice_terms)  # "<body> say about X in the <name>": the body's words
+    source = names & speakers or any(_said_in(question, found) or _YEARS_RE.fullmatch(found)
+                                     or _under(question, found, inside) for _, found in chosen)
     if speakers and not source:
         return focus
     if focus.preferred and not source and set(focus.voice_terms) - names:
@@ -123,9 +125,22 @@ def looked_up(focus: Focus, named: Sequence[tuple[object, str]], document: str, 
     return replace(focus, preferred=frozenset(), voice_terms=())
 
 
+_YEAR_BEFORE = r"(?:(?:\d{4}|['’]?\d\d)\s+)?"  # "the 1997 <name>", "the '97 <name>"
+
+
+def _under(question: str, name: str, inside: bool = False) -> bool:
+    """Whether the question asks what holds under the agreement: "under the 1997 <name>, does NATO
+    ...", "per the <name>, who ...", "according to the <name>", and where ``inside`` "what role
+    is the OSCE given in the <name>" (not where a body is asked what it says of "the guarantees in
+    the <name>")."""
+    preposition = r"under|per|according\s+to|in" if inside else r"under|per|according\s+to"
+    return re.search(rf"\b(?:{preposition})\s+(?:the\s+)?{_YEAR_BEFORE}{re.escape(name)}",
+                     question, re.IGNORECASE) is not None
+
+
 def _said_in(question: str, name: str) -> bool:
     """Whether the question places what was said in the agreement: "In the 1997 <name>, what
     ...", "what did NATO say in the <name>"; not "say about the guarantees in the <name>"."""
     return re.search(rf"(?:^\W*|\b(?:say|said|says|state|stated|write|wrote|promise|promised|agree|agreed|declare|"
-                     rf"declared)\s+)in\s+(?:the\s+)?(?:\d{{4}}\s+)?{re.escape(name)}", question,
+                     rf"declared)\s+)in\s+(?:the\s+)?{_YEAR_BEFORE}{re.escape(name)}", question,
                      re.IGNORECASE) is not None
