@@ -265,6 +265,15 @@ def test_the_console_reads_options_and_explains_what_it_cannot_do():
     ("who is the secretary general quoted in the statement?", False),  # no now
     ("who does nato blame for whatever happens next", False),  # next, but no meeting
     ("Did the G7 say when the next summit would be?", False),  # what was said
+    ("did sweden ever actually join nato?", True),  # how it turned out, after the documents
+    ("when did finland end up joining nato", True),
+    ("czy ukraina odbiła w końcu chersoń?", True),
+    ("La Suède a-t-elle finalement rejoint l'OTAN ?", True),
+    ("what does biden think putin really wants in the end", False),  # "in the end": a statement may say it
+    ("when were the ideas talked over that ended up in the sept 2014 protocol?", False),
+    ("did the g7 say russia would end up isolated?", False),  # what was said
+    ("Wie hoch ist die Inflation in Deutschland gerade?", True),
+    ("what did the imf say about inflation", False),
 ])
 def test_a_live_figure_is_told_from_a_question_about_now(question, live):
     assert asks_live_figure(question) is live
@@ -860,6 +869,7 @@ def test_an_office_a_title_names_without_a_name_is_its_holders_voice():
     ("what did stoltenberg say when asked whether finland would join the eu", ["x"], ()),  # "when" inside
     ("what did nato say when finland and sweden joined the meeting", ["x"], ()),
     ("when did finland join nato after russia invaded ukraine", ["Ukraine's membership."], ("finland",)),
+    ("when did sweden join nato", ["We were joined today by our partners Sweden and Finland."], ("sweden",)),  # guests
 ])
 def test_when_a_country_joined_is_answered_only_where_a_passage_says_it(question, texts, untold):
     assert untold_joining(question, texts) == untold

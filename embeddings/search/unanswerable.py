@@ -26,7 +26,7 @@ from embeddings.corpus.text import country_of, country_words, unaccented, withou
 _NOW_WORDS = frozenset("""
 today tonight now rn currently nowadays latest live
 aujourd'hui maintenant actuellement actuel actuelle
-heute jetzt aktuell derzeit zurzeit momentan
+heute jetzt aktuell derzeit zurzeit momentan gerade
 hoy ahora actualmente
 dziś dzis dzisiaj teraz obecnie aktualnie aktualny aktualna
 сегодня сейчас теперь нынче нынешний текущий
@@ -75,6 +75,7 @@ _LIVE_WORDS = frozenset("""
 price prices priced cost costs rate rates exchange stock stocks market markets score scores
 weather temperature forecast dollar dollars euro euros ruble rubles rouble roubles hryvnia bitcoin rain snow
 barrel crude brent petrol gasoline diesel population budget cheap cheaper cheapest expensive ticket tickets fare fares
+inflation inflationsrate inflación inflacion inflacja инфляция інфляція
 pleuvoir neiger regnen schneien llover nevar deszcz śnieg дождь снег дощ сніг доллара рубля долара гривні
 prix coût coûte coute coûtent coutent cours taux bourse météo température dollar
 preis preise kosten kurs wechselkurs börse aktie aktien wetter temperatur
@@ -154,6 +155,11 @@ _LATER = re.compile(r"\b(?:took|taken) over (?:from|as)\b|\bnext\s+(?:[\w'’-]+
                     r"|\bwer (?:wird\b[^.?!]*\bgewinnen|gewinnt)\b|\bqui[ée]n (?:ganar[áa]|va a ganar)\b|\bkto wygra\b"
                     r"|\bкто победит\b|\bхто переможе\b"
                     r"|\bstill\b[^.?!]*\b(?:now|today|anymore)\b"
+                    # how it turned out ("did sweden ever actually join", "when did finland end up joining",
+                    # "czy ukraina w końcu odbiła chersoń"; not "in the end", which a statement may say)
+                    r"|\b(?:ever\s+actually|actually\s+ever)\b|\b(?:did|does|has|have|will)\b[^.?!]{0,40}\bend\s+up\b"
+                    r"|\bw\s+ko[nń]cu\b|\bfinalement\b|\bfinalmente\b|\bletztendlich\b|\bв\s+итоге\b"
+                    r"|\bв\s+конце\s+концов\b|\bзрештою\b|\bврешті\b"
                     # when the war will end, how long it will last ("when is the war gonna end"; not "how
                     # long will the sanctions last", "when will the eu end its dependence": the documents say)
                     rf"|\bwhen(?:'s|s| is| will)\s+{_THE_WAR}(?:\s+[\w'’-]+){{0,3}}?\s+(?:end|be over|stop|finish)\b"

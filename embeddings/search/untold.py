@@ -25,6 +25,7 @@ _WHEN_JOINED = re.compile(r"(?:^|[,;?]|\band\b|\bso\b)\s*(?:when|what year|which
                           re.IGNORECASE)
 _JOINING = re.compile(r"\b(?:join(?:ed|s|ing)?|accession|acced(?:e|ed|es|ing)|admit(?:ted)?|admission"
                       r"|membership|(?:become|became|new)\s+members?)\b", re.IGNORECASE)
+_JOINED_BY = re.compile(r"\bjoined\s+(?:\w+\s+){0,2}?by\b", re.IGNORECASE)  # "we were joined today by Sweden": a guest
 
 
 def _countries(text: str) -> tuple[str, ...]:
@@ -46,7 +47,8 @@ def untold_joining(question: str, texts: Sequence[str]) -> tuple[str, ...]:
     for text in texts:
         for sentence in sentences(text):
             low = unaccented(sentence)
-            if _JOINING.search(sentence) and any(re.search(rf"\b{re.escape(c)}\b", low) for c in named):
+            if _JOINING.search(_JOINED_BY.sub(" ", sentence)) and any(re.search(rf"\b{re.escape(c)}\b", low)
+                                                                     for c in named):
                 return ()
     return named
 
