@@ -21,6 +21,7 @@ from embeddings.corpus.text import country_of
 from embeddings.corpus.voices import Voices
 from embeddings.errors import BadFilter, BuildInProgress, EngineError
 from embeddings.query import Query
+from embeddings.search.agreements import named_by_parties
 from embeddings.search.results import Hit, SearchResult
 from embeddings.search.unanswerable import (
     asks_live_figure,
@@ -446,6 +447,28 @@ def test_the_voice_a_question_credits_is_the_one_asked():
                      "are nato troops in ukraine, according to macron?", "nato troops in ukraine per macron"):
         assert voices.match(question).documents == {"elysee"}, question
     assert voices.match("is nato working with the g7?").documents == {"nato"}  # the first named, as before
+
+
+def test_an_agreement_is_named_by_two_of_its_parties_named_together():
+    """"nato and moscow", "NATO-Russia": the one agreement whose names name both parties (a country
+    by any of its names); not one party alone, two not named together, or parties of no agreement."""
+    class Agreement:
+        def __init__(self, document, *names):
+            self.document, self.names = document, names
+
+    class Catalogue:
+        treaties = [Agreement("fa", "NATO-Russia Founding Act", "Founding Act between NATO and the Russian Federation"),
+                    Agreement("wt", "Washington Treaty", "NATO Treaty"), Agreement("bm", "Budapest Memorandum")]
+
+    def named(question):
+        return [t.document for t, _ in named_by_parties(Catalogue, question, [])]
+
+    for question in ("what role do nato & moscow give the osce", "can nato and russian troops do joint missions",
+                     "who signs off on joint nato-russia peacekeeping?"):
+        assert named(question) == ["fa"], question
+    for question in ("does nato think russia wants war", "what did nato and the eu say", "did nato and nato agree"):
+        assert named(question) == [], question
+    assert named_by_parties(Catalogue, "x", [("already", "x")]) == [("already", "x")]  # named by a name: as it is
 
 
 def test_of_voices_named_as_often_the_one_whose_documents_name_the_others_speaks():

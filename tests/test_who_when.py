@@ -639,7 +639,10 @@ def test_an_agreement_named_beside_a_speaker(engine_with_library):
     assert said.hits[0].passage.kind == "statement" and "Washington Treaty" in said.hits[0].passage.text
     inside = engine_with_library.ask("In the Washington Treaty, what did NATO say about consultations?", scope="all")
     assert inside.hits[0].passage.document == "north_atlantic_treaty"  # where they said it
-    for asked in ("under the 1997 founding act, does nato see russia as an adversary?",
+    for asked in ("under whose authority could nato and russia carry out joint peacekeeping?",  # its two parties
+                  "what role did nato and moscow give the osce back in 97", "the 97 deal: do the alliance and russia "
+                  "count each other as adversaries?",
+                  "under the 1997 founding act, does nato see russia as an adversary?",
                   "per the founding act, do nato and moscow count each other as adversaries"):  # what holds under it
         adversaries = engine_with_library.ask(asked, scope="all")
         assert adversaries.hits[0].passage.document == "nato_russia_founding_act_1997", asked

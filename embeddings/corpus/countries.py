@@ -72,6 +72,13 @@ def _capitals() -> frozenset[str]:
     return frozenset(f for c in capitals if isinstance(c, str) for f in (c.lower(), unaccented(c)))
 
 
+def country_key(word: str) -> str | None:
+    """One name for the country any of its one-word names names, its capital's too ("moscow",
+    "russian", "Russia": the same); None for a word that names no country."""
+    group = _groups().get(word.lower()) or _groups().get(unaccented(word))
+    return min(group) if group else None
+
+
 def other_names(word: str) -> frozenset[str]:
     """The other one-word names of the country ``word`` names ("danish" -> "denmark", "copenhagen",
     ...); empty where it names none, and for a capital: a city in a title is most often where a

@@ -8,16 +8,20 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
+from embeddings.corpus.countries import country_key
 from embeddings.corpus.dates import YEAR_RE
-from embeddings.corpus.text import tokens, words
+from embeddings.corpus.issuers import title_words
+from embeddings.corpus.text import is_acronym, tokens, words
 from embeddings.search.focus import Focus, without_terms
 from embeddings.search.retrieval import topic_words
 from embeddings.search.unanswerable import asked_speakers
 
-# A year naming a thing of that year: "the 1997 deal", "in '75" (not "since 2014", which statements
-# speak of, nor "75 days").
-_YEAR_RE = re.compile(rf"(?<=\bthe ){YEAR_RE.pattern}|['’](\d\d)\b", re.IGNORECASE)
-_YEARS_RE = re.compile(rf"{YEAR_RE.pattern}|['’]\d\d")  # what named an agreement by its year
+# A year naming a thing of that year: "the 1997 deal", "in '75", "back in 97", "the 97 deal", "... in
+# 97?" (not "since 2014", which statements speak of, nor "75 days", "the 12 points").
+_KINDS = r"deal|agreement|accords?|act|treaty|memo|memorandum|text|paper|charter|protocol|declaration"
+_YEAR_RE = re.compile(rf"(?<=\bthe ){YEAR_RE.pattern}|(?:['’]|(?<=\bback in )|(?<=\bthe )(?=\d\d\s+(?:{_KINDS})\b)"
+                      r"|(?<=\bin )(?=\d\d\s*[?.!]*$))(\d\d)\b", re.IGNORECASE)
+_YEARS_RE = re.compile(rf"{YEAR_RE.pattern}|['’]?\d\d")  # what named an agreement by its year
 
 
 def named_by_year(catalogue, text: str, named: list) -> list:
@@ -35,7 +39,32 @@ def named_by_year(catalogue, text: str, named: list) -> list:
     return found
 
 
-def named_agreements(focus: Focus, named: Sequence[tuple[object, str]], question: str = "") -> Focus:
+# Two names together: "nato and moscow", "NATO-Russia", "the US & the UK".
+_TOGETHER = re.compile(r"(?=\b([^\W\d_]+)\s*(?:\band\b|&|-|/)\s*(?:the\s+)?([^\W\d_]+)\b)", re.IGNORECASE)
+
+
+def _party(word: str) -> str:
+    return country_key(word) or word.lower()
+
+
+def named_by_parties(catalogue, text: str, named: list) -> list:
+    """``named``, or where it is empty, the one agreement whose names name two parties the question
+    names together ("what role do nato and moscow give the osce": the NATO-Russia Founding Act; a
+    country by any of its names, "moscow" for Russia). Its parties are the acronyms and countries
+    its names write; an agreement named by one party, or by none, is named so by no question."""
+    if named:
+        return named
+    pairs = [(a, b) for a, b in _TOGETHER.findall(text) if _party(a) != _party(b)]
+    found = []
+    for treaty in (t for t in catalogue.treaties if t.document and pairs):
+        parties = {_party(w) for name in treaty.names for w in title_words(name) if is_acronym(w) or country_key(w)}
+        together = next((f"{a} {b}" for a, b in pairs if {_party(a), _party(b)} <= parties), None)
+        if together:
+            found.append((treaty, together))
+    return found if len(found) == 1 else named
+
+
+def named_agreements(focus: Focus, named: Sequence[tuple[object, str]], question: str = "", catalogue=None) -> Focus:
     """A question that names agreements in the library ("Under the North Atlantic Treaty, must
     members ...?": ``named`` holds (treaty, the words that named it)) prefers their passages, as
     one naming a speaker prefers theirs. Not where the question says someone else speaks ("What
@@ -44,7 +73,9 @@ def named_agreements(focus: Focus, named: Sequence[tuple[object, str]], question
     name ("NATO" in "the NATO-Russia Founding Act") or the agreement is who the question says
     speaks ("does the Helsinki Final Act say European borders ...") or where they said it ("in
     the 1997 Founding Act, what did NATO say ...", "under / per the Founding Act, does NATO ...") or
-    its year ("the 1997 nato-russia deal": no statement is of that year)."""
+    its year ("the 1997 nato-russia deal": no statement is of that year). With the ``catalogue``,
+    one named by its parties too (``named_by_parties``)."""
+    named = named_by_parties(catalogue, question, list(named)) if catalogue is not None else named
     chosen = [(t.document, found) for t, found in named if focus.documents is None or t.document in focus.documents]
     if not chosen:
         return focus

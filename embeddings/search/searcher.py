@@ -232,7 +232,7 @@ class Searcher(Calibration, Retrieval, Highlighting, OtherLanguages, Speakers, T
         ``named``: the agreements the question names (``catalogue.named_treaties``)."""
         catalogue = self.index.catalogue
         if "treaty" in SCOPE_KINDS[scope]:
-            focus = named_agreements(focus, named, text)
+            focus = named_agreements(focus, named, text, catalogue)
         if self.router is not None and (language := self.router.language(text)) != "en":
             return self._search_multilingual(question, text, language, k=k, scope=scope, focus=focus)
         query, facts = self._prepare(topic_text(text, focus))
