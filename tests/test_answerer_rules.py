@@ -893,6 +893,12 @@ def test_an_office_a_title_names_without_a_name_is_its_holders_voice():
     ("what did nato say when finland and sweden joined the meeting", ["x"], ()),
     ("when did finland join nato after russia invaded ukraine", ["Ukraine's membership."], ("finland",)),
     ("when did sweden join nato", ["We were joined today by our partners Sweden and Finland."], ("sweden",)),  # guests
+    ("kiedy szwecja oficjalnie weszła do nato?", ["Sweden is a close partner."], ("szwecja",)),  # other languages
+    ("Quand la Finlande a-t-elle rejoint l'OTAN ?", ["Finland joined the Alliance in 2023."], ()),
+    ("wann trat Finnland der NATO bei?", ["Finland is a partner."], ("Finnland",)),
+    ("коли Швеція приєдналася до НАТО?", ["Sweden is a partner."], ("Швеція",)),
+    ("wann hat Scholz gesagt, dass Deutschland Waffen liefert?", ["x"], ()),  # no joining asked
+    ("when did finland officially join nato", ["States meeting in Helsinki join efforts."], ("finland",)),  # a capital
 ])
 def test_when_a_country_joined_is_answered_only_where_a_passage_says_it(question, texts, untold):
     assert untold_joining(question, texts) == untold

@@ -10,7 +10,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from embeddings.corpus.countries import country_key, inflected_name, other_names
 from embeddings.corpus.text import TITLE_WORD_RE, country_words, is_acronym, sentences, unaccented
+from embeddings.corpus.transliteration import latin
 from embeddings.search.results import SearchResult
 
 _WORD = re.compile(r"[^\W\d_]+")
@@ -28,8 +30,29 @@ _JOINING = re.compile(r"\b(?:join(?:ed|s|ing)?|accession|acced(?:e|ed|es|ing)|ad
 _JOINED_BY = re.compile(r"\bjoined\s+(?:\w+\s+){0,2}?by\b", re.IGNORECASE)  # "we were joined today by Sweden": a guest
 
 
+# The same asked in the other languages ("kiedy szwecja weszła do nato", "Quand la Finlande a-t-elle
+# rejoint l'OTAN ?", "wann trat Finnland der NATO bei"); the countries anywhere in the question.
+_WHEN_JOINED_ELSEWHERE = re.compile(
+    r"\b(?:quand|wann|cu[áa]ndo|kiedy|когда|коли)\b(?P<who>[^?.!,;]{0,60}?)\b(?:rejoint|adh[ée]r[ée]\w*|beigetreten"
+    r"|trat\b[^?.!]{0,40}\bbei\b|se (?:uni[óo]|adhiri[óo])|ingres[óo]|entr[óo] (?:en|a)\b|wesz[łl]\w*|wst[ąa]pi[łl]\w*"
+    r"|przyst[ąa]pi[łl]\w*|do[łl][ąa]czy[łl]\w*|вступил\w*|присоедини\w*|вступи[вл]\w*|приєдна\w*)", re.IGNORECASE)
+
+
 def _countries(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(w for w in (unaccented(x) for x in _WORD.findall(text)) if w in country_words()))
+
+
+def _countries_anywhere(text: str) -> dict[str, str]:
+    """The countries a text names in any language, by ``country_key``: {key: the word as written};
+    not by a capital ("Helsinki" in the Helsinki Final Act is no Finland)."""
+    found: dict[str, str] = {}
+    for word in _WORD.findall(text):
+        read = latin(word).lower()  # "Швеція": "shvetsiya"
+        name = read if other_names(read) else inflected_name(read)
+        key = country_key(name) if name else None
+        if key and key not in found:
+            found[key] = word
+    return found
 
 
 def untold_joining(question: str, texts: Sequence[str]) -> tuple[str, ...]:
@@ -39,18 +62,17 @@ def untold_joining(question: str, texts: Sequence[str]) -> tuple[str, ...]:
     countries are those between the "when" and the joining, or, where it names none ("when did it
     join"), those before it."""
     found = _WHEN_JOINED.search(question[:400])  # a question is cut far shorter; the pattern stays cheap
-    if not found:
-        return ()
-    named = _countries(found.group("who")) or _countries(question[:found.start()])
+    if found:
+        named = _countries_anywhere(" ".join(_countries(found.group("who")) or _countries(question[:found.start()])))
+    else:
+        named = _countries_anywhere(question[:400]) if _WHEN_JOINED_ELSEWHERE.search(question[:400]) else {}
     if not named:
         return ()
     for text in texts:
         for sentence in sentences(text):
-            low = unaccented(sentence)
-            if _JOINING.search(_JOINED_BY.sub(" ", sentence)) and any(re.search(rf"\b{re.escape(c)}\b", low)
-                                                                     for c in named):
+            if _JOINING.search(_JOINED_BY.sub(" ", sentence)) and set(_countries_anywhere(sentence)) & set(named):
                 return ()
-    return named
+    return tuple(named.values())
 
 
 # Someone's age ("how old was kuchma when he signed", "wie alt ist Scholz"), not a document's or a
