@@ -274,6 +274,10 @@ def test_the_console_reads_options_and_explains_what_it_cannot_do():
     ("when were the ideas talked over that ended up in the sept 2014 protocol?", False),
     ("did the g7 say russia would end up isolated?", False),  # what was said
     ("Wie hoch ist die Inflation in Deutschland gerade?", True),
+    ("Wer ist derzeit Ministerpräsident von Rumänien?", True),  # an office now, in the other languages
+    ("Кто сейчас президент Франции?", True),
+    ("Wer ist der Präsident, der heute gesprochen hat?", False),  # today's is the speech, not the office
+    ("Qui est le président cité dans la déclaration ?", False),
     ("what did the imf say about inflation", False),
 ])
 def test_a_live_figure_is_told_from_a_question_about_now(question, live):
@@ -726,6 +730,11 @@ def test_the_issuer_a_source_line_names_first_is_a_voice():
     assert source_issuer_terms("Prime Minister of the Hellenic Republic (Greece), Kyriakos Mitsotakis, readout",
                                common)[-1] == "greece"  # a name in brackets after it
     assert source_issuer_terms("Statement by the Taoiseach (Irish head of government)", common)[-1] == "irish"
+    croatia = source_issuer_terms("Ministry of Foreign Affairs of the Republic of Croatia, press release reporting "
+                                  "Prime Minister Andrej Plenković's statement at the cabinet session", common)
+    assert {"andrej", "plenković", "croatia"} <= set(croatia)  # a person named in a later clause
+    assert not {"embassy", "york"} & set(source_issuer_terms(  # a nationality's body, a city: no person
+        "Ministry of Foreign Affairs of Türkiye, press release, Turkish Embassy, New York", common | {"new"}))
     assert "french" not in source_issuer_terms("People's Republic of China, Foreign Minister Wang Yi (talks with "
                                                "the French President's adviser)", common)  # a partner
     assert source_issuer_terms("Human Rights Watch, news release", common) == ["humanrightswatch"]  # not "watch"

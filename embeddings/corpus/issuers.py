@@ -80,6 +80,7 @@ def source_issuer_terms(source: str, common: set[str]) -> list[str]:
     segments = clause.split(",")  # who speaks for it, named next: "Holy See, Pope Francis"
     if len(segments) > 1 and _NAME_RUN_RE.fullmatch(speaker := segments[1].strip()):
         terms += _name_terms(speaker, common)
+    terms += _person_terms(",".join(segments[1:]), common)
     found = title_words(f"{clause} {aside}")
     terms += [without_possessive(w).lower() for before, w in zip(["", *found], found, strict=False)
               if before.lower() not in _PLACE_WORDS and w[0].isupper() and other_names(without_possessive(w))]
@@ -87,6 +88,29 @@ def source_issuer_terms(source: str, common: set[str]) -> list[str]:
         if acronym in "".join(w[0] for w in title_words(named) if w[0].isupper()):
             terms.append(acronym.lower())
     return list(dict.fromkeys(terms))
+
+
+def _person_terms(text: str, common: set[str]) -> list[str]:
+    """The names of a person a source line's later clauses name ("press release reporting Prime
+    Minister Andrej Plenković's statement"): the last words of a run of capitalised words, two at
+    least, that the library never writes in lower case and that are no country, nationality or
+    acronym ("Turkish Embassy", "OSCE Chairmanship", "New York" are none); not after "in", "at",
+    "from", "near", "to" (a place: "at the UN Security Council")."""
+    found = []
+    for run in _NAME_RUN_RE.finditer(text):
+        before = text[:run.start()].split()
+        before = before[:-1] if before and before[-1].lower() == "the" else before
+        if before and before[-1].lower() in _PLACE_WORDS | {"to"}:
+            continue
+        names: list[str] = []
+        for word in reversed(run.group().split()):
+            term = _name_term(word, common)
+            if term is None or is_acronym(without_possessive(word)) or other_names(without_possessive(word)):
+                break
+            names.insert(0, term)
+        if len(names) >= 2:
+            found += names
+    return found
 
 
 def _name_terms(name: str, common: set[str]) -> list[str]:

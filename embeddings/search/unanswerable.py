@@ -141,6 +141,16 @@ _LEADS_NOW = re.compile(r"^\W*(?:who(?:'s|s| is)?\s+(?:currently\s+)?(?:leads?|l
                         r"obecnie|сегодня|сейчас|теперь|сьогодні|зараз|тепер|нині)\W*$", re.IGNORECASE)
 # Whether someone still holds an office ("is andrzej duda still the president of poland"): the documents
 # name who held it then. Not what is still done to one ("is nato still supporting ukraine's president").
+# The same in the other languages, the present said anywhere: "Wer ist derzeit Ministerpräsident von
+# Rumänien?", "Qui est actuellement le secrétaire général de l'OTAN ?", "¿Quién es ahora el presidente ...?".
+_NOW_ELSEWHERE = (r"aujourd'hui|maintenant|actuellement|heute|jetzt|derzeit|aktuell|zurzeit|hoy|ahora|actualmente|"
+                  r"dziś|dzis|dzisiaj|teraz|obecnie|сегодня|сейчас|теперь|сьогодні|зараз|тепер|нині")
+_OFFICE_NOW_ELSEWHERE = re.compile(
+    r"^\W*(?:wer\s+ist|qui\s+est|qui[ée]n\s+es|kto\s+(?:jest|to)|кто|хто)\b(?=[^?.!,]*\b(?:" + _NOW_ELSEWHERE + r")\b)"
+    r"[^?.!]{0,60}?\b(?:\w*präsident\w*|\w*prasident\w*|kanzler\w*|premierminister\w*|generalsekretär\w*|président|"
+    r"premier\s+ministre|secrétaire\s+général|presidente|primer\s+ministro|secretario\s+general|prezydent\w*|premier\w*|"
+    r"sekretarz\w*|президент\w*|премьер\w*|генсек\w*|генеральн\w+\s+секретар\w*|прем['’]єр\w*|канцлер\w*)",
+    re.IGNORECASE)
 _STILL_OFFICE = re.compile(r"^\W*(?:is|are)\s+(?:[\w'’.-]+\s+){1,3}?still\s+(?:the\s+)?"
                            r"(?:(?![\w'’.-]*ing\b)[\w'’.-]+\s+){0,2}?(?:" + _OFFICES + r"|king|queen)s?\b",
                            re.IGNORECASE)
@@ -228,7 +238,8 @@ def asks_live_figure(question: str) -> bool:
         return True
     present = bool(found & _PRESENT or _PRESENT_PHRASES.search(question))
     said = bool(_SAID.search(question))  # what was said, whatever day it names
-    office = bool(_OFFICE_NOW.search(question) or _STILL_OFFICE.search(question) or _LEADS_NOW.search(question))
+    office = bool(_OFFICE_NOW.search(question) or _STILL_OFFICE.search(question) or _LEADS_NOW.search(question)
+                  or _OFFICE_NOW_ELSEWHERE.search(question))
     state = _STATE.search(question)  # "now" or "today" after it: "ok now how many ..." is a filler "now"
     after = {w.lower() for w in _WORD.findall(question[state.end():])} if state else set()
     held_now = present or bool(after & _NOW_OR_TODAY and _HOLDING.search(question))  # "live in ireland today"
