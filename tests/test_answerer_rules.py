@@ -267,17 +267,19 @@ def test_the_console_reads_options_and_explains_what_it_cannot_do():
     ("who does nato blame for whatever happens next", False),  # next, but no meeting
     ("Did the G7 say when the next summit would be?", False),  # what was said
     ("did sweden ever actually join nato?", True),  # how it turned out, after the documents
-    ("when did finland end up joining nato", True),
-    ("czy ukraina odbiła w końcu chersoń?", True),
-    ("La Suède a-t-elle finalement rejoint l'OTAN ?", True),
     ("what does biden think putin really wants in the end", False),  # "in the end": a statement may say it
     ("when were the ideas talked over that ended up in the sept 2014 protocol?", False),
     ("did the g7 say russia would end up isolated?", False),  # what was said
-    ("Wie hoch ist die Inflation in Deutschland gerade?", True),
+    ("What did the EU end up deciding on SWIFT?", False),  # from a review: the documents answer these
+    ("Что в итоге решил G7?", False),
+    ("Qu'a finalement décidé le Conseil européen ?", False),
+    ("Wie hoch ist die Inflation in Deutschland aktuell?", True),
+    ("Was sagt die FAO über die Preise, gerade für Weizen?", False),  # "gerade": "especially"
     ("Wer ist derzeit Ministerpräsident von Rumänien?", True),  # an office now, in the other languages
     ("Кто сейчас президент Франции?", True),
     ("Wer ist der Präsident, der heute gesprochen hat?", False),  # today's is the speech, not the office
     ("Qui est le président cité dans la déclaration ?", False),
+    ("Wer ist jetzt verantwortlich laut Präsident Biden?", False),  # who is to blame, per an office holder
     ("what did the imf say about inflation", False),
 ])
 def test_a_live_figure_is_told_from_a_question_about_now(question, live):
@@ -473,6 +475,8 @@ def test_an_agreement_is_named_by_two_of_its_parties_named_together():
     for question in ("does nato think russia wants war", "what did nato and the eu say", "did nato and nato agree"):
         assert named(question) == [], question
     assert named_by_parties(Catalogue, "x", [("already", "x")]) == [("already", "x")]  # named by a name: as it is
+    Catalogue.treaties.append(Agreement("hfa", "Helsinki Final Act", "Minsk II"))  # a capital, a number: no party
+    assert named("did finland and belarus sign anything") == []
 
 
 def test_of_voices_named_as_often_the_one_whose_documents_name_the_others_speaks():
@@ -494,6 +498,7 @@ def test_of_voices_named_as_often_the_one_whose_documents_name_the_others_speaks
     assert voices.match("which eu sanctions did switzerland take over", mentions).documents == {"swiss"}
     assert voices.match("which eu sanctions did switzerland take over").documents == {"eu"}  # nothing to read
     assert voices.match("does nato think this is a danger for european security", mentions).documents == {"nato"}
+    assert voices.match("does the eu welcome switzerland's decision?", mentions).documents == {"eu"}  # its subject
     texts["osce"].add("greek")  # each names the other: the first named
     assert voices.match("were people stuck in the osce offices in mariupol, the greek readout", mentions).documents \
         == {"osce"}
@@ -593,6 +598,12 @@ def test_a_parliament_as_the_other_languages_write_it():
                   "¿Qué pidió el Parlamento Europeo?", "what did the european parliament say"):
         assert voices.match(asked).documents == {"ep"}, asked
     assert voices.match("Qu'a dit le Conseil européen ?").documents == {"council"}
+    # from a review: a pair inside a longer name counts once, an "and" runs into nothing
+    hrw = Voices([{"id": "hrw", "voices": ["humanrightswatch"]}, {"id": "nato", "voices": ["nato"]},
+                  {"id": "hr", "voices": ["ministryofforeignandeuropeanaffairs"]},
+                  {"id": "council", "voices": ["european", "council"]}, *({"id": c, "voices": [c]} for c in "abc")])
+    assert hrw.match("What did NATO say about human rights?").documents == {"nato"}
+    assert hrw.match("Did the EU and the US agree on new sanctions?").documents == {"council"}
 
 
 def test_the_white_house_as_the_other_languages_write_it():
@@ -676,10 +687,12 @@ def test_a_country_is_named_by_its_other_names():
     # an adjective or a case of a name, in the languages questions come in; not an English word
     for word, country in (("estonienne", "estonia"), ("ukrainischem", "ukraine"), ("chekhiyi", "czechia"),
                           ("ucraniana", "ukraine"), ("albanische", "albania"), ("słowacka", "slovakia"),
-                          ("suédoise", "sweden")):
+                          ("ukrainy", "ukraine")):
         assert country in {inflected_name(word), *other_names(inflected_name(word))}, word
-    for word in ("letter", "islands", "roman", "francis", "romantic", "indicated", "australian", "polish"):
+    for word in ("letter", "islands", "roman", "francis", "romantic", "indicated", "australian", "polish",
+                 "indique", "romani", "franco", "hungry", "george", "victory", "albany", "rossi"):  # review's
         assert inflected_name(word) is None, word
+    assert other_names("wales") == {"welsh"}  # filed under the United Kingdom's code: none of its names
     estonia = Voices([{"id": "ee", "voices": ["estonia", "kallas"]}, *({"id": c, "voices": [c]} for c in "abc")])
     asked = "La Première ministre estonienne s'attendait-elle à une agression ?"
     assert estonia.match(asked).documents == {"ee"}
@@ -730,6 +743,8 @@ def test_the_issuer_a_source_line_names_first_is_a_voice():
     assert source_issuer_terms("Prime Minister of the Hellenic Republic (Greece), Kyriakos Mitsotakis, readout",
                                common)[-1] == "greece"  # a name in brackets after it
     assert source_issuer_terms("Statement by the Taoiseach (Irish head of government)", common)[-1] == "irish"
+    assert "macron" not in source_issuer_terms("Kremlin, transcript of President Vladimir Putin's talks with French "
+                                               "President Emmanuel Macron", common)  # a call's other party
     croatia = source_issuer_terms("Ministry of Foreign Affairs of the Republic of Croatia, press release reporting "
                                   "Prime Minister Andrej Plenković's statement at the cabinet session", common)
     assert {"andrej", "plenković", "croatia"} <= set(croatia)  # a person named in a later clause
@@ -903,6 +918,9 @@ def test_an_office_a_title_names_without_a_name_is_its_holders_voice():
     ("when did finland join nato after russia invaded ukraine", ["Ukraine's membership."], ("finland",)),
     ("when did sweden join nato", ["We were joined today by our partners Sweden and Finland."], ("sweden",)),  # guests
     ("kiedy szwecja oficjalnie weszła do nato?", ["Sweden is a close partner."], ("szwecja",)),  # other languages
+    ("¿cuándo se unió Suecia a la OTAN?", ["Sweden is a close partner."], ("Suecia",)),
+    ("Kiedy wojska rosyjskie weszły na Ukrainę?", ["x"], ()),  # from a review: troops entering, no body joined
+    ("Когда Швейцария присоединилась к санкциям ЕС?", ["x"], ()),  # joining sanctions
     ("Quand la Finlande a-t-elle rejoint l'OTAN ?", ["Finland joined the Alliance in 2023."], ()),
     ("wann trat Finnland der NATO bei?", ["Finland is a partner."], ("Finnland",)),
     ("коли Швеція приєдналася до НАТО?", ["Sweden is a partner."], ("Швеція",)),

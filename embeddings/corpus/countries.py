@@ -24,11 +24,24 @@ def _forms(info: dict) -> set[str]:
     Russian and Ukrainian too (CLDR, through Babel), Cyrillic read in Latin letters as questions
     are ("Чехія": "chekhiya")."""
     code = (info.get("ISO") or {}).get("alpha2", "")
+    if _state_of_code().get(code) != info.get("name"):
+        code = ""  # a part of a state filed under the state's code (Wales under "GB"): no names of the state
     names = [info.get("name"), info.get("demonym"), info.get("capital"), info.get("nativeName"),
              *(info.get("altSpellings") or ()), *((info.get("translations") or {}).get(lang) for lang in _LANGUAGES),
              *(_territory_names(lang).get(code) for lang in _CLDR_LANGUAGES)]
     kept = [latin(n.strip()) for n in names if isinstance(n, str) and _WORD_RE.match(n.strip())]
     return {n.lower() for n in kept} | {unaccented(n) for n in kept}  # as typed, and without accents
+
+
+@cache
+def _state_of_code() -> dict[str, str]:
+    """Each ISO code's most populous entry (the United Kingdom, not Wales, for "GB")."""
+    best: dict[str, tuple[int, str]] = {}
+    for info in _infos():
+        code, people = (info.get("ISO") or {}).get("alpha2", ""), int(info.get("population") or 0)
+        if code and (code not in best or best[code][0] < people):
+            best[code] = (people, info.get("name") or "")
+    return {code: name for code, (_, name) in best.items()}
 
 
 @cache
@@ -101,13 +114,17 @@ _WORD_ENDINGS = frozenset("""e oise oises ois aise aises ais ienne iennes ien ie
     ska ski skie skiego skiej skich skim ka ki kie kiego kiej kich kim cka cki ckie ckiego ckiej ckich
     y i ii ie u skij skiy skii skaya skaja skoe skogo skoj skoy skomu skikh skyj skyi skoho skoi
     iyi yi oj ej""".split())
-MIN_STEM = 4
+# The stem a name and its adjective share: five letters, six before a one-letter ending ("hungr-y"
+# is not Hungary's, "georg-e" not Georgia's, "indi-que" not India's; "ukrain-y" is Ukraine's).
+MIN_STEM = 5
+MIN_STEM_SHORT_ENDING = 6
 
 
 @cache
 def _by_start() -> dict[str, tuple[str, ...]]:
+    """Countries' names (not capitals: "victory" is no "Victoria") by their first letters."""
     found: dict[str, set[str]] = {}
-    for form in _groups():
+    for form in set(_groups()) - _capitals():
         if len(form) >= MIN_STEM:
             found.setdefault(form[:MIN_STEM], set()).add(form)
     return {start: tuple(sorted(forms)) for start, forms in found.items()}
@@ -129,7 +146,9 @@ def _inflected(word: str) -> str | None:
     for name in _by_start().get(word[:MIN_STEM], ()):
         shared = len(os.path.commonprefix([word, name]))
         for stem in range(shared, MIN_STEM - 1, -1):
-            if word[stem:] in _WORD_ENDINGS and name[stem:] in _NAME_ENDINGS and word[stem:]:
+            ending = word[stem:]
+            if ending in _WORD_ENDINGS and name[stem:] in _NAME_ENDINGS \
+                    and (len(ending) > 1 or stem >= MIN_STEM_SHORT_ENDING):
                 found.append((stem, name))
                 break
     return max(found)[1] if found else None

@@ -42,7 +42,7 @@ MAX_TEXT_SHARE = 1 / 2
 _SOURCE_LABEL_RE = re.compile(r"^\s*(?:original|stored web pages?|source)\s*:\s*", re.IGNORECASE)
 _ISSUER_END_RE = re.compile(r"[(;]|https?://|\.\s|\b(?:copied|copy|republished|published|mirror|stored|extracted|"
                             r"github|repository)\b", re.IGNORECASE)
-_PLACE_WORDS = frozenset("in at from near".split())  # "Representation in Cyprus": where, not who
+_PLACE_WORDS = frozenset("in at from near with".split())  # "Representation in Cyprus": where; "with": a partner
 _PLACE_RE = re.compile(r"\s(?:in|at|from|near|to)\s")  # where the issuer's name ends: "... to the United Nations"
 # A name of capitalised words, with "of", "for", "the", "and" between them: one name ("European
 # Parliament", "International Organization for Migration"), run together as a host name is.
@@ -95,13 +95,13 @@ def _person_terms(text: str, common: set[str]) -> list[str]:
     Minister Andrej Plenković's statement"): the last words of a run of capitalised words, two at
     least, that the library never writes in lower case and that are no country, nationality or
     acronym ("Turkish Embassy", "OSCE Chairmanship", "New York" are none); not after "in", "at",
-    "from", "near", "to" (a place: "at the UN Security Council")."""
+    "from", "near", "to" (a place: "at the UN Security Council"), nor "with" (a call's other party)."""
     found = []
     for run in _NAME_RUN_RE.finditer(text):
         before = text[:run.start()].split()
         before = before[:-1] if before and before[-1].lower() == "the" else before
         if before and before[-1].lower() in _PLACE_WORDS | {"to"}:
-            continue
+            continue  # a place, or the other party of a call ("talks with French President Emmanuel Macron")
         names: list[str] = []
         for word in reversed(run.group().split()):
             term = _name_term(word, common)

@@ -40,7 +40,8 @@ _EUROPEAN = re.compile(r"europe[oaie]s?|europ[ée]en(?:ne)?s?|europäisch\w*|eur
 _BODIES = frozenset("""consejo conseil consiglio rat rates rada rady radzie sovet soveta soveti
     unión union unione unia unii soyuz soyuza comisión commission commissione kommission komisja komisji
     komissiya komissii komisiya komisiyi parlamento parlement parlament parlaments parlamentu parlamenta
-    líderes leader dirigentes dirigeants przywódcy przywódców lidery council parliament leaders""".split())
+    líderes leader dirigentes dirigeants przywódcy przywódców lidery council parliament leaders heads head
+    commissioner commissioners""".split())
 # "White House" as the other languages write it ("la Maison Blanche", "das Weiße Haus", "Biały Dom",
 # "У Білому домі", "Белый дом" read in Latin letters), both words read as "white", the voice term its
 # documents have: a house's word beside the colour's, not after "a" ("una casa blanca en Járkov").

@@ -18,6 +18,7 @@ from itertools import pairwise
 from embeddings.corpus.countries import inflected_name, other_names
 from embeddings.corpus.issuers import MAX_SHARE, title_words
 from embeddings.corpus.text import (
+    STOPWORDS,
     TITLE_WORD_RE,
     country_of,
     country_words,
@@ -123,16 +124,24 @@ def _credited(typed: Sequence[str], i: int) -> bool:
         or bool(re.search(r"['’]s?$", typed[i])) and i + 1 < len(typed) and typed[i + 1].lower() in _TAKE
 
 
-def _speaking(words: list[set[str]], hits: Counter[str], first: dict[str, int],
+# Before a voice, what makes it the question's subject: "does the EU welcome ...", "did Canada back ...".
+_ASKING = frozenset("do does did is are was were has have had will would can could should".split())
+
+
+def _speaking(words: list[str], named_as: list[set[str]], hits: Counter[str], first: dict[str, int],
               mentions: Mentions | None) -> int | None:
     """Where the voice is named that is named as often as others but alone in naming them in its
-    documents (see ``Voices.match``); None where there is none such."""
+    documents (see ``Voices.match``; ``named_as``: each word's forms, a country's English ones
+    too); None where there is none such, or where the first is the question's subject."""
     best = max(hits.values())
     places = sorted({first[d] for d, n in hits.items() if n == best})
-    if mentions is None or len(places) < 2 or words[places[0] + 1] & _SAY:
+    if mentions is None or len(places) < 2 or words[places[0] + 1] in _SAY:
         return None  # "does NATO think ... European security": whose thoughts are asked
+    before = [w for w in words[:places[0]] if w not in _ARTICLES]
+    if before and before[-1] in _ASKING:
+        return None  # "did Canada back the G7 sanctions?": Canada's
     naming = [p for p in places if mentions(frozenset(d for d, n in hits.items() if n == best and first[d] == p),
-                                            [w for q in places if q != p for w in words[q]])]
+                                            [w for q in places if q != p for w in named_as[q]])]
     return naming[0] if len(naming) == 1 else None
 
 
@@ -198,12 +207,12 @@ class Voices:
                 named[word] = set(ids)
                 hits.update(ids)
                 first.update({d: i for d in ids if d not in first})
-        inside = set()  # the second words of pairs that name a voice together
-        for i, pair, ids in self._paired(words, kinds):
+        inside = set()  # the second words of pairs that are a voice's whole name together
+        for i, pair, ids, whole in self._paired(words, kinds):
             named.setdefault(pair, set()).update(ids)
-            hits.update({d: 2 for d in ids})  # two words: "EU-Parlament" is the Parliament, not the EU
+            hits.update({d: 2 if whole else 1 for d in ids})  # "EU-Parlament" is the Parliament, not the EU
             first.update({d: min(i, first.get(d, i)) for d in ids})
-            inside.add(i + 1)
+            inside |= {i + 1} if whole else set()
         hits = Counter({d: n for d, n in hits.items() if first[d] not in inside})
         if not hits:
             return None
@@ -211,23 +220,26 @@ class Voices:
         if credited:  # "... like moscow says? macron's take": whose take is asked, of the voices named
             hits = Counter({d: n for d, n in hits.items() if d in credited})
         for pair in zip(words, words[1:]):  # "press secretary" as a title writes it, not "press ... secretary"
-            hits.update({d: 0.5 for d in self._pairs.get(pair, ()) if d in first})  # of a voice named
+            hits.update({d: 0.5 for d in self._pairs.get(pair, ()) if d in hits})  # of a voice named
         gaps = [text[a.end():b.start()] for a, b in zip(spans, spans[1:])]
-        named_as = [{w, t.lower()} for w, t in zip(words, typed, strict=True)]  # "eu" as "european"
-        chosen = self._chosen(words, gaps, hits, first, _speaking(named_as, hits, first, mentions))
+        named_as = [{w, t.lower(), *other_names(w)} for w, t in zip(words, typed, strict=True)]  # "eu", "ucraniano"
+        chosen = self._chosen(words, gaps, hits, first, _speaking(words, named_as, hits, first, mentions))
         return VoiceMatch(frozenset(chosen), tuple(t for t, ids in named.items() if ids & chosen))
 
-    def _paired(self, words: list[str], kinds: bool) -> list[tuple[int, str, set[str]]]:
+    def _paired(self, words: list[str], kinds: bool) -> list[tuple[int, str, set[str], bool]]:
         """Two words of the question run together as in a host name ("white house" in
-        "bidenwhitehouse"), in either order ("Parlement européen": "europeanparliament"), but not
-        short ones that run into any name ("a-t-elle": "at"): (where, the pair, the documents)."""
+        "bidenwhitehouse"); in the other order only where they are the whole name ("Parlement
+        européen": "europeanparliament"); not short ones that run into any name ("a-t-elle": "at"),
+        nor a common word ("and" in "...foreignandeuropeanaffairs..."): (where, the pair, the
+        documents, whether the pair is the whole name)."""
         found = []
         for i, (word, after) in enumerate(pairwise(words)):
-            if min(len(word), len(after)) < 3:
+            if min(len(word), len(after)) < 3 or {word, after} & STOPWORDS:
                 continue
-            for pair in dict.fromkeys((word + after, after + word)):
-                for term in (t for t in self._joined if pair in t and (kinds or t not in _KIND_TERMS)):
-                    found.append((i, pair, self._terms[term]))
+            for term in (t for t in self._joined if kinds or t not in _KIND_TERMS):
+                if word + after in term or after + word == term:
+                    found.append((i, word + after if word + after in term else after + word, self._terms[term],
+                                  term in (word + after, after + word)))
         return found
 
     def _named_by(self, i: int, words: list[str], typed: list[str], kinds: bool,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
-from embeddings.corpus.countries import country_key
+from embeddings.corpus.countries import country_key, other_names
 from embeddings.corpus.dates import YEAR_RE
 from embeddings.corpus.issuers import title_words
 from embeddings.corpus.text import is_acronym, tokens, words
@@ -19,8 +19,8 @@ from embeddings.search.unanswerable import asked_speakers
 # A year naming a thing of that year: "the 1997 deal", "in '75", "back in 97", "the 97 deal", "... in
 # 97?" (not "since 2014", which statements speak of, nor "75 days", "the 12 points").
 _KINDS = r"deal|agreement|accords?|act|treaty|memo|memorandum|text|paper|charter|protocol|declaration"
-_YEAR_RE = re.compile(rf"(?<=\bthe ){YEAR_RE.pattern}|(?:['’]|(?<=\bback in )|(?<=\bthe )(?=\d\d\s+(?:{_KINDS})\b)"
-                      r"|(?<=\bin )(?=\d\d\s*[?.!]*$))(\d\d)\b", re.IGNORECASE)
+_YEAR_RE = re.compile(rf"(?<=\bthe ){YEAR_RE.pattern}|(?:['’]|(?<=\bthe )(?=\d\d\s+(?:{_KINDS})\b)"
+                      r"|(?<=\bin )(?=\d\d\s*(?:[?.!,]|$)))(\d\d)\b", re.IGNORECASE)  # not "back in 14 days"
 _YEARS_RE = re.compile(rf"{YEAR_RE.pattern}|['’]?\d\d")  # what named an agreement by its year
 
 
@@ -43,6 +43,9 @@ def named_by_year(catalogue, text: str, named: list) -> list:
 _TOGETHER = re.compile(r"(?=\b([^\W\d_]+)\s*(?:\band\b|&|-|/)\s*(?:the\s+)?([^\W\d_]+)\b)", re.IGNORECASE)
 
 
+_ROMAN = re.compile(r"[IVX]+")
+
+
 def _party(word: str) -> str:
     return country_key(word) or word.lower()
 
@@ -57,7 +60,8 @@ def named_by_parties(catalogue, text: str, named: list) -> list:
     pairs = [(a, b) for a, b in _TOGETHER.findall(text) if _party(a) != _party(b)]
     found = []
     for treaty in (t for t in catalogue.treaties if t.document and pairs):
-        parties = {_party(w) for name in treaty.names for w in title_words(name) if is_acronym(w) or country_key(w)}
+        parties = {_party(w) for name in treaty.names for w in title_words(name)  # not a capital ("Helsinki"), "II"
+                   if is_acronym(w) and not _ROMAN.fullmatch(w) or other_names(w)}
         together = next((f"{a} {b}" for a, b in pairs if {_party(a), _party(b)} <= parties), None)
         if together:
             found.append((treaty, together))

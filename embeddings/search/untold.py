@@ -31,11 +31,36 @@ _JOINED_BY = re.compile(r"\bjoined\s+(?:\w+\s+){0,2}?by\b", re.IGNORECASE)  # "w
 
 
 # The same asked in the other languages ("kiedy szwecja weszła do nato", "Quand la Finlande a-t-elle
-# rejoint l'OTAN ?", "wann trat Finnland der NATO bei"); the countries anywhere in the question.
+# rejoint l'OTAN ?", "wann trat Finnland der NATO bei").
 _WHEN_JOINED_ELSEWHERE = re.compile(
-    r"\b(?:quand|wann|cu[áa]ndo|kiedy|когда|коли)\b(?P<who>[^?.!,;]{0,60}?)\b(?:rejoint|adh[ée]r[ée]\w*|beigetreten"
+    r"\b(?:quand|wann|cu[áa]ndo|kiedy|когда|коли)\b(?P<who>[^?.!,;]{0,60}?)\b(?P<verb>rejoint|adh[ée]r[ée]\w*|beigetreten"
     r"|trat\b[^?.!]{0,40}\bbei\b|se (?:uni[óo]|adhiri[óo])|ingres[óo]|entr[óo] (?:en|a)\b|wesz[łl]\w*|wst[ąa]pi[łl]\w*"
     r"|przyst[ąa]pi[łl]\w*|do[łl][ąa]czy[łl]\w*|вступил\w*|присоедини\w*|вступи[вл]\w*|приєдна\w*)", re.IGNORECASE)
+
+
+# A body one joins, as the six languages write it ("do NATO", "à l'OTAN", "der NATO", "в НАТО", "до ЄС"),
+# and the little words between it and the verb.
+_BODY = re.compile(r"(?:l['’])?(?:nato|otan|нато|eu|ue|єс|ес|евросоюз\w*|євросоюз\w*|unii|union|unión|alliance"
+                   r"|sojusz\w*)", re.IGNORECASE)
+_BETWEEN = frozenset("a à au la le l de del do der dem den die zur zum to the в во к до у".split())
+
+
+def _joined_elsewhere(question: str) -> dict[str, str]:
+    """The countries a question in another language asks when they joined a body: the joining
+    verb with the body next to it, after the verb or before it ("weszła do nato", "der NATO
+    beigetreten", "trat Finnland der NATO bei"; not "weszły na Ukrainę", troops entering a country,
+    nor "присоединилась к санкциям ЕС", joining sanctions); the countries named before the body."""
+    found = _WHEN_JOINED_ELSEWHERE.search(question)
+    if not found:
+        return {}
+    after = [w for w in question[found.end():].split()  # "se unió Suecia a la OTAN": the country skipped too
+             if w.lower() not in _BETWEEN and not _countries_anywhere(w)][:1]
+    before = [w for w in question[:found.start("verb")].split() if w.lower() not in _BETWEEN][-1:]
+    inside = question[found.start("verb"):found.end()].split()[1:]  # "trat Finnland der NATO bei"
+    body = next((w for w in [*after, *before, *inside] if _BODY.fullmatch(w.strip("?.!,;:"))), None)
+    if body is None:
+        return {}
+    return _countries_anywhere(question[:question.find(body)])
 
 
 def _countries(text: str) -> tuple[str, ...]:
@@ -65,7 +90,7 @@ def untold_joining(question: str, texts: Sequence[str]) -> tuple[str, ...]:
     if found:
         named = _countries_anywhere(" ".join(_countries(found.group("who")) or _countries(question[:found.start()])))
     else:
-        named = _countries_anywhere(question[:400]) if _WHEN_JOINED_ELSEWHERE.search(question[:400]) else {}
+        named = _joined_elsewhere(question[:400])
     if not named:
         return ()
     for text in texts:
