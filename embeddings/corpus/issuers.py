@@ -46,7 +46,9 @@ _PLACE_WORDS = frozenset("in at from near with".split())  # "Representation in C
 _PLACE_RE = re.compile(r"\s(?:in|at|from|near|to)\s")  # where the issuer's name ends: "... to the United Nations"
 # A name of capitalised words, with "of", "for", "the", "and" between them: one name ("European
 # Parliament", "International Organization for Migration"), run together as a host name is.
-_NAME_RUN_RE = re.compile(r"[A-Z][\w'’-]*(?:\s+(?:(?:of|for|the|and)\s+){0,2}[A-Z][\w'’-]*){1,5}")
+_NAME_NEXT = r"\s+(?:(?:of|for|the|and)\s+){0,2}[A-Z][\w'’-]*"  # a name's next capitalised word
+_NAME_RUN_RE = re.compile(rf"[A-Z][\w'’-]*(?:{_NAME_NEXT}){{1,5}}")
+_NAME_START_RE = re.compile(rf"[A-Z][\w'’-]*(?:{_NAME_NEXT})*")  # a name of one word or more
 # "International Organization for Migration (IOM)": the acronym's letters begin capitalised words in a row.
 _DEFINED_RE = re.compile(r"([A-Z][\w'’.-]{0,40}(?:\s+[\w'’.-]{1,40}){0,9}?)\s*\(([A-Z]{3,8})\)")
 _SOURCE_READ = 1000  # characters of a source line read for its issuer
@@ -69,8 +71,7 @@ def source_issuer_terms(source: str, common: set[str]) -> list[str]:
     # "Prime Minister of the Hellenic Republic (Greece)", "(Irish head of government)": the name that
     # begins the brackets after it; not "(talks with the French ...)"
     aside = line[end.end():].split(")", 1)[0].strip() if end and end.group() == "(" else ""
-    aside = m.group() if (m := re.match(r"[A-Z][\w'’-]*(?:\s+(?:(?:of|for|the|and)\s+){0,2}[A-Z][\w'’-]*)*", aside)) \
-        else ""
+    aside = m.group() if (m := _NAME_START_RE.match(aside)) else ""
     name = _PLACE_RE.split(clause.split(",", 1)[0], maxsplit=1)[0].strip()  # "... Representative to the UN"
     if run := _NAME_RUN_RE.fullmatch(name):  # "European Parliament", run together as a host name is: one name
         terms = ["".join(without_possessive(w).lower() for w in run.group().split())]

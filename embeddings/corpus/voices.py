@@ -128,11 +128,12 @@ def _credited(typed: Sequence[str], i: int) -> bool:
 _ASKING = frozenset("do does did is are was were has have had will would can could should".split())
 
 
-def _speaking(words: list[str], named_as: list[set[str]], hits: Counter[str], first: dict[str, int],
+def _speaking(words: list[str], typed: list[str], hits: Counter[str], first: dict[str, int],
               mentions: Mentions | None) -> int | None:
     """Where the voice is named that is named as often as others but alone in naming them in its
-    documents (see ``Voices.match``; ``named_as``: each word's forms, a country's English ones
-    too); None where there is none such, or where the first is the question's subject."""
+    documents (see ``Voices.match``; read by each word's forms: as typed, as a voice term, a
+    country's English names, "eu", "ucraniano"); None where there is none such, or where the first
+    is the question's subject."""
     best = max(hits.values())
     places = sorted({first[d] for d, n in hits.items() if n == best})
     if mentions is None or len(places) < 2 or words[places[0] + 1] in _SAY:
@@ -140,6 +141,7 @@ def _speaking(words: list[str], named_as: list[set[str]], hits: Counter[str], fi
     before = [w for w in words[:places[0]] if w not in _ARTICLES]
     if before and before[-1] in _ASKING:
         return None  # "did Canada back the G7 sanctions?": Canada's
+    named_as = {q: {words[q], typed[q].lower(), *other_names(words[q])} for q in places}
     naming = [p for p in places if mentions(frozenset(d for d, n in hits.items() if n == best and first[d] == p),
                                             [w for q in places if q != p for w in named_as[q]])]
     return naming[0] if len(naming) == 1 else None
@@ -222,8 +224,7 @@ class Voices:
         for pair in zip(words, words[1:]):  # "press secretary" as a title writes it, not "press ... secretary"
             hits.update({d: 0.5 for d in self._pairs.get(pair, ()) if d in hits})  # of a voice named
         gaps = [text[a.end():b.start()] for a, b in zip(spans, spans[1:])]
-        named_as = [{w, t.lower(), *other_names(w)} for w, t in zip(words, typed, strict=True)]  # "eu", "ucraniano"
-        chosen = self._chosen(words, gaps, hits, first, _speaking(words, named_as, hits, first, mentions))
+        chosen = self._chosen(words, gaps, hits, first, _speaking(words, typed, hits, first, mentions))
         return VoiceMatch(frozenset(chosen), tuple(t for t, ids in named.items() if ids & chosen))
 
     def _paired(self, words: list[str], kinds: bool) -> list[tuple[int, str, set[str], bool]]:
@@ -236,10 +237,12 @@ class Voices:
         for i, (word, after) in enumerate(pairwise(words)):
             if min(len(word), len(after)) < 3 or {word, after} & STOPWORDS:
                 continue
+            forward, backward = word + after, after + word
             for term in (t for t in self._joined if kinds or t not in _KIND_TERMS):
-                if word + after in term or after + word == term:
-                    found.append((i, word + after if word + after in term else after + word, self._terms[term],
-                                  term in (word + after, after + word)))
+                if forward in term:
+                    found.append((i, forward, self._terms[term], term in (forward, backward)))
+                elif backward == term:
+                    found.append((i, backward, self._terms[term], True))
         return found
 
     def _named_by(self, i: int, words: list[str], typed: list[str], kinds: bool,

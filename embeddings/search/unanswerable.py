@@ -130,27 +130,28 @@ _OFFICES = (r"president|secretary[\s-]general|chancellor|prime minister|pm|minis
 _OFFICE_NOW = re.compile(r"^\W*who(?:'s|s| is)\s+(?:the\s+)?(?:[\w'’.-]+\s+){0,4}?"
                          r"(?:" + _OFFICES + r"|secretary|king|queen)\s+(?:of\s+(?:the\s+)?(?:[\w'’.-]+\s+){1,3})?"
                          r"(?:now|today|currently|rn|nowadays|" + _PRESENT_PHRASE + r")\W*$", re.IGNORECASE)
+# The present as the six other languages say it.
+_NOW_ELSEWHERE = (r"aujourd'hui|maintenant|actuellement|heute|jetzt|derzeit|aktuell|hoy|ahora|actualmente|"
+                  r"dziś|dzis|dzisiaj|teraz|obecnie|сегодня|сейчас|теперь|сьогодні|зараз|тепер|нині")
 # Who leads a body now ("who runs amnesty international today", "Wer leitet Amnesty heute?", "qui dirige
 # l'OTAN aujourd'hui"): the question begins so and ends with the present; the documents name who led it then.
 _LEADS_NOW = re.compile(r"^\W*(?:who(?:'s|s| is)?\s+(?:currently\s+)?(?:leads?|leading|heads?|heading|runs?|running|"
                         r"chairs?|chairing|in charge of)|wer\s+(?:leitet|führt|fuhrt)|qui\s+(?:dirige|préside|preside)|"
                         r"qui[ée]n\s+(?:dirige|lidera|preside)|kto\s+(?:kieruje|przewodzi|stoi na czele)|"
                         r"кто\s+(?:руководит|возглавляет)|хто\s+(?:керує|очолює))\b[^?.!]{1,80}?"
-                        r"\b(?:now|today|currently|rn|nowadays|" + _PRESENT_PHRASE + r"|aujourd'hui|maintenant|"
-                        r"actuellement|heute|jetzt|derzeit|aktuell|hoy|ahora|actualmente|dziś|dzis|dzisiaj|teraz|"
-                        r"obecnie|сегодня|сейчас|теперь|сьогодні|зараз|тепер|нині)\W*$", re.IGNORECASE)
-# Whether someone still holds an office ("is andrzej duda still the president of poland"): the documents
-# name who held it then. Not what is still done to one ("is nato still supporting ukraine's president").
-# The same in the other languages, the present right after "who is": "Wer ist derzeit Ministerpräsident von
-# Rumänien?", "Qui est actuellement le secrétaire général de l'OTAN ?", "¿Quién es ahora el presidente ...?".
-_NOW_ELSEWHERE = (r"aujourd'hui|maintenant|actuellement|heute|jetzt|derzeit|aktuell|zurzeit|hoy|ahora|actualmente|"
-                  r"dziś|dzis|dzisiaj|teraz|obecnie|сегодня|сейчас|теперь|сьогодні|зараз|тепер|нині")
+                        r"\b(?:now|today|currently|rn|nowadays|" + _PRESENT_PHRASE + "|" + _NOW_ELSEWHERE + r")\W*$",
+                        re.IGNORECASE)
+# An office held now in the other languages, the present right after "who is": "Wer ist derzeit
+# Ministerpräsident von Rumänien?", "Qui est actuellement le secrétaire général de l'OTAN ?", "¿Quién es
+# ahora el presidente ...?".
 _OFFICE_NOW_ELSEWHERE = re.compile(
-    r"^\W*(?:wer\s+ist|qui\s+est|qui[ée]n\s+es|kto\s+(?:jest|to)|кто|хто)\s+(?:" + _NOW_ELSEWHERE + r")\s+"
+    r"^\W*(?:wer\s+ist|qui\s+est|qui[ée]n\s+es|kto\s+(?:jest|to)|кто|хто)\s+(?:" + _NOW_ELSEWHERE + r"|zurzeit)\s+"
     r"(?:(?:der|die|le|la|l['’]|el)\s*)?(?:\w*präsident\w*|\w*prasident\w*|kanzler\w*|premierminister\w*|generalsekretär\w*|président|"
     r"premier\s+ministre|secrétaire\s+général|presidente|primer\s+ministro|secretario\s+general|prezydent\w*|premier\w*|"
     r"sekretarz\w*|президент\w*|премьер\w*|генсек\w*|генеральн\w+\s+секретар\w*|прем['’]єр\w*|канцлер\w*)",
     re.IGNORECASE)
+# Whether someone still holds an office ("is andrzej duda still the president of poland"): the documents
+# name who held it then. Not what is still done to one ("is nato still supporting ukraine's president").
 _STILL_OFFICE = re.compile(r"^\W*(?:is|are)\s+(?:[\w'’.-]+\s+){1,3}?still\s+(?:the\s+)?"
                            r"(?:(?![\w'’.-]*ing\b)[\w'’.-]+\s+){0,2}?(?:" + _OFFICES + r"|king|queen)s?\b",
                            re.IGNORECASE)
