@@ -39,6 +39,14 @@ FRESH = ROOT / "embeddings" / "eval" / "fresh"
 LIBRARY = (ROOT / "data", ROOT / "tests" / "fixtures" / "library", FRESH / "documents")
 
 
+# The question sets of embeddings/eval/fresh/ (README there: who wrote each, which are spent).
+LIBRARY_RESERVES = 20
+TREATIES_RESERVES = 9
+SET_NAMES = ("dev", "final", "reserve", *(f"reserve{n}" for n in range(2, LIBRARY_RESERVES + 1)),
+             "shipped-dev", "shipped-final", "treaties-dev", "treaties-final", "treaties-offtopic",
+             "treaties-reserve", *(f"treaties-reserve{n}" for n in range(2, TREATIES_RESERVES + 1)))
+
+
 def question_file(name: str) -> str:
     """"dev" -> library_dev.jsonl, "shipped-dev" -> shipped_dev.jsonl, "treaties-dev" -> treaties_dev.jsonl."""
     return f"{name.replace('-', '_')}.jsonl" if name.startswith(("shipped", "treaties")) else f"library_{name}.jsonl"
@@ -94,14 +102,7 @@ def figures(outcomes, path_of: dict[str, str]) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", choices=("dev", "final", "reserve", "reserve2", "reserve3", "reserve4", "reserve5",
-                                          "reserve6", "reserve7", "reserve8", "reserve9", "reserve10", "reserve11",
-                                          "shipped-dev", "shipped-final", "treaties-dev", "treaties-final",
-                                          "treaties-offtopic", "treaties-reserve", "treaties-reserve2",
-                                          "treaties-reserve3", "treaties-reserve4", "treaties-reserve5", "reserve12",
-                                          "reserve13", "reserve14", "reserve15", "treaties-reserve6",
-                                          "reserve16", "treaties-reserve7", "reserve17", "reserve18",
-                                          "treaties-reserve8", "reserve19"),
+    parser.add_argument("--set", choices=SET_NAMES,
                         default="dev",
                         help="dev/final/reserve/reserveN: the library questions (reserveN with the documents of "
                              "documents_reserve2/ ... documents_reserveN/ added to the library); shipped-*: those "
