@@ -644,6 +644,13 @@ def test_a_name_as_cyrillic_writes_it_and_a_voice_in_a_compound():
                             ("Что сказала Фриланд?", "ca")):
         assert spelt.match(asked).documents == {expected}, asked
     assert spelt.match("Что сказал Шольте?") is None and spelt.match("Was sagte Sholz?") is None  # Latin as typed
+    # ... and a long name romanised otherwise than the library does: "zelensky", "zelenskiy", "Зеленський"
+    typed = Voices([{"id": "ua", "voices": ["zelenskyy"]}, {"id": "g7", "voices": ["g7"]},
+                    {"id": "nato", "voices": ["nato"]}])
+    for asked in ("what did zelensky say on march 25", "did zelenskiy thank the g7 summit?", "Qu'a dit Zelensky ?",
+                  "Що сказав Зеленський?"):
+        assert typed.match(asked).documents == {"ua"}, asked
+    assert typed.match("what did zelen say") is None  # a shorter word is not read as a name
     office = Voices([{"id": "iaea", "voices": ["director", "grossi"]}, {"id": "g7", "voices": ["g7"]},
                      {"id": "nato", "voices": ["nato"]}])
     assert office.match("что сказал директор ЦРУ о войне?") is None  # a common word, not a name: no capital

@@ -37,3 +37,17 @@ def skeleton(word: str) -> str:
     for pattern, spelt in _SOUNDS:
         word = pattern.sub(spelt, word)
     return word
+
+
+# How names romanised from other alphabets are spelt apart in Latin letters: "Zelenskyy", "Zelensky",
+# "Zelenskiy" (y, i, j and doubled letters); not sounds a language spells its own way ("englisch").
+_SPELLINGS = tuple((re.compile(pattern), spelt) for pattern, spelt in (("[yj]", "i"), (r"(\w)\1+", r"\1")))
+
+
+def spelling(word: str) -> str:
+    """A name typed in Latin letters, spelt one way: "zelensky" and "zelenskiy" are "zelenski"."""
+    word = word.lower()
+    for pattern, spelt in _SPELLINGS:
+        word = pattern.sub(spelt, word)
+    return word
+

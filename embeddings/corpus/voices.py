@@ -26,7 +26,7 @@ from embeddings.corpus.text import (
     unaccented,
     without_possessive,
 )
-from embeddings.corpus.transliteration import AI, latin, skeleton
+from embeddings.corpus.transliteration import AI, latin, skeleton, spelling
 from embeddings.corpus.voice_words import INDEFINITE, normalised
 
 # Whether the texts of some documents use any of some words (``Retrieval.mentions``).
@@ -56,6 +56,9 @@ v s k u o iz pro da net eto kak vse ya vy ona oni ta ye yak
 # Words that end a name before a voice term: "say about sanctions at the G7" names the G7 as who speaks
 # ("the expansion of NATO" is what is asked about).
 _PLACES = frozenset("at in on during from by".split())
+# A name romanised otherwise than the library's ("zelensky", "zelenskiy" for "Zelenskyy") is read as
+# its name from this length; shorter words meet too many others so.
+_SPELT_LONG = 6
 
 
 def _not_speaking(before: Sequence[str]) -> bool:
@@ -176,6 +179,7 @@ class Voices:
                 if _uninflected(name, own) not in own:
                     self._terms[name] = self._terms.get(name, set()) | own[term]
         self._sounds = {skeleton(t): t for t in self._terms if len(t) >= 4}  # "Шольц" read "sholts": "scholz"
+        self._spellings = {spelling(t): t for t in self._terms if len(t) >= _SPELT_LONG}  # "zelensky": "zelenskyy"
         # a country names the documents of its nationality too ("germany": "German Federal Government")
         self._nationals = {t: stem for t in self._terms if (stem := nationality_stem(t))}
         for term, stem in self._nationals.items():
@@ -304,13 +308,16 @@ class Voices:
     def _as_voice(self, word: str, read: str, cyrillic_name: bool) -> str:
         """The voice term a question's ``word`` is (``read``: as read with "ай" as "i", "Байден":
         "biden"), without a case ending ("Байдена"), by its sounds where it is a name in Cyrillic
-        ("Шольц": "scholz"; not "директор", "director"), or the nationality of the country it names
+        ("Шольц": "scholz"; not "директор", "director"), as a long name romanised otherwise ("zelensky":
+        "zelenskyy"), or the nationality of the country it names
         ("germany": "german"); the word itself where it is none."""
         for candidate in (word, read, _uninflected(word, self._terms), _uninflected(read, self._terms)):
             if candidate in self._terms:
                 return candidate
         if cyrillic_name and len(read) >= 4 and (sounds := self._sounds.get(skeleton(read))):
             return sounds
+        if len(word) >= _SPELT_LONG and (spelt := self._spellings.get(spelling(word))):
+            return spelt
         if (name := inflected_name(word)) in self._terms:  # "estonienne", "Чехії": a country's adjective, case
             return name
         if word not in country_words():  # "england" is no country of "english"
