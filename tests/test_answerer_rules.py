@@ -764,6 +764,12 @@ def test_the_issuer_a_source_line_names_first_is_a_voice():
     assert source_issuer_terms("X" * 20_000 + " (ABC)", common) == []  # bounded: no time spent on a long line
     title = "Explanation of Vote by Ambassador Ferit Hoxha at the Security Council"
     assert "albania" in voice_terms(title, "Albania, Permanent Representative to the UN", [], common)
+    # a country a title names as what it is about, or as whom the issuer met, is no voice of it
+    about = voice_terms("Portugal condemns Russian action on Ukrainian soil", "", [], common)
+    assert "portugal" in about and "ukrainian" not in about
+    met = voice_terms("Moldovan PM has phone conversation with the Romanian counterpart", "", [], common)
+    assert "moldovan" in met and "romanian" not in met
+    assert "sweden" in voice_terms("Statement by the Prime Minister of Sweden", "", [], common)
     voices = Voices([{"id": "al", "voices": ["hoxha", "albania"]}, {"id": "ep", "voices": ["european",
                                                                                           "europeanparliament"]},
                      {"id": "euco", "voices": ["european", "council"]}, {"id": "a", "voices": ["a"]},

@@ -3,6 +3,7 @@ in code. A document's *voice terms* come from four places:
 
 * the names in its title: acronyms ("G7", "EU") and words the library writes only capitalised
   ("Stoltenberg", "White House"); "Attack" in a title is no name, since the texts write "attack";
+  nor a country named after "on", "in", "with" ... ("action on Ukrainian soil": what it is about);
 * the speakers its transcript labels name;
 * the host names of the addresses in its source line ("whitehouse.gov" -> "whitehouse");
 * the issuer its source line names first, before where the copy came from ("Albania, Permanent
@@ -147,7 +148,7 @@ def lowercase_words(texts: Iterable[str]) -> set[str]:
 
 def voice_terms(title: str, source: str, speakers: Iterable[str], common: set[str]) -> list[str]:
     """The lower-cased voice terms of one document (see the module docstring)."""
-    terms = [term for word in title_words(title) if (term := _name_term(word, common))]
+    terms = _title_terms(title, common)
     for speaker in speakers:
         terms += [w.lower() for w in title_words(speaker) if len(w) > 2 and w.lower() not in common]
     for url in _URL_RE.findall(source or ""):
@@ -155,6 +156,26 @@ def voice_terms(title: str, source: str, speakers: Iterable[str], common: set[st
         terms += [part for part in host.lower().split(".") if len(part) >= MIN_HOST_PART and part not in _HOST_NOISE]
     terms += source_issuer_terms(source, common)
     return list(dict.fromkeys(terms))
+
+
+# A country a title names after these is what the document is about or whom its issuer met ("...
+# condemns Russian action on Ukrainian soil", "... conversation with Romanian counterpart"), not who
+# issues it ("Statement by the Prime Minister of Sweden", "Portugal condemns ...").
+_TOPIC_BEFORE = frozenset("on in into against about over to toward towards with at".split())
+_ARTICLE_WORDS = frozenset("the a an".split())
+
+
+def _title_terms(title: str, common: set[str]) -> list[str]:
+    """A title's voice terms: its names (``_name_term``), less a country or nationality named after
+    a word of ``_TOPIC_BEFORE``."""
+    found, before = [], ""
+    for word in title_words(title):
+        term = _name_term(word, common)
+        if term and not (before in _TOPIC_BEFORE and other_names(without_possessive(word))):
+            found.append(term)
+        if word.lower() not in _ARTICLE_WORDS:
+            before = word.lower()
+    return found
 
 
 def _host(url: str) -> str:
