@@ -760,6 +760,17 @@ def test_the_issuer_a_source_line_names_first_is_a_voice():
     assert "french" not in source_issuer_terms("People's Republic of China, Foreign Minister Wang Yi (talks with "
                                                "the French President's adviser)", common)  # a partner
     assert source_issuer_terms("Human Rights Watch, news release", common) == ["humanrightswatch"]  # not "watch"
+    # brackets do not end the clause; a person they name is read, but not the other party of a call
+    ilo = source_issuer_terms("International Labour Organization (ILO), Director-General Guy Ryder, statement", common)
+    assert {"guy", "ryder", "ilo"} <= set(ilo)
+    assert "guterres" in source_issuer_terms("Original: https://www.un.org/sg/x (United Nations Secretary-General, "
+                                             "António Guterres). Copy taken from ...", common)
+    china = source_issuer_terms("People's Republic of China, Foreign Minister Wang Yi (remarks during phone talks "
+                                "with Liz Truss, Josep Borrell and Emmanuel Bonne)", common)
+    assert "china" in china and not {"borrell", "bonne", "truss"} & set(china)
+    about = source_issuer_terms("European Parliament, Legislative Observatory (OEIL) summary of the resolution on "
+                                "the Russian aggression against Ukraine", common)
+    assert not {"russian", "ukraine"} & set(about)  # what it is about
     assert source_issuer_terms("European Parliament, Legislative Observatory", common)[0] == "europeanparliament"
     assert source_issuer_terms("X" * 20_000 + " (ABC)", common) == []  # bounded: no time spent on a long line
     title = "Explanation of Vote by Ambassador Ferit Hoxha at the Security Council"

@@ -41,8 +41,13 @@ MAX_TEXT_SHARE = 1 / 2
 # or word of where the copy came from; its name is what comes before the first comma ("Holy See, Pope
 # Francis", "European Parliament, Legislative Observatory ...").
 _SOURCE_LABEL_RE = re.compile(r"^\s*(?:original|stored web pages?|source)\s*:\s*", re.IGNORECASE)
-_ISSUER_END_RE = re.compile(r"[(;]|https?://|\.\s|\b(?:copied|copy|republished|published|mirror|stored|extracted|"
+_ISSUER_END_RE = re.compile(r";|https?://|\.\s|\b(?:copied|copy|republished|published|mirror|stored|extracted|"
                             r"github|repository)\b", re.IGNORECASE)
+_COPY_RE = re.compile(r"\b(?:copied|copy|republished|republication|mirror|stored|extracted|github|repository)\b",
+                      re.IGNORECASE)  # where the copy came from
+_SENTENCE_END_RE = re.compile(rf";|\.\s|{_COPY_RE.pattern}", re.IGNORECASE)
+_ASIDE_RE = re.compile(r"\s*\(([^()]{0,300})\)")  # brackets: an aside, the clause goes on after them
+_WITH_RE = re.compile(r"\bwith\b", re.IGNORECASE)
 _PLACE_WORDS = frozenset("in at from near with".split())  # "Representation in Cyprus": where; "with": a partner
 _PLACE_RE = re.compile(r"\s(?:in|at|from|near|to)\s")  # where the issuer's name ends: "... to the United Nations"
 # A name of capitalised words, with "of", "for", "the", "and" between them: one name ("European
@@ -59,20 +64,21 @@ def source_issuer_terms(source: str, common: set[str]) -> list[str]:
     """The voice terms a source line gives beside its addresses (see the module docstring): the
     words of the issuer's name (before the clause's first comma and any "in", "at", "from", "near",
     "to"), as a title's are read, or, a name of capitalised words ("of", "for", "the", "and" between
-    them), that name run together; the speaker named next, where that is a name; a country anywhere
-    in the clause or in the name that begins the brackets ending it ("... Republic (Greece)"), but
-    after "in", "at", "from", "near" (a place); an acronym of three letters or more the line
-    defines. None from a source that is a file name or a bare address (no space)."""
+    them), that name run together; the speaker named next, where that is a name, and a person a later
+    clause or a bracket of the first sentence names ("(Ambassador Ferit Hoxha)"), but not the other
+    party of a call; a country anywhere in the clause, which brackets do not end ("X (ILO), Director-
+    General Y"), or in the name that begins a bracket ("... Republic (Greece)"), but after "in", "at",
+    "from", "near", "on", "against" ... (a place, a topic); an acronym of three letters or more the
+    line defines. None from a source that is a file name or a bare address (no space)."""
     source = (source or "")[:_SOURCE_READ]
     if " " not in source.strip():
         return []
     line = _SOURCE_LABEL_RE.sub("", source)
-    end = _ISSUER_END_RE.search(line)
-    clause = line[:end.start()] if end else line
-    # "Prime Minister of the Hellenic Republic (Greece)", "(Irish head of government)": the name that
-    # begins the brackets after it; not "(talks with the French ...)"
-    aside = line[end.end():].split(")", 1)[0].strip() if end and end.group() == "(" else ""
-    aside = m.group() if (m := _NAME_START_RE.match(aside)) else ""
+    stop = _SENTENCE_END_RE.search(line)
+    asides = [m for m in _ASIDE_RE.finditer(line) if stop is None or m.start() < stop.start()]  # of the first sentence
+    outer = _ASIDE_RE.sub("", line)  # "International Labour Organization (ILO), Director-General Guy Ryder"
+    end = _ISSUER_END_RE.search(outer)
+    clause = outer[:end.start()] if end else outer
     name = _PLACE_RE.split(clause.split(",", 1)[0], maxsplit=1)[0].strip()  # "... Representative to the UN"
     if run := _NAME_RUN_RE.fullmatch(name):  # "European Parliament", run together as a host name is: one name
         terms = ["".join(without_possessive(w).lower() for w in run.group().split())]
@@ -83,9 +89,15 @@ def source_issuer_terms(source: str, common: set[str]) -> list[str]:
     if len(segments) > 1 and _NAME_RUN_RE.fullmatch(speaker := segments[1].strip()):
         terms += _name_terms(speaker, common)
     terms += _person_terms(",".join(segments[1:]), common)
-    found = title_words(f"{clause} {aside}")
-    terms += [without_possessive(w).lower() for before, w in zip(["", *found], found, strict=False)
-              if before.lower() not in _PLACE_WORDS and w[0].isupper() and other_names(without_possessive(w))]
+    # "(Ambassador Ferit Hoxha)", "(United Nations Secretary-General, António Guterres)": a person named
+    # in brackets, but none of a call ("(talks with ...)"); "(Greece)", "(Irish head of government)":
+    # the name that begins them
+    texts = [m.group(1) for m in asides if not _COPY_RE.search(m.group(1))]  # not "(Danish parliament mirror)"
+    terms += [t for text in texts if not _WITH_RE.search(text) for t in _person_terms(text, common)]
+    starts = [m.group() for text in texts if (m := _NAME_START_RE.match(text.strip()))]
+    found = title_words(" ".join([clause, *starts]))
+    terms += [without_possessive(w).lower() for w, topical in zip(found, _after(found, _PLACE_WORDS | _TOPIC_BEFORE))
+              if not topical and w[0].isupper() and other_names(without_possessive(w))]
     for named, acronym in _DEFINED_RE.findall(source):
         if acronym in "".join(w[0] for w in title_words(named) if w[0].isupper()):
             terms.append(acronym.lower())
@@ -168,14 +180,19 @@ _ARTICLE_WORDS = frozenset("the a an".split())
 def _title_terms(title: str, common: set[str]) -> list[str]:
     """A title's voice terms: its names (``_name_term``), less a country or nationality named after
     a word of ``_TOPIC_BEFORE``."""
-    found, before = [], ""
-    for word in title_words(title):
-        term = _name_term(word, common)
-        if term and not (before in _TOPIC_BEFORE and other_names(without_possessive(word))):
-            found.append(term)
+    found = title_words(title)
+    return [term for word, topical in zip(found, _after(found, _TOPIC_BEFORE))
+            if (term := _name_term(word, common)) and not (topical and other_names(without_possessive(word)))]
+
+
+def _after(found: list[str], markers: frozenset[str]) -> list[bool]:
+    """Whether each word comes after one of ``markers``, but for articles ("on the Russian ...")."""
+    after, before = [], ""
+    for word in found:
+        after.append(before in markers)
         if word.lower() not in _ARTICLE_WORDS:
             before = word.lower()
-    return found
+    return after
 
 
 def _host(url: str) -> str:
