@@ -668,6 +668,10 @@ def test_a_country_names_the_documents_of_its_nationality():
     alone = Voices([{"id": "de", "voices": ["german"]}, {"id": "a", "voices": ["a"]}, {"id": "b", "voices": ["b"]}])
     assert alone.match("what did germany say").documents == {"de"}  # no title writes "Germany"
     assert alone.match("what did the germs say") is None  # a nationality's stem is no country
+    two = Voices([{"id": "za", "voices": ["southafrica"]}, {"id": "is", "voices": ["government"]},
+                  {"id": "a", "voices": ["a"]}, {"id": "b", "voices": ["b"]}])
+    assert two.match("what did the south african government say").documents == {"za"}  # a country of two words
+    assert two.match("what did the south asian government say").documents == {"is"}
     language = Voices([{"id": "fr", "voices": ["english", "macron"]}, {"id": "a", "voices": ["a"]},
                        {"id": "b", "voices": ["b"]}])
     assert language.match("was hat england gesagt, auf englisch bitte") is None  # no country of "english"

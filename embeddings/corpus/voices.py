@@ -234,19 +234,21 @@ class Voices:
     def _paired(self, words: list[str], kinds: bool) -> list[tuple[int, str, set[str], bool]]:
         """Two words of the question run together as in a host name ("white house" in
         "bidenwhitehouse"); in the other order only where they are the whole name ("Parlement
-        européen": "europeanparliament"); not short ones that run into any name ("a-t-elle": "at"),
-        nor a common word ("and" in "...foreignandeuropeanaffairs..."): (where, the pair, the
-        documents, whether the pair is the whole name)."""
+        européen": "europeanparliament"); a country's two words as its nationality ("south
+        african"); not short ones that run into any name ("a-t-elle": "at"), nor a common word
+        ("and" in "...foreignandeuropeanaffairs..."): (where, the pair, the documents, whether the
+        pair is the whole name)."""
         found = []
         for i, (word, after) in enumerate(pairwise(words)):
             if min(len(word), len(after)) < 3 or {word, after} & STOPWORDS:
                 continue
             forward, backward = word + after, after + word
+            national = word + stem if (stem := nationality_stem(after)) else None  # "south african"
             for term in (t for t in self._joined if kinds or t not in _KIND_TERMS):
                 if forward in term:
                     found.append((i, forward, self._terms[term], term in (forward, backward)))
-                elif backward == term:
-                    found.append((i, backward, self._terms[term], True))
+                elif backward == term or national and term.startswith(national) and len(term) <= len(national) + 2:
+                    found.append((i, term, self._terms[term], True))
         return found
 
     def _named_by(self, i: int, words: list[str], typed: list[str], kinds: bool,
