@@ -3,7 +3,8 @@ in code. A document's *voice terms* come from four places:
 
 * the names in its title: acronyms ("G7", "EU") and words the library writes only capitalised
   ("Stoltenberg", "White House"); "Attack" in a title is no name, since the texts write "attack";
-  nor a country named after "on", "in", "with" ... ("action on Ukrainian soil": what it is about);
+  nor a country named after "on", "in", "with" ... that many texts name ("action on Ukrainian soil"),
+  nor the other party of a call or meeting ("Call with President Zelenskyy");
 * the speakers its transcript labels name;
 * the host names of the addresses in its source line ("whitehouse.gov" -> "whitehouse");
 * the issuer its source line names first, before where the copy came from ("Albania, Permanent
@@ -41,13 +42,14 @@ MAX_TEXT_SHARE = 1 / 2
 # or word of where the copy came from; its name is what comes before the first comma ("Holy See, Pope
 # Francis", "European Parliament, Legislative Observatory ...").
 _SOURCE_LABEL_RE = re.compile(r"^\s*(?:original|stored web pages?|source)\s*:\s*", re.IGNORECASE)
-_ISSUER_END_RE = re.compile(r";|https?://|\.\s|\b(?:copied|copy|republished|published|mirror|stored|extracted|"
-                            r"github|repository)\b", re.IGNORECASE)
-_COPY_RE = re.compile(r"\b(?:copied|copy|republished|republication|mirror|stored|extracted|github|repository)\b",
-                      re.IGNORECASE)  # where the copy came from
-_SENTENCE_END_RE = re.compile(rf";|\.\s|{_COPY_RE.pattern}", re.IGNORECASE)
-_ASIDE_RE = re.compile(r"\s*\(([^()]{0,300})\)")  # brackets: an aside, the clause goes on after them
-_WITH_RE = re.compile(r"\bwith\b", re.IGNORECASE)
+_COPY_WORDS = r"\b(?:copied|copy|republished|republication|published|mirror|stored|extracted|github|repository)\b"
+_ISSUER_END_RE = re.compile(rf"[(;]|https?://|\.\s|{_COPY_WORDS}", re.IGNORECASE)
+# The first sentence of a source line, which says who: up to a full stop, a semicolon or where the
+# copy came from ("(United Nations Secretary-General, António Guterres). Copy taken from ...").
+_SENTENCE_END_RE = re.compile(rf";|\.\s|{_COPY_WORDS}", re.IGNORECASE)
+_BRACKET_RE = re.compile(r"\(([^()]{0,300})\)")
+_OTHERS_RE = re.compile(r"\b(?:with|between|against|on|about|by|to)\b", re.IGNORECASE)  # another party, a topic
+_AFTER_BRACKET_RE = re.compile(r"\([^()]{0,300}\)\s*,\s*([^,()]+)")  # "(ILO), Director-General Guy Ryder"
 _PLACE_WORDS = frozenset("in at from near with".split())  # "Representation in Cyprus": where; "with": a partner
 _PLACE_RE = re.compile(r"\s(?:in|at|from|near|to)\s")  # where the issuer's name ends: "... to the United Nations"
 # A name of capitalised words, with "of", "for", "the", "and" between them: one name ("European
@@ -55,6 +57,12 @@ _PLACE_RE = re.compile(r"\s(?:in|at|from|near|to)\s")  # where the issuer's name
 _NAME_NEXT = r"\s+(?:(?:of|for|the|and)\s+){0,2}[A-Z][\w'’-]*"  # a name's next capitalised word
 _NAME_RUN_RE = re.compile(rf"[A-Z][\w'’-]*(?:{_NAME_NEXT}){{1,5}}")
 _NAME_START_RE = re.compile(rf"[A-Z][\w'’-]*(?:{_NAME_NEXT})*")  # a name of one word or more
+# The other party of a call or meeting a title names ("... telephone conversation with the President
+# of Ukraine Volodymyr Zelenskyy", "Call with President Zelenskyy"): no voice of its readout; not
+# those a press conference is held with, who speak at it.
+_WITH_RUN_RE = re.compile(rf"\b(?:[Cc]alls?|[Cc]onversations?|[Tt]alks|[Mm]eetings?|[Mm]eets|[Mm]et|[Ss]poke|[Ss]peaks)"
+                          rf"\s+[Ww]ith\s+(?:[Tt]he\s+)?([A-Z][\w'’-]*(?:{_NAME_NEXT})*)")
+_QUOTING_RE = re.compile(rf"(?<=\bquoting\s)[^,;]*?[A-Z][\w'’-]*(?:{_NAME_NEXT})+$")  # "quoting ... Agnès Callamard"
 # "International Organization for Migration (IOM)": the acronym's letters begin capitalised words in a row.
 _DEFINED_RE = re.compile(r"([A-Z][\w'’.-]{0,40}(?:\s+[\w'’.-]{1,40}){0,9}?)\s*\(([A-Z]{3,8})\)")
 _SOURCE_READ = 1000  # characters of a source line read for its issuer
@@ -64,21 +72,22 @@ def source_issuer_terms(source: str, common: set[str]) -> list[str]:
     """The voice terms a source line gives beside its addresses (see the module docstring): the
     words of the issuer's name (before the clause's first comma and any "in", "at", "from", "near",
     "to"), as a title's are read, or, a name of capitalised words ("of", "for", "the", "and" between
-    them), that name run together; the speaker named next, where that is a name, and a person a later
-    clause or a bracket of the first sentence names ("(Ambassador Ferit Hoxha)"), but not the other
-    party of a call; a country anywhere in the clause, which brackets do not end ("X (ILO), Director-
-    General Y"), or in the name that begins a bracket ("... Republic (Greece)"), but after "in", "at",
-    "from", "near", "on", "against" ... (a place, a topic); an acronym of three letters or more the
-    line defines. None from a source that is a file name or a bare address (no space)."""
+    them), that name run together; the speaker named next, where that is a name, also after a
+    bracket ("X (ILO), Director-General Guy Ryder"); a person a bracket of the first sentence names
+    ("(Ambassador Ferit Hoxha)", "(..., António Guterres)", "(... quoting Secretary General Agnès
+    Callamard)"); a country anywhere in the clause or in the name that begins the brackets ending it
+    ("... Republic (Greece)"), but after "in", "at", "from", "near" (a place); an acronym of three
+    letters or more the line defines. None from a source that is a file name or a bare address."""
     source = (source or "")[:_SOURCE_READ]
     if " " not in source.strip():
         return []
     line = _SOURCE_LABEL_RE.sub("", source)
-    stop = _SENTENCE_END_RE.search(line)
-    asides = [m for m in _ASIDE_RE.finditer(line) if stop is None or m.start() < stop.start()]  # of the first sentence
-    outer = _ASIDE_RE.sub("", line)  # "International Labour Organization (ILO), Director-General Guy Ryder"
-    end = _ISSUER_END_RE.search(outer)
-    clause = outer[:end.start()] if end else outer
+    end = _ISSUER_END_RE.search(line)
+    clause = line[:end.start()] if end else line
+    # "Prime Minister of the Hellenic Republic (Greece)", "(Irish head of government)": the name that
+    # begins the brackets after it; not "(talks with the French ...)"
+    aside = line[end.end():].split(")", 1)[0].strip() if end and end.group() == "(" else ""
+    aside = m.group() if (m := _NAME_START_RE.match(aside)) else ""
     name = _PLACE_RE.split(clause.split(",", 1)[0], maxsplit=1)[0].strip()  # "... Representative to the UN"
     if run := _NAME_RUN_RE.fullmatch(name):  # "European Parliament", run together as a host name is: one name
         terms = ["".join(without_possessive(w).lower() for w in run.group().split())]
@@ -89,19 +98,37 @@ def source_issuer_terms(source: str, common: set[str]) -> list[str]:
     if len(segments) > 1 and _NAME_RUN_RE.fullmatch(speaker := segments[1].strip()):
         terms += _name_terms(speaker, common)
     terms += _person_terms(",".join(segments[1:]), common)
-    # "(Ambassador Ferit Hoxha)", "(United Nations Secretary-General, António Guterres)": a person named
-    # in brackets, but none of a call ("(talks with ...)"); "(Greece)", "(Irish head of government)":
-    # the name that begins them
-    texts = [m.group(1) for m in asides if not _COPY_RE.search(m.group(1))]  # not "(Danish parliament mirror)"
-    terms += [t for text in texts if not _WITH_RE.search(text) for t in _person_terms(text, common)]
-    starts = [m.group() for text in texts if (m := _NAME_START_RE.match(text.strip()))]
-    found = title_words(" ".join([clause, *starts]))
-    terms += [without_possessive(w).lower() for w, topical in zip(found, _after(found, _PLACE_WORDS | _TOPIC_BEFORE))
-              if not topical and w[0].isupper() and other_names(without_possessive(w))]
+    terms += _bracketed_people(line, end, common)
+    found = title_words(f"{clause} {aside}")
+    terms += [without_possessive(w).lower() for before, w in zip(["", *found], found, strict=False)
+              if before.lower() not in _PLACE_WORDS and w[0].isupper() and other_names(without_possessive(w))]
     for named, acronym in _DEFINED_RE.findall(source):
         if acronym in "".join(w[0] for w in title_words(named) if w[0].isupper()):
             terms.append(acronym.lower())
     return list(dict.fromkeys(terms))
+
+
+def _bracketed_people(line: str, end: re.Match | None, common: set[str]) -> list[str]:
+    """The people a source line names around its first sentence's brackets: the speaker named right
+    after the bracket that ends the issuer's clause ("International Labour Organization (ILO),
+    Director-General Guy Ryder, ..."), and in a bracket, a part between commas that is a name
+    ("(Ambassador Ferit Hoxha)", "(United Nations Secretary-General, António Guterres)") or the
+    name a release quotes ("(press release quoting ... Agnès Callamard)"); not a topic or another
+    party ("(on the sanctions against ... Sergei Lavrov)", "(meeting between ...)")."""
+    stop = _SENTENCE_END_RE.search(line)
+    first = line[:stop.start()] if stop else line
+    found: list[str] = []
+    if end is not None and end.group() == "(" and (after := _AFTER_BRACKET_RE.match(first, end.start())):
+        speaker = after.group(1).strip()  # as the speaker named next is read
+        found += _name_terms(speaker, common) if _NAME_RUN_RE.fullmatch(speaker) else _person_terms(speaker, common)
+    for bracket in _BRACKET_RE.finditer(first):
+        if _OTHERS_RE.search(bracket.group(1)):
+            continue  # "(talks with ...)", "(meeting between ...)", "(on the sanctions against ...)"
+        parts = [p.strip() for p in bracket.group(1).split(",")]
+        named = [p for p in parts if _NAME_RUN_RE.fullmatch(p)]
+        named += [m.group() for p in parts if (m := _QUOTING_RE.search(p))]
+        found += [t for p in named for t in _person_terms(p, common)]
+    return found
 
 
 def _person_terms(text: str, common: set[str]) -> list[str]:
@@ -160,7 +187,8 @@ def lowercase_words(texts: Iterable[str]) -> set[str]:
 
 def voice_terms(title: str, source: str, speakers: Iterable[str], common: set[str]) -> list[str]:
     """The lower-cased voice terms of one document (see the module docstring)."""
-    terms = _title_terms(title, common)
+    other = {w.lower() for run in _WITH_RUN_RE.findall(title or "") for w in title_words(run)}
+    terms = [term for word in title_words(title) if (term := _name_term(word, common)) and term not in other]
     for speaker in speakers:
         terms += [w.lower() for w in title_words(speaker) if len(w) > 2 and w.lower() not in common]
     for url in _URL_RE.findall(source or ""):
@@ -170,19 +198,21 @@ def voice_terms(title: str, source: str, speakers: Iterable[str], common: set[st
     return list(dict.fromkeys(terms))
 
 
-# A country a title names after these is what the document is about or whom its issuer met ("...
-# condemns Russian action on Ukrainian soil", "... conversation with Romanian counterpart"), not who
-# issues it ("Statement by the Prime Minister of Sweden", "Portugal condemns ...").
+# A country a title names after these may be what the document is about or whom its issuer met
+# ("... condemns Russian action on Ukrainian soil", "... conversation with Romanian counterpart"), not
+# who issues it ("Statement by the Prime Minister of Sweden", "Portugal condemns ..."); where a
+# quarter of the texts name it too, it is the topic: the war's ("Ukrainian"), not the issuer's
+# ("Statement on Canada's further support", "Speech in the Polish Sejm").
 _TOPIC_BEFORE = frozenset("on in into against about over to toward towards with at".split())
 _ARTICLE_WORDS = frozenset("the a an".split())
+MAX_TOPIC_SHARE = 1 / 4
 
 
-def _title_terms(title: str, common: set[str]) -> list[str]:
-    """A title's voice terms: its names (``_name_term``), less a country or nationality named after
-    a word of ``_TOPIC_BEFORE``."""
+def topical_countries(title: str) -> set[str]:
+    """The countries and nationalities a title names after a word of ``_TOPIC_BEFORE``."""
     found = title_words(title)
-    return [term for word, topical in zip(found, _after(found, _TOPIC_BEFORE))
-            if (term := _name_term(word, common)) and not (topical and other_names(without_possessive(word)))]
+    return {without_possessive(word).lower() for word, topical in zip(found, _after(found, _TOPIC_BEFORE))
+            if topical and other_names(without_possessive(word))}
 
 
 def _after(found: list[str], markers: frozenset[str]) -> list[bool]:
@@ -224,4 +254,7 @@ def library_voices(documents: Sequence[tuple[str, str, str, Sequence[str]]], tex
              for doc_id, _, source, _ in documents}
     links = {doc_id: hosts[doc_id] or kept(found) for doc_id, found in terms.items()}
     holders = office_holders({doc_id: title for doc_id, title, _, _ in documents}, dates or {}, terms, links, common)
-    return {doc_id: kept(list(dict.fromkeys([*found, *holders.get(doc_id, ())]))) for doc_id, found in terms.items()}
+    topics = {doc_id: {t for t in topical_countries(title) if len(used_in.get(t, ())) > total * MAX_TOPIC_SHARE}
+              for doc_id, title, _, _ in documents}
+    return {doc_id: [t for t in kept(list(dict.fromkeys([*found, *holders.get(doc_id, ())])))
+                     if t not in topics[doc_id]] for doc_id, found in terms.items()}

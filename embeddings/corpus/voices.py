@@ -59,6 +59,7 @@ _PLACES = frozenset("at in on during from by".split())
 # A name romanised otherwise than the library's ("zelensky", "zelenskiy" for "Zelenskyy") is read as
 # its name from this length; shorter words meet too many others so.
 _SPELT_LONG = 6
+_NATIONAL_ENDING = 2  # letters a country's name has beyond its nationality's stem ("southafric" + "a")
 
 
 def _not_speaking(before: Sequence[str]) -> bool:
@@ -179,9 +180,13 @@ class Voices:
                 if _uninflected(name, own) not in own:
                     self._terms[name] = self._terms.get(name, set()) | own[term]
         self._sounds = {skeleton(t): t for t in self._terms if len(t) >= 4}  # "Шольц" read "sholts": "scholz"
-        self._spellings = {spelling(t): t for t in self._terms if len(t) >= _SPELT_LONG}  # "zelensky": "zelenskyy"
+
         # a country names the documents of its nationality too ("germany": "German Federal Government")
         self._nationals = {t: stem for t in self._terms if (stem := nationality_stem(t))}
+        # "zelensky": "zelenskyy"; a name the library spells with y, j or a doubled letter, not a
+        # country's ("finish" is no "finnish") nor one spelt plainly ("prezydent" is no "prezident.sk")
+        self._spellings = {spelling(t): t for t in self._terms if len(t) >= _SPELT_LONG and spelling(t) != t
+                           and t not in self._nationals and not other_names(t)}
         for term, stem in self._nationals.items():
             for country in [c for c in self._terms if c.startswith(stem) and c != term and c in country_words()]:
                 self._terms[country] = self._terms[country] | self._terms[term]
@@ -247,8 +252,10 @@ class Voices:
             for term in (t for t in self._joined if kinds or t not in _KIND_TERMS):
                 if forward in term:
                     found.append((i, forward, self._terms[term], term in (forward, backward)))
-                elif backward == term or national and term.startswith(national) and len(term) <= len(national) + 2:
-                    found.append((i, term, self._terms[term], True))
+                elif backward == term:
+                    found.append((i, backward, self._terms[term], True))
+                elif national and term.startswith(national) and len(term) <= len(national) + _NATIONAL_ENDING:
+                    found.append((i, term, self._terms[term], False))  # as one word: "south african students"
         return found
 
     def _named_by(self, i: int, words: list[str], typed: list[str], kinds: bool,
