@@ -797,6 +797,19 @@ def test_the_issuer_a_source_line_names_first_is_a_voice():
     assert "portugal" in found["d0"] and "ukrainian" not in found["d0"]  # named by 2 texts of 6: a topic
     assert "ukrainian" in found["d3"]  # not after "on", "in" ...: its issuer
     assert "canada" in found["d1"] and "sweden" in found["d2"]
+    # an issuer's initials, where a text writes them in capitals, name it as readers do ("the AU"); a
+    # city-state is a country ("Prime Minister of Singapore")
+    sources = ["African Union, Chair of the African Union", "European Parliament, Legislative Observatory",
+               "Prime Minister of Singapore, Prime Minister Lee Hsien Loong", "Notes", "Notes", "Notes"]
+    texts = [("d0", "The Chair of the African Union (AU.int) said"), ("d1", "Parliament says."), ("d2", "We say."),
+             ("d3", "Notes."), ("d4", "Notes."), ("d5", "Notes.")]
+    found = library_voices([(f"d{i}", "Statement", source, []) for i, source in enumerate(sources)], texts, common)
+    assert "au" in found["d0"] and "ep" not in found["d1"]  # no text writes "EP"
+    assert "singapore" in found["d2"] and "pms" not in found["d2"]
+    assert Voices([{"id": "au", "voices": found["d0"]}, {"id": "b", "voices": ["b"]}, {"id": "c", "voices": ["c"]}]
+                  ).match("what does the AU want all states to do").documents == {"au"}
+    assert Voices([{"id": "au", "voices": found["d0"]}, {"id": "b", "voices": ["b"]}, {"id": "c", "voices": ["c"]}]
+                  ).match("Qu'a dit la présidente au sujet des frontières ?") is None  # French "au"
     # the other party of a call or meeting is no voice of its readout; those a press conference is held with are
     call = voice_terms("Prime Minister Kyriakos Mitsotakis' telephone conversation with the President of Ukraine "
                        "Volodymyr Zelenskyy", "", [], common)

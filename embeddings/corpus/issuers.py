@@ -25,7 +25,7 @@ from urllib.parse import urlparse
 from embeddings.corpus.countries import other_names
 from embeddings.corpus.dates import CALENDAR_WORDS
 from embeddings.corpus.offices import office_holders
-from embeddings.corpus.text import TITLE_WORD_RE, is_acronym, without_possessive
+from embeddings.corpus.text import TITLE_WORD_RE, country_words, is_acronym, unaccented, without_possessive
 
 _URL_RE = re.compile(r"https?://[^\s)>\]]+")
 # Parts of host names that say nothing about who speaks (the structure of addresses).
@@ -81,17 +81,15 @@ def source_issuer_terms(source: str, common: set[str]) -> list[str]:
     source = (source or "")[:_SOURCE_READ]
     if " " not in source.strip():
         return []
-    line = _SOURCE_LABEL_RE.sub("", source)
-    end = _ISSUER_END_RE.search(line)
-    clause = line[:end.start()] if end else line
+    line, end, clause, name = _issuer(source)
     # "Prime Minister of the Hellenic Republic (Greece)", "(Irish head of government)": the name that
     # begins the brackets after it; not "(talks with the French ...)"
     aside = line[end.end():].split(")", 1)[0].strip() if end and end.group() == "(" else ""
     aside = m.group() if (m := _NAME_START_RE.match(aside)) else ""
-    name = _PLACE_RE.split(clause.split(",", 1)[0], maxsplit=1)[0].strip()  # "... Representative to the UN"
     if run := _NAME_RUN_RE.fullmatch(name):  # "European Parliament", run together as a host name is: one name
         terms = ["".join(without_possessive(w).lower() for w in run.group().split())]
-        terms += [country.lower() for country in title_words(name) if other_names(country)]  # "Government of Norway"
+        terms += [country.lower() for country in title_words(name)  # "Government of Norway", "... of Singapore"
+                  if other_names(country) or unaccented(country.lower()) in country_words()]
     else:
         terms = _name_terms(name, common)
     segments = clause.split(",")  # who speaks for it, named next: "Holy See, Pope Francis"
@@ -106,6 +104,24 @@ def source_issuer_terms(source: str, common: set[str]) -> list[str]:
         if acronym in "".join(w[0] for w in title_words(named) if w[0].isupper()):
             terms.append(acronym.lower())
     return list(dict.fromkeys(terms))
+
+
+def _issuer(source: str) -> tuple[str, re.Match | None, str, str]:
+    """A source line without its label, where its issuer's clause ends, the clause, and the name
+    that begins it (before its first comma and any "in", "at", "from", "near", "to")."""
+    line = _SOURCE_LABEL_RE.sub("", source[:_SOURCE_READ])
+    end = _ISSUER_END_RE.search(line)
+    clause = line[:end.start()] if end else line
+    return line, end, clause, _PLACE_RE.split(clause.split(",", 1)[0], maxsplit=1)[0].strip()
+
+
+def issuer_initials(source: str) -> str | None:
+    """The initials of the name of several words a source line begins with ("African Union": "au",
+    "European Parliament": "ep"), lower-cased; None where it is one word or none."""
+    if " " not in (source or "").strip() or not (run := _NAME_RUN_RE.fullmatch(_issuer(source)[3])):
+        return None
+    letters = [w[0] for w in run.group().split() if w[0].isupper()]
+    return "".join(letters).lower() if len(letters) >= 2 else None
 
 
 def _bracketed_people(line: str, end: re.Match | None, common: set[str]) -> list[str]:
@@ -238,6 +254,12 @@ def library_voices(documents: Sequence[tuple[str, str, str, Sequence[str]]], tex
     the documents' dates, since offices change hands).
     ``texts``: (document id, passage text) of the documents whose words count (the statements)."""
     terms = {doc_id: voice_terms(title, source, speakers, common) for doc_id, title, source, speakers in documents}
+    # the initials of an issuer's name, where a text writes them in capitals ("AU" of "(AU.int)"): how
+    # readers name it ("what did the AU say")
+    capitals = {w.lower() for _, text in texts for w in title_words(text) if w.isupper() and len(w) >= 2}
+    for doc_id, _, source, _ in documents:
+        if (initials := issuer_initials(source)) in capitals and initials not in terms[doc_id]:
+            terms[doc_id].append(initials)
     wanted = {t for found in terms.values() for t in found}  # a holder's name is another title's term
     used_in: dict[str, set[str]] = {}
     for doc_id, text in texts:
