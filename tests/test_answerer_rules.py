@@ -246,6 +246,9 @@ def test_the_console_reads_options_and_explains_what_it_cannot_do():
     ("ok now how many countries are in the g7", False),  # a filler "now" before what is asked
     ("Wer leitet Amnesty International heute?", True),  # who leads a body now, in any of the languages
     ("who runs amnesty international today", True),
+    ("Wer leitet heute das UNDP?", True),  # the present right after the verb
+    ("when is the next session of the human rights council", True),  # the asker's next
+    ("when was the next meeting of the council planned", False),  # a plan the documents may state
     ("qui dirige l'OTAN aujourd'hui ?", True),
     ("кто возглавляет НАТО сейчас?", True),
     ("who leads the talks", False),  # no present: the documents' own

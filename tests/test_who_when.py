@@ -74,6 +74,7 @@ G7_FEBRUARY = "g7_leaders_statement_2022-02-24"
     ("Що сталося у 2023 році?", "2023-01-01", "2023-12-31"),
     ("did kamala harris win the 2024 election", "2024-01-01", "2024-12-31"),
     ("what was agreed at the 2024 NATO summit", "2024-01-01", "2024-12-31"),
+    ("did macky sall run in senegal's 2024 presidential election", "2024-01-01", "2024-12-31"),
 ])
 def test_dates_named_in_questions(text, start, end):
     span = find_span(text, KNOWN)

@@ -85,10 +85,12 @@ _PATTERNS = [
     ("year", rf"(?<!['’])\b(?:in|during|throughout|en|im\s+jahre?|w(?:\s+roku)?|nel|в|у)\s+"
              rf"(?:early\s+|late\s+|mid[\s-]+)?(?P<a>{_YEAR})(?!\w)"),
     # A year after every document that dates what the question names ("the 2024 election", "the 2024
-    # NATO summit": nothing written earlier can tell), not a plan's horizon ("the 2030 target", "the
-    # 2050 net zero goal"), which the documents may set; a year the documents have ("after the 2022
-    # invasion") or before them ("the 1975 Final Act") is no date here (see ``find_span``).
-    ("later", rf"\bthe\s+(?P<a>{_YEAR})\s+(?!(?:[\w-]+\s+){{0,2}}(?:{_HORIZONS})\b)(?=[a-z])"),
+    # NATO summit", "senegal's 2024 election": nothing written earlier can tell), not a plan's horizon
+    # ("the 2030 target", "the 2050 net zero goal"), which the documents may set; a year the documents
+    # have ("after the 2022 invasion") or before them ("the 1975 Final Act") is no date here (see
+    # ``find_span``).
+    ("later", rf"\b(?:the|his|her|their|its|[\w-]+['’]s)\s+(?P<a>{_YEAR})\s+"
+              rf"(?!(?:[\w-]+\s+){{0,2}}(?:{_HORIZONS})\b)(?=[a-z])"),
 ]
 _FINDERS = [(kind, re.compile(p, re.IGNORECASE)) for kind, p in _PATTERNS]
 _HAS_YEAR = re.compile(rf"\b{_YEAR}\b")

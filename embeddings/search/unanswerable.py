@@ -134,12 +134,14 @@ _OFFICE_NOW = re.compile(r"^\W*who(?:'s|s| is)\s+(?:the\s+)?(?:[\w'’.-]+\s+){0
 _NOW_ELSEWHERE = (r"aujourd'hui|maintenant|actuellement|heute|jetzt|derzeit|aktuell|hoy|ahora|actualmente|"
                   r"dziś|dzis|dzisiaj|teraz|obecnie|сегодня|сейчас|теперь|сьогодні|зараз|тепер|нині")
 # Who leads a body now ("who runs amnesty international today", "Wer leitet Amnesty heute?", "qui dirige
-# l'OTAN aujourd'hui"): the question begins so and ends with the present; the documents name who led it then.
+# l'OTAN aujourd'hui"): the question begins so and ends with the present, or names it right after the
+# verb ("Wer leitet heute das UNDP?"); the documents name who led it then.
 _LEADS_NOW = re.compile(r"^\W*(?:who(?:'s|s| is)?\s+(?:currently\s+)?(?:leads?|leading|heads?|heading|runs?|running|"
                         r"chairs?|chairing|in charge of)|wer\s+(?:leitet|führt|fuhrt)|qui\s+(?:dirige|préside|preside)|"
                         r"qui[ée]n\s+(?:dirige|lidera|preside)|kto\s+(?:kieruje|przewodzi|stoi na czele)|"
-                        r"кто\s+(?:руководит|возглавляет)|хто\s+(?:керує|очолює))\b[^?.!]{1,80}?"
-                        r"\b(?:now|today|currently|rn|nowadays|" + _PRESENT_PHRASE + "|" + _NOW_ELSEWHERE + r")\W*$",
+                        r"кто\s+(?:руководит|возглавляет)|хто\s+(?:керує|очолює))\b(?:[^?.!]{1,80}?"
+                        r"\b(?:now|today|currently|rn|nowadays|" + _PRESENT_PHRASE + "|" + _NOW_ELSEWHERE + r")\W*$"
+                        r"|\s+(?:now|today|currently|" + _NOW_ELSEWHERE + r")\s)",  # "Wer leitet heute das UNDP?"
                         re.IGNORECASE)
 # An office held now in the other languages, the present right after "who is": "Wer ist derzeit
 # Ministerpräsident von Rumänien?", "Qui est actuellement le secrétaire général de l'OTAN ?", "¿Quién es
@@ -161,6 +163,7 @@ _STILL_OFFICE = re.compile(r"^\W*(?:is|are)\s+(?:[\w'’.-]+\s+){1,3}?still\s+(?
 # "this month") is a date (dates.askers_span): the documents of that time answer, if there are any.
 _THE_WAR = r"(?:it|this|(?:the|this)\s+(?:[\w'’-]+\s+)?(?:war|fighting|conflict|invasion|occupation|siege|offensive))\b"
 _LATER = re.compile(r"\b(?:took|taken) over (?:from|as)\b|\bnext\s+(?:[\w'’-]+\s+){0,2}?summits?\b"
+                    r"|\bwhen(?:'s|’s|s| is| are)\s+the\s+next\b"  # "when is the next session of the council"
                     r"|\bwho(?:'s|s| is)?\s+(?:gonna|going to|will)\s+win\b|\bwho(?:'ll|’ll)\s+win\b"
                     r"|\bqui (?:va gagner|gagnera)\b"
                     r"|\bwer (?:wird\b[^.?!]*\bgewinnen|gewinnt)\b|\bqui[ée]n (?:ganar[áa]|va a ganar)\b|\bkto wygra\b"
