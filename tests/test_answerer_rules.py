@@ -654,6 +654,13 @@ def test_a_name_as_cyrillic_writes_it_and_a_voice_in_a_compound():
                   "Що сказав Зеленський?"):
         assert typed.match(asked).documents == {"ua"}, asked
     assert typed.match("what did zelen say") is None  # a shorter word is not read as a name
+    # a UN body as the other languages abbreviate it, typed in capitals: "PNUD", "ВПП", "l'OIT"
+    bodies = Voices([{"id": "undp", "voices": ["undp"]}, {"id": "wfp", "voices": ["wfp"]},
+                     {"id": "ilo", "voices": ["ilo"]}, {"id": "a", "voices": ["a"]}, {"id": "b", "voices": ["b"]}])
+    for asked, expected in (("¿Qué dijo el PNUD sobre Ucrania?", "undp"), ("Считает ли ВПП, что голод растёт?", "wfp"),
+                            ("Qu'a dit l'OIT sur l'emploi ?", "ilo"), ("Что сказала МОТ?", "ilo")):
+        assert bodies.match(asked).documents == {expected}, asked
+    assert bodies.match("un mot sur la guerre, et le pam ?") is None  # words, not typed in capitals
     plain = Voices([{"id": "sk", "voices": ["prezident", "caputova"]}, {"id": "fr", "voices": ["macron"]},
                     {"id": "fi", "voices": ["finnish", "marin"]}, {"id": "a", "voices": ["a"]}])
     assert plain.match("Co powiedział prezydent Macron do narodu?").documents == {"fr"}  # "prezident.sk" spelt plainly

@@ -16,6 +16,17 @@ _ELISION = re.compile(r"^(?:l|d|qu|j|n|s|c|m|t)['’](?=\w)")
 # "ACNUR"); the European Union's abbreviation ("EU", French, Spanish, Italian and Polish "UE") for
 # the word its bodies' titles use.
 _IN_ENGLISH = {"otan": "nato", "hcr": "unhcr", "acnur": "unhcr", "eu": "european", "ue": "european"}
+# The bodies of the UN system and Europe's as the six other languages abbreviate them (Cyrillic read
+# in Latin letters: "ВПП" is "vpp"), for the English abbreviation the documents' sources write;
+# read only where typed in capitals, since several are words too ("mot", "mop", "pam").
+_ACRONYMS_IN_ENGLISH = {
+    "onu": "un", "uno": "un", "onz": "un", "oon": "un",
+    "pnud": "undp", "proon": "undp", "pam": "wfp", "pma": "wfp", "wep": "wfp", "vpp": "wfp",
+    "oit": "ilo", "iao": "ilo", "mop": "ilo", "mot": "ilo", "oim": "iom", "mom": "iom",
+    "oms": "who", "voz": "who", "ocde": "oecd", "oesr": "oecd", "cicr": "icrc", "ikrk": "icrc", "mkck": "icrc",
+    "mkkk": "icrc", "aiea": "iaea", "oiea": "iaea", "maea": "iaea", "magate": "iaea", "osze": "osce",
+    "obwe": "osce", "obse": "osce", "obsye": "osce", "fmi": "imf", "iwf": "imf", "mfw": "imf", "mvf": "imf",
+    "istgh": "icc", "mtk": "icc", "mus": "icc", "mks": "icc", "hcdh": "ohchr", "acnudh": "ohchr"}
 # A body's title words as the other languages write them (Cyrillic read in Latin letters): an
 # assembly ("Assemblée", "Asamblea", "Generalversammlung", "Zgromadzenie", "Генассамблея"), a
 # parliament ("Parlement", "EU-Parlament", "Европарламент"). Not a secretary: "генсек ООН" is the
@@ -61,11 +72,14 @@ def _white_house(words: list[str]) -> set[int]:
     return found
 
 
-def normalised(typed: Sequence[str]) -> list[str]:
+def normalised(typed: Sequence[str], capitals: Sequence[bool] | None = None) -> list[str]:
     """A question's words as voice terms are written: lower case, no "'s", no elision, "OTAN" as
-    "nato", "Conseil européen" as "european"."""
+    "nato", "PNUD" as "undp" where typed in capitals (``capitals``: whether each word was, where
+    ``typed`` is read from another alphabet), "Conseil européen" as "european"."""
     lowered = [without_possessive(w.lower()) for w in typed]
-    words = [_IN_ENGLISH.get(w, w) for w in (_ELISION.sub("", w) for w in lowered)]
+    capitals = capitals if capitals is not None and len(capitals) == len(typed) else [w.isupper() for w in typed]
+    words = [_IN_ENGLISH.get(w, _ACRONYMS_IN_ENGLISH.get(w, w) if upper else w)
+             for w, upper in zip((_ELISION.sub("", w) for w in lowered), capitals, strict=True)]
     words = [next((english for pattern, english in _TITLE_WORDS if pattern.fullmatch(w)), w) for w in words]
     white = _white_house(words)
     bodies = [bool(_BODIES & set(words[max(0, i - 1):i + 2])) for i in range(len(words))]

@@ -59,6 +59,7 @@ _PLACES = frozenset("at in on during from by".split())
 # A name romanised otherwise than the library's ("zelensky", "zelenskiy" for "Zelenskyy") is read as
 # its name from this length; shorter words meet too many others so.
 _SPELT_LONG = 6
+_ELIDED = re.compile(r"^\w{1,2}['’](?=\w)")  # "l'OIT" is written in capitals
 _NATIONAL_ENDING = 2  # letters a country's name has beyond its nationality's stem ("southafric" + "a")
 
 
@@ -305,11 +306,12 @@ class Voices:
 
     def _voice_words(self, question: str, typed: list[str]) -> list[str]:
         """The question's words as voice terms are written (``voice_words.normalised``, ``_as_voice``)."""
-        words = normalised(typed)
-        other = normalised(title_words(latin(AI.sub("и", question))))  # "Байден": "biden"
+        original = title_words(question)  # a name in Cyrillic, capitalised inside the question ("Шольц")
+        capitals = [_ELIDED.sub("", w).isupper() for w in original]  # "ВПП", "l'OIT"
+        words = normalised(typed, capitals)
+        other = normalised(title_words(latin(AI.sub("и", question))), capitals)  # "Байден": "biden"
         if len(other) != len(words):
             other = words
-        original = title_words(question)  # a name in Cyrillic, capitalised inside the question ("Шольц")
         named = [i > 0 and latin(o) != o and o[:1].isupper() for i, o in enumerate(original)] \
             if len(original) == len(words) else [False] * len(words)
         return [self._as_voice(w, o, n) for w, o, n in zip(words, other, named, strict=True)]
