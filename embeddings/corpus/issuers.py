@@ -224,7 +224,7 @@ _ARTICLE_WORDS = frozenset("the a an".split())
 MAX_TOPIC_SHARE = 1 / 4
 
 
-def topical_countries(title: str) -> set[str]:
+def _topical_countries(title: str) -> set[str]:
     """The countries and nationalities a title names after a word of ``_TOPIC_BEFORE``."""
     found = title_words(title)
     return {without_possessive(word).lower() for word, topical in zip(found, _after(found, _TOPIC_BEFORE))
@@ -276,7 +276,7 @@ def library_voices(documents: Sequence[tuple[str, str, str, Sequence[str]]], tex
              for doc_id, _, source, _ in documents}
     links = {doc_id: hosts[doc_id] or kept(found) for doc_id, found in terms.items()}
     holders = office_holders({doc_id: title for doc_id, title, _, _ in documents}, dates or {}, terms, links, common)
-    topics = {doc_id: {t for t in topical_countries(title) if len(used_in.get(t, ())) > total * MAX_TOPIC_SHARE}
+    topics = {doc_id: {t for t in _topical_countries(title) if len(used_in.get(t, ())) > total * MAX_TOPIC_SHARE}
               for doc_id, title, _, _ in documents}
     return {doc_id: [t for t in kept(list(dict.fromkeys([*found, *holders.get(doc_id, ())])))
                      if t not in topics[doc_id]] for doc_id, found in terms.items()}
