@@ -33,8 +33,12 @@ _SOUNDS = tuple((re.compile(pattern), spelt) for pattern, spelt in (
 
 def skeleton(word: str) -> str:
     """A name spelt one way: "scholz" and "sholts" are "sholz", "johnson" and "dzhonson" "ionson"."""
+    return _respelt(word, _SOUNDS)
+
+
+def _respelt(word: str, rules: tuple[tuple[re.Pattern, str], ...]) -> str:
     word = word.lower()
-    for pattern, spelt in _SOUNDS:
+    for pattern, spelt in rules:
         word = pattern.sub(spelt, word)
     return word
 
@@ -46,8 +50,5 @@ _SPELLINGS = tuple((re.compile(pattern), spelt) for pattern, spelt in (("[yj]", 
 
 def spelling(word: str) -> str:
     """A name typed in Latin letters, spelt one way: "zelensky" and "zelenskiy" are "zelenski"."""
-    word = word.lower()
-    for pattern, spelt in _SPELLINGS:
-        word = pattern.sub(spelt, word)
-    return word
+    return _respelt(word, _SPELLINGS)
 
