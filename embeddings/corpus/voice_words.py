@@ -72,12 +72,17 @@ def _white_house(words: list[str]) -> set[int]:
     return found
 
 
+def in_capitals(typed: Sequence[str]) -> list[bool]:
+    """Whether each word is written in capitals, after an elision ("l'OIT", "ВПП")."""
+    return [_ELISION.sub("", w).isupper() for w in typed]
+
+
 def normalised(typed: Sequence[str], capitals: Sequence[bool] | None = None) -> list[str]:
     """A question's words as voice terms are written: lower case, no "'s", no elision, "OTAN" as
     "nato", "PNUD" as "undp" where typed in capitals (``capitals``: whether each word was, where
     ``typed`` is read from another alphabet), "Conseil européen" as "european"."""
     lowered = [without_possessive(w.lower()) for w in typed]
-    capitals = capitals if capitals is not None and len(capitals) == len(typed) else [w.isupper() for w in typed]
+    capitals = capitals if capitals is not None and len(capitals) == len(typed) else in_capitals(typed)
     words = [_IN_ENGLISH.get(w, _ACRONYMS_IN_ENGLISH.get(w, w) if upper else w)
              for w, upper in zip((_ELISION.sub("", w) for w in lowered), capitals, strict=True)]
     words = [next((english for pattern, english in _TITLE_WORDS if pattern.fullmatch(w)), w) for w in words]

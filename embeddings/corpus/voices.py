@@ -27,7 +27,7 @@ from embeddings.corpus.text import (
     without_possessive,
 )
 from embeddings.corpus.transliteration import AI, latin, skeleton, spelling
-from embeddings.corpus.voice_words import INDEFINITE, normalised
+from embeddings.corpus.voice_words import INDEFINITE, in_capitals, normalised
 
 # Whether the texts of some documents use any of some words (``Retrieval.mentions``).
 Mentions = Callable[[frozenset[str], Sequence[str]], bool]
@@ -59,7 +59,6 @@ _PLACES = frozenset("at in on during from by".split())
 # A name romanised otherwise than the library's ("zelensky", "zelenskiy" for "Zelenskyy") is read as
 # its name from this length; shorter words meet too many others so.
 _SPELT_LONG = 6
-_ELIDED = re.compile(r"^\w{1,2}['’](?=\w)")  # "l'OIT" is written in capitals
 _NATIONAL_ENDING = 2  # letters a country's name has beyond its nationality's stem ("southafric" + "a")
 
 
@@ -307,7 +306,7 @@ class Voices:
     def _voice_words(self, question: str, typed: list[str]) -> list[str]:
         """The question's words as voice terms are written (``voice_words.normalised``, ``_as_voice``)."""
         original = title_words(question)  # a name in Cyrillic, capitalised inside the question ("Шольц")
-        capitals = [_ELIDED.sub("", w).isupper() for w in original]  # "ВПП", "l'OIT"
+        capitals = in_capitals(original)  # "ВПП", "l'OIT"
         words = normalised(typed, capitals)
         other = normalised(title_words(latin(AI.sub("и", question))), capitals)  # "Байден": "biden"
         if len(other) != len(words):
